@@ -1,0 +1,56 @@
+//! The helpdesk's business rules as plain functions over plain types.
+//!
+//! What lives here: value types that can only hold valid values (`Email`, `Phone`, `Inn`, `Kpp`),
+//! the case status machine, case type and assignment rules, roles and permissions.
+//! What must not: I/O of any kind, the system clock, actix or diesel. Time, when a rule needs it,
+//! is passed in by the caller.
+
+pub mod case;
+pub mod contact;
+pub mod error;
+pub mod inn;
+pub mod role;
+pub mod status;
+
+pub use case::{CaseType, Channel, Priority, SupportLine};
+pub use contact::{Email, Phone};
+pub use error::DomainError;
+pub use inn::{Inn, Kpp};
+pub use role::{Role, Scope};
+pub use status::CaseStatus;
+
+/// Declares a closed set of snake_case names with `as_str`/`parse`/`ALL`, shared by the enums
+/// that are stored as text and exchanged in JSON.
+#[macro_export]
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Result<Self, $crate::DomainError> {
+                match text {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err($crate::DomainError::UnknownValue {
+                        kind: stringify!($name),
+                        value: text.to_owned(),
+                    }),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
