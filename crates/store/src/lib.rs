@@ -1,1 +1,43 @@
-//! placeholder
+//! Storage: one diesel schema served by PostgreSQL or SQLite, chosen at run time.
+//!
+//! What lives here: the connection type and pool (`Db`), embedded per-backend migrations, row
+//! structs and insert/update forms, and query functions grouped by aggregate. Where the backends
+//! differ, one small function matches on the connection (see `db::next_case_number`).
+//! What must not: business rules (they live in `helpdesk-domain`) or HTTP.
+
+pub mod auth;
+pub mod cases;
+pub mod catalog;
+pub mod crm;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod schema;
+pub mod users;
+
+pub use db::{AnyConnection, Backend, Db, DbUrl};
+pub use error::StoreError;
+
+use chrono::{NaiveDateTime, SubsecRound};
+
+/// A list page: the rows and, when more may follow, the cursor for the next page.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<i64>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from `limit + 1` fetched rows: the extra row only says that more exist.
+    pub fn from_overfetch(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> i64) -> Self {
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit.max(0) as usize);
+        let next_cursor = if more { rows.last().map(key) } else { None };
+        Page { items: rows, next_cursor }
+    }
+}
+
+/// Both backends keep microseconds; cutting them here keeps values equal after a round trip.
+pub fn truncate_time(t: NaiveDateTime) -> NaiveDateTime {
+    t.trunc_subsecs(6)
+}

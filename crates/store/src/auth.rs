@@ -1,0 +1,237 @@
+//! What authentication keeps: refresh-token families, API tokens, login attempts, settings.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::schema::{api_tokens, login_attempts, refresh_tokens, settings};
+use crate::{AnyConnection, StoreError};
+
+pub fn setting(conn: &mut AnyConnection, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(settings::table
+        .find(key)
+        .select(settings::value)
+        .first(conn)
+        .optional()?)
+}
+
+/// Stores `value` under `key` unless a value is already there; returns the value that is kept,
+/// so two processes starting together agree on one secret.
+pub fn setting_or_insert(
+    conn: &mut AnyConnection,
+    key: &str,
+    value: &str,
+) -> Result<String, StoreError> {
+    if let Some(existing) = setting(conn, key)? {
+        return Ok(existing);
+    }
+    match diesel::insert_into(settings::table)
+        .values((settings::key.eq(key), settings::value.eq(value)))
+        .execute(conn)
+    {
+        Ok(_) => Ok(value.to_owned()),
+        Err(e) => match StoreError::from(e) {
+            StoreError::Conflict(_) => setting(conn, key)?.ok_or(StoreError::NotFound),
+            other => Err(other),
+        },
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct RefreshTokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub family: String,
+    pub token_hash: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_refresh_token(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    family: &str,
+    token_hash: &str,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::user_id.eq(user_id),
+            refresh_tokens::family.eq(family),
+            refresh_tokens::token_hash.eq(token_hash),
+            refresh_tokens::created_at.eq(now),
+            refresh_tokens::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn refresh_token_by_hash(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> Result<Option<RefreshTokenRow>, StoreError> {
+    Ok(refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(token_hash))
+        .select(RefreshTokenRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Marks a token used; returns false when another request used it first.
+pub fn mark_refresh_token_used(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        refresh_tokens::table.find(id).filter(refresh_tokens::used_at.is_null()),
+    )
+    .set(refresh_tokens::used_at.eq(now))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn revoke_refresh_family(
+    conn: &mut AnyConnection,
+    family: &str,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::family.eq(family))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)?)
+}
+
+pub fn revoke_user_refresh_tokens(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_tokens)]
+pub struct ApiTokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub token_hash: String,
+    pub scopes: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_api_token(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    name: &str,
+    token_hash: &str,
+    scopes: &str,
+    now: NaiveDateTime,
+    expires_at: Option<NaiveDateTime>,
+) -> Result<i64, StoreError> {
+    Ok(diesel::insert_into(api_tokens::table)
+        .values((
+            api_tokens::user_id.eq(user_id),
+            api_tokens::name.eq(name),
+            api_tokens::token_hash.eq(token_hash),
+            api_tokens::scopes.eq(scopes),
+            api_tokens::created_at.eq(now),
+            api_tokens::expires_at.eq(expires_at),
+        ))
+        .returning(api_tokens::id)
+        .get_result(conn)?)
+}
+
+pub fn api_token_by_hash(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> Result<Option<ApiTokenRow>, StoreError> {
+    Ok(api_tokens::table
+        .filter(api_tokens::token_hash.eq(token_hash))
+        .select(ApiTokenRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn api_tokens_of(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<ApiTokenRow>, StoreError> {
+    Ok(api_tokens::table
+        .filter(api_tokens::user_id.eq(user_id))
+        .order(api_tokens::id)
+        .select(ApiTokenRow::as_select())
+        .load(conn)?)
+}
+
+pub fn touch_api_token(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> Result<(), StoreError> {
+    diesel::update(api_tokens::table.find(id))
+        .set(api_tokens::last_used_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn revoke_api_token(
+    conn: &mut AnyConnection,
+    id: i64,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let n = diesel::update(
+        api_tokens::table.find(id).filter(api_tokens::user_id.eq(user_id)),
+    )
+    .set(api_tokens::revoked_at.eq(now))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub fn record_login_attempt(
+    conn: &mut AnyConnection,
+    email: &str,
+    ip: &str,
+    succeeded: bool,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::insert_into(login_attempts::table)
+        .values((
+            login_attempts::email.eq(email),
+            login_attempts::ip.eq(ip),
+            login_attempts::succeeded.eq(succeeded),
+            login_attempts::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Failed attempts since `since` for the account and for the address.
+pub fn failed_logins_since(
+    conn: &mut AnyConnection,
+    email: &str,
+    ip: &str,
+    since: NaiveDateTime,
+) -> Result<(i64, i64), StoreError> {
+    let recent_failures = || {
+        login_attempts::table
+            .filter(login_attempts::succeeded.eq(false))
+            .filter(login_attempts::created_at.ge(since))
+    };
+    let by_email = recent_failures().filter(login_attempts::email.eq(email)).count().get_result(conn)?;
+    let by_ip = recent_failures().filter(login_attempts::ip.eq(ip)).count().get_result(conn)?;
+    Ok((by_email, by_ip))
+}

@@ -1,0 +1,292 @@
+//! Cases, their contacts and their stream.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::crm::{like_pattern, lower};
+use crate::schema::{case_contacts, cases, stream_entries};
+use crate::{AnyConnection, Page, StoreError};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cases)]
+pub struct CaseRow {
+    pub id: i64,
+    pub number: i64,
+    pub subject: String,
+    pub description: String,
+    pub status: String,
+    pub priority: String,
+    pub case_type: String,
+    pub channel: String,
+    pub organization_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub requester_id: Option<i64>,
+    pub product_id: Option<i64>,
+    pub component_id: Option<i64>,
+    pub support_line: i32,
+    pub team_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub system_info: Option<String>,
+    pub tags: String,
+    pub created_by_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = cases)]
+pub struct NewCase {
+    pub number: i64,
+    pub subject: String,
+    pub description: String,
+    pub status: String,
+    pub priority: String,
+    pub case_type: String,
+    pub channel: String,
+    pub organization_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub requester_id: Option<i64>,
+    pub product_id: Option<i64>,
+    pub component_id: Option<i64>,
+    pub support_line: i32,
+    pub team_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub system_info: Option<String>,
+    pub tags: String,
+    pub created_by_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = cases)]
+pub struct CaseChanges {
+    pub subject: Option<String>,
+    pub description: Option<String>,
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub case_type: Option<String>,
+    pub organization_id: Option<Option<i64>>,
+    pub customer_id: Option<Option<i64>>,
+    pub requester_id: Option<Option<i64>>,
+    pub product_id: Option<Option<i64>>,
+    pub component_id: Option<Option<i64>>,
+    pub support_line: Option<i32>,
+    pub team_id: Option<Option<i64>>,
+    pub assignee_id: Option<Option<i64>>,
+    pub system_info: Option<Option<String>>,
+    pub tags: Option<String>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_case(conn: &mut AnyConnection, new: &NewCase) -> Result<i64, StoreError> {
+    Ok(diesel::insert_into(cases::table).values(new).returning(cases::id).get_result(conn)?)
+}
+
+pub fn update_case(
+    conn: &mut AnyConnection,
+    id: i64,
+    changes: &CaseChanges,
+) -> Result<(), StoreError> {
+    match diesel::update(cases::table.find(id)).set(changes).execute(conn)? {
+        0 => Err(StoreError::NotFound),
+        _ => Ok(()),
+    }
+}
+
+pub fn touch_case(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> Result<(), StoreError> {
+    diesel::update(cases::table.find(id)).set(cases::updated_at.eq(now)).execute(conn)?;
+    Ok(())
+}
+
+pub fn case(conn: &mut AnyConnection, id: i64) -> Result<CaseRow, StoreError> {
+    Ok(cases::table.find(id).select(CaseRow::as_select()).first(conn)?)
+}
+
+pub fn case_contact_ids(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<i64>, StoreError> {
+    Ok(case_contacts::table
+        .filter(case_contacts::case_id.eq(case_id))
+        .order(case_contacts::contact_id)
+        .select(case_contacts::contact_id)
+        .load(conn)?)
+}
+
+pub fn set_case_contacts(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    contact_ids: &[i64],
+) -> Result<(), StoreError> {
+    diesel::delete(case_contacts::table.filter(case_contacts::case_id.eq(case_id))).execute(conn)?;
+    for contact_id in contact_ids {
+        diesel::insert_into(case_contacts::table)
+            .values((case_contacts::case_id.eq(case_id), case_contacts::contact_id.eq(contact_id)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Which cases a portal user may see: those where their contact is the requester or one of the
+/// contacts, and, when allowed, every case of their organization.
+#[derive(Debug, Clone, Copy)]
+pub struct PortalScope {
+    pub contact_id: i64,
+    pub organization_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseSort {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub statuses: Vec<String>,
+    pub priorities: Vec<String>,
+    pub assignee_id: Option<i64>,
+    pub unassigned: bool,
+    pub team_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    pub requester_id: Option<i64>,
+    pub product_id: Option<i64>,
+    pub support_line: Option<i32>,
+    pub created_from: Option<NaiveDateTime>,
+    pub created_to: Option<NaiveDateTime>,
+    pub updated_from: Option<NaiveDateTime>,
+    pub updated_to: Option<NaiveDateTime>,
+    pub subject_contains: Option<String>,
+    pub portal: Option<PortalScope>,
+    pub sort: CaseSort,
+}
+
+pub fn list_cases(
+    conn: &mut AnyConnection,
+    f: &CaseFilter,
+    limit: i64,
+    cursor: Option<i64>,
+) -> Result<Page<CaseRow>, StoreError> {
+    let mut q = cases::table.select(CaseRow::as_select()).into_boxed();
+    if !f.statuses.is_empty() {
+        q = q.filter(cases::status.eq_any(&f.statuses));
+    }
+    if !f.priorities.is_empty() {
+        q = q.filter(cases::priority.eq_any(&f.priorities));
+    }
+    if let Some(v) = f.assignee_id {
+        q = q.filter(cases::assignee_id.eq(v));
+    }
+    if f.unassigned {
+        q = q.filter(cases::assignee_id.is_null());
+    }
+    if let Some(v) = f.team_id {
+        q = q.filter(cases::team_id.eq(v));
+    }
+    if let Some(v) = f.organization_id {
+        q = q.filter(cases::organization_id.eq(v));
+    }
+    if let Some(v) = f.requester_id {
+        q = q.filter(cases::requester_id.eq(v));
+    }
+    if let Some(v) = f.product_id {
+        q = q.filter(cases::product_id.eq(v));
+    }
+    if let Some(v) = f.support_line {
+        q = q.filter(cases::support_line.eq(v));
+    }
+    if let Some(v) = f.created_from {
+        q = q.filter(cases::created_at.ge(v));
+    }
+    if let Some(v) = f.created_to {
+        q = q.filter(cases::created_at.lt(v));
+    }
+    if let Some(v) = f.updated_from {
+        q = q.filter(cases::updated_at.ge(v));
+    }
+    if let Some(v) = f.updated_to {
+        q = q.filter(cases::updated_at.lt(v));
+    }
+    if let Some(text) = &f.subject_contains {
+        q = q.filter(lower(cases::subject).like(like_pattern(text)).escape('\\'));
+    }
+    if let Some(scope) = f.portal {
+        let as_contact = case_contacts::table
+            .filter(case_contacts::contact_id.eq(scope.contact_id))
+            .select(case_contacts::case_id);
+        let mine = cases::requester_id.eq(scope.contact_id).or(cases::id.eq_any(as_contact));
+        q = match scope.organization_id {
+            Some(org) => q.filter(mine.or(cases::organization_id.eq(org))),
+            None => q.filter(mine),
+        };
+    }
+    q = match (f.sort, cursor) {
+        (CaseSort::NewestFirst, Some(c)) => q.filter(cases::id.lt(c)),
+        (CaseSort::OldestFirst, Some(c)) => q.filter(cases::id.gt(c)),
+        (_, None) => q,
+    };
+    q = match f.sort {
+        CaseSort::NewestFirst => q.order(cases::id.desc()),
+        CaseSort::OldestFirst => q.order(cases::id.asc()),
+    };
+    let rows = q.limit(limit + 1).load(conn)?;
+    Ok(Page::from_overfetch(rows, limit, |r| r.id))
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = stream_entries)]
+pub struct StreamEntryRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub kind: String,
+    pub author_user_id: Option<i64>,
+    pub author_contact_id: Option<i64>,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = stream_entries)]
+pub struct NewStreamEntry<'a> {
+    pub case_id: i64,
+    pub kind: &'a str,
+    pub author_user_id: Option<i64>,
+    pub author_contact_id: Option<i64>,
+    pub body: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_stream_entry(
+    conn: &mut AnyConnection,
+    entry: &NewStreamEntry<'_>,
+) -> Result<i64, StoreError> {
+    Ok(diesel::insert_into(stream_entries::table)
+        .values(entry)
+        .returning(stream_entries::id)
+        .get_result(conn)?)
+}
+
+pub fn stream_entry(conn: &mut AnyConnection, id: i64) -> Result<StreamEntryRow, StoreError> {
+    Ok(stream_entries::table.find(id).select(StreamEntryRow::as_select()).first(conn)?)
+}
+
+/// A case's stream in order; `kinds` limits it (the portal asks for public entries only).
+pub fn stream(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    kinds: Option<&[&str]>,
+    limit: i64,
+    cursor: Option<i64>,
+) -> Result<Page<StreamEntryRow>, StoreError> {
+    let mut q = stream_entries::table
+        .filter(stream_entries::case_id.eq(case_id))
+        .select(StreamEntryRow::as_select())
+        .into_boxed();
+    if let Some(kinds) = kinds {
+        q = q.filter(stream_entries::kind.eq_any(kinds.to_vec()));
+    }
+    if let Some(c) = cursor {
+        q = q.filter(stream_entries::id.gt(c));
+    }
+    let rows = q.order(stream_entries::id.asc()).limit(limit + 1).load(conn)?;
+    Ok(Page::from_overfetch(rows, limit, |r| r.id))
+}

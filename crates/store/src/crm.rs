@@ -1,0 +1,300 @@
+//! Organizations (accounts) and contacts.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::schema::{contact_emails, contacts, organizations};
+use crate::{AnyConnection, Page, StoreError};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = organizations)]
+pub struct OrganizationRow {
+    pub id: i64,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub inn: Option<String>,
+    pub kpp: Option<String>,
+    pub org_type: Option<String>,
+    pub industry: Option<String>,
+    pub website: Option<String>,
+    pub phones: String,
+    pub emails: String,
+    pub addresses: String,
+    pub parent_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub description: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = organizations)]
+pub struct NewOrganization {
+    pub name: String,
+    pub short_name: Option<String>,
+    pub inn: Option<String>,
+    pub kpp: Option<String>,
+    pub org_type: Option<String>,
+    pub industry: Option<String>,
+    pub website: Option<String>,
+    pub phones: String,
+    pub emails: String,
+    pub addresses: String,
+    pub parent_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub description: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A partial update: `None` leaves a column alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = organizations)]
+pub struct OrganizationChanges {
+    pub name: Option<String>,
+    pub short_name: Option<Option<String>>,
+    pub inn: Option<Option<String>>,
+    pub kpp: Option<Option<String>>,
+    pub org_type: Option<Option<String>>,
+    pub industry: Option<Option<String>>,
+    pub website: Option<Option<String>>,
+    pub phones: Option<String>,
+    pub emails: Option<String>,
+    pub addresses: Option<String>,
+    pub parent_id: Option<Option<i64>>,
+    pub owner_id: Option<Option<i64>>,
+    pub description: Option<Option<String>>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_organization(
+    conn: &mut AnyConnection,
+    new: &NewOrganization,
+) -> Result<i64, StoreError> {
+    Ok(diesel::insert_into(organizations::table)
+        .values(new)
+        .returning(organizations::id)
+        .get_result(conn)?)
+}
+
+pub fn update_organization(
+    conn: &mut AnyConnection,
+    id: i64,
+    changes: &OrganizationChanges,
+) -> Result<(), StoreError> {
+    let n = diesel::update(organizations::table.find(id)).set(changes).execute(conn)?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+pub fn organization(conn: &mut AnyConnection, id: i64) -> Result<OrganizationRow, StoreError> {
+    Ok(organizations::table.find(id).select(OrganizationRow::as_select()).first(conn)?)
+}
+
+pub fn organization_exists(conn: &mut AnyConnection, id: i64) -> Result<bool, StoreError> {
+    Ok(diesel::select(diesel::dsl::exists(organizations::table.find(id))).get_result(conn)?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OrganizationFilter {
+    pub name_contains: Option<String>,
+    pub inn: Option<String>,
+    pub parent_id: Option<i64>,
+}
+
+pub fn list_organizations(
+    conn: &mut AnyConnection,
+    filter: &OrganizationFilter,
+    limit: i64,
+    cursor: Option<i64>,
+) -> Result<Page<OrganizationRow>, StoreError> {
+    let mut q = organizations::table.select(OrganizationRow::as_select()).into_boxed();
+    if let Some(text) = &filter.name_contains {
+        q = q.filter(lower(organizations::name).like(like_pattern(text)).escape('\\'));
+    }
+    if let Some(inn) = &filter.inn {
+        q = q.filter(organizations::inn.eq(inn));
+    }
+    if let Some(parent) = filter.parent_id {
+        q = q.filter(organizations::parent_id.eq(parent));
+    }
+    if let Some(c) = cursor {
+        q = q.filter(organizations::id.lt(c));
+    }
+    let rows = q.order(organizations::id.desc()).limit(limit + 1).load(conn)?;
+    Ok(Page::from_overfetch(rows, limit, |r| r.id))
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = contacts)]
+pub struct ContactRow {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub organization_id: Option<i64>,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub phones: String,
+    pub do_not_email: bool,
+    pub do_not_call: bool,
+    pub owner_id: Option<i64>,
+    pub portal_access: bool,
+    pub portal_sees_organization: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = contacts)]
+pub struct NewContact {
+    pub first_name: String,
+    pub last_name: String,
+    pub organization_id: Option<i64>,
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub phones: String,
+    pub do_not_email: bool,
+    pub do_not_call: bool,
+    pub owner_id: Option<i64>,
+    pub portal_access: bool,
+    pub portal_sees_organization: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = contacts)]
+pub struct ContactChanges {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub organization_id: Option<Option<i64>>,
+    pub title: Option<Option<String>>,
+    pub department: Option<Option<String>>,
+    pub phones: Option<String>,
+    pub do_not_email: Option<bool>,
+    pub do_not_call: Option<bool>,
+    pub owner_id: Option<Option<i64>>,
+    pub portal_access: Option<bool>,
+    pub portal_sees_organization: Option<bool>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_contact(
+    conn: &mut AnyConnection,
+    new: &NewContact,
+    emails: &[String],
+) -> Result<i64, StoreError> {
+    let id = diesel::insert_into(contacts::table)
+        .values(new)
+        .returning(contacts::id)
+        .get_result(conn)?;
+    replace_contact_emails(conn, id, emails)?;
+    Ok(id)
+}
+
+pub fn update_contact(
+    conn: &mut AnyConnection,
+    id: i64,
+    changes: &ContactChanges,
+    emails: Option<&[String]>,
+) -> Result<(), StoreError> {
+    let n = diesel::update(contacts::table.find(id)).set(changes).execute(conn)?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    if let Some(emails) = emails {
+        replace_contact_emails(conn, id, emails)?;
+    }
+    Ok(())
+}
+
+fn replace_contact_emails(
+    conn: &mut AnyConnection,
+    contact_id: i64,
+    emails: &[String],
+) -> Result<(), StoreError> {
+    diesel::delete(contact_emails::table.filter(contact_emails::contact_id.eq(contact_id)))
+        .execute(conn)?;
+    for (position, email) in emails.iter().enumerate() {
+        diesel::insert_into(contact_emails::table)
+            .values((
+                contact_emails::contact_id.eq(contact_id),
+                contact_emails::email.eq(email),
+                contact_emails::position.eq(position as i32),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn contact(conn: &mut AnyConnection, id: i64) -> Result<ContactRow, StoreError> {
+    Ok(contacts::table.find(id).select(ContactRow::as_select()).first(conn)?)
+}
+
+/// E-mail addresses of the given contacts, in their stored order.
+pub fn emails_of(
+    conn: &mut AnyConnection,
+    contact_ids: &[i64],
+) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(contact_emails::table
+        .filter(contact_emails::contact_id.eq_any(contact_ids))
+        .order((contact_emails::contact_id, contact_emails::position))
+        .select((contact_emails::contact_id, contact_emails::email))
+        .load(conn)?)
+}
+
+pub fn contacts_exist(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
+    Ok(contacts::table.filter(contacts::id.eq_any(ids)).select(contacts::id).load(conn)?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ContactFilter {
+    pub organization_id: Option<i64>,
+    pub email: Option<String>,
+    pub name_contains: Option<String>,
+}
+
+pub fn list_contacts(
+    conn: &mut AnyConnection,
+    filter: &ContactFilter,
+    limit: i64,
+    cursor: Option<i64>,
+) -> Result<Page<ContactRow>, StoreError> {
+    let mut q = contacts::table.select(ContactRow::as_select()).into_boxed();
+    if let Some(org) = filter.organization_id {
+        q = q.filter(contacts::organization_id.eq(org));
+    }
+    if let Some(email) = &filter.email {
+        let with_email =
+            contact_emails::table.filter(contact_emails::email.eq(email)).select(contact_emails::contact_id);
+        q = q.filter(contacts::id.eq_any(with_email));
+    }
+    if let Some(text) = &filter.name_contains {
+        let p = like_pattern(text);
+        q = q.filter(
+            lower(contacts::last_name)
+                .like(p.clone())
+                .escape('\\')
+                .or(lower(contacts::first_name).like(p).escape('\\')),
+        );
+    }
+    if let Some(c) = cursor {
+        q = q.filter(contacts::id.lt(c));
+    }
+    let rows = q.order(contacts::id.desc()).limit(limit + 1).load(conn)?;
+    Ok(Page::from_overfetch(rows, limit, |r| r.id))
+}
+
+diesel::define_sql_function!(
+    /// SQL `lower()`, for case-insensitive matching on both backends (SQLite folds ASCII only).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text
+);
+
+/// Lower-cased `%text%` with LIKE's own wildcards escaped (use with `.escape('\\')`), so a
+/// user's `%` matches a literal percent sign.
+pub fn like_pattern(text: &str) -> String {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}

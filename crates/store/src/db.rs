@@ -1,0 +1,238 @@
+//! The connection type, the pool and the few places where PostgreSQL and SQLite differ.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
+use diesel::sql_types::BigInt;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::StoreError;
+
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// Where the data lives. Chosen from the URL's scheme by us, not by diesel, so that a mistyped
+/// PostgreSQL URL is an error instead of a new SQLite file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DbUrl {
+    pub fn parse(url: &str) -> Result<Self, StoreError> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DbUrl::Postgres(url.to_owned()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if path.is_empty() {
+                return Err(StoreError::Url("sqlite URL has no file path".into()));
+            }
+            return Ok(DbUrl::Sqlite(PathBuf::from(path)));
+        }
+        if url.contains("://") || url.is_empty() {
+            return Err(StoreError::Url(
+                "use postgres://… for PostgreSQL, or sqlite://PATH (or a plain file path) for SQLite"
+                    .into(),
+            ));
+        }
+        Ok(DbUrl::Sqlite(PathBuf::from(url)))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbUrl::Postgres(_) => Backend::Postgres,
+            DbUrl::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// Opens connections of the right kind and sets SQLite up on each one.
+#[derive(Debug)]
+pub struct Manager {
+    url: DbUrl,
+}
+
+const SQLITE_SETUP: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, Self::Error> {
+        match &self.url {
+            DbUrl::Postgres(url) => PgConnection::establish(url)
+                .map(AnyConnection::Postgresql)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+            DbUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                conn.batch_execute(SQLITE_SETUP).map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+pub type Conn = PooledConnection<Manager>;
+
+/// The database handle shared by the API and the worker: a pool plus, on SQLite, a writer lock.
+///
+/// SQLite allows one writer at a time, and a deferred transaction that reads and then writes
+/// fails with SQLITE_BUSY when another writer got in between, which no busy timeout cures. All
+/// writes of this process therefore queue on one lock before they take a connection.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<Manager>,
+    backend: Backend,
+    writer: Arc<Mutex<()>>,
+}
+
+impl Db {
+    pub fn connect(url: &str, max_size: u32) -> Result<Db, StoreError> {
+        let url = DbUrl::parse(url)?;
+        if let DbUrl::Sqlite(path) = &url {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Url(format!("cannot create directory {}: {e}", dir.display()))
+                })?;
+            }
+        }
+        let backend = url.backend();
+        let pool = Pool::builder()
+            .max_size(max_size.max(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(Manager { url })
+            .map_err(|e| StoreError::Pool(e.to_string()))?;
+        Ok(Db { pool, backend, writer: Arc::new(Mutex::new(())) })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn conn(&self) -> Result<Conn, StoreError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Connections open and idle, for /metrics.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let s = self.pool.state();
+        (s.connections, s.idle_connections)
+    }
+
+    /// Runs `f` in one transaction: every change and the events it causes commit together.
+    pub fn write<T, E>(&self, f: impl FnOnce(&mut AnyConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError> + From<diesel::result::Error>,
+    {
+        let _guard = match self.backend {
+            // A poisoned lock only means another writer panicked; the database rolled it back.
+            Backend::Sqlite => Some(self.writer.lock().unwrap_or_else(|p| p.into_inner())),
+            Backend::Postgres => None,
+        };
+        let mut conn = self.conn()?;
+        (*conn).transaction(f)
+    }
+
+    /// Runs `f` on a pooled connection without a transaction (reads).
+    pub fn read<T, E>(&self, f: impl FnOnce(&mut AnyConnection) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut conn = self.conn()?;
+        f(&mut conn)
+    }
+
+    /// Applies pending migrations; returns the versions applied.
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let _guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut conn = self.conn()?;
+        let applied = match &mut *conn {
+            AnyConnection::Postgresql(c) => c.run_pending_migrations(PG_MIGRATIONS),
+            AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        }
+        .map_err(|e| StoreError::Migration(e.to_string()))?;
+        Ok(applied.iter().map(ToString::to_string).collect())
+    }
+
+    /// Whether the schema is current, for /readyz.
+    pub fn has_pending_migrations(&self) -> Result<bool, StoreError> {
+        let mut conn = self.conn()?;
+        match &mut *conn {
+            AnyConnection::Postgresql(c) => c.has_pending_migration(PG_MIGRATIONS),
+            AnyConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+        }
+        .map_err(|e| StoreError::Migration(e.to_string()))
+    }
+}
+
+#[derive(QueryableByName)]
+struct NextNumber {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The next case registration number. PostgreSQL has a sequence (no lock between concurrent
+/// creators); SQLite serialises writers, so the highest number plus one is safe inside the
+/// writing transaction.
+pub fn next_case_number(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    let row: NextNumber = match conn {
+        AnyConnection::Postgresql(c) => {
+            diesel::sql_query("SELECT nextval('case_number_seq') AS n").get_result(c)?
+        }
+        AnyConnection::Sqlite(c) => {
+            diesel::sql_query("SELECT COALESCE(MAX(number), 999) + 1 AS n FROM cases")
+                .get_result(c)?
+        }
+    };
+    Ok(row.n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_picks_the_backend() {
+        assert_eq!(DbUrl::parse("postgres://u@h/db").unwrap().backend(), Backend::Postgres);
+        assert_eq!(DbUrl::parse("postgresql://u@h/db").unwrap().backend(), Backend::Postgres);
+        assert_eq!(DbUrl::parse("sqlite://data/h.db").unwrap(), DbUrl::Sqlite("data/h.db".into()));
+        assert_eq!(DbUrl::parse("sqlite:h.db").unwrap(), DbUrl::Sqlite("h.db".into()));
+        assert_eq!(DbUrl::parse("/var/lib/h.db").unwrap(), DbUrl::Sqlite("/var/lib/h.db".into()));
+    }
+
+    #[test]
+    fn mistyped_urls_are_errors_not_files() {
+        assert!(DbUrl::parse("postgress://u@h/db").is_err());
+        assert!(DbUrl::parse("mysql://u@h/db").is_err());
+        assert!(DbUrl::parse("sqlite://").is_err());
+        assert!(DbUrl::parse("").is_err());
+    }
+}

@@ -1,0 +1,253 @@
+// One hand-checked schema for both backends (SQLite's print-schema would say Integer for BIGINT
+// ids). The drift test in tests/ compares it with what the migrations create.
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> BigInt,
+        name -> Text,
+        short_name -> Nullable<Text>,
+        inn -> Nullable<Text>,
+        kpp -> Nullable<Text>,
+        org_type -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        website -> Nullable<Text>,
+        phones -> Text,
+        emails -> Text,
+        addresses -> Text,
+        parent_id -> Nullable<BigInt>,
+        owner_id -> Nullable<BigInt>,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contacts (id) {
+        id -> BigInt,
+        first_name -> Text,
+        last_name -> Text,
+        organization_id -> Nullable<BigInt>,
+        title -> Nullable<Text>,
+        department -> Nullable<Text>,
+        phones -> Text,
+        do_not_email -> Bool,
+        do_not_call -> Bool,
+        owner_id -> Nullable<BigInt>,
+        portal_access -> Bool,
+        portal_sees_organization -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contact_emails (id) {
+        id -> BigInt,
+        contact_id -> BigInt,
+        email -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Nullable<Text>,
+        support_line -> Nullable<Integer>,
+        language -> Text,
+        contact_id -> Nullable<BigInt>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    teams (id) {
+        id -> BigInt,
+        name -> Text,
+        support_line -> Nullable<Integer>,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    team_members (team_id, user_id) {
+        team_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    components (id) {
+        id -> BigInt,
+        product_id -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    contracts (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        product_id -> BigInt,
+        number -> Text,
+        starts_on -> Date,
+        ends_on -> Nullable<Date>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> BigInt,
+        number -> BigInt,
+        subject -> Text,
+        description -> Text,
+        status -> Text,
+        priority -> Text,
+        case_type -> Text,
+        channel -> Text,
+        organization_id -> Nullable<BigInt>,
+        customer_id -> Nullable<BigInt>,
+        requester_id -> Nullable<BigInt>,
+        product_id -> Nullable<BigInt>,
+        component_id -> Nullable<BigInt>,
+        support_line -> Integer,
+        team_id -> Nullable<BigInt>,
+        assignee_id -> Nullable<BigInt>,
+        system_info -> Nullable<Text>,
+        tags -> Text,
+        created_by_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_contacts (case_id, contact_id) {
+        case_id -> BigInt,
+        contact_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    stream_entries (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        kind -> Text,
+        author_user_id -> Nullable<BigInt>,
+        author_contact_id -> Nullable<BigInt>,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        event_type -> Text,
+        aggregate_type -> Text,
+        aggregate_id -> BigInt,
+        actor_user_id -> Nullable<BigInt>,
+        payload -> Text,
+        created_at -> Timestamp,
+        processed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        family -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        scopes -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_attempts (id) {
+        id -> BigInt,
+        email -> Text,
+        ip -> Text,
+        succeeded -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(contacts -> organizations (organization_id));
+diesel::joinable!(contact_emails -> contacts (contact_id));
+diesel::joinable!(team_members -> teams (team_id));
+diesel::joinable!(team_members -> users (user_id));
+diesel::joinable!(components -> products (product_id));
+diesel::joinable!(contracts -> organizations (organization_id));
+diesel::joinable!(contracts -> products (product_id));
+diesel::joinable!(case_contacts -> cases (case_id));
+diesel::joinable!(case_contacts -> contacts (contact_id));
+diesel::joinable!(stream_entries -> cases (case_id));
+diesel::joinable!(cases -> teams (team_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    settings,
+    organizations,
+    contacts,
+    contact_emails,
+    users,
+    teams,
+    team_members,
+    products,
+    components,
+    contracts,
+    cases,
+    case_contacts,
+    stream_entries,
+    events,
+    refresh_tokens,
+    api_tokens,
+    login_attempts,
+);

@@ -1,0 +1,17 @@
+DROP TABLE login_attempts;
+DROP TABLE api_tokens;
+DROP TABLE refresh_tokens;
+DROP TABLE events;
+DROP TABLE stream_entries;
+DROP TABLE case_contacts;
+DROP TABLE cases;
+DROP TABLE contracts;
+DROP TABLE components;
+DROP TABLE products;
+DROP TABLE team_members;
+DROP TABLE teams;
+DROP TABLE users;
+DROP TABLE contact_emails;
+DROP TABLE contacts;
+DROP TABLE organizations;
+DROP TABLE settings;
