@@ -1,1 +1,127 @@
-//! placeholder
+//! The helpdesk's use cases: create a case, post to its stream, sign in, manage the CRM...
+//!
+//! Each public method of [`Services`] checks who is asking ([`Actor`]), validates the input,
+//! applies the domain's rules and commits the change together with its outbox event in one
+//! transaction. The API and the worker call these; neither writes SQL nor decides rules.
+//! What must not live here: HTTP (status codes are chosen by the API from [`AppError`]).
+
+pub mod actor;
+pub mod auth;
+pub mod cases;
+pub mod catalog;
+pub mod clock;
+pub mod crm;
+pub mod error;
+mod outbox;
+pub mod users;
+
+use std::sync::Arc;
+
+pub use actor::Actor;
+pub use clock::{Clock, SystemClock};
+pub use error::{AppError, FieldErrors};
+use helpdesk_store::Db;
+
+/// Settings of the authentication layer.
+#[derive(Clone)]
+pub struct AuthSettings {
+    /// HMAC key of the access tokens (HS256, the only algorithm accepted).
+    pub jwt_secret: Vec<u8>,
+    pub access_ttl_seconds: i64,
+    pub refresh_ttl_days: i64,
+    /// Failed logins per account within the window before it is throttled.
+    pub max_failures_per_account: i64,
+    /// Failed logins per client address within the window before it is throttled.
+    pub max_failures_per_address: i64,
+    pub failure_window_minutes: i64,
+}
+
+impl AuthSettings {
+    pub fn with_secret(jwt_secret: Vec<u8>) -> Self {
+        AuthSettings {
+            jwt_secret,
+            access_ttl_seconds: 15 * 60,
+            refresh_ttl_days: 30,
+            max_failures_per_account: 5,
+            max_failures_per_address: 30,
+            failure_window_minutes: 15,
+        }
+    }
+}
+
+impl std::fmt::Debug for AuthSettings {
+    // The secret never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("jwt_secret", &"<redacted>")
+            .field("access_ttl_seconds", &self.access_ttl_seconds)
+            .field("refresh_ttl_days", &self.refresh_ttl_days)
+            .finish()
+    }
+}
+
+/// Everything a use case needs: the database, the clock and the settings.
+#[derive(Clone)]
+pub struct Services {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub auth: AuthSettings,
+}
+
+impl Services {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
+        Services { db, clock, auth }
+    }
+
+    /// Opens the services with the JWT secret from the settings table, creating and storing a
+    /// random one on first run when none is configured.
+    pub fn with_stored_secret(db: Db, configured_secret: Option<String>) -> Result<Self, AppError> {
+        let secret = match configured_secret.filter(|s| !s.is_empty()) {
+            Some(s) => s,
+            None => {
+                let fresh = auth::random_token(48);
+                db.write(|c| helpdesk_store::auth::setting_or_insert(c, "jwt_secret", &fresh))?
+            }
+        };
+        Ok(Services::new(db, Arc::new(SystemClock), AuthSettings::with_secret(secret.into_bytes())))
+    }
+
+    fn now(&self) -> chrono::NaiveDateTime {
+        helpdesk_store::truncate_time(self.clock.now())
+    }
+}
+
+/// Default and maximum page sizes of every list.
+pub const DEFAULT_PAGE: i64 = 50;
+pub const MAX_PAGE: i64 = 200;
+
+/// Reads `limit` and `cursor` of a list request.
+pub fn page_params(limit: Option<i64>, cursor: Option<&str>) -> Result<(i64, Option<i64>), AppError> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::field("limit", format!("must be between 1 and {MAX_PAGE}")));
+    }
+    let cursor = match cursor.filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => Some(
+            c.parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| AppError::field("cursor", "is not a cursor returned by this list"))?,
+        ),
+    };
+    Ok((limit, cursor))
+}
+
+pub(crate) fn cursor_string(next: Option<i64>) -> Option<String> {
+    next.map(|n| n.to_string())
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    // Serialising plain strings and structs of strings cannot fail.
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
+}
+
+pub(crate) fn from_json<T: serde::de::DeserializeOwned + Default>(text: &str) -> T {
+    serde_json::from_str(text).unwrap_or_default()
+}

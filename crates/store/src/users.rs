@@ -177,3 +177,11 @@ pub fn set_team_members(
     }
     Ok(())
 }
+
+pub fn teams_of(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<i64>, StoreError> {
+    Ok(team_members::table
+        .filter(team_members::user_id.eq(user_id))
+        .order(team_members::team_id)
+        .select(team_members::team_id)
+        .load(conn)?)
+}

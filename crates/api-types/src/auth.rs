@@ -1,0 +1,79 @@
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::{Role, Scope};
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[validate(length(min = 1, max = 254))]
+    pub email: String,
+    #[validate(length(min = 1, max = 1024))]
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    #[validate(length(min = 1, max = 512))]
+    pub refresh_token: String,
+}
+
+/// A fresh pair of tokens. The access token is a short-lived JWT for the `Authorization:
+/// Bearer` header; the refresh token may be exchanged once for a new pair.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    pub refresh_token: String,
+    pub user: Me,
+}
+
+/// The signed-in user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub language: String,
+    pub support_line: Option<i32>,
+    /// For portal users: the contact they act as.
+    pub contact_id: Option<i64>,
+    pub team_ids: Vec<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct NewApiToken {
+    #[validate(length(min = 1, max = 100))]
+    pub name: String,
+    #[validate(length(min = 1, message = "name at least one scope"))]
+    pub scopes: Vec<Scope>,
+    /// Days until the token stops working; never, when absent.
+    #[validate(range(min = 1, max = 3650))]
+    pub expires_in_days: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked: bool,
+}
+
+/// A new API token. `token` is shown only here, once; the server keeps only its hash.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApiTokenCreated {
+    pub token: String,
+    #[serde(flatten)]
+    pub details: ApiToken,
+}

@@ -1,0 +1,248 @@
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::{double_option, page, CaseStatus, CaseType, Channel, Priority};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Case {
+    pub id: i64,
+    /// The registration number people quote; `[#number]` tags e-mail about the case.
+    pub number: i64,
+    pub subject: String,
+    pub description: String,
+    pub status: CaseStatus,
+    pub priority: Priority,
+    pub case_type: CaseType,
+    pub channel: Channel,
+    pub organization_id: Option<i64>,
+    /// The contract holder, when it differs from the organization.
+    pub customer_id: Option<i64>,
+    pub requester_id: Option<i64>,
+    /// Every contact on the case, the requester included.
+    pub contact_ids: Vec<i64>,
+    pub product_id: Option<i64>,
+    pub component_id: Option<i64>,
+    pub support_line: i32,
+    pub team_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub system_info: Option<String>,
+    pub tags: Vec<String>,
+    pub created_by_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+page!(CasePage, Case);
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct NewCase {
+    #[validate(length(min = 1, max = 500))]
+    pub subject: String,
+    #[serde(default)]
+    #[validate(length(max = 100000))]
+    pub description: String,
+    pub priority: Option<Priority>,
+    /// `consultation` unless given; other types need an active contract for the product.
+    pub case_type: Option<CaseType>,
+    /// How the case reached us; `agent` unless given (`phone` for a call).
+    pub channel: Option<Channel>,
+    pub organization_id: Option<i64>,
+    pub customer_id: Option<i64>,
+    pub requester_id: Option<i64>,
+    #[serde(default)]
+    #[validate(length(max = 50))]
+    pub contact_ids: Vec<i64>,
+    pub product_id: Option<i64>,
+    pub component_id: Option<i64>,
+    #[validate(range(min = 1, max = 3))]
+    pub support_line: Option<i32>,
+    pub team_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    #[validate(length(max = 20000))]
+    pub system_info: Option<String>,
+    #[serde(default)]
+    #[validate(length(max = 50))]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CasePatch {
+    #[validate(length(min = 1, max = 500))]
+    pub subject: Option<String>,
+    #[validate(length(max = 100000))]
+    pub description: Option<String>,
+    pub priority: Option<Priority>,
+    pub case_type: Option<CaseType>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
+    pub organization_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
+    pub customer_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
+    pub requester_id: Option<Option<i64>>,
+    #[validate(length(max = 50))]
+    pub contact_ids: Option<Vec<i64>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
+    pub product_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
+    pub component_id: Option<Option<i64>>,
+    #[validate(range(min = 1, max = 3))]
+    pub support_line: Option<i32>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
+    pub team_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>)]
+    pub assignee_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub system_info: Option<Option<String>>,
+    #[validate(length(max = 50))]
+    pub tags: Option<Vec<String>>,
+}
+
+/// Moves a case to another status; refused with 409 when the status machine does not allow it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    pub status: CaseStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamKind {
+    /// Between the customer and support; the portal shows these.
+    Public,
+    /// Between agents only; never shown to a customer.
+    Internal,
+    /// Written by the system: status, assignment and similar events.
+    System,
+}
+
+impl StreamKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StreamKind::Public => "public",
+            StreamKind::Internal => "internal",
+            StreamKind::System => "system",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct StreamEntry {
+    pub id: i64,
+    pub case_id: i64,
+    pub kind: StreamKind,
+    pub author_user_id: Option<i64>,
+    pub author_contact_id: Option<i64>,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+}
+page!(StreamPage, StreamEntry);
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct NewStreamEntry {
+    /// `public` (a reply the customer sees) or `internal` (a note for agents).
+    pub kind: StreamKind,
+    #[validate(length(min = 1, max = 100000))]
+    pub body: String,
+}
+
+/// A case as its customer sees it in the portal: no team, assignee or tags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PortalCase {
+    pub id: i64,
+    pub number: i64,
+    pub subject: String,
+    pub description: String,
+    pub status: CaseStatus,
+    pub priority: Priority,
+    pub case_type: CaseType,
+    pub organization_id: Option<i64>,
+    pub requester_id: Option<i64>,
+    pub product_id: Option<i64>,
+    pub component_id: Option<i64>,
+    pub system_info: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+page!(PortalCasePage, PortalCase);
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct PortalNewCase {
+    #[validate(length(min = 1, max = 500))]
+    pub subject: String,
+    #[serde(default)]
+    #[validate(length(max = 100000))]
+    pub description: String,
+    pub priority: Option<Priority>,
+    pub case_type: Option<CaseType>,
+    pub product_id: Option<i64>,
+    pub component_id: Option<i64>,
+    #[validate(length(max = 20000))]
+    pub system_info: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct PortalMessage {
+    #[validate(length(min = 1, max = 100000))]
+    pub body: String,
+}
+
+/// Filters of the case list; all optional and combined with AND.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams, Validate)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CaseQuery {
+    /// Page size, 1–200 (default 50).
+    #[validate(range(min = 1, max = 200))]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Comma-separated statuses, e.g. `new,open`.
+    pub status: Option<String>,
+    /// Comma-separated priorities.
+    pub priority: Option<String>,
+    /// An agent's id, or `none` for unassigned cases, or `me`.
+    pub assignee: Option<String>,
+    pub team_id: Option<i64>,
+    pub organization_id: Option<i64>,
+    pub requester_id: Option<i64>,
+    pub product_id: Option<i64>,
+    #[validate(range(min = 1, max = 3))]
+    pub support_line: Option<i32>,
+    /// Created at or after (UTC, `YYYY-MM-DDTHH:MM:SS`).
+    pub created_from: Option<NaiveDateTime>,
+    /// Created before.
+    pub created_to: Option<NaiveDateTime>,
+    pub updated_from: Option<NaiveDateTime>,
+    pub updated_to: Option<NaiveDateTime>,
+    /// Text the subject contains (case-insensitive).
+    #[validate(length(min = 1, max = 200))]
+    pub q: Option<String>,
+    /// `-created_at` (newest first, default) or `created_at`.
+    pub sort: Option<String>,
+}
+
+/// Page parameters shared by the other lists.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams, Validate)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size, 1–200 (default 50).
+    #[validate(range(min = 1, max = 200))]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}

@@ -1,0 +1,327 @@
+//! Signing in: passwords (argon2id), access tokens (JWT, HS256 only), rotating refresh tokens
+//! with reuse detection, personal API tokens with scopes, and login throttling.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::Engine;
+use chrono::Duration;
+use helpdesk_api_types::auth::{ApiToken, ApiTokenCreated, LoginRequest, Me, NewApiToken, TokenPair};
+use helpdesk_domain::{Role, Scope, SupportLine};
+use helpdesk_store::{auth as store, users as user_store};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use validator::Validate;
+
+use crate::{Actor, AppError, Services};
+
+/// Prefix of personal API tokens, so they are told apart from JWTs and found by secret scanners.
+pub const API_TOKEN_PREFIX: &str = "hd_";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    role: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    contact: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    line: Option<u8>,
+    iat: i64,
+    exp: i64,
+}
+
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buf);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+/// A hash of a password nobody has, verified when the account does not exist so that the
+/// answer takes as long as for a wrong password.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password(&random_token(16)).unwrap_or_default())
+}
+
+impl Services {
+    pub fn login(&self, input: &LoginRequest, client_ip: &str) -> Result<TokenPair, AppError> {
+        input.validate()?;
+        let email = input.email.trim().to_lowercase();
+        let now = self.now();
+        let since = now - Duration::minutes(self.auth.failure_window_minutes);
+        let (by_account, by_address) =
+            self.db.read(|c| store::failed_logins_since(c, &email, client_ip, since))?;
+        if by_account >= self.auth.max_failures_per_account
+            || by_address >= self.auth.max_failures_per_address
+        {
+            return Err(AppError::TooManyRequests {
+                retry_after_seconds: (self.auth.failure_window_minutes * 60) as u64,
+            });
+        }
+        let user = self.db.read(|c| user_store::user_by_email(c, &email))?;
+        let ok = match &user {
+            Some(u) if u.active => {
+                verify_password(&input.password, u.password_hash.as_deref().unwrap_or(dummy_hash()))
+            }
+            _ => {
+                verify_password(&input.password, dummy_hash());
+                false
+            }
+        };
+        self.db.write(|c| store::record_login_attempt(c, &email, client_ip, ok, now))?;
+        match user {
+            Some(u) if ok => {
+                tracing::info!(user_id = u.id, "signed in");
+                self.db.write(|c| self.issue_tokens(c, &u, None))
+            }
+            _ => Err(AppError::Unauthorized("e-mail or password is wrong".into())),
+        }
+    }
+
+    /// Exchanges a refresh token for a new pair. A token used twice means it leaked: the whole
+    /// family (every token descended from that sign-in) is revoked.
+    pub fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AppError> {
+        let now = self.now();
+        let hash = sha256_hex(refresh_token);
+        let outcome = self.db.write(|c| -> Result<Result<TokenPair, &'static str>, AppError> {
+            let Some(row) = store::refresh_token_by_hash(c, &hash)? else {
+                return Ok(Err("unknown refresh token"));
+            };
+            if row.revoked_at.is_some() {
+                return Ok(Err("refresh token revoked"));
+            }
+            if row.used_at.is_some() || !store::mark_refresh_token_used(c, row.id, now)? {
+                store::revoke_refresh_family(c, &row.family, now)?;
+                tracing::warn!(user_id = row.user_id, "refresh token reused; session revoked");
+                return Ok(Err("refresh token already used; sign in again"));
+            }
+            if row.expires_at <= now {
+                return Ok(Err("refresh token expired"));
+            }
+            let user = user_store::user(c, row.user_id)?;
+            if !user.active {
+                return Ok(Err("account disabled"));
+            }
+            Ok(Ok(self.issue_tokens(c, &user, Some(&row.family))?))
+        })?;
+        // The family revocation above must commit even though the caller gets an error.
+        outcome.map_err(|why| AppError::Unauthorized(why.into()))
+    }
+
+    /// Revokes the session the refresh token belongs to.
+    pub fn logout(&self, refresh_token: &str) -> Result<(), AppError> {
+        let now = self.now();
+        let hash = sha256_hex(refresh_token);
+        self.db.write(|c| -> Result<(), AppError> {
+            if let Some(row) = store::refresh_token_by_hash(c, &hash)? {
+                store::revoke_refresh_family(c, &row.family, now)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn issue_tokens(
+        &self,
+        conn: &mut helpdesk_store::AnyConnection,
+        user: &user_store::UserRow,
+        family: Option<&str>,
+    ) -> Result<TokenPair, AppError> {
+        let now = self.now();
+        let claims = Claims {
+            sub: user.id.to_string(),
+            role: user.role.clone(),
+            contact: user.contact_id,
+            line: user.support_line.map(|l| l as u8),
+            iat: now.and_utc().timestamp(),
+            exp: now.and_utc().timestamp() + self.auth.access_ttl_seconds,
+        };
+        let access_token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(&self.auth.jwt_secret),
+        )
+        .map_err(|e| AppError::Internal(format!("signing the access token failed: {e}")))?;
+        let refresh_token = random_token(32);
+        let family = family.map(str::to_owned).unwrap_or_else(|| random_token(12));
+        store::insert_refresh_token(
+            conn,
+            user.id,
+            &family,
+            &sha256_hex(&refresh_token),
+            now,
+            now + Duration::days(self.auth.refresh_ttl_days),
+        )?;
+        let team_ids = user_store::teams_of(conn, user.id)?;
+        Ok(TokenPair {
+            access_token,
+            token_type: "Bearer".into(),
+            expires_in: self.auth.access_ttl_seconds,
+            refresh_token,
+            user: me(user, team_ids)?,
+        })
+    }
+
+    /// Resolves an `Authorization: Bearer` credential: a JWT access token or an API token.
+    pub fn authenticate(&self, bearer: &str) -> Result<Actor, AppError> {
+        if let Some(secret) = bearer.strip_prefix(API_TOKEN_PREFIX) {
+            return self.authenticate_api_token(secret);
+        }
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        let data = jsonwebtoken::decode::<Claims>(
+            bearer,
+            &DecodingKey::from_secret(&self.auth.jwt_secret),
+            &validation,
+        )
+        .map_err(|e| AppError::Unauthorized(format!("access token not accepted: {e}")))?;
+        let c = data.claims;
+        Ok(Actor {
+            user_id: c.sub.parse().map_err(|_| AppError::Unauthorized("bad subject".into()))?,
+            role: Role::parse(&c.role).map_err(|_| AppError::Unauthorized("bad role".into()))?,
+            contact_id: c.contact,
+            line: c.line.and_then(|l| SupportLine::new(l.into()).ok()),
+            scopes: None,
+        })
+    }
+
+    fn authenticate_api_token(&self, secret: &str) -> Result<Actor, AppError> {
+        let now = self.now();
+        let hash = sha256_hex(&format!("{API_TOKEN_PREFIX}{secret}"));
+        let token = self
+            .db
+            .read(|c| store::api_token_by_hash(c, &hash))?
+            .filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now))
+            .ok_or_else(|| AppError::Unauthorized("API token unknown, revoked or expired".into()))?;
+        let user = self.db.read(|c| user_store::user(c, token.user_id))?;
+        if !user.active {
+            return Err(AppError::Unauthorized("account disabled".into()));
+        }
+        // Record use at most once a minute: a write per request would cost more than the request.
+        if token.last_used_at.is_none_or(|t| now - t > Duration::minutes(1)) {
+            self.db.write(|c| store::touch_api_token(c, token.id, now))?;
+        }
+        Ok(Actor {
+            user_id: user.id,
+            role: Role::parse(&user.role).map_err(|_| AppError::Internal("bad stored role".into()))?,
+            contact_id: user.contact_id,
+            line: user.support_line.and_then(|l| SupportLine::new(l.into()).ok()),
+            scopes: Some(parse_scopes(&token.scopes)),
+        })
+    }
+
+    pub fn me(&self, actor: &Actor) -> Result<Me, AppError> {
+        actor.any_read()?;
+        self.db.read(|c| {
+            let user = user_store::user(c, actor.user_id)?;
+            let teams = user_store::teams_of(c, user.id)?;
+            me(&user, teams)
+        })
+    }
+
+    pub fn create_api_token(
+        &self,
+        actor: &Actor,
+        input: &NewApiToken,
+    ) -> Result<ApiTokenCreated, AppError> {
+        input.validate()?;
+        if actor.scopes.is_some() {
+            return Err(AppError::forbidden("API tokens are created from a signed-in session"));
+        }
+        actor.staff_write()?;
+        if input.scopes.contains(&Scope::Admin) && !actor.role.can_administer() {
+            return Err(AppError::field("scopes", "only admins may grant the `admin` scope"));
+        }
+        let now = self.now();
+        let token = format!("{API_TOKEN_PREFIX}{}", random_token(32));
+        let scopes: Vec<&str> = input.scopes.iter().map(|s| s.as_str()).collect();
+        let expires_at = input.expires_in_days.map(|d| now + Duration::days(d));
+        let id = self.db.write(|c| {
+            store::insert_api_token(
+                c,
+                actor.user_id,
+                &input.name,
+                &sha256_hex(&token),
+                &scopes.join(","),
+                now,
+                expires_at,
+            )
+        })?;
+        Ok(ApiTokenCreated {
+            token,
+            details: ApiToken {
+                id,
+                name: input.name.clone(),
+                scopes: input.scopes.clone(),
+                created_at: now,
+                expires_at,
+                last_used_at: None,
+                revoked: false,
+            },
+        })
+    }
+
+    pub fn list_api_tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>, AppError> {
+        actor.staff_read()?;
+        let rows = self.db.read(|c| store::api_tokens_of(c, actor.user_id))?;
+        Ok(rows
+            .into_iter()
+            .map(|t| ApiToken {
+                id: t.id,
+                name: t.name,
+                scopes: parse_scopes(&t.scopes),
+                created_at: t.created_at,
+                expires_at: t.expires_at,
+                last_used_at: t.last_used_at,
+                revoked: t.revoked_at.is_some(),
+            })
+            .collect())
+    }
+
+    pub fn revoke_api_token(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
+        actor.staff_write()?;
+        let now = self.now();
+        self.db
+            .write(|c| store::revoke_api_token(c, id, actor.user_id, now))
+            .map_err(|e| match e {
+                helpdesk_store::StoreError::NotFound => AppError::NotFound("API token"),
+                other => other.into(),
+            })
+    }
+}
+
+fn parse_scopes(text: &str) -> Vec<Scope> {
+    text.split(',').filter_map(|s| Scope::parse(s.trim()).ok()).collect()
+}
+
+pub(crate) fn me(user: &user_store::UserRow, team_ids: Vec<i64>) -> Result<Me, AppError> {
+    Ok(Me {
+        id: user.id,
+        email: user.email.clone(),
+        name: user.name.clone(),
+        role: Role::parse(&user.role).map_err(|_| AppError::Internal("bad stored role".into()))?,
+        language: user.language.clone(),
+        support_line: user.support_line,
+        contact_id: user.contact_id,
+        team_ids,
+    })
+}

@@ -1,0 +1,661 @@
+//! Cases and their streams, for agents and for portal users.
+
+use helpdesk_api_types::cases::{
+    Case, CasePage, CasePatch, CaseQuery, NewCase, NewStreamEntry, PageQuery, PortalCase,
+    PortalCasePage, PortalMessage, PortalNewCase, StatusChange, StreamEntry, StreamKind,
+    StreamPage,
+};
+use helpdesk_domain::case::{check_case_type, initial_assignment, Creator};
+use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority, Role, SupportLine};
+use helpdesk_store::cases::{self as store, CaseChanges, CaseFilter, CaseSort, PortalScope};
+use helpdesk_store::{catalog, crm, db::next_case_number, users, AnyConnection, StoreError};
+use serde_json::json;
+use validator::Validate;
+
+use crate::error::Problems;
+use crate::outbox::emit;
+use crate::users::not_found;
+use crate::{cursor_string, from_json, page_params, to_json, Actor, AppError, Services};
+
+fn stored<T>(r: Result<T, helpdesk_domain::DomainError>) -> Result<T, AppError> {
+    r.map_err(|e| AppError::Internal(format!("stored value is invalid: {e}")))
+}
+
+fn case_dto(row: store::CaseRow, contact_ids: Vec<i64>) -> Result<Case, AppError> {
+    Ok(Case {
+        status: stored(CaseStatus::parse(&row.status))?,
+        priority: stored(Priority::parse(&row.priority))?,
+        case_type: stored(CaseType::parse(&row.case_type))?,
+        channel: stored(Channel::parse(&row.channel))?,
+        tags: from_json(&row.tags),
+        contact_ids,
+        id: row.id,
+        number: row.number,
+        subject: row.subject,
+        description: row.description,
+        organization_id: row.organization_id,
+        customer_id: row.customer_id,
+        requester_id: row.requester_id,
+        product_id: row.product_id,
+        component_id: row.component_id,
+        support_line: row.support_line,
+        team_id: row.team_id,
+        assignee_id: row.assignee_id,
+        system_info: row.system_info,
+        created_by_id: row.created_by_id,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+fn portal_dto(row: store::CaseRow) -> Result<PortalCase, AppError> {
+    Ok(PortalCase {
+        status: stored(CaseStatus::parse(&row.status))?,
+        priority: stored(Priority::parse(&row.priority))?,
+        case_type: stored(CaseType::parse(&row.case_type))?,
+        id: row.id,
+        number: row.number,
+        subject: row.subject,
+        description: row.description,
+        organization_id: row.organization_id,
+        requester_id: row.requester_id,
+        product_id: row.product_id,
+        component_id: row.component_id,
+        system_info: row.system_info,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+fn entry_dto(row: store::StreamEntryRow) -> Result<StreamEntry, AppError> {
+    let kind = match row.kind.as_str() {
+        "public" => StreamKind::Public,
+        "internal" => StreamKind::Internal,
+        "system" => StreamKind::System,
+        other => return Err(AppError::Internal(format!("unknown stream kind {other}"))),
+    };
+    Ok(StreamEntry {
+        id: row.id,
+        case_id: row.case_id,
+        kind,
+        author_user_id: row.author_user_id,
+        author_contact_id: row.author_contact_id,
+        body: row.body,
+        created_at: row.created_at,
+    })
+}
+
+fn clean_tags(tags: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags.iter().map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()) {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// What a new case refers to, checked against the database.
+struct References {
+    organization_id: Option<i64>,
+    customer_id: Option<i64>,
+    requester_id: Option<i64>,
+    contact_ids: Vec<i64>,
+    product_id: Option<i64>,
+    component_id: Option<i64>,
+    team_id: Option<i64>,
+    assignee_id: Option<i64>,
+}
+
+fn check_references(c: &mut AnyConnection, r: &mut References) -> Result<(), AppError> {
+    let mut p = Problems::default();
+    if r.requester_id.is_none() {
+        r.requester_id = r.contact_ids.first().copied();
+    }
+    if let Some(req) = r.requester_id {
+        if !r.contact_ids.contains(&req) {
+            r.contact_ids.insert(0, req);
+        }
+    }
+    let mut seen = Vec::new();
+    r.contact_ids.retain(|id| {
+        let fresh = !seen.contains(id);
+        seen.push(*id);
+        fresh
+    });
+    let existing = crm::contacts_exist(c, &r.contact_ids)?;
+    for id in &r.contact_ids {
+        if !existing.contains(id) {
+            let field = if Some(*id) == r.requester_id { "requester_id" } else { "contact_ids" };
+            p.add(field, format!("contact {id} does not exist"));
+        }
+    }
+    if r.organization_id.is_none() {
+        if let Some(req) = r.requester_id.filter(|id| existing.contains(id)) {
+            r.organization_id = crm::contact(c, req)?.organization_id;
+        }
+    }
+    for (field, org) in [("organization_id", r.organization_id), ("customer_id", r.customer_id)] {
+        if let Some(id) = org {
+            if !crm::organization_exists(c, id)? {
+                p.add(field, format!("organization {id} does not exist"));
+            }
+        }
+    }
+    if let Some(pid) = r.product_id {
+        match catalog::product(c, pid) {
+            Ok(prod) if !prod.active => p.add("product_id", format!("product {pid} is retired")),
+            Ok(_) => {}
+            Err(StoreError::NotFound) => p.add("product_id", format!("product {pid} does not exist")),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let Some(cid) = r.component_id {
+        match catalog::component(c, cid) {
+            Ok(k) if Some(k.product_id) == r.product_id => {}
+            Ok(_) => p.add("component_id", "the component belongs to another product"),
+            Err(StoreError::NotFound) => p.add("component_id", format!("component {cid} does not exist")),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let Some(tid) = r.team_id {
+        match users::team(c, tid) {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => p.add("team_id", format!("team {tid} does not exist")),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let Some(uid) = r.assignee_id {
+        match users::user(c, uid) {
+            Ok(u) if u.role != "portal" && u.active => {}
+            Ok(_) => p.add("assignee_id", format!("user {uid} is not an active agent")),
+            Err(StoreError::NotFound) => p.add("assignee_id", format!("user {uid} does not exist")),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    p.into_result()
+}
+
+/// The type rule: anything but a consultation needs a contract in force for the product, held
+/// by the customer (the contract holder) or, when none is named, the organization.
+fn check_type(
+    c: &mut AnyConnection,
+    case_type: CaseType,
+    holder: Option<i64>,
+    product: Option<i64>,
+    today: chrono::NaiveDate,
+) -> Result<(), AppError> {
+    let has_contract = match (holder, product) {
+        (Some(org), Some(prod)) => catalog::has_active_contract(c, org, prod, today)?,
+        _ => false,
+    };
+    Ok(check_case_type(case_type, has_contract)?)
+}
+
+struct Draft {
+    subject: String,
+    description: String,
+    priority: Priority,
+    case_type: CaseType,
+    channel: Channel,
+    refs: References,
+    support_line: i32,
+    system_info: Option<String>,
+    tags: Vec<String>,
+}
+
+impl Services {
+    fn insert_case(&self, c: &mut AnyConnection, actor: &Actor, mut d: Draft) -> Result<i64, AppError> {
+        let now = self.now();
+        check_references(c, &mut d.refs)?;
+        check_type(c, d.case_type, d.refs.customer_id.or(d.refs.organization_id), d.refs.product_id, now.date())?;
+        let creator = Creator { user_id: actor.user_id, role: actor.role, line: actor.line };
+        let start = initial_assignment(creator, d.refs.assignee_id);
+        let number = next_case_number(c)?;
+        let id = store::insert_case(
+            c,
+            &store::NewCase {
+                number,
+                subject: d.subject.trim().to_owned(),
+                description: d.description.clone(),
+                status: start.status.as_str().to_owned(),
+                priority: d.priority.as_str().to_owned(),
+                case_type: d.case_type.as_str().to_owned(),
+                channel: d.channel.as_str().to_owned(),
+                organization_id: d.refs.organization_id,
+                customer_id: d.refs.customer_id,
+                requester_id: d.refs.requester_id,
+                product_id: d.refs.product_id,
+                component_id: d.refs.component_id,
+                support_line: d.support_line,
+                team_id: d.refs.team_id,
+                assignee_id: start.assignee_id,
+                system_info: d.system_info.clone(),
+                tags: to_json(&d.tags),
+                created_by_id: Some(actor.user_id),
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        store::set_case_contacts(c, id, &d.refs.contact_ids)?;
+        if !d.description.trim().is_empty() {
+            // The description opens the stream, as the customer's first message.
+            let from_portal = actor.role == Role::Portal;
+            store::insert_stream_entry(
+                c,
+                &store::NewStreamEntry {
+                    case_id: id,
+                    kind: "public",
+                    author_user_id: (!from_portal).then_some(actor.user_id),
+                    author_contact_id: if from_portal { actor.contact_id } else { d.refs.requester_id },
+                    body: &d.description,
+                    created_at: now,
+                },
+            )?;
+        }
+        emit(
+            c,
+            now,
+            Some(actor),
+            "case.created",
+            ("case", id),
+            json!({ "id": id, "number": number, "channel": d.channel, "status": start.status,
+                    "assignee_id": start.assignee_id, "team_id": d.refs.team_id }),
+        )?;
+        Ok(id)
+    }
+
+    pub fn create_case(&self, actor: &Actor, input: &NewCase) -> Result<Case, AppError> {
+        actor.staff_write()?;
+        input.validate()?;
+        let channel = input.channel.unwrap_or(Channel::Agent);
+        if !matches!(channel, Channel::Agent | Channel::Phone | Channel::Api | Channel::Email) {
+            return Err(AppError::field("channel", "agents register cases as agent, phone, email or api"));
+        }
+        let channel = if actor.scopes.is_some() && input.channel.is_none() { Channel::Api } else { channel };
+        let line = input.support_line.map(i64::from).map(SupportLine::new).transpose()?;
+        let draft = Draft {
+            subject: input.subject.clone(),
+            description: input.description.clone(),
+            priority: input.priority.unwrap_or(Priority::Normal),
+            case_type: input.case_type.unwrap_or(CaseType::Consultation),
+            channel,
+            refs: References {
+                organization_id: input.organization_id,
+                customer_id: input.customer_id,
+                requester_id: input.requester_id,
+                contact_ids: input.contact_ids.clone(),
+                product_id: input.product_id,
+                component_id: input.component_id,
+                team_id: input.team_id,
+                assignee_id: input.assignee_id,
+            },
+            support_line: line.or(actor.line).map_or(1, |l| l.get().into()),
+            system_info: input.system_info.clone(),
+            tags: clean_tags(&input.tags),
+        };
+        let id = self.db.write(|c| self.insert_case(c, actor, draft))?;
+        self.get_case(actor, id)
+    }
+
+    pub fn get_case(&self, actor: &Actor, id: i64) -> Result<Case, AppError> {
+        actor.staff_read()?;
+        self.db.read(|c| {
+            let row = store::case(c, id).map_err(not_found("case"))?;
+            case_dto(row, store::case_contact_ids(c, id)?)
+        })
+    }
+
+    pub fn list_cases(&self, actor: &Actor, q: &CaseQuery) -> Result<CasePage, AppError> {
+        actor.staff_read()?;
+        q.validate()?;
+        let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
+        let mut p = Problems::default();
+        let statuses = split_list(&mut p, "status", q.status.as_deref(), |s| CaseStatus::parse(s).map(|v| v.as_str()));
+        let priorities = split_list(&mut p, "priority", q.priority.as_deref(), |s| Priority::parse(s).map(|v| v.as_str()));
+        let (assignee_id, unassigned) = match q.assignee.as_deref().map(str::trim) {
+            None | Some("") => (None, false),
+            Some("none") => (None, true),
+            Some("me") => (Some(actor.user_id), false),
+            Some(id) => match id.parse::<i64>() {
+                Ok(n) => (Some(n), false),
+                Err(_) => {
+                    p.add("assignee", "must be a user id, `me` or `none`");
+                    (None, false)
+                }
+            },
+        };
+        let sort = match q.sort.as_deref() {
+            None | Some("-created_at") => CaseSort::NewestFirst,
+            Some("created_at") => CaseSort::OldestFirst,
+            Some(_) => {
+                p.add("sort", "must be `-created_at` or `created_at`");
+                CaseSort::NewestFirst
+            }
+        };
+        p.into_result()?;
+        let filter = CaseFilter {
+            statuses,
+            priorities,
+            assignee_id,
+            unassigned,
+            team_id: q.team_id,
+            organization_id: q.organization_id,
+            requester_id: q.requester_id,
+            product_id: q.product_id,
+            support_line: q.support_line,
+            created_from: q.created_from,
+            created_to: q.created_to,
+            updated_from: q.updated_from,
+            updated_to: q.updated_to,
+            subject_contains: q.q.clone(),
+            portal: None,
+            sort,
+        };
+        self.db.read(|c| {
+            let page = store::list_cases(c, &filter, limit, cursor)?;
+            let mut items = Vec::with_capacity(page.items.len());
+            for row in page.items {
+                let contacts = store::case_contact_ids(c, row.id)?;
+                items.push(case_dto(row, contacts)?);
+            }
+            Ok(CasePage { items, next_cursor: cursor_string(page.next_cursor) })
+        })
+    }
+
+    pub fn update_case(&self, actor: &Actor, id: i64, input: &CasePatch) -> Result<Case, AppError> {
+        actor.staff_write()?;
+        input.validate()?;
+        let now = self.now();
+        self.db.write(|c| -> Result<(), AppError> {
+            let current = store::case(c, id).map_err(not_found("case"))?;
+            if stored(CaseStatus::parse(&current.status))?.is_terminal() {
+                return Err(AppError::Conflict(format!(
+                    "case #{} is {}; reopen it before changing it",
+                    current.number, current.status
+                )));
+            }
+            let mut refs = References {
+                organization_id: input.organization_id.unwrap_or(current.organization_id),
+                customer_id: input.customer_id.unwrap_or(current.customer_id),
+                requester_id: input.requester_id.unwrap_or(current.requester_id),
+                contact_ids: match &input.contact_ids {
+                    Some(ids) => ids.clone(),
+                    None => store::case_contact_ids(c, id)?,
+                },
+                product_id: input.product_id.unwrap_or(current.product_id),
+                component_id: input.component_id.unwrap_or(current.component_id),
+                team_id: input.team_id.unwrap_or(current.team_id),
+                assignee_id: input.assignee_id.unwrap_or(current.assignee_id),
+            };
+            check_references(c, &mut refs)?;
+            let case_type = input.case_type.map_or_else(|| stored(CaseType::parse(&current.case_type)), Ok)?;
+            let type_relevant = input.case_type.is_some()
+                || input.product_id.is_some()
+                || input.organization_id.is_some()
+                || input.customer_id.is_some();
+            if type_relevant {
+                check_type(c, case_type, refs.customer_id.or(refs.organization_id), refs.product_id, now.date())?;
+            }
+            let assignee_changed = input.assignee_id.is_some() && refs.assignee_id != current.assignee_id;
+            // Assigning a new case opens it; nothing else moves the status here.
+            let status = (assignee_changed && current.status == "new" && refs.assignee_id.is_some())
+                .then(|| CaseStatus::Open.as_str().to_owned());
+            store::update_case(
+                c,
+                id,
+                &CaseChanges {
+                    subject: input.subject.as_ref().map(|s| s.trim().to_owned()),
+                    description: input.description.clone(),
+                    status: status.clone(),
+                    priority: input.priority.map(|p| p.as_str().to_owned()),
+                    case_type: input.case_type.map(|t| t.as_str().to_owned()),
+                    organization_id: Some(refs.organization_id),
+                    customer_id: input.customer_id,
+                    requester_id: Some(refs.requester_id),
+                    product_id: input.product_id,
+                    component_id: input.component_id,
+                    support_line: input.support_line,
+                    team_id: input.team_id,
+                    assignee_id: input.assignee_id,
+                    system_info: input.system_info.clone(),
+                    tags: input.tags.as_ref().map(|t| to_json(&clean_tags(t))),
+                    updated_at: Some(now),
+                },
+            )?;
+            store::set_case_contacts(c, id, &refs.contact_ids)?;
+            if assignee_changed {
+                let text = match refs.assignee_id {
+                    Some(uid) => format!("Assigned to {}", users::user(c, uid)?.name),
+                    None => "Unassigned".to_owned(),
+                };
+                self.system_entry(c, id, actor, &text)?;
+            }
+            if let Some(s) = &status {
+                self.system_entry(c, id, actor, &format!("Status: {} → {s}", current.status))?;
+            }
+            emit(c, now, Some(actor), "case.updated", ("case", id), json!({
+                "id": id, "number": current.number, "assignee_id": refs.assignee_id, "team_id": refs.team_id,
+            }))?;
+            Ok(())
+        })?;
+        self.get_case(actor, id)
+    }
+
+    fn system_entry(&self, c: &mut AnyConnection, case_id: i64, actor: &Actor, text: &str) -> Result<i64, AppError> {
+        Ok(store::insert_stream_entry(
+            c,
+            &store::NewStreamEntry {
+                case_id,
+                kind: "system",
+                author_user_id: Some(actor.user_id),
+                author_contact_id: None,
+                body: text,
+                created_at: self.now(),
+            },
+        )?)
+    }
+
+    /// Moves a case through the status machine; a refused move is a 409 saying why.
+    pub fn change_status(&self, actor: &Actor, id: i64, input: &StatusChange) -> Result<Case, AppError> {
+        actor.staff_write()?;
+        if input.status == CaseStatus::Merged {
+            return Err(AppError::field("status", "cases are merged with the merge action, not by setting the status"));
+        }
+        let now = self.now();
+        self.db.write(|c| -> Result<(), AppError> {
+            let current = store::case(c, id).map_err(not_found("case"))?;
+            let from = stored(CaseStatus::parse(&current.status))?;
+            let to = from.transition(input.status)?;
+            store::update_case(
+                c,
+                id,
+                &CaseChanges { status: Some(to.as_str().to_owned()), updated_at: Some(now), ..Default::default() },
+            )?;
+            self.system_entry(c, id, actor, &format!("Status: {from} → {to}"))?;
+            emit(c, now, Some(actor), "case.status_changed", ("case", id), json!({
+                "id": id, "number": current.number, "from": from, "to": to,
+            }))?;
+            Ok(())
+        })?;
+        self.get_case(actor, id)
+    }
+
+    pub fn add_stream_entry(&self, actor: &Actor, case_id: i64, input: &NewStreamEntry) -> Result<StreamEntry, AppError> {
+        actor.staff_write()?;
+        input.validate()?;
+        if input.kind == StreamKind::System {
+            return Err(AppError::field("kind", "system entries are written by the helpdesk itself"));
+        }
+        let now = self.now();
+        let entry = self.db.write(|c| -> Result<i64, AppError> {
+            let case = store::case(c, case_id).map_err(not_found("case"))?;
+            if case.status == "merged" {
+                return Err(AppError::Conflict(format!("case #{} was merged; write to its target", case.number)));
+            }
+            let entry = store::insert_stream_entry(
+                c,
+                &store::NewStreamEntry {
+                    case_id,
+                    kind: input.kind.as_str(),
+                    author_user_id: Some(actor.user_id),
+                    author_contact_id: None,
+                    body: &input.body,
+                    created_at: now,
+                },
+            )?;
+            store::touch_case(c, case_id, now)?;
+            emit(c, now, Some(actor), "case.entry_added", ("case", case_id), json!({
+                "case_id": case_id, "entry_id": entry, "kind": input.kind,
+            }))?;
+            Ok(entry)
+        })?;
+        self.db.read(|c| entry_dto(store::stream_entry(c, entry)?))
+    }
+
+    pub fn stream(&self, actor: &Actor, case_id: i64, q: &PageQuery) -> Result<StreamPage, AppError> {
+        actor.staff_read()?;
+        let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
+        self.db.read(|c| {
+            store::case(c, case_id).map_err(not_found("case"))?;
+            let page = store::stream(c, case_id, None, limit, cursor)?;
+            Ok(StreamPage {
+                items: page.items.into_iter().map(entry_dto).collect::<Result<_, _>>()?,
+                next_cursor: cursor_string(page.next_cursor),
+            })
+        })
+    }
+
+    /// What the portal user may see: their own cases, and their organization's when allowed.
+    fn portal_scope(&self, c: &mut AnyConnection, actor: &Actor) -> Result<PortalScope, AppError> {
+        let contact_id = actor.portal_contact()?;
+        let contact = crm::contact(c, contact_id).map_err(not_found("contact"))?;
+        if !contact.portal_access {
+            return Err(AppError::forbidden("portal access is switched off for this contact"));
+        }
+        Ok(PortalScope {
+            contact_id,
+            organization_id: contact.organization_id.filter(|_| contact.portal_sees_organization),
+        })
+    }
+
+    /// Loads a case the portal user may see, or answers "not found" (never "forbidden", which
+    /// would tell them the case exists).
+    fn portal_case_row(&self, c: &mut AnyConnection, actor: &Actor, id: i64) -> Result<store::CaseRow, AppError> {
+        let scope = self.portal_scope(c, actor)?;
+        let row = store::case(c, id).map_err(not_found("case"))?;
+        let visible = row.requester_id == Some(scope.contact_id)
+            || scope.organization_id.is_some() && row.organization_id == scope.organization_id
+            || store::case_contact_ids(c, id)?.contains(&scope.contact_id);
+        if visible && row.status != "merged" {
+            Ok(row)
+        } else {
+            Err(AppError::NotFound("case"))
+        }
+    }
+
+    pub fn portal_list_cases(&self, actor: &Actor, q: &PageQuery) -> Result<PortalCasePage, AppError> {
+        actor.any_read()?;
+        let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
+        self.db.read(|c| {
+            let scope = self.portal_scope(c, actor)?;
+            let filter = CaseFilter { portal: Some(scope), ..Default::default() };
+            let page = store::list_cases(c, &filter, limit, cursor)?;
+            Ok(PortalCasePage {
+                items: page.items.into_iter().filter(|r| r.status != "merged").map(portal_dto).collect::<Result<_, _>>()?,
+                next_cursor: cursor_string(page.next_cursor),
+            })
+        })
+    }
+
+    pub fn portal_get_case(&self, actor: &Actor, id: i64) -> Result<PortalCase, AppError> {
+        actor.any_read()?;
+        self.db.read(|c| portal_dto(self.portal_case_row(c, actor, id)?))
+    }
+
+    pub fn portal_create_case(&self, actor: &Actor, input: &PortalNewCase) -> Result<PortalCase, AppError> {
+        actor.any_write()?;
+        input.validate()?;
+        let id = self.db.write(|c| -> Result<i64, AppError> {
+            let scope = self.portal_scope(c, actor)?;
+            let contact = crm::contact(c, scope.contact_id)?;
+            let draft = Draft {
+                subject: input.subject.clone(),
+                description: input.description.clone(),
+                priority: input.priority.unwrap_or(Priority::Normal),
+                case_type: input.case_type.unwrap_or(CaseType::Consultation),
+                channel: Channel::Portal,
+                refs: References {
+                    organization_id: contact.organization_id,
+                    customer_id: None,
+                    requester_id: Some(contact.id),
+                    contact_ids: vec![contact.id],
+                    product_id: input.product_id,
+                    component_id: input.component_id,
+                    team_id: None,
+                    assignee_id: None,
+                },
+                support_line: 1,
+                system_info: input.system_info.clone(),
+                tags: Vec::new(),
+            };
+            self.insert_case(c, actor, draft)
+        })?;
+        self.portal_get_case(actor, id)
+    }
+
+    pub fn portal_stream(&self, actor: &Actor, case_id: i64, q: &PageQuery) -> Result<StreamPage, AppError> {
+        actor.any_read()?;
+        let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
+        self.db.read(|c| {
+            self.portal_case_row(c, actor, case_id)?;
+            // Only public entries: internal notes and system events never reach the portal.
+            let page = store::stream(c, case_id, Some(&["public"]), limit, cursor)?;
+            Ok(StreamPage {
+                items: page.items.into_iter().map(entry_dto).collect::<Result<_, _>>()?,
+                next_cursor: cursor_string(page.next_cursor),
+            })
+        })
+    }
+
+    pub fn portal_post_message(&self, actor: &Actor, case_id: i64, input: &PortalMessage) -> Result<StreamEntry, AppError> {
+        actor.any_write()?;
+        input.validate()?;
+        let now = self.now();
+        let entry = self.db.write(|c| -> Result<i64, AppError> {
+            let row = self.portal_case_row(c, actor, case_id)?;
+            let entry = store::insert_stream_entry(
+                c,
+                &store::NewStreamEntry {
+                    case_id,
+                    kind: "public",
+                    author_user_id: Some(actor.user_id),
+                    author_contact_id: actor.contact_id,
+                    body: &input.body,
+                    created_at: now,
+                },
+            )?;
+            store::touch_case(c, case_id, now)?;
+            emit(c, now, Some(actor), "case.entry_added", ("case", case_id), json!({
+                "case_id": case_id, "number": row.number, "entry_id": entry, "kind": "public",
+            }))?;
+            Ok(entry)
+        })?;
+        self.db.read(|c| entry_dto(store::stream_entry(c, entry)?))
+    }
+}
+
+fn split_list(
+    p: &mut Problems,
+    field: &str,
+    text: Option<&str>,
+    parse: impl Fn(&str) -> Result<&'static str, helpdesk_domain::DomainError>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in text.unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(v) = p.check(field, parse(part)) {
+            out.push(v.to_owned());
+        }
+    }
+    out
+}

@@ -1,0 +1,372 @@
+//! Organizations and contacts.
+
+use helpdesk_api_types::crm::{
+    Address, Contact, ContactPage, ContactPatch, NewContact, NewOrganization, Organization,
+    OrganizationPage, OrganizationPatch,
+};
+use helpdesk_domain::{Email, Inn, Kpp, Phone};
+use helpdesk_store::crm::{self as store, ContactChanges, OrganizationChanges};
+use helpdesk_store::AnyConnection;
+use serde_json::json;
+use validator::Validate;
+
+use crate::error::Problems;
+use crate::outbox::emit;
+use crate::users::not_found;
+use crate::{cursor_string, from_json, page_params, to_json, Actor, AppError, Services};
+
+fn phones(p: &mut Problems, field: &str, input: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, raw) in input.iter().enumerate() {
+        if let Some(phone) = p.check(&format!("{field}[{i}]"), Phone::parse(raw)) {
+            if !out.contains(&phone.as_str().to_owned()) {
+                out.push(phone.as_str().to_owned());
+            }
+        }
+    }
+    out
+}
+
+fn emails(p: &mut Problems, field: &str, input: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, raw) in input.iter().enumerate() {
+        if let Some(email) = p.check(&format!("{field}[{i}]"), Email::parse(raw)) {
+            if !out.contains(&email.as_str().to_owned()) {
+                out.push(email.as_str().to_owned());
+            }
+        }
+    }
+    out
+}
+
+fn inn_kpp(p: &mut Problems, inn: Option<&str>, kpp: Option<&str>) -> (Option<String>, Option<String>) {
+    let inn = inn.filter(|s| !s.trim().is_empty()).and_then(|s| p.check("inn", Inn::parse(s)));
+    let kpp = kpp.filter(|s| !s.trim().is_empty()).and_then(|s| p.check("kpp", Kpp::parse(s)));
+    if let (Some(i), Some(_)) = (&inn, &kpp) {
+        if !i.is_organization() {
+            p.add("kpp", "only organizations (10-digit INN) have a KPP");
+        }
+    }
+    (inn.map(|i| i.as_str().to_owned()), kpp.map(|k| k.as_str().to_owned()))
+}
+
+fn organization_dto(r: store::OrganizationRow) -> Organization {
+    Organization {
+        id: r.id,
+        name: r.name,
+        short_name: r.short_name,
+        inn: r.inn,
+        kpp: r.kpp,
+        org_type: r.org_type,
+        industry: r.industry,
+        website: r.website,
+        phones: from_json(&r.phones),
+        emails: from_json(&r.emails),
+        addresses: from_json::<Vec<Address>>(&r.addresses),
+        parent_id: r.parent_id,
+        owner_id: r.owner_id,
+        description: r.description,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    }
+}
+
+fn ensure_org(c: &mut AnyConnection, field: &str, id: Option<i64>) -> Result<(), AppError> {
+    match id {
+        Some(id) if !store::organization_exists(c, id)? => {
+            Err(AppError::field(field, format!("organization {id} does not exist")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn ensure_user(c: &mut AnyConnection, field: &str, id: Option<i64>) -> Result<(), AppError> {
+    match id {
+        Some(id) => match helpdesk_store::users::user(c, id) {
+            Ok(u) if u.role != "portal" => Ok(()),
+            Ok(_) => Err(AppError::field(field, format!("user {id} is not an agent"))),
+            Err(helpdesk_store::StoreError::NotFound) => {
+                Err(AppError::field(field, format!("user {id} does not exist")))
+            }
+            Err(e) => Err(e.into()),
+        },
+        None => Ok(()),
+    }
+}
+
+/// Whether making `parent` the parent of `id` would close a loop.
+fn creates_cycle(c: &mut AnyConnection, id: i64, parent: i64) -> Result<bool, AppError> {
+    let mut next = Some(parent);
+    let mut steps = 0;
+    while let Some(current) = next {
+        if current == id {
+            return Ok(true);
+        }
+        steps += 1;
+        if steps > 100 {
+            return Ok(true);
+        }
+        next = store::organization(c, current)?.parent_id;
+    }
+    Ok(false)
+}
+
+impl Services {
+    pub fn create_organization(
+        &self,
+        actor: &Actor,
+        input: &NewOrganization,
+    ) -> Result<Organization, AppError> {
+        actor.staff_write()?;
+        input.validate()?;
+        let mut p = Problems::default();
+        let (inn, kpp) = inn_kpp(&mut p, input.inn.as_deref(), input.kpp.as_deref());
+        let phones = phones(&mut p, "phones", &input.phones);
+        let emails = emails(&mut p, "emails", &input.emails);
+        p.into_result()?;
+        let now = self.now();
+        let id = self.db.write(|c| -> Result<i64, AppError> {
+            ensure_org(c, "parent_id", input.parent_id)?;
+            ensure_user(c, "owner_id", input.owner_id)?;
+            let id = store::insert_organization(
+                c,
+                &store::NewOrganization {
+                    name: input.name.trim().to_owned(),
+                    short_name: input.short_name.clone(),
+                    inn,
+                    kpp,
+                    org_type: input.org_type.clone(),
+                    industry: input.industry.clone(),
+                    website: input.website.clone(),
+                    phones: to_json(&phones),
+                    emails: to_json(&emails),
+                    addresses: to_json(&input.addresses),
+                    parent_id: input.parent_id,
+                    owner_id: input.owner_id,
+                    description: input.description.clone(),
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            emit(c, now, Some(actor), "organization.created", ("organization", id), json!({ "id": id }))?;
+            Ok(id)
+        })?;
+        self.get_organization(actor, id)
+    }
+
+    pub fn update_organization(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &OrganizationPatch,
+    ) -> Result<Organization, AppError> {
+        actor.staff_write()?;
+        input.validate()?;
+        let mut p = Problems::default();
+        let inn = input.inn.as_ref().map(|v| inn_kpp(&mut p, v.as_deref(), None).0);
+        let kpp = input.kpp.as_ref().map(|v| inn_kpp(&mut p, None, v.as_deref()).1);
+        let phones = input.phones.as_ref().map(|v| to_json(&phones(&mut p, "phones", v)));
+        let emails = input.emails.as_ref().map(|v| to_json(&emails(&mut p, "emails", v)));
+        p.into_result()?;
+        let now = self.now();
+        self.db.write(|c| -> Result<(), AppError> {
+            let current = store::organization(c, id).map_err(not_found("organization"))?;
+            if let Some(Some(parent)) = input.parent_id {
+                ensure_org(c, "parent_id", Some(parent))?;
+                if creates_cycle(c, id, parent)? {
+                    return Err(AppError::field("parent_id", "an organization cannot be its own ancestor"));
+                }
+            }
+            if let Some(owner) = input.owner_id {
+                ensure_user(c, "owner_id", owner)?;
+            }
+            let final_inn = inn.clone().unwrap_or(current.inn.clone());
+            let final_kpp = kpp.clone().unwrap_or(current.kpp.clone());
+            if final_kpp.is_some() && final_inn.as_ref().is_some_and(|i| i.len() == 12) {
+                return Err(AppError::field("kpp", "only organizations (10-digit INN) have a KPP"));
+            }
+            store::update_organization(
+                c,
+                id,
+                &OrganizationChanges {
+                    name: input.name.as_ref().map(|n| n.trim().to_owned()),
+                    short_name: input.short_name.clone(),
+                    inn,
+                    kpp,
+                    org_type: input.org_type.clone(),
+                    industry: input.industry.clone(),
+                    website: input.website.clone(),
+                    phones,
+                    emails,
+                    addresses: input.addresses.as_ref().map(to_json),
+                    parent_id: input.parent_id,
+                    owner_id: input.owner_id,
+                    description: input.description.clone(),
+                    updated_at: Some(now),
+                },
+            )?;
+            emit(c, now, Some(actor), "organization.updated", ("organization", id), json!({ "id": id }))?;
+            Ok(())
+        })?;
+        self.get_organization(actor, id)
+    }
+
+    pub fn get_organization(&self, actor: &Actor, id: i64) -> Result<Organization, AppError> {
+        actor.staff_read()?;
+        let row = self.db.read(|c| store::organization(c, id)).map_err(not_found("organization"))?;
+        Ok(organization_dto(row))
+    }
+
+    pub fn list_organizations(
+        &self,
+        actor: &Actor,
+        filter: store::OrganizationFilter,
+        limit: Option<i64>,
+        cursor: Option<&str>,
+    ) -> Result<OrganizationPage, AppError> {
+        actor.staff_read()?;
+        let (limit, cursor) = page_params(limit, cursor)?;
+        let page = self.db.read(|c| store::list_organizations(c, &filter, limit, cursor))?;
+        Ok(OrganizationPage {
+            items: page.items.into_iter().map(organization_dto).collect(),
+            next_cursor: cursor_string(page.next_cursor),
+        })
+    }
+
+    pub fn create_contact(&self, actor: &Actor, input: &NewContact) -> Result<Contact, AppError> {
+        actor.staff_write()?;
+        input.validate()?;
+        let mut p = Problems::default();
+        let phones = phones(&mut p, "phones", &input.phones);
+        let emails = emails(&mut p, "emails", &input.emails);
+        p.into_result()?;
+        let now = self.now();
+        let id = self.db.write(|c| -> Result<i64, AppError> {
+            ensure_org(c, "organization_id", input.organization_id)?;
+            ensure_user(c, "owner_id", input.owner_id)?;
+            let id = store::insert_contact(
+                c,
+                &store::NewContact {
+                    first_name: input.first_name.trim().to_owned(),
+                    last_name: input.last_name.trim().to_owned(),
+                    organization_id: input.organization_id,
+                    title: input.title.clone(),
+                    department: input.department.clone(),
+                    phones: to_json(&phones),
+                    do_not_email: input.do_not_email,
+                    do_not_call: input.do_not_call,
+                    owner_id: input.owner_id,
+                    portal_access: input.portal_access,
+                    portal_sees_organization: input.portal_sees_organization,
+                    created_at: now,
+                    updated_at: now,
+                },
+                &emails,
+            )?;
+            emit(c, now, Some(actor), "contact.created", ("contact", id), json!({ "id": id }))?;
+            Ok(id)
+        })?;
+        self.get_contact(actor, id)
+    }
+
+    pub fn update_contact(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &ContactPatch,
+    ) -> Result<Contact, AppError> {
+        actor.staff_write()?;
+        input.validate()?;
+        let mut p = Problems::default();
+        let phones = input.phones.as_ref().map(|v| to_json(&phones(&mut p, "phones", v)));
+        let emails = input.emails.as_ref().map(|v| emails(&mut p, "emails", v));
+        p.into_result()?;
+        let now = self.now();
+        self.db.write(|c| -> Result<(), AppError> {
+            store::contact(c, id).map_err(not_found("contact"))?;
+            if let Some(org) = input.organization_id {
+                ensure_org(c, "organization_id", org)?;
+            }
+            if let Some(owner) = input.owner_id {
+                ensure_user(c, "owner_id", owner)?;
+            }
+            store::update_contact(
+                c,
+                id,
+                &ContactChanges {
+                    first_name: input.first_name.as_ref().map(|s| s.trim().to_owned()),
+                    last_name: input.last_name.as_ref().map(|s| s.trim().to_owned()),
+                    organization_id: input.organization_id,
+                    title: input.title.clone(),
+                    department: input.department.clone(),
+                    phones,
+                    do_not_email: input.do_not_email,
+                    do_not_call: input.do_not_call,
+                    owner_id: input.owner_id,
+                    portal_access: input.portal_access,
+                    portal_sees_organization: input.portal_sees_organization,
+                    updated_at: Some(now),
+                },
+                emails.as_deref(),
+            )?;
+            emit(c, now, Some(actor), "contact.updated", ("contact", id), json!({ "id": id }))?;
+            Ok(())
+        })?;
+        self.get_contact(actor, id)
+    }
+
+    pub fn get_contact(&self, actor: &Actor, id: i64) -> Result<Contact, AppError> {
+        actor.staff_read()?;
+        self.db.read(|c| {
+            let row = store::contact(c, id).map_err(not_found("contact"))?;
+            Ok(contacts_dto(c, vec![row])?.remove(0))
+        })
+    }
+
+    pub fn list_contacts(
+        &self,
+        actor: &Actor,
+        filter: store::ContactFilter,
+        limit: Option<i64>,
+        cursor: Option<&str>,
+    ) -> Result<ContactPage, AppError> {
+        actor.staff_read()?;
+        let (limit, cursor) = page_params(limit, cursor)?;
+        let filter = store::ContactFilter {
+            email: filter.email.map(|e| e.trim().to_lowercase()),
+            ..filter
+        };
+        self.db.read(|c| {
+            let page = store::list_contacts(c, &filter, limit, cursor)?;
+            Ok(ContactPage {
+                items: contacts_dto(c, page.items)?,
+                next_cursor: cursor_string(page.next_cursor),
+            })
+        })
+    }
+}
+
+fn contacts_dto(c: &mut AnyConnection, rows: Vec<store::ContactRow>) -> Result<Vec<Contact>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let all_emails = store::emails_of(c, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Contact {
+            emails: all_emails.iter().filter(|(id, _)| *id == r.id).map(|(_, e)| e.clone()).collect(),
+            phones: from_json(&r.phones),
+            id: r.id,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            organization_id: r.organization_id,
+            title: r.title,
+            department: r.department,
+            do_not_email: r.do_not_email,
+            do_not_call: r.do_not_call,
+            owner_id: r.owner_id,
+            portal_access: r.portal_access,
+            portal_sees_organization: r.portal_sees_organization,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+        .collect())
+}

@@ -1,0 +1,147 @@
+use std::collections::BTreeMap;
+
+use helpdesk_domain::DomainError;
+use helpdesk_store::StoreError;
+use thiserror::Error;
+
+/// Field → what is wrong with it.
+pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// Why a use case refused or failed. The API turns each into a problem document.
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("authentication required: {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("invalid input")]
+    Validation(FieldErrors),
+    #[error("{0}")]
+    Conflict(String),
+    /// The status machine refused a transition.
+    #[error("{0}")]
+    Transition(String),
+    #[error("too many attempts; retry in {retry_after_seconds} s")]
+    TooManyRequests { retry_after_seconds: u64 },
+    /// Something broke that the caller cannot fix; the cause is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn field(name: &str, message: impl Into<String>) -> AppError {
+        let mut map = FieldErrors::new();
+        map.insert(name.to_owned(), vec![message.into()]);
+        AppError::Validation(map)
+    }
+
+    pub fn forbidden(why: &str) -> AppError {
+        AppError::Forbidden(why.to_owned())
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound("record"),
+            StoreError::Conflict(what) => AppError::Conflict(what),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::from(StoreError::from(e))
+    }
+}
+
+impl From<DomainError> for AppError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Transition { .. } => AppError::Transition(e.to_string()),
+            DomainError::TypeNeedsContract => AppError::field("case_type", e.to_string()),
+            other => AppError::Validation(FieldErrors::from([("value".into(), vec![other.to_string()])])),
+        }
+    }
+}
+
+impl From<validator::ValidationErrors> for AppError {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        let mut map = FieldErrors::new();
+        collect(&errors, "", &mut map);
+        AppError::Validation(map)
+    }
+}
+
+fn collect(errors: &validator::ValidationErrors, prefix: &str, out: &mut FieldErrors) {
+    use validator::ValidationErrorsKind as K;
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        match kind {
+            K::Field(list) => {
+                out.entry(path).or_default().extend(list.iter().map(describe));
+            }
+            K::Struct(inner) => collect(inner, &path, out),
+            K::List(items) => {
+                for (i, inner) in items {
+                    collect(inner, &format!("{path}[{i}]"), out);
+                }
+            }
+        }
+    }
+}
+
+/// A sentence for a validator rule, so clients need not know validator's codes.
+fn describe(e: &validator::ValidationError) -> String {
+    if let Some(m) = &e.message {
+        return m.to_string();
+    }
+    let p = |k: &str| e.params.get(k).map(|v| v.to_string());
+    match e.code.as_ref() {
+        "length" => match (p("min"), p("max")) {
+            (Some(min), Some(max)) => format!("length must be between {min} and {max}"),
+            (Some(min), None) => format!("length must be at least {min}"),
+            (None, Some(max)) => format!("length must be at most {max}"),
+            _ => "has the wrong length".into(),
+        },
+        "range" => match (p("min"), p("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            (Some(min), None) => format!("must be at least {min}"),
+            (None, Some(max)) => format!("must be at most {max}"),
+            _ => "is out of range".into(),
+        },
+        code => format!("fails the `{code}` rule"),
+    }
+}
+
+/// Gathers field errors so one response names every problem at once.
+#[derive(Debug, Default)]
+pub struct Problems(FieldErrors);
+
+impl Problems {
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.entry(field.to_owned()).or_default().push(message.into());
+    }
+
+    /// Records the error of a parse under `field`, returning the value when it parsed.
+    pub fn check<T>(&mut self, field: &str, r: Result<T, DomainError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.add(field, e.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self.0))
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! Writing outbox events beside the change that causes them.
+
+use helpdesk_store::events::{insert_event, NewEvent};
+use helpdesk_store::{AnyConnection, StoreError};
+
+use crate::Actor;
+
+pub(crate) fn emit(
+    conn: &mut AnyConnection,
+    now: chrono::NaiveDateTime,
+    actor: Option<&Actor>,
+    event_type: &str,
+    aggregate: (&str, i64),
+    payload: serde_json::Value,
+) -> Result<i64, StoreError> {
+    insert_event(
+        conn,
+        &NewEvent {
+            event_type,
+            aggregate_type: aggregate.0,
+            aggregate_id: aggregate.1,
+            actor_user_id: actor.map(|a| a.user_id),
+            payload: payload.to_string(),
+            created_at: now,
+        },
+    )
+}
