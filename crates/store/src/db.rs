@@ -70,8 +70,10 @@ pub struct Manager {
     url: DbUrl,
 }
 
-const SQLITE_SETUP: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;";
+// busy_timeout first: switching a new file to WAL takes a lock that other pooled connections,
+// opening at the same moment, must wait for.
+const SQLITE_SETUP: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
 impl ManageConnection for Manager {
     type Connection = AnyConnection;

@@ -1,0 +1,54 @@
+//! Extractors: the authenticated caller, and running service calls off the async threads.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{http::header, web, FromRequest, HttpRequest};
+use helpdesk_service::{Actor, AppError, Services};
+
+use crate::ApiError;
+
+/// The caller, from `Authorization: Bearer <JWT or API token>`; 401 without one.
+pub struct Auth(pub Actor);
+
+impl FromRequest for Auth {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Auth, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let services = req.app_data::<web::Data<Services>>().cloned();
+        let bearer = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(|v| v.trim().to_owned());
+        Box::pin(async move {
+            let services = services.ok_or_else(|| AppError::Internal("services not configured".into()))?;
+            let bearer = bearer.ok_or_else(|| {
+                AppError::Unauthorized("send `Authorization: Bearer <token>`".into())
+            })?;
+            let actor = blocking(move || services.authenticate(&bearer)).await?;
+            Ok(Auth(actor))
+        })
+    }
+}
+
+/// Runs a blocking service call (diesel, argon2) on actix's blocking pool.
+pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    match web::block(f).await {
+        Ok(result) => result.map_err(ApiError),
+        Err(e) => Err(ApiError(AppError::Internal(format!("blocking task failed: {e}")))),
+    }
+}
+
+/// The client's address, for login throttling. Only the socket peer is trusted, so a client
+/// cannot dodge the limit with a forged `X-Forwarded-For`.
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}

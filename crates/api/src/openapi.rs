@@ -1,0 +1,125 @@
+//! The OpenAPI document: collected from the route table, then completed with the security
+//! scheme and the problem responses every operation can give.
+
+use actix_web::App;
+use helpdesk_api_types::Problem;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::{scope, AppExt};
+
+use crate::error::PROBLEM_JSON;
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Helpdesk API",
+        version = "1",
+        description = "Cases, their streams, the CRM around them and the customer portal.\n\n\
+            Authenticate with `Authorization: Bearer <token>`: an access token from \
+            `POST /api/v1/auth/login`, or a personal API token (`hd_…`). Lists are keyset-paginated: \
+            pass `next_cursor` back as `cursor`. Errors are RFC 9457 problem documents \
+            (`application/problem+json`).",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    components(schemas(Problem)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "auth", description = "Signing in, sessions and API tokens"),
+        (name = "cases", description = "Cases and their streams (agents)"),
+        (name = "portal", description = "The customer portal (portal users)"),
+        (name = "organizations", description = "Organizations (accounts)"),
+        (name = "contacts", description = "Contacts"),
+        (name = "products", description = "Products and components"),
+        (name = "contracts", description = "Support contracts"),
+        (name = "users", description = "Users"),
+        (name = "teams", description = "Teams"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A JWT access token or a personal API token (`hd_…`)"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The complete document, as served at `/api/openapi.json` and committed in `openapi/`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(scope("/api/v1").configure(routes::configure))
+        .split_for_parts();
+    complete(api)
+}
+
+fn problem_response(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+            .build(),
+    )
+}
+
+fn complete(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    for (path, item) in api.paths.paths.iter_mut() {
+        let ops = [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.patch.as_mut(),
+            item.delete.as_mut(),
+        ];
+        for op in ops.into_iter().flatten() {
+            add_problems(path, op);
+        }
+    }
+    api
+}
+
+fn add_problems(path: &str, op: &mut Operation) {
+    let public = op.security.as_ref().is_some_and(|s| {
+        s.iter().all(|req| serde_json::to_value(req).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty())))
+    });
+    let responses = &mut op.responses.responses;
+    let mut add = |code: &str, text: &str| {
+        responses.entry(code.to_owned()).or_insert_with(|| problem_response(text));
+    };
+    add("400", "The request could not be read (malformed JSON or query)");
+    add("422", "Invalid fields; `errors` names each field and what is wrong");
+    add("500", "Internal error (the cause is logged, not shown)");
+    if op.request_body.is_some() {
+        add("413", "The body is larger than allowed");
+        add("415", "The body is not `application/json`");
+    }
+    if !public {
+        add("401", "No valid access token or API token");
+        add("403", "The caller's role or token scope does not allow this");
+    }
+    if path.contains('{') {
+        add("404", "No such record, or not visible to the caller");
+    }
+    if path.ends_with("/auth/login") {
+        add("401", "E-mail or password is wrong");
+        add("429", "Too many failed attempts; see `Retry-After`");
+    }
+    if path.ends_with("/auth/refresh") {
+        add("401", "The refresh token is unknown, used, revoked or expired");
+    }
+}

@@ -1,0 +1,104 @@
+use actix_web::{get, patch, post, web, HttpResponse};
+use helpdesk_api_types::crm::{
+    Contact, ContactPage, ContactPatch, NewContact, NewOrganization, Organization, OrganizationPage, OrganizationPatch,
+};
+use helpdesk_service::Services;
+use helpdesk_store::crm::{ContactFilter, OrganizationFilter};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::extract::{blocking, Auth};
+use crate::ApiError;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrganizationQuery {
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    /// Text the name contains (case-insensitive).
+    pub q: Option<String>,
+    pub inn: Option<String>,
+    pub parent_id: Option<i64>,
+}
+
+#[utoipa::path(tag = "organizations", params(OrganizationQuery),
+    responses((status = 200, description = "A page of organizations, newest first", body = OrganizationPage)))]
+#[get("/organizations")]
+pub async fn list_organizations(svc: web::Data<Services>, auth: Auth, q: web::Query<OrganizationQuery>) -> Result<web::Json<OrganizationPage>, ApiError> {
+    let q = q.into_inner();
+    let filter = OrganizationFilter { name_contains: q.q, inn: q.inn, parent_id: q.parent_id };
+    blocking(move || svc.list_organizations(&auth.0, filter, q.limit, q.cursor.as_deref())).await.map(web::Json)
+}
+
+/// Create an organization. INN is checked by its check digits, KPP by its format, phones are
+/// stored in E.164.
+#[utoipa::path(tag = "organizations", request_body = NewOrganization, responses((status = 201, description = "Created", body = Organization)))]
+#[post("/organizations")]
+pub async fn create_organization(svc: web::Data<Services>, auth: Auth, body: web::Json<NewOrganization>) -> Result<HttpResponse, ApiError> {
+    let org = blocking(move || svc.create_organization(&auth.0, &body)).await?;
+    Ok(HttpResponse::Created().json(org))
+}
+
+#[utoipa::path(tag = "organizations", params(("id" = i64, Path, description = "Organization id")),
+    responses((status = 200, description = "The organization", body = Organization)))]
+#[get("/organizations/{id}")]
+pub async fn get_organization(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>) -> Result<web::Json<Organization>, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.get_organization(&auth.0, id)).await.map(web::Json)
+}
+
+#[utoipa::path(tag = "organizations", params(("id" = i64, Path, description = "Organization id")), request_body = OrganizationPatch,
+    responses((status = 200, description = "Updated", body = Organization)))]
+#[patch("/organizations/{id}")]
+pub async fn update_organization(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>, body: web::Json<OrganizationPatch>) -> Result<web::Json<Organization>, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.update_organization(&auth.0, id, &body)).await.map(web::Json)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ContactQuery {
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+    pub organization_id: Option<i64>,
+    /// Exact e-mail address (case-insensitive).
+    pub email: Option<String>,
+    /// Text the first or last name contains.
+    pub q: Option<String>,
+}
+
+#[utoipa::path(tag = "contacts", params(ContactQuery),
+    responses((status = 200, description = "A page of contacts, newest first", body = ContactPage)))]
+#[get("/contacts")]
+pub async fn list_contacts(svc: web::Data<Services>, auth: Auth, q: web::Query<ContactQuery>) -> Result<web::Json<ContactPage>, ApiError> {
+    let q = q.into_inner();
+    let filter = ContactFilter { organization_id: q.organization_id, email: q.email, name_contains: q.q };
+    blocking(move || svc.list_contacts(&auth.0, filter, q.limit, q.cursor.as_deref())).await.map(web::Json)
+}
+
+#[utoipa::path(tag = "contacts", request_body = NewContact, responses((status = 201, description = "Created", body = Contact)))]
+#[post("/contacts")]
+pub async fn create_contact(svc: web::Data<Services>, auth: Auth, body: web::Json<NewContact>) -> Result<HttpResponse, ApiError> {
+    let contact = blocking(move || svc.create_contact(&auth.0, &body)).await?;
+    Ok(HttpResponse::Created().json(contact))
+}
+
+#[utoipa::path(tag = "contacts", params(("id" = i64, Path, description = "Contact id")),
+    responses((status = 200, description = "The contact", body = Contact)))]
+#[get("/contacts/{id}")]
+pub async fn get_contact(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>) -> Result<web::Json<Contact>, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.get_contact(&auth.0, id)).await.map(web::Json)
+}
+
+#[utoipa::path(tag = "contacts", params(("id" = i64, Path, description = "Contact id")), request_body = ContactPatch,
+    responses((status = 200, description = "Updated", body = Contact)))]
+#[patch("/contacts/{id}")]
+pub async fn update_contact(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>, body: web::Json<ContactPatch>) -> Result<web::Json<Contact>, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.update_contact(&auth.0, id, &body)).await.map(web::Json)
+}

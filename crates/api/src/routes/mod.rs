@@ -1,0 +1,57 @@
+//! The route table of `/api/v1`. Every handler registered here is in the OpenAPI document.
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub mod auth;
+pub mod cases;
+pub mod catalog;
+pub mod crm;
+pub mod portal;
+pub mod users;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(auth::me)
+        .service(auth::list_api_tokens)
+        .service(auth::create_api_token)
+        .service(auth::revoke_api_token)
+        .service(users::list_users)
+        .service(users::create_user)
+        .service(users::get_user)
+        .service(users::update_user)
+        .service(users::list_teams)
+        .service(users::create_team)
+        .service(users::get_team)
+        .service(users::update_team)
+        .service(crm::list_organizations)
+        .service(crm::create_organization)
+        .service(crm::get_organization)
+        .service(crm::update_organization)
+        .service(crm::list_contacts)
+        .service(crm::create_contact)
+        .service(crm::get_contact)
+        .service(crm::update_contact)
+        .service(catalog::list_products)
+        .service(catalog::create_product)
+        .service(catalog::get_product)
+        .service(catalog::update_product)
+        .service(catalog::add_component)
+        .service(catalog::list_contracts)
+        .service(catalog::create_contract)
+        .service(catalog::get_contract)
+        .service(catalog::update_contract)
+        .service(cases::list_cases)
+        .service(cases::create_case)
+        .service(cases::get_case)
+        .service(cases::update_case)
+        .service(cases::change_status)
+        .service(cases::stream)
+        .service(cases::add_stream_entry)
+        .service(portal::list_cases)
+        .service(portal::create_case)
+        .service(portal::get_case)
+        .service(portal::stream)
+        .service(portal::post_message);
+}

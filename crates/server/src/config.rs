@@ -1,0 +1,62 @@
+use std::path::PathBuf;
+
+use clap::Args;
+use helpdesk_api::AppConfig;
+
+/// Every setting, as a flag or an environment variable.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// `postgres://user@host/db`, or `sqlite://PATH`; default: SQLite in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Where the SQLite database and attachments live.
+    #[arg(long, env = "HELPDESK_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+    #[arg(long, env = "HELPDESK_BIND", default_value = "127.0.0.1:8080", global = true)]
+    pub bind: String,
+    /// Signing key of access tokens; generated and stored in the database when absent.
+    #[arg(long, env = "HELPDESK_JWT_SECRET", global = true, hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// The built SPA; default `frontend/dist` when it exists.
+    #[arg(long, env = "HELPDESK_STATIC_DIR", global = true)]
+    pub static_dir: Option<PathBuf>,
+    #[arg(long, env = "HELPDESK_DB_POOL_SIZE", default_value_t = 16, global = true)]
+    pub db_pool_size: u32,
+    #[arg(long, env = "HELPDESK_HTTP_WORKERS", default_value_t = 2, global = true)]
+    pub http_workers: usize,
+    /// Largest accepted JSON body in bytes.
+    #[arg(long, env = "HELPDESK_JSON_LIMIT", default_value_t = 1 << 20, global = true)]
+    pub json_limit: usize,
+    /// `text` or `json`.
+    #[arg(long, env = "HELPDESK_LOG_FORMAT", default_value = "text", global = true)]
+    pub log_format: String,
+}
+
+impl Config {
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("helpdesk.db").display()))
+    }
+
+    pub fn app_config(&self) -> AppConfig {
+        let static_dir = self
+            .static_dir
+            .clone()
+            .or_else(|| Some(PathBuf::from("frontend/dist")))
+            .filter(|d| d.join("index.html").is_file());
+        AppConfig { static_dir, json_limit: self.json_limit, workers: self.http_workers }
+    }
+
+    pub fn init_logging(&self) {
+        let filter = tracing_subscriber::EnvFilter::try_from_env("HELPDESK_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
+        let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+        if self.log_format == "json" {
+            builder.json().init();
+        } else {
+            builder.init();
+        }
+    }
+}

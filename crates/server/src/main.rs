@@ -1,0 +1,177 @@
+//! The `helpdesk` binary. Configuration comes from flags or environment variables; see
+//! `helpdesk --help` and the README.
+
+mod config;
+mod demo;
+
+use std::net::TcpListener;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use helpdesk_api_types::users::NewUser;
+use helpdesk_domain::Role;
+use helpdesk_service::Services;
+use helpdesk_store::Db;
+
+use config::Config;
+
+#[derive(Parser)]
+#[command(name = "helpdesk", version, about = "Open-source helpdesk and case management")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// API and worker in one process (the default).
+    All,
+    /// The HTTP API only.
+    Serve,
+    /// Background jobs only.
+    Worker,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Fill the database with realistic demo data (Russian and English).
+    DemoData,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a user; prints a generated password when none is given.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// Prefer the HELPDESK_NEW_PASSWORD variable: flags show up in process lists.
+        #[arg(long, env = "HELPDESK_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+        #[arg(long)]
+        support_line: Option<i32>,
+        #[arg(long)]
+        contact_id: Option<i64>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::All);
+    if let Command::Openapi = command {
+        let doc = helpdesk_api::openapi::openapi();
+        println!("{}", doc.to_pretty_json().context("serialising the OpenAPI document")?);
+        return Ok(());
+    }
+    cli.config.init_logging();
+    let db = Db::connect(&cli.config.database_url(), cli.config.db_pool_size)
+        .context("opening the database")?;
+    let applied = db.migrate().context("applying migrations")?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "migrations applied");
+    }
+    if let Command::Migrate = command {
+        println!("database is up to date ({} migrations applied now)", applied.len());
+        return Ok(());
+    }
+    let services = Services::with_stored_secret(db, cli.config.jwt_secret.clone())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    match command {
+        Command::Admin { command: AdminCommand::CreateUser { email, name, role, password, support_line, contact_id } } => {
+            let role = Role::parse(&role).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let generated = password.is_none();
+            let password = password.unwrap_or_else(|| helpdesk_service::auth::random_token(12));
+            let input = NewUser { email, name, role, password: Some(password.clone()), support_line, language: None, contact_id };
+            let user = services.create_user(None, &input).map_err(describe)?;
+            println!("created {} {} (id {})", user.role, user.email, user.id);
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+        Command::DemoData => {
+            let summary = demo::load(&services).map_err(describe)?;
+            println!("{summary}");
+            Ok(())
+        }
+        Command::All => serve(cli.config, services, true),
+        Command::Serve => serve(cli.config, services, false),
+        Command::Worker => worker_only(services),
+        Command::Migrate | Command::Openapi => Ok(()),
+    }
+}
+
+fn describe(e: helpdesk_service::AppError) -> anyhow::Error {
+    match e {
+        helpdesk_service::AppError::Validation(fields) => anyhow::anyhow!(
+            "invalid input: {}",
+            fields.iter().map(|(k, v)| format!("{k}: {}", v.join("; "))).collect::<Vec<_>>().join(", ")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+/// On a database without users, creates an admin and prints its password once.
+fn first_admin(services: &Services) -> anyhow::Result<()> {
+    let users = services.db.read(|c| helpdesk_store::users::count_users(c)).context("counting users")?;
+    if users > 0 {
+        return Ok(());
+    }
+    let password = helpdesk_service::auth::random_token(12);
+    let input = NewUser {
+        email: "admin@helpdesk.local".into(),
+        name: "Administrator".into(),
+        role: Role::Admin,
+        password: Some(password.clone()),
+        support_line: None,
+        language: None,
+        contact_id: None,
+    };
+    services.create_user(None, &input).map_err(describe)?;
+    println!("\n  First run: created the administrator account\n    e-mail:   admin@helpdesk.local\n    password: {password}\n  Change it after signing in.\n");
+    Ok(())
+}
+
+fn serve(config: Config, services: Services, with_worker: bool) -> anyhow::Result<()> {
+    first_admin(&services)?;
+    let listener = TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+    let addr = listener.local_addr()?;
+    let app_config = config.app_config();
+    if app_config.static_dir.is_none() {
+        tracing::warn!("no built SPA found (run `just frontend`); serving the API only");
+    }
+    actix_web::rt::System::new().block_on(async move {
+        let server = helpdesk_api::run(listener, services.clone(), app_config)?;
+        println!("helpdesk listening on http://{addr}  (API docs: http://{addr}/api/docs/)");
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = with_worker.then(|| tokio::spawn(helpdesk_worker::run(services, stopped)));
+        let result = server.await;
+        let _ = stop.send(true);
+        if let Some(w) = worker {
+            let _ = w.await;
+        }
+        result.context("HTTP server")
+    })
+}
+
+fn worker_only(services: Services) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(helpdesk_worker::run(services, stopped));
+        tokio::signal::ctrl_c().await.ok();
+        let _ = stop.send(true);
+        worker.await.ok();
+    });
+    Ok(())
+}
