@@ -18,6 +18,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use helpdesk_store::Db;
 
+pub mod app;
+pub use app::{TestApp, TestUser};
+
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,6 +184,24 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// Declares an async API test that runs once on SQLite and once on PostgreSQL against a live
+/// server: `api_test!(async fn name(app) { ... })`. The calling crate needs `tokio` (dev).
+#[macro_export]
+macro_rules! api_test {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[$meta])*
+            async fn run($app: $crate::TestApp) $body
+            #[tokio::test]
+            async fn sqlite() { run($crate::TestApp::spawn($crate::TestBackend::Sqlite).await).await }
+            #[tokio::test]
+            async fn postgres() { run($crate::TestApp::spawn($crate::TestBackend::Postgres).await).await }
+        }
+    };
 }
 
 /// Declares a synchronous test that runs once on SQLite and once on PostgreSQL:

@@ -1,0 +1,66 @@
+use helpdesk_api_types::Role;
+use helpdesk_test_support::api_test;
+use serde_json::json;
+
+api_test!(async fn malformed_and_oversized_bodies_get_problem_documents(app) {
+    let agent = app.user(Role::Agent, None, None).await;
+    let send = |body: String, content_type: &'static str| {
+        app.client.post(app.url("/api/v1/organizations")).bearer_auth(&agent.token)
+            .header("content-type", content_type).body(body).send()
+    };
+    let r = send("{\"name\": ".into(), "application/json").await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let p: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(p["type"], "/problems/malformed-request");
+
+    let r = send("{\"name\": \"x\", \"colour\": \"red\"}".into(), "application/json").await.unwrap();
+    assert_eq!(r.status(), 422, "unknown fields are refused");
+    let p: serde_json::Value = r.json().await.unwrap();
+    assert!(p["errors"]["colour"].is_array(), "{p}");
+
+    let r = send("{\"name\": 5}".into(), "application/json").await.unwrap();
+    assert_eq!(r.status(), 422);
+
+    let r = send("name=x".into(), "application/x-www-form-urlencoded").await.unwrap();
+    assert_eq!(r.status(), 415);
+
+    let huge = format!("{{\"name\": \"{}\"}}", "x".repeat(2 << 20));
+    let r = send(huge, "application/json").await.unwrap();
+    assert_eq!(r.status(), 413);
+
+    let (s, p) = app.get("/api/v1/cases/not-a-number", &agent.token).await;
+    assert_eq!(s, 404);
+    assert_eq!(p["type"], "/problems/not-found");
+    let (s, _) = app.get("/api/v1/cases?limit=0", &agent.token).await;
+    assert_eq!(s, 422);
+    let (s, _) = app.get("/api/v1/cases?limit=abc", &agent.token).await;
+    assert_eq!(s, 400);
+    let (s, p) = app.get("/api/v1/cases?cursor=garbage", &agent.token).await;
+    assert_eq!(s, 422);
+    assert!(p["errors"]["cursor"].is_array());
+});
+
+api_test!(async fn validation_names_every_bad_field(app) {
+    let agent = app.user(Role::Agent, None, None).await;
+    let (s, p) = app.post("/api/v1/cases", &agent.token, json!({ "subject": "", "support_line": 7 })).await;
+    assert_eq!(s, 422);
+    assert_eq!(p["type"], "/problems/validation");
+    let errors = p["errors"].as_object().unwrap();
+    assert!(errors.contains_key("subject") && errors.contains_key("support_line"), "{p}");
+});
+
+api_test!(async fn health_readiness_metrics_and_docs(app) {
+    let get = |path: &'static str| app.client.get(app.url(path)).send();
+    assert_eq!(get("/healthz").await.unwrap().status(), 200);
+    assert_eq!(get("/readyz").await.unwrap().text().await.unwrap(), "ready");
+    let _ = get("/api/v1/cases").await.unwrap();
+    let metrics = get("/metrics").await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("helpdesk_http_requests_total{method=\"GET\",route=\"/api/v1/cases\",status=\"401\"} 1"), "{metrics}");
+    assert!(metrics.contains("helpdesk_db_pool_connections"));
+    let doc: serde_json::Value = get("/api/openapi.json").await.unwrap().json().await.unwrap();
+    assert!(doc["paths"]["/api/v1/cases"].is_object());
+    let docs = get("/api/docs/").await.unwrap();
+    assert_eq!(docs.status(), 200);
+    assert!(docs.text().await.unwrap().contains("swagger"), "the docs page is served from vendored assets");
+});

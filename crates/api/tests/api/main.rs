@@ -1,0 +1,33 @@
+//! API tests against a live server, each on SQLite and on PostgreSQL.
+
+mod auth;
+mod cases;
+mod crm;
+mod errors;
+mod matrix;
+mod openapi_drift;
+mod portal;
+
+use helpdesk_test_support::{TestApp, TestUser};
+use serde_json::{json, Value};
+
+/// An organization with a contact, for cases to refer to.
+pub async fn org_with_contact(app: &TestApp, agent: &TestUser, name: &str) -> (i64, i64) {
+    let (s, org) = app.post("/api/v1/organizations", &agent.token, json!({ "name": name })).await;
+    assert_eq!(s, 201, "{org}");
+    let org_id = org["id"].as_i64().unwrap();
+    let (s, contact) = app
+        .post(
+            "/api/v1/contacts",
+            &agent.token,
+            json!({ "first_name": "Ivan", "last_name": name, "organization_id": org_id,
+                    "emails": [format!("{}@example.test", name.to_lowercase())], "portal_access": true }),
+        )
+        .await;
+    assert_eq!(s, 201, "{contact}");
+    (org_id, contact["id"].as_i64().unwrap())
+}
+
+pub fn ids(list: &Value) -> Vec<i64> {
+    list["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect()
+}

@@ -1,0 +1,209 @@
+//! The authorization matrix: every operation of the OpenAPI document called as anonymous,
+//! portal user A, portal user B, agent and admin. A new operation without a row here fails the
+//! test, so every endpoint states who may use it.
+
+use std::collections::BTreeSet;
+
+use helpdesk_api_types::Role;
+use helpdesk_test_support::{api_test, TestApp};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::org_with_contact;
+
+/// What a caller gets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum E {
+    /// 2xx
+    Ok,
+    /// 401
+    Unauth,
+    /// 403
+    Deny,
+    /// 404: exists, but not for this caller
+    Hidden,
+}
+use E::*;
+
+const CALLERS: [&str; 5] = ["anonymous", "portal A", "portal B", "agent", "admin"];
+
+/// (method, path, expectations for anonymous, portal A, portal B, agent, admin)
+const MATRIX: &[(&str, &str, [E; 5])] = &[
+    ("POST", "/api/v1/auth/login", [Ok, Ok, Ok, Ok, Ok]),
+    ("POST", "/api/v1/auth/refresh", [Unauth, Unauth, Unauth, Unauth, Unauth]),
+    ("POST", "/api/v1/auth/logout", [Ok, Ok, Ok, Ok, Ok]),
+    ("GET", "/api/v1/me", [Unauth, Ok, Ok, Ok, Ok]),
+    ("GET", "/api/v1/me/api-tokens", [Unauth, Deny, Deny, Ok, Ok]),
+    ("POST", "/api/v1/me/api-tokens", [Unauth, Deny, Deny, Ok, Ok]),
+    ("DELETE", "/api/v1/me/api-tokens/{id}", [Unauth, Deny, Deny, Ok, Hidden]),
+    ("GET", "/api/v1/users", [Unauth, Deny, Deny, Ok, Ok]),
+    ("POST", "/api/v1/users", [Unauth, Deny, Deny, Deny, Ok]),
+    ("GET", "/api/v1/users/{id}", [Unauth, Deny, Deny, Ok, Ok]),
+    ("PATCH", "/api/v1/users/{id}", [Unauth, Deny, Deny, Deny, Ok]),
+    ("GET", "/api/v1/teams", [Unauth, Deny, Deny, Ok, Ok]),
+    ("POST", "/api/v1/teams", [Unauth, Deny, Deny, Deny, Ok]),
+    ("GET", "/api/v1/teams/{id}", [Unauth, Deny, Deny, Ok, Ok]),
+    ("PATCH", "/api/v1/teams/{id}", [Unauth, Deny, Deny, Deny, Ok]),
+    ("GET", "/api/v1/organizations", [Unauth, Deny, Deny, Ok, Ok]),
+    ("POST", "/api/v1/organizations", [Unauth, Deny, Deny, Ok, Ok]),
+    ("GET", "/api/v1/organizations/{id}", [Unauth, Deny, Deny, Ok, Ok]),
+    ("PATCH", "/api/v1/organizations/{id}", [Unauth, Deny, Deny, Ok, Ok]),
+    ("GET", "/api/v1/contacts", [Unauth, Deny, Deny, Ok, Ok]),
+    ("POST", "/api/v1/contacts", [Unauth, Deny, Deny, Ok, Ok]),
+    ("GET", "/api/v1/contacts/{id}", [Unauth, Deny, Deny, Ok, Ok]),
+    ("PATCH", "/api/v1/contacts/{id}", [Unauth, Deny, Deny, Ok, Ok]),
+    ("GET", "/api/v1/products", [Unauth, Ok, Ok, Ok, Ok]),
+    ("POST", "/api/v1/products", [Unauth, Deny, Deny, Deny, Ok]),
+    ("GET", "/api/v1/products/{id}", [Unauth, Ok, Ok, Ok, Ok]),
+    ("PATCH", "/api/v1/products/{id}", [Unauth, Deny, Deny, Deny, Ok]),
+    ("POST", "/api/v1/products/{id}/components", [Unauth, Deny, Deny, Deny, Ok]),
+    ("GET", "/api/v1/contracts", [Unauth, Deny, Deny, Ok, Ok]),
+    ("POST", "/api/v1/contracts", [Unauth, Deny, Deny, Deny, Ok]),
+    ("GET", "/api/v1/contracts/{id}", [Unauth, Deny, Deny, Ok, Ok]),
+    ("PATCH", "/api/v1/contracts/{id}", [Unauth, Deny, Deny, Deny, Ok]),
+    ("GET", "/api/v1/cases", [Unauth, Deny, Deny, Ok, Ok]),
+    ("POST", "/api/v1/cases", [Unauth, Deny, Deny, Ok, Ok]),
+    ("GET", "/api/v1/cases/{id}", [Unauth, Deny, Deny, Ok, Ok]),
+    ("PATCH", "/api/v1/cases/{id}", [Unauth, Deny, Deny, Ok, Ok]),
+    ("POST", "/api/v1/cases/{id}/status", [Unauth, Deny, Deny, Ok, Ok]),
+    ("GET", "/api/v1/cases/{id}/stream", [Unauth, Deny, Deny, Ok, Ok]),
+    ("POST", "/api/v1/cases/{id}/stream", [Unauth, Deny, Deny, Ok, Ok]),
+    ("GET", "/api/v1/portal/cases", [Unauth, Ok, Ok, Deny, Deny]),
+    ("POST", "/api/v1/portal/cases", [Unauth, Ok, Ok, Deny, Deny]),
+    ("GET", "/api/v1/portal/cases/{id}", [Unauth, Ok, Hidden, Deny, Deny]),
+    ("GET", "/api/v1/portal/cases/{id}/stream", [Unauth, Ok, Hidden, Deny, Deny]),
+    ("POST", "/api/v1/portal/cases/{id}/messages", [Unauth, Ok, Hidden, Deny, Deny]),
+];
+
+struct Fixture {
+    tokens: [Option<String>; 5],
+    admin_email: String,
+    agent_id: i64,
+    agent_api_token: i64,
+    team: i64,
+    organization: i64,
+    contact: i64,
+    product: i64,
+    contract: i64,
+    case_of_a: i64,
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let admin = app.user(Role::Admin, None, None).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (org_a, contact_a) = org_with_contact(app, &agent, "MatrixA").await;
+    let (_, contact_b) = org_with_contact(app, &agent, "MatrixB").await;
+    let a = app.user(Role::Portal, None, Some(contact_a)).await;
+    let b = app.user(Role::Portal, None, Some(contact_b)).await;
+    let (_, team) = app.post("/api/v1/teams", &admin.token, json!({ "name": "Matrix team" })).await;
+    let (_, product) = app.post("/api/v1/products", &admin.token, json!({ "name": "Matrix product" })).await;
+    let (_, contract) = app.post("/api/v1/contracts", &admin.token, json!({
+        "organization_id": org_a, "product_id": product["id"], "number": "M-1", "starts_on": "2024-01-01" })).await;
+    let (_, case) = app.post("/api/v1/cases", &agent.token, json!({ "subject": "A's", "requester_id": contact_a })).await;
+    let (_, token) = app.post("/api/v1/me/api-tokens", &agent.token, json!({ "name": "t", "scopes": ["read"] })).await;
+    Fixture {
+        tokens: [None, Some(a.token), Some(b.token), Some(agent.token), Some(admin.token)],
+        admin_email: admin.email,
+        agent_id: agent.id,
+        agent_api_token: token["id"].as_i64().unwrap(),
+        team: team["id"].as_i64().unwrap(),
+        organization: org_a,
+        contact: contact_a,
+        product: product["id"].as_i64().unwrap(),
+        contract: contract["id"].as_i64().unwrap(),
+        case_of_a: case["id"].as_i64().unwrap(),
+    }
+}
+
+fn concrete_path(path: &str, f: &Fixture) -> String {
+    let id = if path.starts_with("/api/v1/me/api-tokens") {
+        f.agent_api_token
+    } else if path.starts_with("/api/v1/users") {
+        f.agent_id
+    } else if path.starts_with("/api/v1/teams") {
+        f.team
+    } else if path.starts_with("/api/v1/organizations") {
+        f.organization
+    } else if path.starts_with("/api/v1/contacts") {
+        f.contact
+    } else if path.starts_with("/api/v1/products") {
+        f.product
+    } else if path.starts_with("/api/v1/contracts") {
+        f.contract
+    } else {
+        f.case_of_a
+    };
+    path.replace("{id}", &id.to_string())
+}
+
+/// A valid body for the operation, so that an allowed caller succeeds.
+fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
+    let n = caller;
+    let b = match (method, path) {
+        ("GET" | "DELETE", _) => return None,
+        (_, "/api/v1/auth/login") => json!({ "email": f.admin_email, "password": helpdesk_test_support::app::TEST_PASSWORD }),
+        (_, "/api/v1/auth/refresh" | "/api/v1/auth/logout") => json!({ "refresh_token": "not-a-token" }),
+        (_, "/api/v1/me/api-tokens") => json!({ "name": format!("token {n}"), "scopes": ["read"] }),
+        ("POST", "/api/v1/users") => json!({ "email": format!("m{n}@example.test"), "name": "M", "role": "agent" }),
+        ("PATCH", "/api/v1/users/{id}") => json!({ "name": format!("Agent {n}") }),
+        ("POST", "/api/v1/teams") => json!({ "name": format!("Team {n}") }),
+        ("PATCH", "/api/v1/teams/{id}") => json!({ "description": "d" }),
+        ("POST", "/api/v1/organizations") => json!({ "name": format!("Org {n}") }),
+        ("PATCH", "/api/v1/organizations/{id}") => json!({ "industry": "Retail" }),
+        ("POST", "/api/v1/contacts") => json!({ "first_name": "C", "last_name": format!("{n}") }),
+        ("PATCH", "/api/v1/contacts/{id}") => json!({ "title": "CTO" }),
+        ("POST", "/api/v1/products") => json!({ "name": format!("Product {n}") }),
+        ("PATCH", "/api/v1/products/{id}") => json!({ "description": "d" }),
+        ("POST", "/api/v1/products/{id}/components") => json!({ "name": format!("Component {n}") }),
+        ("POST", "/api/v1/contracts") => json!({ "organization_id": f.organization, "product_id": f.product, "number": format!("C-{n}"), "starts_on": "2024-01-01" }),
+        ("PATCH", "/api/v1/contracts/{id}") => json!({ "number": format!("C-{n}") }),
+        ("POST", "/api/v1/cases") => json!({ "subject": format!("Case {n}") }),
+        ("PATCH", "/api/v1/cases/{id}") => json!({ "priority": "high" }),
+        // The agent moves the case on hold, the admin back to open: both are allowed moves.
+        ("POST", "/api/v1/cases/{id}/status") => json!({ "status": if n == 3 { "on_hold" } else { "open" } }),
+        ("POST", "/api/v1/cases/{id}/stream") => json!({ "kind": "internal", "body": "note" }),
+        ("POST", "/api/v1/portal/cases") => json!({ "subject": format!("Portal case {n}") }),
+        ("POST", "/api/v1/portal/cases/{id}/messages") => json!({ "body": "hello" }),
+        _ => panic!("no body for {method} {path}: add one to the matrix test"),
+    };
+    Some(b)
+}
+
+api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
+    let doc = serde_json::to_value(helpdesk_api::openapi::openapi()).unwrap();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    let listed: BTreeSet<(String, String)> = MATRIX.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    let missing: Vec<_> = documented.difference(&listed).collect();
+    assert!(missing.is_empty(), "operations without a row in the authorization matrix: {missing:?}");
+    let stale: Vec<_> = listed.difference(&documented).collect();
+    assert!(stale.is_empty(), "matrix rows for operations that no longer exist: {stale:?}");
+
+    let f = fixture(&app).await;
+    let mut failures = Vec::new();
+    for (method, path, expected) in MATRIX {
+        for (caller, want) in expected.iter().enumerate() {
+            let m = Method::from_bytes(method.as_bytes()).unwrap();
+            let url = concrete_path(path, &f);
+            let b = body(method, path, caller, &f);
+            let (status, resp) = app.call(m, &url, f.tokens[caller].as_deref(), b.as_ref()).await;
+            let ok = match want {
+                Ok => status.is_success(),
+                Unauth => status == 401,
+                Deny => status == 403,
+                Hidden => status == 404,
+            };
+            if !ok {
+                failures.push(format!("{method} {path} as {}: expected {want:?}, got {status} {resp}", CALLERS[caller]));
+            }
+            if !status.is_success() {
+                assert_eq!(resp["status"], status.as_u16(), "{method} {path}: errors are problem documents");
+            }
+        }
+    }
+    assert!(failures.is_empty(), "authorization matrix mismatches:\n{}", failures.join("\n"));
+});

@@ -1,0 +1,130 @@
+//! A running API on a free port with its own database, plus typed helpers for tests.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use helpdesk_api::AppConfig;
+use helpdesk_api_types::users::NewUser;
+use helpdesk_api_types::Role;
+use helpdesk_service::{AuthSettings, Services, SystemClock};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::{TestBackend, TestDb};
+
+pub struct TestApp {
+    pub address: String,
+    pub services: Services,
+    pub db: TestDb,
+    pub client: reqwest::Client,
+    handle: actix_web::dev::ServerHandle,
+}
+
+/// A user created for a test, signed in.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub password: String,
+    pub token: String,
+    pub refresh_token: String,
+}
+
+pub const TEST_PASSWORD: &str = "correct horse battery";
+
+impl TestApp {
+    pub async fn spawn(backend: TestBackend) -> TestApp {
+        let db = tokio::task::spawn_blocking(move || TestDb::new(backend)).await.expect("create test database");
+        let mut auth = AuthSettings::with_secret(b"test-signing-key-that-is-long-enough".to_vec());
+        // Throttling is tested on its own; the other tests sign in many times from one address.
+        auth.max_failures_per_address = 1000;
+        let services = Services::new(db.db.clone(), Arc::new(SystemClock), auth);
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        let address = format!("http://{}", listener.local_addr().expect("local address"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let svc = services.clone();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = helpdesk_api::run(listener, svc, AppConfig { workers: 2, ..AppConfig::default() })
+                    .expect("start the API");
+                tx.send(server.handle()).expect("hand over the server handle");
+                let _ = server.await;
+            })
+        });
+        let handle = rx.recv().expect("server started");
+        TestApp { address, services, db, client: reqwest::Client::new(), handle }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Sends a request; returns the status and the body as JSON (`Null` when empty or not JSON).
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req.send().await.expect("request reaches the server");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(&body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, Some(token), Some(&body)).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> (StatusCode, Value) {
+        let body = serde_json::json!({ "email": email, "password": password });
+        self.call(Method::POST, "/api/v1/auth/login", None, Some(&body)).await
+    }
+
+    /// Creates a user through the service layer and signs them in over HTTP.
+    pub async fn user(&self, role: Role, support_line: Option<i32>, contact_id: Option<i64>) -> TestUser {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let email = format!("{}{n}@example.test", role.as_str());
+        let input = NewUser {
+            email: email.clone(),
+            name: format!("{} {n}", role.as_str()),
+            role,
+            password: Some(TEST_PASSWORD.into()),
+            support_line,
+            language: None,
+            contact_id,
+        };
+        let svc = self.services.clone();
+        let user = tokio::task::spawn_blocking(move || svc.create_user(None, &input))
+            .await
+            .expect("create user task")
+            .expect("create user");
+        let (status, body) = self.login(&email, TEST_PASSWORD).await;
+        assert_eq!(status, StatusCode::OK, "login of a fresh user: {body}");
+        TestUser {
+            id: user.id,
+            email,
+            password: TEST_PASSWORD.into(),
+            token: body["access_token"].as_str().unwrap_or_default().to_owned(),
+            refresh_token: body["refresh_token"].as_str().unwrap_or_default().to_owned(),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting; the server thread ends on its own.
+        drop(self.handle.stop(false));
+    }
+}
