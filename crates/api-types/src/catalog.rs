@@ -47,7 +47,11 @@ fn yes() -> bool {
 pub struct ProductPatch {
     #[validate(length(min = 1, max = 200))]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
     pub active: Option<bool>,
@@ -97,7 +101,11 @@ pub struct ContractPatch {
     #[validate(length(min = 1, max = 100))]
     pub number: Option<String>,
     pub starts_on: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<NaiveDate>)]
     pub ends_on: Option<Option<NaiveDate>>,
     pub active: Option<bool>,

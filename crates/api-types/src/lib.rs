@@ -27,7 +27,9 @@ where
 /// Declares a page of a list: the items and the cursor of the next page, if any.
 macro_rules! page {
     ($name:ident, $item:ty) => {
-        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[derive(
+            Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+        )]
         pub struct $name {
             pub items: Vec<$item>,
             /// Pass as `cursor` to get the next page; absent on the last page.

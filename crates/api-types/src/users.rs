@@ -48,11 +48,19 @@ pub struct UserPatch {
     pub role: Option<Role>,
     #[validate(length(min = 10, max = 1024))]
     pub password: Option<String>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<i32>)]
     pub support_line: Option<Option<i32>>,
     pub language: Option<String>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<i64>)]
     pub contact_id: Option<Option<i64>>,
     pub active: Option<bool>,
@@ -87,10 +95,18 @@ pub struct NewTeam {
 pub struct TeamPatch {
     #[validate(length(min = 1, max = 200))]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<i32>)]
     pub support_line: Option<Option<i32>>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
     pub member_ids: Option<Vec<i64>>,

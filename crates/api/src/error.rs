@@ -46,27 +46,62 @@ impl ApiError {
     pub fn to_problem(&self) -> Problem {
         use AppError::*;
         match &self.0 {
-            NotFound(what) => problem(StatusCode::NOT_FOUND, "not-found", "Not found", Some(format!("{what} not found"))),
-            Unauthorized(why) => problem(StatusCode::UNAUTHORIZED, "unauthorized", "Authentication required", Some(why.clone())),
-            Forbidden(why) => problem(StatusCode::FORBIDDEN, "forbidden", "Forbidden", Some(why.clone())),
+            NotFound(what) => problem(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                Some(format!("{what} not found")),
+            ),
+            Unauthorized(why) => problem(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Authentication required",
+                Some(why.clone()),
+            ),
+            Forbidden(why) => problem(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Forbidden",
+                Some(why.clone()),
+            ),
             Validation(fields) => Problem {
                 errors: Some(fields.clone()),
                 ..problem(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "validation",
                     "The request has invalid fields",
-                    Some(format!("check {}", fields.keys().cloned().collect::<Vec<_>>().join(", "))),
+                    Some(format!(
+                        "check {}",
+                        fields.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )),
                 )
             },
-            Conflict(why) => problem(StatusCode::CONFLICT, "conflict", "Conflict", Some(why.clone())),
-            Transition(why) => problem(StatusCode::CONFLICT, "invalid-transition", "Status change not allowed", Some(why.clone())),
-            TooManyRequests { retry_after_seconds } => problem(
+            Conflict(why) => problem(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Conflict",
+                Some(why.clone()),
+            ),
+            Transition(why) => problem(
+                StatusCode::CONFLICT,
+                "invalid-transition",
+                "Status change not allowed",
+                Some(why.clone()),
+            ),
+            TooManyRequests {
+                retry_after_seconds,
+            } => problem(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too-many-requests",
                 "Too many attempts",
                 Some(format!("try again in {retry_after_seconds} seconds")),
             ),
-            Internal(_) => problem(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", None),
+            Internal(_) => problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+                None,
+            ),
         }
     }
 }
@@ -82,7 +117,10 @@ impl ResponseError for ApiError {
             tracing::error!(%cause, "request failed");
         }
         let mut resp = problem_response(&self.to_problem());
-        if let AppError::TooManyRequests { retry_after_seconds } = &self.0 {
+        if let AppError::TooManyRequests {
+            retry_after_seconds,
+        } = &self.0
+        {
             if let Ok(v) = header::HeaderValue::from_str(&retry_after_seconds.to_string()) {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);
             }
@@ -93,6 +131,11 @@ impl ResponseError for ApiError {
 
 /// Malformed bodies and query strings: 400 with serde's description of what is wrong.
 pub fn bad_request(detail: String) -> actix_web::Error {
-    let p = problem(StatusCode::BAD_REQUEST, "malformed-request", "The request could not be read", Some(detail));
+    let p = problem(
+        StatusCode::BAD_REQUEST,
+        "malformed-request",
+        "The request could not be read",
+        Some(detail),
+    );
     actix_web::error::InternalError::from_response("malformed request", problem_response(&p)).into()
 }

@@ -22,10 +22,14 @@ impl FromRequest for Auth {
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(|v| v.trim().to_owned());
         Box::pin(async move {
-            let services = services.ok_or_else(|| AppError::Internal("services not configured".into()))?;
+            let services =
+                services.ok_or_else(|| AppError::Internal("services not configured".into()))?;
             let bearer = bearer.ok_or_else(|| {
                 AppError::Unauthorized("send `Authorization: Bearer <token>`".into())
             })?;
@@ -43,12 +47,16 @@ where
 {
     match web::block(f).await {
         Ok(result) => result.map_err(ApiError),
-        Err(e) => Err(ApiError(AppError::Internal(format!("blocking task failed: {e}")))),
+        Err(e) => Err(ApiError(AppError::Internal(format!(
+            "blocking task failed: {e}"
+        )))),
     }
 }
 
 /// The client's address, for login throttling. Only the socket peer is trusted, so a client
 /// cannot dodge the limit with a forged `X-Forwarded-For`.
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
 }

@@ -19,16 +19,21 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
+/// (method, route pattern, status)
+type SeriesKey = (String, String, u16);
+
 /// Per-process counters. Each replica exposes its own; Prometheus adds them up.
 #[derive(Default, Clone)]
 pub struct Metrics {
-    series: Arc<Mutex<BTreeMap<(String, String, u16), Series>>>,
+    series: Arc<Mutex<BTreeMap<SeriesKey, Series>>>,
 }
 
 impl Metrics {
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let mut map = self.series.lock().unwrap_or_else(|p| p.into_inner());
-        let s = map.entry((method.to_owned(), route.to_owned(), status)).or_default();
+        let s = map
+            .entry((method.to_owned(), route.to_owned(), status))
+            .or_default();
         s.count += 1;
         s.sum += seconds;
         for (i, le) in BUCKETS.iter().enumerate() {
@@ -42,12 +47,20 @@ impl Metrics {
         use std::fmt::Write;
         let mut out = String::new();
         let map = self.series.lock().unwrap_or_else(|p| p.into_inner());
-        out.push_str("# HELP helpdesk_http_requests_total HTTP requests by method, route and status.\n");
+        out.push_str(
+            "# HELP helpdesk_http_requests_total HTTP requests by method, route and status.\n",
+        );
         out.push_str("# TYPE helpdesk_http_requests_total counter\n");
         for ((m, r, s), v) in map.iter() {
-            let _ = writeln!(out, "helpdesk_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{s}\"}} {}", v.count);
+            let _ = writeln!(
+                out,
+                "helpdesk_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{s}\"}} {}",
+                v.count
+            );
         }
-        out.push_str("# HELP helpdesk_http_request_duration_seconds Request latency by method and route.\n");
+        out.push_str(
+            "# HELP helpdesk_http_request_duration_seconds Request latency by method and route.\n",
+        );
         out.push_str("# TYPE helpdesk_http_request_duration_seconds histogram\n");
         let mut by_route: BTreeMap<(&str, &str), Series> = BTreeMap::new();
         for ((m, r, _), v) in map.iter() {
@@ -63,8 +76,16 @@ impl Metrics {
                 let _ = writeln!(out, "helpdesk_http_request_duration_seconds_bucket{{method=\"{m}\",route=\"{r}\",le=\"{le}\"}} {}", v.buckets[i]);
             }
             let _ = writeln!(out, "helpdesk_http_request_duration_seconds_bucket{{method=\"{m}\",route=\"{r}\",le=\"+Inf\"}} {}", v.count);
-            let _ = writeln!(out, "helpdesk_http_request_duration_seconds_sum{{method=\"{m}\",route=\"{r}\"}} {}", v.sum);
-            let _ = writeln!(out, "helpdesk_http_request_duration_seconds_count{{method=\"{m}\",route=\"{r}\"}} {}", v.count);
+            let _ = writeln!(
+                out,
+                "helpdesk_http_request_duration_seconds_sum{{method=\"{m}\",route=\"{r}\"}} {}",
+                v.sum
+            );
+            let _ = writeln!(
+                out,
+                "helpdesk_http_request_duration_seconds_count{{method=\"{m}\",route=\"{r}\"}} {}",
+                v.count
+            );
         }
         out.push_str("# HELP helpdesk_db_pool_connections Open database connections.\n# TYPE helpdesk_db_pool_connections gauge\n");
         let _ = writeln!(out, "helpdesk_db_pool_connections {}", pool.0);
@@ -76,14 +97,25 @@ impl Metrics {
 
 /// Middleware: times every request and records it under its route pattern (not the raw path,
 /// so ids do not explode the label set).
-pub async fn record(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, Error> {
+pub async fn record(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let method = req.method().to_string();
     let started = Instant::now();
     let res = next.call(req).await?;
     if let Some(m) = metrics {
-        let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
-        m.observe(&method, &route, res.status().as_u16(), started.elapsed().as_secs_f64());
+        let route = res
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".into());
+        m.observe(
+            &method,
+            &route,
+            res.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
     }
     Ok(res)
 }

@@ -72,7 +72,12 @@ fn problem_response(description: &str) -> RefOr<Response> {
     RefOr::T(
         ResponseBuilder::new()
             .description(description)
-            .content(PROBLEM_JSON, ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+            .content(
+                PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
             .build(),
     )
 }
@@ -95,14 +100,24 @@ fn complete(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
 
 fn add_problems(path: &str, op: &mut Operation) {
     let public = op.security.as_ref().is_some_and(|s| {
-        s.iter().all(|req| serde_json::to_value(req).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty())))
+        s.iter().all(|req| {
+            serde_json::to_value(req).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
+        })
     });
     let responses = &mut op.responses.responses;
     let mut add = |code: &str, text: &str| {
-        responses.entry(code.to_owned()).or_insert_with(|| problem_response(text));
+        responses
+            .entry(code.to_owned())
+            .or_insert_with(|| problem_response(text));
     };
-    add("400", "The request could not be read (malformed JSON or query)");
-    add("422", "Invalid fields; `errors` names each field and what is wrong");
+    add(
+        "400",
+        "The request could not be read (malformed JSON or query)",
+    );
+    add(
+        "422",
+        "Invalid fields; `errors` names each field and what is wrong",
+    );
     add("500", "Internal error (the cause is logged, not shown)");
     if op.request_body.is_some() {
         add("413", "The body is larger than allowed");
@@ -110,7 +125,10 @@ fn add_problems(path: &str, op: &mut Operation) {
     }
     if !public {
         add("401", "No valid access token or API token");
-        add("403", "The caller's role or token scope does not allow this");
+        add(
+            "403",
+            "The caller's role or token scope does not allow this",
+        );
     }
     if path.contains('{') {
         add("404", "No such record, or not visible to the caller");
@@ -120,6 +138,9 @@ fn add_problems(path: &str, op: &mut Operation) {
         add("429", "Too many failed attempts; see `Retry-After`");
     }
     if path.ends_with("/auth/refresh") {
-        add("401", "The refresh token is unknown, used, revoked or expired");
+        add(
+            "401",
+            "The refresh token is unknown, used, revoked or expired",
+        );
     }
 }

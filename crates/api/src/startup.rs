@@ -29,24 +29,38 @@ pub struct AppConfig {
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { static_dir: None, json_limit: 1 << 20, workers: 2 }
+        AppConfig {
+            static_dir: None,
+            json_limit: 1 << 20,
+            workers: 2,
+        }
     }
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let (status, slug, title) = match &err {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-            (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "The body is too large")
-        }
-        JsonPayloadError::ContentType => {
-            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", "Send the body as application/json")
-        }
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "The body is too large",
+        ),
+        JsonPayloadError::ContentType => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Send the body as application/json",
+        ),
         JsonPayloadError::Deserialize(e) if e.is_data() => {
             let message = e.to_string();
             let field = serde_field(&message).unwrap_or("body").to_owned();
-            let mut p = problem(StatusCode::UNPROCESSABLE_ENTITY, "validation", "The request has invalid fields", Some(message.clone()));
+            let mut p = problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "The request has invalid fields",
+                Some(message.clone()),
+            );
             p.errors = Some([(field, vec![message])].into());
-            return actix_web::error::InternalError::from_response(err, problem_response(&p)).into();
+            return actix_web::error::InternalError::from_response(err, problem_response(&p))
+                .into();
         }
         _ => return bad_request(err.to_string()),
     };
@@ -64,7 +78,12 @@ fn serde_field(message: &str) -> Option<&str> {
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {
-    let p = problem(StatusCode::NOT_FOUND, "not-found", "Not found", Some(format!("no route for {} {}", req.method(), req.path())));
+    let p = problem(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "Not found",
+        Some(format!("no route for {} {}", req.method(), req.path())),
+    );
     problem_response(&p)
 }
 
@@ -77,17 +96,30 @@ async fn readyz(svc: web::Data<Services>) -> HttpResponse {
     let svc = svc.into_inner();
     match blocking(move || svc.db.has_pending_migrations().map_err(Into::into)).await {
         Ok(false) => HttpResponse::Ok().content_type("text/plain").body("ready"),
-        Ok(true) => HttpResponse::ServiceUnavailable().content_type("text/plain").body("migrations pending"),
-        Err(_) => HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unreachable"),
+        Ok(true) => HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("migrations pending"),
+        Err(_) => HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("database unreachable"),
     }
 }
 
 /// Serves a file of the SPA, or `index.html` for the SPA's own routes (`/cases/12`).
-async fn spa(req: HttpRequest, dir: web::Data<SpaDir>) -> actix_web::Result<actix_files::NamedFile> {
+async fn spa(
+    req: HttpRequest,
+    dir: web::Data<SpaDir>,
+) -> actix_web::Result<actix_files::NamedFile> {
     let tail = req.match_info().query("tail");
-    let safe = !tail.split('/').any(|seg| seg == ".." || seg.starts_with('.'));
+    let safe = !tail
+        .split('/')
+        .any(|seg| seg == ".." || seg.starts_with('.'));
     let candidate = dir.0.join(tail);
-    let path = if safe && !tail.is_empty() && candidate.is_file() { candidate } else { dir.0.join("index.html") };
+    let path = if safe && !tail.is_empty() && candidate.is_file() {
+        candidate
+    } else {
+        dir.0.join("index.html")
+    };
     Ok(actix_files::NamedFile::open(path)?.use_last_modified(true))
 }
 
@@ -98,11 +130,19 @@ fn has_index(dir: &Path) -> bool {
 }
 
 /// Starts the API on an already bound listener (tests bind port 0).
-pub fn run(listener: TcpListener, services: Services, config: AppConfig) -> std::io::Result<Server> {
+pub fn run(
+    listener: TcpListener,
+    services: Services,
+    config: AppConfig,
+) -> std::io::Result<Server> {
     let services = web::Data::new(services);
     let metrics = web::Data::new(Metrics::default());
     let doc = openapi::openapi();
-    let spa_dir = config.static_dir.clone().filter(|d| has_index(d)).map(|d| web::Data::new(SpaDir(d)));
+    let spa_dir = config
+        .static_dir
+        .clone()
+        .filter(|d| has_index(d))
+        .map(|d| web::Data::new(SpaDir(d)));
     let json_limit = config.json_limit;
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
@@ -112,10 +152,19 @@ pub fn run(listener: TcpListener, services: Services, config: AppConfig) -> std:
         let mut app = app
             .app_data(services.clone())
             .app_data(metrics.clone())
-            .app_data(web::JsonConfig::default().limit(json_limit).error_handler(json_error))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(json_limit)
+                    .error_handler(json_error),
+            )
             .app_data(web::QueryConfig::default().error_handler(|e, _| bad_request(e.to_string())))
             .app_data(web::PathConfig::default().error_handler(|e, _| {
-                let p = problem(StatusCode::NOT_FOUND, "not-found", "Not found", Some(e.to_string()));
+                let p = problem(
+                    StatusCode::NOT_FOUND,
+                    "not-found",
+                    "Not found",
+                    Some(e.to_string()),
+                );
                 actix_web::error::InternalError::from_response(e, problem_response(&p)).into()
             }))
             .wrap(Compress::default())
@@ -123,15 +172,22 @@ pub fn run(listener: TcpListener, services: Services, config: AppConfig) -> std:
             .wrap(from_fn(metrics::record))
             .wrap(TracingLogger::default())
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc.clone()))
-            .route("/api/docs", web::get().to(|| async {
-                HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/api/docs/")).finish()
-            }))
+            .route(
+                "/api/docs",
+                web::get().to(|| async {
+                    HttpResponse::PermanentRedirect()
+                        .insert_header((header::LOCATION, "/api/docs/"))
+                        .finish()
+                }),
+            )
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
             .route("/metrics", web::get().to(metrics::endpoint))
             .service(web::scope("/api").default_service(web::to(not_found)));
         if let Some(dir) = &spa_dir {
-            app = app.app_data(dir.clone()).route("/{tail:.*}", web::get().to(spa));
+            app = app
+                .app_data(dir.clone())
+                .route("/{tail:.*}", web::get().to(spa));
         }
         app.default_service(web::to(not_found))
     })

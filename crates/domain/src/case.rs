@@ -39,7 +39,9 @@ impl SupportLine {
     pub fn new(line: i64) -> Result<Self, DomainError> {
         match line {
             1..=3 => Ok(SupportLine(line as u8)),
-            _ => Err(DomainError::Invalid("support line must be 1, 2 or 3".into())),
+            _ => Err(DomainError::Invalid(
+                "support line must be 1, 2 or 3".into(),
+            )),
         }
     }
 
@@ -85,8 +87,15 @@ pub fn initial_assignment(creator: Creator, requested: Option<i64>) -> InitialAs
         }
         Role::Agent | Role::Admin => requested,
     };
-    let status = if assignee_id.is_some() { CaseStatus::Open } else { CaseStatus::New };
-    InitialAssignment { assignee_id, status }
+    let status = if assignee_id.is_some() {
+        CaseStatus::Open
+    } else {
+        CaseStatus::New
+    };
+    InitialAssignment {
+        assignee_id,
+        status,
+    }
 }
 
 #[cfg(test)]
@@ -94,14 +103,25 @@ mod tests {
     use super::*;
 
     fn agent(line: u8) -> Creator {
-        Creator { user_id: 7, role: Role::Agent, line: Some(SupportLine(line)) }
+        Creator {
+            user_id: 7,
+            role: Role::Agent,
+            line: Some(SupportLine(line)),
+        }
     }
 
     #[test]
     fn consultation_needs_no_contract() {
         assert_eq!(check_case_type(CaseType::Consultation, false), Ok(()));
-        for t in [CaseType::Error, CaseType::Enhancement, CaseType::Configuration] {
-            assert_eq!(check_case_type(t, false), Err(DomainError::TypeNeedsContract));
+        for t in [
+            CaseType::Error,
+            CaseType::Enhancement,
+            CaseType::Configuration,
+        ] {
+            assert_eq!(
+                check_case_type(t, false),
+                Err(DomainError::TypeNeedsContract)
+            );
             assert_eq!(check_case_type(t, true), Ok(()));
         }
     }
@@ -109,7 +129,13 @@ mod tests {
     #[test]
     fn first_line_agent_takes_own_case() {
         let a = initial_assignment(agent(1), None);
-        assert_eq!(a, InitialAssignment { assignee_id: Some(7), status: CaseStatus::Open });
+        assert_eq!(
+            a,
+            InitialAssignment {
+                assignee_id: Some(7),
+                status: CaseStatus::Open
+            }
+        );
     }
 
     #[test]
@@ -120,15 +146,28 @@ mod tests {
     #[test]
     fn second_line_agent_does_not_self_assign() {
         let a = initial_assignment(agent(2), None);
-        assert_eq!(a, InitialAssignment { assignee_id: None, status: CaseStatus::New });
+        assert_eq!(
+            a,
+            InitialAssignment {
+                assignee_id: None,
+                status: CaseStatus::New
+            }
+        );
     }
 
     #[test]
     fn portal_case_is_unassigned_whatever_is_asked() {
-        let portal = Creator { user_id: 3, role: Role::Portal, line: None };
+        let portal = Creator {
+            user_id: 3,
+            role: Role::Portal,
+            line: None,
+        };
         assert_eq!(
             initial_assignment(portal, Some(7)),
-            InitialAssignment { assignee_id: None, status: CaseStatus::New }
+            InitialAssignment {
+                assignee_id: None,
+                status: CaseStatus::New
+            }
         );
     }
 

@@ -51,8 +51,9 @@ impl Phone {
         if text.is_empty() {
             return Err(DomainError::Invalid("phone number is empty".into()));
         }
-        if let Some(bad) =
-            text.chars().find(|c| !(c.is_ascii_digit() || " -().+\u{a0}".contains(*c)))
+        if let Some(bad) = text
+            .chars()
+            .find(|c| !(c.is_ascii_digit() || " -().+\u{a0}".contains(*c)))
         {
             return Err(DomainError::Invalid(format!(
                 "`{text}` is not a phone number: `{bad}` is not allowed"
@@ -97,15 +98,24 @@ mod tests {
 
     #[test]
     fn email_is_normalised() {
-        assert_eq!(Email::parse("  Ivan.Petrov@Example.RU ").unwrap().as_str(), "ivan.petrov@example.ru");
+        assert_eq!(
+            Email::parse("  Ivan.Petrov@Example.RU ").unwrap().as_str(),
+            "ivan.petrov@example.ru"
+        );
         assert!(Email::parse("почта@пример.рф").is_ok());
     }
 
     #[test]
     fn email_refusals_say_why() {
-        assert!(Email::parse("ivan").unwrap_err().to_string().contains("no `@`"));
+        assert!(Email::parse("ivan")
+            .unwrap_err()
+            .to_string()
+            .contains("no `@`"));
         assert!(Email::parse("@example.com").is_err());
-        assert!(Email::parse("ivan@localhost").unwrap_err().to_string().contains("domain"));
+        assert!(Email::parse("ivan@localhost")
+            .unwrap_err()
+            .to_string()
+            .contains("domain"));
         assert!(Email::parse("iv an@example.com").is_err());
         assert!(Email::parse("ivan@-example.com").is_err());
         assert!(Email::parse("a@b@example.com").is_err());
@@ -128,9 +138,18 @@ mod tests {
 
     #[test]
     fn bad_phones_are_refused_with_a_reason() {
-        assert!(Phone::parse("495 123 45 67").unwrap_err().to_string().contains("country code"));
-        assert!(Phone::parse("+7 495 CALL-NOW").unwrap_err().to_string().contains("not allowed"));
-        assert!(Phone::parse("+1234").unwrap_err().to_string().contains("E.164"));
+        assert!(Phone::parse("495 123 45 67")
+            .unwrap_err()
+            .to_string()
+            .contains("country code"));
+        assert!(Phone::parse("+7 495 CALL-NOW")
+            .unwrap_err()
+            .to_string()
+            .contains("not allowed"));
+        assert!(Phone::parse("+1234")
+            .unwrap_err()
+            .to_string()
+            .contains("E.164"));
         assert!(Phone::parse("+0123456789").is_err());
         assert!(Phone::parse("+7 495 +123").is_err());
         assert!(Phone::parse("").is_err());

@@ -8,7 +8,10 @@ pub enum DomainError {
     #[error("{0}")]
     Invalid(String),
     #[error("a case cannot go from `{from}` to `{to}`")]
-    Transition { from: &'static str, to: &'static str },
+    Transition {
+        from: &'static str,
+        to: &'static str,
+    },
     #[error("without an active contract for the product only `consultation` cases are accepted")]
     TypeNeedsContract,
 }

@@ -60,7 +60,9 @@ impl Kpp {
         let b = text.as_bytes();
         let ok = b.len() == 9
             && b[..4].iter().all(u8::is_ascii_digit)
-            && b[4..6].iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+            && b[4..6]
+                .iter()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
             && b[6..].iter().all(u8::is_ascii_digit);
         if ok {
             Ok(Kpp(text.to_owned()))
@@ -78,7 +80,10 @@ impl Kpp {
 
 /// Builds a valid 10-digit INN from its first nine digits (demo data and tests use it).
 pub fn inn10_with_check_digit(first_nine: &str) -> Option<String> {
-    let d: Vec<u32> = first_nine.chars().map(|c| c.to_digit(10)).collect::<Option<_>>()?;
+    let d: Vec<u32> = first_nine
+        .chars()
+        .map(|c| c.to_digit(10))
+        .collect::<Option<_>>()?;
     (d.len() == 9).then(|| format!("{first_nine}{}", check_digit(&d, &W10)))
 }
 
@@ -111,9 +116,15 @@ mod tests {
 
     #[test]
     fn refuses_wrong_lengths_and_letters() {
-        assert!(Inn::parse("770708389").unwrap_err().to_string().contains("10 digits"));
+        assert!(Inn::parse("770708389")
+            .unwrap_err()
+            .to_string()
+            .contains("10 digits"));
         assert!(Inn::parse("77070838931").is_err());
-        assert!(Inn::parse("77070838a3").unwrap_err().to_string().contains("digits only"));
+        assert!(Inn::parse("77070838a3")
+            .unwrap_err()
+            .to_string()
+            .contains("digits only"));
         assert!(Inn::parse("").is_err());
     }
 

@@ -19,7 +19,10 @@ string_enum! {
 impl CaseStatus {
     /// Statuses in which nobody works on the case any more.
     pub fn is_terminal(self) -> bool {
-        matches!(self, CaseStatus::Closed | CaseStatus::Rejected | CaseStatus::Merged)
+        matches!(
+            self,
+            CaseStatus::Closed | CaseStatus::Rejected | CaseStatus::Merged
+        )
     }
 
     /// Statuses counted as "open work" in queues.
@@ -57,7 +60,10 @@ impl CaseStatus {
         if self.can_become(to) {
             Ok(to)
         } else {
-            Err(DomainError::Transition { from: self.as_str(), to: to.as_str() })
+            Err(DomainError::Transition {
+                from: self.as_str(),
+                to: to.as_str(),
+            })
         }
     }
 }

@@ -12,23 +12,48 @@ pub struct Config {
     /// Where the SQLite database and attachments live.
     #[arg(long, env = "HELPDESK_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,
-    #[arg(long, env = "HELPDESK_BIND", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "HELPDESK_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub bind: String,
     /// Signing key of access tokens; generated and stored in the database when absent.
-    #[arg(long, env = "HELPDESK_JWT_SECRET", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "HELPDESK_JWT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
     pub jwt_secret: Option<String>,
     /// The built SPA; default `frontend/dist` when it exists.
     #[arg(long, env = "HELPDESK_STATIC_DIR", global = true)]
     pub static_dir: Option<PathBuf>,
-    #[arg(long, env = "HELPDESK_DB_POOL_SIZE", default_value_t = 16, global = true)]
+    #[arg(
+        long,
+        env = "HELPDESK_DB_POOL_SIZE",
+        default_value_t = 16,
+        global = true
+    )]
     pub db_pool_size: u32,
-    #[arg(long, env = "HELPDESK_HTTP_WORKERS", default_value_t = 2, global = true)]
+    #[arg(
+        long,
+        env = "HELPDESK_HTTP_WORKERS",
+        default_value_t = 2,
+        global = true
+    )]
     pub http_workers: usize,
     /// Largest accepted JSON body in bytes.
     #[arg(long, env = "HELPDESK_JSON_LIMIT", default_value_t = 1 << 20, global = true)]
     pub json_limit: usize,
     /// `text` or `json`.
-    #[arg(long, env = "HELPDESK_LOG_FORMAT", default_value = "text", global = true)]
+    #[arg(
+        long,
+        env = "HELPDESK_LOG_FORMAT",
+        default_value = "text",
+        global = true
+    )]
     pub log_format: String,
 }
 
@@ -46,13 +71,19 @@ impl Config {
             .clone()
             .or_else(|| Some(PathBuf::from("frontend/dist")))
             .filter(|d| d.join("index.html").is_file());
-        AppConfig { static_dir, json_limit: self.json_limit, workers: self.http_workers }
+        AppConfig {
+            static_dir,
+            json_limit: self.json_limit,
+            workers: self.http_workers,
+        }
     }
 
     pub fn init_logging(&self) {
         let filter = tracing_subscriber::EnvFilter::try_from_env("HELPDESK_LOG")
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
-        let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+        let builder = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr);
         if self.log_format == "json" {
             builder.json().init();
         } else {

@@ -2,7 +2,9 @@
 //! the same use cases the API calls, so every rule applies to it.
 
 use chrono::{Datelike, NaiveDate};
-use helpdesk_api_types::cases::{NewCase, NewStreamEntry, PortalMessage, PortalNewCase, StatusChange, StreamKind};
+use helpdesk_api_types::cases::{
+    NewCase, NewStreamEntry, PortalMessage, PortalNewCase, StatusChange, StreamKind,
+};
 use helpdesk_api_types::catalog::{NewContract, NewProduct};
 use helpdesk_api_types::crm::{Address, NewContact, NewOrganization};
 use helpdesk_api_types::users::{NewTeam, NewUser};
@@ -13,10 +15,24 @@ use helpdesk_service::{Actor, AppError, Services};
 const PASSWORD: &str = "demo-password-1";
 
 fn actor(id: i64, role: Role, line: Option<i64>, contact: Option<i64>) -> Actor {
-    Actor { user_id: id, role, contact_id: contact, line: line.and_then(|l| SupportLine::new(l).ok()), scopes: None }
+    Actor {
+        user_id: id,
+        role,
+        contact_id: contact,
+        line: line.and_then(|l| SupportLine::new(l).ok()),
+        scopes: None,
+    }
 }
 
-fn user(svc: &Services, email: &str, name: &str, role: Role, line: Option<i32>, contact: Option<i64>, language: &str) -> Result<i64, AppError> {
+fn user(
+    svc: &Services,
+    email: &str,
+    name: &str,
+    role: Role,
+    line: Option<i32>,
+    contact: Option<i64>,
+    language: &str,
+) -> Result<i64, AppError> {
     Ok(svc
         .create_user(
             None,
@@ -34,80 +50,238 @@ fn user(svc: &Services, email: &str, name: &str, role: Role, line: Option<i32>, 
 }
 
 pub fn load(svc: &Services) -> Result<String, AppError> {
-    let already = svc.db.read(|c| helpdesk_store::auth::setting(c, "demo_data_loaded"))?;
+    let already = svc
+        .db
+        .read(|c| helpdesk_store::auth::setting(c, "demo_data_loaded"))?;
     if already.is_some() {
         return Ok("demo data is already loaded".into());
     }
-    let admin_id = user(svc, "demo.admin@helpdesk.local", "Demo Admin", Role::Admin, None, None, "en")?;
+    let admin_id = user(
+        svc,
+        "demo.admin@helpdesk.local",
+        "Demo Admin",
+        Role::Admin,
+        None,
+        None,
+        "en",
+    )?;
     let admin = actor(admin_id, Role::Admin, None, None);
-    let anna = user(svc, "anna.smirnova@helpdesk.local", "Анна Смирнова", Role::Agent, Some(1), None, "ru")?;
-    let john = user(svc, "john.carter@helpdesk.local", "John Carter", Role::Agent, Some(1), None, "en")?;
-    let pavel = user(svc, "pavel.orlov@helpdesk.local", "Павел Орлов", Role::Agent, Some(2), None, "ru")?;
-    let first = svc.create_team(&admin, &NewTeam { name: "Первая линия / First line".into(), support_line: Some(1), description: Some("Приём и консультации".into()), member_ids: vec![anna, john] })?;
-    let second = svc.create_team(&admin, &NewTeam { name: "Вторая линия / Second line".into(), support_line: Some(2), description: Some("Ошибки и настройка".into()), member_ids: vec![pavel] })?;
+    let anna = user(
+        svc,
+        "anna.smirnova@helpdesk.local",
+        "Анна Смирнова",
+        Role::Agent,
+        Some(1),
+        None,
+        "ru",
+    )?;
+    let john = user(
+        svc,
+        "john.carter@helpdesk.local",
+        "John Carter",
+        Role::Agent,
+        Some(1),
+        None,
+        "en",
+    )?;
+    let pavel = user(
+        svc,
+        "pavel.orlov@helpdesk.local",
+        "Павел Орлов",
+        Role::Agent,
+        Some(2),
+        None,
+        "ru",
+    )?;
+    let first = svc.create_team(
+        &admin,
+        &NewTeam {
+            name: "Первая линия / First line".into(),
+            support_line: Some(1),
+            description: Some("Приём и консультации".into()),
+            member_ids: vec![anna, john],
+        },
+    )?;
+    let second = svc.create_team(
+        &admin,
+        &NewTeam {
+            name: "Вторая линия / Second line".into(),
+            support_line: Some(2),
+            description: Some("Ошибки и настройка".into()),
+            member_ids: vec![pavel],
+        },
+    )?;
 
-    let ledger = svc.create_product(&admin, &NewProduct {
-        name: "Учёт ПРО".into(),
-        description: Some("Бухгалтерия и склад".into()),
-        active: true,
-        components: vec!["Склад".into(), "Зарплата".into(), "Отчётность".into()],
-    })?;
-    let sync = svc.create_product(&admin, &NewProduct {
-        name: "CloudSync".into(),
-        description: Some("File synchronisation for teams".into()),
-        active: true,
-        components: vec!["Desktop client".into(), "Web console".into()],
-    })?;
+    let ledger = svc.create_product(
+        &admin,
+        &NewProduct {
+            name: "Учёт ПРО".into(),
+            description: Some("Бухгалтерия и склад".into()),
+            active: true,
+            components: vec!["Склад".into(), "Зарплата".into(), "Отчётность".into()],
+        },
+    )?;
+    let sync = svc.create_product(
+        &admin,
+        &NewProduct {
+            name: "CloudSync".into(),
+            description: Some("File synchronisation for teams".into()),
+            active: true,
+            components: vec!["Desktop client".into(), "Web console".into()],
+        },
+    )?;
 
     let orgs = [
-        ("ООО «Северный ветер»", "Северный ветер", "771234567", "773601001", "Москва, ул. Тверская, д. 7", "+7 495 123-45-67"),
-        ("АО «Уральские станки»", "Уральские станки", "667012345", "667001001", "Екатеринбург, пр. Ленина, д. 24", "8 343 222-33-44"),
-        ("Blue Harbor Logistics Ltd", "Blue Harbor", "770912345", "", "12 Dock Road, London", "+44 20 7946 0958"),
+        (
+            "ООО «Северный ветер»",
+            "Северный ветер",
+            "771234567",
+            "773601001",
+            "Москва, ул. Тверская, д. 7",
+            "+7 495 123-45-67",
+        ),
+        (
+            "АО «Уральские станки»",
+            "Уральские станки",
+            "667012345",
+            "667001001",
+            "Екатеринбург, пр. Ленина, д. 24",
+            "8 343 222-33-44",
+        ),
+        (
+            "Blue Harbor Logistics Ltd",
+            "Blue Harbor",
+            "770912345",
+            "",
+            "12 Dock Road, London",
+            "+44 20 7946 0958",
+        ),
     ];
     let mut org_ids = Vec::new();
     for (name, short, seed, kpp, address, phone) in orgs {
-        let inn = inn10_with_check_digit(seed).ok_or_else(|| AppError::Internal("demo INN seed".into()))?;
-        let org = svc.create_organization(&admin, &NewOrganization {
-            name: name.into(),
-            short_name: Some(short.into()),
-            inn: Some(inn),
-            kpp: (!kpp.is_empty()).then(|| kpp.into()),
-            org_type: Some("customer".into()),
-            industry: Some(if name.contains("станки") { "Машиностроение" } else { "Logistics" }.into()),
-            phones: vec![phone.into()],
-            addresses: vec![Address { kind: Some("legal".into()), text: address.into() }],
-            ..Default::default()
-        })?;
+        let inn = inn10_with_check_digit(seed)
+            .ok_or_else(|| AppError::Internal("demo INN seed".into()))?;
+        let org = svc.create_organization(
+            &admin,
+            &NewOrganization {
+                name: name.into(),
+                short_name: Some(short.into()),
+                inn: Some(inn),
+                kpp: (!kpp.is_empty()).then(|| kpp.into()),
+                org_type: Some("customer".into()),
+                industry: Some(
+                    if name.contains("станки") {
+                        "Машиностроение"
+                    } else {
+                        "Logistics"
+                    }
+                    .into(),
+                ),
+                phones: vec![phone.into()],
+                addresses: vec![Address {
+                    kind: Some("legal".into()),
+                    text: address.into(),
+                }],
+                ..Default::default()
+            },
+        )?;
         org_ids.push(org.id);
     }
 
     let people = [
-        ("Иван", "Петров", "i.petrov@severveter.test", "+7 916 111-22-33", 0, true),
-        ("Ольга", "Кузнецова", "o.kuznetsova@severveter.test", "+7 916 444-55-66", 0, false),
-        ("Сергей", "Волков", "volkov@uralstanki.test", "8 912 777-88-99", 1, true),
-        ("Emily", "Hart", "emily.hart@blueharbor.test", "+44 7700 900123", 2, true),
+        (
+            "Иван",
+            "Петров",
+            "i.petrov@severveter.test",
+            "+7 916 111-22-33",
+            0,
+            true,
+        ),
+        (
+            "Ольга",
+            "Кузнецова",
+            "o.kuznetsova@severveter.test",
+            "+7 916 444-55-66",
+            0,
+            false,
+        ),
+        (
+            "Сергей",
+            "Волков",
+            "volkov@uralstanki.test",
+            "8 912 777-88-99",
+            1,
+            true,
+        ),
+        (
+            "Emily",
+            "Hart",
+            "emily.hart@blueharbor.test",
+            "+44 7700 900123",
+            2,
+            true,
+        ),
     ];
     let mut contacts = Vec::new();
     for (first_name, last_name, email, phone, org, portal) in people {
-        let c = svc.create_contact(&admin, &NewContact {
-            first_name: first_name.into(),
-            last_name: last_name.into(),
-            emails: vec![email.into()],
-            phones: vec![phone.into()],
-            organization_id: Some(org_ids[org]),
-            portal_access: portal,
-            portal_sees_organization: org == 0,
-            ..Default::default()
-        })?;
+        let c = svc.create_contact(
+            &admin,
+            &NewContact {
+                first_name: first_name.into(),
+                last_name: last_name.into(),
+                emails: vec![email.into()],
+                phones: vec![phone.into()],
+                organization_id: Some(org_ids[org]),
+                portal_access: portal,
+                portal_sees_organization: org == 0,
+                ..Default::default()
+            },
+        )?;
         contacts.push(c.id);
     }
-    let ivan_portal = user(svc, "i.petrov@severveter.test", "Иван Петров", Role::Portal, None, Some(contacts[0]), "ru")?;
-    let emily_portal = user(svc, "emily.hart@blueharbor.test", "Emily Hart", Role::Portal, None, Some(contacts[3]), "en")?;
+    let ivan_portal = user(
+        svc,
+        "i.petrov@severveter.test",
+        "Иван Петров",
+        Role::Portal,
+        None,
+        Some(contacts[0]),
+        "ru",
+    )?;
+    let emily_portal = user(
+        svc,
+        "emily.hart@blueharbor.test",
+        "Emily Hart",
+        Role::Portal,
+        None,
+        Some(contacts[3]),
+        "en",
+    )?;
 
     let today = svc.clock.now().date();
     let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
-    svc.create_contract(&admin, &NewContract { organization_id: org_ids[0], product_id: ledger.id, number: "СП-2026/014".into(), starts_on: year_start, ends_on: None, active: true })?;
-    svc.create_contract(&admin, &NewContract { organization_id: org_ids[2], product_id: sync.id, number: "BH-SUP-7".into(), starts_on: year_start, ends_on: None, active: true })?;
+    svc.create_contract(
+        &admin,
+        &NewContract {
+            organization_id: org_ids[0],
+            product_id: ledger.id,
+            number: "СП-2026/014".into(),
+            starts_on: year_start,
+            ends_on: None,
+            active: true,
+        },
+    )?;
+    svc.create_contract(
+        &admin,
+        &NewContract {
+            organization_id: org_ids[2],
+            product_id: sync.id,
+            number: "BH-SUP-7".into(),
+            starts_on: year_start,
+            ends_on: None,
+            active: true,
+        },
+    )?;
 
     let anna_a = actor(anna, Role::Agent, Some(1), None);
     let john_a = actor(john, Role::Agent, Some(1), None);
@@ -138,23 +312,48 @@ pub fn load(svc: &Services) -> Result<String, AppError> {
     ];
     let mut created = 0;
     for plan in &plans {
-        let case = svc.create_case(plan.by, &NewCase {
-            subject: plan.subject.into(),
-            description: plan.text.into(),
-            priority: Some(plan.priority),
-            case_type: Some(plan.case_type),
-            channel: Some(if created % 3 == 0 { Channel::Phone } else { Channel::Agent }),
-            requester_id: Some(contacts[plan.contact]),
-            product_id: Some(plan.product),
-            team_id: Some(if plan.by.line == SupportLine::new(2).ok() { second.id } else { first.id }),
-            assignee_id: Some(plan.by.user_id),
-            ..Default::default()
-        })?;
+        let case = svc.create_case(
+            plan.by,
+            &NewCase {
+                subject: plan.subject.into(),
+                description: plan.text.into(),
+                priority: Some(plan.priority),
+                case_type: Some(plan.case_type),
+                channel: Some(if created % 3 == 0 {
+                    Channel::Phone
+                } else {
+                    Channel::Agent
+                }),
+                requester_id: Some(contacts[plan.contact]),
+                product_id: Some(plan.product),
+                team_id: Some(if plan.by.line == SupportLine::new(2).ok() {
+                    second.id
+                } else {
+                    first.id
+                }),
+                assignee_id: Some(plan.by.user_id),
+                ..Default::default()
+            },
+        )?;
         if let Some(reply) = plan.reply {
-            svc.add_stream_entry(plan.by, case.id, &NewStreamEntry { kind: StreamKind::Public, body: reply.into() })?;
+            svc.add_stream_entry(
+                plan.by,
+                case.id,
+                &NewStreamEntry {
+                    kind: StreamKind::Public,
+                    body: reply.into(),
+                },
+            )?;
         }
         if let Some(note) = plan.note {
-            svc.add_stream_entry(plan.by, case.id, &NewStreamEntry { kind: StreamKind::Internal, body: note.into() })?;
+            svc.add_stream_entry(
+                plan.by,
+                case.id,
+                &NewStreamEntry {
+                    kind: StreamKind::Internal,
+                    body: note.into(),
+                },
+            )?;
         }
         for status in plan.path {
             svc.change_status(plan.by, case.id, &StatusChange { status: *status })?;
@@ -163,21 +362,34 @@ pub fn load(svc: &Services) -> Result<String, AppError> {
     }
     // Two cases the customers opened themselves in the portal: unassigned, status `new`.
     let ivan = actor(ivan_portal, Role::Portal, None, Some(contacts[0]));
-    let portal_case = svc.portal_create_case(&ivan, &PortalNewCase {
-        subject: "Не приходят уведомления на почту".into(),
-        description: "После смены пароля перестали приходить письма.".into(),
-        product_id: Some(ledger.id),
-        ..Default::default()
-    })?;
-    svc.portal_post_message(&ivan, portal_case.id, &PortalMessage { body: "Проверил папку «Спам» — писем нет.".into() })?;
+    let portal_case = svc.portal_create_case(
+        &ivan,
+        &PortalNewCase {
+            subject: "Не приходят уведомления на почту".into(),
+            description: "После смены пароля перестали приходить письма.".into(),
+            product_id: Some(ledger.id),
+            ..Default::default()
+        },
+    )?;
+    svc.portal_post_message(
+        &ivan,
+        portal_case.id,
+        &PortalMessage {
+            body: "Проверил папку «Спам» — писем нет.".into(),
+        },
+    )?;
     let emily = actor(emily_portal, Role::Portal, None, Some(contacts[3]));
-    svc.portal_create_case(&emily, &PortalNewCase {
-        subject: "Invoice address change".into(),
-        description: "Please update our billing address to 14 Dock Road.".into(),
-        ..Default::default()
-    })?;
+    svc.portal_create_case(
+        &emily,
+        &PortalNewCase {
+            subject: "Invoice address change".into(),
+            description: "Please update our billing address to 14 Dock Road.".into(),
+            ..Default::default()
+        },
+    )?;
     created += 2;
-    svc.db.write(|c| helpdesk_store::auth::setting_or_insert(c, "demo_data_loaded", "1"))?;
+    svc.db
+        .write(|c| helpdesk_store::auth::setting_or_insert(c, "demo_data_loaded", "1"))?;
     Ok(format!(
         "demo data loaded: 3 organizations, 4 contacts, 2 products, 2 contracts, {created} cases.\n\
          Sign in with password `{PASSWORD}` as:\n  \

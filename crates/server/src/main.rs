@@ -16,7 +16,11 @@ use helpdesk_store::Db;
 use config::Config;
 
 #[derive(Parser)]
-#[command(name = "helpdesk", version, about = "Open-source helpdesk and case management")]
+#[command(
+    name = "helpdesk",
+    version,
+    about = "Open-source helpdesk and case management"
+)]
 struct Cli {
     #[command(flatten)]
     config: Config,
@@ -70,7 +74,11 @@ fn main() -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::All);
     if let Command::Openapi = command {
         let doc = helpdesk_api::openapi::openapi();
-        println!("{}", doc.to_pretty_json().context("serialising the OpenAPI document")?);
+        println!(
+            "{}",
+            doc.to_pretty_json()
+                .context("serialising the OpenAPI document")?
+        );
         return Ok(());
     }
     cli.config.init_logging();
@@ -81,17 +89,38 @@ fn main() -> anyhow::Result<()> {
         tracing::info!(?applied, "migrations applied");
     }
     if let Command::Migrate = command {
-        println!("database is up to date ({} migrations applied now)", applied.len());
+        println!(
+            "database is up to date ({} migrations applied now)",
+            applied.len()
+        );
         return Ok(());
     }
     let services = Services::with_stored_secret(db, cli.config.jwt_secret.clone())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     match command {
-        Command::Admin { command: AdminCommand::CreateUser { email, name, role, password, support_line, contact_id } } => {
+        Command::Admin {
+            command:
+                AdminCommand::CreateUser {
+                    email,
+                    name,
+                    role,
+                    password,
+                    support_line,
+                    contact_id,
+                },
+        } => {
             let role = Role::parse(&role).map_err(|e| anyhow::anyhow!("{e}"))?;
             let generated = password.is_none();
             let password = password.unwrap_or_else(|| helpdesk_service::auth::random_token(12));
-            let input = NewUser { email, name, role, password: Some(password.clone()), support_line, language: None, contact_id };
+            let input = NewUser {
+                email,
+                name,
+                role,
+                password: Some(password.clone()),
+                support_line,
+                language: None,
+                contact_id,
+            };
             let user = services.create_user(None, &input).map_err(describe)?;
             println!("created {} {} (id {})", user.role, user.email, user.id);
             if generated {
@@ -115,7 +144,11 @@ fn describe(e: helpdesk_service::AppError) -> anyhow::Error {
     match e {
         helpdesk_service::AppError::Validation(fields) => anyhow::anyhow!(
             "invalid input: {}",
-            fields.iter().map(|(k, v)| format!("{k}: {}", v.join("; "))).collect::<Vec<_>>().join(", ")
+            fields
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", v.join("; ")))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         other => anyhow::anyhow!("{other}"),
     }
@@ -123,7 +156,10 @@ fn describe(e: helpdesk_service::AppError) -> anyhow::Error {
 
 /// On a database without users, creates an admin and prints its password once.
 fn first_admin(services: &Services) -> anyhow::Result<()> {
-    let users = services.db.read(|c| helpdesk_store::users::count_users(c)).context("counting users")?;
+    let users = services
+        .db
+        .read(helpdesk_store::users::count_users)
+        .context("counting users")?;
     if users > 0 {
         return Ok(());
     }
@@ -144,7 +180,8 @@ fn first_admin(services: &Services) -> anyhow::Result<()> {
 
 fn serve(config: Config, services: Services, with_worker: bool) -> anyhow::Result<()> {
     first_admin(&services)?;
-    let listener = TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
+    let listener =
+        TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
     let app_config = config.app_config();
     if app_config.static_dir.is_none() {

@@ -53,7 +53,9 @@ impl Actor {
         match (self.role, self.contact_id) {
             (Role::Portal, Some(contact)) => Ok(contact),
             (Role::Portal, None) => Err(AppError::forbidden("this portal account has no contact")),
-            _ => Err(AppError::forbidden("this is the customer portal; agents use /api/v1/cases")),
+            _ => Err(AppError::forbidden(
+                "this is the customer portal; agents use /api/v1/cases",
+            )),
         }
     }
 

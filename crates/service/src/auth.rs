@@ -5,7 +5,9 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use base64::Engine;
 use chrono::Duration;
-use helpdesk_api_types::auth::{ApiToken, ApiTokenCreated, LoginRequest, Me, NewApiToken, TokenPair};
+use helpdesk_api_types::auth::{
+    ApiToken, ApiTokenCreated, LoginRequest, Me, NewApiToken, TokenPair,
+};
 use helpdesk_domain::{Role, Scope, SupportLine};
 use helpdesk_store::{auth as store, users as user_store};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -51,7 +53,11 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 
 fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -68,8 +74,9 @@ impl Services {
         let email = input.email.trim().to_lowercase();
         let now = self.now();
         let since = now - Duration::minutes(self.auth.failure_window_minutes);
-        let (by_account, by_address) =
-            self.db.read(|c| store::failed_logins_since(c, &email, client_ip, since))?;
+        let (by_account, by_address) = self
+            .db
+            .read(|c| store::failed_logins_since(c, &email, client_ip, since))?;
         if by_account >= self.auth.max_failures_per_account
             || by_address >= self.auth.max_failures_per_address
         {
@@ -79,15 +86,17 @@ impl Services {
         }
         let user = self.db.read(|c| user_store::user_by_email(c, &email))?;
         let ok = match &user {
-            Some(u) if u.active => {
-                verify_password(&input.password, u.password_hash.as_deref().unwrap_or(dummy_hash()))
-            }
+            Some(u) if u.active => verify_password(
+                &input.password,
+                u.password_hash.as_deref().unwrap_or(dummy_hash()),
+            ),
             _ => {
                 verify_password(&input.password, dummy_hash());
                 false
             }
         };
-        self.db.write(|c| store::record_login_attempt(c, &email, client_ip, ok, now))?;
+        self.db
+            .write(|c| store::record_login_attempt(c, &email, client_ip, ok, now))?;
         match user {
             Some(u) if ok => {
                 tracing::info!(user_id = u.id, "signed in");
@@ -102,27 +111,32 @@ impl Services {
     pub fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AppError> {
         let now = self.now();
         let hash = sha256_hex(refresh_token);
-        let outcome = self.db.write(|c| -> Result<Result<TokenPair, &'static str>, AppError> {
-            let Some(row) = store::refresh_token_by_hash(c, &hash)? else {
-                return Ok(Err("unknown refresh token"));
-            };
-            if row.revoked_at.is_some() {
-                return Ok(Err("refresh token revoked"));
-            }
-            if row.used_at.is_some() || !store::mark_refresh_token_used(c, row.id, now)? {
-                store::revoke_refresh_family(c, &row.family, now)?;
-                tracing::warn!(user_id = row.user_id, "refresh token reused; session revoked");
-                return Ok(Err("refresh token already used; sign in again"));
-            }
-            if row.expires_at <= now {
-                return Ok(Err("refresh token expired"));
-            }
-            let user = user_store::user(c, row.user_id)?;
-            if !user.active {
-                return Ok(Err("account disabled"));
-            }
-            Ok(Ok(self.issue_tokens(c, &user, Some(&row.family))?))
-        })?;
+        let outcome = self
+            .db
+            .write(|c| -> Result<Result<TokenPair, &'static str>, AppError> {
+                let Some(row) = store::refresh_token_by_hash(c, &hash)? else {
+                    return Ok(Err("unknown refresh token"));
+                };
+                if row.revoked_at.is_some() {
+                    return Ok(Err("refresh token revoked"));
+                }
+                if row.used_at.is_some() || !store::mark_refresh_token_used(c, row.id, now)? {
+                    store::revoke_refresh_family(c, &row.family, now)?;
+                    tracing::warn!(
+                        user_id = row.user_id,
+                        "refresh token reused; session revoked"
+                    );
+                    return Ok(Err("refresh token already used; sign in again"));
+                }
+                if row.expires_at <= now {
+                    return Ok(Err("refresh token expired"));
+                }
+                let user = user_store::user(c, row.user_id)?;
+                if !user.active {
+                    return Ok(Err("account disabled"));
+                }
+                Ok(Ok(self.issue_tokens(c, &user, Some(&row.family))?))
+            })?;
         // The family revocation above must commit even though the caller gets an error.
         outcome.map_err(|why| AppError::Unauthorized(why.into()))
     }
@@ -161,7 +175,9 @@ impl Services {
         )
         .map_err(|e| AppError::Internal(format!("signing the access token failed: {e}")))?;
         let refresh_token = random_token(32);
-        let family = family.map(str::to_owned).unwrap_or_else(|| random_token(12));
+        let family = family
+            .map(str::to_owned)
+            .unwrap_or_else(|| random_token(12));
         store::insert_refresh_token(
             conn,
             user.id,
@@ -196,7 +212,10 @@ impl Services {
         .map_err(|e| AppError::Unauthorized(format!("access token not accepted: {e}")))?;
         let c = data.claims;
         Ok(Actor {
-            user_id: c.sub.parse().map_err(|_| AppError::Unauthorized("bad subject".into()))?,
+            user_id: c
+                .sub
+                .parse()
+                .map_err(|_| AppError::Unauthorized("bad subject".into()))?,
             role: Role::parse(&c.role).map_err(|_| AppError::Unauthorized("bad role".into()))?,
             contact_id: c.contact,
             line: c.line.and_then(|l| SupportLine::new(l.into()).ok()),
@@ -211,20 +230,29 @@ impl Services {
             .db
             .read(|c| store::api_token_by_hash(c, &hash))?
             .filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|e| e > now))
-            .ok_or_else(|| AppError::Unauthorized("API token unknown, revoked or expired".into()))?;
+            .ok_or_else(|| {
+                AppError::Unauthorized("API token unknown, revoked or expired".into())
+            })?;
         let user = self.db.read(|c| user_store::user(c, token.user_id))?;
         if !user.active {
             return Err(AppError::Unauthorized("account disabled".into()));
         }
         // Record use at most once a minute: a write per request would cost more than the request.
-        if token.last_used_at.is_none_or(|t| now - t > Duration::minutes(1)) {
-            self.db.write(|c| store::touch_api_token(c, token.id, now))?;
+        if token
+            .last_used_at
+            .is_none_or(|t| now - t > Duration::minutes(1))
+        {
+            self.db
+                .write(|c| store::touch_api_token(c, token.id, now))?;
         }
         Ok(Actor {
             user_id: user.id,
-            role: Role::parse(&user.role).map_err(|_| AppError::Internal("bad stored role".into()))?,
+            role: Role::parse(&user.role)
+                .map_err(|_| AppError::Internal("bad stored role".into()))?,
             contact_id: user.contact_id,
-            line: user.support_line.and_then(|l| SupportLine::new(l.into()).ok()),
+            line: user
+                .support_line
+                .and_then(|l| SupportLine::new(l.into()).ok()),
             scopes: Some(parse_scopes(&token.scopes)),
         })
     }
@@ -245,11 +273,16 @@ impl Services {
     ) -> Result<ApiTokenCreated, AppError> {
         input.validate()?;
         if actor.scopes.is_some() {
-            return Err(AppError::forbidden("API tokens are created from a signed-in session"));
+            return Err(AppError::forbidden(
+                "API tokens are created from a signed-in session",
+            ));
         }
         actor.staff_write()?;
         if input.scopes.contains(&Scope::Admin) && !actor.role.can_administer() {
-            return Err(AppError::field("scopes", "only admins may grant the `admin` scope"));
+            return Err(AppError::field(
+                "scopes",
+                "only admins may grant the `admin` scope",
+            ));
         }
         let now = self.now();
         let token = format!("{API_TOKEN_PREFIX}{}", random_token(32));
@@ -310,7 +343,9 @@ impl Services {
 }
 
 fn parse_scopes(text: &str) -> Vec<Scope> {
-    text.split(',').filter_map(|s| Scope::parse(s.trim()).ok()).collect()
+    text.split(',')
+        .filter_map(|s| Scope::parse(s.trim()).ok())
+        .collect()
 }
 
 pub(crate) fn me(user: &user_store::UserRow, team_ids: Vec<i64>) -> Result<Me, AppError> {

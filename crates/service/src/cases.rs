@@ -87,7 +87,11 @@ fn entry_dto(row: store::StreamEntryRow) -> Result<StreamEntry, AppError> {
 
 fn clean_tags(tags: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for t in tags.iter().map(|t| t.trim().to_lowercase()).filter(|t| !t.is_empty()) {
+    for t in tags
+        .iter()
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+    {
         if !out.contains(&t) {
             out.push(t);
         }
@@ -126,7 +130,11 @@ fn check_references(c: &mut AnyConnection, r: &mut References) -> Result<(), App
     let existing = crm::contacts_exist(c, &r.contact_ids)?;
     for id in &r.contact_ids {
         if !existing.contains(id) {
-            let field = if Some(*id) == r.requester_id { "requester_id" } else { "contact_ids" };
+            let field = if Some(*id) == r.requester_id {
+                "requester_id"
+            } else {
+                "contact_ids"
+            };
             p.add(field, format!("contact {id} does not exist"));
         }
     }
@@ -135,7 +143,10 @@ fn check_references(c: &mut AnyConnection, r: &mut References) -> Result<(), App
             r.organization_id = crm::contact(c, req)?.organization_id;
         }
     }
-    for (field, org) in [("organization_id", r.organization_id), ("customer_id", r.customer_id)] {
+    for (field, org) in [
+        ("organization_id", r.organization_id),
+        ("customer_id", r.customer_id),
+    ] {
         if let Some(id) = org {
             if !crm::organization_exists(c, id)? {
                 p.add(field, format!("organization {id} does not exist"));
@@ -146,7 +157,9 @@ fn check_references(c: &mut AnyConnection, r: &mut References) -> Result<(), App
         match catalog::product(c, pid) {
             Ok(prod) if !prod.active => p.add("product_id", format!("product {pid} is retired")),
             Ok(_) => {}
-            Err(StoreError::NotFound) => p.add("product_id", format!("product {pid} does not exist")),
+            Err(StoreError::NotFound) => {
+                p.add("product_id", format!("product {pid} does not exist"))
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -154,7 +167,9 @@ fn check_references(c: &mut AnyConnection, r: &mut References) -> Result<(), App
         match catalog::component(c, cid) {
             Ok(k) if Some(k.product_id) == r.product_id => {}
             Ok(_) => p.add("component_id", "the component belongs to another product"),
-            Err(StoreError::NotFound) => p.add("component_id", format!("component {cid} does not exist")),
+            Err(StoreError::NotFound) => {
+                p.add("component_id", format!("component {cid} does not exist"))
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -205,11 +220,26 @@ struct Draft {
 }
 
 impl Services {
-    fn insert_case(&self, c: &mut AnyConnection, actor: &Actor, mut d: Draft) -> Result<i64, AppError> {
+    fn insert_case(
+        &self,
+        c: &mut AnyConnection,
+        actor: &Actor,
+        mut d: Draft,
+    ) -> Result<i64, AppError> {
         let now = self.now();
         check_references(c, &mut d.refs)?;
-        check_type(c, d.case_type, d.refs.customer_id.or(d.refs.organization_id), d.refs.product_id, now.date())?;
-        let creator = Creator { user_id: actor.user_id, role: actor.role, line: actor.line };
+        check_type(
+            c,
+            d.case_type,
+            d.refs.customer_id.or(d.refs.organization_id),
+            d.refs.product_id,
+            now.date(),
+        )?;
+        let creator = Creator {
+            user_id: actor.user_id,
+            role: actor.role,
+            line: actor.line,
+        };
         let start = initial_assignment(creator, d.refs.assignee_id);
         let number = next_case_number(c)?;
         let id = store::insert_case(
@@ -247,7 +277,11 @@ impl Services {
                     case_id: id,
                     kind: "public",
                     author_user_id: (!from_portal).then_some(actor.user_id),
-                    author_contact_id: if from_portal { actor.contact_id } else { d.refs.requester_id },
+                    author_contact_id: if from_portal {
+                        actor.contact_id
+                    } else {
+                        d.refs.requester_id
+                    },
                     body: &d.description,
                     created_at: now,
                 },
@@ -269,11 +303,25 @@ impl Services {
         actor.staff_write()?;
         input.validate()?;
         let channel = input.channel.unwrap_or(Channel::Agent);
-        if !matches!(channel, Channel::Agent | Channel::Phone | Channel::Api | Channel::Email) {
-            return Err(AppError::field("channel", "agents register cases as agent, phone, email or api"));
+        if !matches!(
+            channel,
+            Channel::Agent | Channel::Phone | Channel::Api | Channel::Email
+        ) {
+            return Err(AppError::field(
+                "channel",
+                "agents register cases as agent, phone, email or api",
+            ));
         }
-        let channel = if actor.scopes.is_some() && input.channel.is_none() { Channel::Api } else { channel };
-        let line = input.support_line.map(i64::from).map(SupportLine::new).transpose()?;
+        let channel = if actor.scopes.is_some() && input.channel.is_none() {
+            Channel::Api
+        } else {
+            channel
+        };
+        let line = input
+            .support_line
+            .map(i64::from)
+            .map(SupportLine::new)
+            .transpose()?;
         let draft = Draft {
             subject: input.subject.clone(),
             description: input.description.clone(),
@@ -311,8 +359,12 @@ impl Services {
         q.validate()?;
         let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
         let mut p = Problems::default();
-        let statuses = split_list(&mut p, "status", q.status.as_deref(), |s| CaseStatus::parse(s).map(|v| v.as_str()));
-        let priorities = split_list(&mut p, "priority", q.priority.as_deref(), |s| Priority::parse(s).map(|v| v.as_str()));
+        let statuses = split_list(&mut p, "status", q.status.as_deref(), |s| {
+            CaseStatus::parse(s).map(|v| v.as_str())
+        });
+        let priorities = split_list(&mut p, "priority", q.priority.as_deref(), |s| {
+            Priority::parse(s).map(|v| v.as_str())
+        });
         let (assignee_id, unassigned) = match q.assignee.as_deref().map(str::trim) {
             None | Some("") => (None, false),
             Some("none") => (None, true),
@@ -359,7 +411,10 @@ impl Services {
                 let contacts = store::case_contact_ids(c, row.id)?;
                 items.push(case_dto(row, contacts)?);
             }
-            Ok(CasePage { items, next_cursor: cursor_string(page.next_cursor) })
+            Ok(CasePage {
+                items,
+                next_cursor: cursor_string(page.next_cursor),
+            })
         })
     }
 
@@ -442,7 +497,13 @@ impl Services {
         self.get_case(actor, id)
     }
 
-    fn system_entry(&self, c: &mut AnyConnection, case_id: i64, actor: &Actor, text: &str) -> Result<i64, AppError> {
+    fn system_entry(
+        &self,
+        c: &mut AnyConnection,
+        case_id: i64,
+        actor: &Actor,
+        text: &str,
+    ) -> Result<i64, AppError> {
         Ok(store::insert_stream_entry(
             c,
             &store::NewStreamEntry {
@@ -457,10 +518,18 @@ impl Services {
     }
 
     /// Moves a case through the status machine; a refused move is a 409 saying why.
-    pub fn change_status(&self, actor: &Actor, id: i64, input: &StatusChange) -> Result<Case, AppError> {
+    pub fn change_status(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &StatusChange,
+    ) -> Result<Case, AppError> {
         actor.staff_write()?;
         if input.status == CaseStatus::Merged {
-            return Err(AppError::field("status", "cases are merged with the merge action, not by setting the status"));
+            return Err(AppError::field(
+                "status",
+                "cases are merged with the merge action, not by setting the status",
+            ));
         }
         let now = self.now();
         self.db.write(|c| -> Result<(), AppError> {
@@ -470,28 +539,50 @@ impl Services {
             store::update_case(
                 c,
                 id,
-                &CaseChanges { status: Some(to.as_str().to_owned()), updated_at: Some(now), ..Default::default() },
+                &CaseChanges {
+                    status: Some(to.as_str().to_owned()),
+                    updated_at: Some(now),
+                    ..Default::default()
+                },
             )?;
             self.system_entry(c, id, actor, &format!("Status: {from} → {to}"))?;
-            emit(c, now, Some(actor), "case.status_changed", ("case", id), json!({
-                "id": id, "number": current.number, "from": from, "to": to,
-            }))?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "case.status_changed",
+                ("case", id),
+                json!({
+                    "id": id, "number": current.number, "from": from, "to": to,
+                }),
+            )?;
             Ok(())
         })?;
         self.get_case(actor, id)
     }
 
-    pub fn add_stream_entry(&self, actor: &Actor, case_id: i64, input: &NewStreamEntry) -> Result<StreamEntry, AppError> {
+    pub fn add_stream_entry(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        input: &NewStreamEntry,
+    ) -> Result<StreamEntry, AppError> {
         actor.staff_write()?;
         input.validate()?;
         if input.kind == StreamKind::System {
-            return Err(AppError::field("kind", "system entries are written by the helpdesk itself"));
+            return Err(AppError::field(
+                "kind",
+                "system entries are written by the helpdesk itself",
+            ));
         }
         let now = self.now();
         let entry = self.db.write(|c| -> Result<i64, AppError> {
             let case = store::case(c, case_id).map_err(not_found("case"))?;
             if case.status == "merged" {
-                return Err(AppError::Conflict(format!("case #{} was merged; write to its target", case.number)));
+                return Err(AppError::Conflict(format!(
+                    "case #{} was merged; write to its target",
+                    case.number
+                )));
             }
             let entry = store::insert_stream_entry(
                 c,
@@ -505,22 +596,38 @@ impl Services {
                 },
             )?;
             store::touch_case(c, case_id, now)?;
-            emit(c, now, Some(actor), "case.entry_added", ("case", case_id), json!({
-                "case_id": case_id, "entry_id": entry, "kind": input.kind,
-            }))?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "case.entry_added",
+                ("case", case_id),
+                json!({
+                    "case_id": case_id, "entry_id": entry, "kind": input.kind,
+                }),
+            )?;
             Ok(entry)
         })?;
         self.db.read(|c| entry_dto(store::stream_entry(c, entry)?))
     }
 
-    pub fn stream(&self, actor: &Actor, case_id: i64, q: &PageQuery) -> Result<StreamPage, AppError> {
+    pub fn stream(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        q: &PageQuery,
+    ) -> Result<StreamPage, AppError> {
         actor.staff_read()?;
         let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
         self.db.read(|c| {
             store::case(c, case_id).map_err(not_found("case"))?;
             let page = store::stream(c, case_id, None, limit, cursor)?;
             Ok(StreamPage {
-                items: page.items.into_iter().map(entry_dto).collect::<Result<_, _>>()?,
+                items: page
+                    .items
+                    .into_iter()
+                    .map(entry_dto)
+                    .collect::<Result<_, _>>()?,
                 next_cursor: cursor_string(page.next_cursor),
             })
         })
@@ -531,17 +638,26 @@ impl Services {
         let contact_id = actor.portal_contact()?;
         let contact = crm::contact(c, contact_id).map_err(not_found("contact"))?;
         if !contact.portal_access {
-            return Err(AppError::forbidden("portal access is switched off for this contact"));
+            return Err(AppError::forbidden(
+                "portal access is switched off for this contact",
+            ));
         }
         Ok(PortalScope {
             contact_id,
-            organization_id: contact.organization_id.filter(|_| contact.portal_sees_organization),
+            organization_id: contact
+                .organization_id
+                .filter(|_| contact.portal_sees_organization),
         })
     }
 
     /// Loads a case the portal user may see, or answers "not found" (never "forbidden", which
     /// would tell them the case exists).
-    fn portal_case_row(&self, c: &mut AnyConnection, actor: &Actor, id: i64) -> Result<store::CaseRow, AppError> {
+    fn portal_case_row(
+        &self,
+        c: &mut AnyConnection,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<store::CaseRow, AppError> {
         let scope = self.portal_scope(c, actor)?;
         let row = store::case(c, id).map_err(not_found("case"))?;
         let visible = row.requester_id == Some(scope.contact_id)
@@ -554,15 +670,27 @@ impl Services {
         }
     }
 
-    pub fn portal_list_cases(&self, actor: &Actor, q: &PageQuery) -> Result<PortalCasePage, AppError> {
+    pub fn portal_list_cases(
+        &self,
+        actor: &Actor,
+        q: &PageQuery,
+    ) -> Result<PortalCasePage, AppError> {
         actor.any_read()?;
         let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
         self.db.read(|c| {
             let scope = self.portal_scope(c, actor)?;
-            let filter = CaseFilter { portal: Some(scope), ..Default::default() };
+            let filter = CaseFilter {
+                portal: Some(scope),
+                ..Default::default()
+            };
             let page = store::list_cases(c, &filter, limit, cursor)?;
             Ok(PortalCasePage {
-                items: page.items.into_iter().filter(|r| r.status != "merged").map(portal_dto).collect::<Result<_, _>>()?,
+                items: page
+                    .items
+                    .into_iter()
+                    .filter(|r| r.status != "merged")
+                    .map(portal_dto)
+                    .collect::<Result<_, _>>()?,
                 next_cursor: cursor_string(page.next_cursor),
             })
         })
@@ -570,10 +698,15 @@ impl Services {
 
     pub fn portal_get_case(&self, actor: &Actor, id: i64) -> Result<PortalCase, AppError> {
         actor.any_read()?;
-        self.db.read(|c| portal_dto(self.portal_case_row(c, actor, id)?))
+        self.db
+            .read(|c| portal_dto(self.portal_case_row(c, actor, id)?))
     }
 
-    pub fn portal_create_case(&self, actor: &Actor, input: &PortalNewCase) -> Result<PortalCase, AppError> {
+    pub fn portal_create_case(
+        &self,
+        actor: &Actor,
+        input: &PortalNewCase,
+    ) -> Result<PortalCase, AppError> {
         actor.any_write()?;
         input.validate()?;
         let id = self.db.write(|c| -> Result<i64, AppError> {
@@ -604,7 +737,12 @@ impl Services {
         self.portal_get_case(actor, id)
     }
 
-    pub fn portal_stream(&self, actor: &Actor, case_id: i64, q: &PageQuery) -> Result<StreamPage, AppError> {
+    pub fn portal_stream(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        q: &PageQuery,
+    ) -> Result<StreamPage, AppError> {
         actor.any_read()?;
         let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
         self.db.read(|c| {
@@ -612,13 +750,22 @@ impl Services {
             // Only public entries: internal notes and system events never reach the portal.
             let page = store::stream(c, case_id, Some(&["public"]), limit, cursor)?;
             Ok(StreamPage {
-                items: page.items.into_iter().map(entry_dto).collect::<Result<_, _>>()?,
+                items: page
+                    .items
+                    .into_iter()
+                    .map(entry_dto)
+                    .collect::<Result<_, _>>()?,
                 next_cursor: cursor_string(page.next_cursor),
             })
         })
     }
 
-    pub fn portal_post_message(&self, actor: &Actor, case_id: i64, input: &PortalMessage) -> Result<StreamEntry, AppError> {
+    pub fn portal_post_message(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        input: &PortalMessage,
+    ) -> Result<StreamEntry, AppError> {
         actor.any_write()?;
         input.validate()?;
         let now = self.now();
@@ -636,9 +783,16 @@ impl Services {
                 },
             )?;
             store::touch_case(c, case_id, now)?;
-            emit(c, now, Some(actor), "case.entry_added", ("case", case_id), json!({
-                "case_id": case_id, "number": row.number, "entry_id": entry, "kind": "public",
-            }))?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "case.entry_added",
+                ("case", case_id),
+                json!({
+                    "case_id": case_id, "number": row.number, "entry_id": entry, "kind": "public",
+                }),
+            )?;
             Ok(entry)
         })?;
         self.db.read(|c| entry_dto(store::stream_entry(c, entry)?))
@@ -652,7 +806,12 @@ fn split_list(
     parse: impl Fn(&str) -> Result<&'static str, helpdesk_domain::DomainError>,
 ) -> Vec<String> {
     let mut out = Vec::new();
-    for part in text.unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()) {
+    for part in text
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         if let Some(v) = p.check(field, parse(part)) {
             out.push(v.to_owned());
         }

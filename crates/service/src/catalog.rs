@@ -13,7 +13,10 @@ use crate::outbox::emit;
 use crate::users::not_found;
 use crate::{cursor_string, page_params, Actor, AppError, Services};
 
-fn products_dto(c: &mut AnyConnection, rows: Vec<store::ProductRow>) -> Result<Vec<Product>, AppError> {
+fn products_dto(
+    c: &mut AnyConnection,
+    rows: Vec<store::ProductRow>,
+) -> Result<Vec<Product>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let components = store::components_of(c, &ids)?;
     Ok(rows
@@ -22,7 +25,10 @@ fn products_dto(c: &mut AnyConnection, rows: Vec<store::ProductRow>) -> Result<V
             components: components
                 .iter()
                 .filter(|k| k.product_id == r.id)
-                .map(|k| Component { id: k.id, name: k.name.clone() })
+                .map(|k| Component {
+                    id: k.id,
+                    name: k.name.clone(),
+                })
                 .collect(),
             id: r.id,
             name: r.name,
@@ -47,19 +53,37 @@ impl Services {
         input.validate()?;
         let now = self.now();
         let id = self.db.write(|c| -> Result<i64, AppError> {
-            let id = store::insert_product(c, input.name.trim(), input.description.as_deref(), input.active, now)
-                .map_err(name_taken("name", "a product"))?;
+            let id = store::insert_product(
+                c,
+                input.name.trim(),
+                input.description.as_deref(),
+                input.active,
+                now,
+            )
+            .map_err(name_taken("name", "a product"))?;
             for name in &input.components {
                 store::insert_component(c, id, name.trim(), now)
                     .map_err(name_taken("components", "a component"))?;
             }
-            emit(c, now, Some(actor), "product.created", ("product", id), json!({ "id": id }))?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "product.created",
+                ("product", id),
+                json!({ "id": id }),
+            )?;
             Ok(id)
         })?;
         self.get_product(actor, id)
     }
 
-    pub fn update_product(&self, actor: &Actor, id: i64, input: &ProductPatch) -> Result<Product, AppError> {
+    pub fn update_product(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &ProductPatch,
+    ) -> Result<Product, AppError> {
         actor.admin()?;
         input.validate()?;
         let now = self.now();
@@ -78,13 +102,25 @@ impl Services {
                 StoreError::NotFound => AppError::NotFound("product"),
                 other => name_taken("name", "a product")(other),
             })?;
-            emit(c, now, Some(actor), "product.updated", ("product", id), json!({ "id": id }))?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "product.updated",
+                ("product", id),
+                json!({ "id": id }),
+            )?;
             Ok(())
         })?;
         self.get_product(actor, id)
     }
 
-    pub fn add_component(&self, actor: &Actor, product_id: i64, input: &NewComponent) -> Result<Product, AppError> {
+    pub fn add_component(
+        &self,
+        actor: &Actor,
+        product_id: i64,
+        input: &NewComponent,
+    ) -> Result<Product, AppError> {
         actor.admin()?;
         input.validate()?;
         let now = self.now();
@@ -92,7 +128,14 @@ impl Services {
             store::product(c, product_id).map_err(not_found("product"))?;
             store::insert_component(c, product_id, input.name.trim(), now)
                 .map_err(name_taken("name", "a component"))?;
-            emit(c, now, Some(actor), "product.updated", ("product", product_id), json!({ "id": product_id }))?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "product.updated",
+                ("product", product_id),
+                json!({ "id": product_id }),
+            )?;
             Ok(())
         })?;
         self.get_product(actor, product_id)
@@ -107,12 +150,20 @@ impl Services {
         })
     }
 
-    pub fn list_products(&self, actor: &Actor, limit: Option<i64>, cursor: Option<&str>) -> Result<ProductPage, AppError> {
+    pub fn list_products(
+        &self,
+        actor: &Actor,
+        limit: Option<i64>,
+        cursor: Option<&str>,
+    ) -> Result<ProductPage, AppError> {
         actor.any_read()?;
         let (limit, cursor) = page_params(limit, cursor)?;
         self.db.read(|c| {
             let page = store::list_products(c, limit, cursor)?;
-            Ok(ProductPage { items: products_dto(c, page.items)?, next_cursor: cursor_string(page.next_cursor) })
+            Ok(ProductPage {
+                items: products_dto(c, page.items)?,
+                next_cursor: cursor_string(page.next_cursor),
+            })
         })
     }
 
@@ -132,7 +183,11 @@ impl Services {
         }
     }
 
-    pub fn create_contract(&self, actor: &Actor, input: &NewContract) -> Result<Contract, AppError> {
+    pub fn create_contract(
+        &self,
+        actor: &Actor,
+        input: &NewContract,
+    ) -> Result<Contract, AppError> {
         actor.admin()?;
         input.validate()?;
         if input.ends_on.is_some_and(|e| e < input.starts_on) {
@@ -141,7 +196,10 @@ impl Services {
         let now = self.now();
         let id = self.db.write(|c| -> Result<i64, AppError> {
             if !crm_store::organization_exists(c, input.organization_id)? {
-                return Err(AppError::field("organization_id", "organization does not exist"));
+                return Err(AppError::field(
+                    "organization_id",
+                    "organization does not exist",
+                ));
             }
             store::product(c, input.product_id).map_err(|e| match e {
                 StoreError::NotFound => AppError::field("product_id", "product does not exist"),
@@ -160,13 +218,25 @@ impl Services {
                     updated_at: now,
                 },
             )?;
-            emit(c, now, Some(actor), "contract.created", ("contract", id), json!({ "id": id }))?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "contract.created",
+                ("contract", id),
+                json!({ "id": id }),
+            )?;
             Ok(id)
         })?;
         self.get_contract(actor, id)
     }
 
-    pub fn update_contract(&self, actor: &Actor, id: i64, input: &ContractPatch) -> Result<Contract, AppError> {
+    pub fn update_contract(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &ContractPatch,
+    ) -> Result<Contract, AppError> {
         actor.admin()?;
         input.validate()?;
         let now = self.now();
@@ -188,7 +258,14 @@ impl Services {
                     updated_at: Some(now),
                 },
             )?;
-            emit(c, now, Some(actor), "contract.updated", ("contract", id), json!({ "id": id }))?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "contract.updated",
+                ("contract", id),
+                json!({ "id": id }),
+            )?;
             Ok(())
         })?;
         self.get_contract(actor, id)
@@ -196,7 +273,10 @@ impl Services {
 
     pub fn get_contract(&self, actor: &Actor, id: i64) -> Result<Contract, AppError> {
         actor.staff_read()?;
-        let row = self.db.read(|c| store::contract(c, id)).map_err(not_found("contract"))?;
+        let row = self
+            .db
+            .read(|c| store::contract(c, id))
+            .map_err(not_found("contract"))?;
         Ok(self.contract_dto(row))
     }
 
@@ -209,9 +289,15 @@ impl Services {
     ) -> Result<ContractPage, AppError> {
         actor.staff_read()?;
         let (limit, cursor) = page_params(limit, cursor)?;
-        let page = self.db.read(|c| store::list_contracts(c, organization_id, limit, cursor))?;
+        let page = self
+            .db
+            .read(|c| store::list_contracts(c, organization_id, limit, cursor))?;
         Ok(ContractPage {
-            items: page.items.into_iter().map(|r| self.contract_dto(r)).collect(),
+            items: page
+                .items
+                .into_iter()
+                .map(|r| self.contract_dto(r))
+                .collect(),
             next_cursor: cursor_string(page.next_cursor),
         })
     }

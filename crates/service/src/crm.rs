@@ -39,15 +39,26 @@ fn emails(p: &mut Problems, field: &str, input: &[String]) -> Vec<String> {
     out
 }
 
-fn inn_kpp(p: &mut Problems, inn: Option<&str>, kpp: Option<&str>) -> (Option<String>, Option<String>) {
-    let inn = inn.filter(|s| !s.trim().is_empty()).and_then(|s| p.check("inn", Inn::parse(s)));
-    let kpp = kpp.filter(|s| !s.trim().is_empty()).and_then(|s| p.check("kpp", Kpp::parse(s)));
+fn inn_kpp(
+    p: &mut Problems,
+    inn: Option<&str>,
+    kpp: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    let inn = inn
+        .filter(|s| !s.trim().is_empty())
+        .and_then(|s| p.check("inn", Inn::parse(s)));
+    let kpp = kpp
+        .filter(|s| !s.trim().is_empty())
+        .and_then(|s| p.check("kpp", Kpp::parse(s)));
     if let (Some(i), Some(_)) = (&inn, &kpp) {
         if !i.is_organization() {
             p.add("kpp", "only organizations (10-digit INN) have a KPP");
         }
     }
-    (inn.map(|i| i.as_str().to_owned()), kpp.map(|k| k.as_str().to_owned()))
+    (
+        inn.map(|i| i.as_str().to_owned()),
+        kpp.map(|k| k.as_str().to_owned()),
+    )
 }
 
 fn organization_dto(r: store::OrganizationRow) -> Organization {
@@ -73,9 +84,10 @@ fn organization_dto(r: store::OrganizationRow) -> Organization {
 
 fn ensure_org(c: &mut AnyConnection, field: &str, id: Option<i64>) -> Result<(), AppError> {
     match id {
-        Some(id) if !store::organization_exists(c, id)? => {
-            Err(AppError::field(field, format!("organization {id} does not exist")))
-        }
+        Some(id) if !store::organization_exists(c, id)? => Err(AppError::field(
+            field,
+            format!("organization {id} does not exist"),
+        )),
         _ => Ok(()),
     }
 }
@@ -148,7 +160,14 @@ impl Services {
                     updated_at: now,
                 },
             )?;
-            emit(c, now, Some(actor), "organization.created", ("organization", id), json!({ "id": id }))?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "organization.created",
+                ("organization", id),
+                json!({ "id": id }),
+            )?;
             Ok(id)
         })?;
         self.get_organization(actor, id)
@@ -163,10 +182,22 @@ impl Services {
         actor.staff_write()?;
         input.validate()?;
         let mut p = Problems::default();
-        let inn = input.inn.as_ref().map(|v| inn_kpp(&mut p, v.as_deref(), None).0);
-        let kpp = input.kpp.as_ref().map(|v| inn_kpp(&mut p, None, v.as_deref()).1);
-        let phones = input.phones.as_ref().map(|v| to_json(&phones(&mut p, "phones", v)));
-        let emails = input.emails.as_ref().map(|v| to_json(&emails(&mut p, "emails", v)));
+        let inn = input
+            .inn
+            .as_ref()
+            .map(|v| inn_kpp(&mut p, v.as_deref(), None).0);
+        let kpp = input
+            .kpp
+            .as_ref()
+            .map(|v| inn_kpp(&mut p, None, v.as_deref()).1);
+        let phones = input
+            .phones
+            .as_ref()
+            .map(|v| to_json(&phones(&mut p, "phones", v)));
+        let emails = input
+            .emails
+            .as_ref()
+            .map(|v| to_json(&emails(&mut p, "emails", v)));
         p.into_result()?;
         let now = self.now();
         self.db.write(|c| -> Result<(), AppError> {
@@ -174,7 +205,10 @@ impl Services {
             if let Some(Some(parent)) = input.parent_id {
                 ensure_org(c, "parent_id", Some(parent))?;
                 if creates_cycle(c, id, parent)? {
-                    return Err(AppError::field("parent_id", "an organization cannot be its own ancestor"));
+                    return Err(AppError::field(
+                        "parent_id",
+                        "an organization cannot be its own ancestor",
+                    ));
                 }
             }
             if let Some(owner) = input.owner_id {
@@ -183,7 +217,10 @@ impl Services {
             let final_inn = inn.clone().unwrap_or(current.inn.clone());
             let final_kpp = kpp.clone().unwrap_or(current.kpp.clone());
             if final_kpp.is_some() && final_inn.as_ref().is_some_and(|i| i.len() == 12) {
-                return Err(AppError::field("kpp", "only organizations (10-digit INN) have a KPP"));
+                return Err(AppError::field(
+                    "kpp",
+                    "only organizations (10-digit INN) have a KPP",
+                ));
             }
             store::update_organization(
                 c,
@@ -205,7 +242,14 @@ impl Services {
                     updated_at: Some(now),
                 },
             )?;
-            emit(c, now, Some(actor), "organization.updated", ("organization", id), json!({ "id": id }))?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "organization.updated",
+                ("organization", id),
+                json!({ "id": id }),
+            )?;
             Ok(())
         })?;
         self.get_organization(actor, id)
@@ -213,7 +257,10 @@ impl Services {
 
     pub fn get_organization(&self, actor: &Actor, id: i64) -> Result<Organization, AppError> {
         actor.staff_read()?;
-        let row = self.db.read(|c| store::organization(c, id)).map_err(not_found("organization"))?;
+        let row = self
+            .db
+            .read(|c| store::organization(c, id))
+            .map_err(not_found("organization"))?;
         Ok(organization_dto(row))
     }
 
@@ -226,7 +273,9 @@ impl Services {
     ) -> Result<OrganizationPage, AppError> {
         actor.staff_read()?;
         let (limit, cursor) = page_params(limit, cursor)?;
-        let page = self.db.read(|c| store::list_organizations(c, &filter, limit, cursor))?;
+        let page = self
+            .db
+            .read(|c| store::list_organizations(c, &filter, limit, cursor))?;
         Ok(OrganizationPage {
             items: page.items.into_iter().map(organization_dto).collect(),
             next_cursor: cursor_string(page.next_cursor),
@@ -263,7 +312,14 @@ impl Services {
                 },
                 &emails,
             )?;
-            emit(c, now, Some(actor), "contact.created", ("contact", id), json!({ "id": id }))?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "contact.created",
+                ("contact", id),
+                json!({ "id": id }),
+            )?;
             Ok(id)
         })?;
         self.get_contact(actor, id)
@@ -278,7 +334,10 @@ impl Services {
         actor.staff_write()?;
         input.validate()?;
         let mut p = Problems::default();
-        let phones = input.phones.as_ref().map(|v| to_json(&phones(&mut p, "phones", v)));
+        let phones = input
+            .phones
+            .as_ref()
+            .map(|v| to_json(&phones(&mut p, "phones", v)));
         let emails = input.emails.as_ref().map(|v| emails(&mut p, "emails", v));
         p.into_result()?;
         let now = self.now();
@@ -309,7 +368,14 @@ impl Services {
                 },
                 emails.as_deref(),
             )?;
-            emit(c, now, Some(actor), "contact.updated", ("contact", id), json!({ "id": id }))?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "contact.updated",
+                ("contact", id),
+                json!({ "id": id }),
+            )?;
             Ok(())
         })?;
         self.get_contact(actor, id)
@@ -346,13 +412,20 @@ impl Services {
     }
 }
 
-fn contacts_dto(c: &mut AnyConnection, rows: Vec<store::ContactRow>) -> Result<Vec<Contact>, AppError> {
+fn contacts_dto(
+    c: &mut AnyConnection,
+    rows: Vec<store::ContactRow>,
+) -> Result<Vec<Contact>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let all_emails = store::emails_of(c, &ids)?;
     Ok(rows
         .into_iter()
         .map(|r| Contact {
-            emails: all_emails.iter().filter(|(id, _)| *id == r.id).map(|(_, e)| e.clone()).collect(),
+            emails: all_emails
+                .iter()
+                .filter(|(id, _)| *id == r.id)
+                .map(|(_, e)| e.clone())
+                .collect(),
             phones: from_json(&r.phones),
             id: r.id,
             first_name: r.first_name,

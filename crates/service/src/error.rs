@@ -63,7 +63,10 @@ impl From<DomainError> for AppError {
         match e {
             DomainError::Transition { .. } => AppError::Transition(e.to_string()),
             DomainError::TypeNeedsContract => AppError::field("case_type", e.to_string()),
-            other => AppError::Validation(FieldErrors::from([("value".into(), vec![other.to_string()])])),
+            other => AppError::Validation(FieldErrors::from([(
+                "value".into(),
+                vec![other.to_string()],
+            )])),
         }
     }
 }
@@ -79,10 +82,16 @@ impl From<validator::ValidationErrors> for AppError {
 fn collect(errors: &validator::ValidationErrors, prefix: &str, out: &mut FieldErrors) {
     use validator::ValidationErrorsKind as K;
     for (field, kind) in errors.errors() {
-        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
         match kind {
             K::Field(list) => {
-                out.entry(path).or_default().extend(list.iter().map(describe));
+                out.entry(path)
+                    .or_default()
+                    .extend(list.iter().map(describe));
             }
             K::Struct(inner) => collect(inner, &path, out),
             K::List(items) => {
@@ -123,7 +132,10 @@ pub struct Problems(FieldErrors);
 
 impl Problems {
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.entry(field.to_owned()).or_default().push(message.into());
+        self.0
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.into());
     }
 
     /// Records the error of a parse under `field`, returning the value when it parsed.

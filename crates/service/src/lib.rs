@@ -83,7 +83,11 @@ impl Services {
                 db.write(|c| helpdesk_store::auth::setting_or_insert(c, "jwt_secret", &fresh))?
             }
         };
-        Ok(Services::new(db, Arc::new(SystemClock), AuthSettings::with_secret(secret.into_bytes())))
+        Ok(Services::new(
+            db,
+            Arc::new(SystemClock),
+            AuthSettings::with_secret(secret.into_bytes()),
+        ))
     }
 
     fn now(&self) -> chrono::NaiveDateTime {
@@ -96,20 +100,24 @@ pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
 
 /// Reads `limit` and `cursor` of a list request.
-pub fn page_params(limit: Option<i64>, cursor: Option<&str>) -> Result<(i64, Option<i64>), AppError> {
+pub fn page_params(
+    limit: Option<i64>,
+    cursor: Option<&str>,
+) -> Result<(i64, Option<i64>), AppError> {
     let limit = limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::field("limit", format!("must be between 1 and {MAX_PAGE}")));
+        return Err(AppError::field(
+            "limit",
+            format!("must be between 1 and {MAX_PAGE}"),
+        ));
     }
-    let cursor = match cursor.filter(|c| !c.is_empty()) {
-        None => None,
-        Some(c) => Some(
-            c.parse::<i64>()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| AppError::field("cursor", "is not a cursor returned by this list"))?,
-        ),
-    };
+    let cursor =
+        match cursor.filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => Some(c.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                AppError::field("cursor", "is not a cursor returned by this list")
+            })?),
+        };
     Ok((limit, cursor))
 }
 

@@ -32,7 +32,10 @@ pub(crate) fn user_dto(u: UserRow) -> Result<User, AppError> {
 fn check_language(p: &mut Problems, language: Option<&str>) {
     if let Some(l) = language {
         if !LANGUAGES.contains(&l) {
-            p.add("language", format!("must be one of {}", LANGUAGES.join(", ")));
+            p.add(
+                "language",
+                format!("must be one of {}", LANGUAGES.join(", ")),
+            );
         }
     }
 }
@@ -66,7 +69,10 @@ impl Services {
                 ensure_contact(c, contact)?;
             }
             if store::user_by_email(c, &email)?.is_some() {
-                return Err(AppError::field("email", "a user with this e-mail already exists"));
+                return Err(AppError::field(
+                    "email",
+                    "a user with this e-mail already exists",
+                ));
             }
             let id = store::insert_user(
                 c,
@@ -83,14 +89,24 @@ impl Services {
                     updated_at: now,
                 },
             )?;
-            emit(c, now, actor, "user.created", ("user", id), json!({ "id": id, "role": input.role }))?;
+            emit(
+                c,
+                now,
+                actor,
+                "user.created",
+                ("user", id),
+                json!({ "id": id, "role": input.role }),
+            )?;
             Ok(id)
         })?;
         self.get_user_unchecked(id)
     }
 
     fn get_user_unchecked(&self, id: i64) -> Result<User, AppError> {
-        let row = self.db.read(|c| store::user(c, id)).map_err(not_found("user"))?;
+        let row = self
+            .db
+            .read(|c| store::user(c, id))
+            .map_err(not_found("user"))?;
         user_dto(row)
     }
 
@@ -108,10 +124,15 @@ impl Services {
     ) -> Result<UserPage, AppError> {
         actor.staff_read()?;
         let (limit, cursor) = page_params(limit, cursor)?;
-        let page =
-            self.db.read(|c| store::list_users(c, role.map(Role::as_str), limit, cursor))?;
+        let page = self
+            .db
+            .read(|c| store::list_users(c, role.map(Role::as_str), limit, cursor))?;
         Ok(UserPage {
-            items: page.items.into_iter().map(user_dto).collect::<Result<_, _>>()?,
+            items: page
+                .items
+                .into_iter()
+                .map(user_dto)
+                .collect::<Result<_, _>>()?,
             next_cursor: cursor_string(page.next_cursor),
         })
     }
@@ -126,7 +147,9 @@ impl Services {
                 p.add("support_line", "must be 1, 2 or 3");
             }
         }
-        if id == actor.user_id && (input.active == Some(false) || input.role.is_some_and(|r| r != Role::Admin)) {
+        if id == actor.user_id
+            && (input.active == Some(false) || input.role.is_some_and(|r| r != Role::Admin))
+        {
             p.add("role", "admins cannot demote or disable themselves");
         }
         p.into_result()?;
@@ -134,10 +157,16 @@ impl Services {
         let now = self.now();
         self.db.write(|c| -> Result<(), AppError> {
             let current = store::user(c, id).map_err(not_found("user"))?;
-            let role = input.role.map(|r| r.as_str().to_owned()).unwrap_or(current.role.clone());
+            let role = input
+                .role
+                .map(|r| r.as_str().to_owned())
+                .unwrap_or(current.role.clone());
             let contact = input.contact_id.unwrap_or(current.contact_id);
             if role == "portal" && contact.is_none() {
-                return Err(AppError::field("contact_id", "a portal user acts as a contact; name one"));
+                return Err(AppError::field(
+                    "contact_id",
+                    "a portal user acts as a contact; name one",
+                ));
             }
             if let Some(contact) = contact {
                 ensure_contact(c, contact)?;
@@ -160,7 +189,14 @@ impl Services {
                 // Disabling an account or changing its password ends its sessions.
                 helpdesk_store::auth::revoke_user_refresh_tokens(c, id, now)?;
             }
-            emit(c, now, Some(actor), "user.updated", ("user", id), json!({ "id": id }))?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "user.updated",
+                ("user", id),
+                json!({ "id": id }),
+            )?;
             Ok(())
         })?;
         self.get_user_unchecked(id)
@@ -184,7 +220,14 @@ impl Services {
                 other => other.into(),
             })?;
             store::set_team_members(c, id, &dedup(&input.member_ids))?;
-            emit(c, now, Some(actor), "team.created", ("team", id), json!({ "id": id }))?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "team.created",
+                ("team", id),
+                json!({ "id": id }),
+            )?;
             Ok(id)
         })?;
         self.get_team(actor, id)
@@ -219,7 +262,14 @@ impl Services {
                 ensure_staff(c, members)?;
                 store::set_team_members(c, id, &dedup(members))?;
             }
-            emit(c, now, Some(actor), "team.updated", ("team", id), json!({ "id": id }))?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "team.updated",
+                ("team", id),
+                json!({ "id": id }),
+            )?;
             Ok(())
         })?;
         self.get_team(actor, id)
@@ -235,7 +285,12 @@ impl Services {
 
     pub fn list_teams(&self, actor: &Actor) -> Result<Vec<Team>, AppError> {
         actor.staff_read()?;
-        self.db.read(|c| store::list_teams(c)?.into_iter().map(|t| team_dto(c, t)).collect())
+        self.db.read(|c| {
+            store::list_teams(c)?
+                .into_iter()
+                .map(|t| team_dto(c, t))
+                .collect()
+        })
     }
 }
 
@@ -260,7 +315,10 @@ fn dedup(ids: &[i64]) -> Vec<i64> {
 
 fn ensure_contact(c: &mut AnyConnection, id: i64) -> Result<(), AppError> {
     if crm_store::contacts_exist(c, &[id])?.is_empty() {
-        return Err(AppError::field("contact_id", format!("contact {id} does not exist")));
+        return Err(AppError::field(
+            "contact_id",
+            format!("contact {id} does not exist"),
+        ));
     }
     Ok(())
 }
@@ -269,9 +327,17 @@ fn ensure_staff(c: &mut AnyConnection, ids: &[i64]) -> Result<(), AppError> {
     for &id in ids {
         match store::user(c, id) {
             Ok(u) if u.role != "portal" => {}
-            Ok(_) => return Err(AppError::field("member_ids", format!("user {id} is a portal user"))),
+            Ok(_) => {
+                return Err(AppError::field(
+                    "member_ids",
+                    format!("user {id} is a portal user"),
+                ))
+            }
             Err(StoreError::NotFound) => {
-                return Err(AppError::field("member_ids", format!("user {id} does not exist")))
+                return Err(AppError::field(
+                    "member_ids",
+                    format!("user {id} does not exist"),
+                ))
             }
             Err(e) => return Err(e.into()),
         }

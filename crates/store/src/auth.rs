@@ -87,7 +87,9 @@ pub fn mark_refresh_token_used(
     now: NaiveDateTime,
 ) -> Result<bool, StoreError> {
     let n = diesel::update(
-        refresh_tokens::table.find(id).filter(refresh_tokens::used_at.is_null()),
+        refresh_tokens::table
+            .find(id)
+            .filter(refresh_tokens::used_at.is_null()),
     )
     .set(refresh_tokens::used_at.eq(now))
     .execute(conn)?;
@@ -169,7 +171,10 @@ pub fn api_token_by_hash(
         .optional()?)
 }
 
-pub fn api_tokens_of(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<ApiTokenRow>, StoreError> {
+pub fn api_tokens_of(
+    conn: &mut AnyConnection,
+    user_id: i64,
+) -> Result<Vec<ApiTokenRow>, StoreError> {
     Ok(api_tokens::table
         .filter(api_tokens::user_id.eq(user_id))
         .order(api_tokens::id)
@@ -177,7 +182,11 @@ pub fn api_tokens_of(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<ApiTo
         .load(conn)?)
 }
 
-pub fn touch_api_token(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> Result<(), StoreError> {
+pub fn touch_api_token(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
     diesel::update(api_tokens::table.find(id))
         .set(api_tokens::last_used_at.eq(now))
         .execute(conn)?;
@@ -191,7 +200,9 @@ pub fn revoke_api_token(
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let n = diesel::update(
-        api_tokens::table.find(id).filter(api_tokens::user_id.eq(user_id)),
+        api_tokens::table
+            .find(id)
+            .filter(api_tokens::user_id.eq(user_id)),
     )
     .set(api_tokens::revoked_at.eq(now))
     .execute(conn)?;
@@ -231,7 +242,13 @@ pub fn failed_logins_since(
             .filter(login_attempts::succeeded.eq(false))
             .filter(login_attempts::created_at.ge(since))
     };
-    let by_email = recent_failures().filter(login_attempts::email.eq(email)).count().get_result(conn)?;
-    let by_ip = recent_failures().filter(login_attempts::ip.eq(ip)).count().get_result(conn)?;
+    let by_email = recent_failures()
+        .filter(login_attempts::email.eq(email))
+        .count()
+        .get_result(conn)?;
+    let by_ip = recent_failures()
+        .filter(login_attempts::ip.eq(ip))
+        .count()
+        .get_result(conn)?;
     Ok((by_email, by_ip))
 }

@@ -80,7 +80,10 @@ pub struct CaseChanges {
 }
 
 pub fn insert_case(conn: &mut AnyConnection, new: &NewCase) -> Result<i64, StoreError> {
-    Ok(diesel::insert_into(cases::table).values(new).returning(cases::id).get_result(conn)?)
+    Ok(diesel::insert_into(cases::table)
+        .values(new)
+        .returning(cases::id)
+        .get_result(conn)?)
 }
 
 pub fn update_case(
@@ -88,19 +91,27 @@ pub fn update_case(
     id: i64,
     changes: &CaseChanges,
 ) -> Result<(), StoreError> {
-    match diesel::update(cases::table.find(id)).set(changes).execute(conn)? {
+    match diesel::update(cases::table.find(id))
+        .set(changes)
+        .execute(conn)?
+    {
         0 => Err(StoreError::NotFound),
         _ => Ok(()),
     }
 }
 
 pub fn touch_case(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> Result<(), StoreError> {
-    diesel::update(cases::table.find(id)).set(cases::updated_at.eq(now)).execute(conn)?;
+    diesel::update(cases::table.find(id))
+        .set(cases::updated_at.eq(now))
+        .execute(conn)?;
     Ok(())
 }
 
 pub fn case(conn: &mut AnyConnection, id: i64) -> Result<CaseRow, StoreError> {
-    Ok(cases::table.find(id).select(CaseRow::as_select()).first(conn)?)
+    Ok(cases::table
+        .find(id)
+        .select(CaseRow::as_select())
+        .first(conn)?)
 }
 
 pub fn case_contact_ids(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<i64>, StoreError> {
@@ -116,10 +127,14 @@ pub fn set_case_contacts(
     case_id: i64,
     contact_ids: &[i64],
 ) -> Result<(), StoreError> {
-    diesel::delete(case_contacts::table.filter(case_contacts::case_id.eq(case_id))).execute(conn)?;
+    diesel::delete(case_contacts::table.filter(case_contacts::case_id.eq(case_id)))
+        .execute(conn)?;
     for contact_id in contact_ids {
         diesel::insert_into(case_contacts::table)
-            .values((case_contacts::case_id.eq(case_id), case_contacts::contact_id.eq(contact_id)))
+            .values((
+                case_contacts::case_id.eq(case_id),
+                case_contacts::contact_id.eq(contact_id),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -213,7 +228,9 @@ pub fn list_cases(
         let as_contact = case_contacts::table
             .filter(case_contacts::contact_id.eq(scope.contact_id))
             .select(case_contacts::case_id);
-        let mine = cases::requester_id.eq(scope.contact_id).or(cases::id.eq_any(as_contact));
+        let mine = cases::requester_id
+            .eq(scope.contact_id)
+            .or(cases::id.eq_any(as_contact));
         q = match scope.organization_id {
             Some(org) => q.filter(mine.or(cases::organization_id.eq(org))),
             None => q.filter(mine),
@@ -266,7 +283,10 @@ pub fn insert_stream_entry(
 }
 
 pub fn stream_entry(conn: &mut AnyConnection, id: i64) -> Result<StreamEntryRow, StoreError> {
-    Ok(stream_entries::table.find(id).select(StreamEntryRow::as_select()).first(conn)?)
+    Ok(stream_entries::table
+        .find(id)
+        .select(StreamEntryRow::as_select())
+        .first(conn)?)
 }
 
 /// A case's stream in order; `kinds` limits it (the portal asks for public entries only).
@@ -287,6 +307,9 @@ pub fn stream(
     if let Some(c) = cursor {
         q = q.filter(stream_entries::id.gt(c));
     }
-    let rows = q.order(stream_entries::id.asc()).limit(limit + 1).load(conn)?;
+    let rows = q
+        .order(stream_entries::id.asc())
+        .limit(limit + 1)
+        .load(conn)?;
     Ok(Page::from_overfetch(rows, limit, |r| r.id))
 }

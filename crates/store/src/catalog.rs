@@ -59,14 +59,20 @@ pub fn update_product(
     id: i64,
     changes: &ProductChanges,
 ) -> Result<(), StoreError> {
-    match diesel::update(products::table.find(id)).set(changes).execute(conn)? {
+    match diesel::update(products::table.find(id))
+        .set(changes)
+        .execute(conn)?
+    {
         0 => Err(StoreError::NotFound),
         _ => Ok(()),
     }
 }
 
 pub fn product(conn: &mut AnyConnection, id: i64) -> Result<ProductRow, StoreError> {
-    Ok(products::table.find(id).select(ProductRow::as_select()).first(conn)?)
+    Ok(products::table
+        .find(id)
+        .select(ProductRow::as_select())
+        .first(conn)?)
 }
 
 pub fn list_products(
@@ -110,7 +116,10 @@ pub fn components_of(
 }
 
 pub fn component(conn: &mut AnyConnection, id: i64) -> Result<ComponentRow, StoreError> {
-    Ok(components::table.find(id).select(ComponentRow::as_select()).first(conn)?)
+    Ok(components::table
+        .find(id)
+        .select(ComponentRow::as_select())
+        .first(conn)?)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -162,14 +171,20 @@ pub fn update_contract(
     id: i64,
     changes: &ContractChanges,
 ) -> Result<(), StoreError> {
-    match diesel::update(contracts::table.find(id)).set(changes).execute(conn)? {
+    match diesel::update(contracts::table.find(id))
+        .set(changes)
+        .execute(conn)?
+    {
         0 => Err(StoreError::NotFound),
         _ => Ok(()),
     }
 }
 
 pub fn contract(conn: &mut AnyConnection, id: i64) -> Result<ContractRow, StoreError> {
-    Ok(contracts::table.find(id).select(ContractRow::as_select()).first(conn)?)
+    Ok(contracts::table
+        .find(id)
+        .select(ContractRow::as_select())
+        .first(conn)?)
 }
 
 pub fn list_contracts(
@@ -178,7 +193,9 @@ pub fn list_contracts(
     limit: i64,
     cursor: Option<i64>,
 ) -> Result<Page<ContractRow>, StoreError> {
-    let mut q = contracts::table.select(ContractRow::as_select()).into_boxed();
+    let mut q = contracts::table
+        .select(ContractRow::as_select())
+        .into_boxed();
     if let Some(org) = organization_id {
         q = q.filter(contracts::organization_id.eq(org));
     }
@@ -201,6 +218,10 @@ pub fn has_active_contract(
         .filter(contracts::product_id.eq(product))
         .filter(contracts::active.eq(true))
         .filter(contracts::starts_on.le(today))
-        .filter(contracts::ends_on.is_null().or(contracts::ends_on.ge(today)));
+        .filter(
+            contracts::ends_on
+                .is_null()
+                .or(contracts::ends_on.ge(today)),
+        );
     Ok(diesel::select(diesel::dsl::exists(q)).get_result(conn)?)
 }

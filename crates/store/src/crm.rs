@@ -82,7 +82,9 @@ pub fn update_organization(
     id: i64,
     changes: &OrganizationChanges,
 ) -> Result<(), StoreError> {
-    let n = diesel::update(organizations::table.find(id)).set(changes).execute(conn)?;
+    let n = diesel::update(organizations::table.find(id))
+        .set(changes)
+        .execute(conn)?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }
@@ -90,7 +92,10 @@ pub fn update_organization(
 }
 
 pub fn organization(conn: &mut AnyConnection, id: i64) -> Result<OrganizationRow, StoreError> {
-    Ok(organizations::table.find(id).select(OrganizationRow::as_select()).first(conn)?)
+    Ok(organizations::table
+        .find(id)
+        .select(OrganizationRow::as_select())
+        .first(conn)?)
 }
 
 pub fn organization_exists(conn: &mut AnyConnection, id: i64) -> Result<bool, StoreError> {
@@ -110,9 +115,15 @@ pub fn list_organizations(
     limit: i64,
     cursor: Option<i64>,
 ) -> Result<Page<OrganizationRow>, StoreError> {
-    let mut q = organizations::table.select(OrganizationRow::as_select()).into_boxed();
+    let mut q = organizations::table
+        .select(OrganizationRow::as_select())
+        .into_boxed();
     if let Some(text) = &filter.name_contains {
-        q = q.filter(lower(organizations::name).like(like_pattern(text)).escape('\\'));
+        q = q.filter(
+            lower(organizations::name)
+                .like(like_pattern(text))
+                .escape('\\'),
+        );
     }
     if let Some(inn) = &filter.inn {
         q = q.filter(organizations::inn.eq(inn));
@@ -123,7 +134,10 @@ pub fn list_organizations(
     if let Some(c) = cursor {
         q = q.filter(organizations::id.lt(c));
     }
-    let rows = q.order(organizations::id.desc()).limit(limit + 1).load(conn)?;
+    let rows = q
+        .order(organizations::id.desc())
+        .limit(limit + 1)
+        .load(conn)?;
     Ok(Page::from_overfetch(rows, limit, |r| r.id))
 }
 
@@ -200,7 +214,9 @@ pub fn update_contact(
     changes: &ContactChanges,
     emails: Option<&[String]>,
 ) -> Result<(), StoreError> {
-    let n = diesel::update(contacts::table.find(id)).set(changes).execute(conn)?;
+    let n = diesel::update(contacts::table.find(id))
+        .set(changes)
+        .execute(conn)?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }
@@ -230,7 +246,10 @@ fn replace_contact_emails(
 }
 
 pub fn contact(conn: &mut AnyConnection, id: i64) -> Result<ContactRow, StoreError> {
-    Ok(contacts::table.find(id).select(ContactRow::as_select()).first(conn)?)
+    Ok(contacts::table
+        .find(id)
+        .select(ContactRow::as_select())
+        .first(conn)?)
 }
 
 /// E-mail addresses of the given contacts, in their stored order.
@@ -246,7 +265,10 @@ pub fn emails_of(
 }
 
 pub fn contacts_exist(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
-    Ok(contacts::table.filter(contacts::id.eq_any(ids)).select(contacts::id).load(conn)?)
+    Ok(contacts::table
+        .filter(contacts::id.eq_any(ids))
+        .select(contacts::id)
+        .load(conn)?)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -267,8 +289,9 @@ pub fn list_contacts(
         q = q.filter(contacts::organization_id.eq(org));
     }
     if let Some(email) = &filter.email {
-        let with_email =
-            contact_emails::table.filter(contact_emails::email.eq(email)).select(contact_emails::contact_id);
+        let with_email = contact_emails::table
+            .filter(contact_emails::email.eq(email))
+            .select(contact_emails::contact_id);
         q = q.filter(contacts::id.eq_any(with_email));
     }
     if let Some(text) = &filter.name_contains {
@@ -295,6 +318,10 @@ diesel::define_sql_function!(
 /// Lower-cased `%text%` with LIKE's own wildcards escaped (use with `.escape('\\')`), so a
 /// user's `%` matches a literal percent sign.
 pub fn like_pattern(text: &str) -> String {
-    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
     format!("%{escaped}%")
 }

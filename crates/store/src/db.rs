@@ -41,7 +41,10 @@ impl DbUrl {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(DbUrl::Postgres(url.to_owned()));
         }
-        if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             if path.is_empty() {
                 return Err(StoreError::Url("sqlite URL has no file path".into()));
             }
@@ -87,14 +90,16 @@ impl ManageConnection for Manager {
             DbUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
-                conn.batch_execute(SQLITE_SETUP).map_err(diesel::r2d2::Error::QueryError)?;
+                conn.batch_execute(SQLITE_SETUP)
+                    .map_err(diesel::r2d2::Error::QueryError)?;
                 Ok(AnyConnection::Sqlite(conn))
             }
         }
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
@@ -132,7 +137,11 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .build(Manager { url })
             .map_err(|e| StoreError::Pool(e.to_string()))?;
-        Ok(Db { pool, backend, writer: Arc::new(Mutex::new(())) })
+        Ok(Db {
+            pool,
+            backend,
+            writer: Arc::new(Mutex::new(())),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -223,11 +232,26 @@ mod tests {
 
     #[test]
     fn url_picks_the_backend() {
-        assert_eq!(DbUrl::parse("postgres://u@h/db").unwrap().backend(), Backend::Postgres);
-        assert_eq!(DbUrl::parse("postgresql://u@h/db").unwrap().backend(), Backend::Postgres);
-        assert_eq!(DbUrl::parse("sqlite://data/h.db").unwrap(), DbUrl::Sqlite("data/h.db".into()));
-        assert_eq!(DbUrl::parse("sqlite:h.db").unwrap(), DbUrl::Sqlite("h.db".into()));
-        assert_eq!(DbUrl::parse("/var/lib/h.db").unwrap(), DbUrl::Sqlite("/var/lib/h.db".into()));
+        assert_eq!(
+            DbUrl::parse("postgres://u@h/db").unwrap().backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            DbUrl::parse("postgresql://u@h/db").unwrap().backend(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            DbUrl::parse("sqlite://data/h.db").unwrap(),
+            DbUrl::Sqlite("data/h.db".into())
+        );
+        assert_eq!(
+            DbUrl::parse("sqlite:h.db").unwrap(),
+            DbUrl::Sqlite("h.db".into())
+        );
+        assert_eq!(
+            DbUrl::parse("/var/lib/h.db").unwrap(),
+            DbUrl::Sqlite("/var/lib/h.db".into())
+        );
     }
 
     #[test]

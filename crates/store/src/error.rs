@@ -23,7 +23,8 @@ impl From<DieselError> for StoreError {
         match e {
             DieselError::NotFound => StoreError::NotFound,
             DieselError::DatabaseError(
-                kind @ (DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation),
+                kind
+                @ (DatabaseErrorKind::UniqueViolation | DatabaseErrorKind::ForeignKeyViolation),
                 info,
             ) => {
                 let what = if matches!(kind, DatabaseErrorKind::UniqueViolation) {

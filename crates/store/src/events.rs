@@ -56,7 +56,9 @@ pub fn mark_processed(
     now: NaiveDateTime,
 ) -> Result<usize, StoreError> {
     Ok(diesel::update(
-        events::table.filter(events::id.eq_any(ids)).filter(events::processed_at.is_null()),
+        events::table
+            .filter(events::id.eq_any(ids))
+            .filter(events::processed_at.is_null()),
     )
     .set(events::processed_at.eq(now))
     .execute(conn)?)

@@ -33,7 +33,10 @@ impl<T> Page<T> {
         let more = rows.len() as i64 > limit;
         rows.truncate(limit.max(0) as usize);
         let next_cursor = if more { rows.last().map(key) } else { None };
-        Page { items: rows, next_cursor }
+        Page {
+            items: rows,
+            next_cursor,
+        }
     }
 }
 

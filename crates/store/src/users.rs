@@ -51,7 +51,10 @@ pub struct UserChanges {
 }
 
 pub fn insert_user(conn: &mut AnyConnection, new: &NewUser) -> Result<i64, StoreError> {
-    Ok(diesel::insert_into(users::table).values(new).returning(users::id).get_result(conn)?)
+    Ok(diesel::insert_into(users::table)
+        .values(new)
+        .returning(users::id)
+        .get_result(conn)?)
 }
 
 pub fn update_user(
@@ -59,14 +62,20 @@ pub fn update_user(
     id: i64,
     changes: &UserChanges,
 ) -> Result<(), StoreError> {
-    match diesel::update(users::table.find(id)).set(changes).execute(conn)? {
+    match diesel::update(users::table.find(id))
+        .set(changes)
+        .execute(conn)?
+    {
         0 => Err(StoreError::NotFound),
         _ => Ok(()),
     }
 }
 
 pub fn user(conn: &mut AnyConnection, id: i64) -> Result<UserRow, StoreError> {
-    Ok(users::table.find(id).select(UserRow::as_select()).first(conn)?)
+    Ok(users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)?)
 }
 
 pub fn user_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<UserRow>, StoreError> {
@@ -142,18 +151,27 @@ pub fn update_team(
     id: i64,
     changes: &TeamChanges,
 ) -> Result<(), StoreError> {
-    match diesel::update(teams::table.find(id)).set(changes).execute(conn)? {
+    match diesel::update(teams::table.find(id))
+        .set(changes)
+        .execute(conn)?
+    {
         0 => Err(StoreError::NotFound),
         _ => Ok(()),
     }
 }
 
 pub fn team(conn: &mut AnyConnection, id: i64) -> Result<TeamRow, StoreError> {
-    Ok(teams::table.find(id).select(TeamRow::as_select()).first(conn)?)
+    Ok(teams::table
+        .find(id)
+        .select(TeamRow::as_select())
+        .first(conn)?)
 }
 
 pub fn list_teams(conn: &mut AnyConnection) -> Result<Vec<TeamRow>, StoreError> {
-    Ok(teams::table.order(teams::name).select(TeamRow::as_select()).load(conn)?)
+    Ok(teams::table
+        .order(teams::name)
+        .select(TeamRow::as_select())
+        .load(conn)?)
 }
 
 pub fn team_member_ids(conn: &mut AnyConnection, team_id: i64) -> Result<Vec<i64>, StoreError> {
@@ -172,7 +190,10 @@ pub fn set_team_members(
     diesel::delete(team_members::table.filter(team_members::team_id.eq(team_id))).execute(conn)?;
     for user_id in user_ids {
         diesel::insert_into(team_members::table)
-            .values((team_members::team_id.eq(team_id), team_members::user_id.eq(user_id)))
+            .values((
+                team_members::team_id.eq(team_id),
+                team_members::user_id.eq(user_id),
+            ))
             .execute(conn)?;
     }
     Ok(())

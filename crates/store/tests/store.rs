@@ -58,7 +58,12 @@ fn contact(conn: &mut AnyConnection, org: Option<i64>, email: &str) -> i64 {
     .unwrap()
 }
 
-fn new_case(conn: &mut AnyConnection, subject: &str, org: Option<i64>, requester: Option<i64>) -> i64 {
+fn new_case(
+    conn: &mut AnyConnection,
+    subject: &str,
+    org: Option<i64>,
+    requester: Option<i64>,
+) -> i64 {
     let number = db::next_case_number(conn).unwrap();
     cases::insert_case(
         conn,

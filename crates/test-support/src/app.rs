@@ -34,7 +34,9 @@ pub const TEST_PASSWORD: &str = "correct horse battery";
 
 impl TestApp {
     pub async fn spawn(backend: TestBackend) -> TestApp {
-        let db = tokio::task::spawn_blocking(move || TestDb::new(backend)).await.expect("create test database");
+        let db = tokio::task::spawn_blocking(move || TestDb::new(backend))
+            .await
+            .expect("create test database");
         let mut auth = AuthSettings::with_secret(b"test-signing-key-that-is-long-enough".to_vec());
         // Throttling is tested on its own; the other tests sign in many times from one address.
         auth.max_failures_per_address = 1000;
@@ -45,14 +47,28 @@ impl TestApp {
         let svc = services.clone();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = helpdesk_api::run(listener, svc, AppConfig { workers: 2, ..AppConfig::default() })
-                    .expect("start the API");
-                tx.send(server.handle()).expect("hand over the server handle");
+                let server = helpdesk_api::run(
+                    listener,
+                    svc,
+                    AppConfig {
+                        workers: 2,
+                        ..AppConfig::default()
+                    },
+                )
+                .expect("start the API");
+                tx.send(server.handle())
+                    .expect("hand over the server handle");
                 let _ = server.await;
             })
         });
         let handle = rx.recv().expect("server started");
-        TestApp { address, services, db, client: reqwest::Client::new(), handle }
+        TestApp {
+            address,
+            services,
+            db,
+            client: reqwest::Client::new(),
+            handle,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -60,7 +76,13 @@ impl TestApp {
     }
 
     /// Sends a request; returns the status and the body as JSON (`Null` when empty or not JSON).
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
         let mut req = self.client.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -79,20 +101,28 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::POST, path, Some(token), Some(&body)).await
+        self.call(Method::POST, path, Some(token), Some(&body))
+            .await
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::PATCH, path, Some(token), Some(&body)).await
+        self.call(Method::PATCH, path, Some(token), Some(&body))
+            .await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> (StatusCode, Value) {
         let body = serde_json::json!({ "email": email, "password": password });
-        self.call(Method::POST, "/api/v1/auth/login", None, Some(&body)).await
+        self.call(Method::POST, "/api/v1/auth/login", None, Some(&body))
+            .await
     }
 
     /// Creates a user through the service layer and signs them in over HTTP.
-    pub async fn user(&self, role: Role, support_line: Option<i32>, contact_id: Option<i64>) -> TestUser {
+    pub async fn user(
+        &self,
+        role: Role,
+        support_line: Option<i32>,
+        contact_id: Option<i64>,
+    ) -> TestUser {
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let email = format!("{}{n}@example.test", role.as_str());
@@ -117,7 +147,10 @@ impl TestApp {
             email,
             password: TEST_PASSWORD.into(),
             token: body["access_token"].as_str().unwrap_or_default().to_owned(),
-            refresh_token: body["refresh_token"].as_str().unwrap_or_default().to_owned(),
+            refresh_token: body["refresh_token"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
         }
     }
 }

@@ -54,7 +54,11 @@ impl TestDb {
         let url = format!("sqlite://{}", dir.path().join("helpdesk.db").display());
         let db = Db::connect(&url, 4).expect("open SQLite test database");
         db.migrate().expect("migrate SQLite test database");
-        TestDb { db, url, cleanup: Cleanup::Sqlite(dir) }
+        TestDb {
+            db,
+            url,
+            cleanup: Cleanup::Sqlite(dir),
+        }
     }
 
     pub fn postgres() -> TestDb {
@@ -69,11 +73,17 @@ impl TestDb {
         );
         let mut admin = pg_connect(&admin_url);
         admin
-            .batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""))
+            .batch_execute(&format!(
+                "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+            ))
             .expect("clone the template database");
         let url = database_url(&admin_url, &name);
         let db = Db::connect(&url, 4).expect("open PostgreSQL test database");
-        TestDb { db, url, cleanup: Cleanup::Postgres { admin_url, name } }
+        TestDb {
+            db,
+            url,
+            cleanup: Cleanup::Postgres { admin_url, name },
+        }
     }
 }
 
@@ -82,7 +92,8 @@ impl Drop for TestDb {
         if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
             if let Ok(mut admin) = PgConnection::establish(admin_url) {
                 // Best effort: a leftover database only costs disk until the next run.
-                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+                let _ = admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
             }
         }
     }
@@ -108,7 +119,10 @@ pub fn database_url(admin_url: &str, database: &str) -> String {
         None => (admin_url, None),
     };
     let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_end = base[after_scheme..].find('/').map(|i| i + after_scheme).unwrap_or(base.len());
+    let host_end = base[after_scheme..]
+        .find('/')
+        .map(|i| i + after_scheme)
+        .unwrap_or(base.len());
     let mut url = format!("{}/{database}", &base[..host_end]);
     if let Some(q) = query {
         url.push('?');
@@ -137,13 +151,17 @@ fn ensure_template(admin_url: &str) -> String {
     if exists(&mut admin) {
         return name;
     }
-    admin.batch_execute("SELECT pg_advisory_lock(7243001)").expect("take the template lock");
+    admin
+        .batch_execute("SELECT pg_advisory_lock(7243001)")
+        .expect("take the template lock");
     if !exists(&mut admin) {
         let wip = format!("{name}_wip");
         admin
             .batch_execute(&format!("DROP DATABASE IF EXISTS \"{wip}\" WITH (FORCE)"))
             .expect("drop a half-built template");
-        admin.batch_execute(&format!("CREATE DATABASE \"{wip}\"")).expect("create template");
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{wip}\""))
+            .expect("create template");
         {
             let db = Db::connect(&database_url(admin_url, &wip), 1).expect("open template");
             db.migrate().expect("migrate the template database");
@@ -155,7 +173,9 @@ fn ensure_template(admin_url: &str) -> String {
             ))
             .expect("publish the template database");
     }
-    admin.batch_execute("SELECT pg_advisory_unlock(7243001)").expect("release the template lock");
+    admin
+        .batch_execute("SELECT pg_advisory_unlock(7243001)")
+        .expect("release the template lock");
     name
 }
 

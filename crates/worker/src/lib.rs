@@ -27,7 +27,10 @@ pub struct OutboxConsumer {
 
 impl OutboxConsumer {
     pub fn new(services: Services) -> Self {
-        OutboxConsumer { services, batch: 100 }
+        OutboxConsumer {
+            services,
+            batch: 100,
+        }
     }
 
     /// Takes the oldest unprocessed events and marks them processed, in one transaction.
@@ -44,7 +47,11 @@ impl OutboxConsumer {
             let ids: Vec<i64> = pending.iter().map(|e| e.id).collect();
             Ok(events::mark_processed(c, &ids, now)?)
         })?;
-        Ok(if handled == 0 { Outcome::Idle } else { Outcome::Processed(handled) })
+        Ok(if handled == 0 {
+            Outcome::Idle
+        } else {
+            Outcome::Processed(handled)
+        })
     }
 }
 

@@ -10,7 +10,11 @@ use helpdesk_test_support::db_test;
 use helpdesk_worker::{OutboxConsumer, Outcome};
 
 fn services(t: &helpdesk_test_support::TestDb) -> Services {
-    Services::new(t.db.clone(), Arc::new(SystemClock), AuthSettings::with_secret(b"test-secret".to_vec()))
+    Services::new(
+        t.db.clone(),
+        Arc::new(SystemClock),
+        AuthSettings::with_secret(b"test-secret".to_vec()),
+    )
 }
 
 db_test!(fn outbox_events_are_processed_once_in_order(t) {

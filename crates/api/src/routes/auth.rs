@@ -1,5 +1,7 @@
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
-use helpdesk_api_types::auth::{ApiToken, ApiTokenCreated, LoginRequest, Me, NewApiToken, RefreshRequest, TokenPair};
+use helpdesk_api_types::auth::{
+    ApiToken, ApiTokenCreated, LoginRequest, Me, NewApiToken, RefreshRequest, TokenPair,
+};
 use helpdesk_service::Services;
 
 use crate::extract::{blocking, client_ip, Auth};
@@ -11,7 +13,11 @@ use crate::ApiError;
 #[utoipa::path(tag = "auth", request_body = LoginRequest, security(()),
     responses((status = 200, description = "Signed in", body = TokenPair)))]
 #[post("/auth/login")]
-pub async fn login(svc: web::Data<Services>, req: HttpRequest, body: web::Json<LoginRequest>) -> Result<web::Json<TokenPair>, ApiError> {
+pub async fn login(
+    svc: web::Data<Services>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> Result<web::Json<TokenPair>, ApiError> {
     let ip = client_ip(&req);
     blocking(move || svc.login(&body, &ip)).await.map(web::Json)
 }
@@ -21,15 +27,23 @@ pub async fn login(svc: web::Data<Services>, req: HttpRequest, body: web::Json<L
 #[utoipa::path(tag = "auth", request_body = RefreshRequest, security(()),
     responses((status = 200, description = "New tokens", body = TokenPair)))]
 #[post("/auth/refresh")]
-pub async fn refresh(svc: web::Data<Services>, body: web::Json<RefreshRequest>) -> Result<web::Json<TokenPair>, ApiError> {
-    blocking(move || svc.refresh(&body.refresh_token)).await.map(web::Json)
+pub async fn refresh(
+    svc: web::Data<Services>,
+    body: web::Json<RefreshRequest>,
+) -> Result<web::Json<TokenPair>, ApiError> {
+    blocking(move || svc.refresh(&body.refresh_token))
+        .await
+        .map(web::Json)
 }
 
 /// Sign out: revokes the session of the refresh token.
 #[utoipa::path(tag = "auth", request_body = RefreshRequest, security(()),
     responses((status = 204, description = "Signed out")))]
 #[post("/auth/logout")]
-pub async fn logout(svc: web::Data<Services>, body: web::Json<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn logout(
+    svc: web::Data<Services>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
     blocking(move || svc.logout(&body.refresh_token)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -44,15 +58,24 @@ pub async fn me(svc: web::Data<Services>, auth: Auth) -> Result<web::Json<Me>, A
 /// The caller's personal API tokens (agents and admins).
 #[utoipa::path(tag = "auth", responses((status = 200, description = "Tokens, without their secrets", body = Vec<ApiToken>)))]
 #[get("/me/api-tokens")]
-pub async fn list_api_tokens(svc: web::Data<Services>, auth: Auth) -> Result<web::Json<Vec<ApiToken>>, ApiError> {
-    blocking(move || svc.list_api_tokens(&auth.0)).await.map(web::Json)
+pub async fn list_api_tokens(
+    svc: web::Data<Services>,
+    auth: Auth,
+) -> Result<web::Json<Vec<ApiToken>>, ApiError> {
+    blocking(move || svc.list_api_tokens(&auth.0))
+        .await
+        .map(web::Json)
 }
 
 /// Create a personal API token for an integration. The secret is returned once.
 #[utoipa::path(tag = "auth", request_body = NewApiToken,
     responses((status = 201, description = "Created; keep `token`, it is not shown again", body = ApiTokenCreated)))]
 #[post("/me/api-tokens")]
-pub async fn create_api_token(svc: web::Data<Services>, auth: Auth, body: web::Json<NewApiToken>) -> Result<HttpResponse, ApiError> {
+pub async fn create_api_token(
+    svc: web::Data<Services>,
+    auth: Auth,
+    body: web::Json<NewApiToken>,
+) -> Result<HttpResponse, ApiError> {
     let created = blocking(move || svc.create_api_token(&auth.0, &body)).await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -61,7 +84,11 @@ pub async fn create_api_token(svc: web::Data<Services>, auth: Auth, body: web::J
 #[utoipa::path(tag = "auth", params(("id" = i64, Path, description = "Token id")),
     responses((status = 204, description = "Revoked")))]
 #[delete("/me/api-tokens/{id}")]
-pub async fn revoke_api_token(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn revoke_api_token(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     blocking(move || svc.revoke_api_token(&auth.0, id)).await?;
     Ok(HttpResponse::NoContent().finish())

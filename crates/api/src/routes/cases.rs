@@ -1,6 +1,7 @@
 use actix_web::{get, patch, post, web, HttpResponse};
 use helpdesk_api_types::cases::{
-    Case, CasePage, CasePatch, CaseQuery, NewCase, NewStreamEntry, PageQuery, StatusChange, StreamEntry, StreamPage,
+    Case, CasePage, CasePatch, CaseQuery, NewCase, NewStreamEntry, PageQuery, StatusChange,
+    StreamEntry, StreamPage,
 };
 use helpdesk_service::Services;
 
@@ -10,58 +11,100 @@ use crate::ApiError;
 /// The case list with filters, newest first; keyset-paginated.
 #[utoipa::path(tag = "cases", params(CaseQuery), responses((status = 200, description = "A page of cases", body = CasePage)))]
 #[get("/cases")]
-pub async fn list_cases(svc: web::Data<Services>, auth: Auth, q: web::Query<CaseQuery>) -> Result<web::Json<CasePage>, ApiError> {
-    blocking(move || svc.list_cases(&auth.0, &q)).await.map(web::Json)
+pub async fn list_cases(
+    svc: web::Data<Services>,
+    auth: Auth,
+    q: web::Query<CaseQuery>,
+) -> Result<web::Json<CasePage>, ApiError> {
+    blocking(move || svc.list_cases(&auth.0, &q))
+        .await
+        .map(web::Json)
 }
 
 /// Register a case. It gets its number at once; a first-line agent who registers it becomes
 /// its assignee. Types other than `consultation` need a contract in force for the product.
 #[utoipa::path(tag = "cases", request_body = NewCase, responses((status = 201, description = "Registered", body = Case)))]
 #[post("/cases")]
-pub async fn create_case(svc: web::Data<Services>, auth: Auth, body: web::Json<NewCase>) -> Result<HttpResponse, ApiError> {
+pub async fn create_case(
+    svc: web::Data<Services>,
+    auth: Auth,
+    body: web::Json<NewCase>,
+) -> Result<HttpResponse, ApiError> {
     let case = blocking(move || svc.create_case(&auth.0, &body)).await?;
     Ok(HttpResponse::Created().json(case))
 }
 
 #[utoipa::path(tag = "cases", params(("id" = i64, Path, description = "Case id")), responses((status = 200, description = "The case", body = Case)))]
 #[get("/cases/{id}")]
-pub async fn get_case(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>) -> Result<web::Json<Case>, ApiError> {
+pub async fn get_case(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<Case>, ApiError> {
     let id = id.into_inner();
-    blocking(move || svc.get_case(&auth.0, id)).await.map(web::Json)
+    blocking(move || svc.get_case(&auth.0, id))
+        .await
+        .map(web::Json)
 }
 
 /// Change a case's fields. Fields left out stay as they are; `null` clears one.
 #[utoipa::path(tag = "cases", params(("id" = i64, Path, description = "Case id")), request_body = CasePatch,
     responses((status = 200, description = "Updated", body = Case), (status = 409, description = "The case is closed, rejected or merged", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
 #[patch("/cases/{id}")]
-pub async fn update_case(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>, body: web::Json<CasePatch>) -> Result<web::Json<Case>, ApiError> {
+pub async fn update_case(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+    body: web::Json<CasePatch>,
+) -> Result<web::Json<Case>, ApiError> {
     let id = id.into_inner();
-    blocking(move || svc.update_case(&auth.0, id, &body)).await.map(web::Json)
+    blocking(move || svc.update_case(&auth.0, id, &body))
+        .await
+        .map(web::Json)
 }
 
 /// Move a case to another status, as the status machine allows.
 #[utoipa::path(tag = "cases", params(("id" = i64, Path, description = "Case id")), request_body = StatusChange,
     responses((status = 200, description = "Moved", body = Case), (status = 409, description = "The status machine refuses this move", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
 #[post("/cases/{id}/status")]
-pub async fn change_status(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>, body: web::Json<StatusChange>) -> Result<web::Json<Case>, ApiError> {
+pub async fn change_status(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+    body: web::Json<StatusChange>,
+) -> Result<web::Json<Case>, ApiError> {
     let id = id.into_inner();
-    blocking(move || svc.change_status(&auth.0, id, &body)).await.map(web::Json)
+    blocking(move || svc.change_status(&auth.0, id, &body))
+        .await
+        .map(web::Json)
 }
 
 /// The case's stream: public messages, internal notes and system events, oldest first.
 #[utoipa::path(tag = "cases", params(("id" = i64, Path, description = "Case id"), PageQuery),
     responses((status = 200, description = "A page of the stream", body = StreamPage)))]
 #[get("/cases/{id}/stream")]
-pub async fn stream(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>, q: web::Query<PageQuery>) -> Result<web::Json<StreamPage>, ApiError> {
+pub async fn stream(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+    q: web::Query<PageQuery>,
+) -> Result<web::Json<StreamPage>, ApiError> {
     let id = id.into_inner();
-    blocking(move || svc.stream(&auth.0, id, &q)).await.map(web::Json)
+    blocking(move || svc.stream(&auth.0, id, &q))
+        .await
+        .map(web::Json)
 }
 
 /// Post a public reply or an internal note.
 #[utoipa::path(tag = "cases", params(("id" = i64, Path, description = "Case id")), request_body = NewStreamEntry,
     responses((status = 201, description = "Posted", body = StreamEntry), (status = 409, description = "The case was merged", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
 #[post("/cases/{id}/stream")]
-pub async fn add_stream_entry(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>, body: web::Json<NewStreamEntry>) -> Result<HttpResponse, ApiError> {
+pub async fn add_stream_entry(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+    body: web::Json<NewStreamEntry>,
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let entry = blocking(move || svc.add_stream_entry(&auth.0, id, &body)).await?;
     Ok(HttpResponse::Created().json(entry))

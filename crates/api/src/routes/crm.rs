@@ -1,6 +1,7 @@
 use actix_web::{get, patch, post, web, HttpResponse};
 use helpdesk_api_types::crm::{
-    Contact, ContactPage, ContactPatch, NewContact, NewOrganization, Organization, OrganizationPage, OrganizationPatch,
+    Contact, ContactPage, ContactPatch, NewContact, NewOrganization, Organization,
+    OrganizationPage, OrganizationPatch,
 };
 use helpdesk_service::Services;
 use helpdesk_store::crm::{ContactFilter, OrganizationFilter};
@@ -26,17 +27,31 @@ pub struct OrganizationQuery {
 #[utoipa::path(tag = "organizations", params(OrganizationQuery),
     responses((status = 200, description = "A page of organizations, newest first", body = OrganizationPage)))]
 #[get("/organizations")]
-pub async fn list_organizations(svc: web::Data<Services>, auth: Auth, q: web::Query<OrganizationQuery>) -> Result<web::Json<OrganizationPage>, ApiError> {
+pub async fn list_organizations(
+    svc: web::Data<Services>,
+    auth: Auth,
+    q: web::Query<OrganizationQuery>,
+) -> Result<web::Json<OrganizationPage>, ApiError> {
     let q = q.into_inner();
-    let filter = OrganizationFilter { name_contains: q.q, inn: q.inn, parent_id: q.parent_id };
-    blocking(move || svc.list_organizations(&auth.0, filter, q.limit, q.cursor.as_deref())).await.map(web::Json)
+    let filter = OrganizationFilter {
+        name_contains: q.q,
+        inn: q.inn,
+        parent_id: q.parent_id,
+    };
+    blocking(move || svc.list_organizations(&auth.0, filter, q.limit, q.cursor.as_deref()))
+        .await
+        .map(web::Json)
 }
 
 /// Create an organization. INN is checked by its check digits, KPP by its format, phones are
 /// stored in E.164.
 #[utoipa::path(tag = "organizations", request_body = NewOrganization, responses((status = 201, description = "Created", body = Organization)))]
 #[post("/organizations")]
-pub async fn create_organization(svc: web::Data<Services>, auth: Auth, body: web::Json<NewOrganization>) -> Result<HttpResponse, ApiError> {
+pub async fn create_organization(
+    svc: web::Data<Services>,
+    auth: Auth,
+    body: web::Json<NewOrganization>,
+) -> Result<HttpResponse, ApiError> {
     let org = blocking(move || svc.create_organization(&auth.0, &body)).await?;
     Ok(HttpResponse::Created().json(org))
 }
@@ -44,17 +59,30 @@ pub async fn create_organization(svc: web::Data<Services>, auth: Auth, body: web
 #[utoipa::path(tag = "organizations", params(("id" = i64, Path, description = "Organization id")),
     responses((status = 200, description = "The organization", body = Organization)))]
 #[get("/organizations/{id}")]
-pub async fn get_organization(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>) -> Result<web::Json<Organization>, ApiError> {
+pub async fn get_organization(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<Organization>, ApiError> {
     let id = id.into_inner();
-    blocking(move || svc.get_organization(&auth.0, id)).await.map(web::Json)
+    blocking(move || svc.get_organization(&auth.0, id))
+        .await
+        .map(web::Json)
 }
 
 #[utoipa::path(tag = "organizations", params(("id" = i64, Path, description = "Organization id")), request_body = OrganizationPatch,
     responses((status = 200, description = "Updated", body = Organization)))]
 #[patch("/organizations/{id}")]
-pub async fn update_organization(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>, body: web::Json<OrganizationPatch>) -> Result<web::Json<Organization>, ApiError> {
+pub async fn update_organization(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+    body: web::Json<OrganizationPatch>,
+) -> Result<web::Json<Organization>, ApiError> {
     let id = id.into_inner();
-    blocking(move || svc.update_organization(&auth.0, id, &body)).await.map(web::Json)
+    blocking(move || svc.update_organization(&auth.0, id, &body))
+        .await
+        .map(web::Json)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -74,15 +102,29 @@ pub struct ContactQuery {
 #[utoipa::path(tag = "contacts", params(ContactQuery),
     responses((status = 200, description = "A page of contacts, newest first", body = ContactPage)))]
 #[get("/contacts")]
-pub async fn list_contacts(svc: web::Data<Services>, auth: Auth, q: web::Query<ContactQuery>) -> Result<web::Json<ContactPage>, ApiError> {
+pub async fn list_contacts(
+    svc: web::Data<Services>,
+    auth: Auth,
+    q: web::Query<ContactQuery>,
+) -> Result<web::Json<ContactPage>, ApiError> {
     let q = q.into_inner();
-    let filter = ContactFilter { organization_id: q.organization_id, email: q.email, name_contains: q.q };
-    blocking(move || svc.list_contacts(&auth.0, filter, q.limit, q.cursor.as_deref())).await.map(web::Json)
+    let filter = ContactFilter {
+        organization_id: q.organization_id,
+        email: q.email,
+        name_contains: q.q,
+    };
+    blocking(move || svc.list_contacts(&auth.0, filter, q.limit, q.cursor.as_deref()))
+        .await
+        .map(web::Json)
 }
 
 #[utoipa::path(tag = "contacts", request_body = NewContact, responses((status = 201, description = "Created", body = Contact)))]
 #[post("/contacts")]
-pub async fn create_contact(svc: web::Data<Services>, auth: Auth, body: web::Json<NewContact>) -> Result<HttpResponse, ApiError> {
+pub async fn create_contact(
+    svc: web::Data<Services>,
+    auth: Auth,
+    body: web::Json<NewContact>,
+) -> Result<HttpResponse, ApiError> {
     let contact = blocking(move || svc.create_contact(&auth.0, &body)).await?;
     Ok(HttpResponse::Created().json(contact))
 }
@@ -90,15 +132,28 @@ pub async fn create_contact(svc: web::Data<Services>, auth: Auth, body: web::Jso
 #[utoipa::path(tag = "contacts", params(("id" = i64, Path, description = "Contact id")),
     responses((status = 200, description = "The contact", body = Contact)))]
 #[get("/contacts/{id}")]
-pub async fn get_contact(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>) -> Result<web::Json<Contact>, ApiError> {
+pub async fn get_contact(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<Contact>, ApiError> {
     let id = id.into_inner();
-    blocking(move || svc.get_contact(&auth.0, id)).await.map(web::Json)
+    blocking(move || svc.get_contact(&auth.0, id))
+        .await
+        .map(web::Json)
 }
 
 #[utoipa::path(tag = "contacts", params(("id" = i64, Path, description = "Contact id")), request_body = ContactPatch,
     responses((status = 200, description = "Updated", body = Contact)))]
 #[patch("/contacts/{id}")]
-pub async fn update_contact(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>, body: web::Json<ContactPatch>) -> Result<web::Json<Contact>, ApiError> {
+pub async fn update_contact(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+    body: web::Json<ContactPatch>,
+) -> Result<web::Json<Contact>, ApiError> {
     let id = id.into_inner();
-    blocking(move || svc.update_contact(&auth.0, id, &body)).await.map(web::Json)
+    blocking(move || svc.update_contact(&auth.0, id, &body))
+        .await
+        .map(web::Json)
 }

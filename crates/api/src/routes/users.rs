@@ -21,59 +21,104 @@ pub struct UserQuery {
 /// Users (agents and admins may list them, e.g. to assign a case).
 #[utoipa::path(tag = "users", params(UserQuery), responses((status = 200, description = "A page of users", body = UserPage)))]
 #[get("/users")]
-pub async fn list_users(svc: web::Data<Services>, auth: Auth, q: web::Query<UserQuery>) -> Result<web::Json<UserPage>, ApiError> {
+pub async fn list_users(
+    svc: web::Data<Services>,
+    auth: Auth,
+    q: web::Query<UserQuery>,
+) -> Result<web::Json<UserPage>, ApiError> {
     let q = q.into_inner();
-    blocking(move || svc.list_users(&auth.0, q.role, q.limit, q.cursor.as_deref())).await.map(web::Json)
+    blocking(move || svc.list_users(&auth.0, q.role, q.limit, q.cursor.as_deref()))
+        .await
+        .map(web::Json)
 }
 
 /// Create a user (admins).
 #[utoipa::path(tag = "users", request_body = NewUser, responses((status = 201, description = "Created", body = User)))]
 #[post("/users")]
-pub async fn create_user(svc: web::Data<Services>, auth: Auth, body: web::Json<NewUser>) -> Result<HttpResponse, ApiError> {
+pub async fn create_user(
+    svc: web::Data<Services>,
+    auth: Auth,
+    body: web::Json<NewUser>,
+) -> Result<HttpResponse, ApiError> {
     let user = blocking(move || svc.create_user(Some(&auth.0), &body)).await?;
     Ok(HttpResponse::Created().json(user))
 }
 
 #[utoipa::path(tag = "users", params(("id" = i64, Path, description = "User id")), responses((status = 200, description = "The user", body = User)))]
 #[get("/users/{id}")]
-pub async fn get_user(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>) -> Result<web::Json<User>, ApiError> {
+pub async fn get_user(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<User>, ApiError> {
     let id = id.into_inner();
-    blocking(move || svc.get_user(&auth.0, id)).await.map(web::Json)
+    blocking(move || svc.get_user(&auth.0, id))
+        .await
+        .map(web::Json)
 }
 
 /// Change a user (admins). Disabling a user or changing the password ends their sessions.
 #[utoipa::path(tag = "users", params(("id" = i64, Path, description = "User id")), request_body = UserPatch,
     responses((status = 200, description = "Updated", body = User)))]
 #[patch("/users/{id}")]
-pub async fn update_user(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>, body: web::Json<UserPatch>) -> Result<web::Json<User>, ApiError> {
+pub async fn update_user(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+    body: web::Json<UserPatch>,
+) -> Result<web::Json<User>, ApiError> {
     let id = id.into_inner();
-    blocking(move || svc.update_user(&auth.0, id, &body)).await.map(web::Json)
+    blocking(move || svc.update_user(&auth.0, id, &body))
+        .await
+        .map(web::Json)
 }
 
 #[utoipa::path(tag = "teams", responses((status = 200, description = "All teams", body = Vec<Team>)))]
 #[get("/teams")]
-pub async fn list_teams(svc: web::Data<Services>, auth: Auth) -> Result<web::Json<Vec<Team>>, ApiError> {
-    blocking(move || svc.list_teams(&auth.0)).await.map(web::Json)
+pub async fn list_teams(
+    svc: web::Data<Services>,
+    auth: Auth,
+) -> Result<web::Json<Vec<Team>>, ApiError> {
+    blocking(move || svc.list_teams(&auth.0))
+        .await
+        .map(web::Json)
 }
 
 #[utoipa::path(tag = "teams", request_body = NewTeam, responses((status = 201, description = "Created", body = Team)))]
 #[post("/teams")]
-pub async fn create_team(svc: web::Data<Services>, auth: Auth, body: web::Json<NewTeam>) -> Result<HttpResponse, ApiError> {
+pub async fn create_team(
+    svc: web::Data<Services>,
+    auth: Auth,
+    body: web::Json<NewTeam>,
+) -> Result<HttpResponse, ApiError> {
     let team = blocking(move || svc.create_team(&auth.0, &body)).await?;
     Ok(HttpResponse::Created().json(team))
 }
 
 #[utoipa::path(tag = "teams", params(("id" = i64, Path, description = "Team id")), responses((status = 200, description = "The team", body = Team)))]
 #[get("/teams/{id}")]
-pub async fn get_team(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>) -> Result<web::Json<Team>, ApiError> {
+pub async fn get_team(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<Team>, ApiError> {
     let id = id.into_inner();
-    blocking(move || svc.get_team(&auth.0, id)).await.map(web::Json)
+    blocking(move || svc.get_team(&auth.0, id))
+        .await
+        .map(web::Json)
 }
 
 #[utoipa::path(tag = "teams", params(("id" = i64, Path, description = "Team id")), request_body = TeamPatch,
     responses((status = 200, description = "Updated", body = Team)))]
 #[patch("/teams/{id}")]
-pub async fn update_team(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>, body: web::Json<TeamPatch>) -> Result<web::Json<Team>, ApiError> {
+pub async fn update_team(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+    body: web::Json<TeamPatch>,
+) -> Result<web::Json<Team>, ApiError> {
     let id = id.into_inner();
-    blocking(move || svc.update_team(&auth.0, id, &body)).await.map(web::Json)
+    blocking(move || svc.update_team(&auth.0, id, &body))
+        .await
+        .map(web::Json)
 }

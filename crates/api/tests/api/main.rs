@@ -13,7 +13,13 @@ use serde_json::{json, Value};
 
 /// An organization with a contact, for cases to refer to.
 pub async fn org_with_contact(app: &TestApp, agent: &TestUser, name: &str) -> (i64, i64) {
-    let (s, org) = app.post("/api/v1/organizations", &agent.token, json!({ "name": name })).await;
+    let (s, org) = app
+        .post(
+            "/api/v1/organizations",
+            &agent.token,
+            json!({ "name": name }),
+        )
+        .await;
     assert_eq!(s, 201, "{org}");
     let org_id = org["id"].as_i64().unwrap();
     let (s, contact) = app
@@ -29,5 +35,10 @@ pub async fn org_with_contact(app: &TestApp, agent: &TestUser, name: &str) -> (i
 }
 
 pub fn ids(list: &Value) -> Vec<i64> {
-    list["items"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect()
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect()
 }

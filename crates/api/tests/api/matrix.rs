@@ -30,49 +30,125 @@ const CALLERS: [&str; 5] = ["anonymous", "portal A", "portal B", "agent", "admin
 /// (method, path, expectations for anonymous, portal A, portal B, agent, admin)
 const MATRIX: &[(&str, &str, [E; 5])] = &[
     ("POST", "/api/v1/auth/login", [Ok, Ok, Ok, Ok, Ok]),
-    ("POST", "/api/v1/auth/refresh", [Unauth, Unauth, Unauth, Unauth, Unauth]),
+    (
+        "POST",
+        "/api/v1/auth/refresh",
+        [Unauth, Unauth, Unauth, Unauth, Unauth],
+    ),
     ("POST", "/api/v1/auth/logout", [Ok, Ok, Ok, Ok, Ok]),
     ("GET", "/api/v1/me", [Unauth, Ok, Ok, Ok, Ok]),
     ("GET", "/api/v1/me/api-tokens", [Unauth, Deny, Deny, Ok, Ok]),
-    ("POST", "/api/v1/me/api-tokens", [Unauth, Deny, Deny, Ok, Ok]),
-    ("DELETE", "/api/v1/me/api-tokens/{id}", [Unauth, Deny, Deny, Ok, Hidden]),
+    (
+        "POST",
+        "/api/v1/me/api-tokens",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "DELETE",
+        "/api/v1/me/api-tokens/{id}",
+        [Unauth, Deny, Deny, Ok, Hidden],
+    ),
     ("GET", "/api/v1/users", [Unauth, Deny, Deny, Ok, Ok]),
     ("POST", "/api/v1/users", [Unauth, Deny, Deny, Deny, Ok]),
     ("GET", "/api/v1/users/{id}", [Unauth, Deny, Deny, Ok, Ok]),
-    ("PATCH", "/api/v1/users/{id}", [Unauth, Deny, Deny, Deny, Ok]),
+    (
+        "PATCH",
+        "/api/v1/users/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
     ("GET", "/api/v1/teams", [Unauth, Deny, Deny, Ok, Ok]),
     ("POST", "/api/v1/teams", [Unauth, Deny, Deny, Deny, Ok]),
     ("GET", "/api/v1/teams/{id}", [Unauth, Deny, Deny, Ok, Ok]),
-    ("PATCH", "/api/v1/teams/{id}", [Unauth, Deny, Deny, Deny, Ok]),
+    (
+        "PATCH",
+        "/api/v1/teams/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
     ("GET", "/api/v1/organizations", [Unauth, Deny, Deny, Ok, Ok]),
-    ("POST", "/api/v1/organizations", [Unauth, Deny, Deny, Ok, Ok]),
-    ("GET", "/api/v1/organizations/{id}", [Unauth, Deny, Deny, Ok, Ok]),
-    ("PATCH", "/api/v1/organizations/{id}", [Unauth, Deny, Deny, Ok, Ok]),
+    (
+        "POST",
+        "/api/v1/organizations",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/organizations/{id}",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "PATCH",
+        "/api/v1/organizations/{id}",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
     ("GET", "/api/v1/contacts", [Unauth, Deny, Deny, Ok, Ok]),
     ("POST", "/api/v1/contacts", [Unauth, Deny, Deny, Ok, Ok]),
     ("GET", "/api/v1/contacts/{id}", [Unauth, Deny, Deny, Ok, Ok]),
-    ("PATCH", "/api/v1/contacts/{id}", [Unauth, Deny, Deny, Ok, Ok]),
+    (
+        "PATCH",
+        "/api/v1/contacts/{id}",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
     ("GET", "/api/v1/products", [Unauth, Ok, Ok, Ok, Ok]),
     ("POST", "/api/v1/products", [Unauth, Deny, Deny, Deny, Ok]),
     ("GET", "/api/v1/products/{id}", [Unauth, Ok, Ok, Ok, Ok]),
-    ("PATCH", "/api/v1/products/{id}", [Unauth, Deny, Deny, Deny, Ok]),
-    ("POST", "/api/v1/products/{id}/components", [Unauth, Deny, Deny, Deny, Ok]),
+    (
+        "PATCH",
+        "/api/v1/products/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/products/{id}/components",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
     ("GET", "/api/v1/contracts", [Unauth, Deny, Deny, Ok, Ok]),
     ("POST", "/api/v1/contracts", [Unauth, Deny, Deny, Deny, Ok]),
-    ("GET", "/api/v1/contracts/{id}", [Unauth, Deny, Deny, Ok, Ok]),
-    ("PATCH", "/api/v1/contracts/{id}", [Unauth, Deny, Deny, Deny, Ok]),
+    (
+        "GET",
+        "/api/v1/contracts/{id}",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "PATCH",
+        "/api/v1/contracts/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
     ("GET", "/api/v1/cases", [Unauth, Deny, Deny, Ok, Ok]),
     ("POST", "/api/v1/cases", [Unauth, Deny, Deny, Ok, Ok]),
     ("GET", "/api/v1/cases/{id}", [Unauth, Deny, Deny, Ok, Ok]),
     ("PATCH", "/api/v1/cases/{id}", [Unauth, Deny, Deny, Ok, Ok]),
-    ("POST", "/api/v1/cases/{id}/status", [Unauth, Deny, Deny, Ok, Ok]),
-    ("GET", "/api/v1/cases/{id}/stream", [Unauth, Deny, Deny, Ok, Ok]),
-    ("POST", "/api/v1/cases/{id}/stream", [Unauth, Deny, Deny, Ok, Ok]),
+    (
+        "POST",
+        "/api/v1/cases/{id}/status",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/cases/{id}/stream",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/stream",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
     ("GET", "/api/v1/portal/cases", [Unauth, Ok, Ok, Deny, Deny]),
     ("POST", "/api/v1/portal/cases", [Unauth, Ok, Ok, Deny, Deny]),
-    ("GET", "/api/v1/portal/cases/{id}", [Unauth, Ok, Hidden, Deny, Deny]),
-    ("GET", "/api/v1/portal/cases/{id}/stream", [Unauth, Ok, Hidden, Deny, Deny]),
-    ("POST", "/api/v1/portal/cases/{id}/messages", [Unauth, Ok, Hidden, Deny, Deny]),
+    (
+        "GET",
+        "/api/v1/portal/cases/{id}",
+        [Unauth, Ok, Hidden, Deny, Deny],
+    ),
+    (
+        "GET",
+        "/api/v1/portal/cases/{id}/stream",
+        [Unauth, Ok, Hidden, Deny, Deny],
+    ),
+    (
+        "POST",
+        "/api/v1/portal/cases/{id}/messages",
+        [Unauth, Ok, Hidden, Deny, Deny],
+    ),
 ];
 
 struct Fixture {
@@ -95,14 +171,44 @@ async fn fixture(app: &TestApp) -> Fixture {
     let (_, contact_b) = org_with_contact(app, &agent, "MatrixB").await;
     let a = app.user(Role::Portal, None, Some(contact_a)).await;
     let b = app.user(Role::Portal, None, Some(contact_b)).await;
-    let (_, team) = app.post("/api/v1/teams", &admin.token, json!({ "name": "Matrix team" })).await;
-    let (_, product) = app.post("/api/v1/products", &admin.token, json!({ "name": "Matrix product" })).await;
+    let (_, team) = app
+        .post(
+            "/api/v1/teams",
+            &admin.token,
+            json!({ "name": "Matrix team" }),
+        )
+        .await;
+    let (_, product) = app
+        .post(
+            "/api/v1/products",
+            &admin.token,
+            json!({ "name": "Matrix product" }),
+        )
+        .await;
     let (_, contract) = app.post("/api/v1/contracts", &admin.token, json!({
         "organization_id": org_a, "product_id": product["id"], "number": "M-1", "starts_on": "2024-01-01" })).await;
-    let (_, case) = app.post("/api/v1/cases", &agent.token, json!({ "subject": "A's", "requester_id": contact_a })).await;
-    let (_, token) = app.post("/api/v1/me/api-tokens", &agent.token, json!({ "name": "t", "scopes": ["read"] })).await;
+    let (_, case) = app
+        .post(
+            "/api/v1/cases",
+            &agent.token,
+            json!({ "subject": "A's", "requester_id": contact_a }),
+        )
+        .await;
+    let (_, token) = app
+        .post(
+            "/api/v1/me/api-tokens",
+            &agent.token,
+            json!({ "name": "t", "scopes": ["read"] }),
+        )
+        .await;
     Fixture {
-        tokens: [None, Some(a.token), Some(b.token), Some(agent.token), Some(admin.token)],
+        tokens: [
+            None,
+            Some(a.token),
+            Some(b.token),
+            Some(agent.token),
+            Some(admin.token),
+        ],
         admin_email: admin.email,
         agent_id: agent.id,
         agent_api_token: token["id"].as_i64().unwrap(),
@@ -141,10 +247,16 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
     let n = caller;
     let b = match (method, path) {
         ("GET" | "DELETE", _) => return None,
-        (_, "/api/v1/auth/login") => json!({ "email": f.admin_email, "password": helpdesk_test_support::app::TEST_PASSWORD }),
-        (_, "/api/v1/auth/refresh" | "/api/v1/auth/logout") => json!({ "refresh_token": "not-a-token" }),
+        (_, "/api/v1/auth/login") => {
+            json!({ "email": f.admin_email, "password": helpdesk_test_support::app::TEST_PASSWORD })
+        }
+        (_, "/api/v1/auth/refresh" | "/api/v1/auth/logout") => {
+            json!({ "refresh_token": "not-a-token" })
+        }
         (_, "/api/v1/me/api-tokens") => json!({ "name": format!("token {n}"), "scopes": ["read"] }),
-        ("POST", "/api/v1/users") => json!({ "email": format!("m{n}@example.test"), "name": "M", "role": "agent" }),
+        ("POST", "/api/v1/users") => {
+            json!({ "email": format!("m{n}@example.test"), "name": "M", "role": "agent" })
+        }
         ("PATCH", "/api/v1/users/{id}") => json!({ "name": format!("Agent {n}") }),
         ("POST", "/api/v1/teams") => json!({ "name": format!("Team {n}") }),
         ("PATCH", "/api/v1/teams/{id}") => json!({ "description": "d" }),
@@ -155,12 +267,16 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
         ("POST", "/api/v1/products") => json!({ "name": format!("Product {n}") }),
         ("PATCH", "/api/v1/products/{id}") => json!({ "description": "d" }),
         ("POST", "/api/v1/products/{id}/components") => json!({ "name": format!("Component {n}") }),
-        ("POST", "/api/v1/contracts") => json!({ "organization_id": f.organization, "product_id": f.product, "number": format!("C-{n}"), "starts_on": "2024-01-01" }),
+        ("POST", "/api/v1/contracts") => {
+            json!({ "organization_id": f.organization, "product_id": f.product, "number": format!("C-{n}"), "starts_on": "2024-01-01" })
+        }
         ("PATCH", "/api/v1/contracts/{id}") => json!({ "number": format!("C-{n}") }),
         ("POST", "/api/v1/cases") => json!({ "subject": format!("Case {n}") }),
         ("PATCH", "/api/v1/cases/{id}") => json!({ "priority": "high" }),
         // The agent moves the case on hold, the admin back to open: both are allowed moves.
-        ("POST", "/api/v1/cases/{id}/status") => json!({ "status": if n == 3 { "on_hold" } else { "open" } }),
+        ("POST", "/api/v1/cases/{id}/status") => {
+            json!({ "status": if n == 3 { "on_hold" } else { "open" } })
+        }
         ("POST", "/api/v1/cases/{id}/stream") => json!({ "kind": "internal", "body": "note" }),
         ("POST", "/api/v1/portal/cases") => json!({ "subject": format!("Portal case {n}") }),
         ("POST", "/api/v1/portal/cases/{id}/messages") => json!({ "body": "hello" }),

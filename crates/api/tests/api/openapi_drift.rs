@@ -4,7 +4,9 @@ use std::path::Path;
 
 #[test]
 fn committed_openapi_matches_the_code() {
-    let generated = helpdesk_api::openapi::openapi().to_pretty_json().expect("serialise");
+    let generated = helpdesk_api::openapi::openapi()
+        .to_pretty_json()
+        .expect("serialise");
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/openapi.json");
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
@@ -23,7 +25,11 @@ fn every_operation_documents_its_errors() {
                 assert!(responses.contains_key(code), "{method} {path} lacks {code}");
                 assert!(responses[code]["content"]["application/problem+json"].is_object());
             }
-            assert!(op["summary"].is_string() || op["description"].is_string() || !op["operationId"].is_null());
+            assert!(
+                op["summary"].is_string()
+                    || op["description"].is_string()
+                    || !op["operationId"].is_null()
+            );
         }
     }
 }
