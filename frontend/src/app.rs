@@ -1,0 +1,186 @@
+//! The views: sign-in, the agent's case list and the customer's portal list.
+
+use helpdesk_api_types::cases::{CasePage, PortalCasePage};
+use helpdesk_api_types::Role;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::{self, ApiError, Session};
+use crate::i18n::{self, Lang};
+
+/// The state of a list being fetched.
+#[derive(Debug, Clone, PartialEq)]
+enum Load<T> {
+    Loading,
+    Ready(T),
+    Failed(String),
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let session = RwSignal::new(api::load_session());
+    let initial = session
+        .get_untracked()
+        .map(|s| s.user.language)
+        .or_else(api::browser_language)
+        .unwrap_or_default();
+    let lang = RwSignal::new(Lang::from_code(&initial));
+    let t = move || i18n::text(lang.get());
+    let sign_out = move |_| {
+        spawn_local(async move {
+            api::logout().await;
+            session.set(None);
+        });
+    };
+    view! {
+        <header class="bar">
+            <strong class="brand">
+                {move || match session.get() {
+                    Some(s) if s.user.role == Role::Portal => t().portal_title,
+                    _ => t().app_title,
+                }}
+            </strong>
+            <span class="spacer"></span>
+            <button class="link" on:click=move |_| lang.update(|l| *l = l.other())>
+                {move || t().switch_language}
+            </button>
+            {move || session.get().map(|s| view! {
+                <span class="who" data-test="who">{t().signed_in_as} " " {s.user.name.clone()}</span>
+                <button class="link" data-test="sign-out" on:click=sign_out>{t().sign_out}</button>
+            })}
+        </header>
+        <main>
+            {move || match session.get() {
+                None => view! { <Login session lang/> }.into_any(),
+                Some(s) if s.user.role == Role::Portal => view! { <PortalCases lang/> }.into_any(),
+                Some(_) => view! { <AgentCases lang/> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+#[component]
+fn Login(session: RwSignal<Option<Session>>, lang: RwSignal<Lang>) -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let t = move || i18n::text(lang.get());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        error.set(None);
+        let (e, p) = (email.get_untracked(), password.get_untracked());
+        spawn_local(async move {
+            match api::login(e, p).await {
+                Ok(s) => {
+                    lang.set(Lang::from_code(&s.user.language));
+                    session.set(Some(s));
+                }
+                Err(err) => error.set(Some(err.message())),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="card login" on:submit=submit>
+            <h1>{move || t().sign_in}</h1>
+            <label>{move || t().email}
+                <input type="email" name="email" required autocomplete="username"
+                    prop:value=email on:input=move |ev| email.set(event_target_value(&ev))/>
+            </label>
+            <label>{move || t().password}
+                <input type="password" name="password" required autocomplete="current-password"
+                    prop:value=password on:input=move |ev| password.set(event_target_value(&ev))/>
+            </label>
+            {move || error.get().map(|e| view! { <p class="error" role="alert" data-test="login-error">{e}</p> })}
+            <button type="submit" data-test="sign-in" disabled=move || busy.get()>
+                {move || if busy.get() { t().signing_in } else { t().sign_in }}
+            </button>
+        </form>
+    }
+}
+
+fn fetch_into<T: serde::de::DeserializeOwned + Send + Sync + 'static>(path: &'static str, state: RwSignal<Load<T>>) {
+    spawn_local(async move {
+        let result: Result<T, ApiError> = api::get(path).await;
+        state.set(match result {
+            Ok(v) => Load::Ready(v),
+            Err(e) => Load::Failed(e.message()),
+        });
+    });
+}
+
+#[component]
+fn AgentCases(lang: RwSignal<Lang>) -> impl IntoView {
+    let state = RwSignal::new(Load::<CasePage>::Loading);
+    fetch_into("/api/v1/cases?limit=50", state);
+    let t = move || i18n::text(lang.get());
+    view! {
+        <section class="card">
+            <h1>{move || t().cases}</h1>
+            {move || match state.get() {
+                Load::Loading => view! { <p>{t().loading}</p> }.into_any(),
+                Load::Failed(e) => view! { <p class="error">{t().failed} ": " {e}</p> }.into_any(),
+                Load::Ready(page) if page.items.is_empty() => view! { <p data-test="empty">{t().no_cases}</p> }.into_any(),
+                Load::Ready(page) => {
+                    let l = lang.get();
+                    view! {
+                        <table data-test="cases">
+                            <thead><tr>
+                                <th>{t().number}</th><th>{t().subject}</th><th>{t().status}</th>
+                                <th>{t().priority}</th><th>{t().updated}</th>
+                            </tr></thead>
+                            <tbody>
+                                {page.items.into_iter().map(|c| view! {
+                                    <tr data-test="case-row" data-status=c.status.as_str()>
+                                        <td>"#" {c.number}</td>
+                                        <td>{c.subject}</td>
+                                        <td>{i18n::status(l, c.status)}</td>
+                                        <td>{i18n::priority(l, c.priority)}</td>
+                                        <td>{c.updated_at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn PortalCases(lang: RwSignal<Lang>) -> impl IntoView {
+    let state = RwSignal::new(Load::<PortalCasePage>::Loading);
+    fetch_into("/api/v1/portal/cases?limit=50", state);
+    let t = move || i18n::text(lang.get());
+    view! {
+        <section class="card">
+            <h1>{move || t().my_cases}</h1>
+            {move || match state.get() {
+                Load::Loading => view! { <p>{t().loading}</p> }.into_any(),
+                Load::Failed(e) => view! { <p class="error">{t().failed} ": " {e}</p> }.into_any(),
+                Load::Ready(page) if page.items.is_empty() => view! { <p data-test="empty">{t().no_cases}</p> }.into_any(),
+                Load::Ready(page) => {
+                    let l = lang.get();
+                    view! {
+                        <table data-test="portal-cases">
+                            <thead><tr><th>{t().number}</th><th>{t().subject}</th><th>{t().status}</th><th>{t().updated}</th></tr></thead>
+                            <tbody>
+                                {page.items.into_iter().map(|c| view! {
+                                    <tr data-test="case-row">
+                                        <td>"#" {c.number}</td>
+                                        <td>{c.subject}</td>
+                                        <td>{i18n::status(l, c.status)}</td>
+                                        <td>{c.updated_at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}

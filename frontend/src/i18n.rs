@@ -1,0 +1,143 @@
+//! Every string the SPA shows, in English and Russian. A struct (not a map) so that a missing
+//! translation is a compile error.
+
+use helpdesk_api_types::{CaseStatus, Priority};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Ru,
+}
+
+impl Lang {
+    pub fn from_code(code: &str) -> Lang {
+        if code.to_lowercase().starts_with("ru") {
+            Lang::Ru
+        } else {
+            Lang::En
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ru => "ru",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::En => Lang::Ru,
+            Lang::Ru => Lang::En,
+        }
+    }
+}
+
+pub struct Text {
+    pub app_title: &'static str,
+    pub portal_title: &'static str,
+    pub sign_in: &'static str,
+    pub signing_in: &'static str,
+    pub sign_out: &'static str,
+    pub email: &'static str,
+    pub password: &'static str,
+    pub cases: &'static str,
+    pub my_cases: &'static str,
+    pub number: &'static str,
+    pub subject: &'static str,
+    pub status: &'static str,
+    pub priority: &'static str,
+    pub updated: &'static str,
+    pub no_cases: &'static str,
+    pub loading: &'static str,
+    pub failed: &'static str,
+    pub switch_language: &'static str,
+    pub signed_in_as: &'static str,
+}
+
+const EN: Text = Text {
+    app_title: "Helpdesk",
+    portal_title: "Customer portal",
+    sign_in: "Sign in",
+    signing_in: "Signing in…",
+    sign_out: "Sign out",
+    email: "E-mail",
+    password: "Password",
+    cases: "Cases",
+    my_cases: "My cases",
+    number: "No.",
+    subject: "Subject",
+    status: "Status",
+    priority: "Priority",
+    updated: "Updated",
+    no_cases: "No cases yet.",
+    loading: "Loading…",
+    failed: "Could not load",
+    switch_language: "Русский",
+    signed_in_as: "Signed in as",
+};
+
+const RU: Text = Text {
+    app_title: "Служба поддержки",
+    portal_title: "Клиентский портал",
+    sign_in: "Войти",
+    signing_in: "Вход…",
+    sign_out: "Выйти",
+    email: "Эл. почта",
+    password: "Пароль",
+    cases: "Обращения",
+    my_cases: "Мои обращения",
+    number: "№",
+    subject: "Тема",
+    status: "Статус",
+    priority: "Приоритет",
+    updated: "Обновлено",
+    no_cases: "Обращений пока нет.",
+    loading: "Загрузка…",
+    failed: "Не удалось загрузить",
+    switch_language: "English",
+    signed_in_as: "Вы вошли как",
+};
+
+pub fn text(lang: Lang) -> &'static Text {
+    match lang {
+        Lang::En => &EN,
+        Lang::Ru => &RU,
+    }
+}
+
+pub fn status(lang: Lang, s: CaseStatus) -> &'static str {
+    use CaseStatus::*;
+    match (lang, s) {
+        (Lang::En, New) => "New",
+        (Lang::En, Open) => "Open",
+        (Lang::En, AwaitingCustomer) => "Awaiting customer",
+        (Lang::En, OnHold) => "On hold",
+        (Lang::En, Resolved) => "Resolved",
+        (Lang::En, Closed) => "Closed",
+        (Lang::En, Rejected) => "Rejected",
+        (Lang::En, Merged) => "Merged",
+        (Lang::Ru, New) => "Новое",
+        (Lang::Ru, Open) => "В работе",
+        (Lang::Ru, AwaitingCustomer) => "Ожидает ответа клиента",
+        (Lang::Ru, OnHold) => "Приостановлено",
+        (Lang::Ru, Resolved) => "Решено",
+        (Lang::Ru, Closed) => "Закрыто",
+        (Lang::Ru, Rejected) => "Отклонено",
+        (Lang::Ru, Merged) => "Объединено",
+    }
+}
+
+pub fn priority(lang: Lang, p: Priority) -> &'static str {
+    use Priority::*;
+    match (lang, p) {
+        (Lang::En, Low) => "Low",
+        (Lang::En, Normal) => "Normal",
+        (Lang::En, High) => "High",
+        (Lang::En, Urgent) => "Urgent",
+        (Lang::Ru, Low) => "Низкий",
+        (Lang::Ru, Normal) => "Обычный",
+        (Lang::Ru, High) => "Высокий",
+        (Lang::Ru, Urgent) => "Срочный",
+    }
+}
