@@ -34,6 +34,11 @@ pub const TEST_PASSWORD: &str = "correct horse battery";
 
 impl TestApp {
     pub async fn spawn(backend: TestBackend) -> TestApp {
+        Self::spawn_with(backend, AppConfig { workers: 2, ..AppConfig::default() }).await
+    }
+
+    /// Starts the API with a given configuration (e.g. serving the built SPA).
+    pub async fn spawn_with(backend: TestBackend, config: AppConfig) -> TestApp {
         let db = tokio::task::spawn_blocking(move || TestDb::new(backend))
             .await
             .expect("create test database");
@@ -47,14 +52,7 @@ impl TestApp {
         let svc = services.clone();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = helpdesk_api::run(
-                    listener,
-                    svc,
-                    AppConfig {
-                        workers: 2,
-                        ..AppConfig::default()
-                    },
-                )
+                let server = helpdesk_api::run(listener, svc, config)
                 .expect("start the API");
                 tx.send(server.handle())
                     .expect("hand over the server handle");

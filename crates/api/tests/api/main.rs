@@ -1,6 +1,7 @@
 //! API tests against a live server, each on SQLite and on PostgreSQL.
 
 mod auth;
+mod browser;
 mod cases;
 mod crm;
 mod errors;

@@ -1,0 +1,117 @@
+//! The SPA in headless Chromium against a live server: an agent signs in and sees the case
+//! list; a portal user signs in and sees only their own case. Needs the built SPA
+//! (`just frontend`, which `just test` runs first) and chromium + chromedriver.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use helpdesk_api::AppConfig;
+use helpdesk_api_types::Role;
+use helpdesk_test_support::{TestApp, TestBackend, TestUser};
+use serde_json::json;
+
+use crate::org_with_contact;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn browser() -> (Driver, Client) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let port = free_port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed (just tools)");
+    let driver = Driver(child);
+    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--no-first-run", "--window-size=1200,800", "--lang=en-US"]
+        }
+    }))
+    .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if let Ok(client) = ClientBuilder::rustls().expect("tls").capabilities(caps.clone()).connect(&url).await {
+            return (driver, client);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start on port {port}");
+}
+
+async fn sign_in(c: &Client, user: &TestUser) {
+    c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("input[name=email]")).await.expect("login form");
+    c.find(Locator::Css("input[name=email]")).await.unwrap().send_keys(&user.email).await.unwrap();
+    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(&user.password).await.unwrap();
+    c.find(Locator::Css("[data-test=sign-in]")).await.unwrap().click().await.unwrap();
+}
+
+async fn rows(c: &Client, table: &str) -> Vec<String> {
+    c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(table)).await.expect("the case table appears");
+    let mut out = Vec::new();
+    for row in c.find_all(Locator::Css(&format!("{table} [data-test=case-row]"))).await.unwrap() {
+        out.push(row.text().await.unwrap());
+    }
+    out
+}
+
+async fn run(backend: TestBackend) {
+    let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../frontend/dist");
+    assert!(dist.join("index.html").is_file(), "build the SPA first: `just frontend`");
+    let app = TestApp::spawn_with(backend, AppConfig { static_dir: Some(dist), ..AppConfig::default() }).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (_, contact_a) = org_with_contact(&app, &agent, "BrowserA").await;
+    let (_, contact_b) = org_with_contact(&app, &agent, "BrowserB").await;
+    let portal_a = app.user(Role::Portal, None, Some(contact_a)).await;
+    for (subject, requester) in [("Printer jams on tray 2", contact_a), ("VPN drops every hour", contact_b)] {
+        let (s, _) = app.post("/api/v1/cases", &agent.token, json!({ "subject": subject, "requester_id": requester })).await;
+        assert_eq!(s, 201);
+    }
+
+    let (_driver, c) = browser().await;
+    c.goto(&app.url("/")).await.unwrap();
+    sign_in(&c, &agent).await;
+    let agent_rows = rows(&c, "[data-test=cases]").await;
+    assert_eq!(agent_rows.len(), 2, "{agent_rows:?}");
+    assert!(agent_rows.iter().any(|r| r.contains("Printer jams on tray 2") && r.contains("Open")));
+    assert!(agent_rows.iter().any(|r| r.contains("VPN drops every hour")));
+    let who = c.find(Locator::Css("[data-test=who]")).await.unwrap().text().await.unwrap();
+    assert!(who.contains("agent"), "{who}");
+
+    c.find(Locator::Css("[data-test=sign-out]")).await.unwrap().click().await.unwrap();
+    sign_in(&c, &portal_a).await;
+    let portal_rows = rows(&c, "[data-test=portal-cases]").await;
+    assert_eq!(portal_rows.len(), 1, "{portal_rows:?}");
+    assert!(portal_rows[0].contains("Printer jams on tray 2"));
+    let page = c.source().await.unwrap();
+    assert!(!page.contains("VPN drops every hour"), "another customer's case must not reach the page");
+    assert!(c.find(Locator::Css("[data-test=cases]")).await.is_err(), "the portal user never gets the agent list");
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn agent_and_portal_user_sign_in_and_see_their_cases_sqlite() {
+    run(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn agent_and_portal_user_sign_in_and_see_their_cases_postgres() {
+    run(TestBackend::Postgres).await;
+}
