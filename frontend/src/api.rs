@@ -18,7 +18,11 @@ pub struct Session {
 
 impl From<TokenPair> for Session {
     fn from(p: TokenPair) -> Self {
-        Session { access_token: p.access_token, refresh_token: p.refresh_token, user: p.user }
+        Session {
+            access_token: p.access_token,
+            refresh_token: p.refresh_token,
+            user: p.user,
+        }
     }
 }
 
@@ -74,7 +78,10 @@ pub fn browser_language() -> Option<String> {
 
 async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
     if resp.ok() {
-        return resp.json::<T>().await.map_err(|e| ApiError::Network(e.to_string()));
+        return resp
+            .json::<T>()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()));
     }
     let status = resp.status();
     match resp.json::<Problem>().await {
@@ -89,7 +96,12 @@ fn network(e: gloo_net::Error) -> ApiError {
 
 pub async fn login(email: String, password: String) -> Result<Session, ApiError> {
     let body = LoginRequest { email, password };
-    let resp = Request::post("/api/v1/auth/login").json(&body).map_err(network)?.send().await.map_err(network)?;
+    let resp = Request::post("/api/v1/auth/login")
+        .json(&body)
+        .map_err(network)?
+        .send()
+        .await
+        .map_err(network)?;
     let session: Session = decode::<TokenPair>(resp).await?.into();
     save_session(&session);
     Ok(session)
@@ -97,7 +109,9 @@ pub async fn login(email: String, password: String) -> Result<Session, ApiError>
 
 pub async fn logout() {
     if let Some(s) = load_session() {
-        let body = RefreshRequest { refresh_token: s.refresh_token };
+        let body = RefreshRequest {
+            refresh_token: s.refresh_token,
+        };
         if let Ok(req) = Request::post("/api/v1/auth/logout").json(&body) {
             let _ = req.send().await;
         }
@@ -106,8 +120,15 @@ pub async fn logout() {
 }
 
 async fn refresh(session: &Session) -> Result<Session, ApiError> {
-    let body = RefreshRequest { refresh_token: session.refresh_token.clone() };
-    let resp = Request::post("/api/v1/auth/refresh").json(&body).map_err(network)?.send().await.map_err(network)?;
+    let body = RefreshRequest {
+        refresh_token: session.refresh_token.clone(),
+    };
+    let resp = Request::post("/api/v1/auth/refresh")
+        .json(&body)
+        .map_err(network)?
+        .send()
+        .await
+        .map_err(network)?;
     let fresh: Session = decode::<TokenPair>(resp).await?.into();
     save_session(&fresh);
     Ok(fresh)
@@ -116,7 +137,11 @@ async fn refresh(session: &Session) -> Result<Session, ApiError> {
 /// GET with the session's token; on 401 refreshes once and retries.
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     let session = load_session().ok_or_else(|| ApiError::Network("not signed in".into()))?;
-    let send = |token: String| Request::get(path).header("Authorization", &format!("Bearer {token}")).send();
+    let send = |token: String| {
+        Request::get(path)
+            .header("Authorization", &format!("Bearer {token}"))
+            .send()
+    };
     let resp = send(session.access_token.clone()).await.map_err(network)?;
     if resp.status() != 401 {
         return decode(resp).await;

@@ -101,7 +101,10 @@ fn Login(session: RwSignal<Option<Session>>, lang: RwSignal<Lang>) -> impl IntoV
     }
 }
 
-fn fetch_into<T: serde::de::DeserializeOwned + Send + Sync + 'static>(path: &'static str, state: RwSignal<Load<T>>) {
+fn fetch_into<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
+    path: &'static str,
+    state: RwSignal<Load<T>>,
+) {
     spawn_local(async move {
         let result: Result<T, ApiError> = api::get(path).await;
         state.set(match result {

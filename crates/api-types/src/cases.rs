@@ -1,4 +1,4 @@
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -30,8 +30,8 @@ pub struct Case {
     pub system_info: Option<String>,
     pub tags: Vec<String>,
     pub created_by_id: Option<i64>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 page!(CasePage, Case);
 
@@ -176,7 +176,7 @@ pub struct StreamEntry {
     pub author_user_id: Option<i64>,
     pub author_contact_id: Option<i64>,
     pub body: String,
-    pub created_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
 }
 page!(StreamPage, StreamEntry);
 
@@ -204,8 +204,8 @@ pub struct PortalCase {
     pub product_id: Option<i64>,
     pub component_id: Option<i64>,
     pub system_info: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 page!(PortalCasePage, PortalCase);
 
@@ -255,11 +255,11 @@ pub struct CaseQuery {
     #[validate(range(min = 1, max = 3))]
     pub support_line: Option<i32>,
     /// Created at or after (UTC, `YYYY-MM-DDTHH:MM:SS`).
-    pub created_from: Option<NaiveDateTime>,
+    pub created_from: Option<DateTime<Utc>>,
     /// Created before.
-    pub created_to: Option<NaiveDateTime>,
-    pub updated_from: Option<NaiveDateTime>,
-    pub updated_to: Option<NaiveDateTime>,
+    pub created_to: Option<DateTime<Utc>>,
+    pub updated_from: Option<DateTime<Utc>>,
+    pub updated_to: Option<DateTime<Utc>>,
     /// Text the subject contains (case-insensitive).
     #[validate(length(min = 1, max = 200))]
     pub q: Option<String>,

@@ -1,4 +1,4 @@
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -18,8 +18,8 @@ pub struct Product {
     pub description: Option<String>,
     pub active: bool,
     pub components: Vec<Component>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 page!(ProductPage, Product);
 
@@ -77,8 +77,8 @@ pub struct Contract {
     pub active: bool,
     /// Switched on and today within its period.
     pub in_force: bool,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 page!(ContractPage, Contract);
 

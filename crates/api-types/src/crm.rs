@@ -1,4 +1,4 @@
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -35,8 +35,8 @@ pub struct Organization {
     pub parent_id: Option<i64>,
     pub owner_id: Option<i64>,
     pub description: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 page!(OrganizationPage, Organization);
 
@@ -165,8 +165,8 @@ pub struct Contact {
     pub portal_access: bool,
     /// Whether, in the portal, the contact sees every case of their organization.
     pub portal_sees_organization: bool,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 page!(ContactPage, Contact);
 

@@ -125,6 +125,14 @@ async fn spa(
 
 struct SpaDir(PathBuf);
 
+/// The configured JSON body limit, for middleware that reads bodies before the extractor.
+struct JsonLimit(usize);
+
+pub(crate) fn json_limit(req: &actix_web::dev::ServiceRequest) -> usize {
+    req.app_data::<web::Data<JsonLimit>>()
+        .map_or(1 << 20, |l| l.0)
+}
+
 fn has_index(dir: &Path) -> bool {
     dir.join("index.html").is_file()
 }
@@ -167,6 +175,8 @@ pub fn run(
                 );
                 actix_web::error::InternalError::from_response(e, problem_response(&p)).into()
             }))
+            .app_data(web::Data::new(JsonLimit(json_limit)))
+            .wrap(from_fn(crate::guard::refuse_nul))
             .wrap(Compress::default())
             .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             .wrap(from_fn(metrics::record))

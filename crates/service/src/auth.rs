@@ -305,8 +305,8 @@ impl Services {
                 id,
                 name: input.name.clone(),
                 scopes: input.scopes.clone(),
-                created_at: now,
-                expires_at,
+                created_at: now.and_utc(),
+                expires_at: expires_at.map(|t| t.and_utc()),
                 last_used_at: None,
                 revoked: false,
             },
@@ -322,9 +322,9 @@ impl Services {
                 id: t.id,
                 name: t.name,
                 scopes: parse_scopes(&t.scopes),
-                created_at: t.created_at,
-                expires_at: t.expires_at,
-                last_used_at: t.last_used_at,
+                created_at: t.created_at.and_utc(),
+                expires_at: t.expires_at.map(|t| t.and_utc()),
+                last_used_at: t.last_used_at.map(|t| t.and_utc()),
                 revoked: t.revoked_at.is_some(),
             })
             .collect())

@@ -43,8 +43,8 @@ fn case_dto(row: store::CaseRow, contact_ids: Vec<i64>) -> Result<Case, AppError
         assignee_id: row.assignee_id,
         system_info: row.system_info,
         created_by_id: row.created_by_id,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
+        created_at: row.created_at.and_utc(),
+        updated_at: row.updated_at.and_utc(),
     })
 }
 
@@ -62,8 +62,8 @@ fn portal_dto(row: store::CaseRow) -> Result<PortalCase, AppError> {
         product_id: row.product_id,
         component_id: row.component_id,
         system_info: row.system_info,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
+        created_at: row.created_at.and_utc(),
+        updated_at: row.updated_at.and_utc(),
     })
 }
 
@@ -81,7 +81,7 @@ fn entry_dto(row: store::StreamEntryRow) -> Result<StreamEntry, AppError> {
         author_user_id: row.author_user_id,
         author_contact_id: row.author_contact_id,
         body: row.body,
-        created_at: row.created_at,
+        created_at: row.created_at.and_utc(),
     })
 }
 
@@ -396,10 +396,10 @@ impl Services {
             requester_id: q.requester_id,
             product_id: q.product_id,
             support_line: q.support_line,
-            created_from: q.created_from,
-            created_to: q.created_to,
-            updated_from: q.updated_from,
-            updated_to: q.updated_to,
+            created_from: q.created_from.map(|t| t.naive_utc()),
+            created_to: q.created_to.map(|t| t.naive_utc()),
+            updated_from: q.updated_from.map(|t| t.naive_utc()),
+            updated_to: q.updated_to.map(|t| t.naive_utc()),
             subject_contains: q.q.clone(),
             portal: None,
             sort,

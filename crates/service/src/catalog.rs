@@ -34,8 +34,8 @@ fn products_dto(
             name: r.name,
             description: r.description,
             active: r.active,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
         })
         .collect())
 }
@@ -178,8 +178,8 @@ impl Services {
             starts_on: r.starts_on,
             ends_on: r.ends_on,
             active: r.active,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
         }
     }
 

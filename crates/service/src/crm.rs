@@ -77,8 +77,8 @@ fn organization_dto(r: store::OrganizationRow) -> Organization {
         parent_id: r.parent_id,
         owner_id: r.owner_id,
         description: r.description,
-        created_at: r.created_at,
-        updated_at: r.updated_at,
+        created_at: r.created_at.and_utc(),
+        updated_at: r.updated_at.and_utc(),
     }
 }
 
@@ -438,8 +438,8 @@ fn contacts_dto(
             owner_id: r.owner_id,
             portal_access: r.portal_access,
             portal_sees_organization: r.portal_sees_organization,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
         })
         .collect())
 }

@@ -24,8 +24,8 @@ pub(crate) fn user_dto(u: UserRow) -> Result<User, AppError> {
         language: u.language,
         contact_id: u.contact_id,
         active: u.active,
-        created_at: u.created_at,
-        updated_at: u.updated_at,
+        created_at: u.created_at.and_utc(),
+        updated_at: u.updated_at.and_utc(),
     })
 }
 
@@ -301,8 +301,8 @@ fn team_dto(c: &mut AnyConnection, t: store::TeamRow) -> Result<Team, AppError> 
         name: t.name,
         support_line: t.support_line,
         description: t.description,
-        created_at: t.created_at,
-        updated_at: t.updated_at,
+        created_at: t.created_at.and_utc(),
+        updated_at: t.updated_at.and_utc(),
     })
 }
 

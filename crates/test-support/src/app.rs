@@ -34,7 +34,14 @@ pub const TEST_PASSWORD: &str = "correct horse battery";
 
 impl TestApp {
     pub async fn spawn(backend: TestBackend) -> TestApp {
-        Self::spawn_with(backend, AppConfig { workers: 2, ..AppConfig::default() }).await
+        Self::spawn_with(
+            backend,
+            AppConfig {
+                workers: 2,
+                ..AppConfig::default()
+            },
+        )
+        .await
     }
 
     /// Starts the API with a given configuration (e.g. serving the built SPA).
@@ -52,8 +59,7 @@ impl TestApp {
         let svc = services.clone();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = helpdesk_api::run(listener, svc, config)
-                .expect("start the API");
+                let server = helpdesk_api::run(listener, svc, config).expect("start the API");
                 tx.send(server.handle())
                     .expect("hand over the server handle");
                 let _ = server.await;

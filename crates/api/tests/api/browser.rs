@@ -24,7 +24,11 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn browser() -> (Driver, Client) {
@@ -48,7 +52,12 @@ async fn browser() -> (Driver, Client) {
     .unwrap();
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
-        if let Ok(client) = ClientBuilder::rustls().expect("tls").capabilities(caps.clone()).connect(&url).await {
+        if let Ok(client) = ClientBuilder::rustls()
+            .expect("tls")
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
             return (driver, client);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -57,16 +66,43 @@ async fn browser() -> (Driver, Client) {
 }
 
 async fn sign_in(c: &Client, user: &TestUser) {
-    c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("input[name=email]")).await.expect("login form");
-    c.find(Locator::Css("input[name=email]")).await.unwrap().send_keys(&user.email).await.unwrap();
-    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(&user.password).await.unwrap();
-    c.find(Locator::Css("[data-test=sign-in]")).await.unwrap().click().await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("input[name=email]"))
+        .await
+        .expect("login form");
+    c.find(Locator::Css("input[name=email]"))
+        .await
+        .unwrap()
+        .send_keys(&user.email)
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(&user.password)
+        .await
+        .unwrap();
+    c.find(Locator::Css("[data-test=sign-in]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 async fn rows(c: &Client, table: &str) -> Vec<String> {
-    c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(table)).await.expect("the case table appears");
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(table))
+        .await
+        .expect("the case table appears");
     let mut out = Vec::new();
-    for row in c.find_all(Locator::Css(&format!("{table} [data-test=case-row]"))).await.unwrap() {
+    for row in c
+        .find_all(Locator::Css(&format!("{table} [data-test=case-row]")))
+        .await
+        .unwrap()
+    {
         out.push(row.text().await.unwrap());
     }
     out
@@ -74,14 +110,33 @@ async fn rows(c: &Client, table: &str) -> Vec<String> {
 
 async fn run(backend: TestBackend) {
     let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../frontend/dist");
-    assert!(dist.join("index.html").is_file(), "build the SPA first: `just frontend`");
-    let app = TestApp::spawn_with(backend, AppConfig { static_dir: Some(dist), ..AppConfig::default() }).await;
+    assert!(
+        dist.join("index.html").is_file(),
+        "build the SPA first: `just frontend`"
+    );
+    let app = TestApp::spawn_with(
+        backend,
+        AppConfig {
+            static_dir: Some(dist),
+            ..AppConfig::default()
+        },
+    )
+    .await;
     let agent = app.user(Role::Agent, Some(1), None).await;
     let (_, contact_a) = org_with_contact(&app, &agent, "BrowserA").await;
     let (_, contact_b) = org_with_contact(&app, &agent, "BrowserB").await;
     let portal_a = app.user(Role::Portal, None, Some(contact_a)).await;
-    for (subject, requester) in [("Printer jams on tray 2", contact_a), ("VPN drops every hour", contact_b)] {
-        let (s, _) = app.post("/api/v1/cases", &agent.token, json!({ "subject": subject, "requester_id": requester })).await;
+    for (subject, requester) in [
+        ("Printer jams on tray 2", contact_a),
+        ("VPN drops every hour", contact_b),
+    ] {
+        let (s, _) = app
+            .post(
+                "/api/v1/cases",
+                &agent.token,
+                json!({ "subject": subject, "requester_id": requester }),
+            )
+            .await;
         assert_eq!(s, 201);
     }
 
@@ -90,19 +145,40 @@ async fn run(backend: TestBackend) {
     sign_in(&c, &agent).await;
     let agent_rows = rows(&c, "[data-test=cases]").await;
     assert_eq!(agent_rows.len(), 2, "{agent_rows:?}");
-    assert!(agent_rows.iter().any(|r| r.contains("Printer jams on tray 2") && r.contains("Open")));
-    assert!(agent_rows.iter().any(|r| r.contains("VPN drops every hour")));
-    let who = c.find(Locator::Css("[data-test=who]")).await.unwrap().text().await.unwrap();
+    assert!(agent_rows
+        .iter()
+        .any(|r| r.contains("Printer jams on tray 2") && r.contains("Open")));
+    assert!(agent_rows
+        .iter()
+        .any(|r| r.contains("VPN drops every hour")));
+    let who = c
+        .find(Locator::Css("[data-test=who]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(who.contains("agent"), "{who}");
 
-    c.find(Locator::Css("[data-test=sign-out]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("[data-test=sign-out]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     sign_in(&c, &portal_a).await;
     let portal_rows = rows(&c, "[data-test=portal-cases]").await;
     assert_eq!(portal_rows.len(), 1, "{portal_rows:?}");
     assert!(portal_rows[0].contains("Printer jams on tray 2"));
     let page = c.source().await.unwrap();
-    assert!(!page.contains("VPN drops every hour"), "another customer's case must not reach the page");
-    assert!(c.find(Locator::Css("[data-test=cases]")).await.is_err(), "the portal user never gets the agent list");
+    assert!(
+        !page.contains("VPN drops every hour"),
+        "another customer's case must not reach the page"
+    );
+    assert!(
+        c.find(Locator::Css("[data-test=cases]")).await.is_err(),
+        "the portal user never gets the agent list"
+    );
     c.close().await.unwrap();
 }
 

@@ -64,3 +64,15 @@ api_test!(async fn health_readiness_metrics_and_docs(app) {
     assert_eq!(docs.status(), 200);
     assert!(docs.text().await.unwrap().contains("swagger"), "the docs page is served from vendored assets");
 });
+
+api_test!(async fn nul_characters_are_refused_not_crashed_on(app) {
+    // PostgreSQL cannot store U+0000 in text; it must be a 422, never a 500, on both backends.
+    let agent = app.user(Role::Agent, None, None).await;
+    let (s, p) = app.post("/api/v1/organizations", &agent.token, json!({ "name": "Acme\u{0}Corp" })).await;
+    assert_eq!(s, 422, "{p}");
+    let (s, _) = app.get("/api/v1/cases?q=a%00b", &agent.token).await;
+    assert_eq!(s, 422);
+    let (s, list) = app.get("/api/v1/organizations", &agent.token).await;
+    assert_eq!(s, 200);
+    assert!(list["items"].as_array().unwrap().is_empty(), "nothing half-written");
+});
