@@ -10,27 +10,31 @@ default:
 
 # Build the SPA and start API + worker on the embedded SQLite database (./data).
 run *ARGS: frontend
-    cargo run --release -p helpdesk-server -- all {{ARGS}}
+    cargo run --release -p helpdesk-server -- {{ARGS}}
 
 # Every test: unit, storage and API on SQLite and PostgreSQL, OpenAPI drift, browser, schemathesis.
 test: tools frontend
-    cargo test --workspace --no-fail-fast
+    cargo test --no-fail-fast
     just schemathesis
 
-# Install what the tests need, skipping what is already there.
+# Install what the tests need (wasm tools, Chromium, schemathesis), skipping what is there.
 tools:
-    ./scripts/install-tools.sh
+    ./scripts/install-tools.sh all
 
 # Build the Leptos SPA into frontend/dist (served by the API at /).
 frontend:
+    ./scripts/install-tools.sh wasm
     ./scripts/build-frontend.sh
 
 fmt:
     cargo fmt --all
 
+# fmt check and clippy with warnings as errors, natively and for the wasm SPA.
 lint:
     cargo fmt --all -- --check
-    cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy --all-targets -- -D warnings
+    ./scripts/install-tools.sh wasm
+    cargo clippy -p helpdesk-frontend --target wasm32-unknown-unknown -- -D warnings
 
 # Regenerate the committed OpenAPI document.
 openapi:

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs, skipping what is already there at the right version:
-# the wasm32 target, wasm-bindgen-cli matching Cargo.lock, Chromium + ChromeDriver, schemathesis.
+# Installs what the build and the tests need, skipping what is already there at the right version.
+#   install-tools.sh wasm   the wasm32 target and wasm-bindgen-cli matching Cargo.lock (to build the SPA)
+#   install-tools.sh all    the above, plus Chromium + ChromeDriver and schemathesis (for the tests)
 set -euo pipefail
+what="${1:-all}"
 cd "$(dirname "$0")/.."
 
 say() { printf '==> %s\n' "$*"; }
@@ -17,6 +19,11 @@ if [ "$have" != "$wanted" ]; then
     say "installing wasm-bindgen-cli $wanted (found: ${have:-none}); this takes several minutes"
     # Not --locked: one of its locked dependencies is no longer on the registry.
     cargo install wasm-bindgen-cli --version "$wanted"
+fi
+
+if [ "$what" = "wasm" ]; then
+    say "wasm tools ready"
+    exit 0
 fi
 
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then

@@ -406,9 +406,15 @@ impl Services {
         };
         self.db.read(|c| {
             let page = store::list_cases(c, &filter, limit, cursor)?;
+            let ids: Vec<i64> = page.items.iter().map(|r| r.id).collect();
+            let pairs = store::contact_ids_of_cases(c, &ids)?;
             let mut items = Vec::with_capacity(page.items.len());
             for row in page.items {
-                let contacts = store::case_contact_ids(c, row.id)?;
+                let contacts = pairs
+                    .iter()
+                    .filter(|(case, _)| *case == row.id)
+                    .map(|(_, contact)| *contact)
+                    .collect();
                 items.push(case_dto(row, contacts)?);
             }
             Ok(CasePage {

@@ -122,6 +122,18 @@ pub fn case_contact_ids(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<i6
         .load(conn)?)
 }
 
+/// Contact ids of several cases at once, as (case, contact) pairs: one query for a whole page.
+pub fn contact_ids_of_cases(
+    conn: &mut AnyConnection,
+    case_ids: &[i64],
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    Ok(case_contacts::table
+        .filter(case_contacts::case_id.eq_any(case_ids))
+        .order((case_contacts::case_id, case_contacts::contact_id))
+        .select((case_contacts::case_id, case_contacts::contact_id))
+        .load(conn)?)
+}
+
 pub fn set_case_contacts(
     conn: &mut AnyConnection,
     case_id: i64,
