@@ -102,8 +102,10 @@ impl ManageConnection for Manager {
             .map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+    /// A connection left inside a transaction (a panic, a failed rollback) must not go back
+    /// to the pool.
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        std::thread::panicking() || diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -159,6 +161,10 @@ impl Db {
     }
 
     /// Runs `f` in one transaction: every change and the events it causes commit together.
+    ///
+    /// On SQLite the transaction starts with `BEGIN IMMEDIATE`, taking the write lock up front,
+    /// so writers in other processes (a separate `helpdesk worker`) wait on the busy timeout
+    /// instead of failing when a read turns into a write.
     pub fn write<T, E>(&self, f: impl FnOnce(&mut AnyConnection) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError> + From<diesel::result::Error>,
@@ -169,7 +175,10 @@ impl Db {
             Backend::Postgres => None,
         };
         let mut conn = self.conn()?;
-        (*conn).transaction(f)
+        match &mut *conn {
+            AnyConnection::Postgresql(_) => (*conn).transaction(f),
+            AnyConnection::Sqlite(_) => sqlite_immediate(&mut conn, f),
+        }
     }
 
     /// Runs `f` on a pooled connection without a transaction (reads).
@@ -201,6 +210,36 @@ impl Db {
             AnyConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
         }
         .map_err(|e| StoreError::Migration(e.to_string()))
+    }
+}
+
+fn sqlite_immediate<T, E>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError> + From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let AnyConnection::Sqlite(inner) = conn else {
+        return Err(StoreError::Pool("not a SQLite connection".into()).into());
+    };
+    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+    let result = f(conn);
+    let AnyConnection::Sqlite(inner) = conn else {
+        return Err(StoreError::Pool("not a SQLite connection".into()).into());
+    };
+    match result {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(inner)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The caller's error is the one that matters; a failed rollback leaves the
+            // connection marked broken and r2d2 drops it.
+            let _ = AnsiTransactionManager::rollback_transaction(inner);
+            Err(e)
+        }
     }
 }
 
