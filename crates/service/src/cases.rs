@@ -127,9 +127,9 @@ fn check_references(c: &mut AnyConnection, r: &mut References) -> Result<(), App
         seen.push(*id);
         fresh
     });
-    let existing = crm::contacts_exist(c, &r.contact_ids)?;
+    let existing = crm::contact_organizations(c, &r.contact_ids)?;
     for id in &r.contact_ids {
-        if !existing.contains(id) {
+        if !existing.iter().any(|(found, _)| found == id) {
             let field = if Some(*id) == r.requester_id {
                 "requester_id"
             } else {
@@ -138,13 +138,16 @@ fn check_references(c: &mut AnyConnection, r: &mut References) -> Result<(), App
             p.add(field, format!("contact {id} does not exist"));
         }
     }
-    if r.organization_id.is_none() {
-        if let Some(req) = r.requester_id.filter(|id| existing.contains(id)) {
-            r.organization_id = crm::contact(c, req)?.organization_id;
-        }
+    // The requester's organization, when none is named; it exists (the contact refers to it).
+    let named_organization = r.organization_id;
+    if named_organization.is_none() {
+        r.organization_id = existing
+            .iter()
+            .find(|(id, _)| Some(*id) == r.requester_id)
+            .and_then(|(_, org)| *org);
     }
     for (field, org) in [
-        ("organization_id", r.organization_id),
+        ("organization_id", named_organization),
         ("customer_id", r.customer_id),
     ] {
         if let Some(id) = org {
@@ -225,7 +228,7 @@ impl Services {
         c: &mut AnyConnection,
         actor: &Actor,
         mut d: Draft,
-    ) -> Result<i64, AppError> {
+    ) -> Result<(store::CaseRow, Vec<i64>), AppError> {
         let now = self.now();
         check_references(c, &mut d.refs)?;
         check_type(
@@ -242,7 +245,7 @@ impl Services {
         };
         let start = initial_assignment(creator, d.refs.assignee_id);
         let number = next_case_number(c)?;
-        let id = store::insert_case(
+        let row = store::insert_case(
             c,
             &store::NewCase {
                 number,
@@ -267,7 +270,8 @@ impl Services {
                 updated_at: now,
             },
         )?;
-        store::set_case_contacts(c, id, &d.refs.contact_ids)?;
+        let id = row.id;
+        store::add_case_contacts(c, id, &d.refs.contact_ids)?;
         if !d.description.trim().is_empty() {
             // The description opens the stream, as the customer's first message.
             let from_portal = actor.role == Role::Portal;
@@ -293,10 +297,10 @@ impl Services {
             Some(actor),
             "case.created",
             ("case", id),
-            json!({ "id": id, "number": number, "channel": d.channel, "status": start.status,
+            json!({ "id": id, "number": row.number, "channel": d.channel, "status": start.status,
                     "assignee_id": start.assignee_id, "team_id": d.refs.team_id }),
         )?;
-        Ok(id)
+        Ok((row, d.refs.contact_ids))
     }
 
     pub fn create_case(&self, actor: &Actor, input: &NewCase) -> Result<Case, AppError> {
@@ -342,8 +346,8 @@ impl Services {
             system_info: input.system_info.clone(),
             tags: clean_tags(&input.tags),
         };
-        let id = self.db.write(|c| self.insert_case(c, actor, draft))?;
-        self.get_case(actor, id)
+        let (row, contacts) = self.db.write(|c| self.insert_case(c, actor, draft))?;
+        case_dto(row, contacts)
     }
 
     pub fn get_case(&self, actor: &Actor, id: i64) -> Result<Case, AppError> {
@@ -715,7 +719,7 @@ impl Services {
     ) -> Result<PortalCase, AppError> {
         actor.any_write()?;
         input.validate()?;
-        let id = self.db.write(|c| -> Result<i64, AppError> {
+        let row = self.db.write(|c| -> Result<store::CaseRow, AppError> {
             let scope = self.portal_scope(c, actor)?;
             let contact = crm::contact(c, scope.contact_id)?;
             let draft = Draft {
@@ -738,9 +742,9 @@ impl Services {
                 system_info: input.system_info.clone(),
                 tags: Vec::new(),
             };
-            self.insert_case(c, actor, draft)
+            Ok(self.insert_case(c, actor, draft)?.0)
         })?;
-        self.portal_get_case(actor, id)
+        portal_dto(row)
     }
 
     pub fn portal_stream(

@@ -36,7 +36,8 @@ pub struct CaseRow {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = cases)]
 pub struct NewCase {
-    pub number: i64,
+    /// `None` lets the database assign it (PostgreSQL's sequence default).
+    pub number: Option<i64>,
     pub subject: String,
     pub description: String,
     pub status: String,
@@ -79,10 +80,11 @@ pub struct CaseChanges {
     pub updated_at: Option<NaiveDateTime>,
 }
 
-pub fn insert_case(conn: &mut AnyConnection, new: &NewCase) -> Result<i64, StoreError> {
+/// Inserts a case and returns the stored row (with its id and number) in the same round trip.
+pub fn insert_case(conn: &mut AnyConnection, new: &NewCase) -> Result<CaseRow, StoreError> {
     Ok(diesel::insert_into(cases::table)
         .values(new)
-        .returning(cases::id)
+        .returning(cases::all_columns)
         .get_result(conn)?)
 }
 
@@ -132,6 +134,23 @@ pub fn contact_ids_of_cases(
         .order((case_contacts::case_id, case_contacts::contact_id))
         .select((case_contacts::case_id, case_contacts::contact_id))
         .load(conn)?)
+}
+
+/// Adds contacts to a case that has none yet (a new case).
+pub fn add_case_contacts(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    contact_ids: &[i64],
+) -> Result<(), StoreError> {
+    for contact_id in contact_ids {
+        diesel::insert_into(case_contacts::table)
+            .values((
+                case_contacts::case_id.eq(case_id),
+                case_contacts::contact_id.eq(contact_id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 pub fn set_case_contacts(
@@ -194,11 +213,17 @@ pub fn list_cases(
     cursor: Option<i64>,
 ) -> Result<Page<CaseRow>, StoreError> {
     let mut q = cases::table.select(CaseRow::as_select()).into_boxed();
-    if !f.statuses.is_empty() {
-        q = q.filter(cases::status.eq_any(&f.statuses));
+    // One value compares with `=`: PostgreSQL plans `= ANY($1)` without knowing it is a single
+    // value and then cannot walk the (team_id, status, id) index in order.
+    match f.statuses.as_slice() {
+        [] => {}
+        [one] => q = q.filter(cases::status.eq(one.clone())),
+        many => q = q.filter(cases::status.eq_any(many.to_vec())),
     }
-    if !f.priorities.is_empty() {
-        q = q.filter(cases::priority.eq_any(&f.priorities));
+    match f.priorities.as_slice() {
+        [] => {}
+        [one] => q = q.filter(cases::priority.eq(one.clone())),
+        many => q = q.filter(cases::priority.eq_any(many.to_vec())),
     }
     if let Some(v) = f.assignee_id {
         q = q.filter(cases::assignee_id.eq(v));

@@ -264,6 +264,17 @@ pub fn emails_of(
         .load(conn)?)
 }
 
+/// Id and organization of each of the given contacts that exists.
+pub fn contact_organizations(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
+    Ok(contacts::table
+        .filter(contacts::id.eq_any(ids))
+        .select((contacts::id, contacts::organization_id))
+        .load(conn)?)
+}
+
 pub fn contacts_exist(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
     Ok(contacts::table
         .filter(contacts::id.eq_any(ids))

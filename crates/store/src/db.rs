@@ -249,20 +249,19 @@ struct NextNumber {
     n: i64,
 }
 
-/// The next case registration number. PostgreSQL has a sequence (no lock between concurrent
-/// creators); SQLite serialises writers, so the highest number plus one is safe inside the
-/// writing transaction.
-pub fn next_case_number(conn: &mut AnyConnection) -> Result<i64, StoreError> {
-    let row: NextNumber = match conn {
-        AnyConnection::Postgresql(c) => {
-            diesel::sql_query("SELECT nextval('case_number_seq') AS n").get_result(c)?
-        }
+/// The registration number to insert with a new case. PostgreSQL fills it from a sequence in
+/// the INSERT itself (`None`: no extra round trip, no lock between concurrent creators); SQLite
+/// serialises writers, so the highest number plus one is safe inside the writing transaction.
+pub fn next_case_number(conn: &mut AnyConnection) -> Result<Option<i64>, StoreError> {
+    match conn {
+        AnyConnection::Postgresql(_) => Ok(None),
         AnyConnection::Sqlite(c) => {
-            diesel::sql_query("SELECT COALESCE(MAX(number), 999) + 1 AS n FROM cases")
-                .get_result(c)?
+            let row: NextNumber =
+                diesel::sql_query("SELECT COALESCE(MAX(number), 999) + 1 AS n FROM cases")
+                    .get_result(c)?;
+            Ok(Some(row.n))
         }
-    };
-    Ok(row.n)
+    }
 }
 
 #[cfg(test)]

@@ -65,7 +65,7 @@ fn new_case(
     requester: Option<i64>,
 ) -> i64 {
     let number = db::next_case_number(conn).unwrap();
-    cases::insert_case(
+    let row = cases::insert_case(
         conn,
         &NewCase {
             number,
@@ -90,7 +90,8 @@ fn new_case(
             updated_at: now(),
         },
     )
-    .unwrap()
+    .unwrap();
+    row.id
 }
 
 db_test!(fn migrations_are_applied_once(t) {

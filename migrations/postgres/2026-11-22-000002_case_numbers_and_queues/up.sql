@@ -1,0 +1,5 @@
+-- The number comes from the sequence inside the INSERT: one round trip less per new case.
+ALTER TABLE cases ALTER COLUMN number SET DEFAULT nextval('case_number_seq');
+-- Queues filtered by team or assignee across several statuses, newest first.
+CREATE INDEX cases_team_recent ON cases (team_id, id);
+CREATE INDEX cases_assignee_recent ON cases (assignee_id, id);

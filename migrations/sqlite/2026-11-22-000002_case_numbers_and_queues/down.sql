@@ -1,0 +1,2 @@
+DROP INDEX cases_assignee_recent;
+DROP INDEX cases_team_recent;
