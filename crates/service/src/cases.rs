@@ -248,7 +248,6 @@ impl Services {
         let row = store::insert_case(
             c,
             &store::NewCase {
-                number,
                 subject: d.subject.trim().to_owned(),
                 description: d.description.clone(),
                 status: start.status.as_str().to_owned(),
@@ -269,6 +268,7 @@ impl Services {
                 created_at: now,
                 updated_at: now,
             },
+            number,
         )?;
         let id = row.id;
         store::add_case_contacts(c, id, &d.refs.contact_ids)?;

@@ -33,11 +33,11 @@ pub struct CaseRow {
     pub updated_at: NaiveDateTime,
 }
 
+/// A new case. `None` fields are stored as NULL (not as SQL `DEFAULT`), so the INSERT has one
+/// shape and PostgreSQL reuses its prepared statement.
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = cases)]
+#[diesel(table_name = cases, treat_none_as_default_value = false)]
 pub struct NewCase {
-    /// `None` lets the database assign it (PostgreSQL's sequence default).
-    pub number: Option<i64>,
     pub subject: String,
     pub description: String,
     pub status: String,
@@ -81,11 +81,24 @@ pub struct CaseChanges {
 }
 
 /// Inserts a case and returns the stored row (with its id and number) in the same round trip.
-pub fn insert_case(conn: &mut AnyConnection, new: &NewCase) -> Result<CaseRow, StoreError> {
-    Ok(diesel::insert_into(cases::table)
-        .values(new)
-        .returning(cases::all_columns)
-        .get_result(conn)?)
+/// Inserts a case. `number` is `None` where the database assigns it (PostgreSQL's sequence
+/// default); see [`crate::next_case_number`].
+pub fn insert_case(
+    conn: &mut AnyConnection,
+    new: &NewCase,
+    number: Option<i64>,
+) -> Result<CaseRow, StoreError> {
+    let row = match number {
+        Some(n) => diesel::insert_into(cases::table)
+            .values((new, cases::number.eq(n)))
+            .returning(cases::all_columns)
+            .get_result(conn)?,
+        None => diesel::insert_into(cases::table)
+            .values(new)
+            .returning(cases::all_columns)
+            .get_result(conn)?,
+    };
+    Ok(row)
 }
 
 pub fn update_case(
@@ -299,7 +312,7 @@ pub struct StreamEntryRow {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = stream_entries)]
+#[diesel(table_name = stream_entries, treat_none_as_default_value = false)]
 pub struct NewStreamEntry<'a> {
     pub case_id: i64,
     pub kind: &'a str,

@@ -21,7 +21,7 @@ pub struct EventRow {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = events)]
+#[diesel(table_name = events, treat_none_as_default_value = false)]
 pub struct NewEvent<'a> {
     pub event_type: &'a str,
     pub aggregate_type: &'a str,

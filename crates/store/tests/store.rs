@@ -68,7 +68,6 @@ fn new_case(
     let row = cases::insert_case(
         conn,
         &NewCase {
-            number,
             subject: subject.into(),
             description: "d".into(),
             status: "new".into(),
@@ -89,6 +88,7 @@ fn new_case(
             created_at: now(),
             updated_at: now(),
         },
+        number,
     )
     .unwrap();
     row.id
@@ -115,14 +115,14 @@ db_test!(fn every_schema_column_exists_with_its_type(t) {
     assert_eq!(cases::stream_entry(&mut c, entry).unwrap().created_at, now, "times survive a round trip");
     assert_eq!(crm::organization(&mut c, o).unwrap().inn.as_deref(), Some("7707083893"));
     schema::settings::table.select((schema::settings::key, schema::settings::value))
-        .load::<(String, String)>(&mut *c).unwrap();
-    schema::users::table.select(helpdesk_store::users::UserRow::as_select()).load(&mut *c).unwrap();
-    schema::teams::table.select(helpdesk_store::users::TeamRow::as_select()).load(&mut *c).unwrap();
-    schema::contracts::table.select(catalog::ContractRow::as_select()).load(&mut *c).unwrap();
-    schema::refresh_tokens::table.select(helpdesk_store::auth::RefreshTokenRow::as_select()).load(&mut *c).unwrap();
-    schema::api_tokens::table.select(helpdesk_store::auth::ApiTokenRow::as_select()).load(&mut *c).unwrap();
-    schema::login_attempts::table.select(schema::login_attempts::all_columns).load::<(i64, String, String, bool, chrono::NaiveDateTime)>(&mut *c).unwrap();
-    schema::events::table.select(events::EventRow::as_select()).load(&mut *c).unwrap();
+        .load::<(String, String)>(&mut **c).unwrap();
+    schema::users::table.select(helpdesk_store::users::UserRow::as_select()).load(&mut **c).unwrap();
+    schema::teams::table.select(helpdesk_store::users::TeamRow::as_select()).load(&mut **c).unwrap();
+    schema::contracts::table.select(catalog::ContractRow::as_select()).load(&mut **c).unwrap();
+    schema::refresh_tokens::table.select(helpdesk_store::auth::RefreshTokenRow::as_select()).load(&mut **c).unwrap();
+    schema::api_tokens::table.select(helpdesk_store::auth::ApiTokenRow::as_select()).load(&mut **c).unwrap();
+    schema::login_attempts::table.select(schema::login_attempts::all_columns).load::<(i64, String, String, bool, chrono::NaiveDateTime)>(&mut **c).unwrap();
+    schema::events::table.select(events::EventRow::as_select()).load(&mut **c).unwrap();
 });
 
 db_test!(fn case_numbers_are_unique_and_increasing(t) {
@@ -233,4 +233,31 @@ db_test!(fn unique_violations_are_conflicts(t) {
     catalog::insert_product(&mut c, "Suite", None, true, now()).unwrap();
     let again = catalog::insert_product(&mut c, "Suite", None, true, now());
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+});
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+db_test!(fn a_pooled_connection_the_server_closed_is_replaced(t) {
+    // Warm the pool, then let every pooled connection sit idle past the validation window.
+    let first = t.db.read(|c| crm::organization_exists(c, 1)).unwrap();
+    assert!(!first);
+    if t.url.starts_with("postgres") {
+        // An administrator (or a server restart) ends every session of this database.
+        let mut admin = diesel::PgConnection::establish(&t.url).unwrap();
+        let killed: Count = diesel::sql_query(
+            "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .get_result(&mut admin)
+        .unwrap();
+        assert!(killed.n >= 1, "the pool held a session");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    // The next checkout pings the idle connection, finds it dead and opens a new one.
+    let o = t.db.write(|c| Ok::<_, StoreError>(org(c, "After restart"))).unwrap();
+    assert!(t.db.read(|c| crm::organization_exists(c, o)).unwrap());
 });
