@@ -32,6 +32,13 @@ pub struct Case {
     pub created_by_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The resolution note of the last `resolve`.
+    pub resolution: Option<String>,
+    /// Where a `merged` case lives on.
+    pub merged_into_id: Option<i64>,
+    /// The closed case a customer wrote to again, when this case was opened for it.
+    pub follow_up_of_id: Option<i64>,
+    pub closed_at: Option<DateTime<Utc>>,
 }
 page!(CasePage, Case);
 
@@ -206,6 +213,9 @@ pub struct PortalCase {
     pub system_info: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub resolution: Option<String>,
+    /// The closed case this one continues.
+    pub follow_up_of_id: Option<i64>,
 }
 page!(PortalCasePage, PortalCase);
 
@@ -277,4 +287,71 @@ pub struct PageQuery {
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+/// Assign a case to an agent and/or a team. `null` clears one; a field left out stays.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct AssignAction {
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<i64>)]
+    pub assignee_id: Option<Option<i64>>,
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<i64>)]
+    pub team_id: Option<Option<i64>>,
+}
+
+/// An action with an optional note. For `request-info` the note is a public message to the
+/// customer; for the others it is an internal note beside the system entry.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ActionNote {
+    #[validate(length(min = 1, max = 100000))]
+    pub note: Option<String>,
+}
+
+/// Escalate to the next support line: to `team_id` (a team of that line) or the line's first team.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct EscalateAction {
+    pub team_id: Option<i64>,
+    #[validate(length(min = 1, max = 100000))]
+    pub note: Option<String>,
+}
+
+/// Resolve a case; the resolution says what fixed it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveAction {
+    #[validate(length(min = 1, max = 100000))]
+    pub resolution: String,
+}
+
+/// Reject a case; the reason is recorded in the stream.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct RejectAction {
+    #[validate(length(min = 1, max = 100000))]
+    pub reason: String,
+}
+
+/// Merge this case into `target_id`: its stream and contacts move there and it becomes `merged`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct MergeAction {
+    pub target_id: i64,
+}
+
+/// The users who follow a case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Followers {
+    pub user_ids: Vec<i64>,
 }

@@ -30,6 +30,7 @@ use crate::routes;
     tags(
         (name = "auth", description = "Signing in, sessions and API tokens"),
         (name = "cases", description = "Cases and their streams (agents)"),
+        (name = "case actions", description = "Assign, take, request information, escalate, hold, resolve, close, reopen, reject, merge; followers"),
         (name = "portal", description = "The customer portal (portal users)"),
         (name = "organizations", description = "Organizations (accounts)"),
         (name = "contacts", description = "Contacts"),

@@ -27,6 +27,15 @@ pub struct Config {
         hide_env_values = true
     )]
     pub jwt_secret: Option<String>,
+    /// A customer message on a case closed at most this many days ago reopens it; after that
+    /// it opens a new case linked to the old one.
+    #[arg(
+        long,
+        env = "HELPDESK_REOPEN_DAYS",
+        default_value_t = 14,
+        global = true
+    )]
+    pub reopen_days: i64,
     /// The built SPA; default `frontend/dist` when it exists.
     #[arg(long, env = "HELPDESK_STATIC_DIR", global = true)]
     pub static_dir: Option<PathBuf>,

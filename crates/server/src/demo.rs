@@ -3,7 +3,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use helpdesk_api_types::cases::{
-    NewCase, NewStreamEntry, PortalMessage, PortalNewCase, StatusChange, StreamKind,
+    MergeAction, NewCase, NewStreamEntry, PortalMessage, PortalNewCase, StatusChange, StreamKind,
 };
 use helpdesk_api_types::catalog::{NewContract, NewProduct};
 use helpdesk_api_types::crm::{Address, NewContact, NewOrganization};
@@ -356,7 +356,10 @@ pub fn load(svc: &Services) -> Result<String, AppError> {
             )?;
         }
         for status in plan.path {
-            svc.change_status(plan.by, case.id, &StatusChange { status: *status })?;
+            // A public reply already moved the case to `awaiting_customer`.
+            if svc.get_case(plan.by, case.id)?.status != *status {
+                svc.change_status(plan.by, case.id, &StatusChange { status: *status })?;
+            }
         }
         created += 1;
     }
@@ -378,6 +381,24 @@ pub fn load(svc: &Services) -> Result<String, AppError> {
             body: "Проверил папку «Спам» — писем нет.".into(),
         },
     )?;
+    // Ivan wrote about the same problem twice; the agent merges the duplicate into the first.
+    let duplicate = svc.portal_create_case(
+        &ivan,
+        &PortalNewCase {
+            subject: "Письма не доходят".into(),
+            description: "Уведомления так и не приходят.".into(),
+            product_id: Some(ledger.id),
+            ..Default::default()
+        },
+    )?;
+    svc.merge(
+        &anna_a,
+        duplicate.id,
+        &MergeAction {
+            target_id: portal_case.id,
+        },
+    )?;
+    created += 1;
     let emily = actor(emily_portal, Role::Portal, None, Some(contacts[3]));
     svc.portal_create_case(
         &emily,

@@ -15,11 +15,6 @@ use helpdesk_store::Db;
 
 use config::Config;
 
-// mimalloc keeps the resident set smaller than glibc's per-thread arenas do under a pool of
-// blocking threads (57-59 MB against 60-80 MB in the same bench run).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "helpdesk",
@@ -100,8 +95,9 @@ fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let services = Services::with_stored_secret(db, cli.config.jwt_secret.clone())
+    let mut services = Services::with_stored_secret(db, cli.config.jwt_secret.clone())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    services.reopen_days = cli.config.reopen_days;
     match command {
         Command::Admin {
             command:

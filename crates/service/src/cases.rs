@@ -17,7 +17,7 @@ use crate::outbox::emit;
 use crate::users::not_found;
 use crate::{cursor_string, from_json, page_params, to_json, Actor, AppError, Services};
 
-fn stored<T>(r: Result<T, helpdesk_domain::DomainError>) -> Result<T, AppError> {
+pub(crate) fn stored<T>(r: Result<T, helpdesk_domain::DomainError>) -> Result<T, AppError> {
     r.map_err(|e| AppError::Internal(format!("stored value is invalid: {e}")))
 }
 
@@ -45,6 +45,10 @@ fn case_dto(row: store::CaseRow, contact_ids: Vec<i64>) -> Result<Case, AppError
         created_by_id: row.created_by_id,
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
+        resolution: row.resolution,
+        merged_into_id: row.merged_into_id,
+        follow_up_of_id: row.follow_up_of_id,
+        closed_at: row.closed_at.map(|t| t.and_utc()),
     })
 }
 
@@ -64,6 +68,8 @@ fn portal_dto(row: store::CaseRow) -> Result<PortalCase, AppError> {
         system_info: row.system_info,
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
+        resolution: row.resolution,
+        follow_up_of_id: row.follow_up_of_id,
     })
 }
 
@@ -220,6 +226,7 @@ struct Draft {
     support_line: i32,
     system_info: Option<String>,
     tags: Vec<String>,
+    follow_up_of_id: Option<i64>,
 }
 
 impl Services {
@@ -267,11 +274,18 @@ impl Services {
                 created_by_id: Some(actor.user_id),
                 created_at: now,
                 updated_at: now,
+                follow_up_of_id: d.follow_up_of_id,
             },
             number,
         )?;
         let id = row.id;
         store::add_case_contacts(c, id, &d.refs.contact_ids)?;
+        // The assignee and a customer who registers a case in the portal follow it.
+        let mut followers: Vec<i64> = start.assignee_id.into_iter().collect();
+        if actor.role == Role::Portal {
+            followers.push(actor.user_id);
+        }
+        store::add_new_case_followers(c, id, &followers, now)?;
         if !d.description.trim().is_empty() {
             // The description opens the stream, as the customer's first message.
             let from_portal = actor.role == Role::Portal;
@@ -345,6 +359,7 @@ impl Services {
             support_line: line.or(actor.line).map_or(1, |l| l.get().into()),
             system_info: input.system_info.clone(),
             tags: clean_tags(&input.tags),
+            follow_up_of_id: None,
         };
         let (row, contacts) = self.db.write(|c| self.insert_case(c, actor, draft))?;
         case_dto(row, contacts)
@@ -486,9 +501,13 @@ impl Services {
                     system_info: input.system_info.clone(),
                     tags: input.tags.as_ref().map(|t| to_json(&clean_tags(t))),
                     updated_at: Some(now),
+                    ..Default::default()
                 },
             )?;
             store::set_case_contacts(c, id, &refs.contact_ids)?;
+            if let Some(uid) = refs.assignee_id.filter(|_| assignee_changed) {
+                store::follow(c, id, uid, now)?;
+            }
             if assignee_changed {
                 let text = match refs.assignee_id {
                     Some(uid) => format!("Assigned to {}", users::user(c, uid)?.name),
@@ -514,15 +533,27 @@ impl Services {
         actor: &Actor,
         text: &str,
     ) -> Result<i64, AppError> {
+        self.system_entry_as(c, case_id, Some(actor), text, self.now())
+    }
+
+    /// A `system` entry in the stream; `actor` is who caused it (none for the helpdesk itself).
+    pub(crate) fn system_entry_as(
+        &self,
+        c: &mut AnyConnection,
+        case_id: i64,
+        actor: Option<&Actor>,
+        text: &str,
+        now: chrono::NaiveDateTime,
+    ) -> Result<i64, AppError> {
         Ok(store::insert_stream_entry(
             c,
             &store::NewStreamEntry {
                 case_id,
                 kind: "system",
-                author_user_id: Some(actor.user_id),
-                author_contact_id: None,
+                author_user_id: actor.map(|a| a.user_id),
+                author_contact_id: actor.and_then(|a| a.contact_id),
                 body: text,
-                created_at: self.now(),
+                created_at: now,
             },
         )?)
     }
@@ -544,29 +575,8 @@ impl Services {
         let now = self.now();
         self.db.write(|c| -> Result<(), AppError> {
             let current = store::case(c, id).map_err(not_found("case"))?;
-            let from = stored(CaseStatus::parse(&current.status))?;
-            let to = from.transition(input.status)?;
-            store::update_case(
-                c,
-                id,
-                &CaseChanges {
-                    status: Some(to.as_str().to_owned()),
-                    updated_at: Some(now),
-                    ..Default::default()
-                },
-            )?;
-            self.system_entry(c, id, actor, &format!("Status: {from} → {to}"))?;
-            emit(
-                c,
-                now,
-                Some(actor),
-                "case.status_changed",
-                ("case", id),
-                json!({
-                    "id": id, "number": current.number, "from": from, "to": to,
-                }),
-            )?;
-            Ok(())
+            let changes = CaseChanges::default();
+            self.move_case(c, Some(actor), &current, input.status, changes, now)
         })?;
         self.get_case(actor, id)
     }
@@ -605,7 +615,13 @@ impl Services {
                     created_at: now,
                 },
             )?;
-            store::touch_case(c, case_id, now)?;
+            // An agent's public reply hands the turn to the customer.
+            if input.kind == StreamKind::Public && matches!(case.status.as_str(), "new" | "open") {
+                let to = CaseStatus::AwaitingCustomer;
+                self.move_case(c, Some(actor), &case, to, CaseChanges::default(), now)?;
+            } else {
+                store::touch_case(c, case_id, now)?;
+            }
             emit(
                 c,
                 now,
@@ -741,6 +757,7 @@ impl Services {
                 support_line: 1,
                 system_info: input.system_info.clone(),
                 tags: Vec::new(),
+                follow_up_of_id: None,
             };
             Ok(self.insert_case(c, actor, draft)?.0)
         })?;
@@ -781,6 +798,20 @@ impl Services {
         let now = self.now();
         let entry = self.db.write(|c| -> Result<i64, AppError> {
             let row = self.portal_case_row(c, actor, case_id)?;
+            let reopen_until = row
+                .closed_at
+                .map(|t| t + chrono::Duration::days(self.reopen_days));
+            match row.status.as_str() {
+                "closed" | "rejected" if reopen_until.is_none_or(|until| now > until) => {
+                    // Too long after closing: the message starts a new case linked to the old one.
+                    return self.follow_up_case(c, actor, &row, &input.body);
+                }
+                "awaiting_customer" | "on_hold" | "resolved" | "closed" | "rejected" => {
+                    let to = CaseStatus::Open;
+                    self.move_case(c, Some(actor), &row, to, CaseChanges::default(), now)?;
+                }
+                _ => store::touch_case(c, case_id, now)?,
+            }
             let entry = store::insert_stream_entry(
                 c,
                 &store::NewStreamEntry {
@@ -792,7 +823,6 @@ impl Services {
                     created_at: now,
                 },
             )?;
-            store::touch_case(c, case_id, now)?;
             emit(
                 c,
                 now,
@@ -806,6 +836,66 @@ impl Services {
             Ok(entry)
         })?;
         self.db.read(|c| entry_dto(store::stream_entry(c, entry)?))
+    }
+}
+
+impl Services {
+    /// A customer wrote to a case closed longer ago than the reopen window: a new case with the
+    /// old one's people and product, the message as its description. Returns its first entry.
+    fn follow_up_case(
+        &self,
+        c: &mut AnyConnection,
+        actor: &Actor,
+        old: &store::CaseRow,
+        body: &str,
+    ) -> Result<i64, AppError> {
+        let contact_ids = store::case_contact_ids(c, old.id)?;
+        let draft = |case_type| Draft {
+            subject: old.subject.clone(),
+            description: body.to_owned(),
+            priority: Priority::parse(&old.priority).unwrap_or(Priority::Normal),
+            case_type,
+            channel: Channel::Portal,
+            refs: References {
+                organization_id: old.organization_id,
+                customer_id: old.customer_id,
+                requester_id: actor.contact_id,
+                contact_ids: contact_ids.clone(),
+                product_id: old.product_id,
+                component_id: old.component_id,
+                team_id: old.team_id,
+                assignee_id: None,
+            },
+            support_line: 1,
+            system_info: old.system_info.clone(),
+            tags: from_json(&old.tags),
+            follow_up_of_id: Some(old.id),
+        };
+        let old_type = stored(CaseType::parse(&old.case_type))?;
+        let (row, _) = match self.insert_case(c, actor, draft(old_type)) {
+            // The contract may have ended since: the follow-up is then a consultation.
+            Err(AppError::Validation(_)) if old_type != CaseType::Consultation => {
+                self.insert_case(c, actor, draft(CaseType::Consultation))?
+            }
+            other => other?,
+        };
+        let now = self.now();
+        self.system_entry_as(
+            c,
+            old.id,
+            Some(actor),
+            &format!(
+                "The customer wrote again after closing; follow-up case #{}",
+                row.number
+            ),
+            now,
+        )?;
+        let first = store::stream(c, row.id, Some(&["public"]), 1, None)?;
+        first
+            .items
+            .first()
+            .map(|e| e.id)
+            .ok_or_else(|| AppError::Internal("the follow-up case has no first entry".into()))
     }
 }
 

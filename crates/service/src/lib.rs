@@ -5,6 +5,7 @@
 //! transaction. The API and the worker call these; neither writes SQL nor decides rules.
 //! What must not live here: HTTP (status codes are chosen by the API from [`AppError`]).
 
+mod actions;
 pub mod actor;
 pub mod auth;
 pub mod cases;
@@ -66,11 +67,19 @@ pub struct Services {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub auth: AuthSettings,
+    /// A customer message on a case closed at most this many days ago reopens it; later, it
+    /// starts a new case linked to the old one.
+    pub reopen_days: i64,
 }
 
 impl Services {
     pub fn new(db: Db, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
-        Services { db, clock, auth }
+        Services {
+            db,
+            clock,
+            auth,
+            reopen_days: 14,
+        }
     }
 
     /// Opens the services with the JWT secret from the settings table, creating and storing a

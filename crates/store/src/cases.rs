@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::crm::{like_pattern, lower};
-use crate::schema::{case_contacts, cases, stream_entries};
+use crate::schema::{case_contacts, case_followers, cases, stream_entries};
 use crate::{AnyConnection, Page, StoreError};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -31,6 +31,10 @@ pub struct CaseRow {
     pub created_by_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub resolution: Option<String>,
+    pub merged_into_id: Option<i64>,
+    pub follow_up_of_id: Option<i64>,
+    pub closed_at: Option<NaiveDateTime>,
 }
 
 /// A new case. `None` fields are stored as NULL (not as SQL `DEFAULT`), so the INSERT has one
@@ -57,6 +61,7 @@ pub struct NewCase {
     pub created_by_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub follow_up_of_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, AsChangeset)]
@@ -78,6 +83,9 @@ pub struct CaseChanges {
     pub system_info: Option<Option<String>>,
     pub tags: Option<String>,
     pub updated_at: Option<NaiveDateTime>,
+    pub resolution: Option<Option<String>>,
+    pub merged_into_id: Option<Option<i64>>,
+    pub closed_at: Option<Option<NaiveDateTime>>,
 }
 
 /// Inserts a case and returns the stored row (with its id and number) in the same round trip.
@@ -362,4 +370,80 @@ pub fn stream(
         .limit(limit + 1)
         .load(conn)?;
     Ok(Page::from_overfetch(rows, limit, |r| r.id))
+}
+
+/// Moves every stream entry of `from` to `into` (merging cases); returns how many moved.
+pub fn move_stream(conn: &mut AnyConnection, from: i64, into: i64) -> Result<usize, StoreError> {
+    Ok(
+        diesel::update(stream_entries::table.filter(stream_entries::case_id.eq(from)))
+            .set(stream_entries::case_id.eq(into))
+            .execute(conn)?,
+    )
+}
+
+/// The users following a case, in the order they started.
+pub fn followers(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<i64>, StoreError> {
+    Ok(case_followers::table
+        .filter(case_followers::case_id.eq(case_id))
+        .order((case_followers::created_at, case_followers::user_id))
+        .select(case_followers::user_id)
+        .load(conn)?)
+}
+
+/// Adds a follower; following twice is not an error. Returns whether it is new.
+pub fn follow(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let already = case_followers::table
+        .find((case_id, user_id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if !already {
+        diesel::insert_into(case_followers::table)
+            .values((
+                case_followers::case_id.eq(case_id),
+                case_followers::user_id.eq(user_id),
+                case_followers::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(!already)
+}
+
+/// Followers of a case created in this transaction (so none exist yet).
+pub fn add_new_case_followers(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    user_ids: &[i64],
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    for user_id in user_ids {
+        diesel::insert_into(case_followers::table)
+            .values((
+                case_followers::case_id.eq(case_id),
+                case_followers::user_id.eq(user_id),
+                case_followers::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn unfollow(conn: &mut AnyConnection, case_id: i64, user_id: i64) -> Result<bool, StoreError> {
+    Ok(diesel::delete(case_followers::table.find((case_id, user_id))).execute(conn)? > 0)
+}
+
+/// The first team of a support line (by id), for escalation without a named team.
+pub fn first_team_of_line(conn: &mut AnyConnection, line: i32) -> Result<Option<i64>, StoreError> {
+    use crate::schema::teams;
+    Ok(teams::table
+        .filter(teams::support_line.eq(line))
+        .order(teams::id)
+        .select(teams::id)
+        .first(conn)
+        .optional()?)
 }

@@ -148,6 +148,18 @@ diesel::table! {
         created_by_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        resolution -> Nullable<Text>,
+        merged_into_id -> Nullable<BigInt>,
+        follow_up_of_id -> Nullable<BigInt>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    case_followers (case_id, user_id) {
+        case_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
     }
 }
 
@@ -228,11 +240,14 @@ diesel::joinable!(components -> products (product_id));
 diesel::joinable!(contracts -> organizations (organization_id));
 diesel::joinable!(contracts -> products (product_id));
 diesel::joinable!(case_contacts -> cases (case_id));
+diesel::joinable!(case_followers -> cases (case_id));
+diesel::joinable!(case_followers -> users (user_id));
 diesel::joinable!(case_contacts -> contacts (contact_id));
 diesel::joinable!(stream_entries -> cases (case_id));
 diesel::joinable!(cases -> teams (team_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    case_followers,
     settings,
     organizations,
     contacts,

@@ -87,6 +87,7 @@ fn new_case(
             created_by_id: None,
             created_at: now(),
             updated_at: now(),
+            follow_up_of_id: None,
         },
         number,
     )

@@ -120,6 +120,27 @@ impl TestApp {
             .await
     }
 
+    /// Pretends case `id` was closed `days` ago (the reopen window is counted from then).
+    pub async fn backdate_closing(&self, id: i64, days: i64) {
+        let db = self.services.db.clone();
+        tokio::task::spawn_blocking(move || {
+            db.write(|c| {
+                let when = chrono::Utc::now().naive_utc() - chrono::Duration::days(days);
+                helpdesk_store::cases::update_case(
+                    c,
+                    id,
+                    &helpdesk_store::cases::CaseChanges {
+                        closed_at: Some(Some(when)),
+                        ..Default::default()
+                    },
+                )
+            })
+        })
+        .await
+        .expect("backdate task")
+        .expect("backdate the closing");
+    }
+
     /// Creates a user through the service layer and signs them in over HTTP.
     pub async fn user(
         &self,

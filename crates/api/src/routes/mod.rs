@@ -2,6 +2,7 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod actions;
 pub mod auth;
 pub mod cases;
 pub mod catalog;
@@ -49,6 +50,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(cases::change_status)
         .service(cases::stream)
         .service(cases::add_stream_entry)
+        .service(actions::assign)
+        .service(actions::take)
+        .service(actions::request_info)
+        .service(actions::escalate)
+        .service(actions::hold)
+        .service(actions::resolve)
+        .service(actions::close)
+        .service(actions::reopen)
+        .service(actions::reject)
+        .service(actions::merge)
+        .service(actions::followers)
+        .service(actions::follow)
+        .service(actions::unfollow)
         .service(portal::list_cases)
         .service(portal::create_case)
         .service(portal::get_case)

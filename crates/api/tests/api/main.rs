@@ -1,5 +1,6 @@
 //! API tests against a live server, each on SQLite and on PostgreSQL.
 
+mod actions;
 mod auth;
 mod browser;
 mod cases;

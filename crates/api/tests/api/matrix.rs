@@ -132,6 +132,71 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         "/api/v1/cases/{id}/stream",
         [Unauth, Deny, Deny, Ok, Ok],
     ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/actions/assign",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/actions/take",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/actions/request-info",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/actions/escalate",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/actions/hold",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/actions/resolve",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/actions/close",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/actions/reopen",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/actions/reject",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/actions/merge",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/cases/{id}/followers",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "PUT",
+        "/api/v1/cases/{id}/followers/me",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "DELETE",
+        "/api/v1/cases/{id}/followers/me",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
     ("GET", "/api/v1/portal/cases", [Unauth, Ok, Ok, Deny, Deny]),
     ("POST", "/api/v1/portal/cases", [Unauth, Ok, Ok, Deny, Deny]),
     (
@@ -175,7 +240,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         .post(
             "/api/v1/teams",
             &admin.token,
-            json!({ "name": "Matrix team" }),
+            json!({ "name": "Matrix team", "support_line": 2 }),
         )
         .await;
     let (_, product) = app
@@ -278,11 +343,44 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
             json!({ "status": if n == 3 { "on_hold" } else { "open" } })
         }
         ("POST", "/api/v1/cases/{id}/stream") => json!({ "kind": "internal", "body": "note" }),
+        ("POST", "/api/v1/cases/{id}/actions/assign") => json!({ "assignee_id": f.agent_id }),
+        ("POST", "/api/v1/cases/{id}/actions/resolve") => json!({ "resolution": "fixed" }),
+        ("POST", "/api/v1/cases/{id}/actions/reject") => json!({ "reason": "spam" }),
+        ("POST", "/api/v1/cases/{id}/actions/escalate") => json!({}),
+        // The target is filled in per call (see `action_case`).
+        ("POST", "/api/v1/cases/{id}/actions/merge") => json!({ "target_id": 0 }),
+        ("POST", p) if p.starts_with("/api/v1/cases/{id}/actions/") => json!({}),
+        ("PUT", "/api/v1/cases/{id}/followers/me") => return None,
         ("POST", "/api/v1/portal/cases") => json!({ "subject": format!("Portal case {n}") }),
         ("POST", "/api/v1/portal/cases/{id}/messages") => json!({ "body": "hello" }),
         _ => panic!("no body for {method} {path}: add one to the matrix test"),
     };
     Some(b)
+}
+
+/// A fresh case of portal user A for one call of `action`: closed for `reopen`, open otherwise.
+async fn action_case(app: &TestApp, f: &Fixture, action: &str) -> i64 {
+    let agent = f.tokens[3].as_deref().unwrap();
+    let (s, case) = app
+        .post(
+            "/api/v1/cases",
+            agent,
+            json!({ "subject": format!("For {action}"), "requester_id": f.contact }),
+        )
+        .await;
+    assert_eq!(s, 201, "{case}");
+    let id = case["id"].as_i64().unwrap();
+    if action == "reopen" {
+        let (s, closed) = app
+            .post(
+                &format!("/api/v1/cases/{id}/actions/close"),
+                agent,
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, 200, "{closed}");
+    }
+    id
 }
 
 api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
@@ -304,8 +402,16 @@ api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
     for (method, path, expected) in MATRIX {
         for (caller, want) in expected.iter().enumerate() {
             let m = Method::from_bytes(method.as_bytes()).unwrap();
-            let url = concrete_path(path, &f);
-            let b = body(method, path, caller, &f);
+            let mut url = concrete_path(path, &f);
+            let mut b = body(method, path, caller, &f);
+            if let Some(action) = path.strip_prefix("/api/v1/cases/{id}/actions/") {
+                // Actions change the case: each call gets a fresh one in a state it applies to.
+                let id = action_case(&app, &f, action).await;
+                url = path.replace("{id}", &id.to_string());
+                if action == "merge" {
+                    b = Some(json!({ "target_id": action_case(&app, &f, "target").await }));
+                }
+            }
             let (status, resp) = app.call(m, &url, f.tokens[caller].as_deref(), b.as_ref()).await;
             let ok = match want {
                 Ok => status.is_success(),
