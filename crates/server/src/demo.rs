@@ -399,6 +399,8 @@ pub fn load(svc: &Services) -> Result<String, AppError> {
         },
     )?;
     created += 1;
+    // Anna picks the remaining report up: it is `open`, hers.
+    svc.take(&anna_a, portal_case.id)?;
     let emily = actor(emily_portal, Role::Portal, None, Some(contacts[3]));
     svc.portal_create_case(
         &emily,
