@@ -355,3 +355,18 @@ pub struct MergeAction {
 pub struct Followers {
     pub user_ids: Vec<i64>,
 }
+
+/// One changed field of a case, organization or contact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub field: String,
+    /// The value before, as JSON text (`null` when there was none).
+    pub old_value: Option<String>,
+    /// The value after, as JSON text.
+    pub new_value: Option<String>,
+    /// Who changed it; none for changes the helpdesk made by itself.
+    pub actor_user_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+page!(AuditPage, AuditEntry);

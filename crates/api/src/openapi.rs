@@ -31,6 +31,7 @@ use crate::routes;
         (name = "auth", description = "Signing in, sessions and API tokens"),
         (name = "cases", description = "Cases and their streams (agents)"),
         (name = "case actions", description = "Assign, take, request information, escalate, hold, resolve, close, reopen, reject, merge; followers"),
+        (name = "audit", description = "Field-level history of cases, organizations and contacts"),
         (name = "portal", description = "The customer portal (portal users)"),
         (name = "organizations", description = "Organizations (accounts)"),
         (name = "contacts", description = "Contacts"),

@@ -13,7 +13,7 @@ use helpdesk_store::{users, AnyConnection, StoreError};
 use serde_json::json;
 use validator::Validate;
 
-use crate::cases::stored;
+use crate::cases::{case_snapshot, stored};
 use crate::error::Problems;
 use crate::outbox::emit;
 use crate::users::not_found;
@@ -59,8 +59,12 @@ impl Services {
         actor.staff_write()?;
         let now = self.now();
         self.db.write(|c| {
+            let before = case_snapshot(c, id)?;
             let row = store::case(c, id).map_err(not_found("case"))?;
-            f(c, row, now)
+            f(c, row, now)?;
+            let after = case_snapshot(c, id)?;
+            crate::audit::record(c, Some(actor), ("case", id), &before, &after, now)?;
+            Ok::<_, AppError>(())
         })?;
         self.get_case(actor, id)
     }

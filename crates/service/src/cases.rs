@@ -21,6 +21,12 @@ pub(crate) fn stored<T>(r: Result<T, helpdesk_domain::DomainError>) -> Result<T,
     r.map_err(|e| AppError::Internal(format!("stored value is invalid: {e}")))
 }
 
+/// The case as the API shows it, read inside a transaction (for the audit).
+pub(crate) fn case_snapshot(c: &mut AnyConnection, id: i64) -> Result<Case, AppError> {
+    let row = store::case(c, id).map_err(not_found("case"))?;
+    case_dto(row, store::case_contact_ids(c, id)?)
+}
+
 fn case_dto(row: store::CaseRow, contact_ids: Vec<i64>) -> Result<Case, AppError> {
     Ok(Case {
         status: stored(CaseStatus::parse(&row.status))?,
@@ -448,6 +454,7 @@ impl Services {
         input.validate()?;
         let now = self.now();
         self.db.write(|c| -> Result<(), AppError> {
+            let before = case_snapshot(c, id)?;
             let current = store::case(c, id).map_err(not_found("case"))?;
             if stored(CaseStatus::parse(&current.status))?.is_terminal() {
                 return Err(AppError::Conflict(format!(
@@ -521,6 +528,8 @@ impl Services {
             emit(c, now, Some(actor), "case.updated", ("case", id), json!({
                 "id": id, "number": current.number, "assignee_id": refs.assignee_id, "team_id": refs.team_id,
             }))?;
+            let after = case_snapshot(c, id)?;
+            crate::audit::record(c, Some(actor), ("case", id), &before, &after, now)?;
             Ok(())
         })?;
         self.get_case(actor, id)
@@ -574,9 +583,13 @@ impl Services {
         }
         let now = self.now();
         self.db.write(|c| -> Result<(), AppError> {
+            let before = case_snapshot(c, id)?;
             let current = store::case(c, id).map_err(not_found("case"))?;
             let changes = CaseChanges::default();
-            self.move_case(c, Some(actor), &current, input.status, changes, now)
+            self.move_case(c, Some(actor), &current, input.status, changes, now)?;
+            let after = case_snapshot(c, id)?;
+            crate::audit::record(c, Some(actor), ("case", id), &before, &after, now)?;
+            Ok(())
         })?;
         self.get_case(actor, id)
     }
@@ -807,8 +820,11 @@ impl Services {
                     return self.follow_up_case(c, actor, &row, &input.body);
                 }
                 "awaiting_customer" | "on_hold" | "resolved" | "closed" | "rejected" => {
+                    let before = case_snapshot(c, case_id)?;
                     let to = CaseStatus::Open;
                     self.move_case(c, Some(actor), &row, to, CaseChanges::default(), now)?;
+                    let after = case_snapshot(c, case_id)?;
+                    crate::audit::record(c, Some(actor), ("case", case_id), &before, &after, now)?;
                 }
                 _ => store::touch_case(c, case_id, now)?,
             }

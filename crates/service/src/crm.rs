@@ -202,6 +202,7 @@ impl Services {
         let now = self.now();
         self.db.write(|c| -> Result<(), AppError> {
             let current = store::organization(c, id).map_err(not_found("organization"))?;
+            let before = organization_dto(current.clone());
             if let Some(Some(parent)) = input.parent_id {
                 ensure_org(c, "parent_id", Some(parent))?;
                 if creates_cycle(c, id, parent)? {
@@ -250,6 +251,8 @@ impl Services {
                 ("organization", id),
                 json!({ "id": id }),
             )?;
+            let after = organization_dto(store::organization(c, id)?);
+            crate::audit::record(c, Some(actor), ("organization", id), &before, &after, now)?;
             Ok(())
         })?;
         self.get_organization(actor, id)
@@ -342,7 +345,8 @@ impl Services {
         p.into_result()?;
         let now = self.now();
         self.db.write(|c| -> Result<(), AppError> {
-            store::contact(c, id).map_err(not_found("contact"))?;
+            let row = store::contact(c, id).map_err(not_found("contact"))?;
+            let before = contacts_dto(c, vec![row])?.remove(0);
             if let Some(org) = input.organization_id {
                 ensure_org(c, "organization_id", org)?;
             }
@@ -376,6 +380,9 @@ impl Services {
                 ("contact", id),
                 json!({ "id": id }),
             )?;
+            let row = store::contact(c, id)?;
+            let after = contacts_dto(c, vec![row])?.remove(0);
+            crate::audit::record(c, Some(actor), ("contact", id), &before, &after, now)?;
             Ok(())
         })?;
         self.get_contact(actor, id)

@@ -7,6 +7,7 @@
 
 mod actions;
 pub mod actor;
+mod audit;
 pub mod auth;
 pub mod cases;
 pub mod catalog;

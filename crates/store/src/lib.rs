@@ -5,6 +5,7 @@
 //! differ, one small function matches on the connection (see `db::next_case_number`).
 //! What must not: business rules (they live in `helpdesk-domain`) or HTTP.
 
+pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod catalog;

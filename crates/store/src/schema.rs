@@ -183,6 +183,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_entries (id) {
+        id -> BigInt,
+        entity_type -> Text,
+        entity_id -> BigInt,
+        field -> Text,
+        old_value -> Nullable<Text>,
+        new_value -> Nullable<Text>,
+        actor_user_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     events (id) {
         id -> BigInt,
         event_type -> Text,
@@ -247,6 +260,7 @@ diesel::joinable!(stream_entries -> cases (case_id));
 diesel::joinable!(cases -> teams (team_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_entries,
     case_followers,
     settings,
     organizations,

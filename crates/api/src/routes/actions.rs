@@ -1,10 +1,10 @@
-//! Case actions and followers. Every action answers the case as it is afterwards; a move the
+//! Case actions, followers and the audit history. Every action answers the case as it is afterwards; a move the
 //! status machine refuses is a 409 problem document saying why.
 
 use actix_web::{delete, get, post, put, web};
 use helpdesk_api_types::cases::{
-    ActionNote, AssignAction, Case, EscalateAction, Followers, MergeAction, RejectAction,
-    ResolveAction,
+    ActionNote, AssignAction, AuditPage, Case, EscalateAction, Followers, MergeAction, PageQuery,
+    RejectAction, ResolveAction,
 };
 use helpdesk_service::Services;
 
@@ -211,6 +211,54 @@ pub async fn unfollow(
 ) -> Result<web::Json<Followers>, ApiError> {
     let id = id.into_inner();
     blocking(move || svc.set_following(&auth.0, id, false))
+        .await
+        .map(web::Json)
+}
+
+/// Every field change of a case (who, when, old → new), oldest first.
+#[utoipa::path(tag = "audit", params(("id" = i64, Path, description = "Case id"), PageQuery),
+    responses((status = 200, description = "Changes", body = AuditPage)))]
+#[get("/cases/{id}/audit")]
+pub async fn case_audit(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+    q: web::Query<PageQuery>,
+) -> Result<web::Json<AuditPage>, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.audit_history(&auth.0, "case", id, &q))
+        .await
+        .map(web::Json)
+}
+
+/// Every field change of an organization, oldest first.
+#[utoipa::path(tag = "audit", params(("id" = i64, Path, description = "Organization id"), PageQuery),
+    responses((status = 200, description = "Changes", body = AuditPage)))]
+#[get("/organizations/{id}/audit")]
+pub async fn organization_audit(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+    q: web::Query<PageQuery>,
+) -> Result<web::Json<AuditPage>, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.audit_history(&auth.0, "organization", id, &q))
+        .await
+        .map(web::Json)
+}
+
+/// Every field change of a contact, oldest first.
+#[utoipa::path(tag = "audit", params(("id" = i64, Path, description = "Contact id"), PageQuery),
+    responses((status = 200, description = "Changes", body = AuditPage)))]
+#[get("/contacts/{id}/audit")]
+pub async fn contact_audit(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+    q: web::Query<PageQuery>,
+) -> Result<web::Json<AuditPage>, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.audit_history(&auth.0, "contact", id, &q))
         .await
         .map(web::Json)
 }

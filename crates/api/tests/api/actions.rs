@@ -280,3 +280,33 @@ api_test!(async fn replies_move_the_status_and_internal_notes_do_not(app) {
     let (_, list) = app.get("/api/v1/portal/cases", &customer.token).await;
     assert!(ids(&list).contains(&follow_up));
 });
+
+api_test!(async fn field_changes_are_audited_with_who_and_old_and_new(app) {
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (org, contact) = org_with_contact(&app, &agent, "Audit").await;
+    let id = new_case(&app, &agent, json!({ "subject": "Before", "requester_id": contact })).await;
+    app.patch(&format!("/api/v1/cases/{id}"), &agent.token, json!({ "subject": "After", "priority": "urgent" })).await;
+    act(&app, &agent, id, "resolve", json!({ "resolution": "done" })).await;
+    let (s, audit) = app.get(&format!("/api/v1/cases/{id}/audit"), &agent.token).await;
+    assert_eq!(s, 200, "{audit}");
+    let rows: Vec<(String, Value, Value, i64)> = audit["items"].as_array().unwrap().iter().map(|e| (
+        e["field"].as_str().unwrap().to_owned(), e["old_value"].clone(), e["new_value"].clone(), e["actor_user_id"].as_i64().unwrap(),
+    )).collect();
+    let find = |f: &str| rows.iter().find(|r| r.0 == f).cloned().unwrap_or_else(|| panic!("no {f} in {rows:?}"));
+    assert_eq!(find("subject"), ("subject".into(), json!("\"Before\""), json!("\"After\""), agent.id));
+    assert_eq!(find("priority").1, json!("\"normal\""));
+    assert_eq!(find("status").2, json!("\"resolved\""));
+    assert_eq!(find("resolution").1, json!(null));
+    assert!(rows.iter().all(|r| r.0 != "updated_at"), "timestamps of every write are not history");
+
+    app.patch(&format!("/api/v1/organizations/{org}"), &agent.token, json!({ "industry": "Retail" })).await;
+    let (_, audit) = app.get(&format!("/api/v1/organizations/{org}/audit"), &agent.token).await;
+    assert_eq!(audit["items"][0]["field"], "industry");
+    assert_eq!(audit["items"][0]["new_value"], "\"Retail\"");
+    app.patch(&format!("/api/v1/contacts/{contact}"), &agent.token, json!({ "title": "CTO" })).await;
+    let (_, audit) = app.get(&format!("/api/v1/contacts/{contact}/audit"), &agent.token).await;
+    assert_eq!(audit["items"][0]["field"], "title");
+    assert_eq!(audit["items"][0]["old_value"], json!(null));
+    let (s, _) = app.get("/api/v1/contacts/999999/audit", &agent.token).await;
+    assert_eq!(s, 404);
+});

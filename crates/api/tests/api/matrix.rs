@@ -197,6 +197,21 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         "/api/v1/cases/{id}/followers/me",
         [Unauth, Deny, Deny, Ok, Ok],
     ),
+    (
+        "GET",
+        "/api/v1/cases/{id}/audit",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/organizations/{id}/audit",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/contacts/{id}/audit",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
     ("GET", "/api/v1/portal/cases", [Unauth, Ok, Ok, Deny, Deny]),
     ("POST", "/api/v1/portal/cases", [Unauth, Ok, Ok, Deny, Deny]),
     (
