@@ -370,3 +370,32 @@ pub struct AuditEntry {
     pub created_at: DateTime<Utc>,
 }
 page!(AuditPage, AuditEntry);
+
+/// Where the live feed starts and how long it stays open.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams, Validate)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LiveQuery {
+    /// Deliver events after this id (the `id:` of the last event received); the
+    /// `Last-Event-ID` header does the same. Default: only events from now on.
+    #[validate(range(min = 0))]
+    pub after: Option<i64>,
+    /// Seconds before the server ends the stream (the browser's EventSource reconnects by
+    /// itself, resuming after the last id). 0 sends what is pending and ends. Default 300.
+    #[validate(range(min = 0, max = 3600))]
+    pub wait_seconds: Option<u64>,
+}
+
+/// One live-feed event: a new case, a new stream entry, an assignment, a status change, ...
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LiveEvent {
+    pub id: i64,
+    /// e.g. `case.created`, `case.entry_added`, `case.assigned`, `case.status_changed`.
+    pub event_type: String,
+    pub case_id: i64,
+    pub actor_user_id: Option<i64>,
+    /// The event's details (ids, numbers, statuses; never message bodies).
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}

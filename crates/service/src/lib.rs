@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod clock;
 pub mod crm;
 pub mod error;
+pub mod live;
 mod outbox;
 pub mod users;
 

@@ -76,3 +76,39 @@ pub fn for_aggregate(
         .select(EventRow::as_select())
         .load(conn)?)
 }
+
+/// Case events with an id above `after`, oldest first (the live feed for agents).
+pub fn case_events_after(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    Ok(events::table
+        .filter(events::id.gt(after))
+        .filter(events::aggregate_type.eq("case"))
+        .order(events::id.asc())
+        .limit(limit)
+        .select(EventRow::as_select())
+        .load(conn)?)
+}
+
+/// The newest event id (0 when there is none).
+pub fn latest_id(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    Ok(events::table
+        .select(diesel::dsl::max(events::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
+}
+
+/// The case events among `ids` (ids a live reader saw missing and waits for).
+pub fn case_events_in(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<EventRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(events::table
+        .filter(events::id.eq_any(ids))
+        .filter(events::aggregate_type.eq("case"))
+        .order(events::id.asc())
+        .select(EventRow::as_select())
+        .load(conn)?)
+}

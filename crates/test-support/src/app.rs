@@ -120,6 +120,22 @@ impl TestApp {
             .await
     }
 
+    /// Runs `f` with services of their own (a separate connection pool on the same database),
+    /// as another API replica or the worker process would: they share only the database.
+    pub async fn in_other_process<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(Services) -> T + Send + 'static,
+    ) -> T {
+        let url = self.db.url.clone();
+        let auth = self.services.auth.clone();
+        tokio::task::spawn_blocking(move || {
+            let db = helpdesk_store::Db::connect(&url, 2).expect("second pool");
+            f(Services::new(db, Arc::new(SystemClock), auth))
+        })
+        .await
+        .expect("other process task")
+    }
+
     /// Pretends case `id` was closed `days` ago (the reopen window is counted from then).
     pub async fn backdate_closing(&self, id: i64, days: i64) {
         let db = self.services.db.clone();

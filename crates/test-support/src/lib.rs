@@ -20,6 +20,7 @@ use helpdesk_store::Db;
 
 pub mod app;
 pub use app::{TestApp, TestUser};
+pub use helpdesk_service::{Actor, Services};
 
 pub const DEFAULT_PG_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 

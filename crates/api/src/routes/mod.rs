@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cases;
 pub mod catalog;
 pub mod crm;
+pub mod live;
 pub mod portal;
 pub mod users;
 
@@ -66,6 +67,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(actions::case_audit)
         .service(actions::organization_audit)
         .service(actions::contact_audit)
+        .service(live::live)
         .service(portal::list_cases)
         .service(portal::create_case)
         .service(portal::get_case)

@@ -6,6 +6,7 @@ mod browser;
 mod cases;
 mod crm;
 mod errors;
+mod live;
 mod matrix;
 mod openapi_drift;
 mod portal;

@@ -212,6 +212,7 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         "/api/v1/contacts/{id}/audit",
         [Unauth, Deny, Deny, Ok, Ok],
     ),
+    ("GET", "/api/v1/live", [Unauth, Deny, Deny, Ok, Ok]),
     ("GET", "/api/v1/portal/cases", [Unauth, Ok, Ok, Deny, Deny]),
     ("POST", "/api/v1/portal/cases", [Unauth, Ok, Ok, Deny, Deny]),
     (
@@ -418,6 +419,10 @@ api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
         for (caller, want) in expected.iter().enumerate() {
             let m = Method::from_bytes(method.as_bytes()).unwrap();
             let mut url = concrete_path(path, &f);
+            if *path == "/api/v1/live" {
+                // The feed stays open for `wait_seconds`; 0 answers what is pending and ends.
+                url.push_str("?wait_seconds=0");
+            }
             let mut b = body(method, path, caller, &f);
             if let Some(action) = path.strip_prefix("/api/v1/cases/{id}/actions/") {
                 // Actions change the case: each call gets a fresh one in a state it applies to.
