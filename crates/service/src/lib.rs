@@ -15,6 +15,7 @@ pub mod clock;
 pub mod crm;
 pub mod error;
 pub mod live;
+mod portal;
 mod outbox;
 pub mod users;
 

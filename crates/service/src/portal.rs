@@ -1,0 +1,279 @@
+//! The customer portal: a portal user's own cases (and their organization's when their contact
+//! allows it), public entries only, new cases and messages with the stream's status rules.
+
+use helpdesk_api_types::cases::{
+    PageQuery, PortalCase, PortalCasePage, PortalMessage, PortalNewCase, StreamEntry, StreamPage,
+};
+use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority};
+use helpdesk_store::cases::{self as store, CaseChanges, CaseFilter, PortalScope};
+use helpdesk_store::{crm, AnyConnection};
+use serde_json::json;
+use validator::Validate;
+
+use crate::cases::{case_snapshot, entry_dto, stored, Draft, References};
+use crate::outbox::emit;
+use crate::users::not_found;
+use crate::{cursor_string, from_json, page_params, Actor, AppError, Services};
+
+fn portal_dto(row: store::CaseRow) -> Result<PortalCase, AppError> {
+    Ok(PortalCase {
+        status: stored(CaseStatus::parse(&row.status))?,
+        priority: stored(Priority::parse(&row.priority))?,
+        case_type: stored(CaseType::parse(&row.case_type))?,
+        id: row.id,
+        number: row.number,
+        subject: row.subject,
+        description: row.description,
+        organization_id: row.organization_id,
+        requester_id: row.requester_id,
+        product_id: row.product_id,
+        component_id: row.component_id,
+        system_info: row.system_info,
+        created_at: row.created_at.and_utc(),
+        updated_at: row.updated_at.and_utc(),
+        resolution: row.resolution,
+        follow_up_of_id: row.follow_up_of_id,
+    })
+}
+
+impl Services {
+    /// What the portal user may see: their own cases, and their organization's when allowed.
+    fn portal_scope(&self, c: &mut AnyConnection, actor: &Actor) -> Result<PortalScope, AppError> {
+        let contact_id = actor.portal_contact()?;
+        let contact = crm::contact(c, contact_id).map_err(not_found("contact"))?;
+        if !contact.portal_access {
+            return Err(AppError::forbidden(
+                "portal access is switched off for this contact",
+            ));
+        }
+        Ok(PortalScope {
+            contact_id,
+            organization_id: contact
+                .organization_id
+                .filter(|_| contact.portal_sees_organization),
+        })
+    }
+
+    /// Loads a case the portal user may see, or answers "not found" (never "forbidden", which
+    /// would tell them the case exists).
+    fn portal_case_row(
+        &self,
+        c: &mut AnyConnection,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<store::CaseRow, AppError> {
+        let scope = self.portal_scope(c, actor)?;
+        let row = store::case(c, id).map_err(not_found("case"))?;
+        let visible = row.requester_id == Some(scope.contact_id)
+            || scope.organization_id.is_some() && row.organization_id == scope.organization_id
+            || store::case_contact_ids(c, id)?.contains(&scope.contact_id);
+        if visible && row.status != "merged" {
+            Ok(row)
+        } else {
+            Err(AppError::NotFound("case"))
+        }
+    }
+
+    pub fn portal_list_cases(
+        &self,
+        actor: &Actor,
+        q: &PageQuery,
+    ) -> Result<PortalCasePage, AppError> {
+        actor.any_read()?;
+        let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
+        self.db.read(|c| {
+            let scope = self.portal_scope(c, actor)?;
+            let filter = CaseFilter {
+                portal: Some(scope),
+                ..Default::default()
+            };
+            let page = store::list_cases(c, &filter, limit, cursor)?;
+            Ok(PortalCasePage {
+                items: page
+                    .items
+                    .into_iter()
+                    .filter(|r| r.status != "merged")
+                    .map(portal_dto)
+                    .collect::<Result<_, _>>()?,
+                next_cursor: cursor_string(page.next_cursor),
+            })
+        })
+    }
+
+    pub fn portal_get_case(&self, actor: &Actor, id: i64) -> Result<PortalCase, AppError> {
+        actor.any_read()?;
+        self.db
+            .read(|c| portal_dto(self.portal_case_row(c, actor, id)?))
+    }
+
+    pub fn portal_create_case(
+        &self,
+        actor: &Actor,
+        input: &PortalNewCase,
+    ) -> Result<PortalCase, AppError> {
+        actor.any_write()?;
+        input.validate()?;
+        let row = self.db.write(|c| -> Result<store::CaseRow, AppError> {
+            let scope = self.portal_scope(c, actor)?;
+            let contact = crm::contact(c, scope.contact_id)?;
+            let draft = Draft {
+                subject: input.subject.clone(),
+                description: input.description.clone(),
+                priority: input.priority.unwrap_or(Priority::Normal),
+                case_type: input.case_type.unwrap_or(CaseType::Consultation),
+                channel: Channel::Portal,
+                refs: References {
+                    organization_id: contact.organization_id,
+                    customer_id: None,
+                    requester_id: Some(contact.id),
+                    contact_ids: vec![contact.id],
+                    product_id: input.product_id,
+                    component_id: input.component_id,
+                    team_id: None,
+                    assignee_id: None,
+                },
+                support_line: 1,
+                system_info: input.system_info.clone(),
+                tags: Vec::new(),
+                follow_up_of_id: None,
+            };
+            Ok(self.insert_case(c, actor, draft)?.0)
+        })?;
+        portal_dto(row)
+    }
+
+    pub fn portal_stream(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        q: &PageQuery,
+    ) -> Result<StreamPage, AppError> {
+        actor.any_read()?;
+        let (limit, cursor) = page_params(q.limit, q.cursor.as_deref())?;
+        self.db.read(|c| {
+            self.portal_case_row(c, actor, case_id)?;
+            // Only public entries: internal notes and system events never reach the portal.
+            let page = store::stream(c, case_id, Some(&["public"]), limit, cursor)?;
+            Ok(StreamPage {
+                items: page
+                    .items
+                    .into_iter()
+                    .map(entry_dto)
+                    .collect::<Result<_, _>>()?,
+                next_cursor: cursor_string(page.next_cursor),
+            })
+        })
+    }
+
+    pub fn portal_post_message(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        input: &PortalMessage,
+    ) -> Result<StreamEntry, AppError> {
+        actor.any_write()?;
+        input.validate()?;
+        let now = self.now();
+        let entry = self.db.write(|c| -> Result<i64, AppError> {
+            let row = self.portal_case_row(c, actor, case_id)?;
+            let reopen_until = row
+                .closed_at
+                .map(|t| t + chrono::Duration::days(self.reopen_days));
+            match row.status.as_str() {
+                "closed" | "rejected" if reopen_until.is_none_or(|until| now > until) => {
+                    // Too long after closing: the message starts a new case linked to the old one.
+                    return self.follow_up_case(c, actor, &row, &input.body);
+                }
+                "awaiting_customer" | "on_hold" | "resolved" | "closed" | "rejected" => {
+                    let before = case_snapshot(c, case_id)?;
+                    let to = CaseStatus::Open;
+                    self.move_case(c, Some(actor), &row, to, CaseChanges::default(), now)?;
+                    let after = case_snapshot(c, case_id)?;
+                    crate::audit::record(c, Some(actor), ("case", case_id), &before, &after, now)?;
+                }
+                _ => store::touch_case(c, case_id, now)?,
+            }
+            let entry = store::insert_stream_entry(
+                c,
+                &store::NewStreamEntry {
+                    case_id,
+                    kind: "public",
+                    author_user_id: Some(actor.user_id),
+                    author_contact_id: actor.contact_id,
+                    body: &input.body,
+                    created_at: now,
+                },
+            )?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "case.entry_added",
+                ("case", case_id),
+                json!({
+                    "case_id": case_id, "number": row.number, "entry_id": entry, "kind": "public",
+                }),
+            )?;
+            Ok(entry)
+        })?;
+        self.db.read(|c| entry_dto(store::stream_entry(c, entry)?))
+    }
+
+    /// A customer wrote to a case closed longer ago than the reopen window: a new case with the
+    /// old one's people and product, the message as its description. Returns its first entry.
+    fn follow_up_case(
+        &self,
+        c: &mut AnyConnection,
+        actor: &Actor,
+        old: &store::CaseRow,
+        body: &str,
+    ) -> Result<i64, AppError> {
+        let contact_ids = store::case_contact_ids(c, old.id)?;
+        let draft = |case_type| Draft {
+            subject: old.subject.clone(),
+            description: body.to_owned(),
+            priority: Priority::parse(&old.priority).unwrap_or(Priority::Normal),
+            case_type,
+            channel: Channel::Portal,
+            refs: References {
+                organization_id: old.organization_id,
+                customer_id: old.customer_id,
+                requester_id: actor.contact_id,
+                contact_ids: contact_ids.clone(),
+                product_id: old.product_id,
+                component_id: old.component_id,
+                team_id: old.team_id,
+                assignee_id: None,
+            },
+            support_line: 1,
+            system_info: old.system_info.clone(),
+            tags: from_json(&old.tags),
+            follow_up_of_id: Some(old.id),
+        };
+        let old_type = stored(CaseType::parse(&old.case_type))?;
+        let (row, _) = match self.insert_case(c, actor, draft(old_type)) {
+            // The contract may have ended since: the follow-up is then a consultation.
+            Err(AppError::Validation(_)) if old_type != CaseType::Consultation => {
+                self.insert_case(c, actor, draft(CaseType::Consultation))?
+            }
+            other => other?,
+        };
+        let now = self.now();
+        self.system_entry_as(
+            c,
+            old.id,
+            Some(actor),
+            &format!(
+                "The customer wrote again after closing; follow-up case #{}",
+                row.number
+            ),
+            now,
+        )?;
+        let first = store::stream(c, row.id, Some(&["public"]), 1, None)?;
+        first
+            .items
+            .first()
+            .map(|e| e.id)
+            .ok_or_else(|| AppError::Internal("the follow-up case has no first entry".into()))
+    }
+}
