@@ -13,7 +13,7 @@ use helpdesk_store::{users, AnyConnection, StoreError};
 use serde_json::json;
 use validator::Validate;
 
-use crate::cases::{case_snapshot, stored};
+use crate::cases::{active_agent, case_snapshot, stored};
 use crate::error::Problems;
 use crate::outbox::emit;
 use crate::users::not_found;
@@ -37,16 +37,6 @@ fn not_terminal(row: &CaseRow, action: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// An active agent's name, or what is wrong with the id.
-fn check_agent(c: &mut AnyConnection, uid: i64) -> Result<Result<String, String>, AppError> {
-    match users::user(c, uid) {
-        Ok(u) if u.role != "portal" && u.active => Ok(Ok(u.name)),
-        Ok(_) => Ok(Err(format!("user {uid} is not an active agent"))),
-        Err(StoreError::NotFound) => Ok(Err(format!("user {uid} does not exist"))),
-        Err(e) => Err(e.into()),
-    }
-}
-
 impl Services {
     /// Runs `f` on the current row of case `id` inside one write transaction, then returns
     /// the case as it is afterwards.
@@ -59,10 +49,9 @@ impl Services {
         actor.staff_write()?;
         let now = self.now();
         self.db.write(|c| {
-            let before = case_snapshot(c, id)?;
-            let row = store::case(c, id).map_err(not_found("case"))?;
+            let (row, before) = case_snapshot(c, id)?;
             f(c, row, now)?;
-            let after = case_snapshot(c, id)?;
+            let (_, after) = case_snapshot(c, id)?;
             crate::audit::record(c, Some(actor), ("case", id), &before, &after, now)?;
             Ok::<_, AppError>(())
         })?;
@@ -145,7 +134,7 @@ impl Services {
             let mut p = Problems::default();
             let mut text = Vec::new();
             if let Some(Some(uid)) = input.assignee_id {
-                match check_agent(c, uid)? {
+                match active_agent(c, uid)? {
                     Ok(name) => text.push(format!("Assigned to {name}")),
                     Err(why) => p.add("assignee_id", why),
                 }

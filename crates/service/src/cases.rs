@@ -2,8 +2,7 @@
 
 use helpdesk_api_types::cases::{
     Case, CasePage, CasePatch, CaseQuery, NewCase, NewStreamEntry, PageQuery, StatusChange,
-    StreamEntry, StreamKind,
-    StreamPage,
+    StreamEntry, StreamKind, StreamPage,
 };
 use helpdesk_domain::case::{check_case_type, initial_assignment, Creator};
 use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority, Role, SupportLine};
@@ -21,10 +20,28 @@ pub(crate) fn stored<T>(r: Result<T, helpdesk_domain::DomainError>) -> Result<T,
     r.map_err(|e| AppError::Internal(format!("stored value is invalid: {e}")))
 }
 
-/// The case as the API shows it, read inside a transaction (for the audit).
-pub(crate) fn case_snapshot(c: &mut AnyConnection, id: i64) -> Result<Case, AppError> {
+/// The stored row of a case and the case as the API shows it, read inside a transaction (the
+/// row for the rules, the DTO for the audit).
+pub(crate) fn case_snapshot(
+    c: &mut AnyConnection,
+    id: i64,
+) -> Result<(store::CaseRow, Case), AppError> {
     let row = store::case(c, id).map_err(not_found("case"))?;
-    case_dto(row, store::case_contact_ids(c, id)?)
+    let dto = case_dto(row.clone(), store::case_contact_ids(c, id)?)?;
+    Ok((row, dto))
+}
+
+/// An active agent's name, or why `uid` cannot be assigned.
+pub(crate) fn active_agent(
+    c: &mut AnyConnection,
+    uid: i64,
+) -> Result<Result<String, String>, AppError> {
+    match users::user(c, uid) {
+        Ok(u) if u.role != "portal" && u.active => Ok(Ok(u.name)),
+        Ok(_) => Ok(Err(format!("user {uid} is not an active agent"))),
+        Err(StoreError::NotFound) => Ok(Err(format!("user {uid} does not exist"))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn case_dto(row: store::CaseRow, contact_ids: Vec<i64>) -> Result<Case, AppError> {
@@ -175,11 +192,8 @@ fn check_references(c: &mut AnyConnection, r: &mut References) -> Result<(), App
         }
     }
     if let Some(uid) = r.assignee_id {
-        match users::user(c, uid) {
-            Ok(u) if u.role != "portal" && u.active => {}
-            Ok(_) => p.add("assignee_id", format!("user {uid} is not an active agent")),
-            Err(StoreError::NotFound) => p.add("assignee_id", format!("user {uid} does not exist")),
-            Err(e) => return Err(e.into()),
+        if let Err(why) = active_agent(c, uid)? {
+            p.add("assignee_id", why);
         }
     }
     p.into_result()
@@ -433,8 +447,7 @@ impl Services {
         input.validate()?;
         let now = self.now();
         self.db.write(|c| -> Result<(), AppError> {
-            let before = case_snapshot(c, id)?;
-            let current = store::case(c, id).map_err(not_found("case"))?;
+            let (current, before) = case_snapshot(c, id)?;
             if stored(CaseStatus::parse(&current.status))?.is_terminal() {
                 return Err(AppError::Conflict(format!(
                     "case #{} is {}; reopen it before changing it",
@@ -445,10 +458,10 @@ impl Services {
                 organization_id: input.organization_id.unwrap_or(current.organization_id),
                 customer_id: input.customer_id.unwrap_or(current.customer_id),
                 requester_id: input.requester_id.unwrap_or(current.requester_id),
-                contact_ids: match &input.contact_ids {
-                    Some(ids) => ids.clone(),
-                    None => store::case_contact_ids(c, id)?,
-                },
+                contact_ids: input
+                    .contact_ids
+                    .clone()
+                    .unwrap_or_else(|| before.contact_ids.clone()),
                 product_id: input.product_id.unwrap_or(current.product_id),
                 component_id: input.component_id.unwrap_or(current.component_id),
                 team_id: input.team_id.unwrap_or(current.team_id),
@@ -507,7 +520,7 @@ impl Services {
             emit(c, now, Some(actor), "case.updated", ("case", id), json!({
                 "id": id, "number": current.number, "assignee_id": refs.assignee_id, "team_id": refs.team_id,
             }))?;
-            let after = case_snapshot(c, id)?;
+            let (_, after) = case_snapshot(c, id)?;
             crate::audit::record(c, Some(actor), ("case", id), &before, &after, now)?;
             Ok(())
         })?;
@@ -562,11 +575,10 @@ impl Services {
         }
         let now = self.now();
         self.db.write(|c| -> Result<(), AppError> {
-            let before = case_snapshot(c, id)?;
-            let current = store::case(c, id).map_err(not_found("case"))?;
+            let (current, before) = case_snapshot(c, id)?;
             let changes = CaseChanges::default();
             self.move_case(c, Some(actor), &current, input.status, changes, now)?;
-            let after = case_snapshot(c, id)?;
+            let (_, after) = case_snapshot(c, id)?;
             crate::audit::record(c, Some(actor), ("case", id), &before, &after, now)?;
             Ok(())
         })?;
@@ -650,9 +662,7 @@ impl Services {
             })
         })
     }
-
 }
-
 
 fn split_list(
     p: &mut Problems,

@@ -15,8 +15,8 @@ pub mod clock;
 pub mod crm;
 pub mod error;
 pub mod live;
-mod portal;
 mod outbox;
+mod portal;
 pub mod users;
 
 use std::sync::Arc;

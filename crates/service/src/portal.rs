@@ -182,13 +182,13 @@ impl Services {
             match row.status.as_str() {
                 "closed" | "rejected" if reopen_until.is_none_or(|until| now > until) => {
                     // Too long after closing: the message starts a new case linked to the old one.
-                    return self.follow_up_case(c, actor, &row, &input.body);
+                    return self.follow_up_case(c, actor, &row, &input.body, now);
                 }
                 "awaiting_customer" | "on_hold" | "resolved" | "closed" | "rejected" => {
-                    let before = case_snapshot(c, case_id)?;
+                    let (_, before) = case_snapshot(c, case_id)?;
                     let to = CaseStatus::Open;
                     self.move_case(c, Some(actor), &row, to, CaseChanges::default(), now)?;
-                    let after = case_snapshot(c, case_id)?;
+                    let (_, after) = case_snapshot(c, case_id)?;
                     crate::audit::record(c, Some(actor), ("case", case_id), &before, &after, now)?;
                 }
                 _ => store::touch_case(c, case_id, now)?,
@@ -227,6 +227,7 @@ impl Services {
         actor: &Actor,
         old: &store::CaseRow,
         body: &str,
+        now: chrono::NaiveDateTime,
     ) -> Result<i64, AppError> {
         let contact_ids = store::case_contact_ids(c, old.id)?;
         let draft = |case_type| Draft {
@@ -258,7 +259,6 @@ impl Services {
             }
             other => other?,
         };
-        let now = self.now();
         self.system_entry_as(
             c,
             old.id,
