@@ -184,8 +184,37 @@ pub struct StreamEntry {
     pub author_contact_id: Option<i64>,
     pub body: String,
     pub created_at: DateTime<Utc>,
+    /// Files sent with the entry.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
 }
 page!(StreamPage, StreamEntry);
+
+/// A file on a case, usually on one of its stream entries. Its bytes are fetched from the
+/// authorized download endpoint, never from a public address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Attachment {
+    pub id: i64,
+    pub case_id: i64,
+    /// The entry it was sent with; none for a file uploaded and not yet sent.
+    pub entry_id: Option<i64>,
+    pub filename: String,
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256 of the bytes, lowercase hex.
+    pub sha256: String,
+    pub uploaded_by_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The multipart form of an upload: one or more parts named `file`, each with a file name.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct AttachmentUpload {
+    #[schema(value_type = Vec<String>, format = Binary, content_media_type = "application/octet-stream")]
+    pub file: Vec<Vec<u8>>,
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -194,6 +223,10 @@ pub struct NewStreamEntry {
     pub kind: StreamKind,
     #[validate(length(min = 1, max = 100000))]
     pub body: String,
+    /// Files uploaded to the case by the same user and not yet sent, to send with this entry.
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    pub attachment_ids: Vec<i64>,
 }
 
 /// A case as its customer sees it in the portal: no team, assignee or tags.
@@ -240,6 +273,10 @@ pub struct PortalNewCase {
 pub struct PortalMessage {
     #[validate(length(min = 1, max = 100000))]
     pub body: String,
+    /// Files this user uploaded to the case and has not sent yet, to send with the message.
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    pub attachment_ids: Vec<i64>,
 }
 
 /// Filters of the case list; all optional and combined with AND.

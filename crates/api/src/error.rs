@@ -88,6 +88,12 @@ impl ApiError {
                 "Status change not allowed",
                 Some(why.clone()),
             ),
+            TooLarge(why) => problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-large",
+                "Too large",
+                Some(why.clone()),
+            ),
             TooManyRequests {
                 retry_after_seconds,
             } => problem(

@@ -32,6 +32,8 @@ use crate::routes;
         (name = "cases", description = "Cases and their streams (agents)"),
         (name = "case actions", description = "Assign, take, request information, escalate, hold, resolve, close, reopen, reject, merge; followers"),
         (name = "audit", description = "Field-level history of cases, organizations and contacts"),
+        (name = "attachments", description = "Files on cases and stream entries: upload, list, download"),
+        (name = "notifications", description = "In-app notifications and the caller's notification settings"),
         (name = "portal", description = "The customer portal (portal users)"),
         (name = "organizations", description = "Organizations (accounts)"),
         (name = "contacts", description = "Contacts"),

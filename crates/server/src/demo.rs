@@ -342,6 +342,7 @@ pub fn load(svc: &Services) -> Result<String, AppError> {
                 &NewStreamEntry {
                     kind: StreamKind::Public,
                     body: reply.into(),
+                    attachment_ids: Vec::new(),
                 },
             )?;
         }
@@ -352,6 +353,7 @@ pub fn load(svc: &Services) -> Result<String, AppError> {
                 &NewStreamEntry {
                     kind: StreamKind::Internal,
                     body: note.into(),
+                    attachment_ids: Vec::new(),
                 },
             )?;
         }
@@ -379,6 +381,7 @@ pub fn load(svc: &Services) -> Result<String, AppError> {
         portal_case.id,
         &PortalMessage {
             body: "Проверил папку «Спам» — писем нет.".into(),
+            attachment_ids: Vec::new(),
         },
     )?;
     // Ivan wrote about the same problem twice; the agent merges the duplicate into the first.

@@ -419,6 +419,7 @@ impl Services {
             // Checked before anything moves: a merged case is final.
             status_of(&row)?.transition(CaseStatus::Merged)?;
             store::move_stream(c, id, target_id)?;
+            helpdesk_store::attachments::move_to_case(c, id, target_id)?;
             self.move_case(
                 c,
                 Some(actor),

@@ -27,6 +27,10 @@ impl Actor {
     }
 
     /// Agents and admins reading.
+    pub fn is_portal(&self) -> bool {
+        self.role == Role::Portal
+    }
+
     pub fn staff_read(&self) -> Result<(), AppError> {
         if !self.role.is_staff() {
             return Err(AppError::forbidden("this is for agents and admins"));

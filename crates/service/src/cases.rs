@@ -90,6 +90,7 @@ pub(crate) fn entry_dto(row: store::StreamEntryRow) -> Result<StreamEntry, AppEr
         author_contact_id: row.author_contact_id,
         body: row.body,
         created_at: row.created_at.and_utc(),
+        attachments: Vec::new(),
     })
 }
 
@@ -619,6 +620,7 @@ impl Services {
                     created_at: now,
                 },
             )?;
+            self.bind_attachments(c, actor, case_id, (case_id, entry), &input.attachment_ids)?;
             // An agent's public reply hands the turn to the customer.
             if input.kind == StreamKind::Public && matches!(case.status.as_str(), "new" | "open") {
                 let to = CaseStatus::AwaitingCustomer;
@@ -633,12 +635,12 @@ impl Services {
                 "case.entry_added",
                 ("case", case_id),
                 json!({
-                    "case_id": case_id, "entry_id": entry, "kind": input.kind,
+                    "case_id": case_id, "number": case.number, "entry_id": entry, "kind": input.kind,
                 }),
             )?;
             Ok(entry)
         })?;
-        self.db.read(|c| entry_dto(store::stream_entry(c, entry)?))
+        self.db.read(|c| one_entry(c, entry))
     }
 
     pub fn stream(
@@ -653,15 +655,19 @@ impl Services {
             store::case(c, case_id).map_err(not_found("case"))?;
             let page = store::stream(c, case_id, None, limit, cursor)?;
             Ok(StreamPage {
-                items: page
-                    .items
-                    .into_iter()
-                    .map(entry_dto)
-                    .collect::<Result<_, _>>()?,
+                items: crate::attachments::entries_with_files(c, page.items)?,
                 next_cursor: cursor_string(page.next_cursor),
             })
         })
     }
+}
+
+/// One stream entry with its attachments.
+pub(crate) fn one_entry(c: &mut AnyConnection, id: i64) -> Result<StreamEntry, AppError> {
+    let row = store::stream_entry(c, id)?;
+    crate::attachments::entries_with_files(c, vec![row])?
+        .pop()
+        .ok_or(AppError::NotFound("stream entry"))
 }
 
 fn split_list(

@@ -23,6 +23,9 @@ pub enum AppError {
     /// The status machine refused a transition.
     #[error("{0}")]
     Transition(String),
+    /// A body or file over a configured size limit.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("too many attempts; retry in {retry_after_seconds} s")]
     TooManyRequests { retry_after_seconds: u64 },
     /// Something broke that the caller cannot fix; the cause is logged, never shown.

@@ -7,6 +7,7 @@
 
 mod actions;
 pub mod actor;
+pub mod attachments;
 mod audit;
 pub mod auth;
 pub mod cases;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 pub use actor::Actor;
 pub use clock::{Clock, SystemClock};
 pub use error::{AppError, FieldErrors};
+use helpdesk_store::files::FileStore;
 use helpdesk_store::Db;
 
 /// Settings of the authentication layer.
@@ -73,7 +75,35 @@ pub struct Services {
     /// A customer message on a case closed at most this many days ago reopens it; later, it
     /// starts a new case linked to the old one.
     pub reopen_days: i64,
+    /// Where attachment bytes live, and the largest file accepted.
+    pub files: FileStore,
+    /// Who gets told what, in which language, and whether by email.
+    pub notify: NotifySettings,
 }
+
+/// Settings of notifications.
+#[derive(Debug, Clone)]
+pub struct NotifySettings {
+    /// The language of emails to customers who have no portal account (`en` or `ru`).
+    pub default_language: String,
+    /// The sender of notification emails; with none, no email is queued (in-app only).
+    pub mail_from: Option<String>,
+    /// The address people open the helpdesk at, for links in emails.
+    pub public_url: Option<String>,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings {
+            default_language: "en".to_owned(),
+            mail_from: None,
+            public_url: None,
+        }
+    }
+}
+
+/// The default largest attachment: 50 MB.
+pub const DEFAULT_MAX_ATTACHMENT_BYTES: u64 = 50 * 1024 * 1024;
 
 impl Services {
     pub fn new(db: Db, clock: Arc<dyn Clock>, auth: AuthSettings) -> Self {
@@ -82,6 +112,8 @@ impl Services {
             clock,
             auth,
             reopen_days: 14,
+            files: FileStore::new("data/files", DEFAULT_MAX_ATTACHMENT_BYTES),
+            notify: NotifySettings::default(),
         }
     }
 

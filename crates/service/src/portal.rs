@@ -10,7 +10,7 @@ use helpdesk_store::{crm, AnyConnection};
 use serde_json::json;
 use validator::Validate;
 
-use crate::cases::{case_snapshot, entry_dto, stored, Draft, References};
+use crate::cases::{case_snapshot, one_entry, stored, Draft, References};
 use crate::outbox::emit;
 use crate::users::not_found;
 use crate::{cursor_string, from_json, page_params, Actor, AppError, Services};
@@ -56,7 +56,7 @@ impl Services {
 
     /// Loads a case the portal user may see, or answers "not found" (never "forbidden", which
     /// would tell them the case exists).
-    fn portal_case_row(
+    pub(crate) fn portal_case_row(
         &self,
         c: &mut AnyConnection,
         actor: &Actor,
@@ -155,11 +155,7 @@ impl Services {
             // Only public entries: internal notes and system events never reach the portal.
             let page = store::stream(c, case_id, Some(&["public"]), limit, cursor)?;
             Ok(StreamPage {
-                items: page
-                    .items
-                    .into_iter()
-                    .map(entry_dto)
-                    .collect::<Result<_, _>>()?,
+                items: crate::attachments::entries_with_files(c, page.items)?,
                 next_cursor: cursor_string(page.next_cursor),
             })
         })
@@ -182,7 +178,11 @@ impl Services {
             match row.status.as_str() {
                 "closed" | "rejected" if reopen_until.is_none_or(|until| now > until) => {
                     // Too long after closing: the message starts a new case linked to the old one.
-                    return self.follow_up_case(c, actor, &row, &input.body, now);
+                    let (new_case, first) =
+                        self.follow_up_case(c, actor, &row, &input.body, now)?;
+                    let ids = &input.attachment_ids;
+                    self.bind_attachments(c, actor, case_id, (new_case, first), ids)?;
+                    return Ok(first);
                 }
                 "awaiting_customer" | "on_hold" | "resolved" | "closed" | "rejected" => {
                     let (_, before) = case_snapshot(c, case_id)?;
@@ -204,6 +204,7 @@ impl Services {
                     created_at: now,
                 },
             )?;
+            self.bind_attachments(c, actor, case_id, (case_id, entry), &input.attachment_ids)?;
             emit(
                 c,
                 now,
@@ -216,11 +217,12 @@ impl Services {
             )?;
             Ok(entry)
         })?;
-        self.db.read(|c| entry_dto(store::stream_entry(c, entry)?))
+        self.db.read(|c| one_entry(c, entry))
     }
 
     /// A customer wrote to a case closed longer ago than the reopen window: a new case with the
-    /// old one's people and product, the message as its description. Returns its first entry.
+    /// old one's people and product, the message as its description. Returns the new case and
+    /// its first entry.
     fn follow_up_case(
         &self,
         c: &mut AnyConnection,
@@ -228,7 +230,7 @@ impl Services {
         old: &store::CaseRow,
         body: &str,
         now: chrono::NaiveDateTime,
-    ) -> Result<i64, AppError> {
+    ) -> Result<(i64, i64), AppError> {
         let contact_ids = store::case_contact_ids(c, old.id)?;
         let draft = |case_type| Draft {
             subject: old.subject.clone(),
@@ -273,7 +275,7 @@ impl Services {
         first
             .items
             .first()
-            .map(|e| e.id)
+            .map(|e| (row.id, e.id))
             .ok_or_else(|| AppError::Internal("the follow-up case has no first entry".into()))
     }
 }

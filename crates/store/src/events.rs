@@ -64,6 +64,35 @@ pub fn mark_processed(
     .execute(conn)?)
 }
 
+/// Claims the oldest unprocessed events: marks them processed and returns those this call
+/// marked. Concurrent callers never get the same event (on PostgreSQL the second UPDATE waits for
+/// the first and then skips rows it finds processed). Run it in the transaction that handles them.
+pub fn claim_unprocessed(
+    conn: &mut AnyConnection,
+    limit: i64,
+    now: NaiveDateTime,
+) -> Result<Vec<EventRow>, StoreError> {
+    let ids: Vec<i64> = events::table
+        .filter(events::processed_at.is_null())
+        .order(events::id.asc())
+        .limit(limit)
+        .select(events::id)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut rows: Vec<EventRow> = diesel::update(
+        events::table
+            .filter(events::id.eq_any(&ids))
+            .filter(events::processed_at.is_null()),
+    )
+    .set(events::processed_at.eq(now))
+    .returning(events::all_columns)
+    .get_results(conn)?;
+    rows.sort_by_key(|e| e.id);
+    Ok(rows)
+}
+
 pub fn for_aggregate(
     conn: &mut AnyConnection,
     aggregate_type: &str,

@@ -5,6 +5,7 @@
 //! differ, one small function matches on the connection (see `db::next_case_number`).
 //! What must not: business rules (they live in `helpdesk-domain`) or HTTP.
 
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod cases;
@@ -13,6 +14,8 @@ pub mod crm;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod files;
+pub mod notifications;
 pub mod schema;
 pub mod users;
 

@@ -70,6 +70,8 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        auto_follow -> Bool,
+        notification_settings -> Text,
     }
 }
 
@@ -183,6 +185,54 @@ diesel::table! {
 }
 
 diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        entry_id -> Nullable<BigInt>,
+        sha256 -> Text,
+        size -> BigInt,
+        filename -> Text,
+        content_type -> Text,
+        uploaded_by_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        event_id -> BigInt,
+        kind -> Text,
+        case_id -> Nullable<BigInt>,
+        entry_id -> Nullable<BigInt>,
+        actor_user_id -> Nullable<BigInt>,
+        title -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        recipient -> Text,
+        kind -> Text,
+        case_id -> Nullable<BigInt>,
+        subject -> Text,
+        body -> Text,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     audit_entries (id) {
         id -> BigInt,
         entity_type -> Text,
@@ -259,7 +309,13 @@ diesel::joinable!(case_contacts -> contacts (contact_id));
 diesel::joinable!(stream_entries -> cases (case_id));
 diesel::joinable!(cases -> teams (team_id));
 
+diesel::joinable!(attachments -> cases (case_id));
+diesel::joinable!(notifications -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    attachments,
+    notifications,
+    mail_outbox,
     audit_entries,
     case_followers,
     settings,

@@ -20,6 +20,8 @@ pub struct UserRow {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub auto_follow: bool,
+    pub notification_settings: String,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -125,6 +125,9 @@ db_test!(fn every_schema_column_exists_with_its_type(t) {
     schema::login_attempts::table.select(schema::login_attempts::all_columns).load::<(i64, String, String, bool, chrono::NaiveDateTime)>(&mut **c).unwrap();
     schema::events::table.select(events::EventRow::as_select()).load(&mut **c).unwrap();
     schema::audit_entries::table.select(helpdesk_store::audit::AuditRow::as_select()).load(&mut **c).unwrap();
+    schema::attachments::table.select(helpdesk_store::attachments::AttachmentRow::as_select()).load(&mut **c).unwrap();
+    schema::notifications::table.select(helpdesk_store::notifications::NotificationRow::as_select()).load(&mut **c).unwrap();
+    schema::mail_outbox::table.select(helpdesk_store::notifications::MailRow::as_select()).load(&mut **c).unwrap();
     schema::case_followers::table.select(schema::case_followers::all_columns).load::<(i64, i64, chrono::NaiveDateTime)>(&mut **c).unwrap();
     assert!(cases::follow(&mut c, case_id, 1, now).is_err(), "a follower must be an existing user");
 });

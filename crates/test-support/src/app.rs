@@ -18,7 +18,12 @@ pub struct TestApp {
     pub db: TestDb,
     pub client: reqwest::Client,
     handle: actix_web::dev::ServerHandle,
+    /// Where this app's attachments are stored (removed with the app).
+    pub files_dir: tempfile::TempDir,
 }
+
+/// One file of a multipart upload: name, media type, bytes.
+pub type UploadPart<'a> = (&'a str, &'a str, Vec<u8>);
 
 /// A user created for a test, signed in.
 #[derive(Debug, Clone)]
@@ -46,13 +51,29 @@ impl TestApp {
 
     /// Starts the API with a given configuration (e.g. serving the built SPA).
     pub async fn spawn_with(backend: TestBackend, config: AppConfig) -> TestApp {
+        Self::spawn_customized(backend, config, |_| {}).await
+    }
+
+    /// Starts the API with settings of the services changed by `customize` (a small
+    /// attachment limit, a mail sender...).
+    pub async fn spawn_customized(
+        backend: TestBackend,
+        config: AppConfig,
+        customize: impl FnOnce(&mut Services),
+    ) -> TestApp {
         let db = tokio::task::spawn_blocking(move || TestDb::new(backend))
             .await
             .expect("create test database");
         let mut auth = AuthSettings::with_secret(b"test-signing-key-that-is-long-enough".to_vec());
         // Throttling is tested on its own; the other tests sign in many times from one address.
         auth.max_failures_per_address = 1000;
-        let services = Services::new(db.db.clone(), Arc::new(SystemClock), auth);
+        let mut services = Services::new(db.db.clone(), Arc::new(SystemClock), auth);
+        let files_dir = tempfile::tempdir().expect("temporary directory for attachments");
+        services.files = helpdesk_store::files::FileStore::new(
+            files_dir.path(),
+            helpdesk_service::DEFAULT_MAX_ATTACHMENT_BYTES,
+        );
+        customize(&mut services);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let address = format!("http://{}", listener.local_addr().expect("local address"));
         let (tx, rx) = std::sync::mpsc::channel();
@@ -72,6 +93,7 @@ impl TestApp {
             db,
             client: reqwest::Client::new(),
             handle,
+            files_dir,
         }
     }
 
@@ -114,6 +136,53 @@ impl TestApp {
             .await
     }
 
+    /// Uploads files as a multipart form (parts named `file`).
+    pub async fn upload(
+        &self,
+        path: &str,
+        token: &str,
+        files: Vec<UploadPart<'_>>,
+    ) -> (StatusCode, Value) {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, content_type, bytes) in files {
+            let part = reqwest::multipart::Part::bytes(bytes)
+                .file_name(name.to_owned())
+                .mime_str(content_type)
+                .expect("a valid media type");
+            form = form.part("file", part);
+        }
+        let resp = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("request reaches the server");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Downloads raw bytes; returns the status, the headers and the body.
+    pub async fn download(
+        &self,
+        path: &str,
+        token: &str,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let resp = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request reaches the server");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.unwrap_or_default().to_vec();
+        (status, headers, body)
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> (StatusCode, Value) {
         let body = serde_json::json!({ "email": email, "password": password });
         self.call(Method::POST, "/api/v1/auth/login", None, Some(&body))
@@ -127,10 +196,10 @@ impl TestApp {
         f: impl FnOnce(Services) -> T + Send + 'static,
     ) -> T {
         let url = self.db.url.clone();
-        let auth = self.services.auth.clone();
+        let mine = self.services.clone();
         tokio::task::spawn_blocking(move || {
             let db = helpdesk_store::Db::connect(&url, 2).expect("second pool");
-            f(Services::new(db, Arc::new(SystemClock), auth))
+            f(Services { db, ..mine })
         })
         .await
         .expect("other process task")

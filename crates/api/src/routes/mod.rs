@@ -3,6 +3,7 @@
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod actions;
+pub mod attachments;
 pub mod auth;
 pub mod cases;
 pub mod catalog;
@@ -67,6 +68,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(actions::case_audit)
         .service(actions::organization_audit)
         .service(actions::contact_audit)
+        .service(attachments::upload)
+        .service(attachments::list)
+        .service(attachments::download)
+        .service(attachments::portal_upload)
+        .service(attachments::portal_list)
+        .service(attachments::portal_download)
         .service(live::live)
         .service(portal::list_cases)
         .service(portal::create_case)

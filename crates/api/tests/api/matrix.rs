@@ -213,6 +213,36 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         [Unauth, Deny, Deny, Ok, Ok],
     ),
     ("GET", "/api/v1/live", [Unauth, Deny, Deny, Ok, Ok]),
+    (
+        "POST",
+        "/api/v1/cases/{id}/attachments",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/cases/{id}/attachments",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/attachments/{id}/content",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/portal/cases/{id}/attachments",
+        [Unauth, Ok, Hidden, Deny, Deny],
+    ),
+    (
+        "GET",
+        "/api/v1/portal/cases/{id}/attachments",
+        [Unauth, Ok, Hidden, Deny, Deny],
+    ),
+    (
+        "GET",
+        "/api/v1/portal/attachments/{id}/content",
+        [Unauth, Ok, Hidden, Deny, Deny],
+    ),
     ("GET", "/api/v1/portal/cases", [Unauth, Ok, Ok, Deny, Deny]),
     ("POST", "/api/v1/portal/cases", [Unauth, Ok, Ok, Deny, Deny]),
     (
@@ -243,6 +273,8 @@ struct Fixture {
     product: i64,
     contract: i64,
     case_of_a: i64,
+    /// A file of a public entry of `case_of_a`.
+    attachment: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -275,6 +307,22 @@ async fn fixture(app: &TestApp) -> Fixture {
             json!({ "subject": "A's", "requester_id": contact_a }),
         )
         .await;
+    let (s, up) = app
+        .upload(
+            &format!("/api/v1/cases/{}/attachments", case["id"]),
+            &agent.token,
+            vec![("a.txt", "text/plain", b"hello".to_vec())],
+        )
+        .await;
+    assert_eq!(s, 201, "{up}");
+    let (s, entry) = app
+        .post(
+            &format!("/api/v1/cases/{}/stream", case["id"]),
+            &agent.token,
+            json!({ "kind": "public", "body": "file", "attachment_ids": [up[0]["id"]] }),
+        )
+        .await;
+    assert_eq!(s, 201, "{entry}");
     let (_, token) = app
         .post(
             "/api/v1/me/api-tokens",
@@ -299,6 +347,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         product: product["id"].as_i64().unwrap(),
         contract: contract["id"].as_i64().unwrap(),
         case_of_a: case["id"].as_i64().unwrap(),
+        attachment: up[0]["id"].as_i64().unwrap(),
     }
 }
 
@@ -317,6 +366,10 @@ fn concrete_path(path: &str, f: &Fixture) -> String {
         f.product
     } else if path.starts_with("/api/v1/contracts") {
         f.contract
+    } else if path.starts_with("/api/v1/attachments")
+        || path.starts_with("/api/v1/portal/attachments")
+    {
+        f.attachment
     } else {
         f.case_of_a
     };
@@ -328,6 +381,7 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
     let n = caller;
     let b = match (method, path) {
         ("GET" | "DELETE", _) => return None,
+        ("POST", p) if p.ends_with("/attachments") => return None,
         (_, "/api/v1/auth/login") => {
             json!({ "email": f.admin_email, "password": helpdesk_test_support::app::TEST_PASSWORD })
         }
@@ -432,7 +486,15 @@ api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
                     b = Some(json!({ "target_id": action_case(&app, &f, "target").await }));
                 }
             }
-            let (status, resp) = app.call(m, &url, f.tokens[caller].as_deref(), b.as_ref()).await;
+            let (status, resp) = if *method == "POST" && path.ends_with("/attachments") {
+                let file = vec![("m.txt", "text/plain", b"matrix".to_vec())];
+                match f.tokens[caller].as_deref() {
+                    Some(token) => app.upload(&url, token, file).await,
+                    None => app.call(m, &url, None, None).await,
+                }
+            } else {
+                app.call(m, &url, f.tokens[caller].as_deref(), b.as_ref()).await
+            };
             let ok = match want {
                 Ok => status.is_success(),
                 Unauth => status == 401,

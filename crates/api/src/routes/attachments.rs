@@ -1,0 +1,235 @@
+//! Attachments: multipart uploads streamed to disk by content hash, listing, and downloads that
+//! only ever leave as `Content-Disposition: attachment` with `X-Content-Type-Options: nosniff`.
+//!
+//! An upload names its files in parts called `file`; other parts are ignored. Files are stored as
+//! they arrive, never held in memory; one over the size limit fails the whole request with 413 and
+//! none of its files is recorded.
+
+use actix_files::NamedFile;
+use actix_multipart::Multipart;
+use actix_web::http::header::{
+    self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use helpdesk_api_types::cases::{Attachment, AttachmentUpload};
+use helpdesk_service::attachments::UploadedFile;
+use helpdesk_service::{Actor, AppError, Services};
+use helpdesk_store::files::UploadError;
+
+use crate::extract::{blocking, Auth};
+use crate::ApiError;
+
+/// Upload files to a case. They belong to no stream entry until sent with one (`attachment_ids`
+/// of a new entry); agents see them at once, customers once they are sent publicly.
+#[utoipa::path(tag = "attachments", params(("id" = i64, Path, description = "Case id")),
+    request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
+    responses((status = 201, description = "Stored", body = [Attachment]),
+        (status = 413, description = "A file is over the size limit; nothing was stored", body = helpdesk_api_types::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No part named `file`", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
+#[post("/cases/{id}/attachments")]
+pub async fn upload(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+    payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    receive(svc, auth.0, id.into_inner(), false, payload).await
+}
+
+/// The files of a case, sent or not, oldest first.
+#[utoipa::path(tag = "attachments", params(("id" = i64, Path, description = "Case id")),
+    responses((status = 200, description = "The files", body = [Attachment])))]
+#[get("/cases/{id}/attachments")]
+pub async fn list(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<Vec<Attachment>>, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.list_attachments(&auth.0, id))
+        .await
+        .map(web::Json)
+}
+
+/// Download a file. Always served as a download (`Content-Disposition: attachment`,
+/// `X-Content-Type-Options: nosniff`), with range requests and ETag.
+#[utoipa::path(tag = "attachments", params(("id" = i64, Path, description = "Attachment id")),
+    responses((status = 200, description = "The bytes", content_type = "application/octet-stream", body = Vec<u8>)))]
+#[get("/attachments/{id}/content")]
+pub async fn download(
+    req: HttpRequest,
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let (meta, path) = blocking(move || svc.attachment_download(&auth.0, id)).await?;
+    serve(&req, meta, path).await
+}
+
+/// Upload files to one of the caller's cases, to send with a message (`attachment_ids`).
+#[utoipa::path(tag = "portal", params(("id" = i64, Path, description = "Case id")),
+    request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
+    responses((status = 201, description = "Stored", body = [Attachment]),
+        (status = 413, description = "A file is over the size limit; nothing was stored", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
+#[post("/portal/cases/{id}/attachments")]
+pub async fn portal_upload(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+    payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    receive(svc, auth.0, id.into_inner(), true, payload).await
+}
+
+/// The files of public messages of one of the caller's cases, and their own unsent uploads.
+#[utoipa::path(tag = "portal", params(("id" = i64, Path, description = "Case id")),
+    responses((status = 200, description = "The files", body = [Attachment])))]
+#[get("/portal/cases/{id}/attachments")]
+pub async fn portal_list(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<Vec<Attachment>>, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.portal_list_attachments(&auth.0, id))
+        .await
+        .map(web::Json)
+}
+
+/// Download a file of a public message of one of the caller's cases.
+#[utoipa::path(tag = "portal", params(("id" = i64, Path, description = "Attachment id")),
+    responses((status = 200, description = "The bytes", content_type = "application/octet-stream", body = Vec<u8>)))]
+#[get("/portal/attachments/{id}/content")]
+pub async fn portal_download(
+    req: HttpRequest,
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let (meta, path) = blocking(move || svc.portal_attachment_download(&auth.0, id)).await?;
+    serve(&req, meta, path).await
+}
+
+async fn receive(
+    svc: web::Data<Services>,
+    actor: Actor,
+    case_id: i64,
+    portal: bool,
+    mut payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    // Refuse before reading a byte when the caller may not upload here.
+    {
+        let (svc, actor) = (svc.clone(), actor.clone());
+        blocking(move || svc.check_upload(&actor, case_id, portal)).await?;
+    }
+    let mut files = Vec::new();
+    let mut failure: Option<AppError> = None;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| ApiError(AppError::field("file", e.to_string())))?;
+        let filename = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .map(str::to_owned);
+        let wanted = field.name() == Some("file") && failure.is_none();
+        let content_type = field.content_type().map(|m| m.to_string());
+        let mut receiving = if wanted {
+            Some(svc.files.begin().map_err(upload_error)?)
+        } else {
+            None
+        };
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| ApiError(AppError::field("file", e.to_string())))?;
+            if let Some(u) = receiving.as_mut() {
+                if let Err(e) = u.write(&chunk) {
+                    // Keep reading (and dropping) the body so the client gets the answer.
+                    failure = Some(upload_error(e).0);
+                    receiving = None;
+                }
+            }
+        }
+        if let Some(u) = receiving {
+            let stored = web::block(move || u.finish())
+                .await
+                .map_err(|e| ApiError(AppError::Internal(e.to_string())))?
+                .map_err(upload_error)?;
+            files.push(UploadedFile {
+                stored,
+                filename: filename.unwrap_or_default(),
+                content_type,
+            });
+        }
+    }
+    if let Some(e) = failure {
+        return Err(ApiError(e));
+    }
+    if files.is_empty() {
+        return Err(ApiError(AppError::field(
+            "file",
+            "send at least one part named `file` (multipart/form-data)",
+        )));
+    }
+    let stored = blocking(move || svc.add_attachments(&actor, case_id, portal, &files)).await?;
+    Ok(HttpResponse::Created().json(stored))
+}
+
+fn upload_error(e: UploadError) -> ApiError {
+    ApiError(match e {
+        UploadError::TooLarge { limit } => AppError::TooLarge(format!(
+            "a file is larger than the limit of {limit} bytes; nothing was stored"
+        )),
+        UploadError::Io(e) => AppError::Internal(format!("storing an upload: {e}")),
+    })
+}
+
+async fn serve(
+    req: &HttpRequest,
+    meta: Attachment,
+    path: std::path::PathBuf,
+) -> Result<HttpResponse, ApiError> {
+    let file = NamedFile::open_async(&path)
+        .await
+        .map_err(|e| ApiError(AppError::Internal(format!("opening an attachment: {e}"))))?;
+    let mime: mime::Mime = meta
+        .content_type
+        .parse()
+        .unwrap_or(mime::APPLICATION_OCTET_STREAM);
+    let ascii: String = meta
+        .filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".to_owned()),
+                language_tag: None,
+                value: meta.filename.clone().into_bytes(),
+            }),
+        ],
+    };
+    let mut resp = file
+        .set_content_type(mime)
+        .set_content_disposition(disposition)
+        .into_response(req);
+    let headers = resp.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("private, no-cache"),
+    );
+    Ok(resp)
+}

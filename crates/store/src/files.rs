@@ -1,0 +1,220 @@
+//! Attachment bytes on disk, addressed by their SHA-256: `ROOT/ab/cdef…`. Identical files are
+//! stored once. A file is written to `ROOT/tmp/` while it arrives, hashed on the way, and renamed
+//! into place only when complete, so a reader never sees half a file and a refused upload
+//! leaves nothing behind.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// Where attachment bytes live and how large one file may be.
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    root: PathBuf,
+    max_bytes: u64,
+}
+
+/// Why an upload was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("the file is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("storing the file: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// A stored file: its content address and size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    pub sha256: String,
+    pub size: u64,
+}
+
+impl FileStore {
+    pub fn new(root: impl Into<PathBuf>, max_bytes: u64) -> Self {
+        FileStore {
+            root: root.into(),
+            max_bytes,
+        }
+    }
+
+    pub fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Starts receiving a file.
+    pub fn begin(&self) -> Result<Upload, UploadError> {
+        let dir = self.root.join("tmp");
+        fs::create_dir_all(&dir)?;
+        let temp = tempfile_in(&dir)?;
+        Ok(Upload {
+            store: self.clone(),
+            path: temp.0,
+            file: Some(temp.1),
+            hasher: Sha256::new(),
+            size: 0,
+        })
+    }
+
+    /// Where the bytes of `sha256` are; `None` for anything that is not a SHA-256 in hex.
+    pub fn path_of(&self, sha256: &str) -> Option<PathBuf> {
+        let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+        valid.then(|| self.root.join(&sha256[..2]).join(&sha256[2..]))
+    }
+}
+
+/// A file being received. Dropped before [`Upload::finish`], it removes what it wrote.
+pub struct Upload {
+    store: FileStore,
+    path: PathBuf,
+    file: Option<File>,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl Upload {
+    /// Appends a chunk; refuses it, and removes the partial file, past the size limit.
+    pub fn write(&mut self, chunk: &[u8]) -> Result<(), UploadError> {
+        self.size += chunk.len() as u64;
+        if self.size > self.store.max_bytes {
+            self.discard();
+            return Err(UploadError::TooLarge {
+                limit: self.store.max_bytes,
+            });
+        }
+        self.hasher.update(chunk);
+        match self.file.as_mut() {
+            Some(f) => Ok(f.write_all(chunk)?),
+            None => Err(UploadError::Io(io::Error::other("upload already closed"))),
+        }
+    }
+
+    /// Completes the file: flushes it and moves it to its content address (or drops it when
+    /// the same bytes are already stored).
+    pub fn finish(mut self) -> Result<StoredFile, UploadError> {
+        let mut file = self
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("upload already closed"))?;
+        file.flush()?;
+        file.sync_all()?;
+        drop(file);
+        let sha256 = hex::encode(self.hasher.clone().finalize());
+        let target = self
+            .store
+            .path_of(&sha256)
+            .ok_or_else(|| io::Error::other("bad digest"))?;
+        if target.is_file() {
+            fs::remove_file(&self.path)?;
+        } else {
+            if let Some(dir) = target.parent() {
+                fs::create_dir_all(dir)?;
+            }
+            fs::rename(&self.path, &target)?;
+        }
+        Ok(StoredFile {
+            sha256,
+            size: self.size,
+        })
+    }
+
+    fn discard(&mut self) {
+        if self.file.take().is_some() {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        self.discard();
+    }
+}
+
+fn tempfile_in(dir: &Path) -> io::Result<(PathBuf, File)> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let path = dir.join(format!("upload-{}-{n}-{nanos}", std::process::id()));
+        match File::options().write(true).create_new(true).open(&path) {
+            Ok(f) => return Ok((path, f)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store(limit: u64) -> (tempfile::TempDir, FileStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FileStore::new(dir.path().join("files"), limit);
+        (dir, s)
+    }
+
+    #[test]
+    fn identical_files_are_stored_once_under_their_hash() {
+        let (_d, s) = store(1024);
+        let mut a = s.begin().unwrap();
+        a.write(b"hello ").unwrap();
+        a.write(b"world").unwrap();
+        let a = a.finish().unwrap();
+        let mut b = s.begin().unwrap();
+        b.write(b"hello world").unwrap();
+        let b = b.finish().unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.size, 11);
+        assert_eq!(
+            a.sha256,
+            "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"
+        );
+        let path = s.path_of(&a.sha256).unwrap();
+        assert_eq!(fs::read(path).unwrap(), b"hello world");
+        assert_eq!(fs::read_dir(s.root().join("tmp")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_file_over_the_limit_leaves_nothing_behind() {
+        let (_d, s) = store(10);
+        let mut u = s.begin().unwrap();
+        u.write(b"0123456789").unwrap();
+        assert!(matches!(
+            u.write(b"x"),
+            Err(UploadError::TooLarge { limit: 10 })
+        ));
+        drop(u);
+        assert_eq!(fs::read_dir(s.root().join("tmp")).unwrap().count(), 0);
+        let dirs = fs::read_dir(s.root()).unwrap().count();
+        assert_eq!(dirs, 1, "only the tmp directory exists");
+    }
+
+    #[test]
+    fn an_abandoned_upload_is_removed() {
+        let (_d, s) = store(100);
+        let mut u = s.begin().unwrap();
+        u.write(b"partial").unwrap();
+        drop(u);
+        assert_eq!(fs::read_dir(s.root().join("tmp")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn only_hex_digests_map_to_paths() {
+        let (_d, s) = store(1);
+        assert!(s.path_of("../../etc/passwd").is_none());
+        assert!(s.path_of(&"g".repeat(64)).is_none());
+        assert!(s.path_of(&"a".repeat(64)).is_some());
+    }
+}

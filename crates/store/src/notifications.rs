@@ -1,0 +1,255 @@
+//! In-app notifications and the outgoing-mail queue.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::schema::{mail_outbox, notifications};
+use crate::{AnyConnection, Page, StoreError};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = notifications)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub event_id: i64,
+    pub kind: String,
+    pub case_id: Option<i64>,
+    pub entry_id: Option<i64>,
+    pub actor_user_id: Option<i64>,
+    pub title: String,
+    pub created_at: NaiveDateTime,
+    pub read_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = notifications, treat_none_as_default_value = false)]
+pub struct NewNotification {
+    pub user_id: i64,
+    pub event_id: i64,
+    pub kind: String,
+    pub case_id: Option<i64>,
+    pub entry_id: Option<i64>,
+    pub actor_user_id: Option<i64>,
+    pub title: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_notifications(
+    conn: &mut AnyConnection,
+    rows: &[NewNotification],
+) -> Result<usize, StoreError> {
+    let mut n = 0;
+    for row in rows {
+        n += diesel::insert_into(notifications::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(n)
+}
+
+/// A user's notifications, newest first.
+pub fn list(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    unread_only: bool,
+    limit: i64,
+    cursor: Option<i64>,
+) -> Result<Page<NotificationRow>, StoreError> {
+    let mut q = notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .select(NotificationRow::as_select())
+        .into_boxed();
+    if unread_only {
+        q = q.filter(notifications::read_at.is_null());
+    }
+    if let Some(c) = cursor {
+        q = q.filter(notifications::id.lt(c));
+    }
+    let rows = q
+        .order(notifications::id.desc())
+        .limit(limit + 1)
+        .load(conn)?;
+    Ok(Page::from_overfetch(rows, limit, |r| r.id))
+}
+
+pub fn unread_count(conn: &mut AnyConnection, user_id: i64) -> Result<i64, StoreError> {
+    Ok(notifications::table
+        .filter(notifications::user_id.eq(user_id))
+        .filter(notifications::read_at.is_null())
+        .count()
+        .get_result(conn)?)
+}
+
+/// Marks a user's notification read (once; a second call changes nothing). `false` when the
+/// user has no such notification.
+pub fn mark_read(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let exists = notifications::table
+        .filter(notifications::id.eq(id))
+        .filter(notifications::user_id.eq(user_id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    diesel::update(
+        notifications::table
+            .filter(notifications::id.eq(id))
+            .filter(notifications::user_id.eq(user_id))
+            .filter(notifications::read_at.is_null()),
+    )
+    .set(notifications::read_at.eq(now))
+    .execute(conn)?;
+    Ok(exists)
+}
+
+pub fn mark_all_read(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        notifications::table
+            .filter(notifications::user_id.eq(user_id))
+            .filter(notifications::read_at.is_null()),
+    )
+    .set(notifications::read_at.eq(now))
+    .execute(conn)?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = mail_outbox)]
+pub struct MailRow {
+    pub id: i64,
+    pub event_id: i64,
+    pub recipient: String,
+    pub kind: String,
+    pub case_id: Option<i64>,
+    pub subject: String,
+    pub body: String,
+    pub message_id: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = mail_outbox, treat_none_as_default_value = false)]
+pub struct NewMail {
+    pub event_id: i64,
+    pub recipient: String,
+    pub kind: String,
+    pub case_id: Option<i64>,
+    pub subject: String,
+    pub body: String,
+    pub message_id: String,
+    pub status: String,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_mails(conn: &mut AnyConnection, rows: &[NewMail]) -> Result<usize, StoreError> {
+    let mut n = 0;
+    for row in rows {
+        n += diesel::insert_into(mail_outbox::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(n)
+}
+
+/// Claims up to `limit` mails that are due: marks them `sending` and counts the attempt. Run in
+/// its own transaction; a row another worker claimed first is not returned.
+pub fn claim_due_mails(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<MailRow>, StoreError> {
+    let due: Vec<i64> = mail_outbox::table
+        .filter(mail_outbox::status.eq("pending"))
+        .filter(mail_outbox::next_attempt_at.le(now))
+        .order(mail_outbox::id.asc())
+        .limit(limit)
+        .select(mail_outbox::id)
+        .load(conn)?;
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(diesel::update(
+        mail_outbox::table
+            .filter(mail_outbox::id.eq_any(&due))
+            .filter(mail_outbox::status.eq("pending")),
+    )
+    .set((
+        mail_outbox::status.eq("sending"),
+        mail_outbox::attempts.eq(mail_outbox::attempts + 1),
+        // While `sending`, this is when the claim was made.
+        mail_outbox::next_attempt_at.eq(now),
+    ))
+    .returning(mail_outbox::all_columns)
+    .get_results(conn)?)
+}
+
+/// Records the outcome of one attempt.
+pub fn finish_mail(
+    conn: &mut AnyConnection,
+    id: i64,
+    status: &str,
+    next_attempt_at: Option<NaiveDateTime>,
+    error: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let sent_at = (status == "sent").then_some(now);
+    diesel::update(mail_outbox::table.find(id))
+        .set((
+            mail_outbox::status.eq(status),
+            mail_outbox::last_error.eq(error),
+            mail_outbox::sent_at.eq(sent_at),
+        ))
+        .execute(conn)?;
+    if let Some(at) = next_attempt_at {
+        diesel::update(mail_outbox::table.find(id))
+            .set(mail_outbox::next_attempt_at.eq(at))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Mails left `sending` before `before` (the worker died mid-conversation): marked `unknown`,
+/// never sent again, because the server may have accepted them.
+pub fn abandon_stuck_mails(
+    conn: &mut AnyConnection,
+    before: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        mail_outbox::table
+            .filter(mail_outbox::status.eq("sending"))
+            .filter(mail_outbox::next_attempt_at.lt(before)),
+    )
+    .set((
+        mail_outbox::status.eq("unknown"),
+        mail_outbox::last_error.eq("the worker stopped while sending; not retried"),
+    ))
+    .execute(conn)?)
+}
+
+/// The mails of a case (what the helpdesk told whom), oldest first.
+pub fn mails_of_case(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<MailRow>, StoreError> {
+    Ok(mail_outbox::table
+        .filter(mail_outbox::case_id.eq(case_id))
+        .order(mail_outbox::id.asc())
+        .select(MailRow::as_select())
+        .load(conn)?)
+}
+
+pub fn all_mails(conn: &mut AnyConnection) -> Result<Vec<MailRow>, StoreError> {
+    Ok(mail_outbox::table
+        .order(mail_outbox::id.asc())
+        .select(MailRow::as_select())
+        .load(conn)?)
+}
