@@ -39,4 +39,9 @@ if [ ! -x "$venv/bin/schemathesis" ] && [ ! -x "$venv/bin/st" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q "schemathesis==4.32.5"
 fi
+# A real SMTP server for the notification tests.
+if ! "$venv/bin/python" -c "import aiosmtpd" 2>/dev/null; then
+    say "installing aiosmtpd into $venv"
+    "$venv/bin/pip" install -q "aiosmtpd==1.4.6"
+fi
 say "tools ready"

@@ -36,6 +36,28 @@ pub struct Config {
         global = true
     )]
     pub reopen_days: i64,
+    /// Largest accepted attachment, bytes (default 50 MB).
+    #[arg(long, env = "HELPDESK_MAX_ATTACHMENT_BYTES", default_value_t = helpdesk_service::DEFAULT_MAX_ATTACHMENT_BYTES, global = true)]
+    pub max_attachment_bytes: u64,
+    /// SMTP server for notification emails: `smtp://host:25`,
+    /// `smtp://user:password@host:587?tls=required` or `smtps://user:password@host:465`.
+    #[arg(long, env = "HELPDESK_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of notification emails, e.g. `Support <support@example.com>`; without it no
+    /// email is sent (in-app notifications only).
+    #[arg(long, env = "HELPDESK_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
+    /// Language of emails to customers without a portal account: `en` or `ru`.
+    #[arg(
+        long,
+        env = "HELPDESK_DEFAULT_LANGUAGE",
+        default_value = "en",
+        global = true
+    )]
+    pub default_language: String,
+    /// The address people open the helpdesk at, for links in emails (e.g. `https://help.example.com`).
+    #[arg(long, env = "HELPDESK_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
     /// The built SPA; default `frontend/dist` when it exists.
     #[arg(long, env = "HELPDESK_STATIC_DIR", global = true)]
     pub static_dir: Option<PathBuf>,
@@ -67,6 +89,35 @@ pub struct Config {
 }
 
 impl Config {
+    /// Applies the settings that live in the services.
+    pub fn configure(&self, services: &mut helpdesk_service::Services) {
+        services.reopen_days = self.reopen_days;
+        services.files = helpdesk_store::files::FileStore::new(
+            self.data_dir.join("files"),
+            self.max_attachment_bytes,
+        );
+        let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        services.notify = helpdesk_service::NotifySettings {
+            default_language: self.default_language.clone(),
+            // Emails are queued only when they can be sent.
+            mail_from: nonempty(&self.mail_from).filter(|_| nonempty(&self.smtp_url).is_some()),
+            public_url: nonempty(&self.public_url),
+        };
+    }
+
+    /// The mail sender of the worker, when SMTP is configured.
+    pub fn mailer(
+        &self,
+        services: &helpdesk_service::Services,
+    ) -> anyhow::Result<Option<helpdesk_worker::mailer::Mailer>> {
+        match self.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            None => Ok(None),
+            Some(url) => helpdesk_worker::mailer::Mailer::new(services.clone(), url)
+                .map(Some)
+                .map_err(|e| anyhow::anyhow!(e)),
+        }
+    }
+
     pub fn database_url(&self) -> String {
         self.database_url
             .clone()

@@ -97,7 +97,7 @@ fn main() -> anyhow::Result<()> {
     }
     let mut services = Services::with_stored_secret(db, cli.config.jwt_secret.clone())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    services.reopen_days = cli.config.reopen_days;
+    cli.config.configure(&mut services);
     match command {
         Command::Admin {
             command:
@@ -136,7 +136,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::All => serve(cli.config, services, true),
         Command::Serve => serve(cli.config, services, false),
-        Command::Worker => worker_only(services),
+        Command::Worker => worker_only(&cli.config, services),
         Command::Migrate | Command::Openapi => Ok(()),
     }
 }
@@ -189,10 +189,17 @@ fn serve(config: Config, services: Services, with_worker: bool) -> anyhow::Resul
         tracing::warn!("no built SPA found (run `just frontend`); serving the API only");
     }
     actix_web::rt::System::new().block_on(async move {
+        // Built inside the runtime: the SMTP connection pool runs on it.
+        let mailer = if with_worker {
+            config.mailer(&services)?
+        } else {
+            None
+        };
         let server = helpdesk_api::run(listener, services.clone(), app_config)?;
         println!("helpdesk listening on http://{addr}  (API docs: http://{addr}/api/docs/)");
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let worker = with_worker.then(|| tokio::spawn(helpdesk_worker::run(services, stopped)));
+        let worker =
+            with_worker.then(|| tokio::spawn(helpdesk_worker::run(services, mailer, stopped)));
         let result = server.await;
         let _ = stop.send(true);
         if let Some(w) = worker {
@@ -202,14 +209,15 @@ fn serve(config: Config, services: Services, with_worker: bool) -> anyhow::Resul
     })
 }
 
-fn worker_only(services: Services) -> anyhow::Result<()> {
+fn worker_only(config: &Config, services: Services) -> anyhow::Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
+        let mailer = config.mailer(&services)?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(helpdesk_worker::run(services, stopped));
+        let worker = tokio::spawn(helpdesk_worker::run(services, mailer, stopped));
         tokio::signal::ctrl_c().await.ok();
         let _ = stop.send(true);
         worker.await.ok();
-    });
-    Ok(())
+        anyhow::Ok(())
+    })
 }

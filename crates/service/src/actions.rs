@@ -176,6 +176,7 @@ impl Services {
                 "case.assigned",
                 ("case", id),
                 json!({ "id": id, "number": row.number, "assignee_id": assignee,
+                        "assignee_changed": assignee != row.assignee_id,
                         "team_id": input.team_id.unwrap_or(row.team_id) }),
             )?;
             Ok(())

@@ -280,11 +280,18 @@ impl Services {
         )?;
         let id = row.id;
         store::add_case_contacts(c, id, &d.refs.contact_ids)?;
-        // The assignee and a customer who registers a case in the portal follow it.
+        // The assignee, the requester's portal account and agents who follow every new case.
         let mut followers: Vec<i64> = start.assignee_id.into_iter().collect();
         if actor.role == Role::Portal {
             followers.push(actor.user_id);
+        } else if let Some(requester) = d.refs.requester_id {
+            if let Some(user) = helpdesk_store::users::portal_user_of_contact(c, requester)? {
+                followers.push(user.id);
+            }
         }
+        followers.extend(helpdesk_store::users::auto_followers(c)?);
+        followers.sort_unstable();
+        followers.dedup();
         store::add_new_case_followers(c, id, &followers, now)?;
         if !d.description.trim().is_empty() {
             // The description opens the stream, as the customer's first message.
@@ -520,6 +527,7 @@ impl Services {
             }
             emit(c, now, Some(actor), "case.updated", ("case", id), json!({
                 "id": id, "number": current.number, "assignee_id": refs.assignee_id, "team_id": refs.team_id,
+                "assignee_changed": assignee_changed,
             }))?;
             let (_, after) = case_snapshot(c, id)?;
             crate::audit::record(c, Some(actor), ("case", id), &before, &after, now)?;

@@ -16,6 +16,7 @@ pub mod clock;
 pub mod crm;
 pub mod error;
 pub mod live;
+pub mod notify;
 mod outbox;
 mod portal;
 pub mod users;

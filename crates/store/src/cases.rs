@@ -381,6 +381,21 @@ pub fn move_stream(conn: &mut AnyConnection, from: i64, into: i64) -> Result<usi
     )
 }
 
+/// The users who followed a case at `at` (those who started later did not see what happened
+/// then), in the order they started.
+pub fn followers_at(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    at: NaiveDateTime,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(case_followers::table
+        .filter(case_followers::case_id.eq(case_id))
+        .filter(case_followers::created_at.le(at))
+        .order((case_followers::created_at, case_followers::user_id))
+        .select(case_followers::user_id)
+        .load(conn)?)
+}
+
 /// The users following a case, in the order they started.
 pub fn followers(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<i64>, StoreError> {
     Ok(case_followers::table

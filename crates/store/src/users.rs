@@ -208,3 +208,68 @@ pub fn teams_of(conn: &mut AnyConnection, user_id: i64) -> Result<Vec<i64>, Stor
         .select(team_members::team_id)
         .load(conn)?)
 }
+
+/// Users by id (any that exist), in id order.
+pub fn users_by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<UserRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .order(users::id.asc())
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
+/// Active agents and admins (who can be mentioned or auto-follow cases).
+pub fn active_staff(conn: &mut AnyConnection) -> Result<Vec<UserRow>, StoreError> {
+    Ok(users::table
+        .filter(users::active.eq(true))
+        .filter(users::role.eq_any(["agent", "admin"]))
+        .order(users::id.asc())
+        .select(UserRow::as_select())
+        .load(conn)?)
+}
+
+/// Ids of active agents and admins who follow every new case.
+pub fn auto_followers(conn: &mut AnyConnection) -> Result<Vec<i64>, StoreError> {
+    Ok(users::table
+        .filter(users::active.eq(true))
+        .filter(users::auto_follow.eq(true))
+        .filter(users::role.eq_any(["agent", "admin"]))
+        .order(users::id.asc())
+        .select(users::id)
+        .load(conn)?)
+}
+
+/// The active portal user acting as `contact_id`, if there is one.
+pub fn portal_user_of_contact(
+    conn: &mut AnyConnection,
+    contact_id: i64,
+) -> Result<Option<UserRow>, StoreError> {
+    Ok(users::table
+        .filter(users::contact_id.eq(contact_id))
+        .filter(users::role.eq("portal"))
+        .filter(users::active.eq(true))
+        .order(users::id.asc())
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn set_notification_settings(
+    conn: &mut AnyConnection,
+    id: i64,
+    auto_follow: bool,
+    settings: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::auto_follow.eq(auto_follow),
+            users::notification_settings.eq(settings),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

@@ -233,6 +233,18 @@ impl TestApp {
         support_line: Option<i32>,
         contact_id: Option<i64>,
     ) -> TestUser {
+        self.user_speaking(role, support_line, contact_id, None)
+            .await
+    }
+
+    /// [`TestApp::user`] with a language (`en`, `ru`).
+    pub async fn user_speaking(
+        &self,
+        role: Role,
+        support_line: Option<i32>,
+        contact_id: Option<i64>,
+        language: Option<&str>,
+    ) -> TestUser {
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let email = format!("{}{n}@example.test", role.as_str());
@@ -242,7 +254,7 @@ impl TestApp {
             role,
             password: Some(TEST_PASSWORD.into()),
             support_line,
-            language: None,
+            language: language.map(str::to_owned),
             contact_id,
         };
         let svc = self.services.clone();

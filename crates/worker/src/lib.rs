@@ -1,9 +1,13 @@
 //! Background jobs. Each job exposes `run_next`, one step that a test can call directly; the
 //! loop in [`run`] only repeats steps and sleeps when there is nothing to do.
 //!
-//! For now there is one job: the outbox consumer, which takes committed events in order and
-//! marks them processed. Webhooks, notifications, workflow rules and SLA clocks plug in here as
-//! handlers of those events. What must not live here: business rules (they are in the service).
+//! Jobs: the outbox consumer, which takes committed events in order, fans each out into
+//! notifications and queued emails (the rules are the service's) and marks it processed, all in
+//! one transaction; and the [`mailer::Mailer`], which sends queued emails over SMTP. Webhooks,
+//! workflow rules and SLA clocks plug in here as handlers of the same events. What must not live
+//! here: business rules (they are in the service).
+
+pub mod mailer;
 
 use std::time::Duration;
 
@@ -33,19 +37,18 @@ impl OutboxConsumer {
         }
     }
 
-    /// Takes the oldest unprocessed events and marks them processed, in one transaction.
+    /// Claims the oldest unprocessed events, fans each out and marks them processed, in one
+    /// transaction: a failure leaves every one of them for the next step.
     pub fn run_next(&self) -> Result<Outcome, AppError> {
         let now = self.services.clock.now();
         let handled = self.services.db.write(|c| -> Result<usize, AppError> {
-            let pending = events::unprocessed(c, self.batch)?;
-            if pending.is_empty() {
-                return Ok(0);
+            let claimed = events::claim_unprocessed(c, self.batch, now)?;
+            for e in &claimed {
+                let out = self.services.fan_out(c, e)?;
+                tracing::debug!(event_id = e.id, event_type = %e.event_type, aggregate_id = e.aggregate_id,
+                    notifications = out.notifications, mails = out.mails, "event");
             }
-            for e in &pending {
-                tracing::debug!(event_id = e.id, event_type = %e.event_type, aggregate_id = e.aggregate_id, "event");
-            }
-            let ids: Vec<i64> = pending.iter().map(|e| e.id).collect();
-            Ok(events::mark_processed(c, &ids, now)?)
+            Ok(claimed.len())
         })?;
         Ok(if handled == 0 {
             Outcome::Idle
@@ -55,14 +58,31 @@ impl OutboxConsumer {
     }
 }
 
-/// Runs the jobs until `shutdown` resolves.
-pub async fn run(services: Services, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+/// Runs the jobs until `shutdown` resolves. Without a mailer, queued emails wait (and none are
+/// queued unless a sender address is configured).
+pub async fn run(
+    services: Services,
+    mailer: Option<mailer::Mailer>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
     let outbox = std::sync::Arc::new(OutboxConsumer::new(services));
-    tracing::info!("worker started");
+    tracing::info!(mail = mailer.is_some(), "worker started");
     loop {
         let job = outbox.clone();
         let step = tokio::task::spawn_blocking(move || job.run_next()).await;
+        let sent = match &mailer {
+            Some(m) => match m.run_next().await {
+                Ok(Outcome::Processed(n)) => n,
+                Ok(Outcome::Idle) => 0,
+                Err(e) => {
+                    tracing::error!(error = %e, "mail step failed; retrying");
+                    0
+                }
+            },
+            None => 0,
+        };
         let pause = match step {
+            Ok(Ok(Outcome::Idle)) if sent > 0 => Duration::ZERO,
             Ok(Ok(Outcome::Processed(n))) => {
                 tracing::debug!(events = n, "outbox step");
                 Duration::ZERO

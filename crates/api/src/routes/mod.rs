@@ -9,6 +9,7 @@ pub mod cases;
 pub mod catalog;
 pub mod crm;
 pub mod live;
+pub mod notifications;
 pub mod portal;
 pub mod users;
 
@@ -74,6 +75,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(attachments::portal_upload)
         .service(attachments::portal_list)
         .service(attachments::portal_download)
+        .service(notifications::list)
+        .service(notifications::unread)
+        .service(notifications::mark_read)
+        .service(notifications::mark_all_read)
+        .service(notifications::get_settings)
+        .service(notifications::put_settings)
         .service(live::live)
         .service(portal::list_cases)
         .service(portal::create_case)

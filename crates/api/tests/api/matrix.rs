@@ -213,6 +213,32 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         [Unauth, Deny, Deny, Ok, Ok],
     ),
     ("GET", "/api/v1/live", [Unauth, Deny, Deny, Ok, Ok]),
+    ("GET", "/api/v1/notifications", [Unauth, Ok, Ok, Ok, Ok]),
+    (
+        "GET",
+        "/api/v1/notifications/unread-count",
+        [Unauth, Ok, Ok, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/notifications/{id}/read",
+        [Unauth, Hidden, Hidden, Hidden, Hidden],
+    ),
+    (
+        "POST",
+        "/api/v1/notifications/read-all",
+        [Unauth, Ok, Ok, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/me/notification-settings",
+        [Unauth, Ok, Ok, Ok, Ok],
+    ),
+    (
+        "PUT",
+        "/api/v1/me/notification-settings",
+        [Unauth, Ok, Ok, Ok, Ok],
+    ),
     (
         "POST",
         "/api/v1/cases/{id}/attachments",
@@ -421,6 +447,11 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
         ("POST", "/api/v1/cases/{id}/actions/merge") => json!({ "target_id": 0 }),
         ("POST", p) if p.starts_with("/api/v1/cases/{id}/actions/") => json!({}),
         ("PUT", "/api/v1/cases/{id}/followers/me") => return None,
+        ("POST", p) if p.starts_with("/api/v1/notifications/") => return None,
+        ("PUT", "/api/v1/me/notification-settings") => {
+            serde_json::to_value(helpdesk_api_types::notifications::NotificationSettings::default())
+                .unwrap()
+        }
         ("POST", "/api/v1/portal/cases") => json!({ "subject": format!("Portal case {n}") }),
         ("POST", "/api/v1/portal/cases/{id}/messages") => json!({ "body": "hello" }),
         _ => panic!("no body for {method} {path}: add one to the matrix test"),

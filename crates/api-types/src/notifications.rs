@@ -1,0 +1,141 @@
+//! In-app notifications and what each user wants to be told, and how.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::page;
+
+/// Why a notification was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// A case was assigned to you.
+    Assigned,
+    /// A new message or note on a case you follow.
+    Message,
+    /// Someone wrote `@you` in an internal note.
+    Mention,
+    /// A case you follow changed status, was escalated or merged.
+    Status,
+    /// A new case you follow (auto-follow).
+    NewCase,
+}
+
+impl NotificationKind {
+    pub const ALL: [NotificationKind; 5] = [
+        NotificationKind::Assigned,
+        NotificationKind::Message,
+        NotificationKind::Mention,
+        NotificationKind::Status,
+        NotificationKind::NewCase,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Assigned => "assigned",
+            NotificationKind::Message => "message",
+            NotificationKind::Mention => "mention",
+            NotificationKind::Status => "status",
+            NotificationKind::NewCase => "new_case",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<NotificationKind> {
+        NotificationKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: NotificationKind,
+    pub case_id: Option<i64>,
+    pub entry_id: Option<i64>,
+    /// Who caused it.
+    pub actor_user_id: Option<i64>,
+    /// One line in the user's language, e.g. `[#1042] New message: VPN drops`.
+    pub title: String,
+    pub created_at: DateTime<Utc>,
+    /// When it was marked read; absent while unread.
+    pub read_at: Option<DateTime<Utc>>,
+}
+page!(NotificationPage, Notification);
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    /// Only unread notifications.
+    pub unread: Option<bool>,
+    /// 1..=200, default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct UnreadCount {
+    pub unread: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MarkedRead {
+    /// How many notifications were unread and are read now.
+    pub marked: i64,
+}
+
+/// Which kinds of notification arrive on one channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelSettings {
+    pub assigned: bool,
+    pub message: bool,
+    pub mention: bool,
+    pub status: bool,
+    pub new_case: bool,
+}
+
+impl ChannelSettings {
+    pub fn wants(&self, kind: NotificationKind) -> bool {
+        match kind {
+            NotificationKind::Assigned => self.assigned,
+            NotificationKind::Message => self.message,
+            NotificationKind::Mention => self.mention,
+            NotificationKind::Status => self.status,
+            NotificationKind::NewCase => self.new_case,
+        }
+    }
+}
+
+/// A user's notification settings. Customers (portal users) get email about their own cases
+/// (`message`: replies; `status`: resolved and closed); `auto_follow` is for agents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// Follow every new case as it is registered (agents and admins).
+    pub auto_follow: bool,
+    pub in_app: ChannelSettings,
+    pub email: ChannelSettings,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        NotificationSettings {
+            auto_follow: false,
+            in_app: ChannelSettings {
+                assigned: true,
+                message: true,
+                mention: true,
+                status: true,
+                new_case: true,
+            },
+            email: ChannelSettings {
+                assigned: true,
+                message: true,
+                mention: true,
+                status: false,
+                new_case: false,
+            },
+        }
+    }
+}

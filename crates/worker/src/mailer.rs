@@ -1,0 +1,190 @@
+//! Sending queued emails over SMTP.
+//!
+//! A step claims due mails (status `sending`, committed before the SMTP conversation starts),
+//! sends them, and records each outcome: `sent`; back to `pending` with exponential back-off after
+//! a transient failure; `failed` after a permanent one or too many attempts. A mail whose worker
+//! died mid-conversation stays `sending` and is later marked `unknown`, never sent again: a
+//! recipient gets a message at most once.
+
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use helpdesk_service::{AppError, Services};
+use helpdesk_store::notifications::{self as store, MailRow};
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::Outcome;
+
+/// Attempts before a mail is given up.
+pub const MAX_ATTEMPTS: i32 = 8;
+/// A mail left `sending` this long belongs to a worker that died.
+const STUCK_AFTER_MINUTES: i64 = 10;
+
+/// Delay before attempt `attempts + 1`: 30 s, 1 min, 2 min ... at most an hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let exp = attempts.clamp(1, 8) as u32 - 1;
+    Duration::from_secs((30u64 << exp).min(3600))
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834), so auto-responders do not answer.
+#[derive(Debug, Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-generated".to_owned())
+    }
+}
+
+/// Sends the mail queue through one SMTP server.
+pub struct Mailer {
+    services: Services,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    batch: i64,
+}
+
+impl std::fmt::Debug for Mailer {
+    // The SMTP URL may carry a password: it is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer").field("from", &self.from).finish()
+    }
+}
+
+impl Mailer {
+    /// `smtp_url` as lettre reads it: `smtp://host:25`, `smtp://user:pass@host:587?tls=required`,
+    /// `smtps://host:465`. The sender is the services' `notify.mail_from`.
+    pub fn new(services: Services, smtp_url: &str) -> Result<Mailer, String> {
+        let from = services
+            .notify
+            .mail_from
+            .as_deref()
+            .ok_or("no sender address (HELPDESK_MAIL_FROM) is configured")?
+            .parse::<Mailbox>()
+            .map_err(|e| format!("the sender address is not an address: {e}"))?;
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+            // The URL is not repeated: it may hold a password.
+            .map_err(|e| format!("the SMTP URL is not usable: {e}"))?
+            .timeout(Some(Duration::from_secs(30)))
+            .build();
+        Ok(Mailer {
+            services,
+            transport,
+            from,
+            batch: 20,
+        })
+    }
+
+    /// Sends the mails that are due; returns how many were attempted.
+    pub async fn run_next(&self) -> Result<Outcome, AppError> {
+        let svc = self.services.clone();
+        let batch = self.batch;
+        let claimed = tokio::task::spawn_blocking(move || {
+            let now = svc.clock.now();
+            svc.db.write(|c| -> Result<Vec<MailRow>, AppError> {
+                let stuck = now - chrono::Duration::minutes(STUCK_AFTER_MINUTES);
+                let abandoned = store::abandon_stuck_mails(c, stuck)?;
+                if abandoned > 0 {
+                    tracing::warn!(
+                        abandoned,
+                        "mails left mid-send by a stopped worker; not resent"
+                    );
+                }
+                Ok(store::claim_due_mails(c, now, batch)?)
+            })
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+        if claimed.is_empty() {
+            return Ok(Outcome::Idle);
+        }
+        let mut outcomes = Vec::with_capacity(claimed.len());
+        for mail in &claimed {
+            let outcome = self.send(mail).await;
+            match &outcome {
+                Ok(()) => tracing::info!(mail_id = mail.id, kind = %mail.kind, "mail sent"),
+                Err((permanent, why)) => {
+                    tracing::warn!(mail_id = mail.id, attempts = mail.attempts, permanent, error = %why, "mail not sent")
+                }
+            }
+            outcomes.push((mail.id, mail.attempts, outcome));
+        }
+        let n = outcomes.len();
+        let svc = self.services.clone();
+        tokio::task::spawn_blocking(move || {
+            let now: NaiveDateTime = svc.clock.now();
+            svc.db.write(|c| -> Result<(), AppError> {
+                for (id, attempts, outcome) in &outcomes {
+                    match outcome {
+                        Ok(()) => store::finish_mail(c, *id, "sent", None, None, now)?,
+                        Err((permanent, why)) if *permanent || *attempts >= MAX_ATTEMPTS => {
+                            store::finish_mail(c, *id, "failed", None, Some(why), now)?
+                        }
+                        Err((_, why)) => {
+                            let delay = chrono::Duration::from_std(backoff(*attempts))
+                                .unwrap_or_else(|_| chrono::Duration::hours(1));
+                            store::finish_mail(
+                                c,
+                                *id,
+                                "pending",
+                                Some(now + delay),
+                                Some(why),
+                                now,
+                            )?
+                        }
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+        Ok(Outcome::Processed(n))
+    }
+
+    /// Sends one mail; on failure says whether retrying is pointless, and why.
+    async fn send(&self, mail: &MailRow) -> Result<(), (bool, String)> {
+        let to: Mailbox = mail
+            .recipient
+            .parse()
+            .map_err(|e| (true, format!("bad recipient address: {e}")))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(mail.subject.clone())
+            .message_id(Some(mail.message_id.clone()))
+            .header(AutoSubmitted)
+            .header(ContentType::TEXT_PLAIN)
+            .body(mail.body.clone())
+            .map_err(|e| (true, format!("building the message: {e}")))?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| (e.is_permanent(), e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_doubles_up_to_an_hour() {
+        assert_eq!(backoff(1), Duration::from_secs(30));
+        assert_eq!(backoff(2), Duration::from_secs(60));
+        assert_eq!(backoff(4), Duration::from_secs(240));
+        assert_eq!(backoff(8), Duration::from_secs(3600));
+        assert_eq!(backoff(100), Duration::from_secs(3600));
+    }
+}

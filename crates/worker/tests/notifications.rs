@@ -1,0 +1,538 @@
+//! Notification fan-out and the SMTP outbox against a real SMTP server (aiosmtpd, delivering
+//! into a Maildir), on both backends.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use helpdesk_api_types::Role;
+use helpdesk_store::notifications as store;
+use helpdesk_test_support::{TestApp, TestBackend, TestUser};
+use helpdesk_worker::mailer::Mailer;
+use helpdesk_worker::{OutboxConsumer, Outcome};
+use mail_parser::MessageParser;
+use serde_json::{json, Value};
+
+/// aiosmtpd on a free port, writing what it receives into a Maildir.
+struct SmtpServer {
+    child: Child,
+    port: u16,
+    maildir: tempfile::TempDir,
+}
+
+fn python() -> PathBuf {
+    if let Ok(p) = std::env::var("HELPDESK_TEST_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv-tools/bin/python");
+    assert!(
+        venv.exists(),
+        "the SMTP test server needs aiosmtpd: run ./scripts/install-tools.sh (or set HELPDESK_TEST_PYTHON)"
+    );
+    venv
+}
+
+impl SmtpServer {
+    fn start() -> SmtpServer {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Self::start_on(port)
+    }
+
+    fn start_on(port: u16) -> SmtpServer {
+        let maildir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(python())
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(maildir.path().join("mail"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start aiosmtpd");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return SmtpServer {
+                    child,
+                    port,
+                    maildir,
+                };
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("aiosmtpd did not start on port {port}");
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received: (recipients, subject, text body, Auto-Submitted).
+    fn received(&self) -> Vec<Received> {
+        let dir = self.maildir.path().join("mail/new");
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for e in entries {
+            let raw = std::fs::read(e.unwrap().path()).unwrap();
+            let msg = MessageParser::default().parse(&raw).unwrap();
+            let to = msg
+                .to()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.address().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push(Received {
+                to,
+                subject: msg.subject().unwrap_or_default().to_owned(),
+                body: msg.body_text(0).map(|b| b.into_owned()).unwrap_or_default(),
+                auto_submitted: msg
+                    .header_raw("Auto-Submitted")
+                    .map(|v| v.trim().to_owned()),
+            });
+        }
+        out
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug)]
+struct Received {
+    to: Vec<String>,
+    subject: String,
+    body: String,
+    auto_submitted: Option<String>,
+}
+
+fn mails_to<'a>(all: &'a [Received], address: &str) -> Vec<&'a Received> {
+    all.iter()
+        .filter(|m| m.to.iter().any(|t| t == address))
+        .collect()
+}
+
+/// Runs the outbox consumer and the mailer until both are idle.
+async fn drain(app: &TestApp, mailer: &Mailer) {
+    loop {
+        let consumer = OutboxConsumer::new(app.services.clone());
+        let c = tokio::task::spawn_blocking(move || consumer.run_next())
+            .await
+            .unwrap()
+            .unwrap();
+        let m = mailer.run_next().await.unwrap();
+        if c == Outcome::Idle && m == Outcome::Idle {
+            break;
+        }
+    }
+}
+
+async fn app_with_mail(backend: TestBackend) -> TestApp {
+    TestApp::spawn_customized(backend, Default::default(), |svc| {
+        svc.notify.mail_from = Some("Helpdesk <support@helpdesk.test>".into());
+        svc.notify.public_url = Some("https://help.example.test".into());
+    })
+    .await
+}
+
+async fn customer(app: &TestApp, agent: &TestUser, email: &str) -> i64 {
+    let (s, org) = app
+        .post(
+            "/api/v1/organizations",
+            &agent.token,
+            json!({ "name": format!("Org of {email}") }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (s, contact) = app.post("/api/v1/contacts", &agent.token, json!({
+        "first_name": "Иван", "last_name": "Петров", "organization_id": org["id"], "emails": [email], "portal_access": true,
+    })).await;
+    assert_eq!(s, 201, "{contact}");
+    contact["id"].as_i64().unwrap()
+}
+
+fn local_part(u: &TestUser) -> &str {
+    u.email.split('@').next().unwrap()
+}
+
+async fn fan_out_scenario(backend: TestBackend) {
+    let app = app_with_mail(backend).await;
+    let smtp = SmtpServer::start();
+    let mailer = Mailer::new(app.services.clone(), &smtp.url()).unwrap();
+
+    let anna = app
+        .user_speaking(Role::Agent, Some(1), None, Some("ru"))
+        .await;
+    let boris = app.user(Role::Agent, Some(2), None).await;
+    let carl = app.user(Role::Agent, Some(1), None).await;
+    // Boris follows every new case; Carl wants no email about messages.
+    let mut settings =
+        serde_json::to_value(helpdesk_api_types::notifications::NotificationSettings::default())
+            .unwrap();
+    settings["auto_follow"] = json!(true);
+    let (s, saved) = app
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/me/notification-settings",
+            Some(&boris.token),
+            Some(&settings),
+        )
+        .await;
+    assert_eq!(s, 200, "{saved}");
+    assert_eq!(saved["auto_follow"], true);
+    let mut quiet =
+        serde_json::to_value(helpdesk_api_types::notifications::NotificationSettings::default())
+            .unwrap();
+    quiet["email"]["message"] = json!(false);
+    let (s, _) = app
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/me/notification-settings",
+            Some(&carl.token),
+            Some(&quiet),
+        )
+        .await;
+    assert_eq!(s, 200);
+
+    let ivan_email = "ivan.petrov@customer.test";
+    let ivan_contact = customer(&app, &anna, ivan_email).await;
+    let ivan = app
+        .user_speaking(Role::Portal, None, Some(ivan_contact), Some("ru"))
+        .await;
+
+    // Anna registers Ivan's call; Carl follows it by hand.
+    let (s, case) = app.post("/api/v1/cases", &anna.token, json!({ "subject": "VPN отваливается", "description": "Звонок клиента", "requester_id": ivan_contact })).await;
+    assert_eq!(s, 201, "{case}");
+    let (id, n) = (
+        case["id"].as_i64().unwrap(),
+        case["number"].as_i64().unwrap(),
+    );
+    let (s, _) = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/cases/{id}/followers/me"),
+            Some(&carl.token),
+            None,
+        )
+        .await;
+    assert!(s.is_success());
+    let (s, followers) = app
+        .get(&format!("/api/v1/cases/{id}/followers"), &anna.token)
+        .await;
+    assert_eq!(s, 200);
+    let follower_ids: Vec<i64> = followers["user_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_i64)
+        .collect();
+    for who in [anna.id, boris.id, ivan.id, carl.id] {
+        assert!(
+            follower_ids.contains(&who),
+            "assignee, auto-follower, requester's portal account and Carl follow: {followers}"
+        );
+    }
+
+    let secret = "клиент должен нам за три месяца";
+    let (s, _) = app.post(&format!("/api/v1/cases/{id}/stream"), &anna.token, json!({ "kind": "internal", "body": format!("@{} посмотри, {secret}", local_part(&boris)) })).await;
+    assert_eq!(s, 201);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/stream"),
+            &anna.token,
+            json!({ "kind": "public", "body": "Перезагрузите роутер, пожалуйста." }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    drain(&app, &mailer).await;
+
+    let all = smtp.received();
+    // The customer: registration and the public reply, in Russian, with the case tag; never the note.
+    let to_ivan = mails_to(&all, ivan_email);
+    let subjects: Vec<&str> = to_ivan.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(to_ivan.len(), 2, "{subjects:?}");
+    assert!(
+        subjects.contains(
+            &format!("[#{n}] Ваше обращение зарегистрировано: VPN отваливается").as_str()
+        ),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.contains(&format!("Re: [#{n}] VPN отваливается").as_str()),
+        "{subjects:?}"
+    );
+    assert!(to_ivan
+        .iter()
+        .any(|m| m.body.contains("Перезагрузите роутер")));
+    for m in &all {
+        if !m.to.iter().any(|t| t.ends_with("@example.test")) {
+            assert!(
+                !m.body.contains(secret) && !m.subject.contains(secret),
+                "an internal note reached {:?}",
+                m.to
+            );
+        }
+        assert_eq!(m.auto_submitted.as_deref(), Some("auto-generated"));
+    }
+    // Boris: new case, the mention (one notification for the note), the reply — in English.
+    let to_boris: Vec<&str> = mails_to(&all, &boris.email)
+        .iter()
+        .map(|m| m.subject.as_str())
+        .collect();
+    assert!(
+        to_boris
+            .iter()
+            .any(|s| s.starts_with(&format!("[#{n}] ")) && s.contains("mentioned you")),
+        "{to_boris:?}"
+    );
+    assert!(
+        to_boris.iter().any(|s| s.contains("New message")),
+        "{to_boris:?}"
+    );
+    assert!(
+        !to_boris.iter().any(|s| s.contains("New internal note")),
+        "the mention replaces the follower note: {to_boris:?}"
+    );
+    // Anna did it all herself: nothing. Carl: no email about messages, but in-app ones.
+    assert!(mails_to(&all, &anna.email).is_empty());
+    assert!(
+        mails_to(&all, &carl.email).is_empty(),
+        "Carl switched message email off"
+    );
+    let (_, carl_inbox) = app.get("/api/v1/notifications", &carl.token).await;
+    let carl_titles: Vec<&str> = carl_inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(carl_titles.len(), 2, "{carl_titles:?}");
+    assert!(carl_titles.iter().any(|t| t.contains("New internal note")));
+
+    // In the app: Ivan sees the reply, never the note.
+    let (s, inbox) = app.get("/api/v1/notifications", &ivan.token).await;
+    assert_eq!(s, 200);
+    let items = inbox["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{inbox}");
+    assert_eq!(items[0]["kind"], "message");
+    assert_eq!(
+        items[0]["title"],
+        format!("[#{n}] Новое сообщение: VPN отваливается")
+    );
+    let (_, count) = app
+        .get("/api/v1/notifications/unread-count", &boris.token)
+        .await;
+    let unread = count["unread"].as_i64().unwrap();
+    assert_eq!(unread, 3, "new case, mention, reply");
+    let (_, boris_inbox) = app
+        .get("/api/v1/notifications?unread=true&limit=1", &boris.token)
+        .await;
+    let first = boris_inbox["items"][0]["id"].as_i64().unwrap();
+    assert!(boris_inbox["next_cursor"].is_string());
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/notifications/{first}/read"),
+            &boris.token,
+            json!(null),
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/notifications/{first}/read"),
+            &ivan.token,
+            json!(null),
+        )
+        .await;
+    assert_eq!(
+        s, 404,
+        "another user's notification does not exist for Ivan"
+    );
+    let (_, count) = app
+        .get("/api/v1/notifications/unread-count", &boris.token)
+        .await;
+    assert_eq!(count["unread"], unread - 1);
+    let (_, marked) = app
+        .post("/api/v1/notifications/read-all", &boris.token, json!(null))
+        .await;
+    assert_eq!(marked["marked"], unread - 1);
+
+    // Everything went out once: running the jobs again sends nothing more.
+    let before = all.len();
+    drain(&app, &mailer).await;
+    assert_eq!(smtp.received().len(), before);
+    let db = app.services.db.clone();
+    let rows = tokio::task::spawn_blocking(move || db.read(store::all_mails))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rows.len(), before);
+    assert!(rows.iter().all(|m| m.status == "sent" && m.attempts == 1));
+}
+
+#[tokio::test]
+async fn fan_out_sqlite() {
+    fan_out_scenario(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn fan_out_postgres() {
+    fan_out_scenario(TestBackend::Postgres).await
+}
+
+/// The SMTP server is down: the mail waits and goes out once it is back, exactly once.
+async fn retry_scenario(backend: TestBackend) {
+    let app = app_with_mail(backend).await;
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mailer = Mailer::new(app.services.clone(), &format!("smtp://127.0.0.1:{port}")).unwrap();
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let contact = customer(&app, &agent, "olga@customer.test").await;
+    let (_, case) = app
+        .post(
+            "/api/v1/cases",
+            &agent.token,
+            json!({ "subject": "Printer", "requester_id": contact }),
+        )
+        .await;
+
+    drain(&app, &mailer).await;
+    let db = app.services.db.clone();
+    let rows = tokio::task::spawn_blocking(move || db.read(store::all_mails))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].status, "pending", "a refused connection is retried");
+    assert_eq!(rows[0].attempts, 1);
+    assert!(rows[0].last_error.is_some());
+    assert!(
+        rows[0].next_attempt_at > rows[0].created_at,
+        "with back-off"
+    );
+
+    // Not due yet: nothing is attempted.
+    assert_eq!(mailer.run_next().await.unwrap(), Outcome::Idle);
+    let smtp = SmtpServer::start_on(port);
+    let db = app.services.db.clone();
+    let mail_id = rows[0].id;
+    tokio::task::spawn_blocking(move || {
+        db.write(|c| {
+            store::finish_mail(
+                c,
+                mail_id,
+                "pending",
+                Some(chrono::Utc::now().naive_utc()),
+                None,
+                chrono::Utc::now().naive_utc(),
+            )
+        })
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    drain(&app, &mailer).await;
+    let got = smtp.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].to, vec!["olga@customer.test".to_owned()]);
+    assert!(
+        got[0]
+            .subject
+            .starts_with(&format!("[#{}] Your request is registered", case["number"])),
+        "{}",
+        got[0].subject
+    );
+    let db = app.services.db.clone();
+    let rows = tokio::task::spawn_blocking(move || db.read(store::all_mails))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((rows[0].status.as_str(), rows[0].attempts), ("sent", 2));
+}
+
+#[tokio::test]
+async fn smtp_retry_sqlite() {
+    retry_scenario(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn smtp_retry_postgres() {
+    retry_scenario(TestBackend::Postgres).await
+}
+
+/// A worker that dies after claiming a mail never sends it twice.
+async fn stuck_scenario(backend: TestBackend) {
+    let app = app_with_mail(backend).await;
+    let smtp = SmtpServer::start();
+    let mailer = Mailer::new(app.services.clone(), &smtp.url()).unwrap();
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let contact = customer(&app, &agent, "petr@customer.test").await;
+    app.post(
+        "/api/v1/cases",
+        &agent.token,
+        json!({ "subject": "Crash", "requester_id": contact }),
+    )
+    .await;
+    let consumer = OutboxConsumer::new(app.services.clone());
+    tokio::task::spawn_blocking(move || consumer.run_next())
+        .await
+        .unwrap()
+        .unwrap();
+    // Claimed eleven minutes ago by a worker that is gone.
+    let db = app.services.db.clone();
+    tokio::task::spawn_blocking(move || {
+        db.write(|c| {
+            let now = chrono::Utc::now().naive_utc();
+            let claimed = store::claim_due_mails(c, now, 10)?;
+            assert_eq!(claimed.len(), 1);
+            let then = now - chrono::Duration::minutes(11);
+            store::finish_mail(c, claimed[0].id, "sending", Some(then), None, now)
+        })
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    drain(&app, &mailer).await;
+    assert!(
+        smtp.received().is_empty(),
+        "a mail that may have gone out is not sent again"
+    );
+    let db = app.services.db.clone();
+    let rows = tokio::task::spawn_blocking(move || db.read(store::all_mails))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rows[0].status, "unknown");
+}
+
+#[tokio::test]
+async fn stuck_mail_sqlite() {
+    stuck_scenario(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn stuck_mail_postgres() {
+    stuck_scenario(TestBackend::Postgres).await
+}
