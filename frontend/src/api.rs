@@ -136,10 +136,23 @@ async fn refresh(session: &Session) -> Result<Session, ApiError> {
 
 /// GET with the session's token; on 401 refreshes once and retries.
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    authorized(false, path).await
+}
+
+/// POST without a body (an action), with the same token handling as [`get`].
+pub async fn post_empty<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    authorized(true, path).await
+}
+
+async fn authorized<T: DeserializeOwned>(post: bool, path: &str) -> Result<T, ApiError> {
     let session = load_session().ok_or_else(|| ApiError::Network("not signed in".into()))?;
     let send = |token: String| {
-        Request::get(path)
-            .header("Authorization", &format!("Bearer {token}"))
+        let req = if post {
+            Request::post(path)
+        } else {
+            Request::get(path)
+        };
+        req.header("Authorization", &format!("Bearer {token}"))
             .send()
     };
     let resp = send(session.access_token.clone()).await.map_err(network)?;

@@ -1,6 +1,7 @@
 //! The views: sign-in, the agent's case list and the customer's portal list.
 
 use helpdesk_api_types::cases::{CasePage, PortalCasePage};
+use helpdesk_api_types::notifications::{MarkedRead, NotificationPage, UnreadCount};
 use helpdesk_api_types::Role;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -45,6 +46,7 @@ pub fn App() -> impl IntoView {
                 {move || t().switch_language}
             </button>
             {move || session.get().map(|s| view! {
+                <Bell lang/>
                 <span class="who" data-test="who">{t().signed_in_as} " " {s.user.name.clone()}</span>
                 <button class="link" data-test="sign-out" on:click=sign_out>{t().sign_out}</button>
             })}
@@ -56,6 +58,69 @@ pub fn App() -> impl IntoView {
                 Some(_) => view! { <AgentCases lang/> }.into_any(),
             }}
         </main>
+    }
+}
+
+/// The unread count in the header; a click opens the latest notifications.
+#[component]
+fn Bell(lang: RwSignal<Lang>) -> impl IntoView {
+    let t = move || i18n::text(lang.get());
+    let unread = RwSignal::new(0i64);
+    let open = RwSignal::new(false);
+    let list = RwSignal::new(Load::<NotificationPage>::Loading);
+    let count = move || {
+        spawn_local(async move {
+            if let Ok(c) = api::get::<UnreadCount>("/api/v1/notifications/unread-count").await {
+                unread.set(c.unread);
+            }
+        })
+    };
+    count();
+    let toggle = move |_| {
+        let now_open = !open.get_untracked();
+        open.set(now_open);
+        if now_open {
+            list.set(Load::Loading);
+            fetch_into("/api/v1/notifications?limit=20", list);
+        }
+    };
+    let read_all = move |_| {
+        spawn_local(async move {
+            if api::post_empty::<MarkedRead>("/api/v1/notifications/read-all")
+                .await
+                .is_ok()
+            {
+                unread.set(0);
+                fetch_into("/api/v1/notifications?limit=20", list);
+            }
+        })
+    };
+    view! {
+        <span class="bell">
+            <button class="link" data-test="bell" on:click=toggle>
+                {move || t().notifications} " "
+                <span class="count" data-test="unread">{move || unread.get()}</span>
+            </button>
+            {move || open.get().then(|| view! {
+                <div class="card panel" data-test="notifications">
+                    {move || match list.get() {
+                        Load::Loading => view! { <p>{t().loading}</p> }.into_any(),
+                        Load::Failed(e) => view! { <p class="error">{e}</p> }.into_any(),
+                        Load::Ready(p) if p.items.is_empty() => view! { <p>{t().no_notifications}</p> }.into_any(),
+                        Load::Ready(p) => view! {
+                            <ul>
+                                {p.items.into_iter().map(|n| view! {
+                                    <li data-test="notification" class:unread=n.read_at.is_none()>
+                                        {n.title}
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                            <button class="link" data-test="read-all" on:click=read_all>{t().mark_all_read}</button>
+                        }.into_any(),
+                    }}
+                </div>
+            })}
+        </span>
     }
 }
 

@@ -53,6 +53,9 @@ pub struct Text {
     pub failed: &'static str,
     pub switch_language: &'static str,
     pub signed_in_as: &'static str,
+    pub notifications: &'static str,
+    pub no_notifications: &'static str,
+    pub mark_all_read: &'static str,
 }
 
 const EN: Text = Text {
@@ -75,6 +78,9 @@ const EN: Text = Text {
     failed: "Could not load",
     switch_language: "Русский",
     signed_in_as: "Signed in as",
+    notifications: "Notifications",
+    no_notifications: "Nothing new.",
+    mark_all_read: "Mark all read",
 };
 
 const RU: Text = Text {
@@ -97,6 +103,9 @@ const RU: Text = Text {
     failed: "Не удалось загрузить",
     switch_language: "English",
     signed_in_as: "Вы вошли как",
+    notifications: "Уведомления",
+    no_notifications: "Ничего нового.",
+    mark_all_read: "Отметить все прочитанными",
 };
 
 pub fn text(lang: Lang) -> &'static Text {

@@ -126,11 +126,12 @@ async fn run(backend: TestBackend) {
     let (_, contact_a) = org_with_contact(&app, &agent, "BrowserA").await;
     let (_, contact_b) = org_with_contact(&app, &agent, "BrowserB").await;
     let portal_a = app.user(Role::Portal, None, Some(contact_a)).await;
+    let mut case_ids = Vec::new();
     for (subject, requester) in [
         ("Printer jams on tray 2", contact_a),
         ("VPN drops every hour", contact_b),
     ] {
-        let (s, _) = app
+        let (s, case) = app
             .post(
                 "/api/v1/cases",
                 &agent.token,
@@ -138,7 +139,28 @@ async fn run(backend: TestBackend) {
             )
             .await;
         assert_eq!(s, 201);
+        case_ids.push(case["id"].as_i64().unwrap());
     }
+    // The agent answers A, and notes something internal; the worker fans both out.
+    for (kind, body) in [
+        ("public", "Try the other tray"),
+        ("internal", "tray 2 is broken"),
+    ] {
+        let (s, _) = app
+            .post(
+                &format!("/api/v1/cases/{}/stream", case_ids[0]),
+                &agent.token,
+                json!({ "kind": kind, "body": body }),
+            )
+            .await;
+        assert_eq!(s, 201);
+    }
+    let outbox = helpdesk_worker::OutboxConsumer::new(app.services.clone());
+    tokio::task::spawn_blocking(move || {
+        while outbox.run_next().unwrap() != helpdesk_worker::Outcome::Idle {}
+    })
+    .await
+    .unwrap();
 
     let (_driver, c) = browser().await;
     c.goto(&app.url("/")).await.unwrap();
@@ -147,7 +169,7 @@ async fn run(backend: TestBackend) {
     assert_eq!(agent_rows.len(), 2, "{agent_rows:?}");
     assert!(agent_rows
         .iter()
-        .any(|r| r.contains("Printer jams on tray 2") && r.contains("Open")));
+        .any(|r| r.contains("Printer jams on tray 2") && r.contains("Awaiting customer")));
     assert!(agent_rows
         .iter()
         .any(|r| r.contains("VPN drops every hour")));
@@ -179,6 +201,56 @@ async fn run(backend: TestBackend) {
         c.find(Locator::Css("[data-test=cases]")).await.is_err(),
         "the portal user never gets the agent list"
     );
+
+    // One unread notification: the public reply, not the internal note.
+    let unread = c.find(Locator::Css("[data-test=unread]")).await.unwrap();
+    let mut count = String::new();
+    for _ in 0..100 {
+        count = unread.text().await.unwrap();
+        if count == "1" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(count, "1");
+    c.find(Locator::Css("[data-test=bell]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let item = c
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css("[data-test=notification]"))
+        .await
+        .expect("the notification list opens");
+    let title = item.text().await.unwrap();
+    assert!(
+        title.contains("New message") && title.contains("Printer jams on tray 2"),
+        "{title}"
+    );
+    assert_eq!(
+        c.find_all(Locator::Css("[data-test=notification]"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    c.find(Locator::Css("[data-test=read-all]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        count = unread.text().await.unwrap();
+        if count == "0" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(count, "0", "marking all read clears the count");
     c.close().await.unwrap();
 }
 
