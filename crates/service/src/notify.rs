@@ -397,10 +397,14 @@ impl<'a> Plan<'a> {
         };
         for user in user_store::users_by_ids(c, &pending)? {
             let portal = user.role == "portal";
-            // Customers hear of public messages and status changes of their cases; the
+            // Customers hear of public messages and status changes of their cases — not of
+            // escalation between support lines or merging with cases they may not see; the
             // registration itself reaches them by email.
-            let for_customers =
-                matches!(kind, NotificationKind::Message | NotificationKind::Status);
+            let for_customers = match kind {
+                NotificationKind::Message => true,
+                NotificationKind::Status => matches!(self.detail, Some(Detail::Status(_))),
+                _ => false,
+            };
             if !user.active || portal && (internal || !for_customers) {
                 continue;
             }

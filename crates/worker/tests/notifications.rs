@@ -536,3 +536,160 @@ async fn stuck_mail_sqlite() {
 async fn stuck_mail_postgres() {
     stuck_scenario(TestBackend::Postgres).await
 }
+
+/// Assignment, a customer's portal message, status changes and escalation reach the right
+/// people; a contact who asked for no email gets none.
+async fn assignment_scenario(backend: TestBackend) {
+    let app = app_with_mail(backend).await;
+    let smtp = SmtpServer::start();
+    let mailer = Mailer::new(app.services.clone(), &smtp.url()).unwrap();
+    let admin = app.user(Role::Admin, None, None).await;
+    let first = app.user(Role::Agent, Some(1), None).await;
+    let second = app
+        .user_speaking(Role::Agent, Some(1), None, Some("ru"))
+        .await;
+    let (s, _) = app
+        .post(
+            "/api/v1/teams",
+            &admin.token,
+            json!({ "name": "Line 2", "support_line": 2 }),
+        )
+        .await;
+    assert_eq!(s, 201);
+
+    // A customer registers a case in the portal: the confirmation goes to them.
+    let olga_email = "olga@customer.test";
+    let olga_contact = customer(&app, &first, olga_email).await;
+    let olga = app.user(Role::Portal, None, Some(olga_contact)).await;
+    let (s, case) = app
+        .post(
+            "/api/v1/portal/cases",
+            &olga.token,
+            json!({ "subject": "Cannot print", "description": "Error 42" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{case}");
+    let (id, n) = (
+        case["id"].as_i64().unwrap(),
+        case["number"].as_i64().unwrap(),
+    );
+
+    // The first agent assigns it to the second, who hears of it (in Russian).
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/actions/assign"),
+            &first.token,
+            json!({ "assignee_id": second.id }),
+        )
+        .await;
+    assert_eq!(s, 200);
+    drain(&app, &mailer).await;
+    let all = smtp.received();
+    let to_olga = mails_to(&all, olga_email);
+    assert_eq!(to_olga.len(), 1);
+    assert!(
+        to_olga[0]
+            .subject
+            .starts_with(&format!("[#{n}] Your request is registered")),
+        "{}",
+        to_olga[0].subject
+    );
+    let to_second: Vec<&str> = mails_to(&all, &second.email)
+        .iter()
+        .map(|m| m.subject.as_str())
+        .collect();
+    assert_eq!(
+        to_second,
+        vec![format!("[#{n}] Назначено вам: Cannot print").as_str()]
+    );
+    assert!(mails_to(&all, &first.email).is_empty());
+
+    // The customer writes; the assignee (a follower) hears of it, the customer does not get
+    // their own words back.
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/portal/cases/{id}/messages"),
+            &olga.token,
+            json!({ "body": "Any news?" }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    drain(&app, &mailer).await;
+    let all = smtp.received();
+    assert_eq!(
+        mails_to(&all, olga_email).len(),
+        1,
+        "no echo of the customer's own message"
+    );
+    assert!(mails_to(&all, &second.email).iter().any(|m| m.subject
+        == format!("[#{n}] Новое сообщение: Cannot print")
+        && m.body.contains("Any news?")));
+
+    // Escalation and resolving: followers get in-app notices; status email is off by default.
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/actions/escalate"),
+            &second.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/actions/resolve"),
+            &admin.token,
+            json!({ "resolution": "Driver reinstalled" }),
+        )
+        .await;
+    assert_eq!(s, 200);
+    drain(&app, &mailer).await;
+    let (_, inbox) = app.get("/api/v1/notifications", &second.token).await;
+    let titles: Vec<&str> = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&format!("[#{n}] Статус: решено: Cannot print").as_str()),
+        "{titles:?}"
+    );
+    let (_, inbox) = app.get("/api/v1/notifications", &olga.token).await;
+    let kinds: Vec<&str> = inbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["status"],
+        "the customer hears that it is resolved, not of the escalation inside: {inbox}"
+    );
+    let before = smtp.received().len();
+
+    // A contact who asked for no email: nothing, not even the registration.
+    let (s, quiet) = app.post("/api/v1/contacts", &first.token, json!({
+        "first_name": "Quiet", "last_name": "Person", "emails": ["quiet@customer.test"], "do_not_email": true })).await;
+    assert_eq!(s, 201, "{quiet}");
+    let (s, _) = app
+        .post(
+            "/api/v1/cases",
+            &first.token,
+            json!({ "subject": "Shh", "requester_id": quiet["id"] }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    drain(&app, &mailer).await;
+    assert_eq!(smtp.received().len(), before);
+}
+
+#[tokio::test]
+async fn assignment_sqlite() {
+    assignment_scenario(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn assignment_postgres() {
+    assignment_scenario(TestBackend::Postgres).await
+}

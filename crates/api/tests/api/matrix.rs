@@ -222,7 +222,7 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
     (
         "POST",
         "/api/v1/notifications/{id}/read",
-        [Unauth, Hidden, Hidden, Hidden, Hidden],
+        [Unauth, Ok, Hidden, Hidden, Hidden],
     ),
     (
         "POST",
@@ -301,6 +301,8 @@ struct Fixture {
     case_of_a: i64,
     /// A file of a public entry of `case_of_a`.
     attachment: i64,
+    /// Portal user A's notification of that entry.
+    notification_of_a: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -349,6 +351,16 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     assert_eq!(s, 201, "{entry}");
+    let outbox = helpdesk_worker::OutboxConsumer::new(app.services.clone());
+    tokio::task::spawn_blocking(move || {
+        while outbox.run_next().unwrap() != helpdesk_worker::Outcome::Idle {}
+    })
+    .await
+    .unwrap();
+    let (_, inbox) = app.get("/api/v1/notifications", &a.token).await;
+    let notification_of_a = inbox["items"][0]["id"]
+        .as_i64()
+        .expect("A is told of the public entry");
     let (_, token) = app
         .post(
             "/api/v1/me/api-tokens",
@@ -374,6 +386,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         contract: contract["id"].as_i64().unwrap(),
         case_of_a: case["id"].as_i64().unwrap(),
         attachment: up[0]["id"].as_i64().unwrap(),
+        notification_of_a,
     }
 }
 
@@ -392,6 +405,8 @@ fn concrete_path(path: &str, f: &Fixture) -> String {
         f.product
     } else if path.starts_with("/api/v1/contracts") {
         f.contract
+    } else if path.starts_with("/api/v1/notifications") {
+        f.notification_of_a
     } else if path.starts_with("/api/v1/attachments")
         || path.starts_with("/api/v1/portal/attachments")
     {
