@@ -187,6 +187,16 @@ pub struct StreamEntry {
     /// Files sent with the entry.
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// For an entry that came by email: the sender's address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_from: Option<String>,
+    /// For an entry that came by email: how it found its case — `in_reply_to`, `references`,
+    /// `subject_tag`, or `new_case`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_rule: Option<String>,
+    /// For an entry that came by email with an HTML body: that body, sanitized for display.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_html: Option<String>,
 }
 page!(StreamPage, StreamEntry);
 
@@ -206,6 +216,10 @@ pub struct Attachment {
     pub sha256: String,
     pub uploaded_by_id: Option<i64>,
     pub created_at: DateTime<Utc>,
+    /// Why the bytes were not kept (a mail attachment over the size limit); absent for a
+    /// stored file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 /// The multipart form of an upload: one or more parts named `file`, each with a file name.

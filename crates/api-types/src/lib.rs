@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cases;
 pub mod catalog;
 pub mod crm;
+pub mod mailboxes;
 pub mod notifications;
 pub mod problem;
 pub mod users;

@@ -34,6 +34,7 @@ use crate::routes;
         (name = "audit", description = "Field-level history of cases, organizations and contacts"),
         (name = "attachments", description = "Files on cases and stream entries: upload, list, download"),
         (name = "notifications", description = "In-app notifications and the caller's notification settings"),
+        (name = "mailboxes", description = "Group mailboxes (admins) and the inbound endpoint for raw email"),
         (name = "portal", description = "The customer portal (portal users)"),
         (name = "organizations", description = "Organizations (accounts)"),
         (name = "contacts", description = "Contacts"),
@@ -56,6 +57,17 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some("A JWT access token or a personal API token (`hd_…`)"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "mailbox_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A mailbox's inbound token (only for the inbound endpoint)",
+                    ))
                     .build(),
             ),
         );

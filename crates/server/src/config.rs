@@ -58,6 +58,14 @@ pub struct Config {
     /// The address people open the helpdesk at, for links in emails (e.g. `https://help.example.com`).
     #[arg(long, env = "HELPDESK_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
+    /// Passphrase (16+ characters) of the key that encrypts mailbox passwords in the database.
+    #[arg(
+        long,
+        env = "HELPDESK_ENCRYPTION_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub encryption_key: Option<String>,
     /// The built SPA; default `frontend/dist` when it exists.
     #[arg(long, env = "HELPDESK_STATIC_DIR", global = true)]
     pub static_dir: Option<PathBuf>,
@@ -97,6 +105,12 @@ impl Config {
             self.max_attachment_bytes,
         );
         let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        services.secrets = nonempty(&self.encryption_key)
+            .as_deref()
+            .and_then(helpdesk_service::secrets::SecretBox::from_passphrase);
+        if nonempty(&self.encryption_key).is_some() && services.secrets.is_none() {
+            tracing::warn!("HELPDESK_ENCRYPTION_KEY is shorter than 16 characters; ignored");
+        }
         services.notify = helpdesk_service::NotifySettings {
             default_language: self.default_language.clone(),
             // Emails are queued only when they can be sent.

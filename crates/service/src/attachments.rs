@@ -25,6 +25,7 @@ pub(crate) fn attachment_dto(row: AttachmentRow) -> Attachment {
         sha256: row.sha256,
         uploaded_by_id: row.uploaded_by_id,
         created_at: row.created_at.and_utc(),
+        refused: row.refused,
     }
 }
 
@@ -130,6 +131,7 @@ impl Services {
                         content_type: &content_type,
                         uploaded_by_id: Some(actor.user_id),
                         created_at: now,
+                        refused: None,
                     },
                 )?;
                 out.push(attachment_dto(row));
@@ -216,6 +218,11 @@ impl Services {
             }
             Ok(row)
         })?;
+        if let Some(why) = &row.refused {
+            return Err(AppError::Conflict(format!(
+                "this file was not stored: {why}"
+            )));
+        }
         let path = self
             .files
             .path_of(&row.sha256)

@@ -91,6 +91,9 @@ pub(crate) fn entry_dto(row: store::StreamEntryRow) -> Result<StreamEntry, AppEr
         body: row.body,
         created_at: row.created_at.and_utc(),
         attachments: Vec::new(),
+        email_from: row.email_from,
+        thread_rule: row.thread_rule,
+        body_html: row.body_html,
     })
 }
 
@@ -233,7 +236,7 @@ impl Services {
     pub(crate) fn insert_case(
         &self,
         c: &mut AnyConnection,
-        actor: &Actor,
+        by: Option<&Actor>,
         mut d: Draft,
     ) -> Result<(store::CaseRow, Vec<i64>), AppError> {
         let now = self.now();
@@ -246,9 +249,10 @@ impl Services {
             now.date(),
         )?;
         let creator = Creator {
-            user_id: actor.user_id,
-            role: actor.role,
-            line: actor.line,
+            user_id: by.map_or(0, |a| a.user_id),
+            // Mail is written by a customer, like a portal message.
+            role: by.map_or(Role::Portal, |a| a.role),
+            line: by.and_then(|a| a.line),
         };
         let start = initial_assignment(creator, d.refs.assignee_id);
         let number = next_case_number(c)?;
@@ -271,7 +275,7 @@ impl Services {
                 assignee_id: start.assignee_id,
                 system_info: d.system_info.clone(),
                 tags: to_json(&d.tags),
-                created_by_id: Some(actor.user_id),
+                created_by_id: by.map(|a| a.user_id),
                 created_at: now,
                 updated_at: now,
                 follow_up_of_id: d.follow_up_of_id,
@@ -282,7 +286,7 @@ impl Services {
         store::add_case_contacts(c, id, &d.refs.contact_ids)?;
         // The assignee, the requester's portal account and agents who follow every new case.
         let mut followers: Vec<i64> = start.assignee_id.into_iter().collect();
-        if actor.role == Role::Portal {
+        if let Some(actor) = by.filter(|a| a.role == Role::Portal) {
             followers.push(actor.user_id);
         } else if let Some(requester) = d.refs.requester_id {
             if let Some(user) = helpdesk_store::users::portal_user_of_contact(c, requester)? {
@@ -295,15 +299,15 @@ impl Services {
         store::add_new_case_followers(c, id, &followers, now)?;
         if !d.description.trim().is_empty() {
             // The description opens the stream, as the customer's first message.
-            let from_portal = actor.role == Role::Portal;
+            let from_portal = by.is_none_or(|a| a.role == Role::Portal);
             store::insert_stream_entry(
                 c,
                 &store::NewStreamEntry {
                     case_id: id,
                     kind: "public",
-                    author_user_id: (!from_portal).then_some(actor.user_id),
+                    author_user_id: by.filter(|_| !from_portal).map(|a| a.user_id),
                     author_contact_id: if from_portal {
-                        actor.contact_id
+                        by.and_then(|a| a.contact_id).or(d.refs.requester_id)
                     } else {
                         d.refs.requester_id
                     },
@@ -315,7 +319,7 @@ impl Services {
         emit(
             c,
             now,
-            Some(actor),
+            by,
             "case.created",
             ("case", id),
             json!({ "id": id, "number": row.number, "channel": d.channel, "status": start.status,
@@ -368,7 +372,7 @@ impl Services {
             tags: clean_tags(&input.tags),
             follow_up_of_id: None,
         };
-        let (row, contacts) = self.db.write(|c| self.insert_case(c, actor, draft))?;
+        let (row, contacts) = self.db.write(|c| self.insert_case(c, Some(actor), draft))?;
         case_dto(row, contacts)
     }
 

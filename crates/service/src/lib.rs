@@ -14,11 +14,14 @@ pub mod cases;
 pub mod catalog;
 pub mod clock;
 pub mod crm;
+pub mod email;
 pub mod error;
 pub mod live;
+pub mod mailboxes;
 pub mod notify;
 mod outbox;
 mod portal;
+pub mod secrets;
 pub mod users;
 
 use std::sync::Arc;
@@ -80,6 +83,8 @@ pub struct Services {
     pub files: FileStore,
     /// Who gets told what, in which language, and whether by email.
     pub notify: NotifySettings,
+    /// Seals secrets stored in the database (mailbox passwords); none without a configured key.
+    pub secrets: Option<secrets::SecretBox>,
 }
 
 /// Settings of notifications.
@@ -115,6 +120,7 @@ impl Services {
             reopen_days: 14,
             files: FileStore::new("data/files", DEFAULT_MAX_ATTACHMENT_BYTES),
             notify: NotifySettings::default(),
+            secrets: None,
         }
     }
 

@@ -169,7 +169,10 @@ impl Services {
         let mut plan = Plan::new(self, event, case);
         match event.event_type.as_str() {
             "case.created" => {
-                plan.tell_requester(c, CustomerMail::Registered)?;
+                // A case that came by email was answered by its mailbox's auto-reply.
+                if plan.case.channel != "email" {
+                    plan.tell_requester(c, CustomerMail::Registered)?;
+                }
                 if let Some(assignee) = payload["assignee_id"].as_i64() {
                     plan.tell_users(c, &[assignee], NotificationKind::Assigned, None)?;
                 }
@@ -294,13 +297,18 @@ impl<'a> Plan<'a> {
         )
     }
 
-    fn queue_mail(&mut self, to: &str, kind: &str, subject: String, body: String) {
-        let Some(from) = self.svc.notify.mail_from.as_deref() else {
-            return;
-        };
+    /// Queues a mail unless this recipient has one for this event; returns its Message-ID.
+    fn queue_mail(
+        &mut self,
+        to: &str,
+        kind: &str,
+        subject: String,
+        body: String,
+    ) -> Option<String> {
+        let from = self.svc.notify.mail_from.as_deref()?;
         let key = to.trim().to_lowercase();
         if key.is_empty() || !self.mailed.insert(key) {
-            return;
+            return None;
         }
         let domain = from
             .rsplit('@')
@@ -322,11 +330,16 @@ impl<'a> Plan<'a> {
             case_id: Some(self.case.id),
             subject,
             body,
-            message_id,
+            message_id: message_id.clone(),
             status: "pending".to_owned(),
             next_attempt_at: self.now,
             created_at: self.now,
+            from_address: None,
+            in_reply_to: None,
+            references_header: None,
+            auto_submitted: "auto-generated".to_owned(),
         });
+        Some(message_id)
     }
 
     fn tell_requester(
@@ -369,7 +382,25 @@ impl<'a> Plan<'a> {
                 lang.reply_body(n, &entry.body, link.as_deref()),
             ),
         };
-        self.queue_mail(&address, kind, subj, body);
+        let Some(ours) = self.queue_mail(&address, kind, subj, body) else {
+            return Ok(());
+        };
+        // In the case's mail thread, so the customer's client keeps it together and their
+        // answer threads back by In-Reply-To.
+        let thread = helpdesk_store::email::thread_of_case(c, self.case.id)?;
+        if let (Some(last), Some(mail)) = (thread.last(), self.mails.last_mut()) {
+            mail.in_reply_to = Some(format!("<{last}>"));
+            let recent = &thread[thread.len().saturating_sub(10)..];
+            mail.references_header = Some(
+                recent
+                    .iter()
+                    .map(|id| format!("<{id}>"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+        }
+        let bare = crate::email::normalize_message_id(&ours);
+        helpdesk_store::email::remember_message_id(c, &bare, self.case.id, None, "out", self.now)?;
         Ok(())
     }
 
@@ -440,7 +471,7 @@ impl<'a> Plan<'a> {
                     body.push_str("\n\n");
                     body.push_str(&link);
                 }
-                self.queue_mail(&user.email, kind.as_str(), title, body);
+                let _ = self.queue_mail(&user.email, kind.as_str(), title, body);
             }
         }
         Ok(())

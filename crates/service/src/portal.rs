@@ -137,7 +137,7 @@ impl Services {
                 tags: Vec::new(),
                 follow_up_of_id: None,
             };
-            Ok(self.insert_case(c, actor, draft)?.0)
+            Ok(self.insert_case(c, Some(actor), draft)?.0)
         })?;
         portal_dto(row)
     }
@@ -172,52 +172,75 @@ impl Services {
         let now = self.now();
         let entry = self.db.write(|c| -> Result<i64, AppError> {
             let row = self.portal_case_row(c, actor, case_id)?;
-            let reopen_until = row
-                .closed_at
-                .map(|t| t + chrono::Duration::days(self.reopen_days));
-            match row.status.as_str() {
-                "closed" | "rejected" if reopen_until.is_none_or(|until| now > until) => {
-                    // Too long after closing: the message starts a new case linked to the old one.
-                    let (new_case, first) =
-                        self.follow_up_case(c, actor, &row, &input.body, now)?;
-                    let ids = &input.attachment_ids;
-                    self.bind_attachments(c, actor, case_id, (new_case, first), ids)?;
-                    return Ok(first);
-                }
-                "awaiting_customer" | "on_hold" | "resolved" | "closed" | "rejected" => {
-                    let (_, before) = case_snapshot(c, case_id)?;
-                    let to = CaseStatus::Open;
-                    self.move_case(c, Some(actor), &row, to, CaseChanges::default(), now)?;
-                    let (_, after) = case_snapshot(c, case_id)?;
-                    crate::audit::record(c, Some(actor), ("case", case_id), &before, &after, now)?;
-                }
-                _ => store::touch_case(c, case_id, now)?,
-            }
-            let entry = store::insert_stream_entry(
-                c,
-                &store::NewStreamEntry {
-                    case_id,
-                    kind: "public",
-                    author_user_id: Some(actor.user_id),
-                    author_contact_id: actor.contact_id,
-                    body: &input.body,
-                    created_at: now,
-                },
-            )?;
-            self.bind_attachments(c, actor, case_id, (case_id, entry), &input.attachment_ids)?;
-            emit(
-                c,
-                now,
-                Some(actor),
-                "case.entry_added",
-                ("case", case_id),
-                json!({
-                    "case_id": case_id, "number": row.number, "entry_id": entry, "kind": "public",
-                }),
-            )?;
+            let message = CustomerMessage {
+                by: Some(actor),
+                contact_id: actor.contact_id,
+                body: &input.body,
+                channel: Channel::Portal,
+                moves_status: true,
+            };
+            let (into_case, entry) = self.customer_message(c, &row, &message, now)?;
+            let ids = &input.attachment_ids;
+            self.bind_attachments(c, actor, case_id, (into_case, entry), ids)?;
             Ok(entry)
         })?;
         self.db.read(|c| one_entry(c, entry))
+    }
+
+    /// A customer's message on a case (portal or email), with the stream's rules: a case waiting
+    /// for them, on hold or resolved opens again; a closed one reopens within the reopen window
+    /// and otherwise gets a follow-up case. Returns the case and entry the message went to.
+    pub(crate) fn customer_message(
+        &self,
+        c: &mut AnyConnection,
+        row: &store::CaseRow,
+        m: &CustomerMessage<'_>,
+        now: chrono::NaiveDateTime,
+    ) -> Result<(i64, i64), AppError> {
+        let case_id = row.id;
+        let reopen_until = row
+            .closed_at
+            .map(|t| t + chrono::Duration::days(self.reopen_days));
+        match row.status.as_str() {
+            "closed" | "rejected"
+                if m.moves_status && reopen_until.is_none_or(|until| now > until) =>
+            {
+                // Too long after closing: the message starts a new case linked to the old one.
+                return self.follow_up_case(c, m, row, now);
+            }
+            "awaiting_customer" | "on_hold" | "resolved" | "closed" | "rejected"
+                if m.moves_status =>
+            {
+                let (_, before) = case_snapshot(c, case_id)?;
+                let to = CaseStatus::Open;
+                self.move_case(c, m.by, row, to, CaseChanges::default(), now)?;
+                let (_, after) = case_snapshot(c, case_id)?;
+                crate::audit::record(c, m.by, ("case", case_id), &before, &after, now)?;
+            }
+            _ => store::touch_case(c, case_id, now)?,
+        }
+        let entry = store::insert_stream_entry(
+            c,
+            &store::NewStreamEntry {
+                case_id,
+                kind: "public",
+                author_user_id: m.by.map(|a| a.user_id),
+                author_contact_id: m.contact_id,
+                body: m.body,
+                created_at: now,
+            },
+        )?;
+        emit(
+            c,
+            now,
+            m.by,
+            "case.entry_added",
+            ("case", case_id),
+            json!({
+                "case_id": case_id, "number": row.number, "entry_id": entry, "kind": "public",
+            }),
+        )?;
+        Ok((case_id, entry))
     }
 
     /// A customer wrote to a case closed longer ago than the reopen window: a new case with the
@@ -226,22 +249,21 @@ impl Services {
     fn follow_up_case(
         &self,
         c: &mut AnyConnection,
-        actor: &Actor,
+        m: &CustomerMessage<'_>,
         old: &store::CaseRow,
-        body: &str,
         now: chrono::NaiveDateTime,
     ) -> Result<(i64, i64), AppError> {
         let contact_ids = store::case_contact_ids(c, old.id)?;
         let draft = |case_type| Draft {
             subject: old.subject.clone(),
-            description: body.to_owned(),
+            description: m.body.to_owned(),
             priority: Priority::parse(&old.priority).unwrap_or(Priority::Normal),
             case_type,
-            channel: Channel::Portal,
+            channel: m.channel,
             refs: References {
                 organization_id: old.organization_id,
                 customer_id: old.customer_id,
-                requester_id: actor.contact_id,
+                requester_id: m.contact_id,
                 contact_ids: contact_ids.clone(),
                 product_id: old.product_id,
                 component_id: old.component_id,
@@ -254,17 +276,17 @@ impl Services {
             follow_up_of_id: Some(old.id),
         };
         let old_type = stored(CaseType::parse(&old.case_type))?;
-        let (row, _) = match self.insert_case(c, actor, draft(old_type)) {
+        let (row, _) = match self.insert_case(c, m.by, draft(old_type)) {
             // The contract may have ended since: the follow-up is then a consultation.
             Err(AppError::Validation(_)) if old_type != CaseType::Consultation => {
-                self.insert_case(c, actor, draft(CaseType::Consultation))?
+                self.insert_case(c, m.by, draft(CaseType::Consultation))?
             }
             other => other?,
         };
         self.system_entry_as(
             c,
             old.id,
-            Some(actor),
+            m.by,
             &format!(
                 "The customer wrote again after closing; follow-up case #{}",
                 row.number
@@ -278,4 +300,14 @@ impl Services {
             .map(|e| (row.id, e.id))
             .ok_or_else(|| AppError::Internal("the follow-up case has no first entry".into()))
     }
+}
+
+/// A message from a customer: who (a portal user, or only a contact for email), what, and
+/// whether it may change the status (an out-of-office reply does not).
+pub(crate) struct CustomerMessage<'a> {
+    pub by: Option<&'a Actor>,
+    pub contact_id: Option<i64>,
+    pub body: &'a str,
+    pub channel: Channel,
+    pub moves_status: bool,
 }

@@ -18,6 +18,8 @@ pub struct AttachmentRow {
     pub content_type: String,
     pub uploaded_by_id: Option<i64>,
     pub created_at: NaiveDateTime,
+    /// Why the bytes were not kept (e.g. over the size limit); `None` for a stored file.
+    pub refused: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -31,6 +33,7 @@ pub struct NewAttachment<'a> {
     pub content_type: &'a str,
     pub uploaded_by_id: Option<i64>,
     pub created_at: NaiveDateTime,
+    pub refused: Option<String>,
 }
 
 pub fn insert_attachment(

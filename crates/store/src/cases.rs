@@ -317,6 +317,10 @@ pub struct StreamEntryRow {
     pub author_contact_id: Option<i64>,
     pub body: String,
     pub created_at: NaiveDateTime,
+    pub email_from: Option<String>,
+    pub email_message_id: Option<String>,
+    pub thread_rule: Option<String>,
+    pub body_html: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -459,6 +463,39 @@ pub fn first_team_of_line(conn: &mut AnyConnection, line: i32) -> Result<Option<
         .filter(teams::support_line.eq(line))
         .order(teams::id)
         .select(teams::id)
+        .first(conn)
+        .optional()?)
+}
+
+/// Marks an entry as received by email: sender, Message-ID, the threading rule that matched and
+/// the sanitized HTML body.
+pub fn set_entry_email(
+    conn: &mut AnyConnection,
+    entry_id: i64,
+    from: &str,
+    message_id: &str,
+    rule: &str,
+    html: Option<&str>,
+) -> Result<(), StoreError> {
+    diesel::update(stream_entries::table.find(entry_id))
+        .set((
+            stream_entries::email_from.eq(from),
+            stream_entries::email_message_id.eq(message_id),
+            stream_entries::thread_rule.eq(rule),
+            stream_entries::body_html.eq(html),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The case with registration number `number`.
+pub fn case_by_number(
+    conn: &mut AnyConnection,
+    number: i64,
+) -> Result<Option<CaseRow>, StoreError> {
+    Ok(cases::table
+        .filter(cases::number.eq(number))
+        .select(CaseRow::as_select())
         .first(conn)
         .optional()?)
 }

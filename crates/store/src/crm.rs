@@ -336,3 +336,51 @@ pub fn like_pattern(text: &str) -> String {
         .replace('_', "\\_");
     format!("%{escaped}%")
 }
+
+/// The oldest contact with this email address (addresses are stored lowercased).
+pub fn contact_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<i64>, StoreError> {
+    Ok(contact_emails::table
+        .filter(contact_emails::email.eq(email.to_lowercase()))
+        .order(contact_emails::contact_id.asc())
+        .select(contact_emails::contact_id)
+        .first(conn)
+        .optional()?)
+}
+
+/// The oldest organization whose website or email addresses are at `domain`.
+pub fn organization_by_domain(
+    conn: &mut AnyConnection,
+    domain: &str,
+) -> Result<Option<i64>, StoreError> {
+    let d = domain.to_lowercase();
+    let escaped = d
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let sites = [
+        d.clone(),
+        format!("www.{d}"),
+        format!("%//{escaped}"),
+        format!("%//{escaped}/%"),
+        format!("%//www.{escaped}"),
+        format!("%//www.{escaped}/%"),
+    ];
+    let mut q = organizations::table
+        .filter(
+            lower(organizations::emails)
+                .like(format!("%@{escaped}\"%"))
+                .escape('\\'),
+        )
+        .into_boxed();
+    for site in sites {
+        q = q.or_filter(
+            lower(organizations::website.assume_not_null())
+                .like(site)
+                .escape('\\'),
+        );
+    }
+    Ok(q.order(organizations::id.asc())
+        .select(organizations::id)
+        .first(conn)
+        .optional()?)
+}

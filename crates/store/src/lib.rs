@@ -12,6 +12,7 @@ pub mod cases;
 pub mod catalog;
 pub mod crm;
 pub mod db;
+pub mod email;
 pub mod error;
 pub mod events;
 pub mod files;

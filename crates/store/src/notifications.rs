@@ -136,6 +136,12 @@ pub struct MailRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    /// The sender, when not the configured default (a mailbox's address).
+    pub from_address: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub references_header: Option<String>,
+    /// `auto-generated` (notifications) or `auto-replied` (auto-replies), RFC 3834.
+    pub auto_submitted: String,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -151,6 +157,10 @@ pub struct NewMail {
     pub status: String,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    pub from_address: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub references_header: Option<String>,
+    pub auto_submitted: String,
 }
 
 pub fn insert_mails(conn: &mut AnyConnection, rows: &[NewMail]) -> Result<usize, StoreError> {
@@ -252,4 +262,19 @@ pub fn all_mails(conn: &mut AnyConnection) -> Result<Vec<MailRow>, StoreError> {
         .order(mail_outbox::id.asc())
         .select(MailRow::as_select())
         .load(conn)?)
+}
+
+/// How many mails of `kind` went to `recipient` since `since` (auto-reply rate limit).
+pub fn count_recent(
+    conn: &mut AnyConnection,
+    recipient: &str,
+    kind: &str,
+    since: NaiveDateTime,
+) -> Result<i64, StoreError> {
+    Ok(mail_outbox::table
+        .filter(mail_outbox::recipient.eq(recipient))
+        .filter(mail_outbox::kind.eq(kind))
+        .filter(mail_outbox::created_at.ge(since))
+        .count()
+        .get_result(conn)?)
 }

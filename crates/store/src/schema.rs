@@ -181,6 +181,10 @@ diesel::table! {
         author_contact_id -> Nullable<BigInt>,
         body -> Text,
         created_at -> Timestamp,
+        email_from -> Nullable<Text>,
+        email_message_id -> Nullable<Text>,
+        thread_rule -> Nullable<Text>,
+        body_html -> Nullable<Text>,
     }
 }
 
@@ -195,6 +199,7 @@ diesel::table! {
         content_type -> Text,
         uploaded_by_id -> Nullable<BigInt>,
         created_at -> Timestamp,
+        refused -> Nullable<Text>,
     }
 }
 
@@ -229,6 +234,71 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        from_address -> Nullable<Text>,
+        in_reply_to -> Nullable<Text>,
+        references_header -> Nullable<Text>,
+        auto_submitted -> Text,
+    }
+}
+
+diesel::table! {
+    mailboxes (id) {
+        id -> BigInt,
+        name -> Text,
+        address -> Text,
+        imap_host -> Nullable<Text>,
+        imap_port -> Nullable<Integer>,
+        imap_tls -> Text,
+        imap_user -> Nullable<Text>,
+        imap_password_enc -> Nullable<Text>,
+        imap_folder -> Text,
+        processed_folder -> Nullable<Text>,
+        smtp_host -> Nullable<Text>,
+        smtp_port -> Nullable<Integer>,
+        smtp_tls -> Text,
+        smtp_user -> Nullable<Text>,
+        smtp_password_enc -> Nullable<Text>,
+        default_team_id -> Nullable<BigInt>,
+        default_priority -> Text,
+        auto_reply -> Bool,
+        auto_reply_en -> Nullable<Text>,
+        auto_reply_ru -> Nullable<Text>,
+        language -> Text,
+        trust_organization_domain -> Bool,
+        inbound_token_hash -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    inbound_messages (id) {
+        id -> BigInt,
+        mailbox_id -> Nullable<BigInt>,
+        message_id -> Text,
+        raw_sha256 -> Text,
+        size -> BigInt,
+        source -> Text,
+        from_address -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        status -> Text,
+        case_id -> Nullable<BigInt>,
+        entry_id -> Nullable<BigInt>,
+        thread_rule -> Nullable<Text>,
+        note -> Nullable<Text>,
+        received_at -> Timestamp,
+        processed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    case_message_ids (message_id) {
+        message_id -> Text,
+        case_id -> BigInt,
+        entry_id -> Nullable<BigInt>,
+        direction -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -313,6 +383,9 @@ diesel::joinable!(attachments -> cases (case_id));
 diesel::joinable!(notifications -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    mailboxes,
+    inbound_messages,
+    case_message_ids,
     attachments,
     notifications,
     mail_outbox,

@@ -126,6 +126,9 @@ db_test!(fn every_schema_column_exists_with_its_type(t) {
     schema::events::table.select(events::EventRow::as_select()).load(&mut **c).unwrap();
     schema::audit_entries::table.select(helpdesk_store::audit::AuditRow::as_select()).load(&mut **c).unwrap();
     schema::attachments::table.select(helpdesk_store::attachments::AttachmentRow::as_select()).load(&mut **c).unwrap();
+    schema::mailboxes::table.select(helpdesk_store::email::MailboxRow::as_select()).load(&mut **c).unwrap();
+    schema::inbound_messages::table.select(helpdesk_store::email::InboundRow::as_select()).load(&mut **c).unwrap();
+    schema::case_message_ids::table.select(schema::case_message_ids::all_columns).load::<(String, i64, Option<i64>, String, chrono::NaiveDateTime)>(&mut **c).unwrap();
     schema::notifications::table.select(helpdesk_store::notifications::NotificationRow::as_select()).load(&mut **c).unwrap();
     schema::mail_outbox::table.select(helpdesk_store::notifications::MailRow::as_select()).load(&mut **c).unwrap();
     schema::case_followers::table.select(schema::case_followers::all_columns).load::<(i64, i64, chrono::NaiveDateTime)>(&mut **c).unwrap();

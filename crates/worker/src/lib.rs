@@ -68,6 +68,14 @@ pub async fn run(
     let outbox = std::sync::Arc::new(OutboxConsumer::new(services));
     tracing::info!(mail = mailer.is_some(), "worker started");
     loop {
+        // Received mail whose processing did not finish (a crash, a failure) is taken up again.
+        let svc = outbox.services.clone();
+        match tokio::task::spawn_blocking(move || svc.process_pending_email(50)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!(messages = n, "stored mail processed"),
+            Ok(Err(e)) => tracing::error!(error = %e, "processing stored mail failed"),
+            Err(e) => tracing::error!(error = %e, "processing stored mail panicked"),
+        }
         let job = outbox.clone();
         let step = tokio::task::spawn_blocking(move || job.run_next()).await;
         let sent = match &mailer {

@@ -28,21 +28,22 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::from_secs((30u64 << exp).min(3600))
 }
 
-/// `Auto-Submitted: auto-generated` (RFC 3834), so auto-responders do not answer.
+/// `Auto-Submitted` (RFC 3834): `auto-generated` notifications, `auto-replied` auto-replies, so
+/// that auto-responders do not answer them.
 #[derive(Debug, Clone)]
-struct AutoSubmitted;
+struct AutoSubmitted(String);
 
 impl Header for AutoSubmitted {
     fn name() -> HeaderName {
         HeaderName::new_from_ascii_str("Auto-Submitted")
     }
 
-    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(AutoSubmitted)
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted(s.trim().to_owned()))
     }
 
     fn display(&self) -> HeaderValue {
-        HeaderValue::new(Self::name(), "auto-generated".to_owned())
+        HeaderValue::new(Self::name(), self.0.clone())
     }
 }
 
@@ -158,12 +159,29 @@ impl Mailer {
             .recipient
             .parse()
             .map_err(|e| (true, format!("bad recipient address: {e}")))?;
-        let message = Message::builder()
-            .from(self.from.clone())
+        let from = match mail.from_address.as_deref() {
+            // A mailbox's own address, with the configured sender's display name.
+            Some(address) => Mailbox::new(
+                self.from.name.clone(),
+                address
+                    .parse()
+                    .map_err(|e| (true, format!("bad sender address: {e}")))?,
+            ),
+            None => self.from.clone(),
+        };
+        let mut builder = Message::builder()
+            .from(from)
             .to(to)
             .subject(mail.subject.clone())
             .message_id(Some(mail.message_id.clone()))
-            .header(AutoSubmitted)
+            .header(AutoSubmitted(mail.auto_submitted.clone()));
+        if let Some(id) = &mail.in_reply_to {
+            builder = builder.in_reply_to(id.clone());
+        }
+        if let Some(refs) = &mail.references_header {
+            builder = builder.references(refs.clone());
+        }
+        let message = builder
             .header(ContentType::TEXT_PLAIN)
             .body(mail.body.clone())
             .map_err(|e| (true, format!("building the message: {e}")))?;

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod catalog;
 pub mod crm;
 pub mod live;
+pub mod mailboxes;
 pub mod notifications;
 pub mod portal;
 pub mod users;
@@ -81,6 +82,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(notifications::mark_all_read)
         .service(notifications::get_settings)
         .service(notifications::put_settings)
+        .service(mailboxes::list)
+        .service(mailboxes::create)
+        .service(mailboxes::get)
+        .service(mailboxes::replace)
+        .service(mailboxes::rotate_token)
+        .service(mailboxes::inbound)
         .service(live::live)
         .service(portal::list_cases)
         .service(portal::create_case)

@@ -214,6 +214,29 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
     ),
     ("GET", "/api/v1/live", [Unauth, Deny, Deny, Ok, Ok]),
     ("GET", "/api/v1/notifications", [Unauth, Ok, Ok, Ok, Ok]),
+    ("GET", "/api/v1/mailboxes", [Unauth, Deny, Deny, Deny, Ok]),
+    ("POST", "/api/v1/mailboxes", [Unauth, Deny, Deny, Deny, Ok]),
+    (
+        "GET",
+        "/api/v1/mailboxes/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "PUT",
+        "/api/v1/mailboxes/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/mailboxes/{id}/inbound-token",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    // Only the mailbox's own token opens it; users' tokens do not (tested in email.rs).
+    (
+        "POST",
+        "/api/v1/inbound/mailboxes/{id}/messages",
+        [Unauth, Unauth, Unauth, Unauth, Unauth],
+    ),
     (
         "GET",
         "/api/v1/notifications/unread-count",
@@ -303,6 +326,7 @@ struct Fixture {
     attachment: i64,
     /// Portal user A's notification of that entry.
     notification_of_a: i64,
+    mailbox: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -361,6 +385,14 @@ async fn fixture(app: &TestApp) -> Fixture {
     let notification_of_a = inbox["items"][0]["id"]
         .as_i64()
         .expect("A is told of the public entry");
+    let (s, mailbox) = app
+        .post(
+            "/api/v1/mailboxes",
+            &admin.token,
+            json!({ "name": "Support", "address": "support@matrix.test" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{mailbox}");
     let (_, token) = app
         .post(
             "/api/v1/me/api-tokens",
@@ -387,6 +419,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         case_of_a: case["id"].as_i64().unwrap(),
         attachment: up[0]["id"].as_i64().unwrap(),
         notification_of_a,
+        mailbox: mailbox["mailbox"]["id"].as_i64().unwrap(),
     }
 }
 
@@ -405,6 +438,8 @@ fn concrete_path(path: &str, f: &Fixture) -> String {
         f.product
     } else if path.starts_with("/api/v1/contracts") {
         f.contract
+    } else if path.starts_with("/api/v1/mailboxes") || path.starts_with("/api/v1/inbound") {
+        f.mailbox
     } else if path.starts_with("/api/v1/notifications") {
         f.notification_of_a
     } else if path.starts_with("/api/v1/attachments")
@@ -463,6 +498,14 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
         ("POST", p) if p.starts_with("/api/v1/cases/{id}/actions/") => json!({}),
         ("PUT", "/api/v1/cases/{id}/followers/me") => return None,
         ("POST", p) if p.starts_with("/api/v1/notifications/") => return None,
+        ("POST", "/api/v1/mailboxes") => {
+            json!({ "name": format!("Box {n}"), "address": format!("box{n}@matrix.test") })
+        }
+        ("PUT", "/api/v1/mailboxes/{id}") => {
+            json!({ "name": "Support", "address": "support@matrix.test", "auto_reply": false })
+        }
+        ("POST", "/api/v1/mailboxes/{id}/inbound-token") => return None,
+        ("POST", "/api/v1/inbound/mailboxes/{id}/messages") => return None,
         ("PUT", "/api/v1/me/notification-settings") => {
             serde_json::to_value(helpdesk_api_types::notifications::NotificationSettings::default())
                 .unwrap()

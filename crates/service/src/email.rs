@@ -1,0 +1,727 @@
+//! Email into cases: store the raw message first, then turn it into a case or an entry of one.
+//!
+//! [`Services::receive_email`] is the one path every message takes (the inbound endpoint now,
+//! IMAP polling in the worker): the raw bytes go to the file store and an `inbound_messages` row
+//! commits before anything else, so nothing is lost; a Message-ID seen before creates nothing.
+//! Processing runs in its own transaction that claims the row; if it fails or the process dies,
+//! the row stays `received` and [`Services::process_pending_email`] picks it up again.
+//!
+//! Threading, in order: In-Reply-To/References against every Message-ID we received or sent
+//! for a case; then a `[#N]` tag in the subject, accepted only from a participant of case N
+//! (its requester or a case contact, or someone at the requester's domain when the mailbox
+//! trusts organization domains); otherwise a new case. Never fuzzy subject matching.
+
+use chrono::NaiveDateTime;
+use helpdesk_domain::{CaseType, Channel, Priority};
+use helpdesk_store::cases::{self as case_store, CaseRow};
+use helpdesk_store::email::{self as store, MailboxRow, NewInbound};
+use helpdesk_store::notifications::{self as mail_store, NewMail};
+use helpdesk_store::{attachments as file_rows, crm, AnyConnection, StoreError};
+use mail_parser::{Message, MessageParser, MimeHeaders};
+use sha2::{Digest, Sha256};
+
+use crate::cases::{Draft, References};
+use crate::portal::CustomerMessage;
+use crate::{AppError, Services};
+
+/// Auto-replies to one sender per hour at most.
+pub const AUTO_REPLIES_PER_HOUR: i64 = 3;
+
+/// What happened to a received message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    /// `created` (a new case), `threaded` (an entry of an existing case), `duplicate` (this
+    /// Message-ID was received before; nothing done), `ignored` (our own mail, a bounce...),
+    /// `received` (stored; processing will be retried).
+    pub status: String,
+    pub message_id: String,
+    pub case_id: Option<i64>,
+    pub case_number: Option<i64>,
+    pub entry_id: Option<i64>,
+    /// `in_reply_to`, `references`, `subject_tag` or `new_case`.
+    pub thread_rule: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Where a message came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Posted to the inbound endpoint.
+    Inbound,
+    /// Fetched over IMAP.
+    Imap,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Inbound => "inbound",
+            Source::Imap => "imap",
+        }
+    }
+}
+
+/// `<id>` → `id`, trimmed and lowercased on the domain side as mail clients vary.
+pub fn normalize_message_id(raw: &str) -> String {
+    raw.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim()
+        .to_owned()
+}
+
+/// The case number of a `[#1234]` tag in a subject.
+pub fn subject_tag(subject: &str) -> Option<i64> {
+    let mut rest = subject;
+    while let Some(i) = rest.find("[#") {
+        let after = &rest[i + 2..];
+        let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+        if !digits.is_empty() && after[digits.len()..].starts_with(']') {
+            return digits.parse().ok();
+        }
+        rest = after;
+    }
+    None
+}
+
+/// Why a message must never get an automatic answer (RFC 3834 and common practice).
+fn no_auto_reply_reason(msg: &Message<'_>, from: &str) -> Option<&'static str> {
+    let header = |name: &str| msg.header_raw(name).map(|v| v.trim().to_ascii_lowercase());
+    if header("Auto-Submitted").is_some_and(|v| v != "no") {
+        return Some("auto-submitted");
+    }
+    if header("Precedence").is_some_and(|v| matches!(v.as_str(), "bulk" | "junk" | "list")) {
+        return Some("bulk or list mail");
+    }
+    if header("List-Id").is_some() || header("List-Unsubscribe").is_some() {
+        return Some("list mail");
+    }
+    if header("X-Autoreply").is_some() || header("X-Autorespond").is_some() {
+        return Some("auto-reply");
+    }
+    let local = from.split('@').next().unwrap_or("");
+    if matches!(
+        local,
+        "mailer-daemon" | "postmaster" | "noreply" | "no-reply" | "donotreply"
+    ) {
+        return Some("a system sender");
+    }
+    None
+}
+
+fn is_bounce(msg: &Message<'_>, from: &str) -> bool {
+    let report = msg.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    });
+    let local = from.split('@').next().unwrap_or("");
+    report || matches!(local, "mailer-daemon" | "postmaster")
+}
+
+fn message_ids(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
+    if let Some(list) = value.as_text_list() {
+        list.iter().map(|s| normalize_message_id(s)).collect()
+    } else if let Some(one) = value.as_text() {
+        one.split_whitespace().map(normalize_message_id).collect()
+    } else {
+        Vec::new()
+    }
+}
+
+impl Services {
+    /// Stores a message received by `mailbox_id`, then processes it. A message whose
+    /// Message-ID we already have is a duplicate and changes nothing.
+    pub fn receive_email(
+        &self,
+        mailbox_id: i64,
+        raw: &[u8],
+        source: Source,
+    ) -> Result<Received, AppError> {
+        let parsed = MessageParser::default().parse(raw);
+        let message_id = parsed
+            .as_ref()
+            .and_then(|m| m.message_id())
+            .map(normalize_message_id)
+            .filter(|id| !id.is_empty())
+            // No Message-ID: one made of the bytes, so a second delivery is still recognised.
+            .unwrap_or_else(|| {
+                format!("{}@no-message-id.invalid", hex::encode(Sha256::digest(raw)))
+            });
+        let from = parsed
+            .as_ref()
+            .and_then(|m| m.from())
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .map(str::to_lowercase);
+        let subject = parsed.as_ref().and_then(|m| m.subject()).map(str::to_owned);
+        if let Some(done) = self
+            .db
+            .read(|c| Ok::<_, AppError>(store::inbound_by_message_id(c, &message_id)?))?
+        {
+            return Ok(duplicate(done));
+        }
+        // The bytes first, then the row: a crash between the two leaves an unreferenced file.
+        let mut upload = self
+            .files
+            .begin()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let stored = upload
+            .write(raw)
+            .and_then(|_| upload.finish())
+            .map_err(|e| match e {
+                helpdesk_store::files::UploadError::TooLarge { limit } => AppError::TooLarge(
+                    format!("the message is larger than the limit of {limit} bytes"),
+                ),
+                other => AppError::Internal(other.to_string()),
+            })?;
+        let now = self.now();
+        let inserted = self.db.write(|c| {
+            store::mailbox(c, mailbox_id).map_err(crate::users::not_found("mailbox"))?;
+            let id = store::insert_inbound(
+                c,
+                &NewInbound {
+                    mailbox_id: Some(mailbox_id),
+                    message_id: &message_id,
+                    raw_sha256: &stored.sha256,
+                    size: stored.size as i64,
+                    source: source.as_str(),
+                    from_address: from.as_deref(),
+                    subject: subject.as_deref(),
+                    status: "received",
+                    received_at: now,
+                },
+            );
+            match id {
+                Ok(id) => Ok(Some(id)),
+                // Delivered twice at the same moment: the other delivery has it.
+                Err(StoreError::Conflict(_)) => Ok(None),
+                Err(e) => Err(AppError::from(e)),
+            }
+        })?;
+        let Some(inbound_id) = inserted else {
+            let done = self
+                .db
+                .read(|c| Ok::<_, AppError>(store::inbound_by_message_id(c, &message_id)?))?;
+            return done
+                .map(duplicate)
+                .ok_or(AppError::Internal("duplicate vanished".into()));
+        };
+        match self.process_email(inbound_id) {
+            Ok(r) => Ok(r),
+            Err(e @ AppError::Internal(_)) => {
+                tracing::error!(inbound_id, error = %e, "processing a received message failed; it will be retried");
+                Ok(Received {
+                    status: "received".into(),
+                    message_id,
+                    case_id: None,
+                    case_number: None,
+                    entry_id: None,
+                    thread_rule: None,
+                    note: Some("stored; processing will be retried".into()),
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Processes stored messages that are still waiting (after a crash or a failure); returns
+    /// how many were processed.
+    pub fn process_pending_email(&self, limit: i64) -> Result<usize, AppError> {
+        let ids = self
+            .db
+            .read(|c| Ok::<_, AppError>(store::pending_inbound(c, limit)?))?;
+        let mut n = 0;
+        for id in ids {
+            match self.process_email(id) {
+                Ok(r) if r.status != "received" => n += 1,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(inbound_id = id, error = %e, "processing a received message failed")
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// Turns one stored message into a case change, in one transaction with the claim of its
+    /// row; another process holding it makes this a no-op.
+    pub fn process_email(&self, inbound_id: i64) -> Result<Received, AppError> {
+        let now = self.now();
+        self.db.write(|c| {
+            let row = store::inbound(c, inbound_id)?;
+            if !store::claim_inbound(c, inbound_id)? {
+                return Ok(duplicate(store::inbound(c, inbound_id)?));
+            }
+            let path = self
+                .files
+                .path_of(&row.raw_sha256)
+                .ok_or_else(|| AppError::Internal("bad raw digest".into()))?;
+            let raw = std::fs::read(&path)
+                .map_err(|e| AppError::Internal(format!("reading a stored message: {e}")))?;
+            let mailbox = match row.mailbox_id {
+                Some(id) => store::mailbox(c, id)?,
+                None => return Err(AppError::Internal("a message without a mailbox".into())),
+            };
+            let outcome = self.apply_email(c, &mailbox, &row.message_id, &raw, now)?;
+            store::finish_inbound(
+                c,
+                inbound_id,
+                &outcome.status,
+                outcome.case_id,
+                outcome.entry_id,
+                outcome.thread_rule.as_deref(),
+                outcome.note.as_deref(),
+                now,
+            )?;
+            Ok(outcome)
+        })
+    }
+
+    fn apply_email(
+        &self,
+        c: &mut AnyConnection,
+        mailbox: &MailboxRow,
+        message_id: &str,
+        raw: &[u8],
+        now: NaiveDateTime,
+    ) -> Result<Received, AppError> {
+        let mut out = Received {
+            status: "ignored".into(),
+            message_id: message_id.to_owned(),
+            case_id: None,
+            case_number: None,
+            entry_id: None,
+            thread_rule: None,
+            note: None,
+        };
+        let Some(msg) = MessageParser::default().parse(raw) else {
+            out.note = Some("not a mail message".into());
+            return Ok(out);
+        };
+        let sender = msg.from().and_then(|a| a.first());
+        let Some(from) = sender.and_then(|a| a.address()).map(str::to_lowercase) else {
+            out.note = Some("no sender address".into());
+            return Ok(out);
+        };
+        let ours = store::mailbox_addresses(c)?;
+        if ours.contains(&from) {
+            out.note = Some("sent from one of our own addresses".into());
+            return Ok(out);
+        }
+        if is_bounce(&msg, &from) {
+            out.note = Some("a delivery report (bounce)".into());
+            return Ok(out);
+        }
+        let quiet = no_auto_reply_reason(&msg, &from);
+        let subject = msg.subject().unwrap_or("").trim().to_owned();
+        let text = msg
+            .body_text(0)
+            .map(|t| t.trim().to_owned())
+            .unwrap_or_default();
+        // Only a real HTML part (mail-parser would otherwise render the text part as HTML).
+        let html = msg
+            .html_bodies()
+            .find(|p| p.is_text_html())
+            .and_then(|p| p.text_contents())
+            .map(ammonia::clean);
+        let contact_id = self.sender_contact(c, &from, sender.and_then(|a| a.name()), now)?;
+
+        // Threading.
+        let mut refs = message_ids(msg.in_reply_to());
+        let in_reply_to_count = refs.len();
+        refs.extend(message_ids(msg.references()));
+        let mut target: Option<(CaseRow, &'static str)> = None;
+        let by_in_reply_to = store::case_of_message_ids(c, &refs[..in_reply_to_count])?;
+        let by_references = match by_in_reply_to {
+            Some(_) => None,
+            None => store::case_of_message_ids(c, &refs[in_reply_to_count..])?,
+        };
+        if let Some((_, case_id)) = by_in_reply_to {
+            target = Some((case_store::case(c, case_id)?, "in_reply_to"));
+        } else if let Some((_, case_id)) = by_references {
+            target = Some((case_store::case(c, case_id)?, "references"));
+        } else if let Some(number) = subject_tag(&subject) {
+            if let Some(case) = case_store::case_by_number(c, number)? {
+                if self.is_participant(c, mailbox, &case, &from, contact_id)? {
+                    target = Some((case, "subject_tag"));
+                } else {
+                    out.note = Some(format!(
+                        "the subject names case #{number}, but the sender is not one of its participants"
+                    ));
+                }
+            }
+        }
+        // A merged case forwards to where it went.
+        if let Some((case, rule)) = target.take() {
+            let mut case = case;
+            for _ in 0..10 {
+                match case.merged_into_id {
+                    Some(next) => case = case_store::case(c, next)?,
+                    None => break,
+                }
+            }
+            target = Some((case, rule));
+        }
+
+        let (case_id, entry_id, rule, created) = match target {
+            Some((case, rule)) => {
+                let body = if text.is_empty() {
+                    subject.clone()
+                } else {
+                    text.clone()
+                };
+                let m = CustomerMessage {
+                    by: None,
+                    contact_id: Some(contact_id),
+                    body: &body,
+                    channel: Channel::Email,
+                    // An out-of-office reply is kept but changes nothing.
+                    moves_status: quiet.is_none(),
+                };
+                let (case_id, entry) = self.customer_message(c, &case, &m, now)?;
+                (case_id, entry, rule, case_id != case.id)
+            }
+            None => {
+                let case = self
+                    .case_from_email(c, mailbox, &msg, &subject, &text, contact_id, &from, &ours)?;
+                let first = case_store::stream(c, case.id, Some(&["public"]), 1, None)?;
+                let entry = match first.items.first() {
+                    Some(e) => e.id,
+                    None => {
+                        return Err(AppError::Internal(
+                            "a new case without its first entry".into(),
+                        ))
+                    }
+                };
+                (case.id, entry, "new_case", true)
+            }
+        };
+        case_store::set_entry_email(c, entry_id, &from, message_id, rule, html.as_deref())?;
+        store::remember_message_id(c, message_id, case_id, Some(entry_id), "in", now)?;
+        self.attachments_from_email(c, &msg, case_id, entry_id, now)?;
+        let case = case_store::case(c, case_id)?;
+        if created {
+            match quiet {
+                Some(why) => out.note = Some(format!("no auto-reply: {why}")),
+                None => {
+                    self.auto_reply(c, mailbox, &case, &from, message_id, &refs, now, &mut out)?
+                }
+            }
+        }
+        out.status = if created { "created" } else { "threaded" }.into();
+        out.case_id = Some(case_id);
+        out.case_number = Some(case.number);
+        out.entry_id = Some(entry_id);
+        out.thread_rule = Some(rule.into());
+        Ok(out)
+    }
+
+    /// The contact of a sender: the one with this address, or a new one (at the organization
+    /// whose domain the address is at, when there is one).
+    fn sender_contact(
+        &self,
+        c: &mut AnyConnection,
+        from: &str,
+        name: Option<&str>,
+        now: NaiveDateTime,
+    ) -> Result<i64, AppError> {
+        if let Some(id) = crm::contact_by_email(c, from)? {
+            return Ok(id);
+        }
+        let domain = from.rsplit('@').next().unwrap_or("");
+        let organization_id = crm::organization_by_domain(c, domain)?;
+        let display = name
+            .map(str::trim)
+            .filter(|n| !n.is_empty() && !n.contains('@'));
+        let (first, last) = match display {
+            Some(n) => match n.rsplit_once(' ') {
+                Some((f, l)) => (f.trim().to_owned(), l.trim().to_owned()),
+                None => (n.to_owned(), String::new()),
+            },
+            None => (
+                from.split('@').next().unwrap_or(from).to_owned(),
+                String::new(),
+            ),
+        };
+        Ok(crm::insert_contact(
+            c,
+            &crm::NewContact {
+                first_name: first,
+                last_name: last,
+                organization_id,
+                title: None,
+                department: None,
+                phones: "[]".into(),
+                do_not_email: false,
+                do_not_call: false,
+                owner_id: None,
+                portal_access: false,
+                portal_sees_organization: false,
+                created_at: now,
+                updated_at: now,
+            },
+            &[from.to_owned()],
+        )?)
+    }
+
+    fn is_participant(
+        &self,
+        c: &mut AnyConnection,
+        mailbox: &MailboxRow,
+        case: &CaseRow,
+        from: &str,
+        contact_id: i64,
+    ) -> Result<bool, AppError> {
+        let contacts = case_store::case_contact_ids(c, case.id)?;
+        if case.requester_id == Some(contact_id) || contacts.contains(&contact_id) {
+            return Ok(true);
+        }
+        if mailbox.trust_organization_domain {
+            let domain = from.rsplit('@').next().unwrap_or("");
+            let known: Vec<i64> = case.requester_id.into_iter().chain(contacts).collect();
+            let same = crm::emails_of(c, &known)?
+                .iter()
+                .any(|(_, e)| e.rsplit('@').next() == Some(domain));
+            return Ok(same);
+        }
+        Ok(false)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn case_from_email(
+        &self,
+        c: &mut AnyConnection,
+        mailbox: &MailboxRow,
+        msg: &Message<'_>,
+        subject: &str,
+        text: &str,
+        requester: i64,
+        from: &str,
+        ours: &[String],
+    ) -> Result<CaseRow, AppError> {
+        // Cc recipients (not our own addresses) become contacts of the case.
+        let mut contact_ids = vec![requester];
+        if let Some(cc) = msg.cc() {
+            for a in cc.iter() {
+                let Some(addr) = a.address().map(str::to_lowercase) else {
+                    continue;
+                };
+                if ours.contains(&addr) || addr == from {
+                    continue;
+                }
+                let id = self.sender_contact(c, &addr, a.name(), self.now())?;
+                if !contact_ids.contains(&id) {
+                    contact_ids.push(id);
+                }
+            }
+        }
+        let organization_id = crm::contact(c, requester)?.organization_id;
+        let subject = if subject.is_empty() {
+            "(no subject)"
+        } else {
+            subject
+        };
+        let draft = Draft {
+            subject: subject.chars().take(300).collect(),
+            description: if text.is_empty() {
+                subject.to_owned()
+            } else {
+                text.to_owned()
+            },
+            priority: Priority::parse(&mailbox.default_priority).unwrap_or(Priority::Normal),
+            case_type: CaseType::Consultation,
+            channel: Channel::Email,
+            refs: References {
+                organization_id,
+                customer_id: None,
+                requester_id: Some(requester),
+                contact_ids,
+                product_id: None,
+                component_id: None,
+                team_id: mailbox.default_team_id,
+                assignee_id: None,
+            },
+            support_line: 1,
+            system_info: None,
+            tags: Vec::new(),
+            follow_up_of_id: None,
+        };
+        Ok(self.insert_case(c, None, draft)?.0)
+    }
+
+    /// Files of a message become attachments of its entry; one over the size limit is
+    /// recorded as refused, with the reason, instead of silently dropped.
+    fn attachments_from_email(
+        &self,
+        c: &mut AnyConnection,
+        msg: &Message<'_>,
+        case_id: i64,
+        entry_id: i64,
+        now: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        for part in msg.attachments() {
+            let bytes = part.contents();
+            let filename =
+                crate::attachments::clean_filename(part.attachment_name().unwrap_or("attachment"));
+            let content_type = crate::attachments::clean_content_type(
+                part.content_type()
+                    .map(|ct| match ct.subtype() {
+                        Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                        None => ct.ctype().to_owned(),
+                    })
+                    .as_deref(),
+            );
+            let mut upload = self
+                .files
+                .begin()
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let (sha256, refused) = match upload.write(bytes) {
+                Ok(()) => {
+                    let f = upload
+                        .finish()
+                        .map_err(|e| AppError::Internal(e.to_string()))?;
+                    (f.sha256, None)
+                }
+                Err(helpdesk_store::files::UploadError::TooLarge { limit }) => (
+                    String::new(),
+                    Some(format!(
+                        "larger than the limit of {limit} bytes; not stored"
+                    )),
+                ),
+                Err(e) => return Err(AppError::Internal(e.to_string())),
+            };
+            file_rows::insert_attachment(
+                c,
+                &file_rows::NewAttachment {
+                    case_id,
+                    entry_id: Some(entry_id),
+                    sha256: &sha256,
+                    size: bytes.len() as i64,
+                    filename: &filename,
+                    content_type: &content_type,
+                    uploaded_by_id: None,
+                    created_at: now,
+                    refused,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The new-case auto-reply: from the mailbox, in the thread, marked `auto-replied`, at most
+    /// [`AUTO_REPLIES_PER_HOUR`] per sender.
+    #[allow(clippy::too_many_arguments)]
+    fn auto_reply(
+        &self,
+        c: &mut AnyConnection,
+        mailbox: &MailboxRow,
+        case: &CaseRow,
+        to: &str,
+        their_id: &str,
+        their_refs: &[String],
+        now: NaiveDateTime,
+        out: &mut Received,
+    ) -> Result<(), AppError> {
+        if !mailbox.auto_reply {
+            return Ok(());
+        }
+        if self.notify.mail_from.is_none() {
+            out.note = Some("no auto-reply: email sending is not configured".into());
+            return Ok(());
+        }
+        let since = now - chrono::Duration::hours(1);
+        if mail_store::count_recent(c, to, "auto_reply", since)? >= AUTO_REPLIES_PER_HOUR {
+            out.note = Some("no auto-reply: the sender got enough of them this hour".into());
+            return Ok(());
+        }
+        let ru = mailbox.language.starts_with("ru");
+        let template = if ru {
+            &mailbox.auto_reply_ru
+        } else {
+            &mailbox.auto_reply_en
+        };
+        let n = case.number;
+        let default_text = if ru {
+            format!("Здравствуйте!\n\nВаше обращение зарегистрировано под номером #{n}. Чтобы дополнить его, ответьте на это письмо, сохранив [#{n}] в теме.")
+        } else {
+            format!("Hello,\n\nwe have registered your request as case #{n}. To add information, reply to this email and keep [#{n}] in the subject.")
+        };
+        let body = template
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| {
+                t.replace("{number}", &n.to_string())
+                    .replace("{subject}", &case.subject)
+            })
+            .unwrap_or(default_text);
+        let domain = mailbox
+            .address
+            .rsplit('@')
+            .next()
+            .unwrap_or("helpdesk.local");
+        let ours = format!(
+            "case-{n}.auto-reply.{}@{domain}",
+            hex::encode(&Sha256::digest(their_id.as_bytes())[..6])
+        );
+        let mut thread: Vec<String> = their_refs.to_vec();
+        thread.push(their_id.to_owned());
+        let references = thread
+            .iter()
+            .map(|id| format!("<{id}>"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        mail_store::insert_mails(
+            c,
+            &[NewMail {
+                event_id: -case.id,
+                recipient: to.to_owned(),
+                kind: "auto_reply".into(),
+                case_id: Some(case.id),
+                subject: format!("[#{n}] {}", case.subject),
+                body,
+                message_id: format!("<{ours}>"),
+                status: "pending".into(),
+                next_attempt_at: now,
+                created_at: now,
+                from_address: Some(mailbox.address.clone()),
+                in_reply_to: Some(format!("<{their_id}>")),
+                references_header: Some(references),
+                auto_submitted: "auto-replied".into(),
+            }],
+        )?;
+        store::remember_message_id(c, &ours, case.id, None, "out", now)?;
+        Ok(())
+    }
+}
+
+fn duplicate(row: store::InboundRow) -> Received {
+    Received {
+        status: "duplicate".into(),
+        message_id: row.message_id,
+        case_id: row.case_id,
+        case_number: None,
+        entry_id: row.entry_id,
+        thread_rule: row.thread_rule,
+        note: Some("this Message-ID was received before; nothing changed".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subject_tags_are_exact() {
+        assert_eq!(subject_tag("Re: [#1042] VPN drops"), Some(1042));
+        assert_eq!(subject_tag("AW: [Ticket] [#7]"), Some(7));
+        assert_eq!(subject_tag("[#12a] nope"), None);
+        assert_eq!(subject_tag("#1042 VPN"), None);
+    }
+
+    #[test]
+    fn message_ids_lose_their_brackets() {
+        assert_eq!(normalize_message_id(" <a.b@c> "), "a.b@c");
+    }
+}

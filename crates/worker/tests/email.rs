@@ -1,0 +1,566 @@
+//! Email into cases through the inbound endpoint, with the worker sending auto-replies and
+//! replies to a real SMTP server; on both backends.
+
+mod support;
+
+use helpdesk_api_types::Role;
+use helpdesk_test_support::{TestApp, TestBackend, TestUser};
+use helpdesk_worker::mailer::Mailer;
+use serde_json::{json, Value};
+use support::{drain, mails_to, SmtpServer};
+
+struct Desk {
+    app: TestApp,
+    smtp: SmtpServer,
+    mailer: Mailer,
+    admin: TestUser,
+    agent: TestUser,
+    mailbox: i64,
+    token: String,
+}
+
+async fn desk(backend: TestBackend) -> Desk {
+    let app = TestApp::spawn_customized(backend, Default::default(), |svc| {
+        svc.notify.mail_from = Some("Helpdesk <notifications@helpdesk.test>".into());
+    })
+    .await;
+    let smtp = SmtpServer::start();
+    let mailer = Mailer::new(app.services.clone(), &smtp.url()).unwrap();
+    let admin = app.user(Role::Admin, None, None).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (s, created) = app
+        .post(
+            "/api/v1/mailboxes",
+            &admin.token,
+            json!({ "name": "Support", "address": "support@helpdesk.test", "language": "ru" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{created}");
+    Desk {
+        mailbox: created["mailbox"]["id"].as_i64().unwrap(),
+        token: created["inbound_token"].as_str().unwrap().to_owned(),
+        app,
+        smtp,
+        mailer,
+        admin,
+        agent,
+    }
+}
+
+impl Desk {
+    async fn deliver(&self, raw: &str) -> (u16, Value) {
+        let resp = self
+            .app
+            .client
+            .post(self.app.url(&format!(
+                "/api/v1/inbound/mailboxes/{}/messages",
+                self.mailbox
+            )))
+            .bearer_auth(&self.token)
+            .header("content-type", "message/rfc822")
+            .body(raw.replace('\n', "\r\n"))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn case(&self, id: &Value) -> Value {
+        let (s, case) = self
+            .app
+            .get(&format!("/api/v1/cases/{id}"), &self.agent.token)
+            .await;
+        assert_eq!(s, 200);
+        case
+    }
+
+    async fn stream(&self, id: &Value) -> Vec<Value> {
+        let (_, page) = self
+            .app
+            .get(&format!("/api/v1/cases/{id}/stream"), &self.agent.token)
+            .await;
+        page["items"].as_array().unwrap().clone()
+    }
+}
+
+fn mail(from: &str, message_id: &str, subject: &str, extra: &str, body: &str) -> String {
+    format!(
+        "From: {from}\nTo: support@helpdesk.test\nSubject: {subject}\nMessage-ID: <{message_id}>\nDate: Sun, 22 Nov 2026 10:00:00 +0300\n{extra}MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n{body}\n"
+    )
+}
+
+async fn new_case_auto_reply_and_threading(backend: TestBackend) {
+    let d = desk(backend).await;
+    // A stranger writes, in Russian (RFC 2047 subject), with a colleague in Cc.
+    let first = mail(
+        "=?UTF-8?B?0JjQstCw0L0g0J/QtdGC0YDQvtCy?= <Ivan.Petrov@Customer.test>",
+        "first@customer.test",
+        "=?UTF-8?B?0J3QtSDRgNCw0LHQvtGC0LDQtdGCIFZQTg==?=",
+        "Cc: Olga <olga@customer.test>, support@helpdesk.test\n",
+        "VPN отваливается каждый час.",
+    );
+    let (s, r) = d.deliver(&first).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["status"], "created");
+    assert_eq!(r["thread_rule"], "new_case");
+    let case = d.case(&r["case_id"]).await;
+    let n = case["number"].as_i64().unwrap();
+    assert_eq!(case["subject"], "Не работает VPN");
+    assert_eq!(case["channel"], "email");
+    assert_eq!(case["status"], "new");
+    assert_eq!(
+        case["contact_ids"].as_array().unwrap().len(),
+        2,
+        "the sender and the Cc colleague: {case}"
+    );
+    let (_, requester) = d
+        .app
+        .get(
+            &format!("/api/v1/contacts/{}", case["requester_id"]),
+            &d.agent.token,
+        )
+        .await;
+    assert_eq!(requester["first_name"], "Иван");
+    assert_eq!(requester["emails"][0], "ivan.petrov@customer.test");
+    let stream = d.stream(&r["case_id"]).await;
+    assert_eq!(stream[0]["email_from"], "ivan.petrov@customer.test");
+    assert_eq!(stream[0]["thread_rule"], "new_case");
+
+    // The auto-reply: to the sender only, from the mailbox, in the thread, marked auto-replied.
+    drain(&d.app, &d.mailer).await;
+    let all = d.smtp.received();
+    let to_ivan = mails_to(&all, "ivan.petrov@customer.test");
+    assert_eq!(
+        to_ivan.len(),
+        1,
+        "one auto-reply, no second 'registered' notice: {all:?}"
+    );
+    let auto = to_ivan[0];
+    assert!(
+        auto.subject.starts_with(&format!("[#{n}] ")),
+        "{}",
+        auto.subject
+    );
+    assert!(auto.body.contains(&format!("#{n}")));
+    assert_eq!(auto.auto_submitted.as_deref(), Some("auto-replied"));
+    assert_eq!(auto.in_reply_to.as_deref(), Some("<first@customer.test>"));
+    assert_eq!(auto.from.as_deref(), Some("support@helpdesk.test"));
+    assert!(
+        mails_to(&all, "olga@customer.test").is_empty(),
+        "Cc'd people get no auto-reply"
+    );
+
+    // Ivan answers the auto-reply: threaded by In-Reply-To.
+    let auto_id = auto.message_id.clone().unwrap();
+    let reply = mail(
+        "ivan.petrov@customer.test",
+        "second@customer.test",
+        "Re: something else entirely",
+        &format!("In-Reply-To: <{auto_id}>\nReferences: <first@customer.test> <{auto_id}>\n"),
+        "Забыл: роутер Keenetic.",
+    );
+    let (_, r2) = d.deliver(&reply).await;
+    assert_eq!(r2["status"], "threaded", "{r2}");
+    assert_eq!(r2["case_id"], r["case_id"]);
+    assert_eq!(r2["thread_rule"], "in_reply_to");
+
+    // Olga (a case contact) writes a fresh mail with the tag: threaded by the tag.
+    let tagged = mail(
+        "olga@customer.test",
+        "third@customer.test",
+        &format!("[#{n}] screenshot"),
+        "",
+        "Вот скриншот.",
+    );
+    let (_, r3) = d.deliver(&tagged).await;
+    assert_eq!(
+        (r3["status"].as_str(), r3["thread_rule"].as_str()),
+        (Some("threaded"), Some("subject_tag")),
+        "{r3}"
+    );
+    assert_eq!(r3["case_id"], r["case_id"]);
+
+    // A stranger quoting the tag does not get into Ivan's case.
+    let stranger = mail(
+        "mallory@evil.test",
+        "fourth@evil.test",
+        &format!("Re: [#{n}] VPN"),
+        "",
+        "let me in",
+    );
+    let (_, r4) = d.deliver(&stranger).await;
+    assert_eq!(r4["status"], "created", "{r4}");
+    assert_ne!(r4["case_id"], r["case_id"]);
+    assert!(r4["note"]
+        .as_str()
+        .unwrap()
+        .contains("not one of its participants"));
+    let bodies: Vec<String> = d
+        .stream(&r["case_id"])
+        .await
+        .iter()
+        .map(|e| e["body"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!bodies.iter().any(|b| b.contains("let me in")));
+
+    // The same message delivered again changes nothing.
+    let (s, again) = d.deliver(&first).await;
+    assert_eq!(s, 200);
+    assert_eq!(again["status"], "duplicate");
+    assert_eq!(again["case_id"], r["case_id"]);
+    let (_, list) = d.app.get("/api/v1/cases?limit=50", &d.agent.token).await;
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        2,
+        "Ivan's case and the stranger's"
+    );
+
+    // An agent's public reply goes to Ivan in the same thread; his answer to it threads back.
+    let (s, _) = d
+        .app
+        .post(
+            &format!("/api/v1/cases/{}/actions/take", r["case_id"]),
+            &d.agent.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = d
+        .app
+        .post(
+            &format!("/api/v1/cases/{}/stream", r["case_id"]),
+            &d.agent.token,
+            json!({ "kind": "public", "body": "Обновите прошивку." }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    drain(&d.app, &d.mailer).await;
+    let all = d.smtp.received();
+    let ours = mails_to(&all, "ivan.petrov@customer.test")
+        .into_iter()
+        .find(|m| m.body.contains("Обновите прошивку"))
+        .expect("the reply is mailed");
+    assert!(ours.subject.contains(&format!("[#{n}]")));
+    assert!(
+        ours.in_reply_to.is_some(),
+        "our reply is in the customer's thread"
+    );
+    let back = mail(
+        "ivan.petrov@customer.test",
+        "fifth@customer.test",
+        "Re: no tag here",
+        &format!("In-Reply-To: <{}>\n", ours.message_id.clone().unwrap()),
+        "Помогло, спасибо!",
+    );
+    let (_, r5) = d.deliver(&back).await;
+    assert_eq!(
+        (r5["status"].as_str(), r5["thread_rule"].as_str()),
+        (Some("threaded"), Some("in_reply_to")),
+        "{r5}"
+    );
+    assert_eq!(
+        d.case(&r["case_id"]).await["status"],
+        "open",
+        "the customer's answer opens the case again"
+    );
+}
+
+#[tokio::test]
+async fn new_case_auto_reply_and_threading_sqlite() {
+    new_case_auto_reply_and_threading(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn new_case_auto_reply_and_threading_postgres() {
+    new_case_auto_reply_and_threading(TestBackend::Postgres).await
+}
+
+async fn no_loops(backend: TestBackend) {
+    let d = desk(backend).await;
+    // An out-of-office message opens a case but gets no auto-reply.
+    let ooo = mail(
+        "boss@customer.test",
+        "ooo@customer.test",
+        "Out of office",
+        "Auto-Submitted: auto-replied\n",
+        "I am away.",
+    );
+    let (_, r) = d.deliver(&ooo).await;
+    assert_eq!(r["status"], "created", "{r}");
+    assert!(r["note"].as_str().unwrap().contains("no auto-reply"));
+    // A list message and a bounce.
+    let list = mail(
+        "news@lists.test",
+        "list@lists.test",
+        "Weekly digest",
+        "Precedence: list\nList-Id: <news.lists.test>\n",
+        "news",
+    );
+    let (_, r2) = d.deliver(&list).await;
+    assert!(
+        r2["note"].as_str().unwrap().contains("no auto-reply"),
+        "{r2}"
+    );
+    let bounce = "From: MAILER-DAEMON@mx.customer.test\nTo: support@helpdesk.test\nSubject: Undelivered Mail Returned to Sender\nMessage-ID: <bounce@mx.customer.test>\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nDelivery failed.\n--b\nContent-Type: message/delivery-status\n\nStatus: 5.1.1\n--b--\n";
+    let (_, r3) = d.deliver(bounce).await;
+    assert_eq!(r3["status"], "ignored", "{r3}");
+    // Our own address writing to us (a loop) is ignored.
+    let own = mail(
+        "support@helpdesk.test",
+        "own@helpdesk.test",
+        "[#1000] hello",
+        "",
+        "loop?",
+    );
+    let (_, r4) = d.deliver(&own).await;
+    assert_eq!(r4["status"], "ignored", "{r4}");
+    // A chatty sender gets at most three auto-replies an hour.
+    for i in 0..5 {
+        let m = mail(
+            "chatty@customer.test",
+            &format!("chatty{i}@customer.test"),
+            &format!("Question {i}"),
+            "",
+            "?",
+        );
+        let (_, r) = d.deliver(&m).await;
+        assert_eq!(r["status"], "created");
+    }
+    drain(&d.app, &d.mailer).await;
+    let all = d.smtp.received();
+    assert!(mails_to(&all, "boss@customer.test").is_empty());
+    assert!(mails_to(&all, "news@lists.test").is_empty());
+    assert!(mails_to(&all, "mailer-daemon@mx.customer.test").is_empty());
+    assert_eq!(mails_to(&all, "chatty@customer.test").len(), 3);
+
+    // An out-of-office answer on a case waiting for the customer does not reopen it.
+    let ivan = mail(
+        "ivan@customer.test",
+        "ivan1@customer.test",
+        "Printer",
+        "",
+        "Paper jam",
+    );
+    let (_, r) = d.deliver(&ivan).await;
+    let id = r["case_id"].clone();
+    d.app
+        .post(
+            &format!("/api/v1/cases/{id}/actions/take"),
+            &d.agent.token,
+            json!({}),
+        )
+        .await;
+    d.app
+        .post(
+            &format!("/api/v1/cases/{id}/actions/request-info"),
+            &d.agent.token,
+            json!({ "note": "Which model?" }),
+        )
+        .await;
+    assert_eq!(d.case(&id).await["status"], "awaiting_customer");
+    let away = mail(
+        "ivan@customer.test",
+        "ivan2@customer.test",
+        &format!("Auto: [#{}] Printer", r["case_number"]),
+        "Auto-Submitted: auto-replied\n",
+        "I am on vacation",
+    );
+    let (_, r2) = d.deliver(&away).await;
+    assert_eq!(r2["status"], "threaded", "{r2}");
+    assert_eq!(
+        d.case(&id).await["status"],
+        "awaiting_customer",
+        "an auto-reply does not reopen"
+    );
+}
+
+#[tokio::test]
+async fn no_loops_sqlite() {
+    no_loops(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn no_loops_postgres() {
+    no_loops(TestBackend::Postgres).await
+}
+
+async fn encodings_attachments_and_auth(backend: TestBackend) {
+    let d = desk(backend).await;
+    let raw = "From: =?ISO-8859-1?Q?Jos=E9_Garc=EDa?= <jose@cliente.test>\nTo: support@helpdesk.test\nSubject: =?ISO-8859-1?Q?Factura_de_caf=E9?=\nMessage-ID: <latin1@cliente.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"XX\"\n\n--XX\nContent-Type: text/plain; charset=windows-1251\nContent-Transfer-Encoding: base64\n\n8e/g8ejh7iDn4CDx97jy\n--XX\nContent-Type: text/html; charset=utf-8\n\n<p onclick=\"steal()\">Hola <script>alert(1)</script><b>gracias</b></p>\n--XX\nContent-Type: application/pdf\nContent-Disposition: attachment; filename*=UTF-8''%D0%BE%D1%82%D1%87%D1%91%D1%82.pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjcK\n--XX--\n";
+    let (s, r) = d.deliver(raw).await;
+    assert_eq!(s, 200, "{r}");
+    let case = d.case(&r["case_id"]).await;
+    assert_eq!(case["subject"], "Factura de café");
+    let stream = d.stream(&r["case_id"]).await;
+    assert!(
+        stream[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("спасибо за счёт"),
+        "{}",
+        stream[0]["body"]
+    );
+    let html = stream[0]["body_html"].as_str().unwrap();
+    assert!(
+        html.contains("<b>gracias</b>") && !html.contains("script") && !html.contains("onclick"),
+        "{html}"
+    );
+    let files = stream[0]["attachments"].as_array().unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0]["filename"], "отчёт.pdf");
+    let (s, _, bytes) = d
+        .app
+        .download(
+            &format!("/api/v1/attachments/{}/content", files[0]["id"]),
+            &d.agent.token,
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(bytes, b"%PDF-1.7\n");
+    let (_, contact) = d
+        .app
+        .get(
+            &format!("/api/v1/contacts/{}", case["requester_id"]),
+            &d.agent.token,
+        )
+        .await;
+    assert_eq!(
+        (
+            contact["first_name"].as_str(),
+            contact["last_name"].as_str()
+        ),
+        (Some("José"), Some("García"))
+    );
+
+    // Only the mailbox's own token opens the endpoint.
+    let url = d
+        .app
+        .url(&format!("/api/v1/inbound/mailboxes/{}/messages", d.mailbox));
+    for token in ["wrong", d.agent.token.as_str(), d.admin.token.as_str()] {
+        let resp = d
+            .app
+            .client
+            .post(&url)
+            .bearer_auth(token)
+            .body("From: a@b.test\r\n\r\nx")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+    }
+    // A rotated token replaces the old one.
+    let (_, fresh) = d
+        .app
+        .post(
+            &format!("/api/v1/mailboxes/{}/inbound-token", d.mailbox),
+            &d.admin.token,
+            json!(null),
+        )
+        .await;
+    let resp = d
+        .app
+        .client
+        .post(&url)
+        .bearer_auth(&d.token)
+        .body("From: a@b.test\r\n\r\nx")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401, "the old token no longer works");
+    let resp = d
+        .app
+        .client
+        .post(&url)
+        .bearer_auth(fresh["inbound_token"].as_str().unwrap())
+        .body(mail("new@b.test", "rotated@b.test", "hi", "", "x").replace('\n', "\r\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
+
+#[tokio::test]
+async fn encodings_attachments_and_auth_sqlite() {
+    encodings_attachments_and_auth(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn encodings_attachments_and_auth_postgres() {
+    encodings_attachments_and_auth(TestBackend::Postgres).await
+}
+
+/// Stored but not processed (the process died in between): the worker's step finishes it, once.
+async fn stored_mail_survives_a_crash(backend: TestBackend) {
+    let d = desk(backend).await;
+    let raw = mail(
+        "crash@customer.test",
+        "crash@customer.test",
+        "Crash test",
+        "",
+        "hello",
+    )
+    .replace('\n', "\r\n");
+    let svc = d.app.services.clone();
+    let mailbox = d.mailbox;
+    let pending = tokio::task::spawn_blocking(move || {
+        let stored = {
+            let mut up = svc.files.begin().unwrap();
+            up.write(raw.as_bytes()).unwrap();
+            up.finish().unwrap()
+        };
+        svc.db
+            .write(|c| {
+                helpdesk_store::email::insert_inbound(
+                    c,
+                    &helpdesk_store::email::NewInbound {
+                        mailbox_id: Some(mailbox),
+                        message_id: "crash@customer.test",
+                        raw_sha256: &stored.sha256,
+                        size: stored.size as i64,
+                        source: "inbound",
+                        from_address: Some("crash@customer.test"),
+                        subject: Some("Crash test"),
+                        status: "received",
+                        received_at: chrono::Utc::now().naive_utc(),
+                    },
+                )
+            })
+            .unwrap();
+        let first = svc.process_pending_email(10).unwrap();
+        let second = svc.process_pending_email(10).unwrap();
+        (first, second)
+    })
+    .await
+    .unwrap();
+    assert_eq!(pending, (1, 0), "processed once");
+    let (_, list) = d.app.get("/api/v1/cases?limit=50", &d.agent.token).await;
+    let subjects: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects, vec!["Crash test"]);
+    // Delivered again after the crash: a duplicate.
+    let (_, again) = d
+        .deliver(&mail(
+            "crash@customer.test",
+            "crash@customer.test",
+            "Crash test",
+            "",
+            "hello",
+        ))
+        .await;
+    assert_eq!(again["status"], "duplicate");
+}
+
+#[tokio::test]
+async fn stored_mail_survives_a_crash_sqlite() {
+    stored_mail_survives_a_crash(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn stored_mail_survives_a_crash_postgres() {
+    stored_mail_survives_a_crash(TestBackend::Postgres).await
+}

@@ -1,0 +1,13 @@
+DROP INDEX mail_outbox_recipient;
+ALTER TABLE mail_outbox DROP COLUMN auto_submitted;
+ALTER TABLE mail_outbox DROP COLUMN references_header;
+ALTER TABLE mail_outbox DROP COLUMN in_reply_to;
+ALTER TABLE mail_outbox DROP COLUMN from_address;
+ALTER TABLE attachments DROP COLUMN refused;
+ALTER TABLE stream_entries DROP COLUMN body_html;
+ALTER TABLE stream_entries DROP COLUMN thread_rule;
+ALTER TABLE stream_entries DROP COLUMN email_message_id;
+ALTER TABLE stream_entries DROP COLUMN email_from;
+DROP TABLE case_message_ids;
+DROP TABLE inbound_messages;
+DROP TABLE mailboxes;
