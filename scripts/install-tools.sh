@@ -26,6 +26,14 @@ if [ "$what" = "wasm" ]; then
     exit 0
 fi
 
+# A real IMAP server for the mail tests.
+if ! command -v dovecot >/dev/null; then
+    say "installing Dovecot (IMAP)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=900 update -qq
+    apt-get -o DPkg::Lock::Timeout=900 install -y -qq dovecot-imapd >/dev/null
+fi
+
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     say "installing Chromium and ChromeDriver"
     export DEBIAN_FRONTEND=noninteractive

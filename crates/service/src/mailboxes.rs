@@ -238,3 +238,12 @@ impl Services {
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
+
+impl Services {
+    /// A mailbox's IMAP password in the clear, for the poller; `None` when none is stored or it
+    /// cannot be opened with the configured key.
+    pub fn imap_password(&self, mailbox: &MailboxRow) -> Option<String> {
+        let sealed = mailbox.imap_password_enc.as_deref()?;
+        self.secrets.as_ref()?.open(sealed)
+    }
+}

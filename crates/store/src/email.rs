@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{case_message_ids, inbound_messages, mailboxes};
+use crate::schema::{case_message_ids, inbound_messages, mailbox_imap_state, mailboxes};
 use crate::{AnyConnection, StoreError};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -295,5 +295,61 @@ pub fn thread_of_case(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<Stri
         .filter(case_message_ids::case_id.eq(case_id))
         .order(case_message_ids::created_at.asc())
         .select(case_message_ids::message_id)
+        .load(conn)?)
+}
+
+/// The IMAP checkpoint of a mailbox: (UIDVALIDITY, last UID processed).
+pub fn imap_state(
+    conn: &mut AnyConnection,
+    mailbox_id: i64,
+) -> Result<Option<(i64, i64)>, StoreError> {
+    Ok(mailbox_imap_state::table
+        .find(mailbox_id)
+        .select((
+            mailbox_imap_state::uidvalidity,
+            mailbox_imap_state::last_uid,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// Moves the checkpoint (only forward within one UIDVALIDITY) and records the poll's error.
+pub fn set_imap_state(
+    conn: &mut AnyConnection,
+    mailbox_id: i64,
+    uidvalidity: i64,
+    last_uid: i64,
+    error: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let updated = diesel::update(mailbox_imap_state::table.find(mailbox_id))
+        .set((
+            mailbox_imap_state::uidvalidity.eq(uidvalidity),
+            mailbox_imap_state::last_uid.eq(last_uid),
+            mailbox_imap_state::polled_at.eq(now),
+            mailbox_imap_state::last_error.eq(error),
+        ))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(mailbox_imap_state::table)
+            .values((
+                mailbox_imap_state::mailbox_id.eq(mailbox_id),
+                mailbox_imap_state::uidvalidity.eq(uidvalidity),
+                mailbox_imap_state::last_uid.eq(last_uid),
+                mailbox_imap_state::polled_at.eq(now),
+                mailbox_imap_state::last_error.eq(error),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Active mailboxes that have an IMAP server.
+pub fn imap_mailboxes(conn: &mut AnyConnection) -> Result<Vec<MailboxRow>, StoreError> {
+    Ok(mailboxes::table
+        .filter(mailboxes::active.eq(true))
+        .filter(mailboxes::imap_host.is_not_null())
+        .order(mailboxes::id.asc())
+        .select(MailboxRow::as_select())
         .load(conn)?)
 }

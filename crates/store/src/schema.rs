@@ -273,6 +273,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    mailbox_imap_state (mailbox_id) {
+        mailbox_id -> BigInt,
+        uidvalidity -> BigInt,
+        last_uid -> BigInt,
+        polled_at -> Timestamp,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     inbound_messages (id) {
         id -> BigInt,
         mailbox_id -> Nullable<BigInt>,
@@ -384,6 +394,7 @@ diesel::joinable!(notifications -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     mailboxes,
+    mailbox_imap_state,
     inbound_messages,
     case_message_ids,
     attachments,

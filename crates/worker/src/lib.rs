@@ -7,6 +7,7 @@
 //! workflow rules and SLA clocks plug in here as handlers of the same events. What must not live
 //! here: business rules (they are in the service).
 
+pub mod imap;
 pub mod mailer;
 
 use std::time::Duration;
@@ -58,6 +59,9 @@ impl OutboxConsumer {
     }
 }
 
+/// How often mailboxes are polled over IMAP.
+pub const IMAP_INTERVAL: Duration = Duration::from_secs(15);
+
 /// Runs the jobs until `shutdown` resolves. Without a mailer, queued emails wait (and none are
 /// queued unless a sender address is configured).
 pub async fn run(
@@ -65,9 +69,17 @@ pub async fn run(
     mailer: Option<mailer::Mailer>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
+    let imap = imap::ImapPoller::new(services.clone());
     let outbox = std::sync::Arc::new(OutboxConsumer::new(services));
     tracing::info!(mail = mailer.is_some(), "worker started");
+    let mut next_poll = tokio::time::Instant::now();
     loop {
+        if tokio::time::Instant::now() >= next_poll {
+            if let Err(e) = imap.run_next().await {
+                tracing::error!(error = %e, "IMAP polling failed");
+            }
+            next_poll = tokio::time::Instant::now() + IMAP_INTERVAL;
+        }
         // Received mail whose processing did not finish (a crash, a failure) is taken up again.
         let svc = outbox.services.clone();
         match tokio::task::spawn_blocking(move || svc.process_pending_email(50)).await {

@@ -1,0 +1,252 @@
+//! Polling group mailboxes over IMAP.
+//!
+//! For each active mailbox with an IMAP server: select its folder, fetch every message above the
+//! checkpoint (UIDVALIDITY + last UID, never the \Seen flag), hand the raw bytes to
+//! [`Services::receive_email`] (which stores them before processing and ignores a Message-ID it
+//! has), and only after that has committed mark the message \Seen or move it to the processed
+//! folder, then move the checkpoint. A crash anywhere repeats at most the last message, which is
+//! then a duplicate: nothing is lost and nothing is created twice.
+
+use std::time::Duration;
+
+use async_imap::Client;
+use futures_util::TryStreamExt;
+use helpdesk_service::email::Source;
+use helpdesk_service::{AppError, Services};
+use helpdesk_store::email::{self as store, MailboxRow};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+
+use crate::Outcome;
+
+/// Messages fetched per mailbox and step.
+const BATCH: usize = 50;
+
+/// What one poll of one mailbox did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Polled {
+    pub fetched: usize,
+    pub created: usize,
+    pub threaded: usize,
+    pub duplicates: usize,
+}
+
+pub struct ImapPoller {
+    services: Services,
+}
+
+impl ImapPoller {
+    pub fn new(services: Services) -> Self {
+        ImapPoller { services }
+    }
+
+    /// Polls every IMAP mailbox once; a mailbox that fails is logged and does not stop the rest.
+    pub async fn run_next(&self) -> Result<Outcome, AppError> {
+        let svc = self.services.clone();
+        let boxes = tokio::task::spawn_blocking(move || svc.db.read(store::imap_mailboxes))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        let mut fetched = 0;
+        for mailbox in boxes {
+            match self.poll(&mailbox).await {
+                Ok(p) => fetched += p.fetched,
+                Err(e) => {
+                    tracing::warn!(mailbox_id = mailbox.id, error = %e, "IMAP poll failed");
+                    self.record_error(&mailbox, &e).await;
+                }
+            }
+        }
+        Ok(if fetched == 0 {
+            Outcome::Idle
+        } else {
+            Outcome::Processed(fetched)
+        })
+    }
+
+    async fn record_error(&self, mailbox: &MailboxRow, error: &str) {
+        let svc = self.services.clone();
+        let (id, error) = (mailbox.id, error.to_owned());
+        let _ = tokio::task::spawn_blocking(move || {
+            let now = svc.clock.now();
+            svc.db.write(|c| {
+                let (validity, last) = store::imap_state(c, id)?.unwrap_or((0, 0));
+                store::set_imap_state(c, id, validity, last, Some(&error), now)
+            })
+        })
+        .await;
+    }
+
+    /// Polls one mailbox.
+    pub async fn poll(&self, mailbox: &MailboxRow) -> Result<Polled, String> {
+        let host = mailbox.imap_host.clone().ok_or("no IMAP host")?;
+        let port = mailbox
+            .imap_port
+            .unwrap_or(match mailbox.imap_tls.as_str() {
+                "tls" => 993,
+                _ => 143,
+            }) as u16;
+        let tcp = tokio::time::timeout(
+            Duration::from_secs(20),
+            TcpStream::connect((host.as_str(), port)),
+        )
+        .await
+        .map_err(|_| format!("connecting to {host}:{port} timed out"))?
+        .map_err(|e| format!("connecting to {host}:{port}: {e}"))?;
+        match mailbox.imap_tls.as_str() {
+            "none" => self.session(mailbox, tcp).await,
+            "tls" => {
+                let tls = tls_connector()
+                    .connect(
+                        rustls_pki_types::ServerName::try_from(host.clone())
+                            .map_err(|e| format!("bad IMAP host name: {e}"))?,
+                        tcp,
+                    )
+                    .await
+                    .map_err(|e| format!("TLS with {host}: {e}"))?;
+                self.session(mailbox, tls).await
+            }
+            other => Err(format!(
+                "IMAP TLS mode `{other}` is not supported yet; use `tls` (port 993) or `none`"
+            )),
+        }
+    }
+
+    async fn session<T>(&self, mailbox: &MailboxRow, stream: T) -> Result<Polled, String>
+    where
+        T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
+    {
+        let mut client = Client::new(stream);
+        client
+            .read_response()
+            .await
+            .map_err(|e| format!("reading the IMAP greeting: {e}"))?
+            .ok_or("the IMAP server closed the connection")?;
+        let user = mailbox
+            .imap_user
+            .clone()
+            .unwrap_or_else(|| mailbox.address.clone());
+        let password = self.services.imap_password(mailbox).unwrap_or_default();
+        let mut session = client
+            .login(&user, &password)
+            .await
+            // Never the password: only that the login failed.
+            .map_err(|(e, _)| format!("IMAP login as {user} failed: {e}"))?;
+        let folder = session
+            .select(&mailbox.imap_folder)
+            .await
+            .map_err(|e| format!("selecting {}: {e}", mailbox.imap_folder))?;
+        let validity = i64::from(folder.uid_validity.unwrap_or(0));
+        let svc = self.services.clone();
+        let id = mailbox.id;
+        let state = tokio::task::spawn_blocking(move || svc.db.read(|c| store::imap_state(c, id)))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        // A new UIDVALIDITY means the UIDs start over: fetch from the beginning (duplicates
+        // are recognised by Message-ID).
+        let last = match state {
+            Some((v, last)) if v == validity => last,
+            _ => 0,
+        };
+        let mut uids: Vec<u32> = session
+            .uid_search(format!("UID {}:*", last + 1))
+            .await
+            .map_err(|e| format!("searching: {e}"))?
+            .into_iter()
+            .filter(|u| i64::from(*u) > last)
+            .collect();
+        uids.sort_unstable();
+        uids.truncate(BATCH);
+        let can_move = session
+            .capabilities()
+            .await
+            .map(|c| c.has_str("MOVE"))
+            .unwrap_or(false);
+        let mut polled = Polled::default();
+        for uid in uids {
+            let raw = {
+                let fetches: Vec<_> = session
+                    .uid_fetch(uid.to_string(), "BODY.PEEK[]")
+                    .await
+                    .map_err(|e| format!("fetching UID {uid}: {e}"))?
+                    .try_collect()
+                    .await
+                    .map_err(|e| format!("fetching UID {uid}: {e}"))?;
+                fetches
+                    .iter()
+                    .find_map(|f| f.body().map(<[u8]>::to_vec))
+                    .unwrap_or_default()
+            };
+            polled.fetched += 1;
+            if !raw.is_empty() {
+                let svc = self.services.clone();
+                let result =
+                    tokio::task::spawn_blocking(move || svc.receive_email(id, &raw, Source::Imap))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                match result {
+                    Ok(r) => match r.status.as_str() {
+                        "created" => polled.created += 1,
+                        "threaded" => polled.threaded += 1,
+                        "duplicate" => polled.duplicates += 1,
+                        _ => {}
+                    },
+                    // Too large or otherwise refused: recorded in the log, not retried forever.
+                    Err(e @ AppError::TooLarge(_)) => {
+                        tracing::warn!(mailbox_id = id, uid, error = %e, "message refused")
+                    }
+                    // The database is down or similar: stop here, the checkpoint stays.
+                    Err(e) => return Err(format!("storing UID {uid}: {e}")),
+                }
+            }
+            // Only now that the message is stored: mark or move it, then the checkpoint.
+            match mailbox.processed_folder.as_deref() {
+                Some(target) if can_move => session
+                    .uid_mv(uid.to_string(), target)
+                    .await
+                    .map_err(|e| format!("moving UID {uid}: {e}"))?,
+                Some(target) => {
+                    session
+                        .uid_copy(uid.to_string(), target)
+                        .await
+                        .map_err(|e| format!("copying UID {uid}: {e}"))?;
+                    let _: Vec<_> = session
+                        .uid_store(uid.to_string(), "+FLAGS.SILENT (\\Seen \\Deleted)")
+                        .await
+                        .map_err(|e| format!("flagging UID {uid}: {e}"))?
+                        .try_collect()
+                        .await
+                        .map_err(|e| format!("flagging UID {uid}: {e}"))?;
+                }
+                None => {
+                    let _: Vec<_> = session
+                        .uid_store(uid.to_string(), "+FLAGS.SILENT (\\Seen)")
+                        .await
+                        .map_err(|e| format!("flagging UID {uid}: {e}"))?
+                        .try_collect()
+                        .await
+                        .map_err(|e| format!("flagging UID {uid}: {e}"))?;
+                }
+            }
+            let svc = self.services.clone();
+            tokio::task::spawn_blocking(move || {
+                let now = svc.clock.now();
+                svc.db
+                    .write(|c| store::set_imap_state(c, id, validity, i64::from(uid), None, now))
+            })
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        }
+        let _ = session.logout().await;
+        Ok(polled)
+    }
+}
+
+fn tls_connector() -> tokio_rustls::TlsConnector {
+    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+}
