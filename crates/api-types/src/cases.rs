@@ -38,6 +38,9 @@ pub struct Case {
     pub merged_into_id: Option<i64>,
     /// The closed case a customer wrote to again, when this case was opened for it.
     pub follow_up_of_id: Option<i64>,
+    /// The mailbox the case came in by; replies go out from its address.
+    #[serde(default)]
+    pub mailbox_id: Option<i64>,
     pub closed_at: Option<DateTime<Utc>>,
 }
 page!(CasePage, Case);

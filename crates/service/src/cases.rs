@@ -71,6 +71,7 @@ fn case_dto(row: store::CaseRow, contact_ids: Vec<i64>) -> Result<Case, AppError
         resolution: row.resolution,
         merged_into_id: row.merged_into_id,
         follow_up_of_id: row.follow_up_of_id,
+        mailbox_id: row.mailbox_id,
         closed_at: row.closed_at.map(|t| t.and_utc()),
     })
 }

@@ -24,6 +24,14 @@ use crate::cases::{Draft, References};
 use crate::portal::CustomerMessage;
 use crate::{AppError, Services};
 
+/// The largest raw message accepted: room for one attachment at the size limit, base64
+/// encoded, and the rest of the message. Attachments are then held to the limit one by one.
+pub fn raw_mail_limit(max_attachment_bytes: u64) -> u64 {
+    max_attachment_bytes
+        .saturating_mul(2)
+        .saturating_add(1 << 20)
+}
+
 /// Auto-replies to one sender per hour at most.
 pub const AUTO_REPLIES_PER_HOUR: i64 = 3;
 
@@ -165,7 +173,7 @@ impl Services {
         // The bytes first, then the row: a crash between the two leaves an unreferenced file.
         let mut upload = self
             .files
-            .begin()
+            .begin_with_limit(raw_mail_limit(self.files.max_bytes()))
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let stored = upload
             .write(raw)
@@ -548,7 +556,12 @@ impl Services {
             tags: Vec::new(),
             follow_up_of_id: None,
         };
-        Ok(self.insert_case(c, None, draft)?.0)
+        let case = self.insert_case(c, None, draft)?.0;
+        case_store::set_case_mailbox(c, case.id, mailbox.id)?;
+        Ok(CaseRow {
+            mailbox_id: Some(mailbox.id),
+            ..case
+        })
     }
 
     /// Files of a message become attachments of its entry; one over the size limit is
@@ -689,6 +702,8 @@ impl Services {
                 in_reply_to: Some(format!("<{their_id}>")),
                 references_header: Some(references),
                 auto_submitted: "auto-replied".into(),
+                mailbox_id: Some(mailbox.id),
+                attachment_ids: "[]".into(),
             }],
         )?;
         store::remember_message_id(c, &ours, case.id, None, "out", now)?;

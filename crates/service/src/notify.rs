@@ -338,69 +338,119 @@ impl<'a> Plan<'a> {
             in_reply_to: None,
             references_header: None,
             auto_submitted: "auto-generated".to_owned(),
+            mailbox_id: None,
+            attachment_ids: "[]".to_owned(),
         });
         Some(message_id)
     }
 
+    /// Mail to the customers of the case: the registration notice to the requester; a public
+    /// reply to the requester and every contact of the case (not its own author), from the
+    /// case's mailbox when it came by email, in the mail thread, with the entry's files.
     fn tell_requester(
         &mut self,
         c: &mut AnyConnection,
         what: CustomerMail<'_>,
     ) -> Result<(), AppError> {
-        let Some(contact_id) = self.case.requester_id else {
+        let Some(requester) = self.case.requester_id else {
             return Ok(());
         };
-        let contact = match crm::contact(c, contact_id) {
-            Ok(contact) => contact,
-            Err(helpdesk_store::StoreError::NotFound) => return Ok(()),
-            Err(e) => return Err(e.into()),
-        };
-        if contact.do_not_email {
-            return Ok(());
-        }
-        let Some((_, address)) = crm::emails_of(c, &[contact_id])?.into_iter().next() else {
-            return Ok(());
-        };
-        let portal_user = user_store::portal_user_of_contact(c, contact_id)?;
-        if let (CustomerMail::Reply(_), Some(user)) = (&what, &portal_user) {
-            if !settings_of(user).email.message {
-                return Ok(());
+        let mut people = vec![requester];
+        if let CustomerMail::Reply(entry) = &what {
+            for id in case_store::case_contact_ids(c, self.case.id)? {
+                if !people.contains(&id) {
+                    people.push(id);
+                }
             }
+            people.retain(|id| Some(*id) != entry.author_contact_id);
         }
-        let lang = self.language(portal_user.as_ref());
-        let (n, subject) = (self.case.number, self.case.subject.clone());
-        let link = self.link();
-        let (kind, subj, body) = match what {
-            CustomerMail::Registered => (
-                "case_registered",
-                lang.registered_subject(n, &subject),
-                lang.registered_body(n, &subject, link.as_deref()),
-            ),
-            CustomerMail::Reply(entry) => (
-                "case_reply",
-                format!("Re: [#{n}] {subject}"),
-                lang.reply_body(n, &entry.body, link.as_deref()),
-            ),
+        let files: Vec<i64> = match &what {
+            CustomerMail::Reply(entry) => helpdesk_store::attachments::of_entries(c, &[entry.id])?
+                .into_iter()
+                .filter(|a| a.refused.is_none())
+                .map(|a| a.id)
+                .collect(),
+            CustomerMail::Registered => Vec::new(),
         };
-        let Some(ours) = self.queue_mail(&address, kind, subj, body) else {
-            return Ok(());
+        let mailbox = match self.case.mailbox_id {
+            Some(id) => Some(helpdesk_store::email::mailbox(c, id)?),
+            None => None,
         };
-        // In the case's mail thread, so the customer's client keeps it together and their
-        // answer threads back by In-Reply-To.
         let thread = helpdesk_store::email::thread_of_case(c, self.case.id)?;
-        if let (Some(last), Some(mail)) = (thread.last(), self.mails.last_mut()) {
-            mail.in_reply_to = Some(format!("<{last}>"));
-            let recent = &thread[thread.len().saturating_sub(10)..];
-            mail.references_header = Some(
-                recent
-                    .iter()
-                    .map(|id| format!("<{id}>"))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            );
+        for contact_id in people {
+            let contact = match crm::contact(c, contact_id) {
+                Ok(contact) => contact,
+                Err(helpdesk_store::StoreError::NotFound) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            if contact.do_not_email {
+                continue;
+            }
+            let Some((_, address)) = crm::emails_of(c, &[contact_id])?.into_iter().next() else {
+                continue;
+            };
+            let portal_user = user_store::portal_user_of_contact(c, contact_id)?;
+            if let (CustomerMail::Reply(_), Some(user)) = (&what, &portal_user) {
+                if !settings_of(user).email.message {
+                    continue;
+                }
+            }
+            let lang = match (&portal_user, &mailbox) {
+                (Some(u), _) => self.language(Some(u)),
+                (None, Some(m)) => Lang::of(&m.language),
+                (None, None) => self.language(None),
+            };
+            let (n, subject) = (self.case.number, self.case.subject.clone());
+            let link = self.link();
+            let (kind, subj, body) = match &what {
+                CustomerMail::Registered => (
+                    "case_registered",
+                    lang.registered_subject(n, &subject),
+                    lang.registered_body(n, &subject, link.as_deref()),
+                ),
+                CustomerMail::Reply(entry) => (
+                    "case_reply",
+                    format!("Re: [#{n}] {subject}"),
+                    lang.reply_body(n, &entry.body, link.as_deref()),
+                ),
+            };
+            let Some(ours) = self.queue_mail(&address, kind, subj, body) else {
+                continue;
+            };
+            if let Some(mail) = self.mails.last_mut() {
+                // In the case's mail thread, so the customer's client keeps it together and
+                // their answer threads back by In-Reply-To.
+                if let Some(last) = thread.last() {
+                    mail.in_reply_to = Some(format!("<{last}>"));
+                    let recent = &thread[thread.len().saturating_sub(10)..];
+                    mail.references_header = Some(
+                        recent
+                            .iter()
+                            .map(|id| format!("<{id}>"))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    );
+                }
+                if let Some(m) = &mailbox {
+                    mail.from_address = Some(m.address.clone());
+                    mail.mailbox_id = Some(m.id);
+                }
+                mail.attachment_ids = crate::to_json(&files);
+            }
+            let bare = crate::email::normalize_message_id(&ours);
+            let entry_id = match &what {
+                CustomerMail::Reply(entry) => Some(entry.id),
+                CustomerMail::Registered => None,
+            };
+            helpdesk_store::email::remember_message_id(
+                c,
+                &bare,
+                self.case.id,
+                entry_id,
+                "out",
+                self.now,
+            )?;
         }
-        let bare = crate::email::normalize_message_id(&ours);
-        helpdesk_store::email::remember_message_id(c, &bare, self.case.id, None, "out", self.now)?;
         Ok(())
     }
 
@@ -683,6 +733,7 @@ mod tests {
             merged_into_id: None,
             follow_up_of_id: None,
             closed_at: None,
+            mailbox_id: None,
         };
         let en = Lang::En.title(NotificationKind::Message, &case, true, "Anna", None);
         assert_eq!(en, "[#1042] New internal note: VPN drops");

@@ -35,6 +35,7 @@ pub struct CaseRow {
     pub merged_into_id: Option<i64>,
     pub follow_up_of_id: Option<i64>,
     pub closed_at: Option<NaiveDateTime>,
+    pub mailbox_id: Option<i64>,
 }
 
 /// A new case. `None` fields are stored as NULL (not as SQL `DEFAULT`), so the INSERT has one
@@ -498,4 +499,16 @@ pub fn case_by_number(
         .select(CaseRow::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// Records the mailbox a case came in by.
+pub fn set_case_mailbox(
+    conn: &mut AnyConnection,
+    id: i64,
+    mailbox_id: i64,
+) -> Result<(), StoreError> {
+    diesel::update(cases::table.find(id))
+        .set(cases::mailbox_id.eq(mailbox_id))
+        .execute(conn)?;
+    Ok(())
 }

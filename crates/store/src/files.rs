@@ -50,11 +50,21 @@ impl FileStore {
 
     /// Starts receiving a file.
     pub fn begin(&self) -> Result<Upload, UploadError> {
+        self.begin_with_limit(self.max_bytes)
+    }
+
+    /// Starts receiving a file with its own size limit (a raw mail message, whose attachments
+    /// are then held to the normal limit one by one).
+    pub fn begin_with_limit(&self, max_bytes: u64) -> Result<Upload, UploadError> {
+        let store = FileStore {
+            root: self.root.clone(),
+            max_bytes,
+        };
         let dir = self.root.join("tmp");
         fs::create_dir_all(&dir)?;
         let temp = tempfile_in(&dir)?;
         Ok(Upload {
-            store: self.clone(),
+            store,
             path: temp.0,
             file: Some(temp.1),
             hasher: Sha256::new(),

@@ -142,6 +142,10 @@ pub struct MailRow {
     pub references_header: Option<String>,
     /// `auto-generated` (notifications) or `auto-replied` (auto-replies), RFC 3834.
     pub auto_submitted: String,
+    /// The mailbox whose address and SMTP server send it; none: the configured default.
+    pub mailbox_id: Option<i64>,
+    /// Attachments sent with it, JSON list of ids.
+    pub attachment_ids: String,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -161,6 +165,8 @@ pub struct NewMail {
     pub in_reply_to: Option<String>,
     pub references_header: Option<String>,
     pub auto_submitted: String,
+    pub mailbox_id: Option<i64>,
+    pub attachment_ids: String,
 }
 
 pub fn insert_mails(conn: &mut AnyConnection, rows: &[NewMail]) -> Result<usize, StoreError> {

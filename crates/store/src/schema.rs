@@ -154,6 +154,7 @@ diesel::table! {
         merged_into_id -> Nullable<BigInt>,
         follow_up_of_id -> Nullable<BigInt>,
         closed_at -> Nullable<Timestamp>,
+        mailbox_id -> Nullable<BigInt>,
     }
 }
 
@@ -238,6 +239,8 @@ diesel::table! {
         in_reply_to -> Nullable<Text>,
         references_header -> Nullable<Text>,
         auto_submitted -> Text,
+        mailbox_id -> Nullable<BigInt>,
+        attachment_ids -> Text,
     }
 }
 

@@ -12,7 +12,8 @@ use chrono::NaiveDateTime;
 use helpdesk_service::{AppError, Services};
 use helpdesk_store::notifications::{self as store, MailRow};
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
-use lettre::message::Mailbox;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::Outcome;
@@ -92,7 +93,7 @@ impl Mailer {
         let batch = self.batch;
         let claimed = tokio::task::spawn_blocking(move || {
             let now = svc.clock.now();
-            svc.db.write(|c| -> Result<Vec<MailRow>, AppError> {
+            let mails = svc.db.write(|c| -> Result<Vec<MailRow>, AppError> {
                 let stuck = now - chrono::Duration::minutes(STUCK_AFTER_MINUTES);
                 let abandoned = store::abandon_stuck_mails(c, stuck)?;
                 if abandoned > 0 {
@@ -102,7 +103,14 @@ impl Mailer {
                     );
                 }
                 Ok(store::claim_due_mails(c, now, batch)?)
-            })
+            })?;
+            mails
+                .into_iter()
+                .map(|m| {
+                    let extras = extras(&svc, &m)?;
+                    Ok((m, extras))
+                })
+                .collect::<Result<Vec<_>, AppError>>()
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;
@@ -110,8 +118,8 @@ impl Mailer {
             return Ok(Outcome::Idle);
         }
         let mut outcomes = Vec::with_capacity(claimed.len());
-        for mail in &claimed {
-            let outcome = self.send(mail).await;
+        for (mail, extras) in &claimed {
+            let outcome = self.send(mail, extras).await;
             match &outcome {
                 Ok(()) => tracing::info!(mail_id = mail.id, kind = %mail.kind, "mail sent"),
                 Err((permanent, why)) => {
@@ -154,7 +162,7 @@ impl Mailer {
     }
 
     /// Sends one mail; on failure says whether retrying is pointless, and why.
-    async fn send(&self, mail: &MailRow) -> Result<(), (bool, String)> {
+    async fn send(&self, mail: &MailRow, extras: &Extras) -> Result<(), (bool, String)> {
         let to: Mailbox = mail
             .recipient
             .parse()
@@ -181,14 +189,31 @@ impl Mailer {
         if let Some(refs) = &mail.references_header {
             builder = builder.references(refs.clone());
         }
-        let message = builder
-            .header(ContentType::TEXT_PLAIN)
-            .body(mail.body.clone())
-            .map_err(|e| (true, format!("building the message: {e}")))?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
+        let message = if extras.files.is_empty() {
+            builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(mail.body.clone())
+        } else {
+            let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(mail.body.clone()));
+            for f in &extras.files {
+                let ct = ContentType::parse(&f.content_type).unwrap_or(ContentType::TEXT_PLAIN);
+                parts =
+                    parts.singlepart(Attachment::new(f.filename.clone()).body(f.bytes.clone(), ct));
+            }
+            builder.multipart(parts)
+        }
+        .map_err(|e| (true, format!("building the message: {e}")))?;
+        let sent = match &extras.smtp {
+            // The mailbox's own SMTP server.
+            Some(smtp) => {
+                smtp_transport(smtp)
+                    .map_err(|e| (false, e))?
+                    .send(message)
+                    .await
+            }
+            None => self.transport.send(message).await,
+        };
+        sent.map(|_| ())
             .map_err(|e| (e.is_permanent(), e.to_string()))
     }
 }
@@ -205,4 +230,81 @@ mod tests {
         assert_eq!(backoff(8), Duration::from_secs(3600));
         assert_eq!(backoff(100), Duration::from_secs(3600));
     }
+}
+
+/// A file to attach.
+struct File {
+    filename: String,
+    content_type: String,
+    bytes: Vec<u8>,
+}
+
+/// A mailbox's SMTP server.
+struct Smtp {
+    host: String,
+    port: Option<u16>,
+    tls: String,
+    user: Option<String>,
+    password: Option<String>,
+}
+
+/// What a mail needs besides its row: its files and its mailbox's SMTP server.
+#[derive(Default)]
+struct Extras {
+    files: Vec<File>,
+    smtp: Option<Smtp>,
+}
+
+fn extras(svc: &Services, mail: &MailRow) -> Result<Extras, AppError> {
+    let ids: Vec<i64> = serde_json::from_str(&mail.attachment_ids).unwrap_or_default();
+    let mut out = Extras::default();
+    svc.db.read(|c| -> Result<(), AppError> {
+        for id in ids {
+            let a = helpdesk_store::attachments::attachment(c, id)?;
+            if let Some(path) = svc.files.path_of(&a.sha256) {
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| AppError::Internal(format!("reading attachment {id}: {e}")))?;
+                out.files.push(File {
+                    filename: a.filename,
+                    content_type: a.content_type,
+                    bytes,
+                });
+            }
+        }
+        if let Some(id) = mail.mailbox_id {
+            let m = helpdesk_store::email::mailbox(c, id)?;
+            if let Some(host) = m.smtp_host.clone() {
+                out.smtp = Some(Smtp {
+                    host,
+                    port: m.smtp_port.map(|p| p as u16),
+                    tls: m.smtp_tls.clone(),
+                    user: m.smtp_user.clone(),
+                    password: m
+                        .smtp_password_enc
+                        .as_deref()
+                        .and_then(|sealed| svc.secrets.as_ref()?.open(sealed)),
+                });
+            }
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn smtp_transport(smtp: &Smtp) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let mut builder = match smtp.tls.as_str() {
+        "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host),
+        "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host),
+        _ => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
+            &smtp.host,
+        )),
+    }
+    .map_err(|e| format!("the mailbox's SMTP server: {e}"))?;
+    if let Some(port) = smtp.port {
+        builder = builder.port(port);
+    }
+    if let (Some(user), Some(password)) = (&smtp.user, &smtp.password) {
+        builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+    }
+    Ok(builder.timeout(Some(Duration::from_secs(30))).build())
 }

@@ -226,12 +226,21 @@ async fn new_case_auto_reply_and_threading(backend: TestBackend) {
         )
         .await;
     assert_eq!(s, 200);
+    let (s, up) = d
+        .app
+        .upload(
+            &format!("/api/v1/cases/{}/attachments", r["case_id"]),
+            &d.agent.token,
+            vec![("инструкция.txt", "text/plain", "шаг 1".as_bytes().to_vec())],
+        )
+        .await;
+    assert_eq!(s, 201);
     let (s, _) = d
         .app
         .post(
             &format!("/api/v1/cases/{}/stream", r["case_id"]),
             &d.agent.token,
-            json!({ "kind": "public", "body": "Обновите прошивку." }),
+            json!({ "kind": "public", "body": "Обновите прошивку.", "attachment_ids": [up[0]["id"]] }),
         )
         .await;
     assert_eq!(s, 201);
@@ -245,6 +254,17 @@ async fn new_case_auto_reply_and_threading(backend: TestBackend) {
     assert!(
         ours.in_reply_to.is_some(),
         "our reply is in the customer's thread"
+    );
+    assert_eq!(
+        ours.from.as_deref(),
+        Some("support@helpdesk.test"),
+        "from the mailbox the case came by"
+    );
+    assert_eq!(ours.attachments, vec!["инструкция.txt".to_owned()]);
+    let to_olga = mails_to(&all, "olga@customer.test");
+    assert!(
+        to_olga.iter().any(|m| m.body.contains("Обновите прошивку")),
+        "case contacts get the reply too"
     );
     let back = mail(
         "ivan.petrov@customer.test",
@@ -563,4 +583,114 @@ async fn stored_mail_survives_a_crash_sqlite() {
 #[tokio::test]
 async fn stored_mail_survives_a_crash_postgres() {
     stored_mail_survives_a_crash(TestBackend::Postgres).await
+}
+
+/// A mailbox with its own SMTP server sends through it.
+async fn mailbox_smtp(backend: TestBackend) {
+    let d = desk(backend).await;
+    let own = SmtpServer::start();
+    let (s, saved) = d
+        .app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/mailboxes/{}", d.mailbox),
+            Some(&d.admin.token),
+            Some(&json!({
+                "name": "Support", "address": "support@helpdesk.test", "language": "en",
+                "smtp_host": "127.0.0.1", "smtp_port": own.port, "smtp_tls": "none",
+            })),
+        )
+        .await;
+    assert_eq!(s, 200, "{saved}");
+    let (_, r) = d
+        .deliver(&mail(
+            "kim@customer.test",
+            "kim@customer.test",
+            "Hello",
+            "",
+            "hi",
+        ))
+        .await;
+    assert_eq!(r["status"], "created");
+    drain(&d.app, &d.mailer).await;
+    assert_eq!(
+        mails_to(&own.received(), "kim@customer.test").len(),
+        1,
+        "sent through the mailbox's server"
+    );
+    assert!(mails_to(&d.smtp.received(), "kim@customer.test").is_empty());
+}
+
+#[tokio::test]
+async fn mailbox_smtp_sqlite() {
+    mailbox_smtp(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn mailbox_smtp_postgres() {
+    mailbox_smtp(TestBackend::Postgres).await
+}
+
+/// An attachment over the size limit: the message is still taken, the file recorded as refused
+/// and the agent sees why.
+async fn oversize_attachment(backend: TestBackend) {
+    let app = TestApp::spawn_customized(backend, Default::default(), |svc| {
+        svc.files = helpdesk_store::files::FileStore::new(svc.files.root().to_owned(), 1024);
+    })
+    .await;
+    let admin = app.user(Role::Admin, None, None).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (_, created) = app
+        .post(
+            "/api/v1/mailboxes",
+            &admin.token,
+            json!({ "name": "S", "address": "s@helpdesk.test" }),
+        )
+        .await;
+    let big = "QUFB".repeat(600); // 1,800 bytes once decoded
+    let raw = format!("From: big@customer.test\r\nTo: s@helpdesk.test\r\nSubject: Logs\r\nMessage-ID: <big@customer.test>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nThe log is attached.\r\n--B\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"huge.log\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{big}\r\n--B--\r\n");
+    let resp = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/inbound/mailboxes/{}/messages",
+            created["mailbox"]["id"]
+        )))
+        .bearer_auth(created["inbound_token"].as_str().unwrap())
+        .body(raw)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let r: Value = resp.json().await.unwrap();
+    assert_eq!(r["status"], "created", "{r}");
+    let (_, stream) = app
+        .get(
+            &format!("/api/v1/cases/{}/stream", r["case_id"]),
+            &agent.token,
+        )
+        .await;
+    let file = &stream["items"][0]["attachments"][0];
+    assert_eq!(file["filename"], "huge.log");
+    assert_eq!(file["size"], 1800);
+    assert!(
+        file["refused"].as_str().unwrap().contains("limit"),
+        "{file}"
+    );
+    let (s, _, _) = app
+        .download(
+            &format!("/api/v1/attachments/{}/content", file["id"]),
+            &agent.token,
+        )
+        .await;
+    assert_eq!(s, 409, "a refused file cannot be downloaded");
+}
+
+#[tokio::test]
+async fn oversize_attachment_sqlite() {
+    oversize_attachment(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn oversize_attachment_postgres() {
+    oversize_attachment(TestBackend::Postgres).await
 }

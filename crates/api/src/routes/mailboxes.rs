@@ -110,7 +110,7 @@ pub async fn inbound(
             "the mailbox's inbound token is required".into(),
         )));
     }
-    let limit = svc.files.max_bytes() as usize;
+    let limit = helpdesk_service::email::raw_mail_limit(svc.files.max_bytes()) as usize;
     let mut raw = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ApiError(AppError::field("body", e.to_string())))?;

@@ -108,6 +108,12 @@ impl SmtpServer {
                     .and_then(|a| a.first())
                     .and_then(|a| a.address())
                     .map(str::to_owned),
+                attachments: {
+                    use mail_parser::MimeHeaders;
+                    msg.attachments()
+                        .filter_map(|a| a.attachment_name().map(str::to_owned))
+                        .collect()
+                },
             });
         }
         out
@@ -130,6 +136,7 @@ pub struct Received {
     pub in_reply_to: Option<String>,
     pub message_id: Option<String>,
     pub from: Option<String>,
+    pub attachments: Vec<String>,
 }
 
 pub fn mails_to<'a>(all: &'a [Received], address: &str) -> Vec<&'a Received> {
