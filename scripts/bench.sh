@@ -13,6 +13,8 @@ out="${BENCH_OUT:-$target/bench-results.md}"
 cargo build -q --release -p helpdesk-server -p helpdesk-bench
 bin="$target/release/helpdesk"
 bench="$target/release/helpdesk-bench"
+ingest="$target/release/helpdesk-ingest-bench"
+messages="${BENCH_MESSAGES:-2000}"
 export BENCH_ADMIN_PASSWORD="bench-admin-password"
 : >"$out"
 
@@ -81,5 +83,17 @@ echo | tee -a "$out"
 sqlite_dir=$(mktemp -d)
 run_http "SQLite ($cases cases)" "sqlite://$sqlite_dir/helpdesk.db"
 raw_sqlite "$sqlite_dir/helpdesk.db"
+rm -rf "$sqlite_dir"
+echo | tee -a "$out"
+
+# Email ingestion end to end (parse, thread, store, attachments, auto-reply) on fresh databases.
+echo "| email ingestion | corpus | throughput | CPU (this process) | outcome |" | tee -a "$out"
+echo "|---|---|---|---|---|" | tee -a "$out"
+mail_db="helpdesk_ingest_$$"
+psql "$pg_admin" -qc "CREATE DATABASE $mail_db" >/dev/null
+trap 'psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $mail_db WITH (FORCE)" >/dev/null' EXIT
+"$ingest" --database-url "${pg_admin%/*}/$mail_db" --messages "$messages" --threads 2 --label PostgreSQL | tee -a "$out"
+sqlite_dir=$(mktemp -d)
+"$ingest" --database-url "sqlite://$sqlite_dir/helpdesk.db" --messages "$messages" --threads 2 --label SQLite | tee -a "$out"
 rm -rf "$sqlite_dir"
 echo "results written to $out"

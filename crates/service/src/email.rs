@@ -171,13 +171,9 @@ impl Services {
             return Ok(duplicate(done));
         }
         // The bytes first, then the row: a crash between the two leaves an unreferenced file.
-        let mut upload = self
+        let stored = self
             .files
-            .begin_with_limit(raw_mail_limit(self.files.max_bytes()))
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let stored = upload
-            .write(raw)
-            .and_then(|_| upload.finish())
+            .put(raw, raw_mail_limit(self.files.max_bytes()))
             .map_err(|e| match e {
                 helpdesk_store::files::UploadError::TooLarge { limit } => AppError::TooLarge(
                     format!("the message is larger than the limit of {limit} bytes"),
@@ -216,7 +212,7 @@ impl Services {
                 .map(duplicate)
                 .ok_or(AppError::Internal("duplicate vanished".into()));
         };
-        match self.process_email(inbound_id) {
+        match self.process_email_bytes(inbound_id, Some(raw)) {
             Ok(r) => Ok(r),
             Err(e @ AppError::Internal(_)) => {
                 tracing::error!(inbound_id, error = %e, "processing a received message failed; it will be retried");
@@ -256,6 +252,16 @@ impl Services {
     /// Turns one stored message into a case change, in one transaction with the claim of its
     /// row; another process holding it makes this a no-op.
     pub fn process_email(&self, inbound_id: i64) -> Result<Received, AppError> {
+        self.process_email_bytes(inbound_id, None)
+    }
+
+    /// [`Services::process_email`] with the raw bytes at hand (just received), or read back
+    /// from the file store.
+    fn process_email_bytes(
+        &self,
+        inbound_id: i64,
+        bytes: Option<&[u8]>,
+    ) -> Result<Received, AppError> {
         let now = self.now();
         self.db.write(|c| {
             let row = store::inbound(c, inbound_id)?;
@@ -266,13 +272,21 @@ impl Services {
                 .files
                 .path_of(&row.raw_sha256)
                 .ok_or_else(|| AppError::Internal("bad raw digest".into()))?;
-            let raw = std::fs::read(&path)
-                .map_err(|e| AppError::Internal(format!("reading a stored message: {e}")))?;
+            let read;
+            let raw = match bytes {
+                Some(b) => b,
+                None => {
+                    read = std::fs::read(&path).map_err(|e| {
+                        AppError::Internal(format!("reading a stored message: {e}"))
+                    })?;
+                    &read[..]
+                }
+            };
             let mailbox = match row.mailbox_id {
                 Some(id) => store::mailbox(c, id)?,
                 None => return Err(AppError::Internal("a message without a mailbox".into())),
             };
-            let outcome = self.apply_email(c, &mailbox, &row.message_id, &raw, now)?;
+            let outcome = self.apply_email(c, &mailbox, &row.message_id, raw, now)?;
             store::finish_inbound(
                 c,
                 inbound_id,
@@ -586,17 +600,8 @@ impl Services {
                     })
                     .as_deref(),
             );
-            let mut upload = self
-                .files
-                .begin()
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            let (sha256, refused) = match upload.write(bytes) {
-                Ok(()) => {
-                    let f = upload
-                        .finish()
-                        .map_err(|e| AppError::Internal(e.to_string()))?;
-                    (f.sha256, None)
-                }
+            let (sha256, refused) = match self.files.put(bytes, self.files.max_bytes()) {
+                Ok(f) => (f.sha256, None),
                 Err(helpdesk_store::files::UploadError::TooLarge { limit }) => (
                     String::new(),
                     Some(format!(

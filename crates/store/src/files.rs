@@ -72,6 +72,40 @@ impl FileStore {
         })
     }
 
+    /// Stores bytes already in memory (a mail message, one of its attachments) up to
+    /// `max_bytes`: hashed first, so bytes already stored cost no write; otherwise written beside
+    /// their final place and renamed into it.
+    pub fn put(&self, bytes: &[u8], max_bytes: u64) -> Result<StoredFile, UploadError> {
+        if bytes.len() as u64 > max_bytes {
+            return Err(UploadError::TooLarge { limit: max_bytes });
+        }
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let target = self
+            .path_of(&sha256)
+            .ok_or_else(|| io::Error::other("bad digest"))?;
+        let stored = StoredFile {
+            sha256,
+            size: bytes.len() as u64,
+        };
+        if target.is_file() {
+            return Ok(stored);
+        }
+        let dir = target
+            .parent()
+            .ok_or_else(|| io::Error::other("no parent directory"))?;
+        fs::create_dir_all(dir)?;
+        let (temp, mut file) = tempfile_in(dir)?;
+        let written = file
+            .write_all(bytes)
+            .and_then(|_| file.sync_all())
+            .and_then(|_| fs::rename(&temp, &target));
+        if let Err(e) = written {
+            let _ = fs::remove_file(&temp);
+            return Err(e.into());
+        }
+        Ok(stored)
+    }
+
     /// Where the bytes of `sha256` are; `None` for anything that is not a SHA-256 in hex.
     pub fn path_of(&self, sha256: &str) -> Option<PathBuf> {
         let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
@@ -218,6 +252,28 @@ mod tests {
         u.write(b"partial").unwrap();
         drop(u);
         assert_eq!(fs::read_dir(s.root().join("tmp")).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn bytes_in_memory_are_stored_once_and_held_to_the_limit() {
+        let (_d, s) = store(1024);
+        let a = s.put(b"hello world", 1024).unwrap();
+        let b = s.put(b"hello world", 1024).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(
+            fs::read(s.path_of(&a.sha256).unwrap()).unwrap(),
+            b"hello world"
+        );
+        assert!(matches!(
+            s.put(&[0; 11], 10),
+            Err(UploadError::TooLarge { limit: 10 })
+        ));
+        let shard = s.path_of(&a.sha256).unwrap().parent().unwrap().to_owned();
+        assert_eq!(
+            fs::read_dir(shard).unwrap().count(),
+            1,
+            "no temporary file is left"
+        );
     }
 
     #[test]
