@@ -2,7 +2,9 @@
 # Property-based API checks: starts the server on a fresh database (SQLite, then PostgreSQL),
 # loads demo data, signs in as an agent and lets schemathesis call every operation of the
 # OpenAPI document. Fails on any 5xx or any response that does not match the document.
-# The live feed (/api/v1/live) is left out: it is a stream that stays open, tested on its own.
+# Left out: the live feed (/api/v1/live), a stream that stays open; and the inbound mail endpoint,
+# whose body is raw RFC 822 (no serializer for message/rfc822) and which takes a mailbox token,
+# not the agent's. Both are tested on their own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
@@ -30,7 +32,8 @@ run_against() {
         --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
         --phases examples,coverage,fuzzing --max-examples 25 --workers 2 \
         --suppress-health-check all --warnings off \
-        --exclude-path /api/v1/live || status=$?
+        --exclude-path /api/v1/live \
+        --exclude-path-regex '^/api/v1/inbound/' || status=$?
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     if [ "$status" -ne 0 ]; then

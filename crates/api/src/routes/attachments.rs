@@ -25,6 +25,7 @@ use crate::ApiError;
 #[utoipa::path(tag = "attachments", params(("id" = i64, Path, description = "Case id")),
     request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
     responses((status = 201, description = "Stored", body = [Attachment]),
+        (status = 409, description = "The case was merged; attach files to its target", body = helpdesk_api_types::Problem, content_type = "application/problem+json"),
         (status = 413, description = "A file is over the size limit; nothing was stored", body = helpdesk_api_types::Problem, content_type = "application/problem+json"),
         (status = 422, description = "No part named `file`", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
 #[post("/cases/{id}/attachments")]
@@ -72,7 +73,9 @@ pub async fn download(
 #[utoipa::path(tag = "portal", params(("id" = i64, Path, description = "Case id")),
     request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
     responses((status = 201, description = "Stored", body = [Attachment]),
-        (status = 413, description = "A file is over the size limit; nothing was stored", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "The case was merged", body = helpdesk_api_types::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "A file is over the size limit; nothing was stored", body = helpdesk_api_types::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No part named `file`", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
 #[post("/portal/cases/{id}/attachments")]
 pub async fn portal_upload(
     svc: web::Data<Services>,
