@@ -303,3 +303,38 @@ fn killed_worker_sqlite() {
 fn killed_worker_postgres() {
     killed_worker_loses_nothing(TestBackend::Postgres)
 }
+
+/// Two workers polling the same mailbox at the same time: each message becomes one case.
+async fn concurrent_pollers(backend: TestBackend) {
+    let app = TestApp::spawn_customized(backend, Default::default(), |svc| {
+        svc.secrets = SecretBox::from_passphrase(KEY);
+    })
+    .await;
+    let dovecot = Dovecot::start();
+    let svc = app.services.clone();
+    let port = dovecot.port;
+    tokio::task::spawn_blocking(move || imap_mailbox(&svc, port)).await.unwrap();
+    for n in 1..=20 {
+        dovecot.deliver(&format!("{n}.msg"), &message(n, &format!("Race {n}")));
+    }
+    // Each poller has its own connection pool, as separate worker processes would.
+    let other = app.in_other_process(|svc| svc).await;
+    let (a, b) = (ImapPoller::new(app.services.clone()), ImapPoller::new(other));
+    let (ra, rb) = tokio::join!(a.run_next(), b.run_next());
+    ra.unwrap();
+    rb.unwrap();
+    let svc = app.services.clone();
+    let cases = tokio::task::spawn_blocking(move || count_cases(&svc)).await.unwrap();
+    assert_eq!(cases, 20, "no message twice, none lost");
+    assert_eq!(dovecot.seen(), 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_pollers_sqlite() {
+    concurrent_pollers(TestBackend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_pollers_postgres() {
+    concurrent_pollers(TestBackend::Postgres).await
+}

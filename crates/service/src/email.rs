@@ -147,7 +147,8 @@ impl Services {
         raw: &[u8],
         source: Source,
     ) -> Result<Received, AppError> {
-        let parsed = MessageParser::default().parse(raw);
+        // Only the headers here; the whole message is parsed once, when it is processed.
+        let parsed = MessageParser::default().parse_headers(raw);
         let message_id = parsed
             .as_ref()
             .and_then(|m| m.message_id())
