@@ -313,18 +313,25 @@ async fn concurrent_pollers(backend: TestBackend) {
     let dovecot = Dovecot::start();
     let svc = app.services.clone();
     let port = dovecot.port;
-    tokio::task::spawn_blocking(move || imap_mailbox(&svc, port)).await.unwrap();
+    tokio::task::spawn_blocking(move || imap_mailbox(&svc, port))
+        .await
+        .unwrap();
     for n in 1..=20 {
         dovecot.deliver(&format!("{n}.msg"), &message(n, &format!("Race {n}")));
     }
     // Each poller has its own connection pool, as separate worker processes would.
     let other = app.in_other_process(|svc| svc).await;
-    let (a, b) = (ImapPoller::new(app.services.clone()), ImapPoller::new(other));
+    let (a, b) = (
+        ImapPoller::new(app.services.clone()),
+        ImapPoller::new(other),
+    );
     let (ra, rb) = tokio::join!(a.run_next(), b.run_next());
     ra.unwrap();
     rb.unwrap();
     let svc = app.services.clone();
-    let cases = tokio::task::spawn_blocking(move || count_cases(&svc)).await.unwrap();
+    let cases = tokio::task::spawn_blocking(move || count_cases(&svc))
+        .await
+        .unwrap();
     assert_eq!(cases, 20, "no message twice, none lost");
     assert_eq!(dovecot.seen(), 20);
 }
@@ -337,4 +344,62 @@ async fn concurrent_pollers_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_pollers_postgres() {
     concurrent_pollers(TestBackend::Postgres).await
+}
+
+/// A watcher waits in IDLE: new mail becomes a case within seconds, long before the next poll.
+async fn idle_brings_mail_at_once(backend: TestBackend) {
+    let app = TestApp::spawn_customized(backend, Default::default(), |svc| {
+        svc.secrets = SecretBox::from_passphrase(KEY);
+    })
+    .await;
+    let dovecot = Dovecot::start();
+    let svc = app.services.clone();
+    let port = dovecot.port;
+    let mailbox = tokio::task::spawn_blocking(move || imap_mailbox(&svc, port))
+        .await
+        .unwrap();
+    let poller = std::sync::Arc::new(ImapPoller::new(app.services.clone()));
+    let watcher = tokio::spawn({
+        let poller = poller.clone();
+        async move { poller.keep_watching(mailbox).await }
+    });
+    // Time to connect, find nothing and enter IDLE.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    dovecot.deliver("1.msg", &message(1, "Arrives during IDLE"));
+    let started = Instant::now();
+    let svc = app.services.clone();
+    loop {
+        let svc = svc.clone();
+        if tokio::task::spawn_blocking(move || count_cases(&svc))
+            .await
+            .unwrap()
+            == 1
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < helpdesk_worker::IMAP_INTERVAL / 2,
+            "no case yet: IDLE did not bring the new mail"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Flagged \Seen right after the case committed.
+    while dovecot.seen() < 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the message was not flagged"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    watcher.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_sqlite() {
+    idle_brings_mail_at_once(TestBackend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_postgres() {
+    idle_brings_mail_at_once(TestBackend::Postgres).await
 }

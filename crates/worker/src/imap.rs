@@ -29,7 +29,13 @@ pub struct Polled {
     pub created: usize,
     pub threaded: usize,
     pub duplicates: usize,
+    /// The session waited in IDLE (and ended after a quiet period).
+    pub idled: bool,
 }
+
+/// How long a watching session stays in IDLE without news before it reconnects (servers drop
+/// idle connections after 30 minutes; settings changes are picked up on reconnect).
+pub const QUIET: Duration = Duration::from_secs(300);
 
 pub struct ImapPoller {
     services: Services,
@@ -63,6 +69,35 @@ impl ImapPoller {
         })
     }
 
+    /// Watches one mailbox until it is deactivated or deleted: fetches new mail, waits in IDLE
+    /// where the server offers it, otherwise polls every [`crate::IMAP_INTERVAL`]; after an error
+    /// it records it on the mailbox and retries in 30 seconds.
+    pub async fn keep_watching(&self, mailbox_id: i64) {
+        loop {
+            let svc = self.services.clone();
+            let current =
+                tokio::task::spawn_blocking(move || svc.db.read(|c| store::mailbox(c, mailbox_id)))
+                    .await;
+            let mailbox = match current {
+                Ok(Ok(m)) if m.active && m.imap_host.is_some() => m,
+                Ok(Ok(_)) | Ok(Err(helpdesk_store::StoreError::NotFound)) => return,
+                _ => {
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                    continue;
+                }
+            };
+            match self.watch(&mailbox, QUIET).await {
+                Ok(p) if p.idled => {}
+                Ok(_) => tokio::time::sleep(crate::IMAP_INTERVAL).await,
+                Err(e) => {
+                    tracing::warn!(mailbox_id, error = %e, "IMAP session failed; retrying in 30 s");
+                    self.record_error(&mailbox, &e).await;
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                }
+            }
+        }
+    }
+
     async fn record_error(&self, mailbox: &MailboxRow, error: &str) {
         let svc = self.services.clone();
         let (id, error) = (mailbox.id, error.to_owned());
@@ -78,6 +113,21 @@ impl ImapPoller {
 
     /// Polls one mailbox.
     pub async fn poll(&self, mailbox: &MailboxRow) -> Result<Polled, String> {
+        self.connect(mailbox, None).await
+    }
+
+    /// Fetches new mail, then stays connected in IDLE (where the server offers it) and fetches
+    /// whenever the server announces new mail, until `quiet` passes without any. Returns at
+    /// once after fetching when the server has no IDLE.
+    pub async fn watch(&self, mailbox: &MailboxRow, quiet: Duration) -> Result<Polled, String> {
+        self.connect(mailbox, Some(quiet)).await
+    }
+
+    async fn connect(
+        &self,
+        mailbox: &MailboxRow,
+        idle: Option<Duration>,
+    ) -> Result<Polled, String> {
         let host = mailbox.imap_host.clone().ok_or("no IMAP host")?;
         let port = mailbox
             .imap_port
@@ -93,7 +143,7 @@ impl ImapPoller {
         .map_err(|_| format!("connecting to {host}:{port} timed out"))?
         .map_err(|e| format!("connecting to {host}:{port}: {e}"))?;
         match mailbox.imap_tls.as_str() {
-            "none" => self.session(mailbox, tcp).await,
+            "none" => self.session(mailbox, tcp, idle).await,
             "tls" => {
                 let tls = tls_connector()
                     .connect(
@@ -103,7 +153,7 @@ impl ImapPoller {
                     )
                     .await
                     .map_err(|e| format!("TLS with {host}: {e}"))?;
-                self.session(mailbox, tls).await
+                self.session(mailbox, tls, idle).await
             }
             other => Err(format!(
                 "IMAP TLS mode `{other}` is not supported yet; use `tls` (port 993) or `none`"
@@ -111,7 +161,12 @@ impl ImapPoller {
         }
     }
 
-    async fn session<T>(&self, mailbox: &MailboxRow, stream: T) -> Result<Polled, String>
+    async fn session<T>(
+        &self,
+        mailbox: &MailboxRow,
+        stream: T,
+        idle: Option<Duration>,
+    ) -> Result<Polled, String>
     where
         T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
     {
@@ -136,107 +191,142 @@ impl ImapPoller {
             .await
             .map_err(|e| format!("selecting {}: {e}", mailbox.imap_folder))?;
         let validity = i64::from(folder.uid_validity.unwrap_or(0));
-        let svc = self.services.clone();
+        let capabilities = session.capabilities().await.ok();
+        let can_move = capabilities.as_ref().is_some_and(|c| c.has_str("MOVE"));
+        let can_idle = capabilities.as_ref().is_some_and(|c| c.has_str("IDLE"));
         let id = mailbox.id;
-        let state = tokio::task::spawn_blocking(move || svc.db.read(|c| store::imap_state(c, id)))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-        // A new UIDVALIDITY means the UIDs start over: fetch from the beginning (duplicates
-        // are recognised by Message-ID).
-        let last = match state {
-            Some((v, last)) if v == validity => last,
-            _ => 0,
-        };
-        let mut uids: Vec<u32> = session
-            .uid_search(format!("UID {}:*", last + 1))
-            .await
-            .map_err(|e| format!("searching: {e}"))?
-            .into_iter()
-            .filter(|u| i64::from(*u) > last)
-            .collect();
-        uids.sort_unstable();
-        uids.truncate(BATCH);
-        let can_move = session
-            .capabilities()
-            .await
-            .map(|c| c.has_str("MOVE"))
-            .unwrap_or(false);
         let mut polled = Polled::default();
-        for uid in uids {
-            let raw = {
-                let fetches: Vec<_> = session
-                    .uid_fetch(uid.to_string(), "BODY.PEEK[]")
-                    .await
-                    .map_err(|e| format!("fetching UID {uid}: {e}"))?
-                    .try_collect()
-                    .await
-                    .map_err(|e| format!("fetching UID {uid}: {e}"))?;
-                fetches
-                    .iter()
-                    .find_map(|f| f.body().map(<[u8]>::to_vec))
-                    .unwrap_or_default()
-            };
-            polled.fetched += 1;
-            if !raw.is_empty() {
-                let svc = self.services.clone();
-                let result =
-                    tokio::task::spawn_blocking(move || svc.receive_email(id, &raw, Source::Imap))
-                        .await
-                        .map_err(|e| e.to_string())?;
-                match result {
-                    Ok(r) => match r.status.as_str() {
-                        "created" => polled.created += 1,
-                        "threaded" => polled.threaded += 1,
-                        "duplicate" => polled.duplicates += 1,
-                        _ => {}
-                    },
-                    // Too large or otherwise refused: recorded in the log, not retried forever.
-                    Err(e @ AppError::TooLarge(_)) => {
-                        tracing::warn!(mailbox_id = id, uid, error = %e, "message refused")
-                    }
-                    // The database is down or similar: stop here, the checkpoint stays.
-                    Err(e) => return Err(format!("storing UID {uid}: {e}")),
-                }
-            }
-            // Only now that the message is stored: mark or move it, then the checkpoint.
-            match mailbox.processed_folder.as_deref() {
-                Some(target) if can_move => session
-                    .uid_mv(uid.to_string(), target)
-                    .await
-                    .map_err(|e| format!("moving UID {uid}: {e}"))?,
-                Some(target) => {
-                    session
-                        .uid_copy(uid.to_string(), target)
-                        .await
-                        .map_err(|e| format!("copying UID {uid}: {e}"))?;
-                    let _: Vec<_> = session
-                        .uid_store(uid.to_string(), "+FLAGS.SILENT (\\Seen \\Deleted)")
-                        .await
-                        .map_err(|e| format!("flagging UID {uid}: {e}"))?
-                        .try_collect()
-                        .await
-                        .map_err(|e| format!("flagging UID {uid}: {e}"))?;
-                }
-                None => {
-                    let _: Vec<_> = session
-                        .uid_store(uid.to_string(), "+FLAGS.SILENT (\\Seen)")
-                        .await
-                        .map_err(|e| format!("flagging UID {uid}: {e}"))?
-                        .try_collect()
-                        .await
-                        .map_err(|e| format!("flagging UID {uid}: {e}"))?;
-                }
-            }
+        loop {
             let svc = self.services.clone();
-            tokio::task::spawn_blocking(move || {
-                let now = svc.clock.now();
-                svc.db
-                    .write(|c| store::set_imap_state(c, id, validity, i64::from(uid), None, now))
-            })
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+            let state =
+                tokio::task::spawn_blocking(move || svc.db.read(|c| store::imap_state(c, id)))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?;
+            // A new UIDVALIDITY means the UIDs start over: fetch from the beginning (duplicates
+            // are recognised by Message-ID).
+            let last = match state {
+                Some((v, last)) if v == validity => last,
+                _ => 0,
+            };
+            let mut uids: Vec<u32> = session
+                .uid_search(format!("UID {}:*", last + 1))
+                .await
+                .map_err(|e| format!("searching: {e}"))?
+                .into_iter()
+                .filter(|u| i64::from(*u) > last)
+                .collect();
+            uids.sort_unstable();
+            let more = uids.len() > BATCH;
+            uids.truncate(BATCH);
+            for uid in uids {
+                let raw = {
+                    let fetches: Vec<_> = session
+                        .uid_fetch(uid.to_string(), "BODY.PEEK[]")
+                        .await
+                        .map_err(|e| format!("fetching UID {uid}: {e}"))?
+                        .try_collect()
+                        .await
+                        .map_err(|e| format!("fetching UID {uid}: {e}"))?;
+                    fetches
+                        .iter()
+                        .find_map(|f| f.body().map(<[u8]>::to_vec))
+                        .unwrap_or_default()
+                };
+                polled.fetched += 1;
+                if !raw.is_empty() {
+                    let svc = self.services.clone();
+                    let result = tokio::task::spawn_blocking(move || {
+                        svc.receive_email(id, &raw, Source::Imap)
+                    })
+                    .await
+                    .map_err(|e| e.to_string())?;
+                    match result {
+                        Ok(r) => match r.status.as_str() {
+                            "created" => polled.created += 1,
+                            "threaded" => polled.threaded += 1,
+                            "duplicate" => polled.duplicates += 1,
+                            _ => {}
+                        },
+                        // Too large or otherwise refused: recorded in the log, not retried forever.
+                        Err(e @ AppError::TooLarge(_)) => {
+                            tracing::warn!(mailbox_id = id, uid, error = %e, "message refused")
+                        }
+                        // The database is down or similar: stop here, the checkpoint stays.
+                        Err(e) => return Err(format!("storing UID {uid}: {e}")),
+                    }
+                }
+                // Only now that the message is stored: mark or move it, then the checkpoint.
+                match mailbox.processed_folder.as_deref() {
+                    Some(target) if can_move => session
+                        .uid_mv(uid.to_string(), target)
+                        .await
+                        .map_err(|e| format!("moving UID {uid}: {e}"))?,
+                    Some(target) => {
+                        session
+                            .uid_copy(uid.to_string(), target)
+                            .await
+                            .map_err(|e| format!("copying UID {uid}: {e}"))?;
+                        let _: Vec<_> = session
+                            .uid_store(uid.to_string(), "+FLAGS.SILENT (\\Seen \\Deleted)")
+                            .await
+                            .map_err(|e| format!("flagging UID {uid}: {e}"))?
+                            .try_collect()
+                            .await
+                            .map_err(|e| format!("flagging UID {uid}: {e}"))?;
+                    }
+                    None => {
+                        let _: Vec<_> = session
+                            .uid_store(uid.to_string(), "+FLAGS.SILENT (\\Seen)")
+                            .await
+                            .map_err(|e| format!("flagging UID {uid}: {e}"))?
+                            .try_collect()
+                            .await
+                            .map_err(|e| format!("flagging UID {uid}: {e}"))?;
+                    }
+                }
+                let svc = self.services.clone();
+                tokio::task::spawn_blocking(move || {
+                    let now = svc.clock.now();
+                    svc.db.write(|c| {
+                        store::set_imap_state(c, id, validity, i64::from(uid), None, now)
+                    })
+                })
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+            }
+            if more {
+                // A full batch: there is more to fetch before waiting.
+                continue;
+            }
+            // Watching: wait for the server to announce new mail, then fetch again; a quiet
+            // period of `idle` ends the session (the caller reconnects with fresh settings).
+            let Some(wait) = idle.filter(|_| can_idle) else {
+                break;
+            };
+            let mut handle = session.idle();
+            handle
+                .init()
+                .await
+                .map_err(|e| format!("starting IDLE: {e}"))?;
+            let response = {
+                let (wait_for_news, stop) = handle.wait_with_timeout(wait);
+                let response = wait_for_news.await;
+                drop(stop);
+                response.map_err(|e| format!("waiting in IDLE: {e}"))?
+            };
+            session = handle
+                .done()
+                .await
+                .map_err(|e| format!("ending IDLE: {e}"))?;
+            polled.idled = true;
+            if matches!(
+                response,
+                async_imap::extensions::idle::IdleResponse::Timeout
+            ) {
+                break;
+            }
         }
         let _ = session.logout().await;
         Ok(polled)

@@ -59,7 +59,7 @@ impl OutboxConsumer {
     }
 }
 
-/// How often mailboxes are polled over IMAP.
+/// How often a mailbox whose server has no IDLE is polled.
 pub const IMAP_INTERVAL: Duration = Duration::from_secs(15);
 
 /// Runs the jobs until `shutdown` resolves. Without a mailer, queued emails wait (and none are
@@ -69,17 +69,10 @@ pub async fn run(
     mailer: Option<mailer::Mailer>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let imap = imap::ImapPoller::new(services.clone());
+    let watchers = tokio::spawn(watch_mailboxes(services.clone(), shutdown.clone()));
     let outbox = std::sync::Arc::new(OutboxConsumer::new(services));
     tracing::info!(mail = mailer.is_some(), "worker started");
-    let mut next_poll = tokio::time::Instant::now();
     loop {
-        if tokio::time::Instant::now() >= next_poll {
-            if let Err(e) = imap.run_next().await {
-                tracing::error!(error = %e, "IMAP polling failed");
-            }
-            next_poll = tokio::time::Instant::now() + IMAP_INTERVAL;
-        }
         // Received mail whose processing did not finish (a crash, a failure) is taken up again.
         let svc = outbox.services.clone();
         match tokio::task::spawn_blocking(move || svc.process_pending_email(50)).await {
@@ -125,5 +118,39 @@ pub async fn run(
             break;
         }
     }
+    let _ = watchers.await;
     tracing::info!("worker stopped");
+}
+
+/// Keeps one watcher task per active IMAP mailbox, starting watchers for new mailboxes every
+/// minute; stops them all on shutdown.
+async fn watch_mailboxes(services: Services, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let poller = std::sync::Arc::new(imap::ImapPoller::new(services.clone()));
+    let mut tasks: std::collections::HashMap<i64, tokio::task::JoinHandle<()>> =
+        std::collections::HashMap::new();
+    loop {
+        let svc = services.clone();
+        let listed =
+            tokio::task::spawn_blocking(move || svc.db.read(helpdesk_store::email::imap_mailboxes))
+                .await;
+        if let Ok(Ok(boxes)) = listed {
+            tasks.retain(|_, task| !task.is_finished());
+            for mailbox in boxes {
+                tasks.entry(mailbox.id).or_insert_with(|| {
+                    let poller = poller.clone();
+                    tokio::spawn(async move { poller.keep_watching(mailbox.id).await })
+                });
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = shutdown.changed() => break,
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+    }
+    for task in tasks.values() {
+        task.abort();
+    }
 }
