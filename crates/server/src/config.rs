@@ -66,6 +66,9 @@ pub struct Config {
         hide_env_values = true
     )]
     pub encryption_key: Option<String>,
+    /// PEM file of extra CA certificates to trust for IMAP over TLS (an internal CA).
+    #[arg(long, env = "HELPDESK_EXTRA_CA_FILE", global = true)]
+    pub extra_ca_file: Option<PathBuf>,
     /// The built SPA; default `frontend/dist` when it exists.
     #[arg(long, env = "HELPDESK_STATIC_DIR", global = true)]
     pub static_dir: Option<PathBuf>,
@@ -117,6 +120,22 @@ impl Config {
             mail_from: nonempty(&self.mail_from).filter(|_| nonempty(&self.smtp_url).is_some()),
             public_url: nonempty(&self.public_url),
         };
+    }
+
+    /// The IMAP poller of the worker, trusting the extra CA certificates when configured.
+    pub fn imap_poller(
+        &self,
+        services: &helpdesk_service::Services,
+    ) -> anyhow::Result<helpdesk_worker::imap::ImapPoller> {
+        match &self.extra_ca_file {
+            None => Ok(helpdesk_worker::imap::ImapPoller::new(services.clone())),
+            Some(path) => {
+                let pem = std::fs::read(path)
+                    .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+                helpdesk_worker::imap::ImapPoller::with_roots(services.clone(), &pem)
+                    .map_err(|e| anyhow::anyhow!(e))
+            }
+        }
     }
 
     /// The mail sender of the worker, when SMTP is configured.

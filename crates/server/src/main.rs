@@ -198,8 +198,15 @@ fn serve(config: Config, services: Services, with_worker: bool) -> anyhow::Resul
         let server = helpdesk_api::run(listener, services.clone(), app_config)?;
         println!("helpdesk listening on http://{addr}  (API docs: http://{addr}/api/docs/)");
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let worker =
-            with_worker.then(|| tokio::spawn(helpdesk_worker::run(services, mailer, stopped)));
+        let worker = match with_worker {
+            true => {
+                let imap = config.imap_poller(&services)?;
+                Some(tokio::spawn(helpdesk_worker::run(
+                    services, mailer, imap, stopped,
+                )))
+            }
+            false => None,
+        };
         let result = server.await;
         let _ = stop.send(true);
         if let Some(w) = worker {
@@ -213,8 +220,9 @@ fn worker_only(config: &Config, services: Services) -> anyhow::Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
         let mailer = config.mailer(&services)?;
+        let imap = config.imap_poller(&services)?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let worker = tokio::spawn(helpdesk_worker::run(services, mailer, stopped));
+        let worker = tokio::spawn(helpdesk_worker::run(services, mailer, imap, stopped));
         tokio::signal::ctrl_c().await.ok();
         let _ = stop.send(true);
         worker.await.ok();

@@ -21,17 +21,45 @@ struct Dovecot {
     child: Child,
     dir: tempfile::TempDir,
     port: u16,
+    /// Implicit TLS (with [`Dovecot::start_tls`]).
+    imaps_port: u16,
 }
 
 impl Dovecot {
     fn start() -> Dovecot {
+        Self::launch(false)
+    }
+
+    /// With TLS: a certificate for `localhost` from a CA of the test (`ca.pem` in its dir),
+    /// STARTTLS on the IMAP port and implicit TLS on a second one.
+    fn start_tls() -> Dovecot {
+        Self::launch(true)
+    }
+
+    fn ca_pem(&self) -> Vec<u8> {
+        std::fs::read(self.dir.path().join("ca.pem")).unwrap()
+    }
+
+    fn launch(tls: bool) -> Dovecot {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let free = || {
+            TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        };
+        let (port, imaps_port) = (free(), if tls { free() } else { 0 });
+        let ssl = if tls {
+            make_certificates(d);
+            format!(
+                "ssl = yes\nssl_cert = <{0}/server.pem\nssl_key = <{0}/server.key\n",
+                d.display()
+            )
+        } else {
+            "ssl = no\n".to_owned()
+        };
         for sub in [
             "run",
             "state",
@@ -43,12 +71,12 @@ impl Dovecot {
         }
         std::fs::write(d.join("passwd"), "support:{PLAIN}secret\n").unwrap();
         let conf = format!(
-            "protocols = imap\nlisten = 127.0.0.1\nssl = no\ndisable_plaintext_auth = no\n\
+            "protocols = imap\nlisten = 127.0.0.1\n{ssl}disable_plaintext_auth = no\n\
              base_dir = {d}/run\nstate_dir = {d}/state\nlog_path = {d}/dovecot.log\n\
              mail_location = maildir:{d}/mail/%u/Maildir\n\
              passdb {{\n  driver = passwd-file\n  args = {d}/passwd\n}}\n\
              userdb {{\n  driver = static\n  args = uid=nobody gid=nogroup home={d}/mail/%u\n}}\n\
-             service imap-login {{\n  inet_listener imap {{\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n",
+             service imap-login {{\n  inet_listener imap {{\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = {imaps_port}\n  }}\n}}\n",
             d = d.display()
         );
         std::fs::write(d.join("dovecot.conf"), conf).unwrap();
@@ -69,7 +97,12 @@ impl Dovecot {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Dovecot { child, dir, port }
+        Dovecot {
+            child,
+            dir,
+            port,
+            imaps_port,
+        }
     }
 
     fn maildir(&self) -> PathBuf {
@@ -117,6 +150,71 @@ fn dovecot_binary() -> PathBuf {
         .expect("Dovecot is not installed: run ./scripts/install-tools.sh")
 }
 
+/// A CA and a `localhost` server certificate it signed, made with openssl.
+fn make_certificates(d: &Path) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(d)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Helpdesk test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        d.join("ext.cnf"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+}
+
 fn chown_nobody(path: &Path) {
     let status = Command::new("chown")
         .args(["-R", "nobody:nogroup"])
@@ -143,12 +241,16 @@ fn admin() -> Actor {
 }
 
 fn imap_mailbox(svc: &Services, port: u16) -> i64 {
+    imap_mailbox_with(svc, "127.0.0.1", port, "none")
+}
+
+fn imap_mailbox_with(svc: &Services, host: &str, port: u16, tls: &str) -> i64 {
     let input = MailboxInput {
         name: "Support".into(),
-        address: "support@helpdesk.test".into(),
-        imap_host: Some("127.0.0.1".into()),
+        address: format!("support.{tls}.{port}@helpdesk.test"),
+        imap_host: Some(host.into()),
         imap_port: Some(i32::from(port)),
-        imap_tls: Some("none".into()),
+        imap_tls: Some(tls.into()),
         imap_user: Some("support".into()),
         imap_password: Some("secret".into()),
         auto_reply: Some(false),
@@ -402,4 +504,55 @@ async fn idle_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_postgres() {
     idle_brings_mail_at_once(TestBackend::Postgres).await
+}
+
+/// STARTTLS and implicit TLS, with the server's certificate checked against an extra CA.
+async fn tls_sessions(backend: TestBackend) {
+    let app = TestApp::spawn_customized(backend, Default::default(), |svc| {
+        svc.secrets = SecretBox::from_passphrase(KEY);
+    })
+    .await;
+    let dovecot = Dovecot::start_tls();
+    let svc = app.services.clone();
+    let (port, imaps) = (dovecot.port, dovecot.imaps_port);
+    let (starttls, implicit) = tokio::task::spawn_blocking(move || {
+        (
+            imap_mailbox_with(&svc, "localhost", port, "starttls"),
+            imap_mailbox_with(&svc, "localhost", imaps, "tls"),
+        )
+    })
+    .await
+    .unwrap();
+    dovecot.deliver("1.msg", &message(1, "Over TLS"));
+    let mailbox = |id: i64| {
+        let svc = app.services.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                svc.db.read(|c| helpdesk_store::email::mailbox(c, id))
+            })
+            .await
+            .unwrap()
+            .unwrap()
+        }
+    };
+    // Without the test CA the certificate is refused.
+    let untrusting = ImapPoller::new(app.services.clone());
+    let refused = untrusting.poll(&mailbox(starttls).await).await.unwrap_err();
+    assert!(refused.contains("TLS"), "{refused}");
+    let poller = ImapPoller::with_roots(app.services.clone(), &dovecot.ca_pem()).unwrap();
+    let over_starttls = poller.poll(&mailbox(starttls).await).await.unwrap();
+    assert_eq!(over_starttls.created, 1);
+    // The same message through the second mailbox (implicit TLS): fetched, and a duplicate.
+    let over_tls = poller.poll(&mailbox(implicit).await).await.unwrap();
+    assert_eq!((over_tls.fetched, over_tls.duplicates), (1, 1));
+}
+
+#[tokio::test]
+async fn tls_sqlite() {
+    tls_sessions(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn tls_postgres() {
+    tls_sessions(TestBackend::Postgres).await
 }

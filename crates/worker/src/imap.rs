@@ -39,11 +39,26 @@ pub const QUIET: Duration = Duration::from_secs(300);
 
 pub struct ImapPoller {
     services: Services,
+    tls: tokio_rustls::TlsConnector,
 }
 
 impl ImapPoller {
+    /// A poller that trusts the public web PKI roots.
     pub fn new(services: Services) -> Self {
-        ImapPoller { services }
+        ImapPoller {
+            services,
+            tls: connector(web_roots()),
+        }
+    }
+
+    /// A poller that also trusts the CA certificates in `extra_ca_pem` (an internal CA).
+    pub fn with_roots(services: Services, extra_ca_pem: &[u8]) -> Result<Self, String> {
+        let mut roots = web_roots();
+        add_pem_roots(&mut roots, extra_ca_pem)?;
+        Ok(ImapPoller {
+            services,
+            tls: connector(roots),
+        })
     }
 
     /// Polls every IMAP mailbox once; a mailbox that fails is logged and does not stop the rest.
@@ -142,40 +157,49 @@ impl ImapPoller {
         .await
         .map_err(|_| format!("connecting to {host}:{port} timed out"))?
         .map_err(|e| format!("connecting to {host}:{port}: {e}"))?;
+        let name = rustls_pki_types::ServerName::try_from(host.clone())
+            .map_err(|e| format!("bad IMAP host name: {e}"))?;
         match mailbox.imap_tls.as_str() {
-            "none" => self.session(mailbox, tcp, idle).await,
+            "none" => {
+                let client = greeted(Client::new(tcp)).await?;
+                self.session(mailbox, client, idle).await
+            }
             "tls" => {
-                let tls = tls_connector()
-                    .connect(
-                        rustls_pki_types::ServerName::try_from(host.clone())
-                            .map_err(|e| format!("bad IMAP host name: {e}"))?,
-                        tcp,
-                    )
+                let tls = self
+                    .tls
+                    .connect(name, tcp)
                     .await
                     .map_err(|e| format!("TLS with {host}: {e}"))?;
-                self.session(mailbox, tls, idle).await
+                let client = greeted(Client::new(tls)).await?;
+                self.session(mailbox, client, idle).await
             }
-            other => Err(format!(
-                "IMAP TLS mode `{other}` is not supported yet; use `tls` (port 993) or `none`"
-            )),
+            "starttls" => {
+                let mut plain = greeted(Client::new(tcp)).await?;
+                plain
+                    .run_command_and_check_ok("STARTTLS", None)
+                    .await
+                    .map_err(|e| format!("STARTTLS refused by {host}: {e}"))?;
+                let tls = self
+                    .tls
+                    .connect(name, plain.into_inner())
+                    .await
+                    .map_err(|e| format!("TLS with {host}: {e}"))?;
+                // No second greeting after STARTTLS (RFC 3501 6.2.1).
+                self.session(mailbox, Client::new(tls), idle).await
+            }
+            other => Err(format!("unknown IMAP TLS mode `{other}`")),
         }
     }
 
     async fn session<T>(
         &self,
         mailbox: &MailboxRow,
-        stream: T,
+        client: Client<T>,
         idle: Option<Duration>,
     ) -> Result<Polled, String>
     where
         T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
     {
-        let mut client = Client::new(stream);
-        client
-            .read_response()
-            .await
-            .map_err(|e| format!("reading the IMAP greeting: {e}"))?
-            .ok_or("the IMAP server closed the connection")?;
         let user = mailbox
             .imap_user
             .clone()
@@ -333,8 +357,36 @@ impl ImapPoller {
     }
 }
 
-fn tls_connector() -> tokio_rustls::TlsConnector {
-    let roots = rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+/// Reads the server's greeting.
+async fn greeted<T>(mut client: Client<T>) -> Result<Client<T>, String>
+where
+    T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
+{
+    client
+        .read_response()
+        .await
+        .map_err(|e| format!("reading the IMAP greeting: {e}"))?
+        .ok_or("the IMAP server closed the connection")?;
+    Ok(client)
+}
+
+fn web_roots() -> rustls::RootCertStore {
+    rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned())
+}
+
+/// Adds the CA certificates of a PEM file's contents.
+fn add_pem_roots(roots: &mut rustls::RootCertStore, pem: &[u8]) -> Result<(), String> {
+    use rustls_pki_types::pem::PemObject;
+    for cert in rustls_pki_types::CertificateDer::pem_slice_iter(pem) {
+        let cert = cert.map_err(|e| format!("reading the extra CA certificates: {e}"))?;
+        roots
+            .add(cert)
+            .map_err(|e| format!("an extra CA certificate is not usable: {e}"))?;
+    }
+    Ok(())
+}
+
+fn connector(roots: rustls::RootCertStore) -> tokio_rustls::TlsConnector {
     let config = rustls::ClientConfig::builder()
         .with_root_certificates(roots)
         .with_no_client_auth();

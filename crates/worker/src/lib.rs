@@ -67,9 +67,10 @@ pub const IMAP_INTERVAL: Duration = Duration::from_secs(15);
 pub async fn run(
     services: Services,
     mailer: Option<mailer::Mailer>,
+    imap: imap::ImapPoller,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let watchers = tokio::spawn(watch_mailboxes(services.clone(), shutdown.clone()));
+    let watchers = tokio::spawn(watch_mailboxes(imap, services.clone(), shutdown.clone()));
     let outbox = std::sync::Arc::new(OutboxConsumer::new(services));
     tracing::info!(mail = mailer.is_some(), "worker started");
     loop {
@@ -124,8 +125,12 @@ pub async fn run(
 
 /// Keeps one watcher task per active IMAP mailbox, starting watchers for new mailboxes every
 /// minute; stops them all on shutdown.
-async fn watch_mailboxes(services: Services, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let poller = std::sync::Arc::new(imap::ImapPoller::new(services.clone()));
+async fn watch_mailboxes(
+    poller: imap::ImapPoller,
+    services: Services,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let poller = std::sync::Arc::new(poller);
     let mut tasks: std::collections::HashMap<i64, tokio::task::JoinHandle<()>> =
         std::collections::HashMap::new();
     loop {
