@@ -183,7 +183,6 @@ impl Services {
             })?;
         let now = self.now();
         let inserted = self.db.write(|c| {
-            store::mailbox(c, mailbox_id).map_err(crate::users::not_found("mailbox"))?;
             let id = store::insert_inbound(
                 c,
                 &NewInbound {
@@ -265,10 +264,9 @@ impl Services {
     ) -> Result<Received, AppError> {
         let now = self.now();
         self.db.write(|c| {
-            let row = store::inbound(c, inbound_id)?;
-            if !store::claim_inbound(c, inbound_id)? {
+            let Some(row) = store::claim_inbound(c, inbound_id)? else {
                 return Ok(duplicate(store::inbound(c, inbound_id)?));
-            }
+            };
             let path = self
                 .files
                 .path_of(&row.raw_sha256)
@@ -388,7 +386,7 @@ impl Services {
             target = Some((case, rule));
         }
 
-        let (case_id, entry_id, rule, created) = match target {
+        let (case_id, entry_id, rule, created, known) = match target {
             Some((case, rule)) => {
                 let body = if text.is_empty() {
                     subject.clone()
@@ -404,7 +402,7 @@ impl Services {
                     moves_status: quiet.is_none(),
                 };
                 let (case_id, entry) = self.customer_message(c, &case, &m, now)?;
-                (case_id, entry, rule, case_id != case.id)
+                (case_id, entry, rule, case_id != case.id, None)
             }
             None => {
                 let case = self
@@ -418,13 +416,16 @@ impl Services {
                         ))
                     }
                 };
-                (case.id, entry, "new_case", true)
+                (case.id, entry, "new_case", true, Some(case))
             }
         };
         case_store::set_entry_email(c, entry_id, &from, message_id, rule, html.as_deref())?;
         store::remember_message_id(c, message_id, case_id, Some(entry_id), "in", now)?;
         self.attachments_from_email(c, &msg, case_id, entry_id, now)?;
-        let case = case_store::case(c, case_id)?;
+        let case = match known {
+            Some(case) => case,
+            None => case_store::case(c, case_id)?,
+        };
         if created {
             match quiet {
                 Some(why) => out.note = Some(format!("no auto-reply: {why}")),

@@ -197,17 +197,18 @@ pub fn inbound(conn: &mut AnyConnection, id: i64) -> Result<InboundRow, StoreErr
         .first(conn)?)
 }
 
-/// Takes a received message for processing; `false` when another process has it or it is done.
+/// Takes a received message for processing; `None` when another process has it or it is done.
 /// In the processing transaction: the row stays locked (PostgreSQL) until it commits.
-pub fn claim_inbound(conn: &mut AnyConnection, id: i64) -> Result<bool, StoreError> {
+pub fn claim_inbound(conn: &mut AnyConnection, id: i64) -> Result<Option<InboundRow>, StoreError> {
     Ok(diesel::update(
         inbound_messages::table
             .filter(inbound_messages::id.eq(id))
             .filter(inbound_messages::status.eq("received")),
     )
     .set(inbound_messages::status.eq("processing"))
-    .execute(conn)?
-        == 1)
+    .returning(inbound_messages::all_columns)
+    .get_result(conn)
+    .optional()?)
 }
 
 /// Records what processing did.

@@ -386,9 +386,18 @@ fn add_pem_roots(roots: &mut rustls::RootCertStore, pem: &[u8]) -> Result<(), St
     Ok(())
 }
 
+/// TLS with the ring provider named explicitly: the process-wide default is ambiguous when
+/// another crate in the build enables a second provider.
 fn connector(roots: rustls::RootCertStore) -> tokio_rustls::TlsConnector {
-    let config = rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = match rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+    {
+        Ok(builder) => builder,
+        // ring supports the default versions; this arm only keeps the code panic-free.
+        Err(_) => rustls::ClientConfig::builder_with_protocol_versions(rustls::DEFAULT_VERSIONS),
+    }
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
 }
