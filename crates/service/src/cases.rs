@@ -231,6 +231,16 @@ pub(crate) struct Draft {
     pub(crate) system_info: Option<String>,
     pub(crate) tags: Vec<String>,
     pub(crate) follow_up_of_id: Option<i64>,
+    /// The mailbox a case came in by (its replies go out from there).
+    pub(crate) mailbox_id: Option<i64>,
+}
+
+/// A case just inserted: its row, its contacts and the entry its description opened the stream
+/// with.
+pub(crate) struct Inserted {
+    pub(crate) row: store::CaseRow,
+    pub(crate) contact_ids: Vec<i64>,
+    pub(crate) first_entry_id: Option<i64>,
 }
 
 impl Services {
@@ -239,7 +249,7 @@ impl Services {
         c: &mut AnyConnection,
         by: Option<&Actor>,
         mut d: Draft,
-    ) -> Result<(store::CaseRow, Vec<i64>), AppError> {
+    ) -> Result<Inserted, AppError> {
         let now = self.now();
         check_references(c, &mut d.refs)?;
         check_type(
@@ -280,6 +290,7 @@ impl Services {
                 created_at: now,
                 updated_at: now,
                 follow_up_of_id: d.follow_up_of_id,
+                mailbox_id: d.mailbox_id,
             },
             number,
         )?;
@@ -287,21 +298,23 @@ impl Services {
         store::add_case_contacts(c, id, &d.refs.contact_ids)?;
         // The assignee, the requester's portal account and agents who follow every new case.
         let mut followers: Vec<i64> = start.assignee_id.into_iter().collect();
-        if let Some(actor) = by.filter(|a| a.role == Role::Portal) {
-            followers.push(actor.user_id);
-        } else if let Some(requester) = d.refs.requester_id {
-            if let Some(user) = helpdesk_store::users::portal_user_of_contact(c, requester)? {
-                followers.push(user.id);
+        // A portal user registering the case follows it; otherwise the requester's portal users.
+        let requester = match by.filter(|a| a.role == Role::Portal) {
+            Some(actor) => {
+                followers.push(actor.user_id);
+                None
             }
-        }
-        followers.extend(helpdesk_store::users::auto_followers(c)?);
+            None => d.refs.requester_id,
+        };
+        followers.extend(helpdesk_store::users::new_case_followers(c, requester)?);
         followers.sort_unstable();
         followers.dedup();
         store::add_new_case_followers(c, id, &followers, now)?;
+        let mut first_entry_id = None;
         if !d.description.trim().is_empty() {
             // The description opens the stream, as the customer's first message.
             let from_portal = by.is_none_or(|a| a.role == Role::Portal);
-            store::insert_stream_entry(
+            first_entry_id = Some(store::insert_stream_entry(
                 c,
                 &store::NewStreamEntry {
                     case_id: id,
@@ -315,7 +328,7 @@ impl Services {
                     body: &d.description,
                     created_at: now,
                 },
-            )?;
+            )?);
         }
         emit(
             c,
@@ -326,7 +339,11 @@ impl Services {
             json!({ "id": id, "number": row.number, "channel": d.channel, "status": start.status,
                     "assignee_id": start.assignee_id, "team_id": d.refs.team_id }),
         )?;
-        Ok((row, d.refs.contact_ids))
+        Ok(Inserted {
+            row,
+            contact_ids: d.refs.contact_ids,
+            first_entry_id,
+        })
     }
 
     pub fn create_case(&self, actor: &Actor, input: &NewCase) -> Result<Case, AppError> {
@@ -372,9 +389,10 @@ impl Services {
             system_info: input.system_info.clone(),
             tags: clean_tags(&input.tags),
             follow_up_of_id: None,
+            mailbox_id: None,
         };
-        let (row, contacts) = self.db.write(|c| self.insert_case(c, Some(actor), draft))?;
-        case_dto(row, contacts)
+        let new = self.db.write(|c| self.insert_case(c, Some(actor), draft))?;
+        case_dto(new.row, new.contact_ids)
     }
 
     pub fn get_case(&self, actor: &Actor, id: i64) -> Result<Case, AppError> {

@@ -165,12 +165,7 @@ impl Services {
             .and_then(|a| a.address())
             .map(str::to_lowercase);
         let subject = parsed.as_ref().and_then(|m| m.subject()).map(str::to_owned);
-        if let Some(done) = self
-            .db
-            .read(|c| Ok::<_, AppError>(store::inbound_by_message_id(c, &message_id)?))?
-        {
-            return Ok(duplicate(done));
-        }
+        // A Message-ID we already have is found by the unique index when the row goes in.
         // The bytes first, then the row: a crash between the two leaves an unreferenced file.
         let stored = self
             .files
@@ -182,7 +177,7 @@ impl Services {
                 other => AppError::Internal(other.to_string()),
             })?;
         let now = self.now();
-        let inserted = self.db.write(|c| {
+        let inserted = self.db.write_one(|c| {
             let id = store::insert_inbound(
                 c,
                 &NewInbound {
@@ -281,11 +276,12 @@ impl Services {
                     &read[..]
                 }
             };
-            let mailbox = match row.mailbox_id {
-                Some(id) => store::mailbox(c, id)?,
-                None => return Err(AppError::Internal("a message without a mailbox".into())),
+            let mailboxes = store::list_mailboxes(c)?;
+            let Some(mailbox) = mailboxes.iter().find(|m| Some(m.id) == row.mailbox_id) else {
+                return Err(AppError::Internal("a message without a mailbox".into()));
             };
-            let outcome = self.apply_email(c, &mailbox, &row.message_id, raw, now)?;
+            let ours: Vec<String> = mailboxes.iter().map(|m| m.address.to_lowercase()).collect();
+            let outcome = self.apply_email(c, mailbox, &ours, &row.message_id, raw, now)?;
             store::finish_inbound(
                 c,
                 inbound_id,
@@ -304,6 +300,7 @@ impl Services {
         &self,
         c: &mut AnyConnection,
         mailbox: &MailboxRow,
+        ours: &[String],
         message_id: &str,
         raw: &[u8],
         now: NaiveDateTime,
@@ -326,7 +323,6 @@ impl Services {
             out.note = Some("no sender address".into());
             return Ok(out);
         };
-        let ours = store::mailbox_addresses(c)?;
         if ours.contains(&from) {
             out.note = Some("sent from one of our own addresses".into());
             return Ok(out);
@@ -346,8 +342,9 @@ impl Services {
             .html_bodies()
             .find(|p| p.is_text_html())
             .and_then(|p| p.text_contents())
-            .map(ammonia::clean);
-        let contact_id = self.sender_contact(c, &from, sender.and_then(|a| a.name()), now)?;
+            .map(str::to_owned);
+        let (contact_id, organization_id) =
+            self.sender_contact(c, &from, sender.and_then(|a| a.name()), now)?;
 
         // Threading.
         let mut refs = message_ids(msg.in_reply_to());
@@ -405,23 +402,17 @@ impl Services {
                 (case_id, entry, rule, case_id != case.id, None)
             }
             None => {
-                let case = self
-                    .case_from_email(c, mailbox, &msg, &subject, &text, contact_id, &from, &ours)?;
-                let first = case_store::stream(c, case.id, Some(&["public"]), 1, None)?;
-                let entry = match first.items.first() {
-                    Some(e) => e.id,
-                    None => {
-                        return Err(AppError::Internal(
-                            "a new case without its first entry".into(),
-                        ))
-                    }
-                };
+                let requester = (contact_id, organization_id);
+                let (case, entry) = self
+                    .case_from_email(c, mailbox, &msg, &subject, &text, requester, &from, ours)?;
                 (case.id, entry, "new_case", true, Some(case))
             }
         };
+        // Files first: inline images (cid:) in the HTML then point at their attachments.
+        let inline = self.attachments_from_email(c, &msg, case_id, entry_id, now)?;
+        let html = html.map(|h| sanitize_html(&h, &inline));
         case_store::set_entry_email(c, entry_id, &from, message_id, rule, html.as_deref())?;
         store::remember_message_id(c, message_id, case_id, Some(entry_id), "in", now)?;
-        self.attachments_from_email(c, &msg, case_id, entry_id, now)?;
         let case = match known {
             Some(case) => case,
             None => case_store::case(c, case_id)?,
@@ -450,9 +441,9 @@ impl Services {
         from: &str,
         name: Option<&str>,
         now: NaiveDateTime,
-    ) -> Result<i64, AppError> {
-        if let Some(id) = crm::contact_by_email(c, from)? {
-            return Ok(id);
+    ) -> Result<(i64, Option<i64>), AppError> {
+        if let Some(found) = crm::contact_by_email(c, from)? {
+            return Ok(found);
         }
         let domain = from.rsplit('@').next().unwrap_or("");
         let organization_id = crm::organization_by_domain(c, domain)?;
@@ -469,7 +460,7 @@ impl Services {
                 String::new(),
             ),
         };
-        Ok(crm::insert_contact(
+        let id = crm::insert_contact(
             c,
             &crm::NewContact {
                 first_name: first,
@@ -487,7 +478,8 @@ impl Services {
                 updated_at: now,
             },
             &[from.to_owned()],
-        )?)
+        )?;
+        Ok((id, organization_id))
     }
 
     fn is_participant(
@@ -521,10 +513,10 @@ impl Services {
         msg: &Message<'_>,
         subject: &str,
         text: &str,
-        requester: i64,
+        (requester, organization_id): (i64, Option<i64>),
         from: &str,
         ours: &[String],
-    ) -> Result<CaseRow, AppError> {
+    ) -> Result<(CaseRow, i64), AppError> {
         // Cc recipients (not our own addresses) become contacts of the case.
         let mut contact_ids = vec![requester];
         if let Some(cc) = msg.cc() {
@@ -535,13 +527,12 @@ impl Services {
                 if ours.contains(&addr) || addr == from {
                     continue;
                 }
-                let id = self.sender_contact(c, &addr, a.name(), self.now())?;
+                let (id, _) = self.sender_contact(c, &addr, a.name(), self.now())?;
                 if !contact_ids.contains(&id) {
                     contact_ids.push(id);
                 }
             }
         }
-        let organization_id = crm::contact(c, requester)?.organization_id;
         let subject = if subject.is_empty() {
             "(no subject)"
         } else {
@@ -571,17 +562,18 @@ impl Services {
             system_info: None,
             tags: Vec::new(),
             follow_up_of_id: None,
-        };
-        let case = self.insert_case(c, None, draft)?.0;
-        case_store::set_case_mailbox(c, case.id, mailbox.id)?;
-        Ok(CaseRow {
             mailbox_id: Some(mailbox.id),
-            ..case
-        })
+        };
+        let new = self.insert_case(c, None, draft)?;
+        let entry = new
+            .first_entry_id
+            .ok_or_else(|| AppError::Internal("a new case without its first entry".into()))?;
+        Ok((new.row, entry))
     }
 
     /// Files of a message become attachments of its entry; one over the size limit is
-    /// recorded as refused, with the reason, instead of silently dropped.
+    /// recorded as refused, with the reason, instead of silently dropped. Returns the
+    /// attachments that carry a Content-ID (inline images), by that id.
     fn attachments_from_email(
         &self,
         c: &mut AnyConnection,
@@ -589,7 +581,8 @@ impl Services {
         case_id: i64,
         entry_id: i64,
         now: NaiveDateTime,
-    ) -> Result<(), AppError> {
+    ) -> Result<Vec<(String, i64)>, AppError> {
+        let mut inline = Vec::new();
         for part in msg.attachments() {
             let bytes = part.contents();
             let filename =
@@ -612,7 +605,7 @@ impl Services {
                 ),
                 Err(e) => return Err(AppError::Internal(e.to_string())),
             };
-            file_rows::insert_attachment(
+            let row = file_rows::insert_attachment(
                 c,
                 &file_rows::NewAttachment {
                     case_id,
@@ -626,8 +619,11 @@ impl Services {
                     refused,
                 },
             )?;
+            if let Some(cid) = part.content_id().filter(|_| row.refused.is_none()) {
+                inline.push((normalize_message_id(cid), row.id));
+            }
         }
-        Ok(())
+        Ok(inline)
     }
 
     /// The new-case auto-reply: from the mailbox, in the thread, marked `auto-replied`, at most
@@ -716,6 +712,35 @@ impl Services {
         store::remember_message_id(c, &ours, case.id, None, "out", now)?;
         Ok(())
     }
+}
+
+/// HTML of a message made safe to show: scripts, handlers and foreign schemes removed by
+/// ammonia; `cid:` references to inline images rewritten to their attachments' download URLs
+/// (the only `cid:` links kept).
+fn sanitize_html(html: &str, inline: &[(String, i64)]) -> String {
+    let mut builder = ammonia::Builder::default();
+    let mut schemes = ammonia::Builder::default().clone_url_schemes();
+    schemes.insert("cid");
+    builder.url_schemes(schemes);
+    let inline = inline.to_vec();
+    builder.attribute_filter(move |_, attr, value| {
+        if attr != "src" && attr != "href" {
+            return Some(value.into());
+        }
+        match value.get(..4) {
+            Some(scheme) if scheme.eq_ignore_ascii_case("cid:") => {
+                let cid = normalize_message_id(&value[4..]);
+                inline
+                    .iter()
+                    .find(|(id, _)| *id == cid)
+                    .map(|(_, attachment)| {
+                        format!("/api/v1/attachments/{attachment}/content").into()
+                    })
+            }
+            _ => Some(value.into()),
+        }
+    });
+    builder.clean(html).to_string()
 }
 
 fn duplicate(row: store::InboundRow) -> Received {

@@ -136,8 +136,9 @@ impl Services {
                 system_info: input.system_info.clone(),
                 tags: Vec::new(),
                 follow_up_of_id: None,
+                mailbox_id: None,
             };
-            Ok(self.insert_case(c, Some(actor), draft)?.0)
+            Ok(self.insert_case(c, Some(actor), draft)?.row)
         })?;
         portal_dto(row)
     }
@@ -274,9 +275,10 @@ impl Services {
             system_info: old.system_info.clone(),
             tags: from_json(&old.tags),
             follow_up_of_id: Some(old.id),
+            mailbox_id: old.mailbox_id,
         };
         let old_type = stored(CaseType::parse(&old.case_type))?;
-        let (row, _) = match self.insert_case(c, m.by, draft(old_type)) {
+        let new = match self.insert_case(c, m.by, draft(old_type)) {
             // The contract may have ended since: the follow-up is then a consultation.
             Err(AppError::Validation(_)) if old_type != CaseType::Consultation => {
                 self.insert_case(c, m.by, draft(CaseType::Consultation))?
@@ -289,15 +291,12 @@ impl Services {
             m.by,
             &format!(
                 "The customer wrote again after closing; follow-up case #{}",
-                row.number
+                new.row.number
             ),
             now,
         )?;
-        let first = store::stream(c, row.id, Some(&["public"]), 1, None)?;
-        first
-            .items
-            .first()
-            .map(|e| (row.id, e.id))
+        new.first_entry_id
+            .map(|e| (new.row.id, e))
             .ok_or_else(|| AppError::Internal("the follow-up case has no first entry".into()))
     }
 }

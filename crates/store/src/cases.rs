@@ -63,6 +63,7 @@ pub struct NewCase {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub follow_up_of_id: Option<i64>,
+    pub mailbox_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, AsChangeset)]
@@ -499,16 +500,4 @@ pub fn case_by_number(
         .select(CaseRow::as_select())
         .first(conn)
         .optional()?)
-}
-
-/// Records the mailbox a case came in by.
-pub fn set_case_mailbox(
-    conn: &mut AnyConnection,
-    id: i64,
-    mailbox_id: i64,
-) -> Result<(), StoreError> {
-    diesel::update(cases::table.find(id))
-        .set(cases::mailbox_id.eq(mailbox_id))
-        .execute(conn)?;
-    Ok(())
 }

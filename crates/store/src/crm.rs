@@ -204,7 +204,7 @@ pub fn insert_contact(
         .values(new)
         .returning(contacts::id)
         .get_result(conn)?;
-    replace_contact_emails(conn, id, emails)?;
+    insert_contact_emails(conn, id, emails)?;
     Ok(id)
 }
 
@@ -233,6 +233,15 @@ fn replace_contact_emails(
 ) -> Result<(), StoreError> {
     diesel::delete(contact_emails::table.filter(contact_emails::contact_id.eq(contact_id)))
         .execute(conn)?;
+    insert_contact_emails(conn, contact_id, emails)
+}
+
+/// The addresses of a contact that has none yet.
+fn insert_contact_emails(
+    conn: &mut AnyConnection,
+    contact_id: i64,
+    emails: &[String],
+) -> Result<(), StoreError> {
     for (position, email) in emails.iter().enumerate() {
         diesel::insert_into(contact_emails::table)
             .values((
@@ -338,11 +347,16 @@ pub fn like_pattern(text: &str) -> String {
 }
 
 /// The oldest contact with this email address (addresses are stored lowercased).
-pub fn contact_by_email(conn: &mut AnyConnection, email: &str) -> Result<Option<i64>, StoreError> {
+/// The oldest contact with this address, and its organization.
+pub fn contact_by_email(
+    conn: &mut AnyConnection,
+    email: &str,
+) -> Result<Option<(i64, Option<i64>)>, StoreError> {
     Ok(contact_emails::table
+        .inner_join(contacts::table)
         .filter(contact_emails::email.eq(email.to_lowercase()))
         .order(contact_emails::contact_id.asc())
-        .select(contact_emails::contact_id)
+        .select((contact_emails::contact_id, contacts::organization_id))
         .first(conn)
         .optional()?)
 }

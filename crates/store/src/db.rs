@@ -217,6 +217,24 @@ impl Db {
         }
     }
 
+    /// Runs `f`, which makes exactly one change in one statement, on a pooled connection
+    /// without a transaction around it: the statement commits on its own, one round trip less
+    /// each way than [`Db::write`]. On SQLite it queues on the writer lock like any write.
+    pub fn write_one<T, E>(
+        &self,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let _guard = match self.backend {
+            Backend::Sqlite => Some(self.writer.lock().unwrap_or_else(|p| p.into_inner())),
+            Backend::Postgres => None,
+        };
+        let mut conn = self.conn()?;
+        f(&mut conn)
+    }
+
     /// Runs `f` on a pooled connection without a transaction (reads).
     pub fn read<T, E>(&self, f: impl FnOnce(&mut AnyConnection) -> Result<T, E>) -> Result<T, E>
     where

@@ -128,16 +128,6 @@ pub fn list_mailboxes(conn: &mut AnyConnection) -> Result<Vec<MailboxRow>, Store
         .load(conn)?)
 }
 
-/// Every mailbox address, lowercased (mail from these is our own).
-pub fn mailbox_addresses(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
-    Ok(mailboxes::table
-        .select(mailboxes::address)
-        .load::<String>(conn)?
-        .into_iter()
-        .map(|a| a.to_lowercase())
-        .collect())
-}
-
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = inbound_messages)]
 pub struct InboundRow {
@@ -255,22 +245,20 @@ pub fn remember_message_id(
     direction: &str,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let known = case_message_ids::table
-        .find(message_id)
-        .count()
-        .get_result::<i64>(conn)?
-        > 0;
-    if !known {
-        diesel::insert_into(case_message_ids::table)
-            .values((
-                case_message_ids::message_id.eq(message_id),
-                case_message_ids::case_id.eq(case_id),
-                case_message_ids::entry_id.eq(entry_id),
-                case_message_ids::direction.eq(direction),
-                case_message_ids::created_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
+    // A Message-ID we already know keeps the case it was first recorded for.
+    let insert = diesel::insert_into(case_message_ids::table)
+        .values((
+            case_message_ids::message_id.eq(message_id),
+            case_message_ids::case_id.eq(case_id),
+            case_message_ids::entry_id.eq(entry_id),
+            case_message_ids::direction.eq(direction),
+            case_message_ids::created_at.eq(now),
+        ))
+        .on_conflict_do_nothing();
+    match conn {
+        AnyConnection::Postgresql(c) => insert.execute(c)?,
+        AnyConnection::Sqlite(c) => insert.execute(c)?,
+    };
     Ok(())
 }
 

@@ -231,15 +231,25 @@ pub fn active_staff(conn: &mut AnyConnection) -> Result<Vec<UserRow>, StoreError
         .load(conn)?)
 }
 
-/// Ids of active agents and admins who follow every new case.
-pub fn auto_followers(conn: &mut AnyConnection) -> Result<Vec<i64>, StoreError> {
-    Ok(users::table
+/// Who follows a new case from the start, in one query: agents and admins who follow every
+/// new case, and the active portal users acting as the requester `contact_id`.
+pub fn new_case_followers(
+    conn: &mut AnyConnection,
+    requester: Option<i64>,
+) -> Result<Vec<i64>, StoreError> {
+    let everything = users::auto_follow
+        .eq(true)
+        .and(users::role.eq_any(["agent", "admin"]));
+    let query = users::table
         .filter(users::active.eq(true))
-        .filter(users::auto_follow.eq(true))
-        .filter(users::role.eq_any(["agent", "admin"]))
         .order(users::id.asc())
-        .select(users::id)
-        .load(conn)?)
+        .select(users::id);
+    Ok(match requester {
+        Some(contact) => query
+            .filter(everything.or(users::role.eq("portal").and(users::contact_id.eq(contact))))
+            .load(conn)?,
+        None => query.filter(everything).load(conn)?,
+    })
 }
 
 /// The active portal user acting as `contact_id`, if there is one.

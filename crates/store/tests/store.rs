@@ -88,6 +88,7 @@ fn new_case(
             created_at: now(),
             updated_at: now(),
             follow_up_of_id: None,
+            mailbox_id: None,
         },
         number,
     )

@@ -694,3 +694,87 @@ async fn oversize_attachment_sqlite() {
 async fn oversize_attachment_postgres() {
     oversize_attachment(TestBackend::Postgres).await
 }
+
+/// KOI8-R and ISO-8859-2 text, RFC 2231 filenames in a legacy charset, and an inline image
+/// referenced from the HTML by `cid:`.
+async fn legacy_charsets_and_inline_images(backend: TestBackend) {
+    let d = desk(backend).await;
+    let raw = "From: =?KOI8-R?B?6dfBziDwxdTSz9c=?= <ivan@zavod.test>\nTo: support@helpdesk.test\nSubject: =?KOI8-R?B?896j1CDawSDExcvBwtLY?=\nMessage-ID: <koi8@zavod.test>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"OUT\"\n\n--OUT\nContent-Type: multipart/related; boundary=\"REL\"\n\n--REL\nContent-Type: multipart/alternative; boundary=\"ALT\"\n\n--ALT\nContent-Type: text/plain; charset=koi8-r\nContent-Transfer-Encoding: quoted-printable\n\n=FA=C4=D2=C1=D7=D3=D4=D7=D5=CA=D4=C5, =D0=D2=C9=CE=D4=C5=D2 =CE=C5 =D0=C5=\n=DE=C1=D4=C1=C5=D4.\n--ALT\nContent-Type: text/html; charset=koi8-r\nContent-Transfer-Encoding: quoted-printable\n\n<p>=FA=C4=D2=C1=D7=D3=D4=D7=D5=CA=D4=C5</p><img src=3D\"cid:logo@zavod.test\" alt=3D\"logo\"><img src=3D\"cid:missing@zavod.test\">\n--ALT--\n--REL\nContent-Type: image/png\nContent-ID: <logo@zavod.test>\nContent-Disposition: inline; filename=\"logo.png\"\nContent-Transfer-Encoding: base64\n\niVBORw0KGgowMDAw\n--REL--\n--OUT\nContent-Type: text/plain; charset=iso-8859-2\nContent-Disposition: attachment; filename*=iso-8859-2''Za%BF%F3%B3%E6.txt\nContent-Transfer-Encoding: quoted-printable\n\nG=EAsl=B1 ja=BC=F1\n--OUT--\n";
+    let (s, r) = d.deliver(raw).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["status"], "created", "{r}");
+    let case = d.case(&r["case_id"]).await;
+    assert_eq!(case["subject"], "Счёт за декабрь");
+    let stream = d.stream(&r["case_id"]).await;
+    let entry = &stream[0];
+    assert!(
+        entry["body"]
+            .as_str()
+            .unwrap()
+            .contains("Здравствуйте, принтер не печатает."),
+        "{}",
+        entry["body"]
+    );
+    let files = entry["attachments"].as_array().unwrap();
+    let names: Vec<&str> = files
+        .iter()
+        .map(|f| f["filename"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"logo.png"), "{names:?}");
+    assert!(names.contains(&"Zażółć.txt"), "{names:?}");
+    let logo = files.iter().find(|f| f["filename"] == "logo.png").unwrap();
+    assert_eq!(logo["content_type"], "image/png");
+    // The HTML shows the inline image through its attachment; an unknown cid: is dropped.
+    let html = entry["body_html"].as_str().unwrap();
+    assert!(html.contains("Здравствуйте"), "{html}");
+    assert!(
+        html.contains(&format!(
+            "src=\"/api/v1/attachments/{}/content\"",
+            logo["id"]
+        )),
+        "{html}"
+    );
+    assert!(!html.contains("cid:"), "{html}");
+    let (s, _, bytes) = d
+        .app
+        .download(
+            &format!("/api/v1/attachments/{}/content", logo["id"]),
+            &d.agent.token,
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert!(bytes.starts_with(b"\x89PNG"));
+    let text = files
+        .iter()
+        .find(|f| f["filename"] == "Zażółć.txt")
+        .unwrap();
+    let (_, _, bytes) = d
+        .app
+        .download(
+            &format!("/api/v1/attachments/{}/content", text["id"]),
+            &d.agent.token,
+        )
+        .await;
+    // A text attachment is decoded from its charset and kept as UTF-8.
+    assert_eq!(String::from_utf8(bytes).unwrap().trim_end(), "Gęslą jaźń");
+    // The sender's KOI8-R display name became the contact's name.
+    let (_, contact) = d
+        .app
+        .get(
+            &format!("/api/v1/contacts/{}", case["requester_id"]),
+            &d.agent.token,
+        )
+        .await;
+    assert_eq!(contact["first_name"], "Иван");
+    assert_eq!(contact["last_name"], "Петров");
+}
+
+#[tokio::test]
+async fn legacy_charsets_and_inline_images_sqlite() {
+    legacy_charsets_and_inline_images(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn legacy_charsets_and_inline_images_postgres() {
+    legacy_charsets_and_inline_images(TestBackend::Postgres).await
+}
