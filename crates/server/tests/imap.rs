@@ -259,6 +259,18 @@ fn imap_mailbox_with(svc: &Services, host: &str, port: u16, tls: &str) -> i64 {
     svc.create_mailbox(&admin(), &input).unwrap().mailbox.id
 }
 
+/// Files in a Maildir folder (`new` and `cur`); `folder` "" is the inbox.
+fn messages_in(dovecot: &Dovecot, folder: &str) -> usize {
+    let dir = match folder {
+        "" => dovecot.maildir(),
+        f => dovecot.maildir().join(format!(".{f}")),
+    };
+    ["new", "cur"]
+        .iter()
+        .map(|sub| std::fs::read_dir(dir.join(sub)).map_or(0, |d| d.count()))
+        .sum()
+}
+
 fn count_cases(svc: &Services) -> i64 {
     use diesel::prelude::*;
     svc.db
@@ -320,6 +332,65 @@ async fn poller_takes_new_mail_once(backend: TestBackend) {
         .unwrap()
         .iter()
         .all(|c| c["channel"] == "email"));
+}
+
+/// With a folder for processed mail, a message leaves the inbox for it once its case exists;
+/// the folder is created when missing.
+async fn processed_mail_is_moved(backend: TestBackend) {
+    let app = TestApp::spawn_customized(backend, Default::default(), |svc| {
+        svc.secrets = SecretBox::from_passphrase(KEY);
+    })
+    .await;
+    let dovecot = Dovecot::start();
+    let svc = app.services.clone();
+    let port = dovecot.port;
+    tokio::task::spawn_blocking(move || {
+        let input = MailboxInput {
+            name: "Support".into(),
+            address: "moved@helpdesk.test".into(),
+            imap_host: Some("127.0.0.1".into()),
+            imap_port: Some(i32::from(port)),
+            imap_tls: Some("none".into()),
+            imap_user: Some("support".into()),
+            imap_password: Some("secret".into()),
+            processed_folder: Some("Processed".into()),
+            auto_reply: Some(false),
+            ..Default::default()
+        };
+        svc.create_mailbox(&admin(), &input).unwrap()
+    })
+    .await
+    .unwrap();
+    for n in 1..=2 {
+        dovecot.deliver(&format!("{n}.msg"), &message(n, &format!("Question {n}")));
+    }
+    assert_eq!(messages_in(&dovecot, "Processed"), 0);
+    let poller = ImapPoller::new(app.services.clone());
+    assert_eq!(poller.run_next().await.unwrap(), Outcome::Processed(2));
+    let svc = app.services.clone();
+    assert_eq!(
+        tokio::task::spawn_blocking(move || count_cases(&svc))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(messages_in(&dovecot, ""), 0, "the inbox is empty");
+    assert_eq!(messages_in(&dovecot, "Processed"), 2);
+    // The next message goes the same way into the folder that now exists.
+    dovecot.deliver("3.msg", &message(3, "Question 3"));
+    assert_eq!(poller.run_next().await.unwrap(), Outcome::Processed(1));
+    assert_eq!(messages_in(&dovecot, ""), 0);
+    assert_eq!(messages_in(&dovecot, "Processed"), 3);
+}
+
+#[tokio::test]
+async fn processed_folder_sqlite() {
+    processed_mail_is_moved(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn processed_folder_postgres() {
+    processed_mail_is_moved(TestBackend::Postgres).await
 }
 
 #[tokio::test]

@@ -243,6 +243,13 @@ impl ImapPoller {
             uids.sort_unstable();
             let more = uids.len() > BATCH;
             uids.truncate(BATCH);
+            if let (Some(target), false) = (mailbox.processed_folder.as_deref(), uids.is_empty()) {
+                // The folder for processed mail may not exist yet; when it does, CREATE says
+                // so and nothing changes.
+                if let Err(e) = session.create(target).await {
+                    tracing::debug!(mailbox_id = id, folder = target, error = %e, "CREATE");
+                }
+            }
             for uid in uids {
                 let raw = {
                     let fetches: Vec<_> = session
