@@ -7,6 +7,9 @@ pub enum DomainError {
     UnknownValue { kind: &'static str, value: String },
     #[error("{0}")]
     Invalid(String),
+    /// A value of a named field breaks a rule.
+    #[error("{field}: {rule}")]
+    Field { field: &'static str, rule: String },
     #[error("a case cannot go from `{from}` to `{to}`")]
     Transition {
         from: &'static str,

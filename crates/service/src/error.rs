@@ -66,6 +66,7 @@ impl From<DomainError> for AppError {
         match e {
             DomainError::Transition { .. } => AppError::Transition(e.to_string()),
             DomainError::TypeNeedsContract => AppError::field("case_type", e.to_string()),
+            DomainError::Field { field, rule } => AppError::field(field, rule),
             other => AppError::Validation(FieldErrors::from([(
                 "value".into(),
                 vec![other.to_string()],

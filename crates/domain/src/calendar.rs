@@ -1,0 +1,532 @@
+//! Business-hour calendars and the arithmetic of SLA clocks over them.
+//!
+//! A calendar is a week of working intervals in local time (several a day, so a lunch break is
+//! two intervals), an IANA time zone and holidays. Time is counted in real seconds: an interval
+//! that spans a daylight-saving change is an hour shorter or longer than its wall-clock length,
+//! a local time that does not exist (the spring-forward gap) means the first instant after the
+//! gap, and an ambiguous one (the autumn repeat) the earliest instant for a start and the latest
+//! for an end, so the repeated hour is worked once for every time it happens.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::DomainError;
+
+/// Seconds in a day: the end of an interval that runs to midnight.
+pub const DAY: u32 = 86_400;
+
+/// Days without a single working second after which a calendar counts as having none.
+const EMPTY_HORIZON_DAYS: i64 = 3_660;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calendar {
+    pub time_zone: Tz,
+    /// Working intervals per weekday, Monday first, as seconds after local midnight: sorted,
+    /// not overlapping, each `start < end <= DAY`.
+    pub week: [Vec<(u32, u32)>; 7],
+    /// Days off, as inclusive ranges of local dates.
+    pub holidays: Vec<(NaiveDate, NaiveDate)>,
+}
+
+impl Calendar {
+    /// Round the clock, every day, no holidays.
+    pub fn always() -> Calendar {
+        Calendar {
+            time_zone: Tz::UTC,
+            week: std::array::from_fn(|_| vec![(0, DAY)]),
+            holidays: Vec::new(),
+        }
+    }
+
+    /// A calendar from its parts, checked: a known time zone, intervals inside the day, in
+    /// order and apart, holiday ranges that do not end before they start, and some working
+    /// time in the week.
+    pub fn new(
+        time_zone: &str,
+        week: [Vec<(u32, u32)>; 7],
+        holidays: Vec<(NaiveDate, NaiveDate)>,
+    ) -> Result<Calendar, DomainError> {
+        let tz: Tz = time_zone.parse().map_err(|_| DomainError::Field {
+            field: "time_zone",
+            rule: "an IANA time zone name such as Europe/Moscow".into(),
+        })?;
+        for (day, intervals) in week.iter().enumerate() {
+            let mut last_end = 0;
+            for (i, &(start, end)) in intervals.iter().enumerate() {
+                if start >= end || end > DAY || (i > 0 && start < last_end) {
+                    return Err(DomainError::Field {
+                        field: "week",
+                        rule: format!(
+                            "intervals of {} must each start before they end, within the day, in order and without overlap",
+                            WEEKDAYS[day]
+                        ),
+                    });
+                }
+                last_end = end;
+            }
+        }
+        if week.iter().all(Vec::is_empty) {
+            return Err(DomainError::Field {
+                field: "week",
+                rule: "a calendar needs working time on at least one day".into(),
+            });
+        }
+        if let Some((from, to)) = holidays.iter().find(|(from, to)| to < from) {
+            return Err(DomainError::Field {
+                field: "holidays",
+                rule: format!("the holiday range {from} – {to} ends before it starts"),
+            });
+        }
+        Ok(Calendar {
+            time_zone: tz,
+            week,
+            holidays,
+        })
+    }
+
+    pub fn is_holiday(&self, date: NaiveDate) -> bool {
+        self.holidays
+            .iter()
+            .any(|(from, to)| *from <= date && date <= *to)
+    }
+
+    /// Working intervals as UTC instants, in order, from the local day before `from`'s on
+    /// (an interval may still be running at `from`). Ends after [`EMPTY_HORIZON_DAYS`] days
+    /// without working time.
+    fn intervals_from(
+        &self,
+        from: DateTime<Utc>,
+    ) -> impl Iterator<Item = (DateTime<Utc>, DateTime<Utc>)> + '_ {
+        let first = from.with_timezone(&self.time_zone).date_naive() - Duration::days(1);
+        let mut day = first;
+        let mut idle_days = 0;
+        // Where the last interval ended: readings of ambiguous local times can make two
+        // neighbouring intervals overlap in real time, and real time is counted once.
+        let mut last_end = DateTime::<Utc>::MIN_UTC;
+        let mut pending: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+        std::iter::from_fn(move || loop {
+            if !pending.is_empty() {
+                return Some(pending.remove(0));
+            }
+            if idle_days > EMPTY_HORIZON_DAYS {
+                return None;
+            }
+            let today = day;
+            day += Duration::days(1);
+            if !self.is_holiday(today) {
+                let weekday = today.weekday().num_days_from_monday() as usize;
+                for &(start, end) in &self.week[weekday] {
+                    let a = self.instant(today, start, true).max(last_end);
+                    let b = self.instant(today, end, false);
+                    if a < b {
+                        pending.push((a, b));
+                        last_end = b;
+                    }
+                }
+            }
+            if pending.is_empty() {
+                idle_days += 1;
+            } else {
+                idle_days = 0;
+            }
+        })
+    }
+
+    /// The instant of a local wall-clock time (`seconds` after midnight of `date`, up to the
+    /// next midnight): a start takes the earliest reading of an ambiguous time, an end the
+    /// latest; a time in a gap becomes the end of the gap.
+    fn instant(&self, date: NaiveDate, seconds: u32, start: bool) -> DateTime<Utc> {
+        let local: NaiveDateTime =
+            date.and_time(NaiveTime::MIN) + Duration::seconds(seconds.into());
+        let mut probe = local;
+        // Gaps are at most a few hours; walk to the first valid minute after one.
+        for _ in 0..(48 * 60) {
+            match self.time_zone.from_local_datetime(&probe) {
+                chrono::LocalResult::Single(t) => return t.with_timezone(&Utc),
+                chrono::LocalResult::Ambiguous(early, late) => {
+                    let t = if start { early } else { late };
+                    return t.with_timezone(&Utc);
+                }
+                chrono::LocalResult::None => probe += Duration::minutes(1),
+            }
+        }
+        Utc.from_utc_datetime(&local)
+    }
+}
+
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// The instant at which `duration` of working time has passed since `start`; `start` itself
+/// for a zero duration. `None` when the calendar runs out of working time (no working day in
+/// ten years).
+pub fn add_business_time(
+    start: DateTime<Utc>,
+    duration: Duration,
+    calendar: &Calendar,
+) -> Option<DateTime<Utc>> {
+    if duration <= Duration::zero() {
+        return Some(start);
+    }
+    let mut left = duration;
+    for (a, b) in calendar.intervals_from(start) {
+        if b <= start {
+            continue;
+        }
+        let from = a.max(start);
+        let available = b - from;
+        if left <= available {
+            return Some(from + left);
+        }
+        left -= available;
+    }
+    None
+}
+
+/// Working time between `a` and `b` (zero when `b` is not after `a`).
+pub fn business_time_between(a: DateTime<Utc>, b: DateTime<Utc>, calendar: &Calendar) -> Duration {
+    let mut total = Duration::zero();
+    if b <= a {
+        return total;
+    }
+    for (start, end) in calendar.intervals_from(a) {
+        if start >= b {
+            break;
+        }
+        let from = start.max(a);
+        let to = end.min(b);
+        if to > from {
+            total += to - from;
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const H: u32 = 3_600;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// Monday to Friday 09:00–13:00 and 14:00–18:00 (a lunch hour), weekends off.
+    fn office(tz: &str, holidays: Vec<(NaiveDate, NaiveDate)>) -> Calendar {
+        let day = vec![(9 * H, 13 * H), (14 * H, 18 * H)];
+        Calendar::new(
+            tz,
+            [
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day,
+                vec![],
+                vec![],
+            ],
+            holidays,
+        )
+        .unwrap()
+    }
+
+    fn hours(h: i64) -> Duration {
+        Duration::hours(h)
+    }
+
+    #[test]
+    fn always_is_plain_arithmetic() {
+        let c = Calendar::always();
+        let t = utc("2026-12-31T22:30:00Z");
+        assert_eq!(
+            add_business_time(t, hours(5), &c),
+            Some(utc("2027-01-01T03:30:00Z"))
+        );
+        assert_eq!(
+            business_time_between(t, utc("2027-01-02T22:30:00Z"), &c),
+            hours(48)
+        );
+    }
+
+    #[test]
+    fn lunch_breaks_and_nights_are_skipped() {
+        let c = office("Europe/Moscow", vec![]);
+        // Monday 2026-11-23, 12:00 Moscow (09:00 UTC): one hour to lunch, then the afternoon.
+        let start = utc("2026-11-23T09:00:00Z");
+        assert_eq!(
+            add_business_time(start, hours(3), &c),
+            Some(utc("2026-11-23T13:00:00Z")),
+            "12:00 + 1 h (to 13:00) + 2 h after lunch = 16:00 Moscow"
+        );
+        // Eight working hours from Monday 12:00 end Tuesday 12:00.
+        assert_eq!(
+            add_business_time(start, hours(8), &c),
+            Some(utc("2026-11-24T09:00:00Z"))
+        );
+        // Started during lunch: the clock starts at 14:00.
+        assert_eq!(
+            add_business_time(utc("2026-11-23T10:30:00Z"), Duration::minutes(30), &c),
+            Some(utc("2026-11-23T11:30:00Z"))
+        );
+        // An exact fit ends at the interval's end, not the next morning.
+        assert_eq!(
+            add_business_time(utc("2026-11-23T11:00:00Z"), hours(4), &c),
+            Some(utc("2026-11-23T15:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn weekends_and_holidays_are_skipped() {
+        // Russia's New Year holidays, 1–8 January 2027 (Friday to Friday).
+        let c = office(
+            "Europe/Moscow",
+            vec![(date("2027-01-01"), date("2027-01-08"))],
+        );
+        // Thursday 31 December 2026, 17:00 Moscow: one hour left that day, then nothing until
+        // Monday 11 January.
+        let start = utc("2026-12-31T14:00:00Z");
+        assert_eq!(
+            add_business_time(start, hours(2), &c),
+            Some(utc("2027-01-11T07:00:00Z")),
+            "1 h on 31 December, 1 h from 09:00 Moscow on 11 January"
+        );
+        assert_eq!(
+            business_time_between(start, utc("2027-01-11T07:00:00Z"), &c),
+            hours(2)
+        );
+        // A single-day holiday.
+        let c = office(
+            "Europe/Moscow",
+            vec![(date("2026-11-04"), date("2026-11-04"))],
+        );
+        assert_eq!(
+            business_time_between(utc("2026-11-03T00:00:00Z"), utc("2026-11-06T00:00:00Z"), &c),
+            hours(16),
+            "Tuesday and Thursday, not Wednesday 4 November"
+        );
+    }
+
+    #[test]
+    fn lisbon_changes_clocks_twice_a_year() {
+        // Lisbon: WET (UTC+0) in winter, WEST (UTC+1) in summer. On 2026-03-29 01:00 becomes
+        // 02:00; on 2026-10-25 02:00 becomes 01:00.
+        let night = Calendar::new(
+            "Europe/Lisbon",
+            std::array::from_fn(|_| vec![(0, 3 * H)]),
+            vec![],
+        )
+        .unwrap();
+        // 00:00–03:00 local on the spring day lasts two real hours (01:00–02:00 never happens).
+        assert_eq!(
+            business_time_between(
+                utc("2026-03-29T00:00:00Z"),
+                utc("2026-03-29T06:00:00Z"),
+                &night
+            ),
+            hours(2)
+        );
+        // On the autumn day it lasts four (01:00–02:00 happens twice).
+        assert_eq!(
+            business_time_between(
+                utc("2026-10-24T23:00:00Z"),
+                utc("2026-10-25T06:00:00Z"),
+                &night
+            ),
+            hours(4)
+        );
+        // Office hours follow the local clock: 09:00 Lisbon is 09:00 UTC in winter and 08:00
+        // UTC in summer.
+        let c = office("Europe/Lisbon", vec![]);
+        assert_eq!(
+            add_business_time(utc("2026-03-27T17:00:00Z"), hours(2), &c),
+            Some(utc("2026-03-30T09:00:00Z")),
+            "Friday 17:00 WET + 2 h = Monday 10:00 WEST"
+        );
+        assert_eq!(
+            add_business_time(utc("2026-10-23T16:00:00Z"), hours(2), &c),
+            Some(utc("2026-10-26T10:00:00Z")),
+            "Friday 17:00 WEST + 2 h = Monday 10:00 WET"
+        );
+    }
+
+    #[test]
+    fn sao_paulo_history_and_a_gap_at_midnight() {
+        // Brazil had summer time until 2019; on 2018-11-04 at 00:00 the clocks jumped to 01:00,
+        // so that day's midnight did not exist, and on 2019-02-17 23:59 was followed by 23:00.
+        let c = Calendar::new(
+            "America/Sao_Paulo",
+            std::array::from_fn(|_| vec![(0, DAY)]),
+            vec![],
+        )
+        .unwrap();
+        // Sunday 4 November 2018 had 23 hours.
+        assert_eq!(
+            business_time_between(utc("2018-11-04T03:00:00Z"), utc("2018-11-05T02:00:00Z"), &c),
+            hours(23)
+        );
+        // A day starting at a missing midnight starts at 01:00 (03:00 UTC).
+        let mornings = Calendar::new(
+            "America/Sao_Paulo",
+            std::array::from_fn(|_| vec![(0, 2 * H)]),
+            vec![],
+        )
+        .unwrap();
+        assert_eq!(
+            business_time_between(
+                utc("2018-11-04T00:00:00Z"),
+                utc("2018-11-04T12:00:00Z"),
+                &mornings
+            ),
+            hours(1),
+            "00:00–02:00 on a day whose first hour was skipped"
+        );
+        // Saturday 16 February 2019 had 25 hours (23:00–24:00 twice).
+        assert_eq!(
+            business_time_between(utc("2019-02-16T02:00:00Z"), utc("2019-02-17T03:00:00Z"), &c),
+            hours(25)
+        );
+        // Since 2019 there is no summer time: a plain UTC-3 offset.
+        let office = office("America/Sao_Paulo", vec![]);
+        assert_eq!(
+            add_business_time(utc("2026-11-23T12:00:00Z"), hours(1), &office),
+            Some(utc("2026-11-23T13:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn year_ends_and_leap_days() {
+        let c = office("Europe/Moscow", vec![]);
+        // Thursday 31 December 2026 17:00 Moscow + 2 h = Friday 1 January 10:00.
+        assert_eq!(
+            add_business_time(utc("2026-12-31T14:00:00Z"), hours(2), &c),
+            Some(utc("2027-01-01T07:00:00Z"))
+        );
+        // 2028 is a leap year: Tuesday 29 February counts.
+        assert_eq!(
+            business_time_between(utc("2028-02-28T00:00:00Z"), utc("2028-03-01T00:00:00Z"), &c),
+            hours(16)
+        );
+    }
+
+    #[test]
+    fn bad_calendars_are_refused() {
+        let week = || std::array::from_fn(|_| vec![(9 * H, 18 * H)]);
+        assert!(Calendar::new("Mars/Olympus", week(), vec![]).is_err());
+        assert!(Calendar::new("UTC", std::array::from_fn(|_| vec![]), vec![]).is_err());
+        assert!(Calendar::new(
+            "UTC",
+            std::array::from_fn(|_| vec![(9 * H, 13 * H), (12 * H, 18 * H)]),
+            vec![]
+        )
+        .is_err());
+        assert!(Calendar::new("UTC", std::array::from_fn(|_| vec![(0, DAY + 1)]), vec![]).is_err());
+        assert!(Calendar::new(
+            "UTC",
+            week(),
+            vec![(date("2027-01-08"), date("2027-01-01"))]
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn a_calendar_that_is_all_holiday_runs_out() {
+        let c = office("UTC", vec![(date("2000-01-01"), date("2100-01-01"))]);
+        assert_eq!(
+            add_business_time(utc("2026-01-01T00:00:00Z"), hours(1), &c),
+            None
+        );
+    }
+
+    fn calendars() -> impl Strategy<Value = Calendar> {
+        let zones = prop::sample::select(vec![
+            "UTC",
+            "Europe/Moscow",
+            "Europe/Lisbon",
+            "America/Sao_Paulo",
+            "America/New_York",
+            "Australia/Lord_Howe",
+        ]);
+        // Per day: up to three intervals built from sorted cut points (in quarter hours).
+        let day = prop::collection::btree_set(0u32..=96, 0..=6).prop_map(|cuts| {
+            let cuts: Vec<u32> = cuts.into_iter().map(|q| q * 900).collect();
+            cuts.chunks(2)
+                .filter(|p| p.len() == 2)
+                .map(|p| (p[0], p[1]))
+                .collect::<Vec<_>>()
+        });
+        let holidays = prop::collection::vec((0i64..800, 0i64..10), 0..4);
+        (zones, prop::collection::vec(day, 7), holidays).prop_filter_map(
+            "some working time",
+            |(tz, days, holidays)| {
+                let base = date("2018-01-01");
+                let week: [Vec<(u32, u32)>; 7] = std::array::from_fn(|i| days[i].clone());
+                let holidays = holidays
+                    .into_iter()
+                    .map(|(from, len)| {
+                        let from = base + Duration::days(from);
+                        (from, from + Duration::days(len))
+                    })
+                    .collect();
+                Calendar::new(tz, week, holidays).ok()
+            },
+        )
+    }
+
+    fn instants() -> impl Strategy<Value = DateTime<Utc>> {
+        // 2018 to 2020: Brazil's last summer times and two European changes a year.
+        (1_514_764_800i64..1_609_459_200).prop_map(|s| Utc.timestamp_opt(s, 0).unwrap())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// Adding a duration and then measuring gives back the duration.
+        #[test]
+        fn adding_then_measuring(c in calendars(), start in instants(), secs in 0i64..(90 * 86_400)) {
+            let d = Duration::seconds(secs);
+            let end = add_business_time(start, d, &c).unwrap();
+            prop_assert!(end >= start);
+            prop_assert_eq!(business_time_between(start, end, &c), d);
+        }
+
+        /// Measuring splits at any point: [a, b) = [a, m) + [m, b).
+        #[test]
+        fn measuring_is_additive(c in calendars(), a in instants(), x in 0i64..(40 * 86_400), y in 0i64..(40 * 86_400)) {
+            let m = a + Duration::seconds(x);
+            let b = m + Duration::seconds(y);
+            prop_assert_eq!(
+                business_time_between(a, b, &c),
+                business_time_between(a, m, &c) + business_time_between(m, b, &c)
+            );
+        }
+
+        /// The due instant is the earliest one: a second before it, the duration is not yet
+        /// reached.
+        #[test]
+        fn due_is_the_earliest_instant(c in calendars(), start in instants(), secs in 1i64..(30 * 86_400)) {
+            let d = Duration::seconds(secs);
+            let end = add_business_time(start, d, &c).unwrap();
+            prop_assert!(business_time_between(start, end - Duration::seconds(1), &c) < d);
+        }
+
+        /// Working time never exceeds real time.
+        #[test]
+        fn never_more_than_real_time(c in calendars(), a in instants(), x in 0i64..(60 * 86_400)) {
+            let b = a + Duration::seconds(x);
+            prop_assert!(business_time_between(a, b, &c) <= b - a);
+        }
+    }
+}
