@@ -11,6 +11,7 @@ pub mod contact;
 pub mod error;
 pub mod inn;
 pub mod role;
+pub mod sla;
 pub mod status;
 
 pub use case::{CaseType, Channel, Priority, SupportLine};
