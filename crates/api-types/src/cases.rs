@@ -42,6 +42,9 @@ pub struct Case {
     #[serde(default)]
     pub mailbox_id: Option<i64>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// The SLA policy and clocks; none when no policy covers the case.
+    #[serde(default)]
+    pub sla: Option<crate::sla::CaseSla>,
 }
 page!(CasePage, Case);
 
@@ -329,6 +332,12 @@ pub struct CaseQuery {
     pub q: Option<String>,
     /// `-created_at` (newest first, default) or `created_at`.
     pub sort: Option<String>,
+    /// `breached` (a clock is past its target) or `breaching_soon` (a running clock is due
+    /// within `sla_within_minutes`).
+    pub sla: Option<String>,
+    /// The window of `breaching_soon`, 1–10080 minutes (default 60).
+    #[validate(range(min = 1, max = 10080))]
+    pub sla_within_minutes: Option<i64>,
 }
 
 /// Page parameters shared by the other lists.

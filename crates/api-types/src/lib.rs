@@ -11,6 +11,7 @@ pub mod crm;
 pub mod mailboxes;
 pub mod notifications;
 pub mod problem;
+pub mod sla;
 pub mod users;
 
 pub use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority, Role, Scope};

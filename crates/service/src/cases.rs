@@ -6,7 +6,7 @@ use helpdesk_api_types::cases::{
 };
 use helpdesk_domain::case::{check_case_type, initial_assignment, Creator};
 use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority, Role, SupportLine};
-use helpdesk_store::cases::{self as store, CaseChanges, CaseFilter, CaseSort};
+use helpdesk_store::cases::{self as store, CaseChanges, CaseFilter, CaseSort, SlaFilter};
 use helpdesk_store::{catalog, crm, db::next_case_number, users, AnyConnection, StoreError};
 use serde_json::json;
 use validator::Validate;
@@ -73,6 +73,7 @@ fn case_dto(row: store::CaseRow, contact_ids: Vec<i64>) -> Result<Case, AppError
         follow_up_of_id: row.follow_up_of_id,
         mailbox_id: row.mailbox_id,
         closed_at: row.closed_at.map(|t| t.and_utc()),
+        sla: None,
     })
 }
 
@@ -392,14 +393,18 @@ impl Services {
             mailbox_id: None,
         };
         let new = self.db.write(|c| self.insert_case(c, Some(actor), draft))?;
-        case_dto(new.row, new.contact_ids)
+        let mut dto = case_dto(new.row, new.contact_ids)?;
+        dto.sla = self.db.read(|c| self.sla_of(c, dto.id))?;
+        Ok(dto)
     }
 
     pub fn get_case(&self, actor: &Actor, id: i64) -> Result<Case, AppError> {
         actor.staff_read()?;
         self.db.read(|c| {
             let row = store::case(c, id).map_err(not_found("case"))?;
-            case_dto(row, store::case_contact_ids(c, id)?)
+            let mut dto = case_dto(row, store::case_contact_ids(c, id)?)?;
+            dto.sla = self.sla_of(c, id)?;
+            Ok(dto)
         })
     }
 
@@ -434,6 +439,20 @@ impl Services {
                 CaseSort::NewestFirst
             }
         };
+        let now = self.now();
+        let window = chrono::Duration::minutes(q.sla_within_minutes.unwrap_or(60));
+        let sla = match q.sla.as_deref() {
+            None | Some("") => None,
+            Some("breached") => Some(SlaFilter::Breached { now }),
+            Some("breaching_soon") => Some(SlaFilter::DueBy {
+                now,
+                until: now + window,
+            }),
+            Some(_) => {
+                p.add("sla", "must be `breached` or `breaching_soon`");
+                None
+            }
+        };
         p.into_result()?;
         let filter = CaseFilter {
             statuses,
@@ -451,12 +470,14 @@ impl Services {
             updated_to: q.updated_to.map(|t| t.naive_utc()),
             subject_contains: q.q.clone(),
             portal: None,
+            sla,
             sort,
         };
         self.db.read(|c| {
             let page = store::list_cases(c, &filter, limit, cursor)?;
             let ids: Vec<i64> = page.items.iter().map(|r| r.id).collect();
             let pairs = store::contact_ids_of_cases(c, &ids)?;
+            let mut slas = crate::sla::slas_of(c, &ids, now)?;
             let mut items = Vec::with_capacity(page.items.len());
             for row in page.items {
                 let contacts = pairs
@@ -464,7 +485,9 @@ impl Services {
                     .filter(|(case, _)| *case == row.id)
                     .map(|(_, contact)| *contact)
                     .collect();
-                items.push(case_dto(row, contacts)?);
+                let mut dto = case_dto(row, contacts)?;
+                dto.sla = slas.remove(&dto.id);
+                items.push(dto);
             }
             Ok(CasePage {
                 items,

@@ -22,12 +22,13 @@ pub mod notify;
 mod outbox;
 mod portal;
 pub mod secrets;
+pub mod sla;
 pub mod users;
 
 use std::sync::Arc;
 
 pub use actor::Actor;
-pub use clock::{Clock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{AppError, FieldErrors};
 use helpdesk_store::files::FileStore;
 use helpdesk_store::Db;

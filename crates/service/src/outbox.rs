@@ -13,7 +13,7 @@ pub(crate) fn emit(
     aggregate: (&str, i64),
     payload: serde_json::Value,
 ) -> Result<i64, StoreError> {
-    insert_event(
+    let id = insert_event(
         conn,
         &NewEvent {
             event_type,
@@ -23,5 +23,10 @@ pub(crate) fn emit(
             payload: payload.to_string(),
             created_at: now,
         },
-    )
+    )?;
+    // The SLA clocks move with the case, in the same transaction.
+    if aggregate.0 == "case" {
+        crate::sla::after_event(conn, event_type, aggregate.1, now)?;
+    }
+    Ok(id)
 }

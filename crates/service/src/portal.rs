@@ -85,6 +85,7 @@ impl Services {
             let scope = self.portal_scope(c, actor)?;
             let filter = CaseFilter {
                 portal: Some(scope),
+                sla: None,
                 ..Default::default()
             };
             let page = store::list_cases(c, &filter, limit, cursor)?;

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::crm::{like_pattern, lower};
-use crate::schema::{case_contacts, case_followers, cases, stream_entries};
+use crate::schema::{case_contacts, case_followers, case_sla, cases, stream_entries};
 use crate::{AnyConnection, Page, StoreError};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -226,7 +226,20 @@ pub struct CaseFilter {
     pub updated_to: Option<NaiveDateTime>,
     pub subject_contains: Option<String>,
     pub portal: Option<PortalScope>,
+    pub sla: Option<SlaFilter>,
     pub sort: CaseSort,
+}
+
+/// Cases by their SLA clocks, as of `now`.
+#[derive(Debug, Clone, Copy)]
+pub enum SlaFilter {
+    /// A clock is breached, or a running one is past due.
+    Breached { now: NaiveDateTime },
+    /// Not breached, and a running clock is due by `until`.
+    DueBy {
+        now: NaiveDateTime,
+        until: NaiveDateTime,
+    },
 }
 
 pub fn list_cases(
@@ -295,6 +308,23 @@ pub fn list_cases(
             Some(org) => q.filter(mine.or(cases::organization_id.eq(org))),
             None => q.filter(mine),
         };
+    }
+    match f.sla {
+        None => {}
+        Some(SlaFilter::Breached { now }) => {
+            let late = case_sla::table
+                .filter(case_sla::breached.eq(true).or(case_sla::due_at.le(now)))
+                .select(case_sla::case_id);
+            q = q.filter(cases::id.eq_any(late));
+        }
+        Some(SlaFilter::DueBy { now, until }) => {
+            let soon = case_sla::table
+                .filter(case_sla::breached.eq(false))
+                .filter(case_sla::due_at.gt(now))
+                .filter(case_sla::due_at.le(until))
+                .select(case_sla::case_id);
+            q = q.filter(cases::id.eq_any(soon));
+        }
     }
     q = match (f.sort, cursor) {
         (CaseSort::NewestFirst, Some(c)) => q.filter(cases::id.lt(c)),

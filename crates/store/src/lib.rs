@@ -18,6 +18,7 @@ pub mod events;
 pub mod files;
 pub mod notifications;
 pub mod schema;
+pub mod sla;
 pub mod users;
 
 pub use db::{AnyConnection, Backend, Db, DbUrl};

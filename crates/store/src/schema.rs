@@ -378,7 +378,61 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendars (id) {
+        id -> BigInt,
+        name -> Text,
+        time_zone -> Text,
+        week -> Text,
+        holidays -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sla_policies (id) {
+        id -> BigInt,
+        name -> Text,
+        position -> Integer,
+        active -> Bool,
+        calendar_id -> Nullable<BigInt>,
+        conditions -> Text,
+        targets -> Text,
+        warn_percent -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_sla (case_id) {
+        case_id -> BigInt,
+        policy_id -> BigInt,
+        clocks -> Text,
+        due_at -> Nullable<Timestamp>,
+        breached -> Bool,
+        fired -> Text,
+        computed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        kind -> Text,
+        case_id -> Nullable<BigInt>,
+        key -> Text,
+        run_at -> Timestamp,
+        status -> Text,
+        created_at -> Timestamp,
+        done_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(contacts -> organizations (organization_id));
+diesel::joinable!(case_sla -> cases (case_id));
+diesel::joinable!(sla_policies -> calendars (calendar_id));
 diesel::joinable!(contact_emails -> contacts (contact_id));
 diesel::joinable!(team_members -> teams (team_id));
 diesel::joinable!(team_members -> users (user_id));
@@ -396,6 +450,10 @@ diesel::joinable!(attachments -> cases (case_id));
 diesel::joinable!(notifications -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    calendars,
+    sla_policies,
+    case_sla,
+    jobs,
     mailboxes,
     mailbox_imap_state,
     inbound_messages,

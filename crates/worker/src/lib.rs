@@ -59,6 +59,9 @@ impl OutboxConsumer {
     }
 }
 
+/// How often due SLA timers are looked for.
+pub const SLA_TIMER_INTERVAL: Duration = Duration::from_secs(1);
+
 /// How often a mailbox whose server has no IDLE is polled.
 pub const IMAP_INTERVAL: Duration = Duration::from_secs(15);
 
@@ -73,7 +76,20 @@ pub async fn run(
     let watchers = tokio::spawn(watch_mailboxes(imap, services.clone(), shutdown.clone()));
     let outbox = std::sync::Arc::new(OutboxConsumer::new(services));
     tracing::info!(mail = mailer.is_some(), "worker started");
+    let mut timers_checked = std::time::Instant::now() - SLA_TIMER_INTERVAL;
     loop {
+        // SLA timers (warnings, breaches, recomputation after policy changes): due ones fire,
+        // including those missed while no worker ran.
+        if timers_checked.elapsed() >= SLA_TIMER_INTERVAL {
+            timers_checked = std::time::Instant::now();
+            let svc = outbox.services.clone();
+            match tokio::task::spawn_blocking(move || svc.run_due_jobs(200)).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(announced = n, "SLA timers fired"),
+                Ok(Err(e)) => tracing::error!(error = %e, "SLA timers failed; retrying"),
+                Err(e) => tracing::error!(error = %e, "SLA timers panicked; retrying"),
+            }
+        }
         // Received mail whose processing did not finish (a crash, a failure) is taken up again.
         let svc = outbox.services.clone();
         match tokio::task::spawn_blocking(move || svc.process_pending_email(50)).await {

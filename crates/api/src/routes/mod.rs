@@ -12,6 +12,7 @@ pub mod live;
 pub mod mailboxes;
 pub mod notifications;
 pub mod portal;
+pub mod sla;
 pub mod users;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -88,6 +89,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(mailboxes::replace)
         .service(mailboxes::rotate_token)
         .service(mailboxes::inbound)
+        .service(sla::list_calendars)
+        .service(sla::create_calendar)
+        .service(sla::get_calendar)
+        .service(sla::replace_calendar)
+        .service(sla::delete_calendar)
+        .service(sla::list_policies)
+        .service(sla::create_policy)
+        .service(sla::get_policy)
+        .service(sla::replace_policy)
+        .service(sla::delete_policy)
         .service(live::live)
         .service(portal::list_cases)
         .service(portal::create_case)

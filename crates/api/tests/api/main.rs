@@ -11,6 +11,7 @@ mod live;
 mod matrix;
 mod openapi_drift;
 mod portal;
+mod sla;
 
 use helpdesk_test_support::{TestApp, TestUser};
 use serde_json::{json, Value};

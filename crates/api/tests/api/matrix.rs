@@ -214,6 +214,45 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
     ),
     ("GET", "/api/v1/live", [Unauth, Deny, Deny, Ok, Ok]),
     ("GET", "/api/v1/notifications", [Unauth, Ok, Ok, Ok, Ok]),
+    ("GET", "/api/v1/calendars", [Unauth, Deny, Deny, Ok, Ok]),
+    ("POST", "/api/v1/calendars", [Unauth, Deny, Deny, Deny, Ok]),
+    (
+        "GET",
+        "/api/v1/calendars/{id}",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "PUT",
+        "/api/v1/calendars/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    ("GET", "/api/v1/sla-policies", [Unauth, Deny, Deny, Ok, Ok]),
+    (
+        "POST",
+        "/api/v1/sla-policies",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/sla-policies/{id}",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "PUT",
+        "/api/v1/sla-policies/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    // Deleting comes after every other use of the fixture's calendar and policy.
+    (
+        "DELETE",
+        "/api/v1/sla-policies/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "DELETE",
+        "/api/v1/calendars/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
     ("GET", "/api/v1/mailboxes", [Unauth, Deny, Deny, Deny, Ok]),
     ("POST", "/api/v1/mailboxes", [Unauth, Deny, Deny, Deny, Ok]),
     (
@@ -327,6 +366,8 @@ struct Fixture {
     /// Portal user A's notification of that entry.
     notification_of_a: i64,
     mailbox: i64,
+    calendar: i64,
+    sla_policy: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -393,6 +434,18 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     assert_eq!(s, 201, "{mailbox}");
+    let (s, calendar) = app
+        .post("/api/v1/calendars", &admin.token, calendar_body("Office"))
+        .await;
+    assert_eq!(s, 201, "{calendar}");
+    let (s, sla_policy) = app
+        .post(
+            "/api/v1/sla-policies",
+            &admin.token,
+            policy_body("Standard"),
+        )
+        .await;
+    assert_eq!(s, 201, "{sla_policy}");
     let (_, token) = app
         .post(
             "/api/v1/me/api-tokens",
@@ -420,7 +473,18 @@ async fn fixture(app: &TestApp) -> Fixture {
         attachment: up[0]["id"].as_i64().unwrap(),
         notification_of_a,
         mailbox: mailbox["mailbox"]["id"].as_i64().unwrap(),
+        calendar: calendar["id"].as_i64().unwrap(),
+        sla_policy: sla_policy["id"].as_i64().unwrap(),
     }
+}
+
+fn calendar_body(name: &str) -> Value {
+    let day = json!([{ "start": "09:00", "end": "18:00" }]);
+    json!({ "name": name, "time_zone": "Europe/Moscow", "week": [day, day, day, day, day, [], []] })
+}
+
+fn policy_body(name: &str) -> Value {
+    json!({ "name": name, "targets": { "normal": { "first_response_minutes": 60 } } })
 }
 
 fn concrete_path(path: &str, f: &Fixture) -> String {
@@ -440,6 +504,10 @@ fn concrete_path(path: &str, f: &Fixture) -> String {
         f.contract
     } else if path.starts_with("/api/v1/mailboxes") || path.starts_with("/api/v1/inbound") {
         f.mailbox
+    } else if path.starts_with("/api/v1/calendars") {
+        f.calendar
+    } else if path.starts_with("/api/v1/sla-policies") {
+        f.sla_policy
     } else if path.starts_with("/api/v1/notifications") {
         f.notification_of_a
     } else if path.starts_with("/api/v1/attachments")
@@ -505,6 +573,12 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
             json!({ "name": "Support", "address": "support@matrix.test", "auto_reply": false })
         }
         ("POST", "/api/v1/mailboxes/{id}/inbound-token") => return None,
+        ("POST" | "PUT", p) if p.starts_with("/api/v1/calendars") => {
+            calendar_body(&format!("Calendar {n}"))
+        }
+        ("POST" | "PUT", p) if p.starts_with("/api/v1/sla-policies") => {
+            policy_body(&format!("Policy {n}"))
+        }
         ("POST", "/api/v1/inbound/mailboxes/{id}/messages") => return None,
         ("PUT", "/api/v1/me/notification-settings") => {
             serde_json::to_value(helpdesk_api_types::notifications::NotificationSettings::default())

@@ -1,0 +1,507 @@
+//! SLA calendars and policies through the API, and the clocks they put on cases: computed on
+//! every change, paused while waiting on the customer, fired once by the timers, recomputed
+//! after a policy change. Time is a manual clock moved by the test, never a sleep.
+
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDateTime, Utc};
+use helpdesk_api_types::Role;
+use helpdesk_service::{Clock, ManualClock};
+use helpdesk_test_support::{TestApp, TestBackend, TestUser};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::{ids, org_with_contact};
+
+async fn app_with_clock(backend: TestBackend) -> (TestApp, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::default());
+    let handle = clock.clone();
+    let app = TestApp::spawn_customized(backend, Default::default(), move |svc| {
+        svc.clock = handle;
+    })
+    .await;
+    (app, clock)
+}
+
+fn office_week() -> Value {
+    let day = json!([{ "start": "09:00", "end": "13:00" }, { "start": "14:00", "end": "18:00" }]);
+    json!([day, day, day, day, day, [], []])
+}
+
+fn time(v: &Value) -> NaiveDateTime {
+    chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("a time: {v}")))
+        .unwrap()
+        .naive_utc()
+}
+
+fn clock<'a>(case: &'a Value, metric: &str) -> &'a Value {
+    case["sla"]["clocks"]
+        .as_array()
+        .unwrap_or_else(|| panic!("clocks on {case}"))
+        .iter()
+        .find(|c| c["metric"] == metric)
+        .unwrap_or_else(|| panic!("no {metric} clock on {case}"))
+}
+
+async fn run_timers(app: &TestApp) -> usize {
+    let svc = app.services.clone();
+    tokio::task::spawn_blocking(move || svc.run_due_jobs(100))
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn admin_and_agent(app: &TestApp) -> (TestUser, TestUser) {
+    (
+        app.user(Role::Admin, None, None).await,
+        app.user(Role::Agent, Some(1), None).await,
+    )
+}
+
+async fn sla_admin_and_validation(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let (admin, agent) = admin_and_agent(&app).await;
+    let body = json!({ "name": "Office", "time_zone": "Europe/Moscow", "week": office_week(),
+                       "holidays": [{ "from": "2027-01-01", "to": "2027-01-08", "name": "New Year" }] });
+    let (s, _) = app
+        .post("/api/v1/calendars", &agent.token, body.clone())
+        .await;
+    assert_eq!(s, 403, "agents do not change calendars");
+    for (bad, field) in [
+        (json!({ "time_zone": "Mars/Olympus" }), "time_zone"),
+        (
+            json!({ "week": [[{ "start": "09:00", "end": "25:00" }], [], [], [], [], [], []] }),
+            "week[0][0]",
+        ),
+        (
+            json!({ "week": [[{ "start": "09:00", "end": "13:00" }, { "start": "12:00", "end": "18:00" }], [], [], [], [], [], []] }),
+            "week",
+        ),
+        (json!({ "week": [[], [], []] }), "week"),
+        (json!({ "week": [[], [], [], [], [], [], []] }), "week"),
+        (
+            json!({ "holidays": [{ "from": "2027-01-08", "to": "2027-01-01" }] }),
+            "holidays",
+        ),
+    ] {
+        let mut input = body.clone();
+        for (k, v) in bad.as_object().unwrap() {
+            input[k] = v.clone();
+        }
+        let (s, problem) = app.post("/api/v1/calendars", &admin.token, input).await;
+        assert_eq!(s, 422, "{bad} -> {problem}");
+        assert!(
+            problem["errors"].get(field).is_some(),
+            "{bad} names {field}: {problem}"
+        );
+    }
+    let (s, calendar) = app.post("/api/v1/calendars", &admin.token, body).await;
+    assert_eq!(s, 201, "{calendar}");
+    assert_eq!(calendar["week"][0][1]["end"], "18:00");
+    assert_eq!(calendar["holidays"][0]["to"], "2027-01-08");
+    let cal = calendar["id"].as_i64().unwrap();
+
+    let policy = json!({ "name": "Standard", "calendar_id": cal,
+                         "targets": { "normal": { "first_response_minutes": 240, "resolution_minutes": 960 } } });
+    let mut unknown = policy.clone();
+    unknown["calendar_id"] = json!(cal + 1000);
+    let (s, problem) = app
+        .post("/api/v1/sla-policies", &admin.token, unknown)
+        .await;
+    assert_eq!(s, 422);
+    assert!(problem["errors"].get("calendar_id").is_some(), "{problem}");
+    let mut zero = policy.clone();
+    zero["targets"]["normal"]["first_response_minutes"] = json!(0);
+    let (s, problem) = app.post("/api/v1/sla-policies", &admin.token, zero).await;
+    assert_eq!(s, 422);
+    assert!(problem["errors"].get("targets").is_some(), "{problem}");
+    let (s, created) = app.post("/api/v1/sla-policies", &admin.token, policy).await;
+    assert_eq!(s, 201, "{created}");
+    assert_eq!(created["warn_percent"], 80);
+    let (s, list) = app.get("/api/v1/sla-policies", &agent.token).await;
+    assert_eq!(s, 200);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    // A calendar in use is not deleted; an unused one is.
+    let (s, problem) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/calendars/{cal}"),
+            Some(&admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(s, 409, "{problem}");
+    let (s, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/sla-policies/{}", created["id"]),
+            Some(&admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (s, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/calendars/{cal}"),
+            Some(&admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(s, 204);
+
+    // Customers see no SLA administration.
+    let (_, contact) = org_with_contact(&app, &agent, "Acme").await;
+    let portal = app.user(Role::Portal, None, Some(contact)).await;
+    for path in ["/api/v1/calendars", "/api/v1/sla-policies"] {
+        let (s, _) = app.get(path, &portal.token).await;
+        assert_eq!(s, 403, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn sla_admin_and_validation_sqlite() {
+    sla_admin_and_validation(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn sla_admin_and_validation_postgres() {
+    sla_admin_and_validation(TestBackend::Postgres).await
+}
+
+async fn clocks_follow_the_case(backend: TestBackend) {
+    let (app, now) = app_with_clock(backend).await;
+    let (admin, agent) = admin_and_agent(&app).await;
+    let (org, contact) = org_with_contact(&app, &agent, "Acme").await;
+    let customer = app.user(Role::Portal, None, Some(contact)).await;
+    // Round the clock: due times are plain arithmetic. A second policy for Acme's urgent cases
+    // comes first.
+    let (s, standard) = app
+        .post("/api/v1/sla-policies", &admin.token, json!({ "name": "Standard", "position": 100,
+            "targets": { "normal": { "first_response_minutes": 60, "next_response_minutes": 30, "resolution_minutes": 240 },
+                         "urgent": { "first_response_minutes": 30, "resolution_minutes": 120 } } }))
+        .await;
+    assert_eq!(s, 201, "{standard}");
+    let (s, vip) = app
+        .post(
+            "/api/v1/sla-policies",
+            &admin.token,
+            json!({ "name": "Acme urgent", "position": 10,
+            "conditions": { "organization_ids": [org], "priorities": ["urgent"] },
+            "targets": { "urgent": { "first_response_minutes": 15 } } }),
+        )
+        .await;
+    assert_eq!(s, 201, "{vip}");
+
+    let created_at = now.now();
+    let (s, case) = app
+        .post("/api/v1/cases", &agent.token, json!({ "subject": "VPN down", "description": "since the update", "requester_id": contact }))
+        .await;
+    assert_eq!(s, 201, "{case}");
+    let id = case["id"].as_i64().unwrap();
+    assert_eq!(case["sla"]["policy_id"], standard["id"]);
+    let first = clock(&case, "first_response");
+    assert_eq!(first["state"], "running");
+    assert_eq!(time(&first["due_at"]), created_at + Duration::minutes(60));
+    assert_eq!(time(&first["warn_at"]), created_at + Duration::minutes(48));
+    assert_eq!(
+        time(&clock(&case, "resolution")["due_at"]),
+        created_at + Duration::minutes(240)
+    );
+    assert_eq!(
+        time(&case["sla"]["due_at"]),
+        created_at + Duration::minutes(60)
+    );
+
+    // Answered after 20 minutes: first response met; awaiting the customer pauses the rest.
+    now.advance(Duration::minutes(20));
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/stream"),
+            &agent.token,
+            json!({ "kind": "public", "body": "Which client version?" }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (_, case) = app.get(&format!("/api/v1/cases/{id}"), &agent.token).await;
+    assert_eq!(case["status"], "awaiting_customer");
+    assert_eq!(clock(&case, "first_response")["state"], "met");
+    assert_eq!(clock(&case, "first_response")["elapsed_seconds"], 20 * 60);
+    let resolution = clock(&case, "resolution");
+    assert_eq!(resolution["state"], "paused");
+    assert_eq!(resolution["left_seconds"], 220 * 60);
+
+    // Two hours later the customer answers: the next-response clock starts, and resolution
+    // resumes with the pause left out.
+    now.advance(Duration::hours(2));
+    let answered_at = now.now();
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/portal/cases/{id}/messages"),
+            &customer.token,
+            json!({ "body": "Version 5.2" }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (_, case) = app.get(&format!("/api/v1/cases/{id}"), &agent.token).await;
+    assert_eq!(case["status"], "open");
+    let next = clock(&case, "next_response");
+    assert_eq!(next["state"], "running");
+    assert_eq!(time(&next["due_at"]), answered_at + Duration::minutes(30));
+    assert_eq!(
+        time(&clock(&case, "resolution")["due_at"]),
+        answered_at + Duration::minutes(220)
+    );
+
+    // An urgent Acme case gets the Acme policy.
+    let (_, urgent) = app
+        .post("/api/v1/cases", &agent.token, json!({ "subject": "Server on fire", "description": "smoke", "priority": "urgent", "requester_id": contact }))
+        .await;
+    assert_eq!(urgent["sla"]["policy_id"], vip["id"]);
+    assert_eq!(
+        time(&clock(&urgent, "first_response")["due_at"]),
+        answered_at + Duration::minutes(15)
+    );
+    let urgent_id = urgent["id"].as_i64().unwrap();
+
+    // 13 minutes on: both are breaching soon, nothing is breached; the urgent case's warning
+    // is due.
+    now.advance(Duration::minutes(13));
+    let (_, soon) = app
+        .get(
+            "/api/v1/cases?sla=breaching_soon&sla_within_minutes=30",
+            &agent.token,
+        )
+        .await;
+    let mut soon_ids = ids(&soon);
+    soon_ids.sort_unstable();
+    assert_eq!(soon_ids, vec![id, urgent_id]);
+    let (_, late) = app.get("/api/v1/cases?sla=breached", &agent.token).await;
+    assert!(ids(&late).is_empty(), "{late}");
+    assert_eq!(
+        run_timers(&app).await,
+        1,
+        "the urgent case's warning (12 of 15 minutes)"
+    );
+
+    // 21 minutes after the customer's message: both overdue.
+    now.advance(Duration::minutes(18));
+    let (_, late) = app.get("/api/v1/cases?sla=breached", &agent.token).await;
+    let mut late_ids = ids(&late);
+    late_ids.sort_unstable();
+    assert_eq!(
+        late_ids,
+        vec![id, urgent_id],
+        "past due is breached before any timer ran"
+    );
+    let (_, case) = app.get(&format!("/api/v1/cases/{id}"), &agent.token).await;
+    let next = clock(&case, "next_response");
+    assert_eq!(next["state"], "breached");
+    assert_eq!(next["left_seconds"], -60);
+    // The next-response warning (24 min) and breach (30), the urgent breach: each once.
+    assert_eq!(run_timers(&app).await, 3);
+    assert_eq!(run_timers(&app).await, 0, "nothing fires twice");
+    let (_, stream) = app
+        .get(
+            &format!("/api/v1/cases/{id}/stream?limit=100"),
+            &agent.token,
+        )
+        .await;
+    let notes: Vec<&str> = stream["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "system")
+        .filter_map(|e| e["body"].as_str())
+        .filter(|b| b.starts_with("SLA:"))
+        .collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("next response target was breached")),
+        "{notes:?}"
+    );
+    // The customer never sees SLA entries.
+    let (_, public) = app
+        .get(
+            &format!("/api/v1/portal/cases/{id}/stream"),
+            &customer.token,
+        )
+        .await;
+    assert!(!public.to_string().contains("SLA"), "{public}");
+    let (_, late) = app.get("/api/v1/cases?sla=breached", &agent.token).await;
+    assert_eq!(ids(&late).len(), 2);
+
+    // Resolving stops the clocks; the breach stays on record.
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/actions/resolve"),
+            &agent.token,
+            json!({ "resolution": "updated the client" }),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, case) = app.get(&format!("/api/v1/cases/{id}"), &agent.token).await;
+    assert_eq!(clock(&case, "resolution")["state"], "met");
+    assert_eq!(clock(&case, "next_response")["state"], "breached");
+    assert!(case["sla"]["due_at"].is_null());
+}
+
+#[tokio::test]
+async fn clocks_follow_the_case_sqlite() {
+    clocks_follow_the_case(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn clocks_follow_the_case_postgres() {
+    clocks_follow_the_case(TestBackend::Postgres).await
+}
+
+async fn policy_changes_recompute_open_cases(backend: TestBackend) {
+    let (app, now) = app_with_clock(backend).await;
+    let (admin, agent) = admin_and_agent(&app).await;
+    let (_, contact) = org_with_contact(&app, &agent, "Acme").await;
+    let (_, policy) = app
+        .post(
+            "/api/v1/sla-policies",
+            &admin.token,
+            json!({ "name": "Standard",
+            "targets": { "normal": { "resolution_minutes": 600 } } }),
+        )
+        .await;
+    run_timers(&app).await;
+    let created_at = now.now();
+    let mut cases = Vec::new();
+    for n in 0..3 {
+        let (_, case) = app
+            .post("/api/v1/cases", &agent.token, json!({ "subject": format!("Case {n}"), "description": "x", "requester_id": contact }))
+            .await;
+        assert_eq!(
+            time(&clock(&case, "resolution")["due_at"]),
+            created_at + Duration::minutes(600)
+        );
+        cases.push(case["id"].as_i64().unwrap());
+    }
+    // Today is a holiday in a calendar that is otherwise round the clock: the clock starts
+    // tomorrow at midnight (UTC).
+    let today = created_at.date();
+    let (s, calendar) = app
+        .post("/api/v1/calendars", &admin.token, json!({ "name": "All days", "time_zone": "UTC",
+            "week": [[{ "start": "00:00", "end": "24:00" }], [{ "start": "00:00", "end": "24:00" }], [{ "start": "00:00", "end": "24:00" }],
+                     [{ "start": "00:00", "end": "24:00" }], [{ "start": "00:00", "end": "24:00" }], [{ "start": "00:00", "end": "24:00" }],
+                     [{ "start": "00:00", "end": "24:00" }]],
+            "holidays": [{ "from": today }] }))
+        .await;
+    assert_eq!(s, 201, "{calendar}");
+    let (s, _) = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/sla-policies/{}", policy["id"]),
+            Some(&admin.token),
+            Some(&json!({ "name": "Standard", "calendar_id": calendar["id"],
+                          "targets": { "normal": { "resolution_minutes": 60 } } })),
+        )
+        .await;
+    assert_eq!(s, 200);
+    // The worker recomputes every open case.
+    run_timers(&app).await;
+    let tomorrow = (today + Duration::days(1)).and_hms_opt(0, 0, 0).unwrap();
+    for id in &cases {
+        let (_, case) = app.get(&format!("/api/v1/cases/{id}"), &agent.token).await;
+        assert_eq!(
+            time(&clock(&case, "resolution")["due_at"]),
+            tomorrow + Duration::minutes(60),
+            "{case}"
+        );
+    }
+    // Without policies, cases carry no clocks.
+    let (s, _) = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/sla-policies/{}", policy["id"]),
+            Some(&admin.token),
+            None,
+        )
+        .await;
+    assert_eq!(s, 204);
+    run_timers(&app).await;
+    let (_, case) = app
+        .get(&format!("/api/v1/cases/{}", cases[0]), &agent.token)
+        .await;
+    assert!(case["sla"].is_null(), "{case}");
+    let _ = Utc::now();
+}
+
+#[tokio::test]
+async fn policy_changes_recompute_open_cases_sqlite() {
+    policy_changes_recompute_open_cases(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn policy_changes_recompute_open_cases_postgres() {
+    policy_changes_recompute_open_cases(TestBackend::Postgres).await
+}
+
+async fn timers_fire_once_across_workers(backend: TestBackend) {
+    let (app, now) = app_with_clock(backend).await;
+    let (admin, agent) = admin_and_agent(&app).await;
+    let (_, contact) = org_with_contact(&app, &agent, "Acme").await;
+    app.post(
+        "/api/v1/sla-policies",
+        &admin.token,
+        json!({ "name": "Fast",
+        "targets": { "normal": { "first_response_minutes": 10 } } }),
+    )
+    .await;
+    run_timers(&app).await;
+    for n in 0..20 {
+        let (s, _) = app
+            .post("/api/v1/cases", &agent.token, json!({ "subject": format!("Case {n}"), "description": "x", "requester_id": contact }))
+            .await;
+        assert_eq!(s, 201);
+    }
+    // The worker was down for an hour: on its return, four of them race for what was missed.
+    now.advance(Duration::hours(1));
+    let racers: Vec<_> = (0..4)
+        .map(|_| {
+            let svc = app.services.clone();
+            tokio::task::spawn_blocking(move || svc.run_due_jobs(3))
+        })
+        .collect();
+    let mut total = 0;
+    for r in racers {
+        total += r.await.unwrap().unwrap();
+    }
+    assert_eq!(
+        total, 40,
+        "a warning and a breach for each of 20 cases, once each"
+    );
+    let svc = app.services.clone();
+    let events: i64 = tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use helpdesk_store::schema::events;
+        svc.db.read(|c| {
+            events::table
+                .filter(events::event_type.eq_any(["sla.warning", "sla.breached"]))
+                .count()
+                .get_result::<i64>(c)
+                .map_err(helpdesk_store::StoreError::from)
+        })
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(events, 40);
+}
+
+#[tokio::test]
+async fn timers_fire_once_across_workers_sqlite() {
+    timers_fire_once_across_workers(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn timers_fire_once_across_workers_postgres() {
+    timers_fire_once_across_workers(TestBackend::Postgres).await
+}

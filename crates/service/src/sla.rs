@@ -1,0 +1,798 @@
+//! SLA: calendars and policies (admin), the clocks of each case, recomputed in the transaction
+//! of every change that can move them, and the timers the worker fires.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use helpdesk_api_types::sla::{
+    Calendar, CalendarInput, CaseSla, Holiday, Interval, PriorityTargets, SlaClock, SlaPolicy,
+    SlaPolicyInput,
+};
+use helpdesk_domain::calendar::{business_time_between, Calendar as Hours, DAY};
+use helpdesk_domain::sla::{
+    choose_policy, clocks, Author, CaseFacts, Clock, ClockState, Conditions, History, Targets,
+};
+use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority};
+use helpdesk_store::cases::{self as case_store, CaseRow};
+use helpdesk_store::sla::{self as store, CalendarRow, CaseSlaRow, NewJob, PolicyRow};
+use helpdesk_store::{AnyConnection, StoreError};
+use serde_json::json;
+use validator::Validate;
+
+use crate::outbox::emit;
+use crate::users::not_found;
+use crate::{Actor, AppError, Services};
+
+/// Case events after which the clocks are computed again.
+pub(crate) const MOVES_CLOCKS: &[&str] = &[
+    "case.created",
+    "case.updated",
+    "case.status_changed",
+    "case.entry_added",
+    "case.merged",
+];
+
+fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&t)
+}
+
+fn hhmm(s: &str) -> Option<u32> {
+    let (h, m) = s.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    match (h, m) {
+        (24, 0) => Some(DAY),
+        (0..=23, 0..=59) => Some(h * 3600 + m * 60),
+        _ => None,
+    }
+}
+
+fn show_hhmm(seconds: u32) -> String {
+    format!("{:02}:{:02}", seconds / 3600, seconds % 3600 / 60)
+}
+
+type Week = [Vec<(u32, u32)>; 7];
+
+/// The calendar an input describes, checked by the domain's rules.
+fn hours_of_input(input: &CalendarInput) -> Result<(Hours, Vec<Option<String>>), AppError> {
+    let mut week: Week = Default::default();
+    for (day, intervals) in input.week.iter().enumerate().take(7) {
+        for (i, iv) in intervals.iter().enumerate() {
+            let (Some(a), Some(b)) = (hhmm(&iv.start), hhmm(&iv.end)) else {
+                return Err(AppError::field(
+                    &format!("week[{day}][{i}]"),
+                    "times are HH:MM, from 00:00 to 24:00",
+                ));
+            };
+            week[day].push((a, b));
+        }
+    }
+    let holidays = input
+        .holidays
+        .iter()
+        .map(|h| (h.from, h.to.unwrap_or(h.from)))
+        .collect();
+    let names = input.holidays.iter().map(|h| h.name.clone()).collect();
+    Ok((Hours::new(&input.time_zone, week, holidays)?, names))
+}
+
+type StoredHoliday = (NaiveDate, NaiveDate, Option<String>);
+
+fn hours_of_row(row: &CalendarRow) -> Result<Hours, String> {
+    let week: Vec<Vec<(u32, u32)>> =
+        serde_json::from_str(&row.week).map_err(|e| format!("calendar {}: {e}", row.id))?;
+    let holidays: Vec<StoredHoliday> =
+        serde_json::from_str(&row.holidays).map_err(|e| format!("calendar {}: {e}", row.id))?;
+    let week: Week = std::array::from_fn(|i| week.get(i).cloned().unwrap_or_default());
+    Hours::new(
+        &row.time_zone,
+        week,
+        holidays.into_iter().map(|(a, b, _)| (a, b)).collect(),
+    )
+    .map_err(|e| format!("calendar {}: {e}", row.id))
+}
+
+fn calendar_dto(row: CalendarRow) -> Result<Calendar, AppError> {
+    let week: Vec<Vec<(u32, u32)>> = serde_json::from_str(&row.week)
+        .map_err(|e| AppError::Internal(format!("calendar {}: {e}", row.id)))?;
+    let holidays: Vec<StoredHoliday> = serde_json::from_str(&row.holidays)
+        .map_err(|e| AppError::Internal(format!("calendar {}: {e}", row.id)))?;
+    Ok(Calendar {
+        id: row.id,
+        name: row.name,
+        time_zone: row.time_zone,
+        week: week
+            .into_iter()
+            .map(|day| {
+                day.into_iter()
+                    .map(|(a, b)| Interval {
+                        start: show_hhmm(a),
+                        end: show_hhmm(b),
+                    })
+                    .collect()
+            })
+            .collect(),
+        holidays: holidays
+            .into_iter()
+            .map(|(from, to, name)| Holiday {
+                from,
+                to: Some(to),
+                name,
+            })
+            .collect(),
+        created_at: row.created_at.and_utc(),
+        updated_at: row.updated_at.and_utc(),
+    })
+}
+
+fn policy_dto(row: PolicyRow) -> Result<SlaPolicy, AppError> {
+    let bad = |e: serde_json::Error| AppError::Internal(format!("SLA policy {}: {e}", row.id));
+    Ok(SlaPolicy {
+        id: row.id,
+        conditions: serde_json::from_str(&row.conditions).map_err(bad)?,
+        targets: serde_json::from_str(&row.targets).map_err(bad)?,
+        name: row.name,
+        position: row.position,
+        active: row.active,
+        calendar_id: row.calendar_id,
+        warn_percent: row.warn_percent,
+        created_at: row.created_at.and_utc(),
+        updated_at: row.updated_at.and_utc(),
+    })
+}
+
+fn targets_for(t: &PriorityTargets, p: Priority) -> Targets {
+    match p {
+        Priority::Low => t.low,
+        Priority::Normal => t.normal,
+        Priority::High => t.high,
+        Priority::Urgent => t.urgent,
+    }
+}
+
+/// Active policies and the calendars they use, loaded once for a batch of cases.
+pub(crate) struct SlaContext {
+    policies: Vec<(PolicyRow, Conditions, PriorityTargets)>,
+    calendars: HashMap<i64, Hours>,
+}
+
+impl SlaContext {
+    /// `None` when no policy is active (then there is nothing to compute).
+    pub(crate) fn load(c: &mut AnyConnection) -> Result<Option<SlaContext>, StoreError> {
+        let rows = store::active_policies(c)?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut policies = Vec::with_capacity(rows.len());
+        for row in rows {
+            let conditions = serde_json::from_str(&row.conditions);
+            let targets = serde_json::from_str(&row.targets);
+            match (conditions, targets) {
+                (Ok(c), Ok(t)) => policies.push((row, c, t)),
+                _ => tracing::error!(policy_id = row.id, "unreadable SLA policy skipped"),
+            }
+        }
+        let mut calendars = HashMap::new();
+        if policies.iter().any(|(p, _, _)| p.calendar_id.is_some()) {
+            for row in store::calendars(c)? {
+                match hours_of_row(&row) {
+                    Ok(h) => {
+                        calendars.insert(row.id, h);
+                    }
+                    Err(e) => tracing::error!(error = %e, "unreadable calendar skipped"),
+                }
+            }
+        }
+        Ok(Some(SlaContext {
+            policies,
+            calendars,
+        }))
+    }
+}
+
+fn facts(case: &CaseRow) -> Option<CaseFacts> {
+    Some(CaseFacts {
+        priority: Priority::parse(&case.priority).ok()?,
+        case_type: CaseType::parse(&case.case_type).ok()?,
+        channel: Channel::parse(&case.channel).ok()?,
+        organization_id: case.organization_id,
+        product_id: case.product_id,
+    })
+}
+
+/// What the clocks of a case depend on: its status changes and public messages.
+fn history(c: &mut AnyConnection, case: &CaseRow) -> Result<History, StoreError> {
+    let created = utc(case.created_at);
+    let changes = store::status_changes(c, case.id)?;
+    let mut statuses = Vec::with_capacity(changes.len() + 1);
+    for (at, payload) in &changes {
+        let v: serde_json::Value = serde_json::from_str(payload).unwrap_or_default();
+        let parse = |k: &str| v[k].as_str().and_then(|s| CaseStatus::parse(s).ok());
+        if statuses.is_empty() {
+            statuses.push((created, parse("from").unwrap_or(CaseStatus::New)));
+        }
+        if let Some(to) = parse("to") {
+            statuses.push((utc(*at), to));
+        }
+    }
+    if statuses.is_empty() {
+        let now = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::New);
+        statuses.push((created, now));
+    }
+    let messages = store::public_entries(c, case.id)?
+        .into_iter()
+        .filter_map(|(at, user, contact)| match (user, contact) {
+            (_, Some(_)) => Some((utc(at), Author::Customer)),
+            (Some(_), None) => Some((utc(at), Author::Agent)),
+            (None, None) => None,
+        })
+        .collect();
+    Ok(History {
+        created_at: created,
+        statuses,
+        messages,
+    })
+}
+
+fn timer_key(case_id: i64, clock: &Clock, kind: &str) -> String {
+    format!(
+        "{kind}:{case_id}:{}:{}",
+        clock.metric.as_str(),
+        clock.started_at.timestamp()
+    )
+}
+
+/// The clocks of a case computed now, and what was already announced.
+pub(crate) struct Computed {
+    pub policy_id: i64,
+    pub clocks: Vec<Clock>,
+    pub fired: BTreeSet<String>,
+}
+
+/// Computes the clocks of case `case_id` and stores them with their timers; `None` (and no
+/// stored clocks) when no policy covers the case.
+pub(crate) fn refresh_case(
+    c: &mut AnyConnection,
+    ctx: &SlaContext,
+    case_id: i64,
+    now: NaiveDateTime,
+    fired_now: Option<&str>,
+) -> Result<Option<Computed>, StoreError> {
+    let case = case_store::case(c, case_id)?;
+    let chosen = facts(&case).and_then(|f| {
+        choose_policy(ctx.policies.iter().map(|(_, c, _)| c), &f).map(|i| (i, f.priority))
+    });
+    let Some((i, priority)) = chosen else {
+        store::clear_case_sla(c, case_id)?;
+        store::replace_case_timers(c, case_id, &[])?;
+        return Ok(None);
+    };
+    let (policy, _, targets) = &ctx.policies[i];
+    let always = Hours::always();
+    let hours = policy
+        .calendar_id
+        .and_then(|id| ctx.calendars.get(&id))
+        .unwrap_or(&always);
+    let history = history(c, &case)?;
+    let share = f64::from(policy.warn_percent.clamp(1, 99)) / 100.0;
+    let list = clocks(
+        &history,
+        &targets_for(targets, priority),
+        hours,
+        share,
+        utc(now),
+    );
+    let mut fired: BTreeSet<String> = store::lock_case_sla(c, case_id)?
+        .and_then(|row| serde_json::from_str(&row.fired).ok())
+        .unwrap_or_default();
+    if let Some(key) = fired_now {
+        fired.insert(key.to_owned());
+    }
+    let due_at = list
+        .iter()
+        .filter(|k| k.state == ClockState::Running)
+        .filter_map(|k| k.due_at)
+        .min();
+    store::save_case_sla(
+        c,
+        &CaseSlaRow {
+            case_id,
+            policy_id: policy.id,
+            clocks: serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()),
+            due_at: due_at.map(|t| t.naive_utc()),
+            breached: list.iter().any(|k| k.state == ClockState::Breached),
+            fired: serde_json::to_string(&fired).unwrap_or_else(|_| "[]".into()),
+            computed_at: now,
+        },
+    )?;
+    let mut timers = Vec::new();
+    for clock in list.iter().filter(|k| k.stopped_at.is_none()) {
+        for (kind, at) in [
+            (store::SLA_WARNING, clock.warn_at),
+            (store::SLA_BREACH, clock.due_at),
+        ] {
+            let key = timer_key(case_id, clock, kind);
+            if let Some(at) = at.filter(|_| !fired.contains(&key)) {
+                timers.push(NewJob {
+                    kind: kind.into(),
+                    case_id: Some(case_id),
+                    key,
+                    run_at: at.naive_utc(),
+                    created_at: now,
+                });
+            }
+        }
+    }
+    store::replace_case_timers(c, case_id, &timers)?;
+    Ok(Some(Computed {
+        policy_id: policy.id,
+        clocks: list,
+        fired,
+    }))
+}
+
+/// Recomputes the clocks of a case after `event_type`, when policies exist.
+pub(crate) fn after_event(
+    c: &mut AnyConnection,
+    event_type: &str,
+    case_id: i64,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    if !MOVES_CLOCKS.contains(&event_type) {
+        return Ok(());
+    }
+    match SlaContext::load(c)? {
+        Some(ctx) => refresh_case(c, &ctx, case_id, now, None).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
+/// The clocks of a case as the API shows them at `now`: a running clock past its due time is
+/// breached, and time left counts business time up to now.
+pub(crate) fn case_sla_dto(
+    row: &CaseSlaRow,
+    calendar: &Hours,
+    now: NaiveDateTime,
+) -> Option<CaseSla> {
+    let stored: Vec<Clock> = serde_json::from_str(&row.clocks).ok()?;
+    let now = utc(now);
+    let computed = utc(row.computed_at);
+    let clocks = stored
+        .into_iter()
+        .map(|k| {
+            let counting = k.stopped_at.is_none()
+                && matches!(k.state, ClockState::Running | ClockState::Breached);
+            let (state, elapsed) = if counting && k.due_at.is_some() && now > computed {
+                let more = business_time_between(computed, now, calendar).num_seconds();
+                let elapsed = k.elapsed_seconds + more;
+                let state = if elapsed >= k.target_seconds {
+                    ClockState::Breached
+                } else {
+                    k.state
+                };
+                (state, elapsed)
+            } else {
+                (k.state, k.elapsed_seconds)
+            };
+            SlaClock {
+                metric: k.metric,
+                state,
+                started_at: k.started_at,
+                due_at: k.due_at,
+                warn_at: k.warn_at,
+                stopped_at: k.stopped_at,
+                target_seconds: k.target_seconds,
+                elapsed_seconds: elapsed,
+                left_seconds: k.target_seconds - elapsed,
+            }
+        })
+        .collect::<Vec<_>>();
+    Some(CaseSla {
+        policy_id: row.policy_id,
+        due_at: row.due_at.map(|t| t.and_utc()),
+        breached: clocks.iter().any(|k| k.state == ClockState::Breached),
+        clocks,
+    })
+}
+
+/// The calendars of the policies of `rows`, for [`case_sla_dto`].
+pub(crate) fn calendars_of(
+    c: &mut AnyConnection,
+    rows: &[CaseSlaRow],
+) -> Result<HashMap<i64, Hours>, StoreError> {
+    let mut out = HashMap::new();
+    if rows.is_empty() {
+        return Ok(out);
+    }
+    let policies = store::policies(c)?;
+    let calendars = store::calendars(c)?;
+    for p in policies {
+        let hours = p
+            .calendar_id
+            .and_then(|id| calendars.iter().find(|r| r.id == id))
+            .and_then(|r| hours_of_row(r).ok())
+            .unwrap_or_else(Hours::always);
+        out.insert(p.id, hours);
+    }
+    Ok(out)
+}
+
+/// The SLA of each case in `ids`, as of `now`.
+pub(crate) fn slas_of(
+    c: &mut AnyConnection,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> Result<HashMap<i64, CaseSla>, StoreError> {
+    let rows = store::case_slas(c, ids)?;
+    let calendars = calendars_of(c, &rows)?;
+    let always = Hours::always();
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            let hours = calendars.get(&row.policy_id).unwrap_or(&always);
+            case_sla_dto(row, hours, now).map(|dto| (row.case_id, dto))
+        })
+        .collect())
+}
+
+impl Services {
+    pub fn list_calendars(&self, actor: &Actor) -> Result<Vec<Calendar>, AppError> {
+        actor.staff_read()?;
+        let rows = self.db.read(store::calendars)?;
+        rows.into_iter().map(calendar_dto).collect()
+    }
+
+    pub fn get_calendar(&self, actor: &Actor, id: i64) -> Result<Calendar, AppError> {
+        actor.staff_read()?;
+        let row = self
+            .db
+            .read(|c| store::calendar(c, id))
+            .map_err(not_found("calendar"))?;
+        calendar_dto(row)
+    }
+
+    fn calendar_values(&self, input: &CalendarInput) -> Result<store::CalendarValues, AppError> {
+        input.validate()?;
+        let (hours, names) = hours_of_input(input)?;
+        let holidays: Vec<StoredHoliday> = hours
+            .holidays
+            .iter()
+            .zip(names)
+            .map(|((a, b), n)| (*a, *b, n))
+            .collect();
+        Ok(store::CalendarValues {
+            name: input.name.trim().to_owned(),
+            time_zone: hours.time_zone.name().to_owned(),
+            week: serde_json::to_string(&hours.week.to_vec())
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            holidays: serde_json::to_string(&holidays)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            updated_at: self.now(),
+        })
+    }
+
+    pub fn create_calendar(
+        &self,
+        actor: &Actor,
+        input: &CalendarInput,
+    ) -> Result<Calendar, AppError> {
+        actor.admin()?;
+        let values = self.calendar_values(input)?;
+        let now = self.now();
+        let row = self
+            .db
+            .write(|c| Ok::<_, AppError>(store::insert_calendar(c, &values, now)?))?;
+        calendar_dto(row)
+    }
+
+    /// Replaces a calendar; the clocks of every open case are computed again by the worker.
+    pub fn update_calendar(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &CalendarInput,
+    ) -> Result<Calendar, AppError> {
+        actor.admin()?;
+        let values = self.calendar_values(input)?;
+        let now = self.now();
+        let row = self
+            .db
+            .write(|c| {
+                let row = store::update_calendar(c, id, &values)?;
+                queue_recompute(c, now)?;
+                Ok::<_, StoreError>(row)
+            })
+            .map_err(not_found("calendar"))?;
+        calendar_dto(row)
+    }
+
+    pub fn delete_calendar(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
+        actor.admin()?;
+        self.db
+            .write(|c| store::delete_calendar(c, id))
+            .map_err(not_found("calendar"))
+    }
+
+    pub fn list_sla_policies(&self, actor: &Actor) -> Result<Vec<SlaPolicy>, AppError> {
+        actor.staff_read()?;
+        let rows = self.db.read(store::policies)?;
+        rows.into_iter().map(policy_dto).collect()
+    }
+
+    pub fn get_sla_policy(&self, actor: &Actor, id: i64) -> Result<SlaPolicy, AppError> {
+        actor.staff_read()?;
+        let row = self
+            .db
+            .read(|c| store::policy(c, id))
+            .map_err(not_found("SLA policy"))?;
+        policy_dto(row)
+    }
+
+    fn policy_values(
+        &self,
+        c: &mut AnyConnection,
+        input: &SlaPolicyInput,
+    ) -> Result<store::PolicyValues, AppError> {
+        input.validate()?;
+        let targets = [
+            input.targets.low,
+            input.targets.normal,
+            input.targets.high,
+            input.targets.urgent,
+        ];
+        let minutes = targets.iter().flat_map(|t| {
+            [
+                t.first_response_minutes,
+                t.next_response_minutes,
+                t.resolution_minutes,
+            ]
+        });
+        if minutes.flatten().any(|m| !(1..=525_600).contains(&m)) {
+            return Err(AppError::field(
+                "targets",
+                "targets are minutes from 1 to 525600 (a year)",
+            ));
+        }
+        if let Some(id) = input.calendar_id {
+            if matches!(store::calendar(c, id), Err(StoreError::NotFound)) {
+                return Err(AppError::field("calendar_id", "no calendar with this id"));
+            }
+        }
+        Ok(store::PolicyValues {
+            name: input.name.trim().to_owned(),
+            position: input.position.unwrap_or(100),
+            active: input.active.unwrap_or(true),
+            calendar_id: input.calendar_id,
+            conditions: serde_json::to_string(&input.conditions)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            targets: serde_json::to_string(&input.targets)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            warn_percent: input.warn_percent.unwrap_or(80),
+            updated_at: self.now(),
+        })
+    }
+
+    /// Adds a policy; the clocks of every open case are computed again by the worker.
+    pub fn create_sla_policy(
+        &self,
+        actor: &Actor,
+        input: &SlaPolicyInput,
+    ) -> Result<SlaPolicy, AppError> {
+        actor.admin()?;
+        let now = self.now();
+        let row = self.db.write(|c| {
+            let values = self.policy_values(c, input)?;
+            let row = store::insert_policy(c, &values, now)?;
+            queue_recompute(c, now)?;
+            Ok::<_, AppError>(row)
+        })?;
+        policy_dto(row)
+    }
+
+    pub fn update_sla_policy(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &SlaPolicyInput,
+    ) -> Result<SlaPolicy, AppError> {
+        actor.admin()?;
+        let now = self.now();
+        let row = self.db.write(|c| {
+            let values = self.policy_values(c, input)?;
+            let row = store::update_policy(c, id, &values).map_err(not_found("SLA policy"))?;
+            queue_recompute(c, now)?;
+            Ok::<_, AppError>(row)
+        })?;
+        policy_dto(row)
+    }
+
+    pub fn delete_sla_policy(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
+        actor.admin()?;
+        let now = self.now();
+        self.db
+            .write(|c| {
+                store::delete_policy(c, id)?;
+                queue_recompute(c, now)
+            })
+            .map_err(not_found("SLA policy"))
+    }
+
+    /// Computes the clocks of every case that can still change, in batches of `batch` cases
+    /// per transaction; returns how many cases were computed. Clocks of cases no active policy
+    /// covers any more are dropped.
+    pub fn recompute_all_slas(&self, batch: i64) -> Result<usize, AppError> {
+        let now = self.now();
+        let mut after = 0;
+        let mut done = 0;
+        loop {
+            let n = self.db.write(|c| {
+                let Some(ctx) = SlaContext::load(c)? else {
+                    store::clear_uncovered(c, &[])?;
+                    return Ok::<_, StoreError>(None);
+                };
+                let ids = store::live_case_ids(c, after, batch)?;
+                for id in &ids {
+                    refresh_case(c, &ctx, *id, now, None)?;
+                }
+                if after == 0 {
+                    let active: Vec<i64> = ctx.policies.iter().map(|(p, _, _)| p.id).collect();
+                    store::clear_uncovered(c, &active)?;
+                }
+                Ok(ids.last().copied().map(|last| (last, ids.len())))
+            })?;
+            match n {
+                Some((last, count)) => {
+                    after = last;
+                    done += count;
+                }
+                None => return Ok(done),
+            }
+        }
+    }
+
+    /// Fires due timers, the cases of up to `limit` per transaction, until none is due. A
+    /// worker takes a case by locking its clocks (skipping cases another worker holds), so each
+    /// warning and breach is announced once, as an event in the outbox and an entry in the
+    /// stream; a timer whose clock has since stopped or moved changes nothing. Returns how many
+    /// were announced.
+    pub fn run_due_jobs(&self, limit: i64) -> Result<usize, AppError> {
+        let now = self.now();
+        let recompute = self
+            .db
+            .read(|c| store::due_jobs_of_kind(c, store::SLA_RECOMPUTE, now))?;
+        if !recompute.is_empty() {
+            self.recompute_all_slas(500)?;
+            self.db.write(|c| {
+                for job in &recompute {
+                    store::finish_job(c, job.id, now)?;
+                }
+                Ok::<_, StoreError>(())
+            })?;
+        }
+        let mut announced = 0;
+        loop {
+            let now = self.now();
+            let cases = self.db.read(|c| store::due_cases(c, now, limit))?;
+            if cases.is_empty() {
+                return Ok(announced);
+            }
+            let (taken, fired) = self.db.write(|c| {
+                let Some(ctx) = SlaContext::load(c)? else {
+                    return Ok::<_, AppError>((0, 0));
+                };
+                let (mut taken, mut fired) = (0, 0);
+                for case_id in &cases {
+                    if store::try_lock_case_sla(c, *case_id)?.is_none() {
+                        continue;
+                    }
+                    taken += 1;
+                    // Firing one timer recomputes the case's timers; a due one that was
+                    // replaced is taken in the next round.
+                    for _ in 0..6 {
+                        let due = store::due_jobs_of_case(c, *case_id, now)?;
+                        if due.is_empty() {
+                            break;
+                        }
+                        for job in due {
+                            if store::finish_job(c, job.id, now)?
+                                && self.fire(c, &ctx, *case_id, &job, now)?
+                            {
+                                fired += 1;
+                            }
+                        }
+                        // Timers that were stale are set again from the clocks as they are.
+                        refresh_case(c, &ctx, *case_id, now, None)?;
+                    }
+                }
+                Ok((taken, fired))
+            })?;
+            announced += fired;
+            // Every case was another worker's, or there were fewer than a batch: done here.
+            if taken == 0 || (cases.len() as i64) < limit {
+                return Ok(announced);
+            }
+        }
+    }
+
+    fn fire(
+        &self,
+        c: &mut AnyConnection,
+        ctx: &SlaContext,
+        case_id: i64,
+        job: &store::JobRow,
+        now: NaiveDateTime,
+    ) -> Result<bool, AppError> {
+        let Some(current) = refresh_case(c, ctx, case_id, now, None)? else {
+            return Ok(false);
+        };
+        if current.fired.contains(&job.key) {
+            return Ok(false);
+        }
+        let breach = job.kind == store::SLA_BREACH;
+        let clock = current.clocks.iter().find(|k| {
+            timer_key(case_id, k, &job.kind) == job.key && {
+                let at = if breach { k.due_at } else { k.warn_at };
+                at.is_some_and(|at| at <= utc(now) && k.stopped_at.is_none_or(|s| s > at))
+            }
+        });
+        let Some(clock) = clock else {
+            return Ok(false);
+        };
+        let case = case_store::case(c, case_id)?;
+        let metric = clock.metric.as_str().replace('_', " ");
+        let due = clock
+            .due_at
+            .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default();
+        let (event, text) = if breach {
+            (
+                "sla.breached",
+                format!("SLA: the {metric} target was breached (due {due})"),
+            )
+        } else {
+            (
+                "sla.warning",
+                format!("SLA: the {metric} target is due {due}"),
+            )
+        };
+        self.system_entry_as(c, case_id, None, &text, now)?;
+        emit(
+            c,
+            now,
+            None,
+            event,
+            ("case", case_id),
+            json!({ "id": case_id, "number": case.number, "metric": clock.metric,
+                    "policy_id": current.policy_id, "due_at": clock.due_at,
+                    "left_seconds": clock.left_seconds() }),
+        )?;
+        refresh_case(c, ctx, case_id, now, Some(&job.key))?;
+        Ok(true)
+    }
+
+    /// The SLA of one case, as of now.
+    pub(crate) fn sla_of(
+        &self,
+        c: &mut AnyConnection,
+        case_id: i64,
+    ) -> Result<Option<CaseSla>, StoreError> {
+        Ok(slas_of(c, &[case_id], self.now())?.remove(&case_id))
+    }
+}
+
+/// Asks the worker to compute every open case's clocks again (policies or calendars changed).
+fn queue_recompute(c: &mut AnyConnection, now: NaiveDateTime) -> Result<(), StoreError> {
+    store::enqueue_once(
+        c,
+        &NewJob {
+            kind: store::SLA_RECOMPUTE.into(),
+            case_id: None,
+            key: store::SLA_RECOMPUTE.into(),
+            run_at: now,
+            created_at: now,
+        },
+    )?;
+    Ok(())
+}

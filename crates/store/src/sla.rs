@@ -1,0 +1,487 @@
+//! Calendars, SLA policies, the clocks of each case and the durable timers (jobs) that fire
+//! their warnings and breaches.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::schema::{calendars, case_sla, cases, events, jobs, sla_policies, stream_entries};
+use crate::StoreError;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = calendars)]
+pub struct CalendarRow {
+    pub id: i64,
+    pub name: String,
+    pub time_zone: String,
+    pub week: String,
+    pub holidays: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = calendars)]
+pub struct CalendarValues {
+    pub name: String,
+    pub time_zone: String,
+    pub week: String,
+    pub holidays: String,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sla_policies)]
+pub struct PolicyRow {
+    pub id: i64,
+    pub name: String,
+    pub position: i32,
+    pub active: bool,
+    pub calendar_id: Option<i64>,
+    pub conditions: String,
+    pub targets: String,
+    pub warn_percent: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = sla_policies, treat_none_as_null = true)]
+pub struct PolicyValues {
+    pub name: String,
+    pub position: i32,
+    pub active: bool,
+    pub calendar_id: Option<i64>,
+    pub conditions: String,
+    pub targets: String,
+    pub warn_percent: i32,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = case_sla)]
+pub struct CaseSlaRow {
+    pub case_id: i64,
+    pub policy_id: i64,
+    pub clocks: String,
+    pub due_at: Option<NaiveDateTime>,
+    pub breached: bool,
+    pub fired: String,
+    pub computed_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = jobs)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    pub case_id: Option<i64>,
+    pub key: String,
+    pub run_at: NaiveDateTime,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub done_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = jobs)]
+pub struct NewJob {
+    pub kind: String,
+    pub case_id: Option<i64>,
+    pub key: String,
+    pub run_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+/// Job kinds.
+pub const SLA_WARNING: &str = "sla.warning";
+pub const SLA_BREACH: &str = "sla.breach";
+pub const SLA_RECOMPUTE: &str = "sla.recompute";
+
+// Calendars.
+
+pub fn calendars(conn: &mut AnyConnection) -> Result<Vec<CalendarRow>, StoreError> {
+    Ok(calendars::table
+        .order(calendars::id.asc())
+        .select(CalendarRow::as_select())
+        .load(conn)?)
+}
+
+pub fn calendar(conn: &mut AnyConnection, id: i64) -> Result<CalendarRow, StoreError> {
+    Ok(calendars::table
+        .find(id)
+        .select(CalendarRow::as_select())
+        .first(conn)?)
+}
+
+pub fn insert_calendar(
+    conn: &mut AnyConnection,
+    values: &CalendarValues,
+    now: NaiveDateTime,
+) -> Result<CalendarRow, StoreError> {
+    Ok(diesel::insert_into(calendars::table)
+        .values((values, calendars::created_at.eq(now)))
+        .returning(calendars::all_columns)
+        .get_result(conn)?)
+}
+
+pub fn update_calendar(
+    conn: &mut AnyConnection,
+    id: i64,
+    values: &CalendarValues,
+) -> Result<CalendarRow, StoreError> {
+    Ok(diesel::update(calendars::table.find(id))
+        .set(values)
+        .returning(calendars::all_columns)
+        .get_result(conn)?)
+}
+
+/// Deletes a calendar no policy uses; `Conflict` when one does.
+pub fn delete_calendar(conn: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
+    let used: i64 = sla_policies::table
+        .filter(sla_policies::calendar_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    if used > 0 {
+        return Err(StoreError::Conflict(format!(
+            "the calendar is used by {used} SLA policies"
+        )));
+    }
+    match diesel::delete(calendars::table.find(id)).execute(conn)? {
+        0 => Err(StoreError::NotFound),
+        _ => Ok(()),
+    }
+}
+
+// Policies.
+
+/// Every policy in the order they are tried.
+pub fn policies(conn: &mut AnyConnection) -> Result<Vec<PolicyRow>, StoreError> {
+    Ok(sla_policies::table
+        .order((sla_policies::position.asc(), sla_policies::id.asc()))
+        .select(PolicyRow::as_select())
+        .load(conn)?)
+}
+
+pub fn active_policies(conn: &mut AnyConnection) -> Result<Vec<PolicyRow>, StoreError> {
+    Ok(sla_policies::table
+        .filter(sla_policies::active.eq(true))
+        .order((sla_policies::position.asc(), sla_policies::id.asc()))
+        .select(PolicyRow::as_select())
+        .load(conn)?)
+}
+
+pub fn policy(conn: &mut AnyConnection, id: i64) -> Result<PolicyRow, StoreError> {
+    Ok(sla_policies::table
+        .find(id)
+        .select(PolicyRow::as_select())
+        .first(conn)?)
+}
+
+pub fn insert_policy(
+    conn: &mut AnyConnection,
+    values: &PolicyValues,
+    now: NaiveDateTime,
+) -> Result<PolicyRow, StoreError> {
+    Ok(diesel::insert_into(sla_policies::table)
+        .values((values, sla_policies::created_at.eq(now)))
+        .returning(sla_policies::all_columns)
+        .get_result(conn)?)
+}
+
+pub fn update_policy(
+    conn: &mut AnyConnection,
+    id: i64,
+    values: &PolicyValues,
+) -> Result<PolicyRow, StoreError> {
+    Ok(diesel::update(sla_policies::table.find(id))
+        .set(values)
+        .returning(sla_policies::all_columns)
+        .get_result(conn)?)
+}
+
+pub fn delete_policy(conn: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
+    match diesel::delete(sla_policies::table.find(id)).execute(conn)? {
+        0 => Err(StoreError::NotFound),
+        _ => Ok(()),
+    }
+}
+
+// The clocks of cases.
+
+pub fn case_sla(conn: &mut AnyConnection, case_id: i64) -> Result<Option<CaseSlaRow>, StoreError> {
+    Ok(case_sla::table
+        .find(case_id)
+        .select(CaseSlaRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The clocks of a case, locked until the transaction ends (PostgreSQL; a SQLite write
+/// transaction is exclusive anyway). Every writer of a case's clocks and timers takes this lock
+/// first, so they never interleave and never deadlock.
+pub fn lock_case_sla(
+    conn: &mut AnyConnection,
+    case_id: i64,
+) -> Result<Option<CaseSlaRow>, StoreError> {
+    let row = match conn {
+        AnyConnection::Postgresql(c) => case_sla::table
+            .find(case_id)
+            .select(CaseSlaRow::as_select())
+            .for_update()
+            .first(c)
+            .optional()?,
+        AnyConnection::Sqlite(c) => case_sla::table
+            .find(case_id)
+            .select(CaseSlaRow::as_select())
+            .first(c)
+            .optional()?,
+    };
+    Ok(row)
+}
+
+/// [`lock_case_sla`], or `None` at once when another transaction holds it (PostgreSQL).
+pub fn try_lock_case_sla(
+    conn: &mut AnyConnection,
+    case_id: i64,
+) -> Result<Option<CaseSlaRow>, StoreError> {
+    let row = match conn {
+        AnyConnection::Postgresql(c) => case_sla::table
+            .find(case_id)
+            .select(CaseSlaRow::as_select())
+            .for_update()
+            .skip_locked()
+            .first(c)
+            .optional()?,
+        AnyConnection::Sqlite(c) => case_sla::table
+            .find(case_id)
+            .select(CaseSlaRow::as_select())
+            .first(c)
+            .optional()?,
+    };
+    Ok(row)
+}
+
+pub fn case_slas(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<CaseSlaRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(case_sla::table
+        .filter(case_sla::case_id.eq_any(ids))
+        .select(CaseSlaRow::as_select())
+        .load(conn)?)
+}
+
+pub fn save_case_sla(conn: &mut AnyConnection, row: &CaseSlaRow) -> Result<(), StoreError> {
+    let insert = diesel::insert_into(case_sla::table)
+        .values(row)
+        .on_conflict(case_sla::case_id)
+        .do_update()
+        .set((
+            case_sla::policy_id.eq(row.policy_id),
+            case_sla::clocks.eq(&row.clocks),
+            case_sla::due_at.eq(row.due_at),
+            case_sla::breached.eq(row.breached),
+            case_sla::fired.eq(&row.fired),
+            case_sla::computed_at.eq(row.computed_at),
+        ));
+    match conn {
+        AnyConnection::Postgresql(c) => insert.execute(c)?,
+        AnyConnection::Sqlite(c) => insert.execute(c)?,
+    };
+    Ok(())
+}
+
+pub fn clear_case_sla(conn: &mut AnyConnection, case_id: i64) -> Result<(), StoreError> {
+    diesel::delete(case_sla::table.find(case_id)).execute(conn)?;
+    Ok(())
+}
+
+/// The status changes of a case in order: (when, the event's JSON payload with `from`/`to`).
+pub fn status_changes(
+    conn: &mut AnyConnection,
+    case_id: i64,
+) -> Result<Vec<(NaiveDateTime, String)>, StoreError> {
+    Ok(events::table
+        .filter(events::aggregate_type.eq("case"))
+        .filter(events::aggregate_id.eq(case_id))
+        .filter(events::event_type.eq("case.status_changed"))
+        .order(events::id.asc())
+        .select((events::created_at, events::payload))
+        .load(conn)?)
+}
+
+/// A public entry: when, its author user, its author contact.
+pub type PublicEntry = (NaiveDateTime, Option<i64>, Option<i64>);
+
+/// Public entries of a case in order.
+pub fn public_entries(
+    conn: &mut AnyConnection,
+    case_id: i64,
+) -> Result<Vec<PublicEntry>, StoreError> {
+    Ok(stream_entries::table
+        .filter(stream_entries::case_id.eq(case_id))
+        .filter(stream_entries::kind.eq("public"))
+        .order(stream_entries::id.asc())
+        .select((
+            stream_entries::created_at,
+            stream_entries::author_user_id,
+            stream_entries::author_contact_id,
+        ))
+        .load(conn)?)
+}
+
+/// Cases whose clocks may still change (not closed, rejected or merged), by id from `after`.
+pub fn live_case_ids(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(cases::table
+        .filter(cases::id.gt(after))
+        .filter(cases::status.ne_all(["closed", "rejected", "merged"]))
+        .order(cases::id.asc())
+        .limit(limit)
+        .select(cases::id)
+        .load(conn)?)
+}
+
+/// Drops the clocks, and their timers, of cases no active policy covers any more.
+pub fn clear_uncovered(conn: &mut AnyConnection, active: &[i64]) -> Result<usize, StoreError> {
+    let n =
+        diesel::delete(case_sla::table.filter(case_sla::policy_id.ne_all(active))).execute(conn)?;
+    let kept = case_sla::table.select(case_sla::case_id);
+    diesel::delete(
+        jobs::table
+            .filter(jobs::status.eq("pending"))
+            .filter(jobs::kind.eq_any([SLA_WARNING, SLA_BREACH]))
+            .filter(diesel::dsl::not(
+                jobs::case_id.assume_not_null().eq_any(kept),
+            )),
+    )
+    .execute(conn)?;
+    Ok(n)
+}
+
+// Jobs.
+
+/// Replaces the pending SLA timers of a case with `new`.
+pub fn replace_case_timers(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    new: &[NewJob],
+) -> Result<(), StoreError> {
+    diesel::delete(
+        jobs::table
+            .filter(jobs::case_id.eq(case_id))
+            .filter(jobs::status.eq("pending"))
+            .filter(jobs::kind.eq_any([SLA_WARNING, SLA_BREACH])),
+    )
+    .execute(conn)?;
+    for job in new {
+        diesel::insert_into(jobs::table).values(job).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Queues a job unless one with the same key is already waiting.
+pub fn enqueue_once(conn: &mut AnyConnection, job: &NewJob) -> Result<bool, StoreError> {
+    let waiting: i64 = jobs::table
+        .filter(jobs::key.eq(&job.key))
+        .filter(jobs::status.eq("pending"))
+        .count()
+        .get_result(conn)?;
+    if waiting > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(jobs::table).values(job).execute(conn)?;
+    Ok(true)
+}
+
+/// Cases with due SLA timers, the most overdue first.
+pub fn due_cases(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(Option<i64>, Option<NaiveDateTime>)> = jobs::table
+        .filter(jobs::status.eq("pending"))
+        .filter(jobs::run_at.le(now))
+        .filter(jobs::kind.eq_any([SLA_WARNING, SLA_BREACH]))
+        .group_by(jobs::case_id)
+        .select((jobs::case_id, diesel::dsl::min(jobs::run_at)))
+        .order(diesel::dsl::min(jobs::run_at).asc())
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(id, _)| id).collect())
+}
+
+/// Due timers of one case (whose clocks the caller has locked).
+pub fn due_jobs_of_case(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    now: NaiveDateTime,
+) -> Result<Vec<JobRow>, StoreError> {
+    Ok(jobs::table
+        .filter(jobs::case_id.eq(case_id))
+        .filter(jobs::status.eq("pending"))
+        .filter(jobs::run_at.le(now))
+        .order((jobs::run_at.asc(), jobs::id.asc()))
+        .select(JobRow::as_select())
+        .load(conn)?)
+}
+
+/// Due jobs of a kind that belong to no case (the recomputation after policy changes).
+pub fn due_jobs_of_kind(
+    conn: &mut AnyConnection,
+    kind: &str,
+    now: NaiveDateTime,
+) -> Result<Vec<JobRow>, StoreError> {
+    Ok(jobs::table
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::status.eq("pending"))
+        .filter(jobs::run_at.le(now))
+        .order(jobs::id.asc())
+        .select(JobRow::as_select())
+        .load(conn)?)
+}
+
+/// Marks a claimed job done; false when it was not pending any more.
+pub fn finish_job(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        jobs::table
+            .filter(jobs::id.eq(id))
+            .filter(jobs::status.eq("pending")),
+    )
+    .set((jobs::status.eq("done"), jobs::done_at.eq(now)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Pending jobs of a case (for the API and tests).
+pub fn pending_jobs(conn: &mut AnyConnection, case_id: i64) -> Result<Vec<JobRow>, StoreError> {
+    Ok(jobs::table
+        .filter(jobs::case_id.eq(case_id))
+        .filter(jobs::status.eq("pending"))
+        .order((jobs::run_at.asc(), jobs::id.asc()))
+        .select(JobRow::as_select())
+        .load(conn)?)
+}
+
+/// How many jobs are waiting, and how many of them are due by `now`.
+pub fn job_backlog(conn: &mut AnyConnection, now: NaiveDateTime) -> Result<(i64, i64), StoreError> {
+    let waiting: i64 = jobs::table
+        .filter(jobs::status.eq("pending"))
+        .count()
+        .get_result(conn)?;
+    let due: i64 = jobs::table
+        .filter(jobs::status.eq("pending"))
+        .filter(jobs::run_at.le(now))
+        .count()
+        .get_result(conn)?;
+    Ok((waiting, due))
+}
