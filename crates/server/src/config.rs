@@ -36,6 +36,22 @@ pub struct Config {
         global = true
     )]
     pub reopen_days: i64,
+    /// A case awaiting the customer with no message for this many days closes (0: never).
+    #[arg(
+        long,
+        env = "HELPDESK_AUTO_CLOSE_AWAITING_DAYS",
+        default_value_t = 7,
+        global = true
+    )]
+    pub auto_close_awaiting_days: i64,
+    /// A resolved case closes after this many days without a message (0: never).
+    #[arg(
+        long,
+        env = "HELPDESK_AUTO_CLOSE_RESOLVED_DAYS",
+        default_value_t = 3,
+        global = true
+    )]
+    pub auto_close_resolved_days: i64,
     /// Largest accepted attachment, bytes (default 50 MB).
     #[arg(long, env = "HELPDESK_MAX_ATTACHMENT_BYTES", default_value_t = helpdesk_service::DEFAULT_MAX_ATTACHMENT_BYTES, global = true)]
     pub max_attachment_bytes: u64,
@@ -103,6 +119,10 @@ impl Config {
     /// Applies the settings that live in the services.
     pub fn configure(&self, services: &mut helpdesk_service::Services) {
         services.reopen_days = self.reopen_days;
+        services.auto_close = helpdesk_service::autoclose::AutoClose {
+            awaiting_days: self.auto_close_awaiting_days,
+            resolved_days: self.auto_close_resolved_days,
+        };
         services.files = helpdesk_store::files::FileStore::new(
             self.data_dir.join("files"),
             self.max_attachment_bytes,

@@ -10,6 +10,7 @@ pub mod actor;
 pub mod attachments;
 mod audit;
 pub mod auth;
+pub mod autoclose;
 pub mod cases;
 pub mod catalog;
 pub mod clock;
@@ -80,6 +81,8 @@ pub struct Services {
     /// A customer message on a case closed at most this many days ago reopens it; later, it
     /// starts a new case linked to the old one.
     pub reopen_days: i64,
+    /// When cases waiting on the customer, or resolved, close by themselves.
+    pub auto_close: autoclose::AutoClose,
     /// Where attachment bytes live, and the largest file accepted.
     pub files: FileStore,
     /// Who gets told what, in which language, and whether by email.
@@ -119,6 +122,7 @@ impl Services {
             clock,
             auth,
             reopen_days: 14,
+            auto_close: autoclose::AutoClose::default(),
             files: FileStore::new("data/files", DEFAULT_MAX_ATTACHMENT_BYTES),
             notify: NotifySettings::default(),
             secrets: None,

@@ -59,6 +59,9 @@ impl OutboxConsumer {
     }
 }
 
+/// How often stale cases are looked for to close.
+pub const AUTO_CLOSE_INTERVAL: Duration = Duration::from_secs(60);
+
 /// How often due SLA timers are looked for.
 pub const SLA_TIMER_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -77,7 +80,18 @@ pub async fn run(
     let outbox = std::sync::Arc::new(OutboxConsumer::new(services));
     tracing::info!(mail = mailer.is_some(), "worker started");
     let mut timers_checked = std::time::Instant::now() - SLA_TIMER_INTERVAL;
+    let mut closing_checked = std::time::Instant::now() - AUTO_CLOSE_INTERVAL;
     loop {
+        if closing_checked.elapsed() >= AUTO_CLOSE_INTERVAL {
+            closing_checked = std::time::Instant::now();
+            let svc = outbox.services.clone();
+            match tokio::task::spawn_blocking(move || svc.auto_close()).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(cases = n, "cases closed automatically"),
+                Ok(Err(e)) => tracing::error!(error = %e, "auto-close failed; retrying"),
+                Err(e) => tracing::error!(error = %e, "auto-close panicked; retrying"),
+            }
+        }
         // SLA timers (warnings, breaches, recomputation after policy changes): due ones fire,
         // including those missed while no worker ran.
         if timers_checked.elapsed() >= SLA_TIMER_INTERVAL {

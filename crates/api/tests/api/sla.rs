@@ -505,3 +505,160 @@ async fn timers_fire_once_across_workers_sqlite() {
 async fn timers_fire_once_across_workers_postgres() {
     timers_fire_once_across_workers(TestBackend::Postgres).await
 }
+
+async fn stale_cases_close_by_themselves(backend: TestBackend) {
+    let clock = Arc::new(ManualClock::default());
+    let handle = clock.clone();
+    let app = TestApp::spawn_customized(backend, Default::default(), move |svc| {
+        svc.clock = handle;
+        svc.notify.mail_from = Some("Helpdesk <support@helpdesk.test>".into());
+    })
+    .await;
+    let now = clock;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (_, contact) = org_with_contact(&app, &agent, "Acme").await;
+    let new_case = |subject: &'static str| {
+        let (app, token) = (&app, agent.token.clone());
+        async move {
+            let (s, case) = app
+                .post(
+                    "/api/v1/cases",
+                    &token,
+                    json!({ "subject": subject, "description": "help", "requester_id": contact }),
+                )
+                .await;
+            assert_eq!(s, 201, "{case}");
+            case["id"].as_i64().unwrap()
+        }
+    };
+    let reply = |id: i64, body: &'static str| {
+        let (app, token) = (&app, agent.token.clone());
+        async move {
+            let (s, _) = app
+                .post(
+                    &format!("/api/v1/cases/{id}/stream"),
+                    &token,
+                    json!({ "kind": "public", "body": body }),
+                )
+                .await;
+            assert_eq!(s, 201);
+        }
+    };
+    let close_stale = || {
+        let svc = app.services.clone();
+        async move {
+            tokio::task::spawn_blocking(move || svc.auto_close())
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let status = |id: i64| {
+        let (app, token) = (&app, agent.token.clone());
+        async move { app.get(&format!("/api/v1/cases/{id}"), &token).await.1["status"].clone() }
+    };
+    // Waiting on the customer: a quiet one, one the agent reminds, one only edited.
+    let quiet = new_case("Quiet").await;
+    reply(quiet, "Which version?").await;
+    let reminded = new_case("Reminded").await;
+    reply(reminded, "Which version?").await;
+    let edited = new_case("Edited").await;
+    reply(edited, "Which version?").await;
+    let resolved = new_case("Resolved").await;
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{resolved}/actions/resolve"),
+            &agent.token,
+            json!({ "resolution": "restarted" }),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(close_stale().await, 0, "nothing is stale yet");
+
+    now.advance(Duration::days(4));
+    reply(reminded, "Any news?").await;
+    let (s, _) = app
+        .patch(
+            &format!("/api/v1/cases/{edited}"),
+            &agent.token,
+            json!({ "priority": "high" }),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(close_stale().await, 1, "resolved 3 days ago");
+    assert_eq!(status(resolved).await, "closed");
+    assert_eq!(status(quiet).await, "awaiting_customer");
+
+    now.advance(Duration::days(3) + Duration::hours(12));
+    assert_eq!(
+        close_stale().await,
+        2,
+        "quiet for 7 days; an edit is not a message"
+    );
+    assert_eq!(status(quiet).await, "closed");
+    assert_eq!(status(edited).await, "closed");
+    assert_eq!(
+        status(reminded).await,
+        "awaiting_customer",
+        "the reminder restarted its wait"
+    );
+    assert_eq!(close_stale().await, 0);
+
+    // The requester sees why, in the portal and by mail.
+    let (_, stream) = app
+        .get(
+            &format!("/api/v1/cases/{quiet}/stream?limit=100"),
+            &agent.token,
+        )
+        .await;
+    let last_public = stream["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|e| e["kind"] == "public")
+        .unwrap()
+        .clone();
+    assert!(
+        last_public["body"]
+            .as_str()
+            .unwrap()
+            .contains("have not heard from you for 7 days"),
+        "{last_public}"
+    );
+    let outbox = helpdesk_worker::OutboxConsumer::new(app.services.clone());
+    tokio::task::spawn_blocking(move || {
+        while outbox.run_next().unwrap() != helpdesk_worker::Outcome::Idle {}
+    })
+    .await
+    .unwrap();
+    let svc = app.services.clone();
+    let mails: Vec<String> = tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use helpdesk_store::schema::mail_outbox;
+        svc.db.read(|c| {
+            mail_outbox::table
+                .filter(mail_outbox::case_id.eq(quiet))
+                .filter(mail_outbox::recipient.eq("acme@example.test"))
+                .select(mail_outbox::body)
+                .load::<String>(c)
+                .map_err(helpdesk_store::StoreError::from)
+        })
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(
+        mails.iter().any(|m| m.contains("have not heard from you")),
+        "{mails:?}"
+    );
+}
+
+#[tokio::test]
+async fn stale_cases_close_by_themselves_sqlite() {
+    stale_cases_close_by_themselves(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn stale_cases_close_by_themselves_postgres() {
+    stale_cases_close_by_themselves(TestBackend::Postgres).await
+}
