@@ -1,4 +1,5 @@
 use chrono::{DateTime, Utc};
+pub use helpdesk_domain::assignment::AssignmentStrategy;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -15,10 +16,24 @@ pub struct User {
     pub language: String,
     pub contact_id: Option<i64>,
     pub active: bool,
+    /// False while the agent is away (out of office): automatic assignment passes them over.
+    #[serde(default = "yes")]
+    pub available: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 page!(UserPage, User);
+
+fn yes() -> bool {
+    true
+}
+
+/// The caller's own availability (out of office or back).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Availability {
+    pub available: bool,
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -64,6 +79,7 @@ pub struct UserPatch {
     #[schema(value_type = Option<i64>)]
     pub contact_id: Option<Option<i64>>,
     pub active: Option<bool>,
+    pub available: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -73,6 +89,9 @@ pub struct Team {
     pub support_line: Option<i32>,
     pub description: Option<String>,
     pub member_ids: Vec<i64>,
+    /// How new unassigned cases of the team are given out.
+    #[serde(default = "manual")]
+    pub assignment: AssignmentStrategy,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -88,6 +107,13 @@ pub struct NewTeam {
     pub description: Option<String>,
     #[serde(default)]
     pub member_ids: Vec<i64>,
+    /// Default `manual`.
+    #[serde(default)]
+    pub assignment: Option<AssignmentStrategy>,
+}
+
+fn manual() -> AssignmentStrategy {
+    AssignmentStrategy::Manual
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
@@ -110,4 +136,5 @@ pub struct TeamPatch {
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
     pub member_ids: Option<Vec<i64>>,
+    pub assignment: Option<AssignmentStrategy>,
 }

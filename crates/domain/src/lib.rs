@@ -5,6 +5,7 @@
 //! What must not: I/O of any kind, the system clock, actix or diesel. Time, when a rule needs it,
 //! is passed in by the caller.
 
+pub mod assignment;
 pub mod calendar;
 pub mod case;
 pub mod contact;

@@ -100,6 +100,7 @@ pub fn load(svc: &Services) -> Result<String, AppError> {
             support_line: Some(1),
             description: Some("Приём и консультации".into()),
             member_ids: vec![anna, john],
+            assignment: None,
         },
     )?;
     let second = svc.create_team(
@@ -109,6 +110,7 @@ pub fn load(svc: &Services) -> Result<String, AppError> {
             support_line: Some(2),
             description: Some("Ошибки и настройка".into()),
             member_ids: vec![pavel],
+            assignment: None,
         },
     )?;
 

@@ -266,7 +266,14 @@ impl Services {
             role: by.map_or(Role::Portal, |a| a.role),
             line: by.and_then(|a| a.line),
         };
-        let start = initial_assignment(creator, d.refs.assignee_id);
+        let mut start = initial_assignment(creator, d.refs.assignee_id);
+        if let (None, Some(team)) = (start.assignee_id, d.refs.team_id) {
+            // The team gives its new cases out (round-robin or least-busy), if it does.
+            if let Some(agent) = crate::assignment::pick_assignee(c, team, now)? {
+                start.assignee_id = Some(agent);
+                start.status = CaseStatus::Open;
+            }
+        }
         let number = next_case_number(c)?;
         let row = store::insert_case(
             c,

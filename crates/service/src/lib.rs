@@ -7,6 +7,7 @@
 
 mod actions;
 pub mod actor;
+mod assignment;
 pub mod attachments;
 mod audit;
 pub mod auth;

@@ -1,6 +1,8 @@
 //! Users and teams (admin work).
 
-use helpdesk_api_types::users::{NewTeam, NewUser, Team, TeamPatch, User, UserPage, UserPatch};
+use helpdesk_api_types::users::{
+    AssignmentStrategy, Availability, NewTeam, NewUser, Team, TeamPatch, User, UserPage, UserPatch,
+};
 use helpdesk_domain::{Email, Role};
 use helpdesk_store::users::{self as store, UserChanges, UserRow};
 use helpdesk_store::{crm as crm_store, AnyConnection, StoreError};
@@ -24,6 +26,7 @@ pub(crate) fn user_dto(u: UserRow) -> Result<User, AppError> {
         language: u.language,
         contact_id: u.contact_id,
         active: u.active,
+        available: u.available,
         created_at: u.created_at.and_utc(),
         updated_at: u.updated_at.and_utc(),
     })
@@ -182,6 +185,7 @@ impl Services {
                     language: input.language.clone(),
                     contact_id: input.contact_id,
                     active: input.active,
+                    available: input.available,
                     updated_at: Some(now),
                 },
             )?;
@@ -202,6 +206,16 @@ impl Services {
         self.get_user_unchecked(id)
     }
 
+    /// An agent marks themselves away (out of office) or back; automatic assignment passes
+    /// over agents who are away.
+    pub fn set_availability(&self, actor: &Actor, input: &Availability) -> Result<User, AppError> {
+        actor.staff_read()?;
+        let now = self.now();
+        self.db
+            .write(|c| store::set_available(c, actor.user_id, input.available, now))?;
+        self.get_user_unchecked(actor.user_id)
+    }
+
     pub fn create_team(&self, actor: &Actor, input: &NewTeam) -> Result<Team, AppError> {
         actor.admin()?;
         input.validate()?;
@@ -220,6 +234,16 @@ impl Services {
                 other => other.into(),
             })?;
             store::set_team_members(c, id, &dedup(&input.member_ids))?;
+            if let Some(strategy) = input.assignment {
+                store::update_team(
+                    c,
+                    id,
+                    &store::TeamChanges {
+                        assignment: Some(strategy.as_str().to_owned()),
+                        ..Default::default()
+                    },
+                )?;
+            }
             emit(
                 c,
                 now,
@@ -251,6 +275,7 @@ impl Services {
                     name: input.name.clone(),
                     support_line: input.support_line,
                     description: input.description.clone(),
+                    assignment: input.assignment.map(|a| a.as_str().to_owned()),
                     updated_at: Some(now),
                 },
             )
@@ -301,6 +326,7 @@ fn team_dto(c: &mut AnyConnection, t: store::TeamRow) -> Result<Team, AppError> 
         name: t.name,
         support_line: t.support_line,
         description: t.description,
+        assignment: AssignmentStrategy::parse(&t.assignment).unwrap_or(AssignmentStrategy::Manual),
         created_at: t.created_at.and_utc(),
         updated_at: t.updated_at.and_utc(),
     })

@@ -72,6 +72,7 @@ diesel::table! {
         updated_at -> Timestamp,
         auto_follow -> Bool,
         notification_settings -> Text,
+        available -> Bool,
     }
 }
 
@@ -83,6 +84,7 @@ diesel::table! {
         description -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        assignment -> Text,
     }
 }
 
@@ -430,6 +432,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    team_rotation (team_id) {
+        team_id -> BigInt,
+        last_user_id -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(contacts -> organizations (organization_id));
 diesel::joinable!(case_sla -> cases (case_id));
 diesel::joinable!(sla_policies -> calendars (calendar_id));
@@ -450,6 +460,7 @@ diesel::joinable!(attachments -> cases (case_id));
 diesel::joinable!(notifications -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    team_rotation,
     calendars,
     sla_policies,
     case_sla,

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{team_members, teams, users};
+use crate::schema::{cases, team_members, team_rotation, teams, users};
 use crate::{AnyConnection, Page, StoreError};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -22,6 +22,7 @@ pub struct UserRow {
     pub updated_at: NaiveDateTime,
     pub auto_follow: bool,
     pub notification_settings: String,
+    pub available: bool,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -49,6 +50,7 @@ pub struct UserChanges {
     pub language: Option<String>,
     pub contact_id: Option<Option<i64>>,
     pub active: Option<bool>,
+    pub available: Option<bool>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -118,6 +120,7 @@ pub struct TeamRow {
     pub description: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub assignment: String,
 }
 
 #[derive(Debug, Clone, Default, AsChangeset)]
@@ -126,6 +129,7 @@ pub struct TeamChanges {
     pub name: Option<String>,
     pub support_line: Option<Option<i32>>,
     pub description: Option<Option<String>>,
+    pub assignment: Option<String>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -280,6 +284,104 @@ pub fn set_notification_settings(
             users::notification_settings.eq(settings),
             users::updated_at.eq(now),
         ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Agents who can take a team's new cases: active, available, agents or admins, members of the
+/// team; by id.
+pub fn eligible_members(conn: &mut AnyConnection, team_id: i64) -> Result<Vec<i64>, StoreError> {
+    Ok(team_members::table
+        .inner_join(users::table)
+        .filter(team_members::team_id.eq(team_id))
+        .filter(users::active.eq(true))
+        .filter(users::available.eq(true))
+        .filter(users::role.eq_any(["agent", "admin"]))
+        .order(users::id.asc())
+        .select(users::id)
+        .load(conn)?)
+}
+
+/// The team's rotation position, locked until the transaction ends (PostgreSQL; a SQLite write
+/// transaction is exclusive), so two cases given out at once never read the same position.
+pub fn lock_rotation(
+    conn: &mut AnyConnection,
+    team_id: i64,
+    now: NaiveDateTime,
+) -> Result<Option<i64>, StoreError> {
+    let insert = diesel::insert_into(team_rotation::table)
+        .values((
+            team_rotation::team_id.eq(team_id),
+            team_rotation::updated_at.eq(now),
+        ))
+        .on_conflict_do_nothing();
+    let last = match conn {
+        AnyConnection::Postgresql(c) => {
+            insert.execute(c)?;
+            team_rotation::table
+                .find(team_id)
+                .select(team_rotation::last_user_id)
+                .for_update()
+                .first(c)?
+        }
+        AnyConnection::Sqlite(c) => {
+            insert.execute(c)?;
+            team_rotation::table
+                .find(team_id)
+                .select(team_rotation::last_user_id)
+                .first(c)?
+        }
+    };
+    Ok(last)
+}
+
+pub fn set_rotation(
+    conn: &mut AnyConnection,
+    team_id: i64,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(team_rotation::table.find(team_id))
+        .set((
+            team_rotation::last_user_id.eq(user_id),
+            team_rotation::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Open cases (new, open, awaiting the customer, on hold) per agent of `user_ids`; agents with
+/// none are listed with 0.
+pub fn open_case_counts(
+    conn: &mut AnyConnection,
+    user_ids: &[i64],
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    let counted: Vec<(Option<i64>, i64)> = cases::table
+        .filter(cases::assignee_id.eq_any(user_ids))
+        .filter(cases::status.eq_any(["new", "open", "awaiting_customer", "on_hold"]))
+        .group_by(cases::assignee_id)
+        .select((cases::assignee_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(user_ids
+        .iter()
+        .map(|id| {
+            let n = counted
+                .iter()
+                .find(|(a, _)| *a == Some(*id))
+                .map_or(0, |(_, n)| *n);
+            (*id, n)
+        })
+        .collect())
+}
+
+pub fn set_available(
+    conn: &mut AnyConnection,
+    id: i64,
+    available: bool,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(users::table.find(id))
+        .set((users::available.eq(available), users::updated_at.eq(now)))
         .execute(conn)?;
     Ok(())
 }

@@ -31,6 +31,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::create_team)
         .service(users::get_team)
         .service(users::update_team)
+        .service(users::set_availability)
         .service(crm::list_organizations)
         .service(crm::create_organization)
         .service(crm::get_organization)

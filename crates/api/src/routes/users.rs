@@ -1,5 +1,7 @@
-use actix_web::{get, patch, post, web, HttpResponse};
-use helpdesk_api_types::users::{NewTeam, NewUser, Team, TeamPatch, User, UserPage, UserPatch};
+use actix_web::{get, patch, post, put, web, HttpResponse};
+use helpdesk_api_types::users::{
+    Availability, NewTeam, NewUser, Team, TeamPatch, User, UserPage, UserPatch,
+};
 use helpdesk_domain::Role;
 use helpdesk_service::Services;
 use serde::Deserialize;
@@ -119,6 +121,21 @@ pub async fn update_team(
 ) -> Result<web::Json<Team>, ApiError> {
     let id = id.into_inner();
     blocking(move || svc.update_team(&auth.0, id, &body))
+        .await
+        .map(web::Json)
+}
+
+/// Mark yourself away (out of office) or back. Teams that give their cases out automatically
+/// pass over agents who are away.
+#[utoipa::path(tag = "users", request_body = Availability,
+    responses((status = 200, description = "The caller afterwards", body = User)))]
+#[put("/me/availability")]
+pub async fn set_availability(
+    svc: web::Data<Services>,
+    auth: Auth,
+    body: web::Json<Availability>,
+) -> Result<web::Json<User>, ApiError> {
+    blocking(move || svc.set_availability(&auth.0, &body))
         .await
         .map(web::Json)
 }

@@ -1,6 +1,7 @@
 //! API tests against a live server, each on SQLite and on PostgreSQL.
 
 mod actions;
+mod assignment;
 mod attachments;
 mod auth;
 mod browser;

@@ -214,6 +214,11 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
     ),
     ("GET", "/api/v1/live", [Unauth, Deny, Deny, Ok, Ok]),
     ("GET", "/api/v1/notifications", [Unauth, Ok, Ok, Ok, Ok]),
+    (
+        "PUT",
+        "/api/v1/me/availability",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
     ("GET", "/api/v1/calendars", [Unauth, Deny, Deny, Ok, Ok]),
     ("POST", "/api/v1/calendars", [Unauth, Deny, Deny, Deny, Ok]),
     (
@@ -573,6 +578,7 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
             json!({ "name": "Support", "address": "support@matrix.test", "auto_reply": false })
         }
         ("POST", "/api/v1/mailboxes/{id}/inbound-token") => return None,
+        ("PUT", "/api/v1/me/availability") => json!({ "available": true }),
         ("POST" | "PUT", p) if p.starts_with("/api/v1/calendars") => {
             calendar_body(&format!("Calendar {n}"))
         }

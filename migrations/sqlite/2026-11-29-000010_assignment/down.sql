@@ -1,0 +1,3 @@
+DROP TABLE team_rotation;
+ALTER TABLE teams DROP COLUMN assignment;
+ALTER TABLE users DROP COLUMN available;
