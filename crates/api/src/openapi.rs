@@ -35,6 +35,7 @@ use crate::routes;
         (name = "attachments", description = "Files on cases and stream entries: upload, list, download"),
         (name = "notifications", description = "In-app notifications and the caller's notification settings"),
         (name = "mailboxes", description = "Group mailboxes (admins) and the inbound endpoint for raw email"),
+        (name = "workflow", description = "Workflow rules: triggers, conditions, actions"),
         (name = "sla", description = "Business-hour calendars and SLA policies"),
         (name = "portal", description = "The customer portal (portal users)"),
         (name = "organizations", description = "Organizations (accounts)"),

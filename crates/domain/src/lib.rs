@@ -14,6 +14,7 @@ pub mod inn;
 pub mod role;
 pub mod sla;
 pub mod status;
+pub mod workflow;
 
 pub use case::{CaseType, Channel, Priority, SupportLine};
 pub use contact::{Email, Phone};

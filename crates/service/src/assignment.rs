@@ -21,6 +21,17 @@ pub(crate) fn pick_assignee(
     };
     let strategy =
         AssignmentStrategy::parse(&team.assignment).unwrap_or(AssignmentStrategy::Manual);
+    pick_with(c, team_id, strategy, now)
+}
+
+/// The agent of team `team_id` that `strategy` gives the next case to (a workflow rule may
+/// name a strategy other than the team's own).
+pub(crate) fn pick_with(
+    c: &mut AnyConnection,
+    team_id: i64,
+    strategy: AssignmentStrategy,
+    now: NaiveDateTime,
+) -> Result<Option<i64>, StoreError> {
     if strategy == AssignmentStrategy::Manual {
         return Ok(None);
     }

@@ -26,6 +26,7 @@ mod portal;
 pub mod secrets;
 pub mod sla;
 pub mod users;
+pub mod workflow;
 
 use std::sync::Arc;
 

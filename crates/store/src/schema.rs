@@ -440,6 +440,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    workflow_rules (id) {
+        id -> BigInt,
+        name -> Text,
+        position -> Integer,
+        active -> Bool,
+        trigger_on -> Text,
+        match_all -> Bool,
+        conditions -> Text,
+        actions -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(contacts -> organizations (organization_id));
 diesel::joinable!(case_sla -> cases (case_id));
 diesel::joinable!(sla_policies -> calendars (calendar_id));
@@ -460,6 +475,7 @@ diesel::joinable!(attachments -> cases (case_id));
 diesel::joinable!(notifications -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    workflow_rules,
     team_rotation,
     calendars,
     sla_policies,

@@ -350,16 +350,17 @@ pub fn live_case_ids(
 pub fn clear_uncovered(conn: &mut AnyConnection, active: &[i64]) -> Result<usize, StoreError> {
     let n =
         diesel::delete(case_sla::table.filter(case_sla::policy_id.ne_all(active))).execute(conn)?;
-    let kept = case_sla::table.select(case_sla::case_id);
-    diesel::delete(
-        jobs::table
-            .filter(jobs::status.eq("pending"))
-            .filter(jobs::kind.eq_any([SLA_WARNING, SLA_BREACH]))
-            .filter(diesel::dsl::not(
-                jobs::case_id.assume_not_null().eq_any(kept),
-            )),
-    )
-    .execute(conn)?;
+    if n > 0 {
+        // Timers of clocks that are gone (an anti-join, not a list).
+        let kept = case_sla::table.filter(case_sla::case_id.nullable().eq(jobs::case_id));
+        diesel::delete(
+            jobs::table
+                .filter(jobs::status.eq("pending"))
+                .filter(jobs::kind.eq_any([SLA_WARNING, SLA_BREACH]))
+                .filter(diesel::dsl::not(diesel::dsl::exists(kept))),
+        )
+        .execute(conn)?;
+    }
     Ok(n)
 }
 

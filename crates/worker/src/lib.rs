@@ -45,6 +45,11 @@ impl OutboxConsumer {
         let handled = self.services.db.write(|c| -> Result<usize, AppError> {
             let claimed = events::claim_unprocessed(c, self.batch, now)?;
             for e in &claimed {
+                // Workflow rules first: their changes are in the case when people are told.
+                let rules = self.services.run_rules(c, e)?;
+                if rules > 0 {
+                    tracing::debug!(event_id = e.id, rules, "workflow rules acted");
+                }
                 let out = self.services.fan_out(c, e)?;
                 tracing::debug!(event_id = e.id, event_type = %e.event_type, aggregate_id = e.aggregate_id,
                     notifications = out.notifications, mails = out.mails, "event");

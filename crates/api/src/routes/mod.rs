@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod portal;
 pub mod sla;
 pub mod users;
+pub mod workflow;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(auth::login)
@@ -100,6 +101,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(sla::get_policy)
         .service(sla::replace_policy)
         .service(sla::delete_policy)
+        .service(workflow::list_rules)
+        .service(workflow::create_rule)
+        .service(workflow::get_rule)
+        .service(workflow::replace_rule)
+        .service(workflow::delete_rule)
         .service(live::live)
         .service(portal::list_cases)
         .service(portal::create_case)

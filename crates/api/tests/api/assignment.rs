@@ -11,7 +11,11 @@ async fn create_many(app: &TestApp, admin: &TestUser, team: i64, n: usize, tag: 
         let token = admin.token.clone();
         async move {
             let (s, case) = app
-                .post("/api/v1/cases", &token, json!({ "subject": format!("{tag} {i}"), "team_id": team }))
+                .post(
+                    "/api/v1/cases",
+                    &token,
+                    json!({ "subject": format!("{tag} {i}"), "team_id": team }),
+                )
                 .await;
             assert_eq!(s, 201, "{case}");
             assert_eq!(case["status"], "open", "an assigned case is open: {case}");
@@ -24,7 +28,10 @@ async fn load(app: &TestApp, admin: &TestUser, agents: &[&TestUser]) -> Vec<usiz
     let mut out = Vec::new();
     for a in agents {
         let (s, page) = app
-            .get(&format!("/api/v1/cases?assignee={}&limit=200", a.id), &admin.token)
+            .get(
+                &format!("/api/v1/cases?assignee={}&limit=200", a.id),
+                &admin.token,
+            )
             .await;
         assert_eq!(s, 200);
         out.push(page["items"].as_array().unwrap().len());

@@ -247,6 +247,31 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         "/api/v1/sla-policies/{id}",
         [Unauth, Deny, Deny, Deny, Ok],
     ),
+    (
+        "GET",
+        "/api/v1/workflow-rules",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/workflow-rules",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/workflow-rules/{id}",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "PUT",
+        "/api/v1/workflow-rules/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "DELETE",
+        "/api/v1/workflow-rules/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
     // Deleting comes after every other use of the fixture's calendar and policy.
     (
         "DELETE",
@@ -373,6 +398,7 @@ struct Fixture {
     mailbox: i64,
     calendar: i64,
     sla_policy: i64,
+    rule: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -451,6 +477,14 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     assert_eq!(s, 201, "{sla_policy}");
+    let (s, rule) = app
+        .post(
+            "/api/v1/workflow-rules",
+            &admin.token,
+            rule_body("Urgent VIP"),
+        )
+        .await;
+    assert_eq!(s, 201, "{rule}");
     let (_, token) = app
         .post(
             "/api/v1/me/api-tokens",
@@ -480,12 +514,19 @@ async fn fixture(app: &TestApp) -> Fixture {
         mailbox: mailbox["mailbox"]["id"].as_i64().unwrap(),
         calendar: calendar["id"].as_i64().unwrap(),
         sla_policy: sla_policy["id"].as_i64().unwrap(),
+        rule: rule["id"].as_i64().unwrap(),
     }
 }
 
 fn calendar_body(name: &str) -> Value {
     let day = json!([{ "start": "09:00", "end": "18:00" }]);
     json!({ "name": name, "time_zone": "Europe/Moscow", "week": [day, day, day, day, day, [], []] })
+}
+
+fn rule_body(name: &str) -> Value {
+    json!({ "name": name, "trigger": "case_created",
+            "conditions": [{ "field": "tags", "op": "contains", "value": "vip" }],
+            "actions": [{ "type": "set_priority", "priority": "urgent" }] })
 }
 
 fn policy_body(name: &str) -> Value {
@@ -513,6 +554,8 @@ fn concrete_path(path: &str, f: &Fixture) -> String {
         f.calendar
     } else if path.starts_with("/api/v1/sla-policies") {
         f.sla_policy
+    } else if path.starts_with("/api/v1/workflow-rules") {
+        f.rule
     } else if path.starts_with("/api/v1/notifications") {
         f.notification_of_a
     } else if path.starts_with("/api/v1/attachments")
@@ -581,6 +624,9 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
         ("PUT", "/api/v1/me/availability") => json!({ "available": true }),
         ("POST" | "PUT", p) if p.starts_with("/api/v1/calendars") => {
             calendar_body(&format!("Calendar {n}"))
+        }
+        ("POST" | "PUT", p) if p.starts_with("/api/v1/workflow-rules") => {
+            rule_body(&format!("Rule {n}"))
         }
         ("POST" | "PUT", p) if p.starts_with("/api/v1/sla-policies") => {
             policy_body(&format!("Policy {n}"))
