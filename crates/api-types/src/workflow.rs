@@ -15,6 +15,9 @@ pub struct WorkflowRule {
     pub position: i32,
     pub active: bool,
     pub trigger: Trigger,
+    /// For `time_in_status`: the rule runs once a case has been this many minutes in one
+    /// status (conditions say which).
+    pub after_minutes: Option<i32>,
     /// All conditions must hold (true) or any one (false).
     pub match_all: bool,
     pub conditions: Vec<Condition>,
@@ -35,6 +38,10 @@ pub struct WorkflowRuleInput {
     #[serde(default)]
     pub active: Option<bool>,
     pub trigger: Trigger,
+    /// Required with `time_in_status`: minutes in the status, 1–525600.
+    #[serde(default)]
+    #[validate(range(min = 1, max = 525600))]
+    pub after_minutes: Option<i32>,
     /// Default true.
     #[serde(default)]
     pub match_all: Option<bool>,

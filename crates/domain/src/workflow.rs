@@ -16,6 +16,7 @@ string_enum! {
         StatusChanged => "status_changed",
         SlaWarning => "sla_warning",
         SlaBreached => "sla_breached",
+        TimeInStatus => "time_in_status",
     }
 }
 

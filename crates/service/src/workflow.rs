@@ -13,6 +13,7 @@ use helpdesk_domain::{assignment, CaseStatus};
 use helpdesk_store::cases::{self as case_store, CaseChanges, CaseRow};
 use helpdesk_store::events::EventRow;
 use helpdesk_store::notifications::{self as note_store, NewMail, NewNotification};
+use helpdesk_store::sla as sla_store;
 use helpdesk_store::users as user_store;
 use helpdesk_store::workflow::{self as store, RuleRow, RuleValues};
 use helpdesk_store::{crm, AnyConnection, StoreError};
@@ -32,6 +33,7 @@ fn rule_dto(row: RuleRow) -> Result<WorkflowRule, AppError> {
             .map_err(|_| AppError::Internal(format!("rule {}: bad trigger", row.id)))?,
         conditions: serde_json::from_str(&row.conditions).map_err(bad)?,
         actions: serde_json::from_str(&row.actions).map_err(bad)?,
+        after_minutes: row.after_minutes,
         name: row.name,
         position: row.position,
         active: row.active,
@@ -40,6 +42,9 @@ fn rule_dto(row: RuleRow) -> Result<WorkflowRule, AppError> {
         updated_at: row.updated_at.and_utc(),
     })
 }
+
+/// Job kind of `time_in_status` timers.
+const TIME_RULE: &str = "rule.time";
 
 /// The case fields an event changed, with their new values.
 type Changed = Map<String, Value>;
@@ -89,6 +94,12 @@ fn trigger_of(
 
 fn check_input(input: &WorkflowRuleInput) -> Result<(), AppError> {
     input.validate()?;
+    if input.trigger == Trigger::TimeInStatus && input.after_minutes.is_none() {
+        return Err(AppError::field(
+            "after_minutes",
+            "a time_in_status rule needs the minutes in the status",
+        ));
+    }
     for (i, c) in input.conditions.iter().enumerate() {
         if !FIELDS.contains(&c.field.as_str()) {
             return Err(AppError::field(
@@ -138,6 +149,9 @@ fn values(input: &WorkflowRuleInput, now: NaiveDateTime) -> Result<RuleValues, A
         match_all: input.match_all.unwrap_or(true),
         conditions: json(serde_json::to_string(&input.conditions))?,
         actions: json(serde_json::to_string(&input.actions))?,
+        after_minutes: input
+            .after_minutes
+            .filter(|_| input.trigger == Trigger::TimeInStatus),
         updated_at: now,
     })
 }
@@ -206,6 +220,12 @@ impl Services {
             return Ok(0);
         }
         let payload: Value = serde_json::from_str(&e.payload).unwrap_or(Value::Null);
+        if matches!(
+            e.event_type.as_str(),
+            "case.created" | "case.status_changed"
+        ) {
+            self.schedule_time_rules(c, e)?;
+        }
         if payload.get("by_rule").is_some() {
             return Ok(0);
         }
@@ -219,38 +239,139 @@ impl Services {
         let now = self.now();
         let mut acted = 0;
         for rule in rules {
-            let (conditions, actions) = match (
-                serde_json::from_str::<Vec<Condition>>(&rule.conditions),
-                serde_json::from_str::<Vec<Action>>(&rule.actions),
-            ) {
-                (Ok(c), Ok(a)) => (c, a),
-                _ => {
-                    tracing::error!(rule_id = rule.id, "unreadable workflow rule skipped");
-                    continue;
-                }
-            };
-            let (row, dto) = match case_snapshot(c, e.aggregate_id) {
-                Ok(found) => found,
-                Err(AppError::NotFound(_)) => return Ok(acted),
-                Err(other) => return Err(other),
-            };
-            let view = match serde_json::to_value(&dto) {
-                Ok(Value::Object(m)) => m,
-                _ => continue,
-            };
-            if !matches(&conditions, rule.match_all, &view, &changed) {
-                continue;
-            }
-            let mut done = Vec::new();
-            for action in &actions {
-                if let Some(what) = self.apply(c, &rule, e, trigger, action, now)? {
-                    done.push(what);
-                }
-            }
-            if !done.is_empty() {
+            if self.run_rule(c, &rule, e, trigger, &changed, now)? {
                 acted += 1;
-                let text = format!("Rule «{}»: {}", rule.name, done.join("; "));
-                self.system_entry_as(c, row.id, None, &text, now)?;
+            }
+        }
+        Ok(acted)
+    }
+
+    /// Runs one rule for an event: true when its conditions held and it did something.
+    fn run_rule(
+        &self,
+        c: &mut AnyConnection,
+        rule: &RuleRow,
+        e: &EventRow,
+        trigger: Trigger,
+        changed: &Changed,
+        now: NaiveDateTime,
+    ) -> Result<bool, AppError> {
+        let (conditions, actions) = match (
+            serde_json::from_str::<Vec<Condition>>(&rule.conditions),
+            serde_json::from_str::<Vec<Action>>(&rule.actions),
+        ) {
+            (Ok(c), Ok(a)) => (c, a),
+            _ => {
+                tracing::error!(rule_id = rule.id, "unreadable workflow rule skipped");
+                return Ok(false);
+            }
+        };
+        let (row, dto) = match case_snapshot(c, e.aggregate_id) {
+            Ok(found) => found,
+            Err(AppError::NotFound(_)) => return Ok(false),
+            Err(other) => return Err(other),
+        };
+        let view = match serde_json::to_value(&dto) {
+            Ok(Value::Object(m)) => m,
+            _ => return Ok(false),
+        };
+        if !matches(&conditions, rule.match_all, &view, changed) {
+            return Ok(false);
+        }
+        let mut done = Vec::new();
+        for action in &actions {
+            if let Some(what) = self.apply(c, rule, e, trigger, action, now)? {
+                done.push(what);
+            }
+        }
+        if done.is_empty() {
+            return Ok(false);
+        }
+        let text = format!("Rule «{}»: {}", rule.name, done.join("; "));
+        self.system_entry_as(c, row.id, None, &text, now)?;
+        Ok(true)
+    }
+
+    /// A case entered a status: every `time_in_status` rule gets a timer for when the case
+    /// will have spent its minutes there.
+    fn schedule_time_rules(&self, c: &mut AnyConnection, e: &EventRow) -> Result<(), AppError> {
+        for rule in store::active_rules(c, Trigger::TimeInStatus.as_str())? {
+            let Some(minutes) = rule.after_minutes else {
+                continue;
+            };
+            sla_store::enqueue_once(
+                c,
+                &sla_store::NewJob {
+                    kind: TIME_RULE.into(),
+                    case_id: Some(e.aggregate_id),
+                    key: format!(
+                        "{TIME_RULE}:{}:{}:{}",
+                        rule.id,
+                        e.aggregate_id,
+                        e.created_at.and_utc().timestamp_micros()
+                    ),
+                    run_at: e.created_at + chrono::Duration::minutes(minutes.into()),
+                    created_at: self.now(),
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Runs the `time_in_status` rules whose time has come, for cases still in the status they
+    /// were timed from; each timer once, whichever worker takes it. Returns how many acted.
+    pub fn run_time_rules(&self) -> Result<usize, AppError> {
+        let now = self.now();
+        let due = self
+            .db
+            .read(|c| sla_store::due_jobs_of_kind(c, TIME_RULE, now))?;
+        let mut acted = 0;
+        for job in due {
+            let did = self.db.write(|c| {
+                if !sla_store::finish_job(c, job.id, now)? {
+                    return Ok::<_, AppError>(false);
+                }
+                let mut parts = job.key.rsplitn(3, ':');
+                let entered: i64 = parts.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+                let _case = parts.next();
+                let rule_id: i64 = parts
+                    .next()
+                    .and_then(|p| p.rsplit(':').next())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                let (Some(case_id), Ok(rule)) = (job.case_id, store::rule(c, rule_id)) else {
+                    return Ok(false);
+                };
+                if !rule.active || rule.trigger_on != Trigger::TimeInStatus.as_str() {
+                    return Ok(false);
+                }
+                // Still in the status it was timed from?
+                let case = match case_store::case(c, case_id) {
+                    Ok(case) => case,
+                    Err(StoreError::NotFound) => return Ok(false),
+                    Err(e) => return Err(e.into()),
+                };
+                let last_move = sla_store::status_changes(c, case_id)?
+                    .last()
+                    .map(|(at, _)| *at)
+                    .unwrap_or(case.created_at);
+                if last_move.and_utc().timestamp_micros() != entered {
+                    return Ok(false);
+                }
+                let event = EventRow {
+                    id: -job.id,
+                    event_type: "time_in_status".into(),
+                    aggregate_type: "case".into(),
+                    aggregate_id: case_id,
+                    actor_user_id: None,
+                    payload: "{}".into(),
+                    created_at: now,
+                    processed_at: None,
+                };
+                self.run_rule(c, &rule, &event, Trigger::TimeInStatus, &Map::new(), now)
+            })?;
+            if did {
+                acted += 1;
             }
         }
         Ok(acted)

@@ -452,6 +452,7 @@ diesel::table! {
         actions -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        after_minutes -> Nullable<Integer>,
     }
 }
 

@@ -20,10 +20,11 @@ pub struct RuleRow {
     pub actions: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub after_minutes: Option<i32>,
 }
 
 #[derive(Debug, Clone, Insertable, AsChangeset)]
-#[diesel(table_name = workflow_rules)]
+#[diesel(table_name = workflow_rules, treat_none_as_null = true)]
 pub struct RuleValues {
     pub name: String,
     pub position: i32,
@@ -32,6 +33,7 @@ pub struct RuleValues {
     pub match_all: bool,
     pub conditions: String,
     pub actions: String,
+    pub after_minutes: Option<i32>,
     pub updated_at: NaiveDateTime,
 }
 

@@ -108,6 +108,13 @@ pub async fn run(
                 Ok(Err(e)) => tracing::error!(error = %e, "SLA timers failed; retrying"),
                 Err(e) => tracing::error!(error = %e, "SLA timers panicked; retrying"),
             }
+            let svc = outbox.services.clone();
+            match tokio::task::spawn_blocking(move || svc.run_time_rules()).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(rules = n, "time-in-status rules acted"),
+                Ok(Err(e)) => tracing::error!(error = %e, "time-in-status rules failed; retrying"),
+                Err(e) => tracing::error!(error = %e, "time-in-status rules panicked; retrying"),
+            }
         }
         // Received mail whose processing did not finish (a crash, a failure) is taken up again.
         let svc = outbox.services.clone();

@@ -215,3 +215,111 @@ async fn rules_run_in_order_once_per_event_sqlite() {
 async fn rules_run_in_order_once_per_event_postgres() {
     rules_run_in_order_once_per_event(TestBackend::Postgres).await
 }
+
+async fn time_in_status_rules(backend: TestBackend) {
+    let clock = std::sync::Arc::new(helpdesk_service::ManualClock::default());
+    let handle = clock.clone();
+    let app = TestApp::spawn_customized(backend, Default::default(), move |svc| {
+        svc.clock = handle;
+    })
+    .await;
+    let admin = app.user(Role::Admin, None, None).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (_, contact) = org_with_contact(&app, &agent, "Acme").await;
+    let customer = app.user(Role::Portal, None, Some(contact)).await;
+    let (s, problem) = app
+        .post(
+            "/api/v1/workflow-rules",
+            &admin.token,
+            json!({ "name": "Nudge", "trigger": "time_in_status",
+            "actions": [{ "type": "add_tags", "tags": ["nudged"] }] }),
+        )
+        .await;
+    assert_eq!(s, 422, "minutes are required: {problem}");
+    assert!(
+        problem["errors"].get("after_minutes").is_some(),
+        "{problem}"
+    );
+    let (s, rule) = app
+        .post(
+            "/api/v1/workflow-rules",
+            &admin.token,
+            json!({ "name": "Nudge", "trigger": "time_in_status", "after_minutes": 60,
+            "conditions": [{ "field": "status", "op": "equals", "value": "awaiting_customer" }],
+            "actions": [{ "type": "add_tags", "tags": ["nudged"] }] }),
+        )
+        .await;
+    assert_eq!(s, 201, "{rule}");
+    assert_eq!(rule["after_minutes"], 60);
+    let run = || {
+        let svc = app.services.clone();
+        async move {
+            tokio::task::spawn_blocking(move || svc.run_time_rules())
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let tags = |id: i64| {
+        let (app, token) = (&app, agent.token.clone());
+        async move { app.get(&format!("/api/v1/cases/{id}"), &token).await.1["tags"].clone() }
+    };
+    let mut ids = Vec::new();
+    for subject in ["Quiet", "Answered"] {
+        let (_, case) = app
+            .post(
+                "/api/v1/cases",
+                &agent.token,
+                json!({ "subject": subject, "requester_id": contact }),
+            )
+            .await;
+        let id = case["id"].as_i64().unwrap();
+        app.post(
+            &format!("/api/v1/cases/{id}/stream"),
+            &agent.token,
+            json!({ "kind": "public", "body": "Which version?" }),
+        )
+        .await;
+        ids.push(id);
+    }
+    drain(&app).await;
+    clock.advance(chrono::Duration::minutes(30));
+    assert_eq!(run().await, 0);
+    // The second customer answers, and is asked again ten minutes later: a new hour starts.
+    app.post(
+        &format!("/api/v1/portal/cases/{}/messages", ids[1]),
+        &customer.token,
+        json!({ "body": "5.2" }),
+    )
+    .await;
+    clock.advance(chrono::Duration::minutes(10));
+    app.post(
+        &format!("/api/v1/cases/{}/stream", ids[1]),
+        &agent.token,
+        json!({ "kind": "public", "body": "Logs?" }),
+    )
+    .await;
+    drain(&app).await;
+    clock.advance(chrono::Duration::minutes(21));
+    assert_eq!(
+        run().await,
+        1,
+        "an hour in awaiting_customer: only the quiet case"
+    );
+    assert_eq!(tags(ids[0]).await, json!(["nudged"]));
+    assert_eq!(tags(ids[1]).await, json!([]));
+    assert_eq!(run().await, 0, "once");
+    clock.advance(chrono::Duration::minutes(40));
+    assert_eq!(run().await, 1);
+    assert_eq!(tags(ids[1]).await, json!(["nudged"]));
+}
+
+#[tokio::test]
+async fn time_in_status_rules_sqlite() {
+    time_in_status_rules(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn time_in_status_rules_postgres() {
+    time_in_status_rules(TestBackend::Postgres).await
+}

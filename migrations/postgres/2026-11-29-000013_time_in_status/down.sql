@@ -1,0 +1,1 @@
+ALTER TABLE workflow_rules DROP COLUMN after_minutes;
