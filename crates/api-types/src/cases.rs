@@ -330,7 +330,8 @@ pub struct CaseQuery {
     /// Text the subject contains (case-insensitive).
     #[validate(length(min = 1, max = 200))]
     pub q: Option<String>,
-    /// `-created_at` (newest first, default) or `created_at`.
+    /// `-created_at` (newest first, default), `created_at`, or `sla_due` (cases with a running
+    /// SLA deadline, the soonest first).
     pub sort: Option<String>,
     /// `breached` (a clock is past its target) or `breaching_soon` (a running clock is due
     /// within `sla_within_minutes`).

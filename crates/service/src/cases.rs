@@ -441,8 +441,9 @@ impl Services {
         let sort = match q.sort.as_deref() {
             None | Some("-created_at") => CaseSort::NewestFirst,
             Some("created_at") => CaseSort::OldestFirst,
+            Some("sla_due") => CaseSort::SlaDue,
             Some(_) => {
-                p.add("sort", "must be `-created_at` or `created_at`");
+                p.add("sort", "must be `-created_at`, `created_at` or `sla_due`");
                 CaseSort::NewestFirst
             }
         };

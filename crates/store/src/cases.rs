@@ -207,6 +207,8 @@ pub enum CaseSort {
     #[default]
     NewestFirst,
     OldestFirst,
+    /// Cases with a running SLA deadline, the soonest first.
+    SlaDue,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -248,7 +250,10 @@ pub fn list_cases(
     limit: i64,
     cursor: Option<i64>,
 ) -> Result<Page<CaseRow>, StoreError> {
-    let mut q = cases::table.select(CaseRow::as_select()).into_boxed();
+    let mut q = cases::table
+        .left_join(case_sla::table)
+        .select(CaseRow::as_select())
+        .into_boxed();
     // One value compares with `=`: PostgreSQL plans `= ANY($1)` without knowing it is a single
     // value and then cannot walk the (team_id, status, id) index in order.
     match f.statuses.as_slice() {
@@ -311,29 +316,46 @@ pub fn list_cases(
     }
     match f.sla {
         None => {}
+        // The clocks are joined in (left): cases without them match neither.
         Some(SlaFilter::Breached { now }) => {
-            let late = case_sla::table
-                .filter(case_sla::breached.eq(true).or(case_sla::due_at.le(now)))
-                .select(case_sla::case_id);
-            q = q.filter(cases::id.eq_any(late));
+            q = q.filter(case_sla::breached.eq(true).or(case_sla::due_at.le(now)));
         }
         Some(SlaFilter::DueBy { now, until }) => {
-            let soon = case_sla::table
+            q = q
                 .filter(case_sla::breached.eq(false))
                 .filter(case_sla::due_at.gt(now))
-                .filter(case_sla::due_at.le(until))
-                .select(case_sla::case_id);
-            q = q.filter(cases::id.eq_any(soon));
+                .filter(case_sla::due_at.le(until));
         }
     }
     q = match (f.sort, cursor) {
         (CaseSort::NewestFirst, Some(c)) => q.filter(cases::id.lt(c)),
         (CaseSort::OldestFirst, Some(c)) => q.filter(cases::id.gt(c)),
+        (CaseSort::SlaDue, Some(c)) => {
+            // The cursor is the last case shown; the page goes on from its deadline.
+            let due: Option<NaiveDateTime> = case_sla::table
+                .find(c)
+                .select(case_sla::due_at)
+                .first(conn)
+                .optional()?
+                .flatten();
+            match due {
+                Some(d) => q.filter(
+                    case_sla::due_at
+                        .gt(d)
+                        .or(case_sla::due_at.eq(d).and(cases::id.gt(c))),
+                ),
+                // Its deadline is gone (met, paused) since: on from the cases after it.
+                None => q.filter(cases::id.gt(c)),
+            }
+        }
         (_, None) => q,
     };
     q = match f.sort {
         CaseSort::NewestFirst => q.order(cases::id.desc()),
         CaseSort::OldestFirst => q.order(cases::id.asc()),
+        CaseSort::SlaDue => q
+            .filter(case_sla::due_at.is_not_null())
+            .order((case_sla::due_at.asc(), cases::id.asc())),
     };
     let rows = q.limit(limit + 1).load(conn)?;
     Ok(Page::from_overfetch(rows, limit, |r| r.id))

@@ -279,6 +279,21 @@ async fn clocks_follow_the_case(backend: TestBackend) {
     assert_eq!(soon_ids, vec![id, urgent_id]);
     let (_, late) = app.get("/api/v1/cases?sla=breached", &agent.token).await;
     assert!(ids(&late).is_empty(), "{late}");
+    // The deadline queue: soonest first, a page at a time.
+    let (s, first) = app
+        .get("/api/v1/cases?sort=sla_due&limit=1", &agent.token)
+        .await;
+    assert_eq!(s, 200, "{first}");
+    assert_eq!(ids(&first), vec![urgent_id]);
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let (_, second) = app
+        .get(
+            &format!("/api/v1/cases?sort=sla_due&limit=1&cursor={cursor}"),
+            &agent.token,
+        )
+        .await;
+    assert_eq!(ids(&second), vec![id]);
+    assert!(second["next_cursor"].is_null(), "{second}");
     assert_eq!(
         run_timers(&app).await,
         1,
