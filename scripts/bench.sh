@@ -14,6 +14,8 @@ cargo build -q --release -p helpdesk-server -p helpdesk-bench
 bin="$target/release/helpdesk"
 bench="$target/release/helpdesk-bench"
 ingest="$target/release/helpdesk-ingest-bench"
+sla="$target/release/helpdesk-sla-bench"
+sla_cases="${BENCH_SLA_CASES:-100000}"
 messages="${BENCH_MESSAGES:-2000}"
 export BENCH_ADMIN_PASSWORD="bench-admin-password"
 : >"$out"
@@ -91,9 +93,20 @@ echo "| email ingestion | corpus | throughput | CPU (this process) | outcome |" 
 echo "|---|---|---|---|---|" | tee -a "$out"
 mail_db="helpdesk_ingest_$$"
 psql "$pg_admin" -qc "CREATE DATABASE $mail_db" >/dev/null
-trap 'psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $mail_db WITH (FORCE)" >/dev/null' EXIT
+sla_db="helpdesk_sla_$$"
+trap 'for d in $db $mail_db $sla_db; do psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null; done' EXIT
 "$ingest" --database-url "${pg_admin%/*}/$mail_db" --messages "$messages" --threads 2 --label PostgreSQL | tee -a "$out"
 sqlite_dir=$(mktemp -d)
 "$ingest" --database-url "sqlite://$sqlite_dir/helpdesk.db" --messages "$messages" --threads 2 --label SQLite | tee -a "$out"
+rm -rf "$sqlite_dir"
+echo | tee -a "$out"
+
+# SLA clocks at scale: recomputing every open case after a calendar change, and the timer sweep.
+echo "| SLA | open cases | recompute after a calendar change | backlog after downtime | timer sweep |" | tee -a "$out"
+echo "|---|---|---|---|---|" | tee -a "$out"
+psql "$pg_admin" -qc "CREATE DATABASE $sla_db" >/dev/null
+"$sla" --database-url "${pg_admin%/*}/$sla_db" --cases "$sla_cases" --label PostgreSQL | tee -a "$out"
+sqlite_dir=$(mktemp -d)
+"$sla" --database-url "sqlite://$sqlite_dir/helpdesk.db" --cases "$sla_cases" --label SQLite | tee -a "$out"
 rm -rf "$sqlite_dir"
 echo "results written to $out"

@@ -221,8 +221,11 @@ fn history(c: &mut AnyConnection, case: &CaseRow) -> Result<History, StoreError>
         let now = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::New);
         statuses.push((created, now));
     }
+    // The description opens the stream in the case's own transaction (same instant); whoever
+    // typed it, it is the request, not a reply.
     let messages = store::public_entries(c, case.id)?
         .into_iter()
+        .filter(|(at, _, _)| *at != case.created_at)
         .filter_map(|(at, user, contact)| match (user, contact) {
             (_, Some(_)) => Some((utc(at), Author::Customer)),
             (Some(_), None) => Some((utc(at), Author::Agent)),

@@ -379,9 +379,14 @@ pub fn replace_case_timers(
             .filter(jobs::kind.eq_any([SLA_WARNING, SLA_BREACH])),
     )
     .execute(conn)?;
-    for job in new {
-        diesel::insert_into(jobs::table).values(job).execute(conn)?;
+    if new.is_empty() {
+        return Ok(());
     }
+    // One statement for all of them (batch inserts are per backend).
+    match conn {
+        AnyConnection::Postgresql(c) => diesel::insert_into(jobs::table).values(new).execute(c)?,
+        AnyConnection::Sqlite(c) => diesel::insert_into(jobs::table).values(new).execute(c)?,
+    };
     Ok(())
 }
 

@@ -264,6 +264,28 @@ async fn clocks_follow_the_case(backend: TestBackend) {
         answered_at + Duration::minutes(15)
     );
     let urgent_id = urgent["id"].as_i64().unwrap();
+    // A case an admin types in without a requester: the description is the request, not a
+    // reply, so its first-response clock runs.
+    let (_, typed) = app
+        .post(
+            "/api/v1/cases",
+            &admin.token,
+            json!({ "subject": "Phoned in", "description": "caller says the VPN is down" }),
+        )
+        .await;
+    assert_eq!(
+        clock(&typed, "first_response")["state"],
+        "running",
+        "{typed}"
+    );
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{}/actions/resolve", typed["id"]),
+            &admin.token,
+            json!({ "resolution": "duplicate" }),
+        )
+        .await;
+    assert_eq!(s, 200);
 
     // 13 minutes on: both are breaching soon, nothing is breached; the urgent case's warning
     // is due.
