@@ -54,7 +54,6 @@ pub struct Condition {
     pub field: String,
     pub op: Operator,
     /// A value (`equals`, `contains`, `changed_to`; `null` tests for empty) or a list (`in`).
-    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub value: Value,
 }
 
