@@ -2,6 +2,7 @@
 
 use helpdesk_api_types::cases::{CasePage, PortalCasePage};
 use helpdesk_api_types::notifications::{MarkedRead, NotificationPage, UnreadCount};
+use helpdesk_api_types::sla::{CaseSla, ClockState};
 use helpdesk_api_types::Role;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -179,6 +180,26 @@ fn fetch_into<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
     });
 }
 
+/// The SLA of a case in the list: breached, the next deadline, paused or met.
+fn sla_cell(l: Lang, sla: Option<&CaseSla>) -> impl IntoView {
+    let t = i18n::text(l);
+    let (state, text) = match sla {
+        None => ("none", "—".to_owned()),
+        Some(s) if s.breached => ("breached", t.sla_breached.to_owned()),
+        Some(CaseSla {
+            due_at: Some(due), ..
+        }) => (
+            "due",
+            format!("{} {}", t.sla_due, due.format("%Y-%m-%d %H:%M")),
+        ),
+        Some(s) if s.clocks.iter().any(|k| k.state == ClockState::Paused) => {
+            ("paused", t.sla_paused.to_owned())
+        }
+        Some(_) => ("met", t.sla_met.to_owned()),
+    };
+    view! { <td data-test="sla" data-state=state class=format!("sla sla-{state}")>{text}</td> }
+}
+
 #[component]
 fn AgentCases(lang: RwSignal<Lang>) -> impl IntoView {
     let state = RwSignal::new(Load::<CasePage>::Loading);
@@ -197,7 +218,7 @@ fn AgentCases(lang: RwSignal<Lang>) -> impl IntoView {
                         <table data-test="cases">
                             <thead><tr>
                                 <th>{t().number}</th><th>{t().subject}</th><th>{t().status}</th>
-                                <th>{t().priority}</th><th>{t().updated}</th>
+                                <th>{t().priority}</th><th>{t().sla}</th><th>{t().updated}</th>
                             </tr></thead>
                             <tbody>
                                 {page.items.into_iter().map(|c| view! {
@@ -206,6 +227,7 @@ fn AgentCases(lang: RwSignal<Lang>) -> impl IntoView {
                                         <td>{c.subject}</td>
                                         <td>{i18n::status(l, c.status)}</td>
                                         <td>{i18n::priority(l, c.priority)}</td>
+                                        {sla_cell(l, c.sla.as_ref())}
                                         <td>{c.updated_at.format("%Y-%m-%d %H:%M").to_string()}</td>
                                     </tr>
                                 }).collect_view()}

@@ -56,6 +56,11 @@ pub struct Text {
     pub notifications: &'static str,
     pub no_notifications: &'static str,
     pub mark_all_read: &'static str,
+    pub sla: &'static str,
+    pub sla_due: &'static str,
+    pub sla_breached: &'static str,
+    pub sla_paused: &'static str,
+    pub sla_met: &'static str,
 }
 
 const EN: Text = Text {
@@ -81,6 +86,11 @@ const EN: Text = Text {
     notifications: "Notifications",
     no_notifications: "Nothing new.",
     mark_all_read: "Mark all read",
+    sla: "SLA",
+    sla_due: "due",
+    sla_breached: "Breached",
+    sla_paused: "Paused",
+    sla_met: "Met",
 };
 
 const RU: Text = Text {
@@ -106,6 +116,11 @@ const RU: Text = Text {
     notifications: "Уведомления",
     no_notifications: "Ничего нового.",
     mark_all_read: "Отметить все прочитанными",
+    sla: "SLA",
+    sla_due: "срок",
+    sla_breached: "Просрочено",
+    sla_paused: "Пауза",
+    sla_met: "Выполнено",
 };
 
 pub fn text(lang: Lang) -> &'static Text {

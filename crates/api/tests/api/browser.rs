@@ -126,6 +126,16 @@ async fn run(backend: TestBackend) {
     let (_, contact_a) = org_with_contact(&app, &agent, "BrowserA").await;
     let (_, contact_b) = org_with_contact(&app, &agent, "BrowserB").await;
     let portal_a = app.user(Role::Portal, None, Some(contact_a)).await;
+    // An SLA policy, so the list shows deadlines.
+    let admin = app.user(Role::Admin, None, None).await;
+    let (s, _) = app
+        .post(
+            "/api/v1/sla-policies",
+            &admin.token,
+            json!({ "name": "Standard", "targets": { "normal": { "first_response_minutes": 60, "resolution_minutes": 240 } } }),
+        )
+        .await;
+    assert_eq!(s, 201);
     let mut case_ids = Vec::new();
     for (subject, requester) in [
         ("Printer jams on tray 2", contact_a),
@@ -173,6 +183,33 @@ async fn run(backend: TestBackend) {
     assert!(agent_rows
         .iter()
         .any(|r| r.contains("VPN drops every hour")));
+    // The SLA column: the unanswered case shows its deadline, the answered one waits paused.
+    let (_, vpn) = app
+        .get(&format!("/api/v1/cases/{}", case_ids[1]), &agent.token)
+        .await;
+    let due = chrono::DateTime::parse_from_rfc3339(vpn["sla"]["due_at"].as_str().unwrap())
+        .unwrap()
+        .format("%Y-%m-%d %H:%M")
+        .to_string();
+    let mut states = Vec::new();
+    for cell in c
+        .find_all(Locator::Css("[data-test=cases] [data-test=sla]"))
+        .await
+        .unwrap()
+    {
+        states.push((
+            cell.attr("data-state").await.unwrap().unwrap_or_default(),
+            cell.text().await.unwrap(),
+        ));
+    }
+    states.sort();
+    assert_eq!(
+        states,
+        vec![
+            ("due".to_owned(), format!("due {due}")),
+            ("paused".to_owned(), "Paused".to_owned())
+        ]
+    );
     let who = c
         .find(Locator::Css("[data-test=who]"))
         .await
