@@ -419,75 +419,50 @@ impl Services {
                 if user_store::team(c, *team_id).is_err() {
                     return Ok(Some(format!("team {team_id} does not exist")));
                 }
-                case_store::update_case(
-                    c,
-                    case.id,
-                    &changes(&|ch| ch.team_id = Some(Some(*team_id))),
-                )?;
-                emit(
-                    c,
-                    now,
-                    None,
-                    "case.updated",
-                    ("case", case.id),
-                    json!({ "id": case.id, "number": case.number, "team_id": team_id, "by_rule": by }),
-                )?;
+                let ch = CaseChanges {
+                    team_id: Some(Some(*team_id)),
+                    ..Default::default()
+                };
+                self.rule_update(c, &case, ch, ("team_id", json!(team_id)), &by, now)?;
                 Some(format!("team {team_id}"))
             }
             Action::SetPriority { priority } => {
                 if case.priority == priority.as_str() {
                     return Ok(None);
                 }
-                case_store::update_case(
-                    c,
-                    case.id,
-                    &changes(&|ch| ch.priority = Some(priority.as_str().into())),
-                )?;
-                emit(
-                    c,
-                    now,
-                    None,
-                    "case.updated",
-                    ("case", case.id),
-                    json!({ "id": case.id, "number": case.number, "priority": priority, "by_rule": by }),
-                )?;
+                let ch = CaseChanges {
+                    priority: Some(priority.as_str().into()),
+                    ..Default::default()
+                };
+                self.rule_update(c, &case, ch, ("priority", json!(priority)), &by, now)?;
                 Some(format!("priority {priority}"))
             }
             Action::SetType { case_type } => {
                 if case.case_type == case_type.as_str() {
                     return Ok(None);
                 }
-                case_store::update_case(
-                    c,
-                    case.id,
-                    &changes(&|ch| ch.case_type = Some(case_type.as_str().into())),
-                )?;
-                emit(
-                    c,
-                    now,
-                    None,
-                    "case.updated",
-                    ("case", case.id),
-                    json!({ "id": case.id, "number": case.number, "case_type": case_type, "by_rule": by }),
-                )?;
+                let ch = CaseChanges {
+                    case_type: Some(case_type.as_str().into()),
+                    ..Default::default()
+                };
+                self.rule_update(c, &case, ch, ("case_type", json!(case_type)), &by, now)?;
                 Some(format!("type {case_type}"))
             }
             Action::SetSupportLine { support_line } => {
                 if case.support_line == *support_line {
                     return Ok(None);
                 }
-                case_store::update_case(
+                let ch = CaseChanges {
+                    support_line: Some(*support_line),
+                    ..Default::default()
+                };
+                self.rule_update(
                     c,
-                    case.id,
-                    &changes(&|ch| ch.support_line = Some(*support_line)),
-                )?;
-                emit(
-                    c,
+                    &case,
+                    ch,
+                    ("support_line", json!(support_line)),
+                    &by,
                     now,
-                    None,
-                    "case.updated",
-                    ("case", case.id),
-                    json!({ "id": case.id, "number": case.number, "support_line": support_line, "by_rule": by }),
                 )?;
                 Some(format!("support line {support_line}"))
             }
@@ -620,6 +595,24 @@ impl Services {
                 Some(format!("escalated to line {line}"))
             }
         })
+    }
+
+    /// Writes one field a rule set, and the `case.updated` event that says so.
+    fn rule_update(
+        &self,
+        c: &mut AnyConnection,
+        case: &CaseRow,
+        mut ch: CaseChanges,
+        (field, value): (&str, Value),
+        by: &Value,
+        now: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        ch.updated_at = Some(now);
+        case_store::update_case(c, case.id, &ch)?;
+        let mut payload = json!({ "id": case.id, "number": case.number, "by_rule": by });
+        payload[field] = value;
+        emit(c, now, None, "case.updated", ("case", case.id), payload)?;
+        Ok(())
     }
 
     fn rule_assign(

@@ -13,6 +13,7 @@ use base64::Engine;
 use clap::Parser;
 use helpdesk_api_types::mailboxes::MailboxInput;
 use helpdesk_api_types::Role;
+use helpdesk_bench::cpu_ms;
 use helpdesk_service::email::Source;
 use helpdesk_service::{Actor, AuthSettings, Services, SystemClock};
 use helpdesk_store::Db;
@@ -111,15 +112,6 @@ fn out_id(corpus: &[String], i: usize) -> String {
         .and_then(|s| s.split('>').next())
         .unwrap_or("")
         .to_owned()
-}
-
-fn cpu_ms() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, a)| a).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-        + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    ticks * 10.0
 }
 
 fn main() -> anyhow::Result<()> {

@@ -14,6 +14,7 @@ use clap::Parser;
 use diesel::RunQueryDsl;
 use helpdesk_api_types::sla::{CalendarInput, Interval, PriorityTargets, SlaPolicyInput, Targets};
 use helpdesk_api_types::Role;
+use helpdesk_bench::cpu_ms;
 use helpdesk_service::{Actor, AuthSettings, Clock, ManualClock, Services};
 use helpdesk_store::Db;
 
@@ -28,15 +29,6 @@ struct Args {
     minutes: usize,
     #[arg(long)]
     label: String,
-}
-
-fn cpu_ms() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, a)| a).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-        + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    ticks * 10.0
 }
 
 fn load_cases(db: &Db, n: usize, now: NaiveDateTime) -> anyhow::Result<()> {
