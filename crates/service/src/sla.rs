@@ -202,12 +202,15 @@ fn facts(case: &CaseRow) -> Option<CaseFacts> {
     })
 }
 
-/// What the clocks of a case depend on: its status changes and public messages.
-fn history(c: &mut AnyConnection, case: &CaseRow) -> Result<History, StoreError> {
+/// What the clocks of a case depend on: its status changes and public messages, in order.
+fn history_from(
+    case: &CaseRow,
+    changes: &[(NaiveDateTime, &str)],
+    entries: &[store::PublicEntry],
+) -> History {
     let created = utc(case.created_at);
-    let changes = store::status_changes(c, case.id)?;
     let mut statuses = Vec::with_capacity(changes.len() + 1);
-    for (at, payload) in &changes {
+    for (at, payload) in changes {
         let v: serde_json::Value = serde_json::from_str(payload).unwrap_or_default();
         let parse = |k: &str| v[k].as_str().and_then(|s| CaseStatus::parse(s).ok());
         if statuses.is_empty() {
@@ -223,20 +226,20 @@ fn history(c: &mut AnyConnection, case: &CaseRow) -> Result<History, StoreError>
     }
     // The description opens the stream in the case's own transaction (same instant); whoever
     // typed it, it is the request, not a reply.
-    let messages = store::public_entries(c, case.id)?
-        .into_iter()
+    let messages = entries
+        .iter()
         .filter(|(at, _, _)| *at != case.created_at)
         .filter_map(|(at, user, contact)| match (user, contact) {
-            (_, Some(_)) => Some((utc(at), Author::Customer)),
-            (Some(_), None) => Some((utc(at), Author::Agent)),
+            (_, Some(_)) => Some((utc(*at), Author::Customer)),
+            (Some(_), None) => Some((utc(*at), Author::Agent)),
             (None, None) => None,
         })
         .collect();
-    Ok(History {
+    History {
         created_at: created,
         statuses,
         messages,
-    })
+    }
 }
 
 fn timer_key(case_id: i64, clock: &Clock, kind: &str) -> String {
@@ -254,40 +257,37 @@ pub(crate) struct Computed {
     pub fired: BTreeSet<String>,
 }
 
-/// Computes the clocks of case `case_id` and stores them with their timers; `None` (and no
-/// stored clocks) when no policy covers the case.
-pub(crate) fn refresh_case(
-    c: &mut AnyConnection,
+/// What computing a case's clocks gives: the row to store and its timers, or `None` when no
+/// policy covers the case.
+type Outcome = Option<(CaseSlaRow, Vec<NewJob>, Computed)>;
+
+/// Computes the clocks of `case` from its history; `stored` is what was stored before (for the
+/// warnings and breaches already announced), `fired_now` one more announced just now.
+fn compute(
     ctx: &SlaContext,
-    case_id: i64,
-    now: NaiveDateTime,
+    case: &CaseRow,
+    history: &History,
+    stored: Option<&CaseSlaRow>,
     fired_now: Option<&str>,
-) -> Result<Option<Computed>, StoreError> {
-    let case = case_store::case(c, case_id)?;
-    let chosen = facts(&case).and_then(|f| {
-        choose_policy(ctx.policies.iter().map(|(_, c, _)| c), &f).map(|i| (i, f.priority))
-    });
-    let Some((i, priority)) = chosen else {
-        store::clear_case_sla(c, case_id)?;
-        store::replace_case_timers(c, case_id, &[])?;
-        return Ok(None);
-    };
+    now: NaiveDateTime,
+) -> Outcome {
+    let f = facts(case)?;
+    let i = choose_policy(ctx.policies.iter().map(|(_, c, _)| c), &f)?;
     let (policy, _, targets) = &ctx.policies[i];
     let always = Hours::always();
     let hours = policy
         .calendar_id
         .and_then(|id| ctx.calendars.get(&id))
         .unwrap_or(&always);
-    let history = history(c, &case)?;
     let share = f64::from(policy.warn_percent.clamp(1, 99)) / 100.0;
     let list = clocks(
-        &history,
-        &targets_for(targets, priority),
+        history,
+        &targets_for(targets, f.priority),
         hours,
         share,
         utc(now),
     );
-    let mut fired: BTreeSet<String> = store::lock_case_sla(c, case_id)?
+    let mut fired: BTreeSet<String> = stored
         .and_then(|row| serde_json::from_str(&row.fired).ok())
         .unwrap_or_default();
     if let Some(key) = fired_now {
@@ -298,29 +298,26 @@ pub(crate) fn refresh_case(
         .filter(|k| k.state == ClockState::Running)
         .filter_map(|k| k.due_at)
         .min();
-    store::save_case_sla(
-        c,
-        &CaseSlaRow {
-            case_id,
-            policy_id: policy.id,
-            clocks: serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()),
-            due_at: due_at.map(|t| t.naive_utc()),
-            breached: list.iter().any(|k| k.state == ClockState::Breached),
-            fired: serde_json::to_string(&fired).unwrap_or_else(|_| "[]".into()),
-            computed_at: now,
-        },
-    )?;
+    let row = CaseSlaRow {
+        case_id: case.id,
+        policy_id: policy.id,
+        clocks: serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()),
+        due_at: due_at.map(|t| t.naive_utc()),
+        breached: list.iter().any(|k| k.state == ClockState::Breached),
+        fired: serde_json::to_string(&fired).unwrap_or_else(|_| "[]".into()),
+        computed_at: now,
+    };
     let mut timers = Vec::new();
     for clock in list.iter().filter(|k| k.stopped_at.is_none()) {
         for (kind, at) in [
             (store::SLA_WARNING, clock.warn_at),
             (store::SLA_BREACH, clock.due_at),
         ] {
-            let key = timer_key(case_id, clock, kind);
+            let key = timer_key(case.id, clock, kind);
             if let Some(at) = at.filter(|_| !fired.contains(&key)) {
                 timers.push(NewJob {
                     kind: kind.into(),
-                    case_id: Some(case_id),
+                    case_id: Some(case.id),
                     key,
                     run_at: at.naive_utc(),
                     created_at: now,
@@ -328,12 +325,87 @@ pub(crate) fn refresh_case(
             }
         }
     }
-    store::replace_case_timers(c, case_id, &timers)?;
-    Ok(Some(Computed {
+    let computed = Computed {
         policy_id: policy.id,
         clocks: list,
         fired,
-    }))
+    };
+    Some((row, timers, computed))
+}
+
+/// Computes the clocks of case `case_id` and stores them with their timers; `None` (and no
+/// stored clocks) when no policy covers the case.
+pub(crate) fn refresh_case(
+    c: &mut AnyConnection,
+    ctx: &SlaContext,
+    case_id: i64,
+    now: NaiveDateTime,
+    fired_now: Option<&str>,
+) -> Result<Option<Computed>, StoreError> {
+    // The clocks' lock first: every writer of a case's clocks and timers takes it.
+    let stored = store::lock_case_sla(c, case_id)?;
+    let case = case_store::case(c, case_id)?;
+    let changes = store::status_changes(c, case_id)?;
+    let changes: Vec<(NaiveDateTime, &str)> =
+        changes.iter().map(|(at, p)| (*at, p.as_str())).collect();
+    let entries = store::public_entries(c, case_id)?;
+    let history = history_from(&case, &changes, &entries);
+    match compute(ctx, &case, &history, stored.as_ref(), fired_now, now) {
+        None => {
+            store::clear_case_sla(c, case_id)?;
+            store::replace_case_timers(c, case_id, &[])?;
+            Ok(None)
+        }
+        Some((row, timers, computed)) => {
+            store::save_case_sla(c, &row)?;
+            store::replace_case_timers(c, case_id, &timers)?;
+            Ok(Some(computed))
+        }
+    }
+}
+
+/// [`refresh_case`] for a batch of cases, reading their histories and writing their timers a
+/// few statements for the whole batch.
+fn refresh_batch(
+    c: &mut AnyConnection,
+    ctx: &SlaContext,
+    ids: &[i64],
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let stored = store::lock_case_slas(c, ids)?;
+    let cases = case_store::cases_by_ids(c, ids)?;
+    let changes = store::status_changes_of(c, ids)?;
+    let entries = store::public_entries_of(c, ids)?;
+    let mut changes_of: HashMap<i64, Vec<(NaiveDateTime, &str)>> = HashMap::new();
+    for (id, at, payload) in &changes {
+        changes_of
+            .entry(*id)
+            .or_default()
+            .push((*at, payload.as_str()));
+    }
+    let mut entries_of: HashMap<i64, Vec<store::PublicEntry>> = HashMap::new();
+    for (id, entry) in entries {
+        entries_of.entry(id).or_default().push(entry);
+    }
+    let mut timers = Vec::new();
+    let mut uncovered = Vec::new();
+    for case in &cases {
+        let history = history_from(
+            case,
+            changes_of.get(&case.id).map_or(&[][..], Vec::as_slice),
+            entries_of.get(&case.id).map_or(&[][..], Vec::as_slice),
+        );
+        let before = stored.iter().find(|r| r.case_id == case.id);
+        match compute(ctx, case, &history, before, None, now) {
+            None => uncovered.push(case.id),
+            Some((row, mut jobs, _)) => {
+                store::save_case_sla(c, &row)?;
+                timers.append(&mut jobs);
+            }
+        }
+    }
+    store::clear_case_slas(c, &uncovered)?;
+    store::replace_timers_of(c, ids, &timers)
 }
 
 /// Recomputes the clocks of a case after `event_type`, when policies exist.
@@ -636,9 +708,7 @@ impl Services {
                     return Ok::<_, StoreError>(None);
                 };
                 let ids = store::live_case_ids(c, after, batch)?;
-                for id in &ids {
-                    refresh_case(c, &ctx, *id, now, None)?;
-                }
+                refresh_batch(c, &ctx, &ids, now)?;
                 if after == 0 {
                     let active: Vec<i64> = ctx.policies.iter().map(|(p, _, _)| p.id).collect();
                     store::clear_uncovered(c, &active)?;

@@ -44,7 +44,7 @@ fn rule_dto(row: RuleRow) -> Result<WorkflowRule, AppError> {
 }
 
 /// Job kind of `time_in_status` timers.
-const TIME_RULE: &str = "rule.time";
+const TIME_RULE: &str = sla_store::RULE_TIME;
 
 /// The case fields an event changed, with their new values.
 type Changed = Map<String, Value>;

@@ -553,3 +553,12 @@ pub fn case_by_number(
         .first(conn)
         .optional()?)
 }
+
+/// The rows of several cases, by id.
+pub fn cases_by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<CaseRow>, StoreError> {
+    Ok(cases::table
+        .filter(cases::id.eq_any(ids))
+        .order(cases::id.asc())
+        .select(CaseRow::as_select())
+        .load(conn)?)
+}

@@ -97,6 +97,8 @@ pub struct NewJob {
 pub const SLA_WARNING: &str = "sla.warning";
 pub const SLA_BREACH: &str = "sla.breach";
 pub const SLA_RECOMPUTE: &str = "sla.recompute";
+/// Timers of workflow rules triggered by time in a status.
+pub const RULE_TIME: &str = "rule.time";
 
 // Calendars.
 
@@ -331,6 +333,69 @@ pub fn public_entries(
         .load(conn)?)
 }
 
+/// The status changes of several cases: (case, when, payload), in order.
+pub fn status_changes_of(
+    conn: &mut AnyConnection,
+    case_ids: &[i64],
+) -> Result<Vec<(i64, NaiveDateTime, String)>, StoreError> {
+    Ok(events::table
+        .filter(events::aggregate_type.eq("case"))
+        .filter(events::aggregate_id.eq_any(case_ids))
+        .filter(events::event_type.eq("case.status_changed"))
+        // In the index's order, so SQLite walks the index rather than the whole table.
+        .order((events::aggregate_id.asc(), events::id.asc()))
+        .select((events::aggregate_id, events::created_at, events::payload))
+        .load(conn)?)
+}
+
+/// The public entries of several cases: (case, when, author user, author contact), in order.
+pub fn public_entries_of(
+    conn: &mut AnyConnection,
+    case_ids: &[i64],
+) -> Result<Vec<(i64, PublicEntry)>, StoreError> {
+    let rows: Vec<(i64, NaiveDateTime, Option<i64>, Option<i64>)> = stream_entries::table
+        .filter(stream_entries::case_id.eq_any(case_ids))
+        .filter(stream_entries::kind.eq("public"))
+        .order((stream_entries::case_id.asc(), stream_entries::id.asc()))
+        .select((
+            stream_entries::case_id,
+            stream_entries::created_at,
+            stream_entries::author_user_id,
+            stream_entries::author_contact_id,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(case, at, user, contact)| (case, (at, user, contact)))
+        .collect())
+}
+
+/// [`lock_case_sla`] for several cases at once (in id order).
+pub fn lock_case_slas(
+    conn: &mut AnyConnection,
+    case_ids: &[i64],
+) -> Result<Vec<CaseSlaRow>, StoreError> {
+    macro_rules! rows {
+        () => {
+            case_sla::table
+                .filter(case_sla::case_id.eq_any(case_ids))
+                .order(case_sla::case_id.asc())
+                .select(CaseSlaRow::as_select())
+        };
+    }
+    Ok(match conn {
+        AnyConnection::Postgresql(c) => rows!().for_update().load(c)?,
+        AnyConnection::Sqlite(c) => rows!().load(c)?,
+    })
+}
+
+pub fn clear_case_slas(conn: &mut AnyConnection, case_ids: &[i64]) -> Result<(), StoreError> {
+    if !case_ids.is_empty() {
+        diesel::delete(case_sla::table.filter(case_sla::case_id.eq_any(case_ids))).execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Cases whose clocks may still change (not closed, rejected or merged), by id from `after`.
 pub fn live_case_ids(
     conn: &mut AnyConnection,
@@ -372,11 +437,22 @@ pub fn replace_case_timers(
     case_id: i64,
     new: &[NewJob],
 ) -> Result<(), StoreError> {
+    replace_timers_of(conn, &[case_id], new)
+}
+
+/// Replaces the pending SLA timers of several cases with `new`.
+pub fn replace_timers_of(
+    conn: &mut AnyConnection,
+    case_ids: &[i64],
+    new: &[NewJob],
+) -> Result<(), StoreError> {
     diesel::delete(
         jobs::table
-            .filter(jobs::case_id.eq(case_id))
+            .filter(jobs::case_id.eq_any(case_ids))
             .filter(jobs::status.eq("pending"))
-            .filter(jobs::kind.eq_any([SLA_WARNING, SLA_BREACH])),
+            // The case's jobs other than rule timers (`!=`, so that SQLite picks the case index
+            // rather than walking every timer of a kind).
+            .filter(jobs::kind.ne(RULE_TIME)),
     )
     .execute(conn)?;
     if new.is_empty() {
