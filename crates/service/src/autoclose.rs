@@ -4,11 +4,8 @@
 //! the status, whichever is later — not any update of the case.
 
 use chrono::NaiveDateTime;
-use diesel::sql_types::BigInt;
-use diesel::{QueryableByName, RunQueryDsl};
 use helpdesk_domain::CaseStatus;
 use helpdesk_store::cases::{self as store, CaseChanges};
-use helpdesk_store::{AnyConnection, StoreError};
 use serde_json::json;
 
 use crate::outbox::emit;
@@ -30,41 +27,6 @@ impl Default for AutoClose {
     }
 }
 
-#[derive(QueryableByName)]
-struct Id {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
-/// Cases in `status` whose last public message and move into `status` are both before
-/// `cutoff` (and `only`, when given, is the case).
-fn stale(
-    c: &mut AnyConnection,
-    status: &str,
-    cutoff: NaiveDateTime,
-    only: Option<i64>,
-    limit: i64,
-) -> Result<Vec<i64>, StoreError> {
-    // Literals are our own values (a status name, a formatted time, numbers), never input.
-    let cutoff = cutoff.format("%Y-%m-%d %H:%M:%S%.6f");
-    let only = only
-        .map(|id| format!("AND c.id = {id}"))
-        .unwrap_or_default();
-    let sql = format!(
-        "SELECT c.id AS id FROM cases c \
-         WHERE c.status = '{status}' {only} \
-         AND NOT EXISTS (SELECT 1 FROM stream_entries s WHERE s.case_id = c.id AND s.kind = 'public' AND s.created_at >= '{cutoff}') \
-         AND NOT EXISTS (SELECT 1 FROM events e WHERE e.aggregate_type = 'case' AND e.aggregate_id = c.id \
-                         AND e.event_type = 'case.status_changed' AND e.created_at >= '{cutoff}') \
-         ORDER BY c.id LIMIT {limit}"
-    );
-    Ok(diesel::sql_query(sql)
-        .load::<Id>(c)?
-        .into_iter()
-        .map(|r| r.id)
-        .collect())
-}
-
 impl Services {
     /// Closes every stale case; returns how many. Each closes in its own transaction, checked
     /// again inside it, so a customer message that just arrived keeps the case open.
@@ -82,7 +44,7 @@ impl Services {
             loop {
                 let ids = self
                     .db
-                    .read(|c| stale(c, status.as_str(), cutoff, None, 200))?;
+                    .read(|c| store::stale_cases(c, status.as_str(), cutoff, None, 200))?;
                 let batch = ids.len();
                 for id in ids {
                     if self.close_stale(id, status, days, cutoff, now)? {
@@ -106,7 +68,7 @@ impl Services {
         now: NaiveDateTime,
     ) -> Result<bool, AppError> {
         self.db.write(|c| {
-            if stale(c, status.as_str(), cutoff, Some(id), 1)?.is_empty() {
+            if store::stale_cases(c, status.as_str(), cutoff, Some(id), 1)?.is_empty() {
                 return Ok(false);
             }
             let row = store::case(c, id)?;

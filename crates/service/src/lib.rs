@@ -25,6 +25,7 @@ mod outbox;
 mod portal;
 pub mod secrets;
 pub mod sla;
+mod sla_admin;
 pub mod users;
 pub mod workflow;
 

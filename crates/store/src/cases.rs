@@ -562,3 +562,39 @@ pub fn cases_by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<CaseRow
         .select(CaseRow::as_select())
         .load(conn)?)
 }
+
+/// A row of a raw query that selects case ids.
+#[derive(diesel::QueryableByName)]
+struct CaseId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// For auto-close: cases in `status` whose last public message and move into `status` are both before
+/// `cutoff` (and `only`, when given, is the case).
+pub fn stale_cases(
+    c: &mut AnyConnection,
+    status: &str,
+    cutoff: NaiveDateTime,
+    only: Option<i64>,
+    limit: i64,
+) -> Result<Vec<i64>, StoreError> {
+    // Literals are our own values (a status name, a formatted time, numbers), never input.
+    let cutoff = cutoff.format("%Y-%m-%d %H:%M:%S%.6f");
+    let only = only
+        .map(|id| format!("AND c.id = {id}"))
+        .unwrap_or_default();
+    let sql = format!(
+        "SELECT c.id AS id FROM cases c \
+         WHERE c.status = '{status}' {only} \
+         AND NOT EXISTS (SELECT 1 FROM stream_entries s WHERE s.case_id = c.id AND s.kind = 'public' AND s.created_at >= '{cutoff}') \
+         AND NOT EXISTS (SELECT 1 FROM events e WHERE e.aggregate_type = 'case' AND e.aggregate_id = c.id \
+                         AND e.event_type = 'case.status_changed' AND e.created_at >= '{cutoff}') \
+         ORDER BY c.id LIMIT {limit}"
+    );
+    Ok(diesel::sql_query(sql)
+        .load::<CaseId>(c)?
+        .into_iter()
+        .map(|r| r.id)
+        .collect())
+}

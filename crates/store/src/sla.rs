@@ -294,6 +294,27 @@ pub fn save_case_sla(conn: &mut AnyConnection, row: &CaseSlaRow) -> Result<(), S
     Ok(())
 }
 
+/// Records the announcements made for a case's clocks, and drops the pending timer of the one
+/// just made.
+pub fn mark_fired(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    fired: &str,
+    key: &str,
+) -> Result<(), StoreError> {
+    diesel::update(case_sla::table.find(case_id))
+        .set(case_sla::fired.eq(fired))
+        .execute(conn)?;
+    diesel::delete(
+        jobs::table
+            .filter(jobs::case_id.eq(case_id))
+            .filter(jobs::status.eq("pending"))
+            .filter(jobs::key.eq(key)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
 pub fn clear_case_sla(conn: &mut AnyConnection, case_id: i64) -> Result<(), StoreError> {
     diesel::delete(case_sla::table.find(case_id)).execute(conn)?;
     Ok(())
