@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod problem;
 pub mod sla;
 pub mod users;
+pub mod webhooks;
 pub mod workflow;
 
 pub use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority, Role, Scope};

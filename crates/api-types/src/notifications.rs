@@ -20,15 +20,18 @@ pub enum NotificationKind {
     Status,
     /// A new case you follow (auto-follow).
     NewCase,
+    /// For admins: something about the helpdesk itself (a webhook turned off).
+    System,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 5] = [
+    pub const ALL: [NotificationKind; 6] = [
         NotificationKind::Assigned,
         NotificationKind::Message,
         NotificationKind::Mention,
         NotificationKind::Status,
         NotificationKind::NewCase,
+        NotificationKind::System,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +41,7 @@ impl NotificationKind {
             NotificationKind::Mention => "mention",
             NotificationKind::Status => "status",
             NotificationKind::NewCase => "new_case",
+            NotificationKind::System => "system",
         }
     }
 
@@ -103,6 +107,8 @@ impl ChannelSettings {
             NotificationKind::Mention => self.mention,
             NotificationKind::Status => self.status,
             NotificationKind::NewCase => self.new_case,
+            // Notices about the helpdesk itself always reach the admins in the app.
+            NotificationKind::System => true,
         }
     }
 }

@@ -24,7 +24,18 @@ use crate::routes;
             (`application/problem+json`).",
         license(name = "AGPL-3.0-or-later")
     ),
-    components(schemas(Problem)),
+    components(schemas(
+        Problem,
+        helpdesk_api_types::webhooks::WebhookEvent,
+        helpdesk_api_types::webhooks::CaseEventData,
+        helpdesk_api_types::webhooks::CaseStatusChangedData,
+        helpdesk_api_types::webhooks::CaseAssignedData,
+        helpdesk_api_types::webhooks::MessageCreatedData,
+        helpdesk_api_types::webhooks::SlaEventData,
+        helpdesk_api_types::webhooks::ContactCreatedData,
+        helpdesk_api_types::webhooks::OrganizationCreatedData,
+        helpdesk_api_types::webhooks::PingData,
+    )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(
@@ -35,6 +46,7 @@ use crate::routes;
         (name = "attachments", description = "Files on cases and stream entries: upload, list, download"),
         (name = "notifications", description = "In-app notifications and the caller's notification settings"),
         (name = "mailboxes", description = "Group mailboxes (admins) and the inbound endpoint for raw email"),
+        (name = "webhooks", description = "Webhook subscriptions, the event catalog and the delivery log. Deliveries are signed per Standard Webhooks, sent at least once, in order per case, retried with back-off for 27 hours"),
         (name = "workflow", description = "Workflow rules: triggers, conditions, actions"),
         (name = "sla", description = "Business-hour calendars and SLA policies"),
         (name = "portal", description = "The customer portal (portal users)"),

@@ -85,6 +85,23 @@ pub struct Config {
     /// PEM file of extra CA certificates to trust for IMAP over TLS (an internal CA).
     #[arg(long, env = "HELPDESK_EXTRA_CA_FILE", global = true)]
     pub extra_ca_file: Option<PathBuf>,
+    /// Let webhooks reach loopback, private, link-local and metadata addresses (off: such
+    /// targets are refused, which guards the internal network against forged requests).
+    #[arg(
+        long,
+        env = "HELPDESK_WEBHOOK_ALLOW_PRIVATE",
+        default_value_t = false,
+        global = true
+    )]
+    pub webhook_allow_private: bool,
+    /// A webhook subscription whose every delivery fails for this many hours is turned off.
+    #[arg(
+        long,
+        env = "HELPDESK_WEBHOOK_DISABLE_AFTER_HOURS",
+        default_value_t = 72,
+        global = true
+    )]
+    pub webhook_disable_after_hours: i64,
     /// The built SPA; default `frontend/dist` when it exists.
     #[arg(long, env = "HELPDESK_STATIC_DIR", global = true)]
     pub static_dir: Option<PathBuf>,
@@ -122,6 +139,10 @@ impl Config {
         services.auto_close = helpdesk_service::autoclose::AutoClose {
             awaiting_days: self.auto_close_awaiting_days,
             resolved_days: self.auto_close_resolved_days,
+        };
+        services.webhooks = helpdesk_service::webhooks::WebhookSettings {
+            allow_private_targets: self.webhook_allow_private,
+            disable_after: chrono::Duration::hours(self.webhook_disable_after_hours.max(1)),
         };
         services.files = helpdesk_store::files::FileStore::new(
             self.data_dir.join("files"),

@@ -390,10 +390,7 @@ impl Services {
 
     pub fn get_contact(&self, actor: &Actor, id: i64) -> Result<Contact, AppError> {
         actor.staff_read()?;
-        self.db.read(|c| {
-            let row = store::contact(c, id).map_err(not_found("contact"))?;
-            Ok(contacts_dto(c, vec![row])?.remove(0))
-        })
+        self.db.read(|c| contact_by_id(c, id))
     }
 
     pub fn list_contacts(
@@ -417,6 +414,19 @@ impl Services {
             })
         })
     }
+}
+
+/// A contact as the API shows it, read inside a transaction.
+pub(crate) fn contact_by_id(c: &mut AnyConnection, id: i64) -> Result<Contact, AppError> {
+    let row = store::contact(c, id).map_err(not_found("contact"))?;
+    Ok(contacts_dto(c, vec![row])?.remove(0))
+}
+
+/// An organization as the API shows it, read inside a transaction.
+pub(crate) fn organization_by_id(c: &mut AnyConnection, id: i64) -> Result<Organization, AppError> {
+    Ok(organization_dto(
+        store::organization(c, id).map_err(not_found("organization"))?,
+    ))
 }
 
 fn contacts_dto(

@@ -27,6 +27,7 @@ pub mod secrets;
 pub mod sla;
 mod sla_admin;
 pub mod users;
+pub mod webhooks;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -92,6 +93,8 @@ pub struct Services {
     pub notify: NotifySettings,
     /// Seals secrets stored in the database (mailbox passwords); none without a configured key.
     pub secrets: Option<secrets::SecretBox>,
+    /// Where webhooks may go and when a failing subscription is turned off.
+    pub webhooks: webhooks::WebhookSettings,
 }
 
 /// Settings of notifications.
@@ -129,6 +132,7 @@ impl Services {
             files: FileStore::new("data/files", DEFAULT_MAX_ATTACHMENT_BYTES),
             notify: NotifySettings::default(),
             secrets: None,
+            webhooks: webhooks::WebhookSettings::default(),
         }
     }
 

@@ -634,6 +634,8 @@ impl Lang {
             (Lang::Ru, NotificationKind::Mention) => format!("{actor} упоминает вас"),
             (Lang::En, NotificationKind::NewCase) => "New case".to_owned(),
             (Lang::Ru, NotificationKind::NewCase) => "Новое обращение".to_owned(),
+            (Lang::En, NotificationKind::System) => "Notice".to_owned(),
+            (Lang::Ru, NotificationKind::System) => "Уведомление".to_owned(),
             (lang, NotificationKind::Status) => match (lang, detail) {
                 (Lang::En, Some(Detail::Status(to))) => format!("Status: {}", lang.status(to)),
                 (Lang::Ru, Some(Detail::Status(to))) => format!("Статус: {}", lang.status(to)),

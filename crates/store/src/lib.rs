@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod schema;
 pub mod sla;
 pub mod users;
+pub mod webhooks;
 pub mod workflow;
 
 pub use db::{AnyConnection, Backend, Db, DbUrl};

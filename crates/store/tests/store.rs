@@ -133,6 +133,9 @@ db_test!(fn every_schema_column_exists_with_its_type(t) {
     schema::notifications::table.select(helpdesk_store::notifications::NotificationRow::as_select()).load(&mut **c).unwrap();
     schema::mail_outbox::table.select(helpdesk_store::notifications::MailRow::as_select()).load(&mut **c).unwrap();
     schema::case_followers::table.select(schema::case_followers::all_columns).load::<(i64, i64, chrono::NaiveDateTime)>(&mut **c).unwrap();
+    schema::webhook_subscriptions::table.select(helpdesk_store::webhooks::SubscriptionRow::as_select()).load(&mut **c).unwrap();
+    schema::webhook_deliveries::table.select(helpdesk_store::webhooks::DeliveryRow::as_select()).load(&mut **c).unwrap();
+    schema::webhook_attempts::table.select(helpdesk_store::webhooks::AttemptRow::as_select()).load(&mut **c).unwrap();
     assert!(cases::follow(&mut c, case_id, 1, now).is_err(), "a follower must be an existing user");
 });
 

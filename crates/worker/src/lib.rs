@@ -9,6 +9,7 @@
 
 pub mod imap;
 pub mod mailer;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -51,8 +52,9 @@ impl OutboxConsumer {
                     tracing::debug!(event_id = e.id, rules, "workflow rules acted");
                 }
                 let out = self.services.fan_out(c, e)?;
+                let hooks = self.services.enqueue_webhooks(c, e)?;
                 tracing::debug!(event_id = e.id, event_type = %e.event_type, aggregate_id = e.aggregate_id,
-                    notifications = out.notifications, mails = out.mails, "event");
+                    notifications = out.notifications, mails = out.mails, webhooks = hooks, "event");
             }
             Ok(claimed.len())
         })?;
@@ -82,6 +84,7 @@ pub async fn run(
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let watchers = tokio::spawn(watch_mailboxes(imap, services.clone(), shutdown.clone()));
+    let hooks = webhooks::WebhookSender::new(services.clone());
     let outbox = std::sync::Arc::new(OutboxConsumer::new(services));
     tracing::info!(mail = mailer.is_some(), "worker started");
     let mut timers_checked = std::time::Instant::now() - SLA_TIMER_INTERVAL;
@@ -137,8 +140,16 @@ pub async fn run(
             },
             None => 0,
         };
+        let hooks_sent = match hooks.run_next().await {
+            Ok(Outcome::Processed(n)) => n,
+            Ok(Outcome::Idle) => 0,
+            Err(e) => {
+                tracing::error!(error = %e, "webhook step failed; retrying");
+                0
+            }
+        };
         let pause = match step {
-            Ok(Ok(Outcome::Idle)) if sent > 0 => Duration::ZERO,
+            Ok(Ok(Outcome::Idle)) if sent > 0 || hooks_sent > 0 => Duration::ZERO,
             Ok(Ok(Outcome::Processed(n))) => {
                 tracing::debug!(events = n, "outbox step");
                 Duration::ZERO

@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod portal;
 pub mod sla;
 pub mod users;
+pub mod webhooks;
 pub mod workflow;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -106,6 +107,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(workflow::get_rule)
         .service(workflow::replace_rule)
         .service(workflow::delete_rule)
+        .service(webhooks::event_types)
+        .service(webhooks::list)
+        .service(webhooks::create)
+        .service(webhooks::get)
+        .service(webhooks::replace)
+        .service(webhooks::remove)
+        .service(webhooks::rotate_secret)
+        .service(webhooks::ping)
+        .service(webhooks::deliveries)
+        .service(webhooks::delivery)
+        .service(webhooks::redeliver)
         .service(live::live)
         .service(portal::list_cases)
         .service(portal::create_case)

@@ -13,6 +13,7 @@ mod matrix;
 mod openapi_drift;
 mod portal;
 mod sla;
+mod webhooks;
 mod workflow;
 
 use helpdesk_test_support::{TestApp, TestUser};

@@ -272,6 +272,53 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         "/api/v1/workflow-rules/{id}",
         [Unauth, Deny, Deny, Deny, Ok],
     ),
+    (
+        "GET",
+        "/api/v1/webhooks/event-types",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    ("GET", "/api/v1/webhooks", [Unauth, Deny, Deny, Deny, Ok]),
+    ("POST", "/api/v1/webhooks", [Unauth, Deny, Deny, Deny, Ok]),
+    (
+        "GET",
+        "/api/v1/webhooks/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "PUT",
+        "/api/v1/webhooks/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/webhooks/{id}/secret",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/webhooks/{id}/ping",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/webhooks/{id}/deliveries",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/webhooks/{id}/deliveries/{delivery_id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "DELETE",
+        "/api/v1/webhooks/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
     // Deleting comes after every other use of the fixture's calendar and policy.
     (
         "DELETE",
@@ -399,6 +446,9 @@ struct Fixture {
     calendar: i64,
     sla_policy: i64,
     rule: i64,
+    webhook: i64,
+    /// A delivery (a ping) of `webhook`.
+    delivery: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -485,6 +535,18 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     assert_eq!(s, 201, "{rule}");
+    let (s, webhook) = app
+        .post("/api/v1/webhooks", &admin.token, webhook_body())
+        .await;
+    assert_eq!(s, 201, "{webhook}");
+    let (s, delivery) = app
+        .post(
+            &format!("/api/v1/webhooks/{}/ping", webhook["id"]),
+            &admin.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 202, "{delivery}");
     let (_, token) = app
         .post(
             "/api/v1/me/api-tokens",
@@ -515,12 +577,20 @@ async fn fixture(app: &TestApp) -> Fixture {
         calendar: calendar["id"].as_i64().unwrap(),
         sla_policy: sla_policy["id"].as_i64().unwrap(),
         rule: rule["id"].as_i64().unwrap(),
+        webhook: webhook["id"].as_i64().unwrap(),
+        delivery: delivery["id"].as_i64().unwrap(),
     }
 }
 
 fn calendar_body(name: &str) -> Value {
     let day = json!([{ "start": "09:00", "end": "18:00" }]);
     json!({ "name": name, "time_zone": "Europe/Moscow", "week": [day, day, day, day, day, [], []] })
+}
+
+/// A public address given as a literal: accepted without a DNS lookup; nothing is sent to it
+/// in this test.
+fn webhook_body() -> Value {
+    json!({ "url": "http://93.184.216.34/hook" })
 }
 
 fn rule_body(name: &str) -> Value {
@@ -556,6 +626,8 @@ fn concrete_path(path: &str, f: &Fixture) -> String {
         f.sla_policy
     } else if path.starts_with("/api/v1/workflow-rules") {
         f.rule
+    } else if path.starts_with("/api/v1/webhooks") {
+        f.webhook
     } else if path.starts_with("/api/v1/notifications") {
         f.notification_of_a
     } else if path.starts_with("/api/v1/attachments")
@@ -566,6 +638,7 @@ fn concrete_path(path: &str, f: &Fixture) -> String {
         f.case_of_a
     };
     path.replace("{id}", &id.to_string())
+        .replace("{delivery_id}", &f.delivery.to_string())
 }
 
 /// A valid body for the operation, so that an allowed caller succeeds.
@@ -625,6 +698,8 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
         ("POST" | "PUT", p) if p.starts_with("/api/v1/calendars") => {
             calendar_body(&format!("Calendar {n}"))
         }
+        ("POST" | "PUT", "/api/v1/webhooks" | "/api/v1/webhooks/{id}") => webhook_body(),
+        ("POST", p) if p.starts_with("/api/v1/webhooks/") => return None,
         ("POST" | "PUT", p) if p.starts_with("/api/v1/workflow-rules") => {
             rule_body(&format!("Rule {n}"))
         }
