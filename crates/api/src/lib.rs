@@ -9,8 +9,10 @@
 pub mod error;
 pub mod extract;
 pub mod guard;
+pub mod idempotency;
 pub mod metrics;
 pub mod openapi;
+pub mod ratelimit;
 pub mod routes;
 pub mod startup;
 

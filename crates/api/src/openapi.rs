@@ -124,8 +124,51 @@ fn complete(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         for op in ops.into_iter().flatten() {
             add_problems(path, op);
         }
+        if let Some(op) = item.post.as_mut() {
+            let signed_in = !path.starts_with("/api/v1/auth/")
+                && !op.security.as_ref().is_some_and(|s| {
+                    s.iter().all(|req| {
+                        serde_json::to_value(req)
+                            .is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
+                    })
+                });
+            if signed_in {
+                add_idempotency_key(op);
+            }
+        }
     }
     api
+}
+
+/// Every signed-in POST takes an `Idempotency-Key`.
+fn add_idempotency_key(op: &mut Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, Required, Type};
+    let param = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Any unique string (1–255 visible ASCII characters, e.g. a UUID). A retry with the \
+             same key and request within 24 hours gets the first answer again (with \
+             `Idempotent-Replayed: true`) instead of repeating the change; the same key with a \
+             different request is refused (422); while the first request runs, 409.",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255))
+                .pattern(Some("^[\\x21-\\x7e]+$")),
+        ))
+        .build();
+    op.parameters.get_or_insert_with(Vec::new).push(param);
+    op.responses
+        .responses
+        .entry("409".to_owned())
+        .or_insert_with(|| {
+            problem_response("A request with this Idempotency-Key is still running")
+        });
 }
 
 fn add_problems(path: &str, op: &mut Operation) {
@@ -158,6 +201,10 @@ fn add_problems(path: &str, op: &mut Operation) {
         add(
             "403",
             "The caller's role or token scope does not allow this",
+        );
+        add(
+            "429",
+            "A personal API token went over its requests a minute; see `Retry-After` and `RateLimit-*`",
         );
     }
     if path.contains('{') {

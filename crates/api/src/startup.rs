@@ -25,6 +25,10 @@ pub struct AppConfig {
     pub json_limit: usize,
     /// HTTP worker threads.
     pub workers: usize,
+    /// Requests a minute one personal API token may make (0: no limit).
+    pub api_token_rate_per_minute: u32,
+    /// Web form submissions a minute from one client address (0: no limit).
+    pub form_rate_per_minute: u32,
 }
 
 impl Default for AppConfig {
@@ -33,6 +37,8 @@ impl Default for AppConfig {
             static_dir: None,
             json_limit: 1 << 20,
             workers: 2,
+            api_token_rate_per_minute: 600,
+            form_rate_per_minute: 10,
         }
     }
 }
@@ -152,6 +158,12 @@ pub fn run(
         .filter(|d| has_index(d))
         .map(|d| web::Data::new(SpaDir(d)));
     let json_limit = config.json_limit;
+    let token_limiter = web::Data::new(crate::ratelimit::TokenLimiter(
+        crate::ratelimit::Limiter::new(config.api_token_rate_per_minute),
+    ));
+    let form_limiter = web::Data::new(crate::ratelimit::FormLimiter(
+        crate::ratelimit::Limiter::new(config.form_rate_per_minute),
+    ));
     let server = HttpServer::new(move || {
         let (app, _) = App::new()
             .into_utoipa_app()
@@ -160,6 +172,8 @@ pub fn run(
         let mut app = app
             .app_data(services.clone())
             .app_data(metrics.clone())
+            .app_data(token_limiter.clone())
+            .app_data(form_limiter.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(json_limit)
@@ -176,7 +190,9 @@ pub fn run(
                 actix_web::error::InternalError::from_response(e, problem_response(&p)).into()
             }))
             .app_data(web::Data::new(JsonLimit(json_limit)))
+            .wrap(from_fn(crate::idempotency::idempotent))
             .wrap(from_fn(crate::guard::refuse_nul))
+            .wrap(from_fn(crate::ratelimit::per_api_token))
             .wrap(Compress::default())
             .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             .wrap(from_fn(metrics::record))

@@ -119,6 +119,22 @@ pub struct Config {
         global = true
     )]
     pub http_workers: usize,
+    /// Requests a minute one personal API token may make (0: no limit).
+    #[arg(
+        long,
+        env = "HELPDESK_API_TOKEN_RATE_LIMIT",
+        default_value_t = 600,
+        global = true
+    )]
+    pub api_token_rate_limit: u32,
+    /// Web form submissions a minute from one client address (0: no limit).
+    #[arg(
+        long,
+        env = "HELPDESK_FORM_RATE_LIMIT",
+        default_value_t = 10,
+        global = true
+    )]
+    pub form_rate_limit: u32,
     /// Largest accepted JSON body in bytes.
     #[arg(long, env = "HELPDESK_JSON_LIMIT", default_value_t = 1 << 20, global = true)]
     pub json_limit: usize,
@@ -209,6 +225,8 @@ impl Config {
             static_dir,
             json_limit: self.json_limit,
             workers: self.http_workers,
+            api_token_rate_per_minute: self.api_token_rate_limit,
+            form_rate_per_minute: self.form_rate_limit,
         }
     }
 

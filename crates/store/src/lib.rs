@@ -16,6 +16,7 @@ pub mod email;
 pub mod error;
 pub mod events;
 pub mod files;
+pub mod idempotency;
 pub mod notifications;
 pub mod schema;
 pub mod sla;

@@ -99,6 +99,12 @@ pub async fn run(
                 Ok(Err(e)) => tracing::error!(error = %e, "auto-close failed; retrying"),
                 Err(e) => tracing::error!(error = %e, "auto-close panicked; retrying"),
             }
+            let svc = outbox.services.clone();
+            match tokio::task::spawn_blocking(move || svc.purge_idempotency_keys()).await {
+                Ok(Ok(n)) => tracing::debug!(keys = n, "expired idempotency keys forgotten"),
+                Ok(Err(e)) => tracing::error!(error = %e, "purging idempotency keys failed"),
+                Err(e) => tracing::error!(error = %e, "purging idempotency keys panicked"),
+            }
         }
         // SLA timers (warnings, breaches, recomputation after policy changes): due ones fire,
         // including those missed while no worker ran.

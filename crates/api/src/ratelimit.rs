@@ -1,0 +1,174 @@
+//! Request rate limits: per personal API token (integrators), and per client address for the
+//! public web form. Fixed one-minute windows kept in memory (one process serves the API; with
+//! several replicas each allows the limit).
+//!
+//! Every answer to an API-token request carries `RateLimit-Limit`, `RateLimit-Remaining`,
+//! `RateLimit-Reset` (seconds) and `RateLimit-Policy`; over the limit the answer is 429 with
+//! `Retry-After`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, Error};
+use sha2::{Digest, Sha256};
+
+use crate::error::{problem, problem_response};
+
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// Where a caller stands in the current window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    pub allowed: bool,
+    pub limit: u32,
+    pub remaining: u32,
+    /// Seconds until the window ends.
+    pub reset: u64,
+}
+
+/// Counts requests per key in fixed windows.
+#[derive(Debug)]
+pub struct Limiter {
+    per_minute: u32,
+    windows: Mutex<HashMap<[u8; 32], (Instant, u32)>>,
+}
+
+impl Limiter {
+    /// `per_minute` 0 turns the limit off.
+    pub fn new(per_minute: u32) -> Self {
+        Limiter {
+            per_minute,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.per_minute > 0
+    }
+
+    /// Counts one request of `key`.
+    pub fn hit(&self, key: &str) -> Verdict {
+        let id: [u8; 32] = Sha256::digest(key.as_bytes()).into();
+        let now = Instant::now();
+        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        if windows.len() > 50_000 {
+            windows.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
+        }
+        let entry = windows.entry(id).or_insert((now, 0));
+        if now.duration_since(entry.0) >= WINDOW {
+            *entry = (now, 0);
+        }
+        let reset = WINDOW
+            .saturating_sub(now.duration_since(entry.0))
+            .as_secs()
+            .max(1);
+        if entry.1 >= self.per_minute {
+            return Verdict {
+                allowed: false,
+                limit: self.per_minute,
+                remaining: 0,
+                reset,
+            };
+        }
+        entry.1 += 1;
+        Verdict {
+            allowed: true,
+            limit: self.per_minute,
+            remaining: self.per_minute - entry.1,
+            reset,
+        }
+    }
+}
+
+/// The limiter of API tokens.
+pub struct TokenLimiter(pub Limiter);
+/// The limiter of web form submissions per client address.
+pub struct FormLimiter(pub Limiter);
+
+fn set(headers: &mut actix_web::http::header::HeaderMap, name: &'static str, value: String) {
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        headers.insert(HeaderName::from_static(name), v);
+    }
+}
+
+/// Adds the `RateLimit-*` headers.
+pub fn annotate(headers: &mut actix_web::http::header::HeaderMap, v: &Verdict) {
+    set(headers, "ratelimit-limit", v.limit.to_string());
+    set(headers, "ratelimit-remaining", v.remaining.to_string());
+    set(headers, "ratelimit-reset", v.reset.to_string());
+    set(headers, "ratelimit-policy", format!("{};w=60", v.limit));
+}
+
+/// The 429 answer.
+pub fn too_many(v: &Verdict, what: &str) -> actix_web::HttpResponse {
+    let p = problem(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate-limited",
+        "Too many requests",
+        Some(format!(
+            "{what} allows {} requests a minute; retry in {} s",
+            v.limit, v.reset
+        )),
+    );
+    let mut resp = problem_response(&p);
+    annotate(resp.headers_mut(), v);
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(v.reset));
+    resp
+}
+
+/// Limits requests made with a personal API token (`Authorization: Bearer hd_…`).
+pub async fn per_api_token(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| t.starts_with(helpdesk_service::auth::API_TOKEN_PREFIX))
+        .map(str::to_owned);
+    let limiter = req.app_data::<web::Data<TokenLimiter>>().cloned();
+    let (Some(token), Some(limiter)) = (token, limiter) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if !limiter.0.enabled() {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let verdict = limiter.0.hit(&token);
+    if !verdict.allowed {
+        return Ok(req.into_response(too_many(&verdict, "this API token")));
+    }
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    annotate(res.headers_mut(), &verdict);
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Limiter;
+
+    #[test]
+    fn a_window_allows_the_limit_then_refuses() {
+        let l = Limiter::new(3);
+        let v: Vec<_> = (0..4).map(|_| l.hit("a")).collect();
+        assert_eq!(
+            v.iter().map(|v| v.remaining).collect::<Vec<_>>(),
+            [2, 1, 0, 0]
+        );
+        assert!(v[2].allowed && !v[3].allowed);
+        assert!(v[3].reset >= 1 && v[3].reset <= 60);
+        assert!(l.hit("b").allowed, "keys are counted apart");
+    }
+}
