@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cases;
 pub mod catalog;
 pub mod crm;
+pub mod export;
 pub mod mailboxes;
 pub mod notifications;
 pub mod problem;

@@ -483,22 +483,8 @@ impl Services {
         };
         self.db.read(|c| {
             let page = store::list_cases(c, &filter, limit, cursor)?;
-            let ids: Vec<i64> = page.items.iter().map(|r| r.id).collect();
-            let pairs = store::contact_ids_of_cases(c, &ids)?;
-            let mut slas = crate::sla::slas_of(c, &ids, now)?;
-            let mut items = Vec::with_capacity(page.items.len());
-            for row in page.items {
-                let contacts = pairs
-                    .iter()
-                    .filter(|(case, _)| *case == row.id)
-                    .map(|(_, contact)| *contact)
-                    .collect();
-                let mut dto = case_dto(row, contacts)?;
-                dto.sla = slas.remove(&dto.id);
-                items.push(dto);
-            }
             Ok(CasePage {
-                items,
+                items: cases_dto(c, page.items, now)?,
                 next_cursor: cursor_string(page.next_cursor),
             })
         })
@@ -722,6 +708,29 @@ impl Services {
             })
         })
     }
+}
+
+/// Cases as the API shows them, with their contacts and SLA, in the order given.
+pub(crate) fn cases_dto(
+    c: &mut AnyConnection,
+    rows: Vec<store::CaseRow>,
+    now: chrono::NaiveDateTime,
+) -> Result<Vec<Case>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let pairs = store::contact_ids_of_cases(c, &ids)?;
+    let mut slas = crate::sla::slas_of(c, &ids, now)?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let contacts = pairs
+            .iter()
+            .filter(|(case, _)| *case == row.id)
+            .map(|(_, contact)| *contact)
+            .collect();
+        let mut dto = case_dto(row, contacts)?;
+        dto.sla = slas.remove(&dto.id);
+        items.push(dto);
+    }
+    Ok(items)
 }
 
 /// One stream entry with its attachments.

@@ -61,7 +61,7 @@ fn inn_kpp(
     )
 }
 
-fn organization_dto(r: store::OrganizationRow) -> Organization {
+pub(crate) fn organization_dto(r: store::OrganizationRow) -> Organization {
     Organization {
         id: r.id,
         name: r.name,
@@ -429,7 +429,7 @@ pub(crate) fn organization_by_id(c: &mut AnyConnection, id: i64) -> Result<Organ
     ))
 }
 
-fn contacts_dto(
+pub(crate) fn contacts_dto(
     c: &mut AnyConnection,
     rows: Vec<store::ContactRow>,
 ) -> Result<Vec<Contact>, AppError> {

@@ -18,6 +18,7 @@ pub mod clock;
 pub mod crm;
 pub mod email;
 pub mod error;
+pub mod export;
 pub mod idempotency;
 pub mod live;
 pub mod mailboxes;

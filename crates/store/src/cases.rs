@@ -598,3 +598,15 @@ pub fn stale_cases(
         .map(|r| r.id)
         .collect())
 }
+
+/// Stream entries by id, in id order.
+pub fn stream_entries_by_ids(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<StreamEntryRow>, StoreError> {
+    Ok(stream_entries::table
+        .filter(stream_entries::id.eq_any(ids))
+        .order(stream_entries::id.asc())
+        .select(StreamEntryRow::as_select())
+        .load(conn)?)
+}

@@ -398,3 +398,27 @@ pub fn organization_by_domain(
         .first(conn)
         .optional()?)
 }
+
+/// Organizations by id, in id order.
+pub fn organizations_by_ids(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<OrganizationRow>, StoreError> {
+    Ok(organizations::table
+        .filter(organizations::id.eq_any(ids))
+        .order(organizations::id.asc())
+        .select(OrganizationRow::as_select())
+        .load(conn)?)
+}
+
+/// Contacts by id, in id order.
+pub fn contacts_by_ids(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<ContactRow>, StoreError> {
+    Ok(contacts::table
+        .filter(contacts::id.eq_any(ids))
+        .order(contacts::id.asc())
+        .select(ContactRow::as_select())
+        .load(conn)?)
+}

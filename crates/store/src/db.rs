@@ -235,6 +235,26 @@ impl Db {
         f(&mut conn)
     }
 
+    /// Runs `f` in a read-only transaction that sees one snapshot throughout: REPEATABLE READ on
+    /// PostgreSQL, a deferred transaction on SQLite (WAL keeps its first read's snapshot). Takes
+    /// no writer lock.
+    pub fn read_snapshot<T, E>(
+        &self,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError> + From<diesel::result::Error>,
+    {
+        let mut conn = self.conn()?;
+        let conn: &mut AnyConnection = &mut conn;
+        conn.transaction(|c| {
+            if let AnyConnection::Postgresql(pg) = c {
+                pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+            }
+            f(c)
+        })
+    }
+
     /// Runs `f` on a pooled connection without a transaction (reads).
     pub fn read<T, E>(&self, f: impl FnOnce(&mut AnyConnection) -> Result<T, E>) -> Result<T, E>
     where

@@ -15,6 +15,7 @@ pub mod db;
 pub mod email;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod files;
 pub mod idempotency;
 pub mod notifications;

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cases;
 pub mod catalog;
 pub mod crm;
+pub mod export;
 pub mod live;
 pub mod mailboxes;
 pub mod notifications;
@@ -118,6 +119,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::deliveries)
         .service(webhooks::delivery)
         .service(webhooks::redeliver)
+        .service(export::export_cases)
+        .service(export::export_contacts)
+        .service(export::export_organizations)
+        .service(export::export_stream_entries)
         .service(live::live)
         .service(portal::list_cases)
         .service(portal::create_case)

@@ -8,6 +8,7 @@ mod browser;
 mod cases;
 mod crm;
 mod errors;
+mod export;
 mod idempotency;
 mod live;
 mod matrix;

@@ -272,6 +272,22 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         "/api/v1/workflow-rules/{id}",
         [Unauth, Deny, Deny, Deny, Ok],
     ),
+    ("GET", "/api/v1/export/cases", [Unauth, Deny, Deny, Ok, Ok]),
+    (
+        "GET",
+        "/api/v1/export/contacts",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/export/organizations",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/export/stream-entries",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
     (
         "GET",
         "/api/v1/webhooks/event-types",

@@ -1,0 +1,17 @@
+DROP TRIGGER cases_change_seq_insert;
+DROP TRIGGER cases_change_seq_update;
+DROP INDEX cases_change_seq_idx;
+ALTER TABLE cases DROP COLUMN change_seq;
+DROP TRIGGER contacts_change_seq_insert;
+DROP TRIGGER contacts_change_seq_update;
+DROP INDEX contacts_change_seq_idx;
+ALTER TABLE contacts DROP COLUMN change_seq;
+DROP TRIGGER organizations_change_seq_insert;
+DROP TRIGGER organizations_change_seq_update;
+DROP INDEX organizations_change_seq_idx;
+ALTER TABLE organizations DROP COLUMN change_seq;
+DROP TRIGGER stream_entries_change_seq_insert;
+DROP TRIGGER stream_entries_change_seq_update;
+DROP INDEX stream_entries_change_seq_idx;
+ALTER TABLE stream_entries DROP COLUMN change_seq;
+DROP TABLE change_counter;
