@@ -25,6 +25,7 @@ pub mod mailboxes;
 pub mod notify;
 mod outbox;
 mod portal;
+pub mod search;
 pub mod secrets;
 pub mod sla;
 mod sla_admin;

@@ -38,7 +38,11 @@ fn portal_dto(row: store::CaseRow) -> Result<PortalCase, AppError> {
 
 impl Services {
     /// What the portal user may see: their own cases, and their organization's when allowed.
-    fn portal_scope(&self, c: &mut AnyConnection, actor: &Actor) -> Result<PortalScope, AppError> {
+    pub(crate) fn portal_scope(
+        &self,
+        c: &mut AnyConnection,
+        actor: &Actor,
+    ) -> Result<PortalScope, AppError> {
         let contact_id = actor.portal_contact()?;
         let contact = crm::contact(c, contact_id).map_err(not_found("contact"))?;
         if !contact.portal_access {

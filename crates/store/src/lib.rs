@@ -20,6 +20,7 @@ pub mod files;
 pub mod idempotency;
 pub mod notifications;
 pub mod schema;
+pub mod search;
 pub mod sla;
 pub mod users;
 pub mod webhooks;

@@ -13,6 +13,7 @@ pub mod live;
 pub mod mailboxes;
 pub mod notifications;
 pub mod portal;
+pub mod search;
 pub mod sla;
 pub mod users;
 pub mod webhooks;
@@ -123,6 +124,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(export::export_contacts)
         .service(export::export_organizations)
         .service(export::export_stream_entries)
+        .service(search::search)
+        .service(search::portal_search)
         .service(live::live)
         .service(portal::list_cases)
         .service(portal::create_case)

@@ -288,6 +288,8 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         "/api/v1/export/stream-entries",
         [Unauth, Deny, Deny, Ok, Ok],
     ),
+    ("GET", "/api/v1/search", [Unauth, Deny, Deny, Ok, Ok]),
+    ("GET", "/api/v1/portal/search", [Unauth, Ok, Ok, Deny, Deny]),
     (
         "GET",
         "/api/v1/webhooks/event-types",
@@ -779,6 +781,9 @@ api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
         for (caller, want) in expected.iter().enumerate() {
             let m = Method::from_bytes(method.as_bytes()).unwrap();
             let mut url = concrete_path(path, &f);
+            if path.ends_with("/search") {
+                url.push_str("?q=matrix");
+            }
             if *path == "/api/v1/live" {
                 // The feed stays open for `wait_seconds`; 0 answers what is pending and ends.
                 url.push_str("?wait_seconds=0");

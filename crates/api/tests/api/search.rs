@@ -1,0 +1,120 @@
+//! Full-text search: ranking, snippets, stemming (PostgreSQL) or prefixes (SQLite), and what a
+//! portal user may find.
+
+use helpdesk_api_types::Role;
+use helpdesk_test_support::api_test;
+use serde_json::{json, Value};
+
+fn kinds_ids(res: &Value) -> Vec<(String, i64)> {
+    res["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["kind"].as_str().unwrap().to_owned(),
+                h["id"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+api_test!(async fn search_ranks_highlights_and_respects_visibility(app) {
+    let pg = app.db.url.starts_with("postgres");
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (s, org) = app.post("/api/v1/organizations", &agent.token,
+        json!({ "name": "Рога и копыта", "inn": "7707083893" })).await;
+    assert_eq!(s, 201, "{org}");
+    let org_id = org["id"].as_i64().unwrap();
+    let (_, a_contact) = app.post("/api/v1/contacts", &agent.token, json!({
+        "first_name": "Пётр", "last_name": "Сидоров", "organization_id": org_id,
+        "emails": ["petr@roga.test"], "portal_access": true })).await;
+    let a_contact = a_contact["id"].as_i64().unwrap();
+    let (_, b_contact) = app.post("/api/v1/contacts", &agent.token, json!({
+        "first_name": "Jane", "last_name": "Doe", "emails": ["jane@else.test"], "portal_access": true })).await;
+    let b_contact = b_contact["id"].as_i64().unwrap();
+    let a = app.user(Role::Portal, None, Some(a_contact)).await;
+    let b = app.user(Role::Portal, None, Some(b_contact)).await;
+
+    let (_, case_a) = app.post("/api/v1/cases", &agent.token, json!({
+        "subject": "Принтер не печатает", "description": "Бумага застревает в лотке",
+        "requester_id": a_contact })).await;
+    let case_a = case_a["id"].as_i64().unwrap();
+    let (_, reply) = app.post(&format!("/api/v1/cases/{case_a}/stream"), &agent.token,
+        json!({ "kind": "public", "body": "Замените картридж принтера" })).await;
+    let (_, note) = app.post(&format!("/api/v1/cases/{case_a}/stream"), &agent.token,
+        json!({ "kind": "internal", "body": "пароль администратора принтера: swordfish" })).await;
+    let (_, case_b) = app.post("/api/v1/cases", &agent.token, json!({
+        "subject": "Printer jams on every page", "description": "The tray keeps jamming",
+        "requester_id": b_contact })).await;
+    let case_b = case_b["id"].as_i64().unwrap();
+    app.post(&format!("/api/v1/cases/{case_b}/stream"), &agent.token,
+        json!({ "kind": "public", "body": "Have you tried another printer driver?" })).await;
+    let (_, xss) = app.post("/api/v1/cases", &agent.token, json!({
+        "subject": "<script>alert(1)</script> scanner", "description": "" })).await;
+
+    // Agents find everything; a subject match ranks above a passing mention in a message.
+    let (s, res) = app.get("/api/v1/search?q=printer", &agent.token).await;
+    assert_eq!(s, 200, "{res}");
+    let hits = kinds_ids(&res);
+    assert_eq!(hits[0], ("case".to_owned(), case_b), "{res}");
+    assert!(hits.iter().any(|(k, _)| k == "message"), "{res}");
+    let snippet = res["items"][0]["snippet"].as_str().unwrap();
+    assert!(snippet.contains("<mark>"), "{snippet}");
+
+    // Internal notes are found by agents.
+    let (_, res) = app.get("/api/v1/search?q=swordfish", &agent.token).await;
+    assert_eq!(kinds_ids(&res), [("message".to_owned(), note["id"].as_i64().unwrap())]);
+    assert_eq!(res["items"][0]["case_id"], case_a);
+
+    // Russian: on PostgreSQL any form of the word; on SQLite the word or its beginning.
+    let word = if pg { "принтеров" } else { "принтер" };
+    let (_, res) = app.get(&format!("/api/v1/search?q={word}&kinds=case,message"), &agent.token).await;
+    let hits = kinds_ids(&res);
+    assert!(hits.contains(&("case".to_owned(), case_a)), "{word}: {res}");
+    assert!(hits.contains(&("message".to_owned(), reply["id"].as_i64().unwrap())), "{word}: {res}");
+    if pg {
+        // English stemming too: "jammed" finds "jams" and "jamming".
+        let (_, res) = app.get("/api/v1/search?q=jammed&kinds=case", &agent.token).await;
+        assert_eq!(kinds_ids(&res), [("case".to_owned(), case_b)], "{res}");
+    }
+
+    // Contacts by name or address, organizations by name or INN.
+    let (_, res) = app.get("/api/v1/search?q=Сидоров", &agent.token).await;
+    assert!(kinds_ids(&res).contains(&("contact".to_owned(), a_contact)), "{res}");
+    let (_, res) = app.get("/api/v1/search?q=jane@else.test&kinds=contact", &agent.token).await;
+    assert_eq!(kinds_ids(&res), [("contact".to_owned(), b_contact)], "{res}");
+    let (_, res) = app.get("/api/v1/search?q=7707083893", &agent.token).await;
+    assert_eq!(kinds_ids(&res), [("organization".to_owned(), org_id)], "{res}");
+
+    // Snippets are escaped: stored markup never comes back as markup.
+    let (_, res) = app.get("/api/v1/search?q=scanner", &agent.token).await;
+    assert_eq!(res["items"][0]["id"], xss["id"]);
+    let snippet = res["items"][0]["snippet"].as_str().unwrap();
+    // (PostgreSQL's headline drops tags; SQLite's keeps the text, escaped.)
+    assert!(!snippet.contains("<script"), "{snippet}");
+    assert!(pg || snippet.contains("&lt;script&gt;"), "{snippet}");
+
+    // A portal user finds their case and its public reply, never the note or another's case.
+    let (s, res) = app.get("/api/v1/portal/search?q=принтер", &a.token).await;
+    assert_eq!(s, 200, "{res}");
+    let hits = kinds_ids(&res);
+    assert!(hits.contains(&("case".to_owned(), case_a)), "{res}");
+    assert!(hits.contains(&("message".to_owned(), reply["id"].as_i64().unwrap())));
+    assert!(!hits.contains(&("message".to_owned(), note["id"].as_i64().unwrap())), "{res}");
+    let (_, res) = app.get("/api/v1/portal/search?q=swordfish", &a.token).await;
+    assert!(res["items"].as_array().unwrap().is_empty(), "{res}");
+    let (_, res) = app.get("/api/v1/portal/search?q=printer", &a.token).await;
+    assert!(res["items"].as_array().unwrap().is_empty(), "B's case stays hidden: {res}");
+    let (_, res) = app.get("/api/v1/portal/search?q=printer", &b.token).await;
+    assert!(kinds_ids(&res).contains(&("case".to_owned(), case_b)));
+    let (s, p) = app.get("/api/v1/portal/search?q=Сидоров&kinds=contact", &a.token).await;
+    assert_eq!(s, 422);
+    assert!(p["errors"]["kinds"].is_array());
+    // Portal users use the portal's search; agents the staff one.
+    let (s, _) = app.get("/api/v1/search?q=printer", &a.token).await;
+    assert_eq!(s, 403);
+    let (s, p) = app.get("/api/v1/search?q=", &agent.token).await;
+    assert_eq!(s, 422);
+    assert!(p["errors"]["q"].is_array());
+});

@@ -1,0 +1,16 @@
+DROP TRIGGER cases_fts_insert;
+DROP TRIGGER cases_fts_delete;
+DROP TRIGGER cases_fts_update;
+DROP TABLE cases_fts;
+DROP TRIGGER stream_entries_fts_insert;
+DROP TRIGGER stream_entries_fts_delete;
+DROP TRIGGER stream_entries_fts_update;
+DROP TABLE stream_entries_fts;
+DROP TRIGGER contacts_fts_insert;
+DROP TRIGGER contacts_fts_delete;
+DROP TRIGGER contacts_fts_update;
+DROP TABLE contacts_fts;
+DROP TRIGGER organizations_fts_insert;
+DROP TRIGGER organizations_fts_delete;
+DROP TRIGGER organizations_fts_update;
+DROP TABLE organizations_fts;
