@@ -15,6 +15,7 @@ pub mod problem;
 pub mod search;
 pub mod sla;
 pub mod users;
+pub mod web_forms;
 pub mod webhooks;
 pub mod workflow;
 

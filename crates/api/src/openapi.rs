@@ -49,6 +49,7 @@ use crate::routes;
         (name = "webhooks", description = "Webhook subscriptions, the event catalog and the delivery log. Deliveries are signed per Standard Webhooks, sent at least once, in order per case, retried with back-off for 27 hours"),
         (name = "export", description = "Incremental export: every case, contact, organization and stream entry in change order, with a cursor that skips nothing under concurrent writes"),
         (name = "search", description = "Full-text search over cases, messages, contacts and organizations"),
+        (name = "web forms", description = "Contact forms on websites that register cases (admins configure; websites submit without signing in)"),
         (name = "workflow", description = "Workflow rules: triggers, conditions, actions"),
         (name = "sla", description = "Business-hour calendars and SLA policies"),
         (name = "portal", description = "The customer portal (portal users)"),

@@ -193,6 +193,7 @@ pub fn run(
             .wrap(from_fn(crate::idempotency::idempotent))
             .wrap(from_fn(crate::guard::refuse_nul))
             .wrap(from_fn(crate::ratelimit::per_api_token))
+            .wrap(from_fn(crate::routes::web_forms::preflight))
             .wrap(Compress::default())
             .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             .wrap(from_fn(metrics::record))

@@ -435,7 +435,7 @@ impl Services {
 
     /// The contact of a sender: the one with this address, or a new one (at the organization
     /// whose domain the address is at, when there is one).
-    fn sender_contact(
+    pub(crate) fn sender_contact(
         &self,
         c: &mut AnyConnection,
         from: &str,

@@ -30,6 +30,7 @@ pub mod secrets;
 pub mod sla;
 mod sla_admin;
 pub mod users;
+pub mod web_forms;
 pub mod webhooks;
 pub mod workflow;
 

@@ -331,7 +331,9 @@ pub fn list_contacts(
 }
 
 diesel::define_sql_function!(
-    /// SQL `lower()`, for case-insensitive matching on both backends (SQLite folds ASCII only).
+    /// SQL `lower()`, for case-insensitive matching on both backends. SQLite's own folds ASCII
+    /// only; every pooled SQLite connection replaces it with Unicode lower-casing
+    /// ([`crate::db`]), so `Где` matches `где` there too.
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text
 );
 

@@ -116,6 +116,12 @@ impl ManageConnection for Manager {
                     .map_err(diesel::r2d2::Error::ConnectionError)?;
                 conn.batch_execute(SQLITE_SETUP)
                     .map_err(diesel::r2d2::Error::QueryError)?;
+                // Unicode-aware lower() (SQLite's folds only ASCII): filters match any script.
+                // NULL stays NULL, as with the built-in.
+                unicode_lower_utils::register_impl(&mut conn, |text: Option<String>| {
+                    text.map(|t| t.to_lowercase())
+                })
+                .map_err(diesel::r2d2::Error::QueryError)?;
                 AnyConnection::Sqlite(conn)
             }
         };
@@ -316,6 +322,14 @@ where
         }
     }
 }
+
+diesel::define_sql_function!(
+    /// Registered on SQLite connections under the name `lower`, replacing the built-in.
+    #[sql_name = "lower"]
+    fn unicode_lower(
+        x: diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    ) -> diesel::sql_types::Nullable<diesel::sql_types::Text>
+);
 
 #[derive(QueryableByName)]
 struct NextNumber {

@@ -23,6 +23,7 @@ pub mod schema;
 pub mod search;
 pub mod sla;
 pub mod users;
+pub mod web_forms;
 pub mod webhooks;
 pub mod workflow;
 

@@ -539,7 +539,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    web_forms (id) {
+        id -> BigInt,
+        form_key -> Text,
+        name -> Text,
+        allowed_origins -> Text,
+        team_id -> Nullable<BigInt>,
+        priority -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    web_forms,
     idempotency_keys,
     webhook_subscriptions,
     webhook_deliveries,

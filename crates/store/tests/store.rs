@@ -137,6 +137,7 @@ db_test!(fn every_schema_column_exists_with_its_type(t) {
     schema::webhook_deliveries::table.select(helpdesk_store::webhooks::DeliveryRow::as_select()).load(&mut **c).unwrap();
     schema::webhook_attempts::table.select(helpdesk_store::webhooks::AttemptRow::as_select()).load(&mut **c).unwrap();
     schema::idempotency_keys::table.select(helpdesk_store::idempotency::KeyRow::as_select()).load(&mut **c).unwrap();
+    schema::web_forms::table.select(helpdesk_store::web_forms::WebFormRow::as_select()).load(&mut **c).unwrap();
     assert!(cases::follow(&mut c, case_id, 1, now).is_err(), "a follower must be an existing user");
 });
 

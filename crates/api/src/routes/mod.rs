@@ -16,6 +16,7 @@ pub mod portal;
 pub mod search;
 pub mod sla;
 pub mod users;
+pub mod web_forms;
 pub mod webhooks;
 pub mod workflow;
 
@@ -126,6 +127,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(export::export_stream_entries)
         .service(search::search)
         .service(search::portal_search)
+        .service(web_forms::list)
+        .service(web_forms::create)
+        .service(web_forms::get)
+        .service(web_forms::replace)
+        .service(web_forms::remove)
+        .service(web_forms::submit)
         .service(live::live)
         .service(portal::list_cases)
         .service(portal::create_case)

@@ -17,6 +17,7 @@ mod portal;
 mod ratelimit;
 mod search;
 mod sla;
+mod web_forms;
 mod webhooks;
 mod workflow;
 

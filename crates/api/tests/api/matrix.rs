@@ -289,6 +289,29 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         [Unauth, Deny, Deny, Ok, Ok],
     ),
     ("GET", "/api/v1/search", [Unauth, Deny, Deny, Ok, Ok]),
+    ("GET", "/api/v1/web-forms", [Unauth, Deny, Deny, Deny, Ok]),
+    ("POST", "/api/v1/web-forms", [Unauth, Deny, Deny, Deny, Ok]),
+    (
+        "GET",
+        "/api/v1/web-forms/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "PUT",
+        "/api/v1/web-forms/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    // Public: anyone may submit (the form is found by its key).
+    (
+        "POST",
+        "/api/v1/forms/{key}/submissions",
+        [Ok, Ok, Ok, Ok, Ok],
+    ),
+    (
+        "DELETE",
+        "/api/v1/web-forms/{id}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
     ("GET", "/api/v1/portal/search", [Unauth, Ok, Ok, Deny, Deny]),
     (
         "GET",
@@ -465,6 +488,8 @@ struct Fixture {
     sla_policy: i64,
     rule: i64,
     webhook: i64,
+    web_form: i64,
+    web_form_key: String,
     /// A delivery (a ping) of `webhook`.
     delivery: i64,
 }
@@ -565,6 +590,14 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     assert_eq!(s, 202, "{delivery}");
+    let (s, form) = app
+        .post(
+            "/api/v1/web-forms",
+            &admin.token,
+            json!({ "name": "Contact us" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{form}");
     let (_, token) = app
         .post(
             "/api/v1/me/api-tokens",
@@ -596,6 +629,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         sla_policy: sla_policy["id"].as_i64().unwrap(),
         rule: rule["id"].as_i64().unwrap(),
         webhook: webhook["id"].as_i64().unwrap(),
+        web_form: form["id"].as_i64().unwrap(),
+        web_form_key: form["key"].as_str().unwrap().to_owned(),
         delivery: delivery["id"].as_i64().unwrap(),
     }
 }
@@ -646,6 +681,8 @@ fn concrete_path(path: &str, f: &Fixture) -> String {
         f.rule
     } else if path.starts_with("/api/v1/webhooks") {
         f.webhook
+    } else if path.starts_with("/api/v1/web-forms") {
+        f.web_form
     } else if path.starts_with("/api/v1/notifications") {
         f.notification_of_a
     } else if path.starts_with("/api/v1/attachments")
@@ -657,6 +694,7 @@ fn concrete_path(path: &str, f: &Fixture) -> String {
     };
     path.replace("{id}", &id.to_string())
         .replace("{delivery_id}", &f.delivery.to_string())
+        .replace("{key}", &f.web_form_key)
 }
 
 /// A valid body for the operation, so that an allowed caller succeeds.
@@ -717,6 +755,12 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
             calendar_body(&format!("Calendar {n}"))
         }
         ("POST" | "PUT", "/api/v1/webhooks" | "/api/v1/webhooks/{id}") => webhook_body(),
+        ("POST" | "PUT", "/api/v1/web-forms" | "/api/v1/web-forms/{id}") => {
+            json!({ "name": format!("Form {n}") })
+        }
+        ("POST", "/api/v1/forms/{key}/submissions") => json!({
+            "name": "Visitor", "email": format!("visitor{n}@example.test"),
+            "subject": "From the website", "text": "Hello" }),
         ("POST", p) if p.starts_with("/api/v1/webhooks/") => return None,
         ("POST" | "PUT", p) if p.starts_with("/api/v1/workflow-rules") => {
             rule_body(&format!("Rule {n}"))
