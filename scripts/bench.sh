@@ -15,6 +15,9 @@ bin="$target/release/helpdesk"
 bench="$target/release/helpdesk-bench"
 ingest="$target/release/helpdesk-ingest-bench"
 sla="$target/release/helpdesk-sla-bench"
+search="$target/release/helpdesk-search-bench"
+hooks="$target/release/helpdesk-webhook-bench"
+search_entries="${BENCH_SEARCH_ENTRIES:-1000000}"
 sla_cases="${BENCH_SLA_CASES:-100000}"
 messages="${BENCH_MESSAGES:-2000}"
 export BENCH_ADMIN_PASSWORD="bench-admin-password"
@@ -94,7 +97,9 @@ echo "|---|---|---|---|---|" | tee -a "$out"
 mail_db="helpdesk_ingest_$$"
 psql "$pg_admin" -qc "CREATE DATABASE $mail_db" >/dev/null
 sla_db="helpdesk_sla_$$"
-trap 'for d in $db $mail_db $sla_db; do psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null; done' EXIT
+search_db="helpdesk_search_$$"
+hooks_db="helpdesk_hooks_$$"
+trap 'for d in $db $mail_db $sla_db $search_db $hooks_db; do psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null; done' EXIT
 "$ingest" --database-url "${pg_admin%/*}/$mail_db" --messages "$messages" --threads 2 --label PostgreSQL | tee -a "$out"
 sqlite_dir=$(mktemp -d)
 "$ingest" --database-url "sqlite://$sqlite_dir/helpdesk.db" --messages "$messages" --threads 2 --label SQLite | tee -a "$out"
@@ -108,5 +113,25 @@ psql "$pg_admin" -qc "CREATE DATABASE $sla_db" >/dev/null
 "$sla" --database-url "${pg_admin%/*}/$sla_db" --cases "$sla_cases" --label PostgreSQL | tee -a "$out"
 sqlite_dir=$(mktemp -d)
 "$sla" --database-url "sqlite://$sqlite_dir/helpdesk.db" --cases "$sla_cases" --label SQLite | tee -a "$out"
+rm -rf "$sqlite_dir"
+echo | tee -a "$out"
+
+# Full-text search over a million stream entries, as an agent searches (all kinds, 20 hits).
+echo "| search | data | latency | worst case |" | tee -a "$out"
+echo "|---|---|---|---|" | tee -a "$out"
+psql "$pg_admin" -qc "CREATE DATABASE $search_db" >/dev/null
+"$search" --database-url "${pg_admin%/*}/$search_db" --entries "$search_entries" --label PostgreSQL | tee -a "$out"
+sqlite_dir=$(mktemp -d)
+"$search" --database-url "sqlite://$sqlite_dir/helpdesk.db" --entries "$search_entries" --label SQLite | tee -a "$out"
+rm -rf "$sqlite_dir"
+echo | tee -a "$out"
+
+# Webhook deliveries to a local receiver.
+echo "| webhooks | events | outbox to deliveries | sending | CPU |" | tee -a "$out"
+echo "|---|---|---|---|---|" | tee -a "$out"
+psql "$pg_admin" -qc "CREATE DATABASE $hooks_db" >/dev/null
+"$hooks" --database-url "${pg_admin%/*}/$hooks_db" --label PostgreSQL | tee -a "$out"
+sqlite_dir=$(mktemp -d)
+"$hooks" --database-url "sqlite://$sqlite_dir/helpdesk.db" --label SQLite | tee -a "$out"
 rm -rf "$sqlite_dir"
 echo "results written to $out"

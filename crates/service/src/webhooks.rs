@@ -65,6 +65,15 @@ pub const RETRY_SCHEDULE: [Duration; 7] = [
 /// How long a worker holds a delivery it is sending before another may take it.
 const LEASE: Duration = Duration::minutes(2);
 
+/// What one attempt came to: the receiver's status, or why there was none; how long it took.
+#[derive(Debug, Clone)]
+pub struct Attempted {
+    pub delivery_id: i64,
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+    pub latency_ms: u64,
+}
+
 /// A delivery ready to send.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
@@ -455,34 +464,56 @@ impl Services {
         error: Option<String>,
         latency_ms: u64,
     ) -> Result<(), AppError> {
+        self.record_webhook_attempts(&[Attempted {
+            delivery_id,
+            status_code,
+            error,
+            latency_ms,
+        }])
+    }
+
+    /// [`Services::record_webhook_attempt`] for a batch, in one transaction.
+    pub fn record_webhook_attempts(&self, batch: &[Attempted]) -> Result<(), AppError> {
         let now = self.now();
-        let attempt = AttemptResult {
-            at: now,
-            status_code: status_code.map(i32::from),
-            error: error.map(|e| e.chars().take(500).collect()),
-            latency_ms: latency_ms.min(i32::MAX as u64) as i32,
-        };
-        let ok = status_code.is_some_and(|s| (200..300).contains(&s));
         self.db.write(|c| {
-            let row = store::delivery(c, delivery_id)?;
-            if ok {
-                store::record_attempt(c, delivery_id, &attempt, store::DELIVERED, now)?;
-                store::clear_failing(c, row.subscription_id)?;
-                return Ok::<_, AppError>(());
-            }
-            let done = row.attempts as usize; // attempts before this one
-            match RETRY_SCHEDULE.get(done) {
-                Some(wait) => {
-                    store::record_attempt(c, delivery_id, &attempt, store::PENDING, now + *wait)?
-                }
-                None => store::record_attempt(c, delivery_id, &attempt, store::FAILED, now)?,
-            }
-            let since = store::mark_failing(c, row.subscription_id, now)?;
-            if now - since >= self.webhooks.disable_after {
-                self.disable_webhook(c, row.subscription_id, since, now)?;
+            for a in batch {
+                self.record_one(c, a, now)?;
             }
             Ok(())
         })
+    }
+
+    fn record_one(
+        &self,
+        c: &mut AnyConnection,
+        a: &Attempted,
+        now: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        let attempt = AttemptResult {
+            at: now,
+            status_code: a.status_code.map(i32::from),
+            error: a.error.as_ref().map(|e| e.chars().take(500).collect()),
+            latency_ms: a.latency_ms.min(i32::MAX as u64) as i32,
+        };
+        let ok = a.status_code.is_some_and(|s| (200..300).contains(&s));
+        let row = store::delivery(c, a.delivery_id)?;
+        if ok {
+            store::record_attempt(c, a.delivery_id, &attempt, store::DELIVERED, now)?;
+            store::clear_failing(c, row.subscription_id)?;
+            return Ok(());
+        }
+        let done = row.attempts as usize; // attempts before this one
+        match RETRY_SCHEDULE.get(done) {
+            Some(wait) => {
+                store::record_attempt(c, a.delivery_id, &attempt, store::PENDING, now + *wait)?
+            }
+            None => store::record_attempt(c, a.delivery_id, &attempt, store::FAILED, now)?,
+        }
+        let since = store::mark_failing(c, row.subscription_id, now)?;
+        if now - since >= self.webhooks.disable_after {
+            self.disable_webhook(c, row.subscription_id, since, now)?;
+        }
+        Ok(())
     }
 
     fn disable_webhook(

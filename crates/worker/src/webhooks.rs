@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use futures_util::stream::{self, StreamExt};
-use helpdesk_service::webhooks::{check_target, Outgoing};
+use helpdesk_service::webhooks::{check_target, Attempted, Outgoing};
 use helpdesk_service::{AppError, Services};
 
 use crate::Outcome;
@@ -65,14 +65,19 @@ impl WebhookSender {
             .await;
         let n = results.len();
         let svc = self.services.clone();
-        tokio::task::spawn_blocking(move || {
-            for r in results {
-                svc.record_webhook_attempt(r.delivery_id, r.status, r.error, r.latency_ms)?;
-            }
-            Ok::<_, AppError>(())
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("webhook record task: {e}")))??;
+        let batch: Vec<Attempted> = results
+            .into_iter()
+            .map(|r| Attempted {
+                delivery_id: r.delivery_id,
+                status_code: r.status,
+                error: r.error,
+                latency_ms: r.latency_ms,
+            })
+            .collect();
+        // One transaction for the whole batch.
+        tokio::task::spawn_blocking(move || svc.record_webhook_attempts(&batch))
+            .await
+            .map_err(|e| AppError::Internal(format!("webhook record task: {e}")))??;
         Ok(Outcome::Processed(n))
     }
 
