@@ -17,9 +17,12 @@ use crate::StoreError;
 pub const MARK_START: char = '\u{E000}';
 pub const MARK_END: char = '\u{E001}';
 
-/// How many of the newest matches are ranked (PostgreSQL). On SQLite a message's score is
+/// How many of the newest matches are ranked (PostgreSQL). The match condition is written out
+/// in each query (not taken from the CTE) so the planner sees the words and estimates how many
+/// rows they match: a rare word goes through the GIN index, a common one walks ids backwards.
+/// On SQLite a message's score is
 /// scaled down like PostgreSQL's weights do: a case's own subject outranks a passing mention.
-const CANDIDATES: i64 = 500;
+const CANDIDATES: i64 = 100;
 
 #[derive(Debug, Clone, QueryableByName)]
 pub struct HitRow {
@@ -89,9 +92,8 @@ fn pg_sql(kind: Kind, cfg: &str) -> String {
         Kind::Cases => format!(
             "{q}, top AS (SELECT c.id, c.number, c.subject, c.description, c.created_at, \
                ts_rank(c.search_vector, q.q)::float8 AS score \
-             FROM (SELECT c0.id, c0.number, c0.subject, c0.description, c0.created_at, c0.search_vector \
-                   FROM cases c0 WHERE c0.search_vector @@ (SELECT q FROM q) AND {PG_CASE_SCOPE} \
-                   ORDER BY c0.id DESC LIMIT {CANDIDATES}) c, q \
+             FROM (SELECT c0.id FROM cases c0 WHERE c0.search_vector @@ (websearch_to_tsquery('russian', $1) || websearch_to_tsquery('english', $1)) AND {PG_CASE_SCOPE} \
+                   ORDER BY c0.id DESC LIMIT {CANDIDATES}) ids JOIN cases c ON c.id = ids.id, q \
              ORDER BY score DESC, c.id DESC LIMIT $2) \
              SELECT top.id, top.id AS case_id, top.number AS case_number, top.subject AS title, top.score, \
                ts_headline('{cfg}', top.subject || E'\\n' || left(top.description, 20000), q.q, $3) AS snippet, \
@@ -101,11 +103,10 @@ fn pg_sql(kind: Kind, cfg: &str) -> String {
         Kind::Messages => format!(
             "{q}, top AS (SELECT s.id, s.case_id, s.body, s.created_at, \
                ts_rank(s.search_vector, q.q)::float8 AS score \
-             FROM (SELECT s0.id, s0.case_id, s0.body, s0.created_at, s0.search_vector \
-                   FROM stream_entries s0 WHERE s0.search_vector @@ (SELECT q FROM q) AND s0.kind <> 'system' \
+             FROM (SELECT s0.id FROM stream_entries s0 WHERE s0.search_vector @@ (websearch_to_tsquery('russian', $1) || websearch_to_tsquery('english', $1)) AND s0.kind <> 'system' \
                    AND ($4 = 0 OR (s0.kind = 'public' AND s0.case_id IN \
                         (SELECT c0.id FROM cases c0 WHERE {PG_CASE_SCOPE}))) \
-                   ORDER BY s0.id DESC LIMIT {CANDIDATES}) s, q \
+                   ORDER BY s0.id DESC LIMIT {CANDIDATES}) ids JOIN stream_entries s ON s.id = ids.id, q \
              ORDER BY score DESC, s.id DESC LIMIT $2) \
              SELECT top.id, top.case_id, c.number AS case_number, c.subject AS title, top.score, \
                ts_headline('{cfg}', left(top.body, 20000), q.q, $3) AS snippet, top.created_at \
@@ -114,7 +115,7 @@ fn pg_sql(kind: Kind, cfg: &str) -> String {
         Kind::Contacts => format!(
             "{q}, top AS (SELECT c.*, ts_rank(c.search_vector, q.q)::float8 AS score \
              FROM (SELECT c0.id, c0.first_name, c0.last_name, c0.title, c0.department, c0.created_at, c0.search_vector \
-                   FROM contacts c0 WHERE c0.search_vector @@ (SELECT q FROM q) AND $4 = 0 AND $5 IS NULL \
+                   FROM contacts c0 WHERE c0.search_vector @@ (websearch_to_tsquery('russian', $1) || websearch_to_tsquery('english', $1)) AND $4 = 0 AND $5 IS NULL \
                    ORDER BY c0.id DESC LIMIT {CANDIDATES}) c, q \
              ORDER BY score DESC, c.id DESC LIMIT $2) \
              SELECT top.id, NULL::bigint AS case_id, NULL::bigint AS case_number, \
@@ -126,7 +127,7 @@ fn pg_sql(kind: Kind, cfg: &str) -> String {
         Kind::Organizations => format!(
             "{q}, top AS (SELECT o.*, ts_rank(o.search_vector, q.q)::float8 AS score \
              FROM (SELECT o0.id, o0.name, o0.short_name, o0.inn, o0.description, o0.created_at, o0.search_vector \
-                   FROM organizations o0 WHERE o0.search_vector @@ (SELECT q FROM q) AND $4 = 0 AND $5 IS NULL \
+                   FROM organizations o0 WHERE o0.search_vector @@ (websearch_to_tsquery('russian', $1) || websearch_to_tsquery('english', $1)) AND $4 = 0 AND $5 IS NULL \
                    ORDER BY o0.id DESC LIMIT {CANDIDATES}) o, q \
              ORDER BY score DESC, o.id DESC LIMIT $2) \
              SELECT top.id, NULL::bigint AS case_id, NULL::bigint AS case_number, top.name AS title, top.score, \

@@ -30,6 +30,9 @@ struct Args {
     queries: usize,
     #[arg(long)]
     label: String,
+    /// The data is already there (a second run on the same database).
+    #[arg(long)]
+    no_load: bool,
 }
 
 const COMMON: &[&str] = &[
@@ -186,8 +189,14 @@ fn load(db: &Db, args: &Args, now: NaiveDateTime, vocab: &[String]) -> anyhow::R
         }
     }
     if db.backend() == helpdesk_store::Backend::Postgres {
-        exec(db, "VACUUM ANALYZE stream_entries")?;
-        exec(db, "VACUUM ANALYZE cases")?;
+        // Outside a transaction, as autovacuum would eventually do it.
+        for sql in ["VACUUM ANALYZE stream_entries", "VACUUM ANALYZE cases"] {
+            db.read(|c| {
+                diesel::sql_query(sql)
+                    .execute(c)
+                    .map_err(helpdesk_store::StoreError::from)
+            })?;
+        }
     }
     Ok(())
 }
@@ -239,7 +248,9 @@ fn main() -> anyhow::Result<()> {
     let vocab = vocabulary(&mut rng);
     let now = chrono::Utc::now().naive_utc();
     let started = Instant::now();
-    load(&db, &args, now, &vocab)?;
+    if !args.no_load {
+        load(&db, &args, now, &vocab)?;
+    }
     let load_s = started.elapsed().as_secs_f64();
 
     let mut qrng = StdRng::seed_from_u64(99);

@@ -1,0 +1,2 @@
+ALTER TABLE stream_entries ALTER COLUMN search_vector SET STATISTICS -1;
+ALTER TABLE cases ALTER COLUMN search_vector SET STATISTICS -1;

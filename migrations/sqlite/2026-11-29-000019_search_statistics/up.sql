@@ -1,0 +1,1 @@
+-- PostgreSQL only (planner statistics); nothing to do on SQLite.
