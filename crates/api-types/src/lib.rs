@@ -12,6 +12,7 @@ pub mod export;
 pub mod mailboxes;
 pub mod notifications;
 pub mod problem;
+pub mod registry;
 pub mod search;
 pub mod sla;
 pub mod users;

@@ -102,6 +102,18 @@ impl ApiError {
                 "Too many attempts",
                 Some(format!("try again in {retry_after_seconds} seconds")),
             ),
+            Unavailable(why) => problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Not available",
+                Some(why.clone()),
+            ),
+            Upstream(why) => problem(
+                StatusCode::BAD_GATEWAY,
+                "upstream",
+                "An outside service failed",
+                Some(why.clone()),
+            ),
             Internal(_) => problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",

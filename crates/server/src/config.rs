@@ -85,6 +85,19 @@ pub struct Config {
     /// PEM file of extra CA certificates to trust for IMAP over TLS (an internal CA).
     #[arg(long, env = "HELPDESK_EXTRA_CA_FILE", global = true)]
     pub extra_ca_file: Option<PathBuf>,
+    /// Base URL of the company registry for lookups by INN (an API compatible with the common
+    /// company-data services' `findById/party`), e.g.
+    /// `https://suggestions.dadata.ru/suggestions/api/4_1/rs`.
+    #[arg(long, env = "HELPDESK_REGISTRY_URL", global = true)]
+    pub registry_url: Option<String>,
+    /// The registry's API key.
+    #[arg(
+        long,
+        env = "HELPDESK_REGISTRY_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub registry_token: Option<String>,
     /// Let webhooks reach loopback, private, link-local and metadata addresses (off: such
     /// targets are refused, which guards the internal network against forged requests).
     #[arg(
@@ -165,6 +178,14 @@ impl Config {
             self.max_attachment_bytes,
         );
         let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        services.registry = match (nonempty(&self.registry_url), nonempty(&self.registry_token)) {
+            (Some(url), Some(token)) => Some(helpdesk_service::registry::RegistrySettings {
+                url,
+                token,
+                timeout: std::time::Duration::from_secs(5),
+            }),
+            _ => None,
+        };
         services.secrets = nonempty(&self.encryption_key)
             .as_deref()
             .and_then(helpdesk_service::secrets::SecretBox::from_passphrase);

@@ -28,6 +28,12 @@ pub enum AppError {
     TooLarge(String),
     #[error("too many attempts; retry in {retry_after_seconds} s")]
     TooManyRequests { retry_after_seconds: u64 },
+    /// A service we depend on is not set up (e.g. no registry provider configured).
+    #[error("{0}")]
+    Unavailable(String),
+    /// A service we depend on answered badly or not at all.
+    #[error("{0}")]
+    Upstream(String),
     /// Something broke that the caller cannot fix; the cause is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),

@@ -25,6 +25,7 @@ pub mod mailboxes;
 pub mod notify;
 mod outbox;
 mod portal;
+pub mod registry;
 pub mod search;
 pub mod secrets;
 pub mod sla;
@@ -97,6 +98,8 @@ pub struct Services {
     pub notify: NotifySettings,
     /// Seals secrets stored in the database (mailbox passwords); none without a configured key.
     pub secrets: Option<secrets::SecretBox>,
+    /// The company registry for lookups by INN; none when not configured.
+    pub registry: Option<registry::RegistrySettings>,
     /// Where webhooks may go and when a failing subscription is turned off.
     pub webhooks: webhooks::WebhookSettings,
 }
@@ -136,6 +139,7 @@ impl Services {
             files: FileStore::new("data/files", DEFAULT_MAX_ATTACHMENT_BYTES),
             notify: NotifySettings::default(),
             secrets: None,
+            registry: None,
             webhooks: webhooks::WebhookSettings::default(),
         }
     }

@@ -19,6 +19,7 @@ pub mod export;
 pub mod files;
 pub mod idempotency;
 pub mod notifications;
+pub mod registry;
 pub mod schema;
 pub mod search;
 pub mod sla;

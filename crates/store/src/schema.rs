@@ -553,7 +553,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    registry_cache (inn) {
+        inn -> Text,
+        payload -> Text,
+        fetched_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    registry_cache,
     web_forms,
     idempotency_keys,
     webhook_subscriptions,

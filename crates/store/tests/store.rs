@@ -138,6 +138,7 @@ db_test!(fn every_schema_column_exists_with_its_type(t) {
     schema::webhook_attempts::table.select(helpdesk_store::webhooks::AttemptRow::as_select()).load(&mut **c).unwrap();
     schema::idempotency_keys::table.select(helpdesk_store::idempotency::KeyRow::as_select()).load(&mut **c).unwrap();
     schema::web_forms::table.select(helpdesk_store::web_forms::WebFormRow::as_select()).load(&mut **c).unwrap();
+    schema::registry_cache::table.select(schema::registry_cache::all_columns).load::<(String, String, chrono::NaiveDateTime)>(&mut **c).unwrap();
     assert!(cases::follow(&mut c, case_id, 1, now).is_err(), "a follower must be an existing user");
 });
 

@@ -13,6 +13,7 @@ pub mod live;
 pub mod mailboxes;
 pub mod notifications;
 pub mod portal;
+pub mod registry;
 pub mod search;
 pub mod sla;
 pub mod users;
@@ -125,6 +126,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(export::export_contacts)
         .service(export::export_organizations)
         .service(export::export_stream_entries)
+        .service(registry::lookup)
         .service(search::search)
         .service(search::portal_search)
         .service(web_forms::list)

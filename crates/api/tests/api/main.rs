@@ -15,6 +15,7 @@ mod matrix;
 mod openapi_drift;
 mod portal;
 mod ratelimit;
+mod registry;
 mod search;
 mod sla;
 mod web_forms;

@@ -289,6 +289,12 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         [Unauth, Deny, Deny, Ok, Ok],
     ),
     ("GET", "/api/v1/search", [Unauth, Deny, Deny, Ok, Ok]),
+    // Answered from the registry cache (the fixture fills it; no provider in this test).
+    (
+        "GET",
+        "/api/v1/registry/organizations/{inn}",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
     ("GET", "/api/v1/web-forms", [Unauth, Deny, Deny, Deny, Ok]),
     ("POST", "/api/v1/web-forms", [Unauth, Deny, Deny, Deny, Ok]),
     (
@@ -590,6 +596,20 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     assert_eq!(s, 202, "{delivery}");
+    let db = app.services.db.clone();
+    tokio::task::spawn_blocking(move || {
+        db.write(|c| {
+            helpdesk_store::registry::store(
+                c,
+                "7707083893",
+                r#"{"suggestions":[{"value":"ПАО СБЕРБАНК","data":{"inn":"7707083893","kpp":"773601001"}}]}"#,
+                chrono::Utc::now().naive_utc(),
+            )
+        })
+    })
+    .await
+    .unwrap()
+    .unwrap();
     let (s, form) = app
         .post(
             "/api/v1/web-forms",
@@ -695,6 +715,7 @@ fn concrete_path(path: &str, f: &Fixture) -> String {
     path.replace("{id}", &id.to_string())
         .replace("{delivery_id}", &f.delivery.to_string())
         .replace("{key}", &f.web_form_key)
+        .replace("{inn}", "7707083893")
 }
 
 /// A valid body for the operation, so that an allowed caller succeeds.
