@@ -148,6 +148,8 @@ fn sqlite_sql(kind: Kind) -> String {
              WHERE cases_fts MATCH ?1 AND {SQLITE_CASE_SCOPE} \
              ORDER BY score DESC, c0.id DESC LIMIT ?2"
         ),
+        // Only the newest 100 matches are ranked (as on PostgreSQL): the oldest of them bounds
+        // the rowids, which FTS5 reads from the end of each word's list.
         Kind::Messages => format!(
             "SELECT s0.id AS id, s0.case_id AS case_id, c.number AS case_number, c.subject AS title, \
                -bm25(stream_entries_fts) * 0.3 AS score, snippet(stream_entries_fts, 0, ?3, ?4, '…', 24) AS snippet, \
@@ -156,6 +158,11 @@ fn sqlite_sql(kind: Kind) -> String {
              JOIN cases c ON c.id = s0.case_id \
              WHERE stream_entries_fts MATCH ?1 AND s0.kind <> 'system' \
              AND (?5 = 0 OR (s0.kind = 'public' AND s0.case_id IN (SELECT c0.id FROM cases c0 WHERE {SQLITE_CASE_SCOPE}))) \
+             AND stream_entries_fts.rowid >= coalesce((SELECT min(r) FROM ( \
+                 SELECT f.rowid AS r FROM stream_entries_fts f JOIN stream_entries s1 ON s1.id = f.rowid \
+                 WHERE f.stream_entries_fts MATCH ?1 AND s1.kind <> 'system' \
+                 AND (?5 = 0 OR (s1.kind = 'public' AND s1.case_id IN (SELECT c0.id FROM cases c0 WHERE {SQLITE_CASE_SCOPE}))) \
+                 ORDER BY f.rowid DESC LIMIT {CANDIDATES})), 0) \
              ORDER BY score DESC, s0.id DESC LIMIT ?2"
         ),
         Kind::Contacts => "SELECT c0.id AS id, NULL AS case_id, NULL AS case_number, \
