@@ -4,7 +4,9 @@
 # OpenAPI document. Fails on any 5xx or any response that does not match the document.
 # Left out: the live feed (/api/v1/live), a stream that stays open; and the inbound mail endpoint,
 # whose body is raw RFC 822 (no serializer for message/rfc822) and which takes a mailbox token,
-# not the agent's. Both are tested on their own.
+# not the agent's; and the company registry lookup, which asks a paid outside service and answers
+# 503 by design when none is configured (as here). All three are tested on their own (the
+# registry against wiremock).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
@@ -33,7 +35,8 @@ run_against() {
         --phases examples,coverage,fuzzing --max-examples 25 --workers 2 \
         --suppress-health-check all --warnings off \
         --exclude-path /api/v1/live \
-        --exclude-path-regex '^/api/v1/inbound/' || status=$?
+        --exclude-path-regex '^/api/v1/inbound/' \
+        --exclude-path-regex '^/api/v1/registry/' || status=$?
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     if [ "$status" -ne 0 ]; then
