@@ -37,6 +37,9 @@ pub struct Organization {
     pub description: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The lead this record was created from by a conversion.
+    #[serde(default)]
+    pub from_lead_id: Option<i64>,
 }
 page!(OrganizationPage, Organization);
 
@@ -167,6 +170,9 @@ pub struct Contact {
     pub portal_sees_organization: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The lead this record was created from by a conversion.
+    #[serde(default)]
+    pub from_lead_id: Option<i64>,
 }
 page!(ContactPage, Contact);
 

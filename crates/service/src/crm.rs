@@ -15,7 +15,7 @@ use crate::outbox::emit;
 use crate::users::not_found;
 use crate::{cursor_string, from_json, page_params, to_json, Actor, AppError, Services};
 
-fn phones(p: &mut Problems, field: &str, input: &[String]) -> Vec<String> {
+pub(crate) fn phones(p: &mut Problems, field: &str, input: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     for (i, raw) in input.iter().enumerate() {
         if let Some(phone) = p.check(&format!("{field}[{i}]"), Phone::parse(raw)) {
@@ -27,7 +27,7 @@ fn phones(p: &mut Problems, field: &str, input: &[String]) -> Vec<String> {
     out
 }
 
-fn emails(p: &mut Problems, field: &str, input: &[String]) -> Vec<String> {
+pub(crate) fn emails(p: &mut Problems, field: &str, input: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     for (i, raw) in input.iter().enumerate() {
         if let Some(email) = p.check(&format!("{field}[{i}]"), Email::parse(raw)) {
@@ -79,10 +79,15 @@ pub(crate) fn organization_dto(r: store::OrganizationRow) -> Organization {
         description: r.description,
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
+        from_lead_id: r.from_lead_id,
     }
 }
 
-fn ensure_org(c: &mut AnyConnection, field: &str, id: Option<i64>) -> Result<(), AppError> {
+pub(crate) fn ensure_org(
+    c: &mut AnyConnection,
+    field: &str,
+    id: Option<i64>,
+) -> Result<(), AppError> {
     match id {
         Some(id) if !store::organization_exists(c, id)? => Err(AppError::field(
             field,
@@ -92,7 +97,11 @@ fn ensure_org(c: &mut AnyConnection, field: &str, id: Option<i64>) -> Result<(),
     }
 }
 
-fn ensure_user(c: &mut AnyConnection, field: &str, id: Option<i64>) -> Result<(), AppError> {
+pub(crate) fn ensure_user(
+    c: &mut AnyConnection,
+    field: &str,
+    id: Option<i64>,
+) -> Result<(), AppError> {
     match id {
         Some(id) => match helpdesk_store::users::user(c, id) {
             Ok(u) if u.role != "portal" => Ok(()),
@@ -457,6 +466,7 @@ pub(crate) fn contacts_dto(
             portal_sees_organization: r.portal_sees_organization,
             created_at: r.created_at.and_utc(),
             updated_at: r.updated_at.and_utc(),
+            from_lead_id: r.from_lead_id,
         })
         .collect())
 }

@@ -25,6 +25,7 @@ pub struct OrganizationRow {
     pub description: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub from_lead_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -158,6 +159,7 @@ pub struct ContactRow {
     pub portal_sees_organization: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub from_lead_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -423,4 +425,24 @@ pub fn contacts_by_ids(
         .order(contacts::id.asc())
         .select(ContactRow::as_select())
         .load(conn)?)
+}
+
+/// Marks an organization or contact as created from a lead.
+pub fn set_from_lead(
+    conn: &mut AnyConnection,
+    organization_id: Option<i64>,
+    contact_id: Option<i64>,
+    lead_id: i64,
+) -> Result<(), StoreError> {
+    if let Some(id) = organization_id {
+        diesel::update(organizations::table.find(id))
+            .set(organizations::from_lead_id.eq(lead_id))
+            .execute(conn)?;
+    }
+    if let Some(id) = contact_id {
+        diesel::update(contacts::table.find(id))
+            .set(contacts::from_lead_id.eq(lead_id))
+            .execute(conn)?;
+    }
+    Ok(())
 }

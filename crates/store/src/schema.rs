@@ -26,6 +26,7 @@ diesel::table! {
         description -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        from_lead_id -> Nullable<BigInt>,
     }
 }
 
@@ -45,6 +46,7 @@ diesel::table! {
         portal_sees_organization -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        from_lead_id -> Nullable<BigInt>,
     }
 }
 
@@ -561,7 +563,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    leads (id) {
+        id -> BigInt,
+        number -> BigInt,
+        first_name -> Nullable<Text>,
+        last_name -> Text,
+        organization_name -> Nullable<Text>,
+        title -> Nullable<Text>,
+        phones -> Text,
+        emails -> Text,
+        website -> Nullable<Text>,
+        source -> Nullable<Text>,
+        status -> Text,
+        rating -> Nullable<Text>,
+        industry -> Nullable<Text>,
+        annual_revenue -> Nullable<BigInt>,
+        employees -> Nullable<Integer>,
+        social_profiles -> Text,
+        do_not_email -> Bool,
+        address -> Nullable<Text>,
+        description -> Nullable<Text>,
+        owner_id -> Nullable<BigInt>,
+        created_by_id -> Nullable<BigInt>,
+        converted_organization_id -> Nullable<BigInt>,
+        converted_contact_id -> Nullable<BigInt>,
+        converted_case_id -> Nullable<BigInt>,
+        converted_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        entity_type -> Text,
+        entity_id -> BigInt,
+        author_id -> Nullable<BigInt>,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    leads,
+    comments,
     registry_cache,
     web_forms,
     idempotency_keys,

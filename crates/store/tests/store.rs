@@ -139,6 +139,8 @@ db_test!(fn every_schema_column_exists_with_its_type(t) {
     schema::idempotency_keys::table.select(helpdesk_store::idempotency::KeyRow::as_select()).load(&mut **c).unwrap();
     schema::web_forms::table.select(helpdesk_store::web_forms::WebFormRow::as_select()).load(&mut **c).unwrap();
     schema::registry_cache::table.select(schema::registry_cache::all_columns).load::<(String, String, chrono::NaiveDateTime)>(&mut **c).unwrap();
+    schema::leads::table.select(helpdesk_store::leads::LeadRow::as_select()).load(&mut **c).unwrap();
+    schema::comments::table.select(helpdesk_store::leads::CommentRow::as_select()).load(&mut **c).unwrap();
     assert!(cases::follow(&mut c, case_id, 1, now).is_err(), "a follower must be an existing user");
 });
 

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod catalog;
 pub mod crm;
 pub mod export;
+pub mod leads;
 pub mod live;
 pub mod mailboxes;
 pub mod notifications;
@@ -126,6 +127,20 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(export::export_contacts)
         .service(export::export_organizations)
         .service(export::export_stream_entries)
+        .service(leads::list)
+        .service(leads::create)
+        .service(leads::mass_update)
+        .service(leads::mass_delete)
+        .service(leads::get)
+        .service(leads::replace)
+        .service(leads::copy)
+        .service(leads::convert)
+        .service(leads::lead_comments)
+        .service(leads::add_lead_comment)
+        .service(leads::organization_comments)
+        .service(leads::add_organization_comment)
+        .service(leads::contact_comments)
+        .service(leads::add_contact_comment)
         .service(registry::lookup)
         .service(search::search)
         .service(search::portal_search)

@@ -288,6 +288,60 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         "/api/v1/export/stream-entries",
         [Unauth, Deny, Deny, Ok, Ok],
     ),
+    ("GET", "/api/v1/leads", [Unauth, Deny, Deny, Ok, Ok]),
+    ("POST", "/api/v1/leads", [Unauth, Deny, Deny, Ok, Ok]),
+    (
+        "POST",
+        "/api/v1/leads/mass-update",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    ("GET", "/api/v1/leads/{id}", [Unauth, Deny, Deny, Ok, Ok]),
+    ("PUT", "/api/v1/leads/{id}", [Unauth, Deny, Deny, Ok, Ok]),
+    (
+        "POST",
+        "/api/v1/leads/{id}/copy",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/leads/{id}/convert",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/leads/{id}/comments",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/leads/{id}/comments",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/organizations/{id}/comments",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/organizations/{id}/comments",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/contacts/{id}/comments",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/contacts/{id}/comments",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/leads/mass-delete",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
     ("GET", "/api/v1/search", [Unauth, Deny, Deny, Ok, Ok]),
     // Answered from the registry cache (the fixture fills it; no provider in this test).
     (
@@ -495,6 +549,7 @@ struct Fixture {
     rule: i64,
     webhook: i64,
     web_form: i64,
+    lead: i64,
     web_form_key: String,
     /// A delivery (a ping) of `webhook`.
     delivery: i64,
@@ -610,6 +665,14 @@ async fn fixture(app: &TestApp) -> Fixture {
     .await
     .unwrap()
     .unwrap();
+    let (s, lead) = app
+        .post(
+            "/api/v1/leads",
+            &agent.token,
+            json!({ "last_name": "Lead", "organization_name": "Lead Org" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{lead}");
     let (s, form) = app
         .post(
             "/api/v1/web-forms",
@@ -650,6 +713,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         rule: rule["id"].as_i64().unwrap(),
         webhook: webhook["id"].as_i64().unwrap(),
         web_form: form["id"].as_i64().unwrap(),
+        lead: lead["id"].as_i64().unwrap(),
         web_form_key: form["key"].as_str().unwrap().to_owned(),
         delivery: delivery["id"].as_i64().unwrap(),
     }
@@ -703,6 +767,8 @@ fn concrete_path(path: &str, f: &Fixture) -> String {
         f.webhook
     } else if path.starts_with("/api/v1/web-forms") {
         f.web_form
+    } else if path.starts_with("/api/v1/leads") {
+        f.lead
     } else if path.starts_with("/api/v1/notifications") {
         f.notification_of_a
     } else if path.starts_with("/api/v1/attachments")
@@ -776,6 +842,15 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
             calendar_body(&format!("Calendar {n}"))
         }
         ("POST" | "PUT", "/api/v1/webhooks" | "/api/v1/webhooks/{id}") => webhook_body(),
+        ("POST" | "PUT", "/api/v1/leads" | "/api/v1/leads/{id}") => {
+            json!({ "last_name": format!("Lead {n}"), "organization_name": format!("Lead Org {n}") })
+        }
+        ("POST", "/api/v1/leads/mass-update") => json!({ "ids": [f.lead], "rating": "hot" }),
+        // The lead is filled in per call (see `fresh_lead`).
+        ("POST", "/api/v1/leads/mass-delete") => json!({ "ids": [0] }),
+        ("POST", "/api/v1/leads/{id}/copy") => return None,
+        ("POST", "/api/v1/leads/{id}/convert") => json!({}),
+        ("POST", p) if p.ends_with("/comments") => json!({ "body": format!("Comment {n}") }),
         ("POST" | "PUT", "/api/v1/web-forms" | "/api/v1/web-forms/{id}") => {
             json!({ "name": format!("Form {n}") })
         }
@@ -854,6 +929,18 @@ api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
                 url.push_str("?wait_seconds=0");
             }
             let mut b = body(method, path, caller, &f);
+            if *path == "/api/v1/leads/{id}/convert" || *path == "/api/v1/leads/mass-delete" {
+                // Converting and deleting use a lead up: each call gets a fresh one.
+                let agent = f.tokens[3].as_deref().unwrap();
+                let (s, fresh) = app.post("/api/v1/leads", agent, json!({ "last_name": "Fresh" })).await;
+                assert_eq!(s, 201, "{fresh}");
+                let id = fresh["id"].as_i64().unwrap();
+                if path.ends_with("/convert") {
+                    url = path.replace("{id}", &id.to_string());
+                } else {
+                    b = Some(json!({ "ids": [id] }));
+                }
+            }
             if let Some(action) = path.strip_prefix("/api/v1/cases/{id}/actions/") {
                 // Actions change the case: each call gets a fresh one in a state it applies to.
                 let id = action_case(&app, &f, action).await;

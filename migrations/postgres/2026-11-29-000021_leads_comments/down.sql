@@ -1,0 +1,5 @@
+ALTER TABLE organizations DROP COLUMN from_lead_id;
+ALTER TABLE contacts DROP COLUMN from_lead_id;
+DROP TABLE comments;
+DROP TABLE leads;
+DROP SEQUENCE lead_numbers;
