@@ -9,6 +9,7 @@ pub mod cases;
 pub mod catalog;
 pub mod crm;
 pub mod export;
+pub mod kb;
 pub mod leads;
 pub mod mailboxes;
 pub mod notifications;

@@ -14,6 +14,8 @@ pub enum SearchKind {
     Message,
     Contact,
     Organization,
+    /// A knowledge-base article.
+    Article,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -24,7 +26,7 @@ pub struct SearchHit {
     /// For cases and messages: the case.
     pub case_id: Option<i64>,
     pub case_number: Option<i64>,
-    /// The case subject, or the contact's or organization's name.
+    /// The case subject, the contact's or organization's name, or the article's title.
     pub title: String,
     /// HTML: the text around the matches, escaped, with matches in `<mark>`.
     pub snippet: String,
@@ -45,7 +47,7 @@ pub struct SearchResults {
 pub struct SearchQuery {
     /// Words to find (web-search syntax on PostgreSQL: `"exact phrase"`, `-without`, `or`).
     pub q: String,
-    /// Comma-separated kinds: `case`, `message`, `contact`, `organization`; default all the
+    /// Comma-separated kinds: `case`, `message`, `contact`, `organization`, `article`; default all the
     /// caller may search.
     pub kinds: Option<String>,
     /// 1..=50, default 20.

@@ -54,6 +54,7 @@ use crate::routes;
         (name = "sla", description = "Business-hour calendars and SLA policies"),
         (name = "portal", description = "The customer portal (portal users)"),
         (name = "organizations", description = "Organizations (accounts)"),
+        (name = "knowledge base", description = "Articles in a category tree, linked to cases; customers read the published portal ones"),
         (name = "leads", description = "Leads: potential customers, their conversion into an organization and a contact, comments"),
         (name = "contacts", description = "Contacts"),
         (name = "products", description = "Products and components"),

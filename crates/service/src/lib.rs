@@ -20,6 +20,7 @@ pub mod email;
 pub mod error;
 pub mod export;
 pub mod idempotency;
+pub mod kb;
 pub mod leads;
 pub mod live;
 pub mod mailboxes;

@@ -39,10 +39,13 @@ fn parse_kinds(kinds: Option<&str>, allowed: &[SearchKind]) -> Result<Vec<Search
             "message" => SearchKind::Message,
             "contact" => SearchKind::Contact,
             "organization" => SearchKind::Organization,
+            "article" => SearchKind::Article,
             _ => {
                 return Err(AppError::field(
                     "kinds",
-                    format!("`{name}` is not one of: case, message, contact, organization"),
+                    format!(
+                        "`{name}` is not one of: case, message, contact, organization, article"
+                    ),
                 ))
             }
         };
@@ -86,6 +89,7 @@ impl Services {
                     SearchKind::Message => Kind::Messages,
                     SearchKind::Contact => Kind::Contacts,
                     SearchKind::Organization => Kind::Organizations,
+                    SearchKind::Article => Kind::Articles,
                 };
                 if kind == SearchKind::Contact && text.contains('@') {
                     for row in store::contacts_by_email(c, text, limit)? {
@@ -133,18 +137,20 @@ impl Services {
                 SearchKind::Message,
                 SearchKind::Contact,
                 SearchKind::Organization,
+                SearchKind::Article,
             ],
         )
     }
 
-    /// Portal users: the cases they may see and those cases' public messages.
+    /// Portal users: the cases they may see, those cases' public messages, and the published
+    /// portal articles.
     pub fn portal_search(&self, actor: &Actor, q: &SearchQuery) -> Result<SearchResults, AppError> {
         actor.any_read()?;
         let scope = self.db.read(|c| self.portal_scope(c, actor))?;
         self.run_search(
             q,
             Scope::Portal(scope),
-            &[SearchKind::Case, SearchKind::Message],
+            &[SearchKind::Case, SearchKind::Message, SearchKind::Article],
         )
     }
 }

@@ -18,6 +18,7 @@ pub mod events;
 pub mod export;
 pub mod files;
 pub mod idempotency;
+pub mod kb;
 pub mod leads;
 pub mod notifications;
 pub mod registry;

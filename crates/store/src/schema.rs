@@ -606,7 +606,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    kb_categories (id) {
+        id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        name -> Text,
+        position -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    kb_articles (id) {
+        id -> BigInt,
+        category_id -> Nullable<BigInt>,
+        title -> Text,
+        body_md -> Text,
+        body_html -> Text,
+        language -> Text,
+        status -> Text,
+        visibility -> Text,
+        tags -> Text,
+        author_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    case_articles (case_id, article_id) {
+        case_id -> BigInt,
+        article_id -> BigInt,
+        linked_by_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(case_articles -> kb_articles (article_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    kb_categories,
+    kb_articles,
+    case_articles,
     leads,
     comments,
     registry_cache,

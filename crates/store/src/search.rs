@@ -49,6 +49,8 @@ pub enum Kind {
     Messages,
     Contacts,
     Organizations,
+    /// Knowledge-base articles (portal users: published portal articles only).
+    Articles,
 }
 
 /// Who searches: staff see everything; a portal user their visible cases' public messages.
@@ -89,6 +91,17 @@ const SQLITE_CASE_SCOPE: &str = "(?5 = 0 OR (c0.status <> 'merged' AND (c0.reque
 fn pg_sql(kind: Kind, cfg: &str) -> String {
     let q = "WITH q AS (SELECT websearch_to_tsquery('russian', $1) || websearch_to_tsquery('english', $1) AS q)";
     match kind {
+        Kind::Articles => format!(
+            "{q}, top AS (SELECT a.id, a.title, a.body_md, a.created_at, \
+               ts_rank(a.search_vector, q.q)::float8 AS score \
+             FROM (SELECT a0.id FROM kb_articles a0 WHERE a0.search_vector @@ (websearch_to_tsquery('russian', $1) || websearch_to_tsquery('english', $1)) \
+                   AND ($4 = 0 OR (a0.status = 'published' AND a0.visibility = 'portal')) AND ($5::bigint IS NULL OR TRUE) \
+                   ORDER BY a0.id DESC LIMIT {CANDIDATES}) ids JOIN kb_articles a ON a.id = ids.id, q \
+             ORDER BY score DESC, a.id DESC LIMIT $2) \
+             SELECT top.id, NULL::bigint AS case_id, NULL::bigint AS case_number, top.title, top.score, \
+               ts_headline('{cfg}', left(top.body_md, 20000), q.q, $3) AS snippet, top.created_at \
+             FROM top, q ORDER BY top.score DESC, top.id DESC"
+        ),
         Kind::Cases => format!(
             "{q}, top AS (SELECT c.id, c.number, c.subject, c.description, c.created_at, \
                ts_rank(c.search_vector, q.q)::float8 AS score \
@@ -140,6 +153,14 @@ fn pg_sql(kind: Kind, cfg: &str) -> String {
 
 fn sqlite_sql(kind: Kind) -> String {
     match kind {
+        Kind::Articles => "SELECT a0.id AS id, NULL AS case_id, NULL AS case_number, a0.title AS title, \
+               -bm25(kb_articles_fts, 10.0, 2.0) AS score, snippet(kb_articles_fts, -1, ?3, ?4, '…', 24) AS snippet, \
+               a0.created_at AS created_at \
+             FROM kb_articles_fts JOIN kb_articles a0 ON a0.id = kb_articles_fts.rowid \
+             WHERE kb_articles_fts MATCH ?1 AND (?5 = 0 OR (a0.status = 'published' AND a0.visibility = 'portal')) \
+             AND (?6 IS NULL OR 1) \
+             ORDER BY score DESC, a0.id DESC LIMIT ?2"
+            .to_owned(),
         Kind::Cases => format!(
             "SELECT c0.id AS id, c0.id AS case_id, c0.number AS case_number, c0.subject AS title, \
                -bm25(cases_fts, 10.0, 3.0) AS score, snippet(cases_fts, -1, ?3, ?4, '…', 24) AS snippet, \

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod catalog;
 pub mod crm;
 pub mod export;
+pub mod kb;
 pub mod leads;
 pub mod live;
 pub mod mailboxes;
@@ -127,6 +128,22 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(export::export_contacts)
         .service(export::export_organizations)
         .service(export::export_stream_entries)
+        .service(kb::categories)
+        .service(kb::create_category)
+        .service(kb::replace_category)
+        .service(kb::delete_category)
+        .service(kb::articles)
+        .service(kb::create_article)
+        .service(kb::article)
+        .service(kb::replace_article)
+        .service(kb::delete_article)
+        .service(kb::article_cases)
+        .service(kb::case_articles)
+        .service(kb::link)
+        .service(kb::unlink)
+        .service(kb::portal_articles)
+        .service(kb::portal_article)
+        .service(kb::portal_case_articles)
         .service(leads::list)
         .service(leads::create)
         .service(leads::mass_update)

@@ -10,6 +10,7 @@ mod crm;
 mod errors;
 mod export;
 mod idempotency;
+mod kb;
 mod leads;
 mod live;
 mod matrix;

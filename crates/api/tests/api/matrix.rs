@@ -288,6 +288,75 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         "/api/v1/export/stream-entries",
         [Unauth, Deny, Deny, Ok, Ok],
     ),
+    ("GET", "/api/v1/kb/categories", [Unauth, Ok, Ok, Ok, Ok]),
+    (
+        "POST",
+        "/api/v1/kb/categories",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "PUT",
+        "/api/v1/kb/categories/{id}",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    ("GET", "/api/v1/kb/articles", [Unauth, Deny, Deny, Ok, Ok]),
+    ("POST", "/api/v1/kb/articles", [Unauth, Deny, Deny, Ok, Ok]),
+    (
+        "GET",
+        "/api/v1/kb/articles/{id}",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "PUT",
+        "/api/v1/kb/articles/{id}",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "PUT",
+        "/api/v1/cases/{id}/articles/{article_id}",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/cases/{id}/articles",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/kb/articles/{id}/cases",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/portal/kb/articles",
+        [Unauth, Ok, Ok, Deny, Deny],
+    ),
+    (
+        "GET",
+        "/api/v1/portal/kb/articles/{id}",
+        [Unauth, Ok, Ok, Deny, Deny],
+    ),
+    (
+        "GET",
+        "/api/v1/portal/cases/{id}/articles",
+        [Unauth, Ok, Hidden, Deny, Deny],
+    ),
+    (
+        "DELETE",
+        "/api/v1/cases/{id}/articles/{article_id}",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    // Deleting uses a record up: each call gets a fresh one (see the loop).
+    (
+        "DELETE",
+        "/api/v1/kb/articles/{id}",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "DELETE",
+        "/api/v1/kb/categories/{id}",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
     ("GET", "/api/v1/leads", [Unauth, Deny, Deny, Ok, Ok]),
     ("POST", "/api/v1/leads", [Unauth, Deny, Deny, Ok, Ok]),
     (
@@ -550,6 +619,8 @@ struct Fixture {
     webhook: i64,
     web_form: i64,
     lead: i64,
+    kb_category: i64,
+    article: i64,
     web_form_key: String,
     /// A delivery (a ping) of `webhook`.
     delivery: i64,
@@ -673,6 +744,22 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     assert_eq!(s, 201, "{lead}");
+    let (s, category) = app
+        .post(
+            "/api/v1/kb/categories",
+            &agent.token,
+            json!({ "name": "Matrix" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{category}");
+    let (s, article) = app
+        .post(
+            "/api/v1/kb/articles",
+            &agent.token,
+            article_body("Matrix article"),
+        )
+        .await;
+    assert_eq!(s, 201, "{article}");
     let (s, form) = app
         .post(
             "/api/v1/web-forms",
@@ -714,6 +801,8 @@ async fn fixture(app: &TestApp) -> Fixture {
         webhook: webhook["id"].as_i64().unwrap(),
         web_form: form["id"].as_i64().unwrap(),
         lead: lead["id"].as_i64().unwrap(),
+        kb_category: category["id"].as_i64().unwrap(),
+        article: article["id"].as_i64().unwrap(),
         web_form_key: form["key"].as_str().unwrap().to_owned(),
         delivery: delivery["id"].as_i64().unwrap(),
     }
@@ -728,6 +817,11 @@ fn calendar_body(name: &str) -> Value {
 /// in this test.
 fn webhook_body() -> Value {
     json!({ "url": "http://93.184.216.34/hook" })
+}
+
+/// Published for the portal, so the portal rows find it.
+fn article_body(title: &str) -> Value {
+    json!({ "title": title, "body_md": "**Text**", "status": "published", "visibility": "portal" })
 }
 
 fn rule_body(name: &str) -> Value {
@@ -769,6 +863,10 @@ fn concrete_path(path: &str, f: &Fixture) -> String {
         f.web_form
     } else if path.starts_with("/api/v1/leads") {
         f.lead
+    } else if path.starts_with("/api/v1/kb/categories") {
+        f.kb_category
+    } else if path.starts_with("/api/v1/kb/articles") || path.starts_with("/api/v1/portal/kb/") {
+        f.article
     } else if path.starts_with("/api/v1/notifications") {
         f.notification_of_a
     } else if path.starts_with("/api/v1/attachments")
@@ -782,6 +880,7 @@ fn concrete_path(path: &str, f: &Fixture) -> String {
         .replace("{delivery_id}", &f.delivery.to_string())
         .replace("{key}", &f.web_form_key)
         .replace("{inn}", "7707083893")
+        .replace("{article_id}", &f.article.to_string())
 }
 
 /// A valid body for the operation, so that an allowed caller succeeds.
@@ -842,6 +941,13 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
             calendar_body(&format!("Calendar {n}"))
         }
         ("POST" | "PUT", "/api/v1/webhooks" | "/api/v1/webhooks/{id}") => webhook_body(),
+        ("POST" | "PUT", "/api/v1/kb/categories" | "/api/v1/kb/categories/{id}") => {
+            json!({ "name": format!("Category {n}") })
+        }
+        ("POST" | "PUT", "/api/v1/kb/articles" | "/api/v1/kb/articles/{id}") => {
+            article_body(&format!("Article {n}"))
+        }
+        ("PUT", "/api/v1/cases/{id}/articles/{article_id}") => return None,
         ("POST" | "PUT", "/api/v1/leads" | "/api/v1/leads/{id}") => {
             json!({ "last_name": format!("Lead {n}"), "organization_name": format!("Lead Org {n}") })
         }
@@ -929,6 +1035,17 @@ api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
                 url.push_str("?wait_seconds=0");
             }
             let mut b = body(method, path, caller, &f);
+            if *method == "DELETE" && path.starts_with("/api/v1/kb/") {
+                let agent = f.tokens[3].as_deref().unwrap();
+                let (collection, body) = if path.starts_with("/api/v1/kb/articles") {
+                    ("/api/v1/kb/articles", article_body("Fresh"))
+                } else {
+                    ("/api/v1/kb/categories", json!({ "name": "Fresh" }))
+                };
+                let (s, fresh) = app.post(collection, agent, body).await;
+                assert_eq!(s, 201, "{fresh}");
+                url = path.replace("{id}", &fresh["id"].to_string());
+            }
             if *path == "/api/v1/leads/{id}/convert" || *path == "/api/v1/leads/mass-delete" {
                 // Converting and deleting use a lead up: each call gets a fresh one.
                 let agent = f.tokens[3].as_deref().unwrap();

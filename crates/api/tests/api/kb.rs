@@ -1,0 +1,98 @@
+//! The knowledge base: Markdown rendered to sanitized HTML, a category tree without loops,
+//! links to cases from either side, search, and what portal users may read.
+
+use helpdesk_api_types::Role;
+use helpdesk_test_support::api_test;
+use serde_json::json;
+
+use crate::org_with_contact;
+
+api_test!(async fn articles_are_written_linked_found_and_shown_to_customers(app) {
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (_, contact) = org_with_contact(&app, &agent, "Reader").await;
+    let (_, other_contact) = org_with_contact(&app, &agent, "Other").await;
+    let customer = app.user(Role::Portal, None, Some(contact)).await;
+    let other = app.user(Role::Portal, None, Some(other_contact)).await;
+
+    // A category tree; a category cannot sit inside its own subtree.
+    let (_, root) = app.post("/api/v1/kb/categories", &agent.token, json!({ "name": "Printing" })).await;
+    let (s, child) = app.post("/api/v1/kb/categories", &agent.token, json!({ "name": "Drivers", "parent_id": root["id"] })).await;
+    assert_eq!(s, 201, "{child}");
+    let (s, p) = app.call(reqwest::Method::PUT, &format!("/api/v1/kb/categories/{}", root["id"]), Some(&agent.token),
+        Some(&json!({ "name": "Printing", "parent_id": child["id"] }))).await;
+    assert_eq!(s, 422, "{p}");
+    assert!(p["errors"]["parent_id"].is_array());
+
+    // Markdown becomes sanitized HTML.
+    let (s, public) = app.post("/api/v1/kb/articles", &agent.token, json!({
+        "title": "Printer jams: clearing the tray", "category_id": child["id"], "language": "en",
+        "body_md": "# Clear the jam\n\n1. Open the **rear door**\n2. Pull the sheet <script>alert(1)</script>",
+        "status": "published", "visibility": "portal", "tags": ["Printer", "printer", "jam"] })).await;
+    assert_eq!(s, 201, "{public}");
+    let html = public["body_html"].as_str().unwrap();
+    assert!(html.contains("<h1>Clear the jam</h1>") && html.contains("<strong>rear door</strong>"), "{html}");
+    assert!(!html.contains("<script"), "{html}");
+    assert_eq!(public["tags"], json!(["jam", "printer"]));
+    assert!(public["published_at"].is_string());
+    let (_, internal) = app.post("/api/v1/kb/articles", &agent.token, json!({
+        "title": "Printer admin password rotation", "body_md": "Rotate the printer admin password monthly.",
+        "status": "published", "visibility": "internal" })).await;
+    let (_, draft) = app.post("/api/v1/kb/articles", &agent.token, json!({
+        "title": "Printer firmware (draft)", "body_md": "Not ready", "visibility": "portal" })).await;
+    assert_eq!(draft["status"], "draft");
+    let (s, p) = app.post("/api/v1/kb/articles", &agent.token, json!({ "title": "x", "body_md": "", "language": "de" })).await;
+    assert_eq!(s, 422);
+    assert!(p["errors"]["language"].is_array());
+
+    // Filters.
+    let (_, list) = app.get(&format!("/api/v1/kb/articles?category_id={}", child["id"]), &agent.token).await;
+    assert_eq!(crate::ids(&list), [public["id"].as_i64().unwrap()]);
+    let (_, list) = app.get("/api/v1/kb/articles?tag=jam", &agent.token).await;
+    assert_eq!(crate::ids(&list), [public["id"].as_i64().unwrap()]);
+    let (_, list) = app.get("/api/v1/kb/articles?status=draft", &agent.token).await;
+    assert_eq!(crate::ids(&list), [draft["id"].as_i64().unwrap()]);
+
+    // Linked to a case, seen from both sides.
+    let (_, case) = app.post("/api/v1/cases", &agent.token, json!({ "subject": "Printer jams", "requester_id": contact })).await;
+    let case_id = case["id"].as_i64().unwrap();
+    for a in [&public, &internal] {
+        let (s, _) = app.call(reqwest::Method::PUT, &format!("/api/v1/cases/{case_id}/articles/{}", a["id"]), Some(&agent.token), None).await;
+        assert_eq!(s, 204);
+    }
+    let (_, linked) = app.get(&format!("/api/v1/cases/{case_id}/articles"), &agent.token).await;
+    assert_eq!(linked.as_array().unwrap().len(), 2);
+    let (_, cases) = app.get(&format!("/api/v1/kb/articles/{}/cases", public["id"]), &agent.token).await;
+    assert_eq!(cases, json!([case_id]));
+
+    // Customers: only published portal articles, and on their own case only those.
+    let (_, list) = app.get("/api/v1/portal/kb/articles", &customer.token).await;
+    assert_eq!(crate::ids(&list), [public["id"].as_i64().unwrap()]);
+    let (s, _) = app.get(&format!("/api/v1/portal/kb/articles/{}", internal["id"]), &customer.token).await;
+    assert_eq!(s, 404);
+    let (s, _) = app.get(&format!("/api/v1/portal/kb/articles/{}", draft["id"]), &customer.token).await;
+    assert_eq!(s, 404);
+    let (_, on_case) = app.get(&format!("/api/v1/portal/cases/{case_id}/articles"), &customer.token).await;
+    assert_eq!(on_case.as_array().unwrap().len(), 1);
+    assert_eq!(on_case[0]["id"], public["id"]);
+    let (s, _) = app.get(&format!("/api/v1/portal/cases/{case_id}/articles"), &other.token).await;
+    assert_eq!(s, 404, "another customer's case stays hidden");
+    let (s, _) = app.get("/api/v1/kb/articles", &customer.token).await;
+    assert_eq!(s, 403);
+
+    // Search: agents find every article; customers the published portal ones.
+    let (_, res) = app.get("/api/v1/search?q=printer&kinds=article", &agent.token).await;
+    assert_eq!(res["items"].as_array().unwrap().len(), 3, "{res}");
+    let (_, res) = app.get("/api/v1/portal/search?q=printer&kinds=article", &customer.token).await;
+    let found: Vec<i64> = res["items"].as_array().unwrap().iter().map(|h| h["id"].as_i64().unwrap()).collect();
+    assert_eq!(found, [public["id"].as_i64().unwrap()], "{res}");
+
+    // Unlinking, and deleting a category keeps its articles.
+    let (s, _) = app.call(reqwest::Method::DELETE, &format!("/api/v1/cases/{case_id}/articles/{}", internal["id"]), Some(&agent.token), None).await;
+    assert_eq!(s, 204);
+    let (_, linked) = app.get(&format!("/api/v1/cases/{case_id}/articles"), &agent.token).await;
+    assert_eq!(linked.as_array().unwrap().len(), 1);
+    let (s, _) = app.call(reqwest::Method::DELETE, &format!("/api/v1/kb/categories/{}", child["id"]), Some(&agent.token), None).await;
+    assert_eq!(s, 204);
+    let (_, kept) = app.get(&format!("/api/v1/kb/articles/{}", public["id"]), &agent.token).await;
+    assert!(kept["category_id"].is_null());
+});

@@ -1,0 +1,3 @@
+DROP TABLE case_articles;
+DROP TABLE kb_articles;
+DROP TABLE kb_categories;
