@@ -40,6 +40,10 @@ pub struct Organization {
     /// The lead this record was created from by a conversion.
     #[serde(default)]
     pub from_lead_id: Option<i64>,
+    /// Only in the answer to a create or update: other records that are likely the same
+    /// (saved anyway; merge them if they are).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub likely_duplicates: Vec<i64>,
 }
 page!(OrganizationPage, Organization);
 
@@ -173,6 +177,10 @@ pub struct Contact {
     /// The lead this record was created from by a conversion.
     #[serde(default)]
     pub from_lead_id: Option<i64>,
+    /// Only in the answer to a create or update: other records that are likely the same
+    /// (saved anyway; merge them if they are).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub likely_duplicates: Vec<i64>,
 }
 page!(ContactPage, Contact);
 

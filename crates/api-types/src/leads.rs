@@ -73,6 +73,10 @@ pub struct Lead {
     pub converted_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Only in the answer to a create or update: other leads with the same email or phone
+    /// (saved anyway).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub likely_duplicates: Vec<i64>,
 }
 page!(LeadPage, Lead);
 

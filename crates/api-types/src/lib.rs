@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cases;
 pub mod catalog;
 pub mod crm;
+pub mod duplicates;
 pub mod export;
 pub mod kb;
 pub mod leads;

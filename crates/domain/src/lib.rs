@@ -9,6 +9,7 @@ pub mod assignment;
 pub mod calendar;
 pub mod case;
 pub mod contact;
+pub mod duplicates;
 pub mod error;
 pub mod inn;
 pub mod role;

@@ -80,6 +80,7 @@ pub(crate) fn organization_dto(r: store::OrganizationRow) -> Organization {
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
         from_lead_id: r.from_lead_id,
+        likely_duplicates: Vec::new(),
     }
 }
 
@@ -179,7 +180,11 @@ impl Services {
             )?;
             Ok(id)
         })?;
-        self.get_organization(actor, id)
+        let mut org = self.get_organization(actor, id)?;
+        org.likely_duplicates = self
+            .db
+            .read(|c| crate::duplicates::organization_duplicates(c, id))?;
+        Ok(org)
     }
 
     pub fn update_organization(
@@ -264,7 +269,11 @@ impl Services {
             crate::audit::record(c, Some(actor), ("organization", id), &before, &after, now)?;
             Ok(())
         })?;
-        self.get_organization(actor, id)
+        let mut org = self.get_organization(actor, id)?;
+        org.likely_duplicates = self
+            .db
+            .read(|c| crate::duplicates::organization_duplicates(c, id))?;
+        Ok(org)
     }
 
     pub fn get_organization(&self, actor: &Actor, id: i64) -> Result<Organization, AppError> {
@@ -334,7 +343,11 @@ impl Services {
             )?;
             Ok(id)
         })?;
-        self.get_contact(actor, id)
+        let mut contact = self.get_contact(actor, id)?;
+        contact.likely_duplicates = self
+            .db
+            .read(|c| crate::duplicates::contact_duplicates(c, id))?;
+        Ok(contact)
     }
 
     pub fn update_contact(
@@ -394,7 +407,11 @@ impl Services {
             crate::audit::record(c, Some(actor), ("contact", id), &before, &after, now)?;
             Ok(())
         })?;
-        self.get_contact(actor, id)
+        let mut contact = self.get_contact(actor, id)?;
+        contact.likely_duplicates = self
+            .db
+            .read(|c| crate::duplicates::contact_duplicates(c, id))?;
+        Ok(contact)
     }
 
     pub fn get_contact(&self, actor: &Actor, id: i64) -> Result<Contact, AppError> {
@@ -467,6 +484,7 @@ pub(crate) fn contacts_dto(
             created_at: r.created_at.and_utc(),
             updated_at: r.updated_at.and_utc(),
             from_lead_id: r.from_lead_id,
+            likely_duplicates: Vec::new(),
         })
         .collect())
 }

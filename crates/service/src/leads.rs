@@ -50,6 +50,7 @@ fn lead_dto(r: LeadRow) -> Lead {
         converted_at: r.converted_at.map(|t| t.and_utc()),
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
+        likely_duplicates: Vec::new(),
     }
 }
 
@@ -74,6 +75,14 @@ fn comment_target(c: &mut AnyConnection, kind: &'static str, id: i64) -> Result<
 }
 
 impl Services {
+    fn with_duplicates(&self, mut lead: Lead) -> Result<Lead, AppError> {
+        let id = lead.id;
+        lead.likely_duplicates = self
+            .db
+            .read(|c| crate::duplicates::lead_duplicates(c, id))?;
+        Ok(lead)
+    }
+
     fn lead_values(
         &self,
         c: &mut AnyConnection,
@@ -131,7 +140,7 @@ impl Services {
             )?;
             Ok::<_, AppError>(row)
         })?;
-        Ok(lead_dto(row))
+        self.with_duplicates(lead_dto(row))
     }
 
     pub fn get_lead(&self, actor: &Actor, id: i64) -> Result<Lead, AppError> {
@@ -157,7 +166,7 @@ impl Services {
             let values = self.lead_values(c, input, now)?;
             Ok(store::update_lead(c, id, &values)?)
         })?;
-        Ok(lead_dto(row))
+        self.with_duplicates(lead_dto(row))
     }
 
     /// A new lead with the fields of an existing one (status `new`, not converted).

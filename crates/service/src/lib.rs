@@ -16,6 +16,7 @@ pub mod cases;
 pub mod catalog;
 pub mod clock;
 pub mod crm;
+pub mod duplicates;
 pub mod email;
 pub mod error;
 pub mod export;

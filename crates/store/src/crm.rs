@@ -446,3 +446,72 @@ pub fn set_from_lead(
     }
     Ok(())
 }
+
+/// Contacts (other than `except`) with one of these email addresses.
+pub fn contacts_with_emails(
+    conn: &mut AnyConnection,
+    emails: &[String],
+    except: i64,
+) -> Result<Vec<i64>, StoreError> {
+    if emails.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(contact_emails::table
+        .filter(contact_emails::email.eq_any(emails))
+        .filter(contact_emails::contact_id.ne(except))
+        .select(contact_emails::contact_id)
+        .distinct()
+        .load(conn)?)
+}
+
+/// Contacts (other than `except`) with this phone number among theirs.
+pub fn contacts_with_phone(
+    conn: &mut AnyConnection,
+    phone: &str,
+    except: i64,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(contacts::table
+        .filter(contacts::phones.like(format!("%\"{phone}\"%")))
+        .filter(contacts::id.ne(except))
+        .select(contacts::id)
+        .load(conn)?)
+}
+
+/// An organization's id, name, INN and KPP.
+pub type OrganizationIdentity = (i64, String, Option<String>, Option<String>);
+
+/// Every organization's id, name, INN and KPP (for duplicate detection).
+pub fn organization_identities(
+    conn: &mut AnyConnection,
+) -> Result<Vec<OrganizationIdentity>, StoreError> {
+    Ok(organizations::table
+        .select((
+            organizations::id,
+            organizations::name,
+            organizations::inn,
+            organizations::kpp,
+        ))
+        .order(organizations::id.asc())
+        .load(conn)?)
+}
+
+/// Every contact's id, phones (JSON) and email addresses (for duplicate detection).
+pub fn contact_identities(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(i64, String, Vec<String>)>, StoreError> {
+    let rows: Vec<(i64, String)> = contacts::table
+        .select((contacts::id, contacts::phones))
+        .order(contacts::id.asc())
+        .load(conn)?;
+    let emails: Vec<(i64, String)> = contact_emails::table
+        .select((contact_emails::contact_id, contact_emails::email))
+        .load(conn)?;
+    let mut by_contact: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    for (id, e) in emails {
+        by_contact.entry(id).or_default().push(e);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(id, phones)| (id, phones, by_contact.remove(&id).unwrap_or_default()))
+        .collect())
+}

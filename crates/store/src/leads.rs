@@ -274,3 +274,11 @@ pub fn insert_comment(
         .returning(comments::all_columns)
         .get_result(conn)?)
 }
+
+/// Every lead's id, phones and emails (JSON), for duplicate detection.
+pub fn lead_identities(conn: &mut AnyConnection) -> Result<Vec<(i64, String, String)>, StoreError> {
+    Ok(leads::table
+        .select((leads::id, leads::phones, leads::emails))
+        .order(leads::id.asc())
+        .load(conn)?)
+}

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cases;
 pub mod catalog;
 pub mod crm;
+pub mod duplicates;
 pub mod export;
 pub mod kb;
 pub mod leads;
@@ -128,6 +129,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(export::export_contacts)
         .service(export::export_organizations)
         .service(export::export_stream_entries)
+        .service(duplicates::contacts)
+        .service(duplicates::organizations)
+        .service(duplicates::leads)
         .service(kb::categories)
         .service(kb::create_category)
         .service(kb::replace_category)

@@ -288,6 +288,21 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         "/api/v1/export/stream-entries",
         [Unauth, Deny, Deny, Ok, Ok],
     ),
+    (
+        "GET",
+        "/api/v1/duplicates/contacts",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/duplicates/organizations",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/duplicates/leads",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
     ("GET", "/api/v1/kb/categories", [Unauth, Ok, Ok, Ok, Ok]),
     (
         "POST",

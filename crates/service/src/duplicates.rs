@@ -1,0 +1,134 @@
+//! Likely duplicates of contacts, organizations and leads: reported in the answer to a create or
+//! update (never blocking it), and listed as groups (the rules are the domain's).
+
+use helpdesk_api_types::duplicates::DuplicateGroups;
+use helpdesk_domain::duplicates::{group, organization_keys, person_keys};
+use helpdesk_store::{crm as crm_store, leads as lead_store, AnyConnection};
+
+use crate::{from_json, Actor, AppError, Services};
+
+/// What a record is compared as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuplicateKind {
+    Contacts,
+    Organizations,
+    Leads,
+}
+
+fn others_in_group(groups: Vec<Vec<i64>>, id: i64) -> Vec<i64> {
+    groups
+        .into_iter()
+        .find(|g| g.contains(&id))
+        .map(|g| g.into_iter().filter(|x| *x != id).collect())
+        .unwrap_or_default()
+}
+
+/// Every group of likely duplicates of a kind.
+pub(crate) fn groups_of(
+    c: &mut AnyConnection,
+    kind: DuplicateKind,
+) -> Result<Vec<Vec<i64>>, AppError> {
+    let records: Vec<(i64, Vec<String>)> = match kind {
+        DuplicateKind::Organizations => crm_store::organization_identities(c)?
+            .into_iter()
+            .map(|(id, name, inn, kpp)| {
+                (id, organization_keys(&name, inn.as_deref(), kpp.as_deref()))
+            })
+            .collect(),
+        DuplicateKind::Contacts => crm_store::contact_identities(c)?
+            .into_iter()
+            .map(|(id, phones, emails)| {
+                (id, person_keys(&emails, &from_json::<Vec<String>>(&phones)))
+            })
+            .collect(),
+        DuplicateKind::Leads => lead_store::lead_identities(c)?
+            .into_iter()
+            .map(|(id, phones, emails)| {
+                (
+                    id,
+                    person_keys(
+                        &from_json::<Vec<String>>(&emails),
+                        &from_json::<Vec<String>>(&phones),
+                    ),
+                )
+            })
+            .collect(),
+    };
+    Ok(group(&records))
+}
+
+/// The likely duplicates of one contact: others with one of its email addresses or phones.
+pub(crate) fn contact_duplicates(c: &mut AnyConnection, id: i64) -> Result<Vec<i64>, AppError> {
+    let row = crm_store::contact(c, id)?;
+    let emails: Vec<String> = crm_store::emails_of(c, &[id])?
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    let mut out = crm_store::contacts_with_emails(c, &emails, id)?;
+    for phone in from_json::<Vec<String>>(&row.phones) {
+        out.extend(crm_store::contacts_with_phone(c, &phone, id)?);
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+/// The likely duplicates of one organization (same INN and KPP, or the same name).
+pub(crate) fn organization_duplicates(
+    c: &mut AnyConnection,
+    id: i64,
+) -> Result<Vec<i64>, AppError> {
+    Ok(others_in_group(groups_of_pairwise(c, id)?, id))
+}
+
+/// Organizations matching `id` directly (not through a third record).
+fn groups_of_pairwise(c: &mut AnyConnection, id: i64) -> Result<Vec<Vec<i64>>, AppError> {
+    let all = crm_store::organization_identities(c)?;
+    let Some((_, name, inn, kpp)) = all.iter().find(|r| r.0 == id).cloned() else {
+        return Ok(Vec::new());
+    };
+    let mine = organization_keys(&name, inn.as_deref(), kpp.as_deref());
+    let mut group_ids = vec![id];
+    for (other, n, i, k) in all.iter().filter(|r| r.0 != id) {
+        if organization_keys(n, i.as_deref(), k.as_deref())
+            .iter()
+            .any(|key| mine.contains(key))
+        {
+            group_ids.push(*other);
+        }
+    }
+    Ok(vec![group_ids])
+}
+
+/// The likely duplicates of one lead: other leads with one of its emails or phones.
+pub(crate) fn lead_duplicates(c: &mut AnyConnection, id: i64) -> Result<Vec<i64>, AppError> {
+    let all = lead_store::lead_identities(c)?;
+    let keys = |phones: &str, emails: &str| {
+        person_keys(
+            &from_json::<Vec<String>>(emails),
+            &from_json::<Vec<String>>(phones),
+        )
+    };
+    let Some(mine) = all.iter().find(|r| r.0 == id).map(|r| keys(&r.1, &r.2)) else {
+        return Ok(Vec::new());
+    };
+    Ok(all
+        .iter()
+        .filter(|r| r.0 != id && keys(&r.1, &r.2).iter().any(|k| mine.contains(k)))
+        .map(|r| r.0)
+        .collect())
+}
+
+impl Services {
+    /// Groups of likely duplicates (agents and admins).
+    pub fn duplicate_groups(
+        &self,
+        actor: &Actor,
+        kind: DuplicateKind,
+    ) -> Result<DuplicateGroups, AppError> {
+        actor.staff_read()?;
+        Ok(DuplicateGroups {
+            groups: self.db.read(|c| groups_of(c, kind))?,
+        })
+    }
+}
