@@ -479,6 +479,15 @@ impl Services {
             },
             &[from.to_owned()],
         )?;
+        // Integrators hear of every new contact, whichever way it came.
+        crate::outbox::emit(
+            c,
+            now,
+            None,
+            "contact.created",
+            ("contact", id),
+            serde_json::json!({ "id": id }),
+        )?;
         Ok((id, organization_id))
     }
 

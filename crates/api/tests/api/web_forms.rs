@@ -103,8 +103,22 @@ async fn a_website_registers_cases(backend: TestBackend) {
         .await;
     assert_eq!(c["emails"], json!(["anna@buyer.test"]));
     assert_eq!(c["last_name"], "Петрова");
-    // The sender gets the registration email.
+    // The sender gets the registration email; integrators hear of the new contact.
     drain(&app).await;
+    let db = app.services.db.clone();
+    let events = tokio::task::spawn_blocking(move || {
+        db.read(|c| helpdesk_store::events::for_aggregate(c, "contact", contact))
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| e.event_type.as_str())
+            .collect::<Vec<_>>(),
+        ["contact.created"]
+    );
     let id = case["id"].as_i64().unwrap();
     let db = app.services.db.clone();
     let mails = tokio::task::spawn_blocking(move || {
