@@ -18,15 +18,7 @@ impl FromRequest for Auth {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let services = req.app_data::<web::Data<Services>>().cloned();
-        let bearer = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(|v| v.trim().to_owned());
+        let bearer = bearer_token(req.headers()).map(str::to_owned);
         Box::pin(async move {
             let services =
                 services.ok_or_else(|| AppError::Internal("services not configured".into()))?;
@@ -37,6 +29,15 @@ impl FromRequest for Auth {
             Ok(Auth(actor))
         })
     }
+}
+
+/// The token of `Authorization: Bearer <token>`, if the header has one.
+pub fn bearer_token(headers: &header::HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
 }
 
 /// Runs a blocking service call (diesel, argon2) on actix's blocking pool.

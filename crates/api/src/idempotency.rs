@@ -17,7 +17,7 @@ use helpdesk_service::Services;
 use sha2::{Digest, Sha256};
 
 use crate::error::{problem, problem_response};
-use crate::extract::blocking;
+use crate::extract::{bearer_token, blocking};
 
 pub const HEADER: &str = "idempotency-key";
 /// Set on an answer that was replayed.
@@ -64,15 +64,7 @@ pub async fn idempotent(
     let Some(services) = req.app_data::<web::Data<Services>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(|v| v.trim().to_owned());
+    let bearer = bearer_token(req.headers()).map(str::to_owned);
     // Without a valid caller the handler answers 401 as usual; nothing is remembered.
     let principal = match bearer {
         Some(b) => {

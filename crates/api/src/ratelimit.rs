@@ -128,15 +128,7 @@ pub async fn per_api_token(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
+    let token = crate::extract::bearer_token(req.headers())
         .filter(|t| t.starts_with(helpdesk_service::auth::API_TOKEN_PREFIX))
         .map(str::to_owned);
     let limiter = req.app_data::<web::Data<TokenLimiter>>().cloned();

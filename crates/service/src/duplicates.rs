@@ -15,14 +15,6 @@ pub enum DuplicateKind {
     Leads,
 }
 
-fn others_in_group(groups: Vec<Vec<i64>>, id: i64) -> Vec<i64> {
-    groups
-        .into_iter()
-        .find(|g| g.contains(&id))
-        .map(|g| g.into_iter().filter(|x| *x != id).collect())
-        .unwrap_or_default()
-}
-
 /// Every group of likely duplicates of a kind.
 pub(crate) fn groups_of(
     c: &mut AnyConnection,
@@ -78,26 +70,18 @@ pub(crate) fn organization_duplicates(
     c: &mut AnyConnection,
     id: i64,
 ) -> Result<Vec<i64>, AppError> {
-    Ok(others_in_group(groups_of_pairwise(c, id)?, id))
-}
-
-/// Organizations matching `id` directly (not through a third record).
-fn groups_of_pairwise(c: &mut AnyConnection, id: i64) -> Result<Vec<Vec<i64>>, AppError> {
     let all = crm_store::organization_identities(c)?;
-    let Some((_, name, inn, kpp)) = all.iter().find(|r| r.0 == id).cloned() else {
+    let keys = |r: &crm_store::OrganizationIdentity| {
+        organization_keys(&r.1, r.2.as_deref(), r.3.as_deref())
+    };
+    let Some(mine) = all.iter().find(|r| r.0 == id).map(keys) else {
         return Ok(Vec::new());
     };
-    let mine = organization_keys(&name, inn.as_deref(), kpp.as_deref());
-    let mut group_ids = vec![id];
-    for (other, n, i, k) in all.iter().filter(|r| r.0 != id) {
-        if organization_keys(n, i.as_deref(), k.as_deref())
-            .iter()
-            .any(|key| mine.contains(key))
-        {
-            group_ids.push(*other);
-        }
-    }
-    Ok(vec![group_ids])
+    Ok(all
+        .iter()
+        .filter(|r| r.0 != id && keys(r).iter().any(|k| mine.contains(k)))
+        .map(|r| r.0)
+        .collect())
 }
 
 /// The likely duplicates of one lead: other leads with one of its emails or phones.

@@ -35,6 +35,7 @@ pub mod sla;
 mod sla_admin;
 pub mod users;
 pub mod web_forms;
+mod webhook_security;
 pub mod webhooks;
 pub mod workflow;
 
