@@ -275,10 +275,20 @@ fn envelope(t: WebhookEventType, at: NaiveDateTime, data: Value) -> String {
 }
 
 impl Services {
+    /// The subscriptions that receive events now.
+    pub fn active_webhooks(&self, c: &mut AnyConnection) -> Result<Vec<SubscriptionRow>, AppError> {
+        Ok(store::active_subscriptions(c)?)
+    }
+
     /// Writes the deliveries an outbox event causes, one per subscription that wants it; call
     /// it in the transaction that marks the event processed. Returns how many.
-    pub fn enqueue_webhooks(&self, c: &mut AnyConnection, e: &EventRow) -> Result<usize, AppError> {
-        let subs = store::active_subscriptions(c)?;
+    /// `subs` are the active subscriptions ([`Services::active_webhooks`]), read once per batch.
+    pub fn enqueue_webhooks(
+        &self,
+        c: &mut AnyConnection,
+        e: &EventRow,
+        subs: &[SubscriptionRow],
+    ) -> Result<usize, AppError> {
         if subs.is_empty() {
             return Ok(0);
         }

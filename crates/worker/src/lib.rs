@@ -45,6 +45,11 @@ impl OutboxConsumer {
         let now = self.services.clock.now();
         let handled = self.services.db.write(|c| -> Result<usize, AppError> {
             let claimed = events::claim_unprocessed(c, self.batch, now)?;
+            let webhooks = if claimed.is_empty() {
+                Vec::new()
+            } else {
+                self.services.active_webhooks(c)?
+            };
             for e in &claimed {
                 // Workflow rules first: their changes are in the case when people are told.
                 let rules = self.services.run_rules(c, e)?;
@@ -52,7 +57,7 @@ impl OutboxConsumer {
                     tracing::debug!(event_id = e.id, rules, "workflow rules acted");
                 }
                 let out = self.services.fan_out(c, e)?;
-                let hooks = self.services.enqueue_webhooks(c, e)?;
+                let hooks = self.services.enqueue_webhooks(c, e, &webhooks)?;
                 tracing::debug!(event_id = e.id, event_type = %e.event_type, aggregate_id = e.aggregate_id,
                     notifications = out.notifications, mails = out.mails, webhooks = hooks, "event");
             }
