@@ -40,6 +40,10 @@ pub struct Organization {
     /// The lead this record was created from by a conversion.
     #[serde(default)]
     pub from_lead_id: Option<i64>,
+    /// Set only on a merged record (as the export shows it): the record it was merged into.
+    /// Reading a merged record's id answers with that record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into_id: Option<i64>,
     /// Only in the answer to a create or update: other records that are likely the same
     /// (saved anyway; merge them if they are).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -177,6 +181,10 @@ pub struct Contact {
     /// The lead this record was created from by a conversion.
     #[serde(default)]
     pub from_lead_id: Option<i64>,
+    /// Set only on a merged record (as the export shows it): the record it was merged into.
+    /// Reading a merged record's id answers with that record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into_id: Option<i64>,
     /// Only in the answer to a create or update: other records that are likely the same
     /// (saved anyway; merge them if they are).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -104,3 +104,16 @@ pub struct ArticleQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
+
+/// A file attached to a knowledge-base article.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct KbAttachment {
+    pub id: i64,
+    pub article_id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}

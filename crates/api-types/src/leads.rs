@@ -73,6 +73,10 @@ pub struct Lead {
     pub converted_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Set only on a merged record (as the export shows it): the record it was merged into.
+    /// Reading a merged record's id answers with that record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into_id: Option<i64>,
     /// Only in the answer to a create or update: other leads with the same email or phone
     /// (saved anyway).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

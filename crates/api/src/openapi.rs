@@ -57,6 +57,7 @@ use crate::routes;
         (name = "knowledge base", description = "Articles in a category tree, linked to cases; customers read the published portal ones"),
         (name = "leads", description = "Leads: potential customers, their conversion into an organization and a contact, comments"),
         (name = "contacts", description = "Contacts"),
+        (name = "import and export", description = "CSV import of organizations, contacts and leads (column mapping, dry run, UTF-8 or Windows-1251, duplicates skipped or updated; large files run in the worker with progress) and CSV export of any filtered list"),
         (name = "products", description = "Products and components"),
         (name = "contracts", description = "Support contracts"),
         (name = "users", description = "Users"),

@@ -211,13 +211,24 @@ impl Services {
         )
         .map_err(|e| AppError::Unauthorized(format!("access token not accepted: {e}")))?;
         let c = data.claims;
+        let role = Role::parse(&c.role).map_err(|_| AppError::Unauthorized("bad role".into()))?;
+        // A customer's contact may have been merged since the token was issued: act as the
+        // contact it was merged into (one indexed read, for portal users only).
+        let contact_id = match c.contact {
+            Some(id) if role == Role::Portal => self
+                .db
+                .read(|conn| helpdesk_store::crm::resolve_contacts(conn, &[id]))?
+                .first()
+                .map_or(Some(id), |(_, live)| Some(*live)),
+            other => other,
+        };
         Ok(Actor {
             user_id: c
                 .sub
                 .parse()
                 .map_err(|_| AppError::Unauthorized("bad subject".into()))?,
-            role: Role::parse(&c.role).map_err(|_| AppError::Unauthorized("bad role".into()))?,
-            contact_id: c.contact,
+            role,
+            contact_id,
             line: c.line.and_then(|l| SupportLine::new(l.into()).ok()),
             scopes: None,
         })

@@ -127,6 +127,27 @@ pub(crate) struct References {
 
 fn check_references(c: &mut AnyConnection, r: &mut References) -> Result<(), AppError> {
     let mut p = Problems::default();
+    // Merged contacts and organizations stand for the records they were merged into.
+    let mut asked = r.contact_ids.clone();
+    asked.extend(r.requester_id);
+    if !asked.is_empty() {
+        let resolved = crm::resolve_contacts(c, &asked)?;
+        let live = |id: i64| {
+            resolved
+                .iter()
+                .find(|(from, _)| *from == id)
+                .map_or(id, |(_, to)| *to)
+        };
+        r.requester_id = r.requester_id.map(live);
+        r.contact_ids = r.contact_ids.iter().map(|&id| live(id)).collect();
+    }
+    for org in [&mut r.organization_id, &mut r.customer_id] {
+        if let Some(id) = *org {
+            if let Some(live) = crm::resolve_organization(c, id)? {
+                *org = Some(live);
+            }
+        }
+    }
     if r.requester_id.is_none() {
         r.requester_id = r.contact_ids.first().copied();
     }

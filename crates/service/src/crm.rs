@@ -80,6 +80,7 @@ pub(crate) fn organization_dto(r: store::OrganizationRow) -> Organization {
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
         from_lead_id: r.from_lead_id,
+        merged_into_id: r.merged_into_id,
         likely_duplicates: Vec::new(),
     }
 }
@@ -89,11 +90,16 @@ pub(crate) fn ensure_org(
     field: &str,
     id: Option<i64>,
 ) -> Result<(), AppError> {
-    match id {
-        Some(id) if !store::organization_exists(c, id)? => Err(AppError::field(
+    match id.map(|id| (id, store::resolve_organization(c, id))) {
+        Some((id, Ok(None))) => Err(AppError::field(
             field,
             format!("organization {id} does not exist"),
         )),
+        Some((id, Ok(Some(live)))) if live != id => Err(AppError::field(
+            field,
+            format!("organization {id} was merged into {live}; use {live}"),
+        )),
+        Some((_, Err(e))) => Err(e.into()),
         _ => Ok(()),
     }
 }
@@ -116,8 +122,108 @@ pub(crate) fn ensure_user(
     }
 }
 
+/// Refuses to change a tombstone: changes go to the record it was merged into.
+pub(crate) fn not_merged(kind: &str, id: i64, merged_into: Option<i64>) -> Result<(), AppError> {
+    match merged_into {
+        Some(into) => Err(AppError::Conflict(format!(
+            "{kind} {id} was merged into {into}; change that one"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Checks a new organization and inserts it, with its event, in the caller's transaction.
+pub(crate) fn insert_organization_in(
+    c: &mut AnyConnection,
+    actor: &Actor,
+    input: &NewOrganization,
+    now: chrono::NaiveDateTime,
+) -> Result<i64, AppError> {
+    input.validate()?;
+    let mut p = Problems::default();
+    let (inn, kpp) = inn_kpp(&mut p, input.inn.as_deref(), input.kpp.as_deref());
+    let phones = phones(&mut p, "phones", &input.phones);
+    let emails = emails(&mut p, "emails", &input.emails);
+    p.into_result()?;
+    ensure_org(c, "parent_id", input.parent_id)?;
+    ensure_user(c, "owner_id", input.owner_id)?;
+    let id = store::insert_organization(
+        c,
+        &store::NewOrganization {
+            name: input.name.trim().to_owned(),
+            short_name: input.short_name.clone(),
+            inn,
+            kpp,
+            org_type: input.org_type.clone(),
+            industry: input.industry.clone(),
+            website: input.website.clone(),
+            phones: to_json(&phones),
+            emails: to_json(&emails),
+            addresses: to_json(&input.addresses),
+            parent_id: input.parent_id,
+            owner_id: input.owner_id,
+            description: input.description.clone(),
+            created_at: now,
+            updated_at: now,
+        },
+    )?;
+    emit(
+        c,
+        now,
+        Some(actor),
+        "organization.created",
+        ("organization", id),
+        json!({ "id": id }),
+    )?;
+    Ok(id)
+}
+
+/// Checks a new contact and inserts it, with its event, in the caller's transaction.
+pub(crate) fn insert_contact_in(
+    c: &mut AnyConnection,
+    actor: &Actor,
+    input: &NewContact,
+    now: chrono::NaiveDateTime,
+) -> Result<i64, AppError> {
+    input.validate()?;
+    let mut p = Problems::default();
+    let phones = phones(&mut p, "phones", &input.phones);
+    let emails = emails(&mut p, "emails", &input.emails);
+    p.into_result()?;
+    ensure_org(c, "organization_id", input.organization_id)?;
+    ensure_user(c, "owner_id", input.owner_id)?;
+    let id = store::insert_contact(
+        c,
+        &store::NewContact {
+            first_name: input.first_name.trim().to_owned(),
+            last_name: input.last_name.trim().to_owned(),
+            organization_id: input.organization_id,
+            title: input.title.clone(),
+            department: input.department.clone(),
+            phones: to_json(&phones),
+            do_not_email: input.do_not_email,
+            do_not_call: input.do_not_call,
+            owner_id: input.owner_id,
+            portal_access: input.portal_access,
+            portal_sees_organization: input.portal_sees_organization,
+            created_at: now,
+            updated_at: now,
+        },
+        &emails,
+    )?;
+    emit(
+        c,
+        now,
+        Some(actor),
+        "contact.created",
+        ("contact", id),
+        json!({ "id": id }),
+    )?;
+    Ok(id)
+}
+
 /// Whether making `parent` the parent of `id` would close a loop.
-fn creates_cycle(c: &mut AnyConnection, id: i64, parent: i64) -> Result<bool, AppError> {
+pub(crate) fn creates_cycle(c: &mut AnyConnection, id: i64, parent: i64) -> Result<bool, AppError> {
     let mut next = Some(parent);
     let mut steps = 0;
     while let Some(current) = next {
@@ -140,46 +246,10 @@ impl Services {
         input: &NewOrganization,
     ) -> Result<Organization, AppError> {
         actor.staff_write()?;
-        input.validate()?;
-        let mut p = Problems::default();
-        let (inn, kpp) = inn_kpp(&mut p, input.inn.as_deref(), input.kpp.as_deref());
-        let phones = phones(&mut p, "phones", &input.phones);
-        let emails = emails(&mut p, "emails", &input.emails);
-        p.into_result()?;
         let now = self.now();
-        let id = self.db.write(|c| -> Result<i64, AppError> {
-            ensure_org(c, "parent_id", input.parent_id)?;
-            ensure_user(c, "owner_id", input.owner_id)?;
-            let id = store::insert_organization(
-                c,
-                &store::NewOrganization {
-                    name: input.name.trim().to_owned(),
-                    short_name: input.short_name.clone(),
-                    inn,
-                    kpp,
-                    org_type: input.org_type.clone(),
-                    industry: input.industry.clone(),
-                    website: input.website.clone(),
-                    phones: to_json(&phones),
-                    emails: to_json(&emails),
-                    addresses: to_json(&input.addresses),
-                    parent_id: input.parent_id,
-                    owner_id: input.owner_id,
-                    description: input.description.clone(),
-                    created_at: now,
-                    updated_at: now,
-                },
-            )?;
-            emit(
-                c,
-                now,
-                Some(actor),
-                "organization.created",
-                ("organization", id),
-                json!({ "id": id }),
-            )?;
-            Ok(id)
-        })?;
+        let id = self
+            .db
+            .write(|c| insert_organization_in(c, actor, input, now))?;
         let mut org = self.get_organization(actor, id)?;
         org.likely_duplicates = self
             .db
@@ -216,6 +286,7 @@ impl Services {
         let now = self.now();
         self.db.write(|c| -> Result<(), AppError> {
             let current = store::organization(c, id).map_err(not_found("organization"))?;
+            not_merged("organization", id, current.merged_into_id)?;
             let before = organization_dto(current.clone());
             if let Some(Some(parent)) = input.parent_id {
                 ensure_org(c, "parent_id", Some(parent))?;
@@ -278,11 +349,13 @@ impl Services {
 
     pub fn get_organization(&self, actor: &Actor, id: i64) -> Result<Organization, AppError> {
         actor.staff_read()?;
-        let row = self
-            .db
-            .read(|c| store::organization(c, id))
-            .map_err(not_found("organization"))?;
-        Ok(organization_dto(row))
+        self.db.read(|c| {
+            let row = store::organization(c, id).map_err(not_found("organization"))?;
+            match row.merged_into_id {
+                Some(into) => organization_by_id(c, into),
+                None => Ok(organization_dto(row)),
+            }
+        })
     }
 
     pub fn list_organizations(
@@ -305,44 +378,8 @@ impl Services {
 
     pub fn create_contact(&self, actor: &Actor, input: &NewContact) -> Result<Contact, AppError> {
         actor.staff_write()?;
-        input.validate()?;
-        let mut p = Problems::default();
-        let phones = phones(&mut p, "phones", &input.phones);
-        let emails = emails(&mut p, "emails", &input.emails);
-        p.into_result()?;
         let now = self.now();
-        let id = self.db.write(|c| -> Result<i64, AppError> {
-            ensure_org(c, "organization_id", input.organization_id)?;
-            ensure_user(c, "owner_id", input.owner_id)?;
-            let id = store::insert_contact(
-                c,
-                &store::NewContact {
-                    first_name: input.first_name.trim().to_owned(),
-                    last_name: input.last_name.trim().to_owned(),
-                    organization_id: input.organization_id,
-                    title: input.title.clone(),
-                    department: input.department.clone(),
-                    phones: to_json(&phones),
-                    do_not_email: input.do_not_email,
-                    do_not_call: input.do_not_call,
-                    owner_id: input.owner_id,
-                    portal_access: input.portal_access,
-                    portal_sees_organization: input.portal_sees_organization,
-                    created_at: now,
-                    updated_at: now,
-                },
-                &emails,
-            )?;
-            emit(
-                c,
-                now,
-                Some(actor),
-                "contact.created",
-                ("contact", id),
-                json!({ "id": id }),
-            )?;
-            Ok(id)
-        })?;
+        let id = self.db.write(|c| insert_contact_in(c, actor, input, now))?;
         let mut contact = self.get_contact(actor, id)?;
         contact.likely_duplicates = self
             .db
@@ -368,6 +405,7 @@ impl Services {
         let now = self.now();
         self.db.write(|c| -> Result<(), AppError> {
             let row = store::contact(c, id).map_err(not_found("contact"))?;
+            not_merged("contact", id, row.merged_into_id)?;
             let before = contacts_dto(c, vec![row])?.remove(0);
             if let Some(org) = input.organization_id {
                 ensure_org(c, "organization_id", org)?;
@@ -416,7 +454,10 @@ impl Services {
 
     pub fn get_contact(&self, actor: &Actor, id: i64) -> Result<Contact, AppError> {
         actor.staff_read()?;
-        self.db.read(|c| contact_by_id(c, id))
+        self.db.read(|c| {
+            let row = store::contact(c, id).map_err(not_found("contact"))?;
+            contact_by_id(c, row.merged_into_id.unwrap_or(id))
+        })
     }
 
     pub fn list_contacts(
@@ -484,6 +525,7 @@ pub(crate) fn contacts_dto(
             created_at: r.created_at.and_utc(),
             updated_at: r.updated_at.and_utc(),
             from_lead_id: r.from_lead_id,
+            merged_into_id: r.merged_into_id,
             likely_duplicates: Vec::new(),
         })
         .collect())

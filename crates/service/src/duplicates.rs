@@ -20,7 +20,15 @@ pub(crate) fn groups_of(
     c: &mut AnyConnection,
     kind: DuplicateKind,
 ) -> Result<Vec<Vec<i64>>, AppError> {
-    let records: Vec<(i64, Vec<String>)> = match kind {
+    Ok(group(&keys_of(c, kind)?))
+}
+
+/// Every live record of a kind with the keys it is compared by.
+pub(crate) fn keys_of(
+    c: &mut AnyConnection,
+    kind: DuplicateKind,
+) -> Result<Vec<(i64, Vec<String>)>, AppError> {
+    Ok(match kind {
         DuplicateKind::Organizations => crm_store::organization_identities(c)?
             .into_iter()
             .map(|(id, name, inn, kpp)| {
@@ -45,8 +53,7 @@ pub(crate) fn groups_of(
                 )
             })
             .collect(),
-    };
-    Ok(group(&records))
+    })
 }
 
 /// The likely duplicates of one contact: others with one of its email addresses or phones.

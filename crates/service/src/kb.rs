@@ -3,8 +3,8 @@
 
 use chrono::NaiveDateTime;
 use helpdesk_api_types::kb::{
-    Article, ArticleInput, ArticlePage, ArticleQuery, ArticleStatus, ArticleVisibility, KbCategory,
-    KbCategoryInput,
+    Article, ArticleInput, ArticlePage, ArticleQuery, ArticleStatus, ArticleVisibility,
+    KbAttachment, KbCategory, KbCategoryInput,
 };
 use helpdesk_store::kb::{self as store, ArticleRow, CategoryRow};
 use helpdesk_store::{cases as case_store, AnyConnection};
@@ -372,6 +372,130 @@ impl Services {
             store::article(c, id).map_err(not_found("article"))?;
             Ok(store::cases_of_article(c, id)?)
         })
+    }
+}
+
+fn kb_attachment_dto(r: store::KbAttachmentRow) -> KbAttachment {
+    KbAttachment {
+        id: r.id,
+        article_id: r.article_id,
+        filename: r.filename,
+        content_type: r.content_type,
+        size: r.size,
+        sha256: r.sha256,
+        uploaded_by_id: r.uploaded_by_id,
+        created_at: r.created_at.and_utc(),
+    }
+}
+
+/// Files of knowledge-base articles: agents attach, list, download and remove them; portal
+/// users list and download those of published portal articles only.
+impl Services {
+    /// Whether `actor` may attach files to the article; asked before any byte is stored.
+    pub fn check_article_upload(&self, actor: &Actor, article_id: i64) -> Result<(), AppError> {
+        actor.staff_write()?;
+        self.db
+            .read(|c| store::article(c, article_id))
+            .map_err(not_found("article"))?;
+        Ok(())
+    }
+
+    /// Records files already in the file store as attachments of the article.
+    pub fn add_article_attachments(
+        &self,
+        actor: &Actor,
+        article_id: i64,
+        files: &[crate::attachments::UploadedFile],
+    ) -> Result<Vec<KbAttachment>, AppError> {
+        actor.staff_write()?;
+        let now = self.now();
+        self.db.write(|c| {
+            store::article(c, article_id).map_err(not_found("article"))?;
+            let mut out = Vec::with_capacity(files.len());
+            for f in files {
+                let row = store::insert_attachment(
+                    c,
+                    &store::NewKbAttachment {
+                        article_id,
+                        sha256: f.stored.sha256.clone(),
+                        size: f.stored.size as i64,
+                        filename: crate::attachments::clean_filename(&f.filename),
+                        content_type: crate::attachments::clean_content_type(
+                            f.content_type.as_deref(),
+                        ),
+                        uploaded_by_id: Some(actor.user_id),
+                        created_at: now,
+                    },
+                )?;
+                out.push(kb_attachment_dto(row));
+            }
+            Ok(out)
+        })
+    }
+
+    /// The files of an article. `portal` says which namespace was called: agents see any
+    /// article's, portal users those of published portal articles only.
+    pub fn article_attachments(
+        &self,
+        actor: &Actor,
+        article_id: i64,
+        portal: bool,
+    ) -> Result<Vec<KbAttachment>, AppError> {
+        self.db.read(|c| {
+            self.readable_article(c, actor, article_id, portal)?;
+            Ok(store::attachments_of(c, article_id)?
+                .into_iter()
+                .map(kb_attachment_dto)
+                .collect())
+        })
+    }
+
+    /// A file of an article and where its bytes are, for download.
+    pub fn kb_attachment_download(
+        &self,
+        actor: &Actor,
+        id: i64,
+        portal: bool,
+    ) -> Result<(KbAttachment, std::path::PathBuf), AppError> {
+        let row = self.db.read(|c| {
+            let row = store::attachment(c, id).map_err(not_found("attachment"))?;
+            self.readable_article(c, actor, row.article_id, portal)
+                .map_err(|e| match e {
+                    AppError::NotFound(_) => AppError::NotFound("attachment"),
+                    e => e,
+                })?;
+            Ok::<_, AppError>(row)
+        })?;
+        let path = self.files.path_of(&row.sha256).ok_or_else(|| {
+            AppError::Internal(format!("the bytes of kb attachment {id} are missing"))
+        })?;
+        Ok((kb_attachment_dto(row), path))
+    }
+
+    pub fn delete_kb_attachment(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
+        actor.staff_write()?;
+        self.db
+            .write(|c| store::delete_attachment(c, id))
+            .map_err(not_found("attachment"))
+    }
+
+    fn readable_article(
+        &self,
+        c: &mut AnyConnection,
+        actor: &Actor,
+        article_id: i64,
+        portal: bool,
+    ) -> Result<(), AppError> {
+        if portal {
+            actor.portal_contact()?;
+        } else {
+            actor.staff_read()?;
+        }
+        let row = store::article(c, article_id).map_err(not_found("article"))?;
+        if portal && !readable_by_portal(&row) {
+            return Err(AppError::NotFound("article"));
+        }
+        Ok(())
     }
 }
 

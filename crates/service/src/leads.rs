@@ -21,7 +21,7 @@ use crate::outbox::emit;
 use crate::users::not_found;
 use crate::{cursor_string, from_json, page_params, to_json, Actor, AppError, Services};
 
-fn lead_dto(r: LeadRow) -> Lead {
+pub(crate) fn lead_dto(r: LeadRow) -> Lead {
     Lead {
         id: r.id,
         number: r.number,
@@ -50,6 +50,7 @@ fn lead_dto(r: LeadRow) -> Lead {
         converted_at: r.converted_at.map(|t| t.and_utc()),
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
+        merged_into_id: r.merged_into_id,
         likely_duplicates: Vec::new(),
     }
 }
@@ -74,6 +75,67 @@ fn comment_target(c: &mut AnyConnection, kind: &'static str, id: i64) -> Result<
     }
 }
 
+/// Checks a new lead and inserts it, with its event, in the caller's transaction.
+pub(crate) fn insert_lead_in(
+    c: &mut AnyConnection,
+    actor: &Actor,
+    input: &LeadInput,
+    now: NaiveDateTime,
+) -> Result<LeadRow, AppError> {
+    let values = lead_values(c, input, now)?;
+    let row = store::insert_lead(c, &values, Some(actor.user_id), now)?;
+    emit(
+        c,
+        now,
+        Some(actor),
+        "lead.created",
+        ("lead", row.id),
+        json!({ "id": row.id, "number": row.number }),
+    )?;
+    Ok(row)
+}
+
+/// A lead's checked values.
+pub(crate) fn lead_values(
+    c: &mut AnyConnection,
+    input: &LeadInput,
+    now: NaiveDateTime,
+) -> Result<LeadValues, AppError> {
+    input.validate()?;
+    let mut p = Problems::default();
+    let phones = phones(&mut p, "phones", &input.phones);
+    let emails = emails(&mut p, "emails", &input.emails);
+    if input.status == Some(LeadStatus::Converted) {
+        p.add("status", "a lead becomes converted by converting it");
+    }
+    if input.last_name.trim().is_empty() {
+        p.add("last_name", "is required");
+    }
+    p.into_result()?;
+    ensure_user(c, "owner_id", input.owner_id)?;
+    Ok(LeadValues {
+        first_name: trimmed(&input.first_name),
+        last_name: input.last_name.trim().to_owned(),
+        organization_name: trimmed(&input.organization_name),
+        title: trimmed(&input.title),
+        phones: to_json(&phones),
+        emails: to_json(&emails),
+        website: trimmed(&input.website),
+        source: trimmed(&input.source),
+        status: input.status.unwrap_or(LeadStatus::New).as_str().to_owned(),
+        rating: trimmed(&input.rating),
+        industry: trimmed(&input.industry),
+        annual_revenue: input.annual_revenue,
+        employees: input.employees,
+        social_profiles: to_json(&input.social_profiles),
+        do_not_email: input.do_not_email,
+        address: trimmed(&input.address),
+        description: trimmed(&input.description),
+        owner_id: input.owner_id,
+        updated_at: now,
+    })
+}
+
 impl Services {
     fn with_duplicates(&self, mut lead: Lead) -> Result<Lead, AppError> {
         let id = lead.id;
@@ -83,73 +145,22 @@ impl Services {
         Ok(lead)
     }
 
-    fn lead_values(
-        &self,
-        c: &mut AnyConnection,
-        input: &LeadInput,
-        now: NaiveDateTime,
-    ) -> Result<LeadValues, AppError> {
-        input.validate()?;
-        let mut p = Problems::default();
-        let phones = phones(&mut p, "phones", &input.phones);
-        let emails = emails(&mut p, "emails", &input.emails);
-        if input.status == Some(LeadStatus::Converted) {
-            p.add("status", "a lead becomes converted by converting it");
-        }
-        if input.last_name.trim().is_empty() {
-            p.add("last_name", "is required");
-        }
-        p.into_result()?;
-        ensure_user(c, "owner_id", input.owner_id)?;
-        Ok(LeadValues {
-            first_name: trimmed(&input.first_name),
-            last_name: input.last_name.trim().to_owned(),
-            organization_name: trimmed(&input.organization_name),
-            title: trimmed(&input.title),
-            phones: to_json(&phones),
-            emails: to_json(&emails),
-            website: trimmed(&input.website),
-            source: trimmed(&input.source),
-            status: input.status.unwrap_or(LeadStatus::New).as_str().to_owned(),
-            rating: trimmed(&input.rating),
-            industry: trimmed(&input.industry),
-            annual_revenue: input.annual_revenue,
-            employees: input.employees,
-            social_profiles: to_json(&input.social_profiles),
-            do_not_email: input.do_not_email,
-            address: trimmed(&input.address),
-            description: trimmed(&input.description),
-            owner_id: input.owner_id,
-            updated_at: now,
-        })
-    }
-
     pub fn create_lead(&self, actor: &Actor, input: &LeadInput) -> Result<Lead, AppError> {
         actor.staff_write()?;
         let now = self.now();
-        let row = self.db.write(|c| {
-            let values = self.lead_values(c, input, now)?;
-            let row = store::insert_lead(c, &values, Some(actor.user_id), now)?;
-            emit(
-                c,
-                now,
-                Some(actor),
-                "lead.created",
-                ("lead", row.id),
-                json!({ "id": row.id, "number": row.number }),
-            )?;
-            Ok::<_, AppError>(row)
-        })?;
+        let row = self.db.write(|c| insert_lead_in(c, actor, input, now))?;
         self.with_duplicates(lead_dto(row))
     }
 
     pub fn get_lead(&self, actor: &Actor, id: i64) -> Result<Lead, AppError> {
         actor.staff_read()?;
-        Ok(lead_dto(
-            self.db
-                .read(|c| store::lead(c, id))
-                .map_err(not_found("lead"))?,
-        ))
+        self.db.read(|c| {
+            let row = store::lead(c, id).map_err(not_found("lead"))?;
+            match row.merged_into_id {
+                Some(into) => Ok(lead_dto(store::lead(c, into)?)),
+                None => Ok(lead_dto(row)),
+            }
+        })
     }
 
     /// Replaces a lead's fields. A converted lead stays readable but is no longer edited.
@@ -158,12 +169,13 @@ impl Services {
         let now = self.now();
         let row = self.db.write(|c| {
             let old = store::lead(c, id).map_err(not_found("lead"))?;
+            crate::crm::not_merged("lead", id, old.merged_into_id)?;
             if old.converted_at.is_some() {
                 return Err(AppError::Conflict(
                     "this lead was converted; edit its organization and contact instead".into(),
                 ));
             }
-            let values = self.lead_values(c, input, now)?;
+            let values = lead_values(c, input, now)?;
             Ok(store::update_lead(c, id, &values)?)
         })?;
         self.with_duplicates(lead_dto(row))
@@ -292,6 +304,7 @@ impl Services {
         let now = self.now();
         let (row, organization_id, contact_id, case_id) = self.db.write(|c| {
             let lead = store::lead(c, id).map_err(not_found("lead"))?;
+            crate::crm::not_merged("lead", id, lead.merged_into_id)?;
             if lead.converted_at.is_some() {
                 return Err(AppError::Conflict("this lead was already converted".into()));
             }

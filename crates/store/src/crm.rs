@@ -26,6 +26,8 @@ pub struct OrganizationRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub from_lead_id: Option<i64>,
+    /// Set on a tombstone: the record this one was merged into.
+    pub merged_into_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -118,6 +120,7 @@ pub fn list_organizations(
 ) -> Result<Page<OrganizationRow>, StoreError> {
     let mut q = organizations::table
         .select(OrganizationRow::as_select())
+        .filter(organizations::merged_into_id.is_null())
         .into_boxed();
     if let Some(text) = &filter.name_contains {
         q = q.filter(
@@ -160,6 +163,8 @@ pub struct ContactRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub from_lead_id: Option<i64>,
+    /// Set on a tombstone: the record this one was merged into.
+    pub merged_into_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -306,7 +311,10 @@ pub fn list_contacts(
     limit: i64,
     cursor: Option<i64>,
 ) -> Result<Page<ContactRow>, StoreError> {
-    let mut q = contacts::table.select(ContactRow::as_select()).into_boxed();
+    let mut q = contacts::table
+        .select(ContactRow::as_select())
+        .filter(contacts::merged_into_id.is_null())
+        .into_boxed();
     if let Some(org) = filter.organization_id {
         q = q.filter(contacts::organization_id.eq(org));
     }
@@ -434,6 +442,16 @@ pub fn set_from_lead(
     contact_id: Option<i64>,
     lead_id: i64,
 ) -> Result<(), StoreError> {
+    set_from_lead_mark(conn, organization_id, contact_id, Some(lead_id))
+}
+
+/// Sets (or clears) the "from lead" mark of an organization or contact.
+pub fn set_from_lead_mark(
+    conn: &mut AnyConnection,
+    organization_id: Option<i64>,
+    contact_id: Option<i64>,
+    lead_id: Option<i64>,
+) -> Result<(), StoreError> {
     if let Some(id) = organization_id {
         diesel::update(organizations::table.find(id))
             .set(organizations::from_lead_id.eq(lead_id))
@@ -472,6 +490,7 @@ pub fn contacts_with_phone(
 ) -> Result<Vec<i64>, StoreError> {
     Ok(contacts::table
         .filter(contacts::phones.like(format!("%\"{phone}\"%")))
+        .filter(contacts::merged_into_id.is_null())
         .filter(contacts::id.ne(except))
         .select(contacts::id)
         .load(conn)?)
@@ -485,6 +504,7 @@ pub fn organization_identities(
     conn: &mut AnyConnection,
 ) -> Result<Vec<OrganizationIdentity>, StoreError> {
     Ok(organizations::table
+        .filter(organizations::merged_into_id.is_null())
         .select((
             organizations::id,
             organizations::name,
@@ -500,6 +520,7 @@ pub fn contact_identities(
     conn: &mut AnyConnection,
 ) -> Result<Vec<(i64, String, Vec<String>)>, StoreError> {
     let rows: Vec<(i64, String)> = contacts::table
+        .filter(contacts::merged_into_id.is_null())
         .select((contacts::id, contacts::phones))
         .order(contacts::id.asc())
         .load(conn)?;
@@ -514,4 +535,30 @@ pub fn contact_identities(
         .into_iter()
         .map(|(id, phones)| (id, phones, by_contact.remove(&id).unwrap_or_default()))
         .collect())
+}
+
+/// The live record each of `ids` resolves to: itself, or the one it was merged into.
+/// Unknown ids are left out.
+pub fn resolve_contacts(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    let rows: Vec<(i64, Option<i64>)> = contacts::table
+        .filter(contacts::id.eq_any(ids))
+        .select((contacts::id, contacts::merged_into_id))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, m)| (id, m.unwrap_or(id)))
+        .collect())
+}
+
+/// The live organization `id` resolves to, if it exists.
+pub fn resolve_organization(conn: &mut AnyConnection, id: i64) -> Result<Option<i64>, StoreError> {
+    let row: Option<Option<i64>> = organizations::table
+        .find(id)
+        .select(organizations::merged_into_id)
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|m| m.unwrap_or(id)))
 }

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::crm::{like_pattern, lower};
 use crate::db::AnyConnection;
-use crate::schema::{case_articles, kb_articles, kb_categories};
+use crate::schema::{case_articles, kb_articles, kb_attachments, kb_categories};
 use crate::{Page, StoreError};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -258,4 +258,65 @@ pub fn cases_of_article(conn: &mut AnyConnection, article_id: i64) -> Result<Vec
         .order(case_articles::case_id.asc())
         .select(case_articles::case_id)
         .load(conn)?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = kb_attachments)]
+pub struct KbAttachmentRow {
+    pub id: i64,
+    pub article_id: i64,
+    pub sha256: String,
+    pub size: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub uploaded_by_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = kb_attachments)]
+pub struct NewKbAttachment {
+    pub article_id: i64,
+    pub sha256: String,
+    pub size: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub uploaded_by_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_attachment(
+    conn: &mut AnyConnection,
+    new: &NewKbAttachment,
+) -> Result<KbAttachmentRow, StoreError> {
+    Ok(diesel::insert_into(kb_attachments::table)
+        .values(new)
+        .returning(kb_attachments::all_columns)
+        .get_result(conn)?)
+}
+
+pub fn attachment(conn: &mut AnyConnection, id: i64) -> Result<KbAttachmentRow, StoreError> {
+    Ok(kb_attachments::table
+        .find(id)
+        .select(KbAttachmentRow::as_select())
+        .first(conn)?)
+}
+
+/// An article's files, oldest first.
+pub fn attachments_of(
+    conn: &mut AnyConnection,
+    article_id: i64,
+) -> Result<Vec<KbAttachmentRow>, StoreError> {
+    Ok(kb_attachments::table
+        .filter(kb_attachments::article_id.eq(article_id))
+        .order(kb_attachments::id.asc())
+        .select(KbAttachmentRow::as_select())
+        .load(conn)?)
+}
+
+pub fn delete_attachment(conn: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
+    if diesel::delete(kb_attachments::table.find(id)).execute(conn)? == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }

@@ -38,6 +38,8 @@ pub struct LeadRow {
     pub converted_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Set on a tombstone: the lead this one was merged into.
+    pub merged_into_id: Option<i64>,
 }
 
 /// Every field a user edits (create and full replace).
@@ -142,21 +144,29 @@ pub fn mass_update(
     Ok(diesel::update(
         leads::table
             .filter(leads::id.eq_any(ids))
-            .filter(leads::converted_at.is_null()),
+            .filter(leads::converted_at.is_null())
+            .filter(leads::merged_into_id.is_null()),
     )
     .set(changes)
     .execute(conn)?)
 }
 
-/// Deletes the leads among `ids`, and their comments; returns how many leads.
+/// Deletes the leads among `ids` that are not tombstones, their comments and the tombstones of
+/// leads merged into them; returns how many leads.
 pub fn delete_leads(conn: &mut AnyConnection, ids: &[i64]) -> Result<usize, StoreError> {
+    let ids: Vec<i64> = leads::table
+        .filter(leads::id.eq_any(ids))
+        .filter(leads::merged_into_id.is_null())
+        .select(leads::id)
+        .load(conn)?;
+    diesel::delete(leads::table.filter(leads::merged_into_id.eq_any(&ids))).execute(conn)?;
     diesel::delete(
         comments::table
             .filter(comments::entity_type.eq("lead"))
-            .filter(comments::entity_id.eq_any(ids)),
+            .filter(comments::entity_id.eq_any(&ids)),
     )
     .execute(conn)?;
-    Ok(diesel::delete(leads::table.filter(leads::id.eq_any(ids))).execute(conn)?)
+    Ok(diesel::delete(leads::table.filter(leads::id.eq_any(&ids))).execute(conn)?)
 }
 
 pub fn mark_converted(
@@ -200,6 +210,7 @@ pub fn list_leads(
         .select(LeadRow::as_select())
         .order(leads::id.desc())
         .limit(limit + 1)
+        .filter(leads::merged_into_id.is_null())
         .into_boxed();
     if let Some(s) = &f.status {
         q = q.filter(leads::status.eq(s.clone()));
@@ -278,7 +289,28 @@ pub fn insert_comment(
 /// Every lead's id, phones and emails (JSON), for duplicate detection.
 pub fn lead_identities(conn: &mut AnyConnection) -> Result<Vec<(i64, String, String)>, StoreError> {
     Ok(leads::table
+        .filter(leads::merged_into_id.is_null())
         .select((leads::id, leads::phones, leads::emails))
         .order(leads::id.asc())
         .load(conn)?)
+}
+
+/// Sets a lead's conversion links (a merge keeps those of the converted record).
+pub fn set_conversion(
+    conn: &mut AnyConnection,
+    id: i64,
+    organization_id: Option<i64>,
+    contact_id: Option<i64>,
+    case_id: Option<i64>,
+    at: Option<NaiveDateTime>,
+) -> Result<(), StoreError> {
+    diesel::update(leads::table.find(id))
+        .set((
+            leads::converted_organization_id.eq(organization_id),
+            leads::converted_contact_id.eq(contact_id),
+            leads::converted_case_id.eq(case_id),
+            leads::converted_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

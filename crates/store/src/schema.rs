@@ -27,6 +27,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         from_lead_id -> Nullable<BigInt>,
+        merged_into_id -> Nullable<BigInt>,
     }
 }
 
@@ -47,6 +48,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         from_lead_id -> Nullable<BigInt>,
+        merged_into_id -> Nullable<BigInt>,
     }
 }
 
@@ -458,6 +460,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    crm_imports (id) {
+        id -> BigInt,
+        entity_type -> Text,
+        status -> Text,
+        dry_run -> Bool,
+        on_duplicate -> Text,
+        options -> Text,
+        filename -> Text,
+        sha256 -> Text,
+        total_rows -> BigInt,
+        processed_rows -> BigInt,
+        created_count -> BigInt,
+        updated_count -> BigInt,
+        skipped_count -> BigInt,
+        failed_count -> BigInt,
+        report -> Text,
+        error -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        created_by_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    kb_attachments (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        sha256 -> Text,
+        size -> BigInt,
+        filename -> Text,
+        content_type -> Text,
+        uploaded_by_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(contacts -> organizations (organization_id));
 diesel::joinable!(case_sla -> cases (case_id));
 diesel::joinable!(sla_policies -> calendars (calendar_id));
@@ -592,6 +633,7 @@ diesel::table! {
         converted_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        merged_into_id -> Nullable<BigInt>,
     }
 }
 

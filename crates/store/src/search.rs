@@ -128,7 +128,7 @@ fn pg_sql(kind: Kind, cfg: &str) -> String {
         Kind::Contacts => format!(
             "{q}, top AS (SELECT c.*, ts_rank(c.search_vector, q.q)::float8 AS score \
              FROM (SELECT c0.id, c0.first_name, c0.last_name, c0.title, c0.department, c0.created_at, c0.search_vector \
-                   FROM contacts c0 WHERE c0.search_vector @@ (websearch_to_tsquery('russian', $1) || websearch_to_tsquery('english', $1)) AND $4 = 0 AND $5 IS NULL \
+                   FROM contacts c0 WHERE c0.merged_into_id IS NULL AND c0.search_vector @@ (websearch_to_tsquery('russian', $1) || websearch_to_tsquery('english', $1)) AND $4 = 0 AND $5 IS NULL \
                    ORDER BY c0.id DESC LIMIT {CANDIDATES}) c, q \
              ORDER BY score DESC, c.id DESC LIMIT $2) \
              SELECT top.id, NULL::bigint AS case_id, NULL::bigint AS case_number, \
@@ -140,7 +140,7 @@ fn pg_sql(kind: Kind, cfg: &str) -> String {
         Kind::Organizations => format!(
             "{q}, top AS (SELECT o.*, ts_rank(o.search_vector, q.q)::float8 AS score \
              FROM (SELECT o0.id, o0.name, o0.short_name, o0.inn, o0.description, o0.created_at, o0.search_vector \
-                   FROM organizations o0 WHERE o0.search_vector @@ (websearch_to_tsquery('russian', $1) || websearch_to_tsquery('english', $1)) AND $4 = 0 AND $5 IS NULL \
+                   FROM organizations o0 WHERE o0.merged_into_id IS NULL AND o0.search_vector @@ (websearch_to_tsquery('russian', $1) || websearch_to_tsquery('english', $1)) AND $4 = 0 AND $5 IS NULL \
                    ORDER BY o0.id DESC LIMIT {CANDIDATES}) o, q \
              ORDER BY score DESC, o.id DESC LIMIT $2) \
              SELECT top.id, NULL::bigint AS case_id, NULL::bigint AS case_number, top.name AS title, top.score, \
@@ -190,14 +190,14 @@ fn sqlite_sql(kind: Kind) -> String {
                c0.first_name || ' ' || c0.last_name AS title, -bm25(contacts_fts, 10.0, 10.0, 2.0, 2.0) AS score, \
                snippet(contacts_fts, -1, ?3, ?4, '…', 16) AS snippet, c0.created_at AS created_at \
              FROM contacts_fts JOIN contacts c0 ON c0.id = contacts_fts.rowid \
-             WHERE contacts_fts MATCH ?1 AND ?5 = 0 AND ?6 IS NULL \
+             WHERE contacts_fts MATCH ?1 AND c0.merged_into_id IS NULL AND ?5 = 0 AND ?6 IS NULL \
              ORDER BY score DESC, c0.id DESC LIMIT ?2"
             .to_owned(),
         Kind::Organizations => "SELECT o0.id AS id, NULL AS case_id, NULL AS case_number, o0.name AS title, \
                -bm25(organizations_fts, 10.0, 8.0, 10.0, 5.0, 1.0) AS score, \
                snippet(organizations_fts, -1, ?3, ?4, '…', 16) AS snippet, o0.created_at AS created_at \
              FROM organizations_fts JOIN organizations o0 ON o0.id = organizations_fts.rowid \
-             WHERE organizations_fts MATCH ?1 AND ?5 = 0 AND ?6 IS NULL \
+             WHERE organizations_fts MATCH ?1 AND o0.merged_into_id IS NULL AND ?5 = 0 AND ?6 IS NULL \
              ORDER BY score DESC, o0.id DESC LIMIT ?2"
             .to_owned(),
     }

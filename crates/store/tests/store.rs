@@ -144,6 +144,8 @@ db_test!(fn every_schema_column_exists_with_its_type(t) {
     schema::kb_categories::table.select(helpdesk_store::kb::CategoryRow::as_select()).load(&mut **c).unwrap();
     schema::kb_articles::table.select(helpdesk_store::kb::ArticleRow::as_select()).load(&mut **c).unwrap();
     schema::case_articles::table.select(schema::case_articles::all_columns).load::<(i64, i64, Option<i64>, chrono::NaiveDateTime)>(&mut **c).unwrap();
+    schema::kb_attachments::table.select(helpdesk_store::kb::KbAttachmentRow::as_select()).load(&mut **c).unwrap();
+    schema::crm_imports::table.select(helpdesk_store::imports::ImportRow::as_select()).load(&mut **c).unwrap();
     assert!(cases::follow(&mut c, case_id, 1, now).is_err(), "a follower must be an existing user");
 });
 

@@ -205,6 +205,24 @@ impl TestApp {
         .expect("other process task")
     }
 
+    /// Runs raw SQL: the PostgreSQL form or the SQLite form, by backend (for tests that break
+    /// the database on purpose).
+    pub async fn sql(&self, postgres: &str, sqlite: &str) {
+        let db = self.services.db.clone();
+        let (pg, lite) = (postgres.to_owned(), sqlite.to_owned());
+        tokio::task::spawn_blocking(move || {
+            use diesel::connection::SimpleConnection;
+            let mut c = db.conn().expect("a connection");
+            match &mut **c {
+                helpdesk_store::AnyConnection::Postgresql(c) => c.batch_execute(&pg),
+                helpdesk_store::AnyConnection::Sqlite(c) => c.batch_execute(&lite),
+            }
+        })
+        .await
+        .expect("sql task")
+        .expect("the SQL runs");
+    }
+
     /// Pretends case `id` was closed `days` ago (the reopen window is counted from then).
     pub async fn backdate_closing(&self, id: i64, days: i64) {
         let db = self.services.db.clone();

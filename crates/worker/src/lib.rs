@@ -89,6 +89,7 @@ pub async fn run(
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let watchers = tokio::spawn(watch_mailboxes(imap, services.clone(), shutdown.clone()));
+    let importer = tokio::spawn(run_imports(services.clone(), shutdown.clone()));
     let hooks = webhooks::WebhookSender::new(services.clone());
     let outbox = std::sync::Arc::new(OutboxConsumer::new(services));
     tracing::info!(mail = mailer.is_some(), "worker started");
@@ -184,7 +185,38 @@ pub async fn run(
         }
     }
     let _ = watchers.await;
+    let _ = importer.await;
     tracing::info!("worker stopped");
+}
+
+/// How often queued CSV imports are looked for.
+pub const IMPORT_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Runs queued CSV imports (and those a stopped worker left), one at a time, each to its end;
+/// every batch commits with its progress, so a stop loses nothing and repeats nothing.
+async fn run_imports(services: Services, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let svc = services.clone();
+        let pause = match tokio::task::spawn_blocking(move || svc.run_next_import()).await {
+            Ok(Ok(true)) => Duration::ZERO,
+            Ok(Ok(false)) => IMPORT_INTERVAL,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "import step failed; retrying");
+                IMPORT_INTERVAL
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "import step panicked; retrying");
+                IMPORT_INTERVAL
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = shutdown.changed() => break,
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+    }
 }
 
 /// Keeps one watcher task per active IMAP mailbox, starting watchers for new mailboxes every

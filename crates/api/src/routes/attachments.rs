@@ -128,7 +128,29 @@ async fn receive(
         let (svc, actor) = (svc.clone(), actor.clone());
         blocking(move || svc.check_upload(&actor, case_id, portal)).await?;
     }
+    let (files, _) = receive_parts(&svc, &mut payload).await?;
+    if files.is_empty() {
+        return Err(ApiError(AppError::field(
+            "file",
+            "send at least one part named `file` (multipart/form-data)",
+        )));
+    }
+    let stored = blocking(move || svc.add_attachments(&actor, case_id, portal, &files)).await?;
+    Ok(HttpResponse::Created().json(stored))
+}
+
+/// The most a text part of a multipart upload may hold.
+const TEXT_PART_LIMIT: usize = 64 * 1024;
+
+/// Reads a multipart body: parts named `file` are streamed into the file store (one over the
+/// limit fails the request, after the body is read so the client gets the answer); other parts
+/// are kept as text, up to 64 KiB each.
+pub(crate) async fn receive_parts(
+    svc: &Services,
+    payload: &mut Multipart,
+) -> Result<(Vec<UploadedFile>, std::collections::HashMap<String, String>), ApiError> {
     let mut files = Vec::new();
+    let mut texts = std::collections::HashMap::new();
     let mut failure: Option<AppError> = None;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|e| ApiError(AppError::field("file", e.to_string())))?;
@@ -136,13 +158,15 @@ async fn receive(
             .content_disposition()
             .and_then(|d| d.get_filename())
             .map(str::to_owned);
-        let wanted = field.name() == Some("file") && failure.is_none();
+        let name = field.name().unwrap_or_default().to_owned();
+        let wanted = name == "file" && failure.is_none();
         let content_type = field.content_type().map(|m| m.to_string());
         let mut receiving = if wanted {
             Some(svc.files.begin().map_err(upload_error)?)
         } else {
             None
         };
+        let mut text = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|e| ApiError(AppError::field("file", e.to_string())))?;
             if let Some(u) = receiving.as_mut() {
@@ -151,6 +175,13 @@ async fn receive(
                     failure = Some(upload_error(e).0);
                     receiving = None;
                 }
+            } else if !wanted && text.len() + chunk.len() <= TEXT_PART_LIMIT {
+                text.extend_from_slice(&chunk);
+            } else if !wanted {
+                failure = Some(AppError::field(
+                    &name,
+                    format!("a text part may hold at most {TEXT_PART_LIMIT} bytes"),
+                ));
             }
         }
         if let Some(u) = receiving {
@@ -163,19 +194,14 @@ async fn receive(
                 filename: filename.unwrap_or_default(),
                 content_type,
             });
+        } else if !wanted {
+            texts.insert(name, String::from_utf8_lossy(&text).into_owned());
         }
     }
     if let Some(e) = failure {
         return Err(ApiError(e));
     }
-    if files.is_empty() {
-        return Err(ApiError(AppError::field(
-            "file",
-            "send at least one part named `file` (multipart/form-data)",
-        )));
-    }
-    let stored = blocking(move || svc.add_attachments(&actor, case_id, portal, &files)).await?;
-    Ok(HttpResponse::Created().json(stored))
+    Ok((files, texts))
 }
 
 fn upload_error(e: UploadError) -> ApiError {
@@ -192,15 +218,24 @@ async fn serve(
     meta: Attachment,
     path: std::path::PathBuf,
 ) -> Result<HttpResponse, ApiError> {
+    serve_file(req, &meta.filename, &meta.content_type, path).await
+}
+
+/// A stored file as a download: `Content-Disposition: attachment` with its name, `nosniff`,
+/// with range requests and ETag.
+pub(crate) async fn serve_file(
+    req: &HttpRequest,
+    filename: &str,
+    content_type: &str,
+    path: std::path::PathBuf,
+) -> Result<HttpResponse, ApiError> {
     let file = NamedFile::open_async(&path)
         .await
         .map_err(|e| ApiError(AppError::Internal(format!("opening an attachment: {e}"))))?;
-    let mime: mime::Mime = meta
-        .content_type
+    let mime: mime::Mime = content_type
         .parse()
         .unwrap_or(mime::APPLICATION_OCTET_STREAM);
-    let ascii: String = meta
-        .filename
+    let ascii: String = filename
         .chars()
         .map(|c| {
             if c.is_ascii_graphic() || c == ' ' {
@@ -217,7 +252,7 @@ async fn serve(
             DispositionParam::FilenameExt(ExtendedValue {
                 charset: Charset::Ext("UTF-8".to_owned()),
                 language_tag: None,
-                value: meta.filename.clone().into_bytes(),
+                value: filename.as_bytes().to_vec(),
             }),
         ],
     };

@@ -3,6 +3,7 @@ use helpdesk_api_types::crm::{
     Contact, ContactPage, ContactPatch, NewContact, NewOrganization, Organization,
     OrganizationPage, OrganizationPatch,
 };
+use helpdesk_api_types::merge::{ContactMerge, MergeRequest, OrganizationMerge};
 use helpdesk_service::Services;
 use helpdesk_store::crm::{ContactFilter, OrganizationFilter};
 use serde::Deserialize;
@@ -154,6 +155,40 @@ pub async fn update_contact(
 ) -> Result<web::Json<Contact>, ApiError> {
     let id = id.into_inner();
     blocking(move || svc.update_contact(&auth.0, id, &body))
+        .await
+        .map(web::Json)
+}
+
+/// Merge organizations into one. Cases (as organization and as customer), contracts, contacts,
+/// child organizations, converted leads and comments move to the survivor, in one transaction;
+/// the merged organizations stay as tombstones, and reading their ids answers with the
+/// survivor.
+#[utoipa::path(tag = "organizations", request_body = MergeRequest,
+    responses((status = 200, description = "Merged", body = OrganizationMerge)))]
+#[post("/organizations/merge")]
+pub async fn merge_organizations(
+    svc: web::Data<Services>,
+    auth: Auth,
+    body: web::Json<MergeRequest>,
+) -> Result<web::Json<OrganizationMerge>, ApiError> {
+    blocking(move || svc.merge_organizations(&auth.0, &body))
+        .await
+        .map(web::Json)
+}
+
+/// Merge contacts into one. Cases (as requester and as contact), stream entries, email
+/// addresses, portal users, converted leads and comments move to the survivor, in one
+/// transaction; the merged contacts stay as tombstones without portal access, and reading
+/// their ids answers with the survivor.
+#[utoipa::path(tag = "contacts", request_body = MergeRequest,
+    responses((status = 200, description = "Merged", body = ContactMerge)))]
+#[post("/contacts/merge")]
+pub async fn merge_contacts(
+    svc: web::Data<Services>,
+    auth: Auth,
+    body: web::Json<MergeRequest>,
+) -> Result<web::Json<ContactMerge>, ApiError> {
+    blocking(move || svc.merge_contacts(&auth.0, &body))
         .await
         .map(web::Json)
 }

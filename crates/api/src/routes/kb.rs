@@ -1,13 +1,16 @@
 //! The knowledge base: categories and articles (agents write, customers read published portal
 //! articles), and articles linked to cases.
 
-use actix_web::{delete, get, post, put, web, HttpResponse};
+use actix_multipart::Multipart;
+use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
+use helpdesk_api_types::cases::AttachmentUpload;
 use helpdesk_api_types::kb::{
-    Article, ArticleInput, ArticlePage, ArticleQuery, KbCategory, KbCategoryInput,
+    Article, ArticleInput, ArticlePage, ArticleQuery, KbAttachment, KbCategory, KbCategoryInput,
 };
-use helpdesk_service::Services;
+use helpdesk_service::{AppError, Services};
 
 use crate::extract::{blocking, Auth};
+use crate::routes::attachments::{receive_parts, serve_file};
 use crate::ApiError;
 
 /// The category tree (every signed-in user).
@@ -231,4 +234,107 @@ pub async fn portal_case_articles(
     blocking(move || svc.portal_case_articles(&auth.0, id))
         .await
         .map(web::Json)
+}
+
+/// Attach files to an article (parts named `file`).
+#[utoipa::path(tag = "knowledge base", params(("id" = i64, Path, description = "Article id")),
+    request_body(content = AttachmentUpload, content_type = "multipart/form-data"),
+    responses((status = 201, description = "Stored", body = [KbAttachment]),
+        (status = 413, description = "A file is over the size limit; nothing was stored", body = helpdesk_api_types::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No part named `file`", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
+#[post("/kb/articles/{id}/attachments")]
+pub async fn upload_attachments(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+    mut payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    {
+        let (svc, actor) = (svc.clone(), auth.0.clone());
+        blocking(move || svc.check_article_upload(&actor, id)).await?;
+    }
+    let (files, _) = receive_parts(&svc, &mut payload).await?;
+    if files.is_empty() {
+        return Err(ApiError(AppError::field(
+            "file",
+            "send at least one part named `file` (multipart/form-data)",
+        )));
+    }
+    let stored = blocking(move || svc.add_article_attachments(&auth.0, id, &files)).await?;
+    Ok(HttpResponse::Created().json(stored))
+}
+
+/// An article's files, oldest first.
+#[utoipa::path(tag = "knowledge base", params(("id" = i64, Path, description = "Article id")),
+    responses((status = 200, description = "The files", body = [KbAttachment])))]
+#[get("/kb/articles/{id}/attachments")]
+pub async fn attachments(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<Vec<KbAttachment>>, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.article_attachments(&auth.0, id, false))
+        .await
+        .map(web::Json)
+}
+
+/// Download a file of an article (always as a download, `nosniff`).
+#[utoipa::path(tag = "knowledge base", params(("id" = i64, Path, description = "Attachment id")),
+    responses((status = 200, description = "The bytes", content_type = "application/octet-stream", body = Vec<u8>)))]
+#[get("/kb/attachments/{id}/content")]
+pub async fn attachment_content(
+    req: HttpRequest,
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let (meta, path) = blocking(move || svc.kb_attachment_download(&auth.0, id, false)).await?;
+    serve_file(&req, &meta.filename, &meta.content_type, path).await
+}
+
+/// Remove a file from an article.
+#[utoipa::path(tag = "knowledge base", params(("id" = i64, Path, description = "Attachment id")),
+    responses((status = 204, description = "Removed")))]
+#[delete("/kb/attachments/{id}")]
+pub async fn delete_attachment(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.delete_kb_attachment(&auth.0, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The files of a published portal article.
+#[utoipa::path(tag = "portal", params(("id" = i64, Path, description = "Article id")),
+    responses((status = 200, description = "The files", body = [KbAttachment])))]
+#[get("/portal/kb/articles/{id}/attachments")]
+pub async fn portal_attachments(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<Vec<KbAttachment>>, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.article_attachments(&auth.0, id, true))
+        .await
+        .map(web::Json)
+}
+
+/// Download a file of a published portal article.
+#[utoipa::path(tag = "portal", params(("id" = i64, Path, description = "Attachment id")),
+    responses((status = 200, description = "The bytes", content_type = "application/octet-stream", body = Vec<u8>)))]
+#[get("/portal/kb/attachments/{id}/content")]
+pub async fn portal_attachment_content(
+    req: HttpRequest,
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let (meta, path) = blocking(move || svc.kb_attachment_download(&auth.0, id, true)).await?;
+    serve_file(&req, &meta.filename, &meta.content_type, path).await
 }

@@ -5,6 +5,7 @@ use helpdesk_api_types::leads::{
     Comment, CommentInput, ConversionResult, Lead, LeadConversion, LeadInput, LeadMassUpdate,
     LeadPage, LeadQuery, LeadSelection, MassResult,
 };
+use helpdesk_api_types::merge::{LeadMerge, MergeRequest};
 use helpdesk_service::Services;
 
 use crate::extract::{blocking, Auth};
@@ -184,3 +185,19 @@ comment_routes!(
     "/contacts/{id}/comments",
     "contacts"
 );
+
+/// Merge leads into one. Comments and the "from lead" marks of converted records move to the
+/// survivor, in one transaction; the merged leads stay as tombstones, and reading their ids
+/// answers with the survivor.
+#[utoipa::path(tag = "leads", request_body = MergeRequest,
+    responses((status = 200, description = "Merged", body = LeadMerge)))]
+#[post("/leads/merge")]
+pub async fn merge(
+    svc: web::Data<Services>,
+    auth: Auth,
+    body: web::Json<MergeRequest>,
+) -> Result<web::Json<LeadMerge>, ApiError> {
+    blocking(move || svc.merge_leads(&auth.0, &body))
+        .await
+        .map(web::Json)
+}

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod crm;
 pub mod duplicates;
 pub mod export;
+pub mod imports;
 pub mod kb;
 pub mod leads;
 pub mod live;
@@ -41,6 +42,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::get_team)
         .service(users::update_team)
         .service(users::set_availability)
+        .service(crm::merge_organizations)
+        .service(crm::merge_contacts)
         .service(crm::list_organizations)
         .service(crm::create_organization)
         .service(crm::get_organization)
@@ -147,11 +150,25 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(kb::unlink)
         .service(kb::portal_articles)
         .service(kb::portal_article)
+        .service(kb::upload_attachments)
+        .service(kb::attachments)
+        .service(kb::attachment_content)
+        .service(kb::delete_attachment)
+        .service(kb::portal_attachments)
+        .service(kb::portal_attachment_content)
         .service(kb::portal_case_articles)
         .service(leads::list)
         .service(leads::create)
         .service(leads::mass_update)
         .service(leads::mass_delete)
+        .service(leads::merge)
+        .service(imports::fields)
+        .service(imports::start)
+        .service(imports::list)
+        .service(imports::get)
+        .service(imports::export_organizations)
+        .service(imports::export_contacts)
+        .service(imports::export_leads)
         .service(leads::get)
         .service(leads::replace)
         .service(leads::copy)

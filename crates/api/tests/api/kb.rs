@@ -96,3 +96,52 @@ api_test!(async fn articles_are_written_linked_found_and_shown_to_customers(app)
     let (_, kept) = app.get(&format!("/api/v1/kb/articles/{}", public["id"]), &agent.token).await;
     assert!(kept["category_id"].is_null());
 });
+
+api_test!(async fn article_files_reach_customers_only_from_published_portal_articles(app) {
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (_, contact) = org_with_contact(&app, &agent, "Files").await;
+    let customer = app.user(Role::Portal, None, Some(contact)).await;
+    let (_, public) = app.post("/api/v1/kb/articles", &agent.token, json!({ "title": "Driver install",
+        "body_md": "See the attached guide.", "status": "published", "visibility": "portal" })).await;
+    let (_, internal) = app.post("/api/v1/kb/articles", &agent.token, json!({ "title": "Service manual",
+        "body_md": "Internal.", "status": "published", "visibility": "internal" })).await;
+    let png = b"\x89PNG\r\n\x1a\nnot really".to_vec();
+    let (s, files) = app.upload(&format!("/api/v1/kb/articles/{}/attachments", public["id"]), &agent.token,
+        vec![("guide.pdf", "application/pdf", b"%PDF-1.4 guide".to_vec()), ("../../screen.png", "image/png", png.clone())]).await;
+    assert_eq!(s, 201, "{files}");
+    assert_eq!(files[1]["filename"], "screen.png");
+    assert_eq!(files[1]["size"], png.len());
+    let (_, secret) = app.upload(&format!("/api/v1/kb/articles/{}/attachments", internal["id"]), &agent.token,
+        vec![("manual.txt", "text/plain", b"service codes".to_vec())]).await;
+
+    // Agents list and download; customers get the public article's files only.
+    let (_, listed) = app.get(&format!("/api/v1/kb/articles/{}/attachments", public["id"]), &agent.token).await;
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    let (s, headers, bytes) = app.download(&format!("/api/v1/portal/kb/attachments/{}/content", files[1]["id"]), &customer.token).await;
+    assert_eq!(s, 200);
+    assert_eq!(bytes, png);
+    assert!(headers["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let (s, listed) = app.get(&format!("/api/v1/portal/kb/articles/{}/attachments", public["id"]), &customer.token).await;
+    assert_eq!((s.as_u16(), listed.as_array().map(Vec::len)), (200, Some(2)));
+    let (s, _) = app.get(&format!("/api/v1/portal/kb/articles/{}/attachments", internal["id"]), &customer.token).await;
+    assert_eq!(s, 404);
+    let (s, _, _) = app.download(&format!("/api/v1/portal/kb/attachments/{}/content", secret[0]["id"]), &customer.token).await;
+    assert_eq!(s, 404);
+    let (s, _, _) = app.download(&format!("/api/v1/kb/attachments/{}/content", files[0]["id"]), &customer.token).await;
+    assert_eq!(s, 403);
+    let (s, _) = app.upload(&format!("/api/v1/kb/articles/{}/attachments", public["id"]), &customer.token,
+        vec![("x.txt", "text/plain", b"x".to_vec())]).await;
+    assert_eq!(s, 403);
+
+    // Removing a file; unpublishing hides the rest from customers.
+    let (s, _) = app.call(reqwest::Method::DELETE, &format!("/api/v1/kb/attachments/{}", files[0]["id"]), Some(&agent.token), None).await;
+    assert_eq!(s, 204);
+    let (_, listed) = app.get(&format!("/api/v1/kb/articles/{}/attachments", public["id"]), &agent.token).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let (s, _) = app.call(reqwest::Method::PUT, &format!("/api/v1/kb/articles/{}", public["id"]), Some(&agent.token),
+        Some(&json!({ "title": "Driver install", "body_md": "See the attached guide.", "status": "draft", "visibility": "portal" }))).await;
+    assert_eq!(s, 200);
+    let (s, _, _) = app.download(&format!("/api/v1/portal/kb/attachments/{}/content", files[1]["id"]), &customer.token).await;
+    assert_eq!(s, 404);
+});

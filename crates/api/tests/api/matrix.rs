@@ -361,7 +361,37 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         "/api/v1/cases/{id}/articles/{article_id}",
         [Unauth, Deny, Deny, Ok, Ok],
     ),
+    (
+        "POST",
+        "/api/v1/kb/articles/{id}/attachments",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/kb/articles/{id}/attachments",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/kb/attachments/{id}/content",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/portal/kb/articles/{id}/attachments",
+        [Unauth, Ok, Ok, Deny, Deny],
+    ),
+    (
+        "GET",
+        "/api/v1/portal/kb/attachments/{id}/content",
+        [Unauth, Ok, Ok, Deny, Deny],
+    ),
     // Deleting uses a record up: each call gets a fresh one (see the loop).
+    (
+        "DELETE",
+        "/api/v1/kb/attachments/{id}",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
     (
         "DELETE",
         "/api/v1/kb/articles/{id}",
@@ -427,6 +457,32 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         [Unauth, Deny, Deny, Ok, Ok],
     ),
     ("GET", "/api/v1/search", [Unauth, Deny, Deny, Ok, Ok]),
+    (
+        "POST",
+        "/api/v1/organizations/merge",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/contacts/merge",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    ("POST", "/api/v1/leads/merge", [Unauth, Deny, Deny, Ok, Ok]),
+    (
+        "GET",
+        "/api/v1/imports/fields",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    ("GET", "/api/v1/imports", [Unauth, Deny, Deny, Ok, Ok]),
+    ("POST", "/api/v1/imports", [Unauth, Deny, Deny, Ok, Ok]),
+    ("GET", "/api/v1/imports/{id}", [Unauth, Deny, Deny, Ok, Ok]),
+    (
+        "GET",
+        "/api/v1/csv/organizations",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    ("GET", "/api/v1/csv/contacts", [Unauth, Deny, Deny, Ok, Ok]),
+    ("GET", "/api/v1/csv/leads", [Unauth, Deny, Deny, Ok, Ok]),
     // Answered from the registry cache (the fixture fills it; no provider in this test).
     (
         "GET",
@@ -636,6 +692,7 @@ struct Fixture {
     lead: i64,
     kb_category: i64,
     article: i64,
+    kb_attachment: i64,
     web_form_key: String,
     /// A delivery (a ping) of `webhook`.
     delivery: i64,
@@ -775,6 +832,14 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     assert_eq!(s, 201, "{article}");
+    let (s, kb_files) = app
+        .upload(
+            &format!("/api/v1/kb/articles/{}/attachments", article["id"]),
+            &agent.token,
+            vec![("guide.txt", "text/plain", b"how to".to_vec())],
+        )
+        .await;
+    assert_eq!(s, 201, "{kb_files}");
     let (s, form) = app
         .post(
             "/api/v1/web-forms",
@@ -818,6 +883,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         lead: lead["id"].as_i64().unwrap(),
         kb_category: category["id"].as_i64().unwrap(),
         article: article["id"].as_i64().unwrap(),
+        kb_attachment: kb_files[0]["id"].as_i64().unwrap(),
         web_form_key: form["key"].as_str().unwrap().to_owned(),
         delivery: delivery["id"].as_i64().unwrap(),
     }
@@ -880,6 +946,10 @@ fn concrete_path(path: &str, f: &Fixture) -> String {
         f.lead
     } else if path.starts_with("/api/v1/kb/categories") {
         f.kb_category
+    } else if path.starts_with("/api/v1/kb/attachments")
+        || path.starts_with("/api/v1/portal/kb/attachments")
+    {
+        f.kb_attachment
     } else if path.starts_with("/api/v1/kb/articles") || path.starts_with("/api/v1/portal/kb/") {
         f.article
     } else if path.starts_with("/api/v1/notifications") {
@@ -970,6 +1040,9 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
         // The lead is filled in per call (see `fresh_lead`).
         ("POST", "/api/v1/leads/mass-delete") => json!({ "ids": [0] }),
         ("POST", "/api/v1/leads/{id}/copy") => return None,
+        // The records are made per call (see `fresh_pair`).
+        ("POST", p) if p.ends_with("/merge") => json!({}),
+        ("POST", "/api/v1/imports") => return None,
         ("POST", "/api/v1/leads/{id}/convert") => json!({}),
         ("POST", p) if p.ends_with("/comments") => json!({ "body": format!("Comment {n}") }),
         ("POST" | "PUT", "/api/v1/web-forms" | "/api/v1/web-forms/{id}") => {
@@ -995,6 +1068,44 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
         _ => panic!("no body for {method} {path}: add one to the matrix test"),
     };
     Some(b)
+}
+
+/// Two fresh records of the kind (`/api/v1/organizations`, ...) to merge.
+async fn fresh_pair(app: &TestApp, f: &Fixture, collection: &str) -> (i64, i64) {
+    let agent = f.tokens[3].as_deref().unwrap();
+    let body = match collection {
+        "/api/v1/organizations" => json!({ "name": "Pair" }),
+        "/api/v1/contacts" => json!({ "first_name": "Pair", "last_name": "Pair" }),
+        _ => json!({ "last_name": "Pair" }),
+    };
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let (s, r) = app.post(collection, agent, body.clone()).await;
+        assert_eq!(s, 201, "{r}");
+        ids.push(r["id"].as_i64().unwrap());
+    }
+    (ids[0], ids[1])
+}
+
+/// A one-row lead import as the caller.
+async fn upload_import(app: &TestApp, token: &str, caller: usize) -> (reqwest::StatusCode, Value) {
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(format!("last_name\nImported {caller}\n").into_bytes())
+                .file_name("leads.csv"),
+        )
+        .text("options", json!({ "entity": "leads" }).to_string());
+    let resp = app
+        .client
+        .post(app.url("/api/v1/imports"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
 }
 
 /// A fresh case of portal user A for one call of `action`: closed for `reopen`, open otherwise.
@@ -1037,6 +1148,8 @@ api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
     assert!(stale.is_empty(), "matrix rows for operations that no longer exist: {stale:?}");
 
     let f = fixture(&app).await;
+    let (_, first_import) = upload_import(&app, f.tokens[3].as_deref().unwrap(), 9).await;
+    let import_id = first_import["id"].as_i64().expect("an import");
     let mut failures = Vec::new();
     for (method, path, expected) in MATRIX {
         for (caller, want) in expected.iter().enumerate() {
@@ -1050,7 +1163,15 @@ api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
                 url.push_str("?wait_seconds=0");
             }
             let mut b = body(method, path, caller, &f);
-            if *method == "DELETE" && path.starts_with("/api/v1/kb/") {
+            if *method == "DELETE" && path.starts_with("/api/v1/kb/attachments") {
+                let agent = f.tokens[3].as_deref().unwrap();
+                let (s, fresh) = app
+                    .upload(&format!("/api/v1/kb/articles/{}/attachments", f.article), agent,
+                        vec![("old.txt", "text/plain", b"old".to_vec())])
+                    .await;
+                assert_eq!(s, 201, "{fresh}");
+                url = path.replace("{id}", &fresh[0]["id"].to_string());
+            } else if *method == "DELETE" && path.starts_with("/api/v1/kb/") {
                 let agent = f.tokens[3].as_deref().unwrap();
                 let (collection, body) = if path.starts_with("/api/v1/kb/articles") {
                     ("/api/v1/kb/articles", article_body("Fresh"))
@@ -1073,6 +1194,14 @@ api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
                     b = Some(json!({ "ids": [id] }));
                 }
             }
+            if let Some(kind) = path.strip_suffix("/merge").filter(|k| !k.contains("{id}")) {
+                // Merging uses records up: each call merges two fresh ones.
+                let (a, b2) = fresh_pair(&app, &f, kind).await;
+                b = Some(json!({ "survivor_id": a, "merged_ids": [b2] }));
+            }
+            if *path == "/api/v1/imports/{id}" {
+                url = path.replace("{id}", &import_id.to_string());
+            }
             if let Some(action) = path.strip_prefix("/api/v1/cases/{id}/actions/") {
                 // Actions change the case: each call gets a fresh one in a state it applies to.
                 let id = action_case(&app, &f, action).await;
@@ -1081,7 +1210,12 @@ api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
                     b = Some(json!({ "target_id": action_case(&app, &f, "target").await }));
                 }
             }
-            let (status, resp) = if *method == "POST" && path.ends_with("/attachments") {
+            let (status, resp) = if *method == "POST" && *path == "/api/v1/imports" {
+                match f.tokens[caller].as_deref() {
+                    Some(token) => upload_import(&app, token, caller).await,
+                    None => app.call(m, &url, None, None).await,
+                }
+            } else if *method == "POST" && path.ends_with("/attachments") {
                 let file = vec![("m.txt", "text/plain", b"matrix".to_vec())];
                 match f.tokens[caller].as_deref() {
                     Some(token) => app.upload(&url, token, file).await,

@@ -1,0 +1,162 @@
+//! CSV import and export: a Windows-1251, `;`-separated file with Russian headers, bad rows and
+//! duplicates, first as a dry run (nothing changes), then for real with duplicates updated; a
+//! mapping that does not fit the file; a large file run by the worker with progress; an export
+//! that imports back.
+
+use helpdesk_api_types::Role;
+use helpdesk_test_support::{api_test, TestApp};
+use serde_json::{json, Value};
+
+async fn import(app: &TestApp, token: &str, file: Vec<u8>, options: Value) -> (u16, Value) {
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(file)
+                .file_name("people.csv")
+                .mime_str("text/csv")
+                .unwrap(),
+        )
+        .text("options", options.to_string());
+    let resp = app
+        .client
+        .post(app.url("/api/v1/imports"))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+fn row(report: &Value, line: i64) -> &Value {
+    report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["line"] == line)
+        .unwrap_or_else(|| panic!("no line {line} in {report}"))
+}
+
+async fn contact_count(app: &TestApp, token: &str) -> usize {
+    let (_, l) = app.get("/api/v1/contacts?limit=200", token).await;
+    l["items"].as_array().unwrap().len()
+}
+
+api_test!(async fn a_windows_1251_file_is_checked_then_imported_with_duplicates_updated(app) {
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (_, org) = app.post("/api/v1/organizations", &agent.token,
+        json!({ "name": "ООО Ромашка", "inn": "7707083893" })).await;
+    let (_, ivan) = app.post("/api/v1/contacts", &agent.token,
+        json!({ "first_name": "Иван", "last_name": "Петров", "emails": ["ivan@x.test"] })).await;
+    let text = "Фамилия;Имя;E-mail;Телефон;ИНН;Должность\r\n\
+        Петров;Иван;ivan@x.test;;7707083893;Директор\r\n\
+        Сидорова;Ольга;olga@x.test;+7 495 123-45-67;7707083893;Бухгалтер\r\n\
+        Кузнецов;;bad-mail;;;\r\n\
+        Смирнов;Олег;oleg@x.test;;1234567890;\r\n\
+        Сидорова;О.;OLGA@x.test;;;\"Главный бухгалтер; по договору\"\r\n";
+    let (cp1251, _, bad) = encoding_rs::WINDOWS_1251.encode(text);
+    assert!(!bad);
+    let before = contact_count(&app, &agent.token).await;
+
+    // The dry run reports every problem and changes nothing.
+    let (s, dry) = import(&app, &agent.token, cp1251.to_vec(),
+        json!({ "entity": "contacts", "dry_run": true })).await;
+    assert_eq!(s, 201, "{dry}");
+    assert_eq!((dry["status"].as_str(), dry["encoding"].as_str(), dry["separator"].as_str()),
+        (Some("done"), Some("windows-1251"), Some(";")), "{dry}");
+    assert_eq!(dry["mapping"]["ИНН"], "organization_inn");
+    assert_eq!(dry["mapping"]["Фамилия"], "last_name");
+    assert_eq!((dry["total_rows"].as_i64(), dry["created"].as_i64(), dry["skipped"].as_i64(), dry["failed"].as_i64()),
+        (Some(5), Some(1), Some(2), Some(2)), "{dry}");
+    assert_eq!(row(&dry, 2)["duplicate_ids"], json!([ivan["id"]]));
+    assert_eq!(row(&dry, 2)["outcome"], "skipped");
+    let bad_row = row(&dry, 4);
+    assert!(bad_row["errors"]["first_name"].is_array() && bad_row["errors"]["emails[0]"].is_array(), "{bad_row}");
+    assert!(row(&dry, 5)["errors"]["organization_inn"].is_array());
+    assert_eq!(row(&dry, 6)["duplicate_lines"], json!([3]));
+    assert!(row(&dry, 6)["record_id"].is_null());
+    assert_eq!(contact_count(&app, &agent.token).await, before, "a dry run changes nothing");
+
+    // For real, updating duplicates.
+    let (s, done) = import(&app, &agent.token, cp1251.to_vec(),
+        json!({ "entity": "contacts", "on_duplicate": "update", "encoding": "windows-1251", "separator": ";" })).await;
+    assert_eq!(s, 201, "{done}");
+    assert_eq!((done["created"].as_i64(), done["updated"].as_i64(), done["failed"].as_i64()), (Some(1), Some(2), Some(2)), "{done}");
+    assert_eq!(row(&done, 2)["record_id"], ivan["id"]);
+    let (_, updated) = app.get(&format!("/api/v1/contacts/{}", ivan["id"]), &agent.token).await;
+    assert_eq!(updated["title"], "Директор");
+    assert_eq!(updated["organization_id"], org["id"]);
+    let (_, olga) = app.get("/api/v1/contacts?email=olga@x.test", &agent.token).await;
+    let olga = &olga["items"][0];
+    assert_eq!(olga["phones"], json!(["+74951234567"]));
+    assert_eq!(olga["title"], "Главный бухгалтер; по договору", "line 6 updated the contact line 3 created");
+    assert_eq!(contact_count(&app, &agent.token).await, before + 1);
+
+    let (_, list) = app.get("/api/v1/imports", &agent.token).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    let portal = app.user(Role::Portal, None, Some(ivan["id"].as_i64().unwrap())).await;
+    let (s, _) = import(&app, &portal.token, b"last_name\nX\n".to_vec(), json!({ "entity": "leads" })).await;
+    assert_eq!(s, 403);
+});
+
+api_test!(async fn a_mapping_that_does_not_fit_the_file_is_refused_at_once(app) {
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let file = b"Company,Phone\nAcme,+7 495 000 00 00\n".to_vec();
+    let (s, p) = import(&app, &agent.token, file.clone(),
+        json!({ "entity": "organizations", "mapping": { "Nope": "name", "Phone": "fax" } })).await;
+    assert_eq!(s, 422);
+    assert!(p["errors"]["mapping.Nope"].is_array() && p["errors"]["mapping.Phone"].is_array(), "{p}");
+    let (s, p) = import(&app, &agent.token, file.clone(),
+        json!({ "entity": "contacts" })).await;
+    assert_eq!(s, 422);
+    assert!(p["errors"]["mapping"][0].as_str().unwrap().contains("first_name"), "{p}");
+    let (s, p) = import(&app, &agent.token, file.clone(), json!({ "entity": "planets" })).await;
+    assert_eq!(s, 422);
+    assert!(p["errors"]["options"].is_array(), "{p}");
+    let (s, p) = import(&app, &agent.token, file, json!({ "entity": "organizations", "separator": "|" })).await;
+    assert_eq!(s, 422);
+    assert!(p["errors"]["separator"].is_array(), "{p}");
+    let (_, list) = app.get("/api/v1/imports", &agent.token).await;
+    assert_eq!(list["items"], json!([]), "a refused upload leaves no import behind");
+});
+
+api_test!(async fn a_large_file_runs_in_the_worker_and_an_export_imports_back(app) {
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let mut csv = String::from("name,inn,phones,website\n");
+    for i in 0..2_500 {
+        csv.push_str(&format!("Company {i},,+7 495 {:03} {:02} {:02},company{i}.test\n", i / 100, i % 100, i % 7));
+    }
+    let (s, queued) = import(&app, &agent.token, csv.into_bytes(), json!({ "entity": "organizations" })).await;
+    assert_eq!(s, 202, "{queued}");
+    assert_eq!((queued["status"].as_str(), queued["total_rows"].as_i64(), queued["processed_rows"].as_i64()),
+        (Some("queued"), Some(2500), Some(0)));
+    let svc = app.services.clone();
+    let ran = tokio::task::spawn_blocking(move || svc.run_next_import()).await.unwrap().unwrap();
+    assert!(ran);
+    let (_, done) = app.get(&format!("/api/v1/imports/{}", queued["id"]), &agent.token).await;
+    assert_eq!((done["status"].as_str(), done["processed_rows"].as_i64(), done["created"].as_i64()),
+        (Some("done"), Some(2500), Some(2500)), "{done}");
+    assert!(done["finished_at"].is_string());
+
+    // Export a filtered list, `;`-separated in Windows-1251, and import it back as a dry run:
+    // every row is a duplicate of the record it came from.
+    let (s, headers, body) = app.download("/api/v1/csv/organizations?q=company%2012&separator=%3B&encoding=windows-1251", &agent.token).await;
+    assert_eq!(s, 200);
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let (text, _, _) = encoding_rs::WINDOWS_1251.decode(&body);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "id;name;short_name;inn;kpp;org_type;industry;website;phones;emails;address;description");
+    // "Company 12", "Company 120".."Company 129", "Company 1200".."Company 1299".
+    assert_eq!(lines.len(), 1 + 1 + 10 + 100);
+    let (s, back) = import(&app, &agent.token, body, json!({ "entity": "organizations", "dry_run": true })).await;
+    assert_eq!(s, 201, "{back}");
+    assert_eq!((back["skipped"].as_i64(), back["created"].as_i64()), (Some(111), Some(0)), "{back}");
+
+    let (s, _, body) = app.download("/api/v1/csv/contacts", &agent.token).await;
+    assert_eq!(s, 200);
+    assert!(body.starts_with(b"\xEF\xBB\xBFid,first_name,last_name"), "UTF-8 with a byte-order mark");
+    let (s, p) = app.get("/api/v1/csv/leads?encoding=koi8-r", &agent.token).await;
+    assert_eq!(s, 422);
+    assert!(p["errors"]["encoding"].is_array());
+});

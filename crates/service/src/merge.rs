@@ -1,0 +1,498 @@
+//! Merging organizations, contacts or leads (agents and admins). The caller names the survivor,
+//! the records merged into it and, per field, whose value stays; everything that pointed at the
+//! merged records is moved to the survivor and the merged records become tombstones, all in one
+//! transaction, with the survivor's changes and each tombstone in the audit trail.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
+use helpdesk_api_types::crm::Address;
+use helpdesk_api_types::leads::{Lead, LeadStatus};
+use helpdesk_api_types::merge::{ContactMerge, LeadMerge, MergeRequest, OrganizationMerge};
+use helpdesk_store::audit::{self as audit_store, NewAuditEntry};
+use helpdesk_store::crm::{self as crm_store, ContactChanges, OrganizationChanges};
+use helpdesk_store::leads::{self as lead_store, LeadValues};
+use helpdesk_store::merge::{self as store, Relinked};
+use helpdesk_store::AnyConnection;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use validator::Validate;
+
+use crate::crm::{contact_by_id, organization_by_id};
+use crate::error::Problems;
+use crate::outbox::emit;
+use crate::{to_json, Actor, AppError, Services};
+
+/// How a kind's fields are merged.
+struct Rules {
+    /// Single values: the picked record's, else the survivor's, else the first merged one's.
+    scalars: &'static [&'static str],
+    /// Lists: the picked record's, else all records' united in order.
+    lists: &'static [&'static str],
+    /// Flags that stay set when any record has them (unless picked).
+    any_of: &'static [&'static str],
+}
+
+const ORGANIZATION: Rules = Rules {
+    scalars: &[
+        "name",
+        "short_name",
+        "inn",
+        "kpp",
+        "org_type",
+        "industry",
+        "website",
+        "parent_id",
+        "owner_id",
+        "description",
+        "from_lead_id",
+    ],
+    lists: &["phones", "emails", "addresses"],
+    any_of: &[],
+};
+
+const CONTACT: Rules = Rules {
+    scalars: &[
+        "first_name",
+        "last_name",
+        "organization_id",
+        "title",
+        "department",
+        "owner_id",
+        "portal_sees_organization",
+        "from_lead_id",
+    ],
+    lists: &["phones"],
+    any_of: &["do_not_email", "do_not_call", "portal_access"],
+};
+
+const LEAD: Rules = Rules {
+    scalars: &[
+        "first_name",
+        "last_name",
+        "organization_name",
+        "title",
+        "website",
+        "source",
+        "status",
+        "rating",
+        "industry",
+        "annual_revenue",
+        "employees",
+        "address",
+        "description",
+        "owner_id",
+        "converted_organization_id",
+        "converted_contact_id",
+        "converted_case_id",
+        "converted_at",
+    ],
+    lists: &["phones", "emails", "social_profiles"],
+    any_of: &["do_not_email"],
+};
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// The survivor's fields after the merge. `records` are the records as the API shows them,
+/// the survivor first.
+fn merged_fields(
+    rules: &Rules,
+    records: &[(i64, Value)],
+    picks: &BTreeMap<String, i64>,
+) -> Result<Map<String, Value>, AppError> {
+    let mut p = Problems::default();
+    for (field, id) in picks {
+        let known = rules.scalars.contains(&field.as_str())
+            || rules.lists.contains(&field.as_str())
+            || rules.any_of.contains(&field.as_str());
+        if !known {
+            let mut choosable: Vec<&str> = rules.scalars.to_vec();
+            choosable.extend(rules.lists);
+            choosable.extend(rules.any_of);
+            p.add(
+                &format!("fields.{field}"),
+                format!("cannot be chosen; choose one of {}", choosable.join(", ")),
+            );
+        } else if !records.iter().any(|(r, _)| r == id) {
+            p.add(
+                &format!("fields.{field}"),
+                format!("record {id} is not one of the records being merged"),
+            );
+        }
+    }
+    p.into_result()?;
+    let value_of = |id: i64, field: &str| -> Value {
+        records
+            .iter()
+            .find(|(r, _)| *r == id)
+            .and_then(|(_, v)| v.get(field).cloned())
+            .unwrap_or(Value::Null)
+    };
+    let mut out = Map::new();
+    for &field in rules.scalars {
+        let value = match picks.get(field) {
+            Some(&id) => value_of(id, field),
+            None => records
+                .iter()
+                .map(|(_, v)| v.get(field).cloned().unwrap_or(Value::Null))
+                .find(|v| !is_empty(v))
+                .unwrap_or(Value::Null),
+        };
+        out.insert(field.to_owned(), value);
+    }
+    for &field in rules.lists {
+        let value = match picks.get(field) {
+            Some(&id) => value_of(id, field),
+            None => {
+                let mut all: Vec<Value> = Vec::new();
+                for (_, v) in records {
+                    for item in v.get(field).and_then(Value::as_array).into_iter().flatten() {
+                        if !all.contains(item) {
+                            all.push(item.clone());
+                        }
+                    }
+                }
+                Value::Array(all)
+            }
+        };
+        out.insert(field.to_owned(), value);
+    }
+    for &field in rules.any_of {
+        let value = match picks.get(field) {
+            Some(&id) => value_of(id, field),
+            None => Value::Bool(
+                records
+                    .iter()
+                    .any(|(_, v)| v.get(field).and_then(Value::as_bool) == Some(true)),
+            ),
+        };
+        out.insert(field.to_owned(), value);
+    }
+    Ok(out)
+}
+
+fn get<T: DeserializeOwned>(m: &Map<String, Value>, field: &str) -> Result<T, AppError> {
+    serde_json::from_value(m.get(field).cloned().unwrap_or(Value::Null))
+        .map_err(|e| AppError::Internal(format!("merging {field}: {e}")))
+}
+
+fn as_value<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// The request's ids, checked: distinct, the survivor not among the merged.
+fn check_request(req: &MergeRequest) -> Result<Vec<i64>, AppError> {
+    req.validate()?;
+    let mut ids = req.merged_ids.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() != req.merged_ids.len() {
+        return Err(AppError::field("merged_ids", "lists a record twice"));
+    }
+    if ids.contains(&req.survivor_id) {
+        return Err(AppError::field(
+            "merged_ids",
+            "must not contain the survivor",
+        ));
+    }
+    Ok(req.merged_ids.clone())
+}
+
+/// Refuses a record that is already a tombstone.
+fn live(kind: &str, id: i64, merged_into: Option<i64>, field: &str) -> Result<(), AppError> {
+    match merged_into {
+        Some(into) => Err(AppError::field(
+            field,
+            format!("{kind} {id} was already merged into {into}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn missing(
+    kind: &str,
+    id: i64,
+    field: &str,
+) -> impl FnOnce(helpdesk_store::StoreError) -> AppError {
+    let (kind, field) = (kind.to_owned(), field.to_owned());
+    move |e| match e {
+        helpdesk_store::StoreError::NotFound => {
+            AppError::field(&field, format!("{kind} {id} does not exist"))
+        }
+        e => e.into(),
+    }
+}
+
+/// One audit entry per tombstone: `merged_into_id` set to the survivor.
+fn audit_tombstones(
+    c: &mut AnyConnection,
+    actor: &Actor,
+    kind: &str,
+    merged: &[i64],
+    into: i64,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    for &id in merged {
+        audit_store::insert(
+            c,
+            &NewAuditEntry {
+                entity_type: kind,
+                entity_id: id,
+                field: "merged_into_id",
+                old_value: None,
+                new_value: Some(into.to_string()),
+                actor_user_id: Some(actor.user_id),
+                created_at: now,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+fn relinked_map(r: Relinked) -> BTreeMap<String, i64> {
+    let mut out = BTreeMap::new();
+    for (what, n) in r {
+        *out.entry(what.to_owned()).or_insert(0) += n;
+    }
+    out
+}
+
+impl Services {
+    /// Merges organizations into the survivor.
+    pub fn merge_organizations(
+        &self,
+        actor: &Actor,
+        req: &MergeRequest,
+    ) -> Result<OrganizationMerge, AppError> {
+        actor.staff_write()?;
+        let merged = check_request(req)?;
+        let into = req.survivor_id;
+        let now = self.now();
+        let (survivor, relinked) = self.db.write(|c| {
+            let mut records = Vec::new();
+            for (field, id) in std::iter::once(("survivor_id", into))
+                .chain(merged.iter().map(|&id| ("merged_ids", id)))
+            {
+                let row =
+                    crm_store::organization(c, id).map_err(missing("organization", id, field))?;
+                live("organization", id, row.merged_into_id, field)?;
+                records.push((id, as_value(&crate::crm::organization_dto(row))));
+            }
+            let before = organization_by_id(c, into)?;
+            let m = merged_fields(&ORGANIZATION, &records, &req.fields)?;
+            let inn: Option<String> = get(&m, "inn")?;
+            let kpp: Option<String> = get(&m, "kpp")?;
+            if kpp.is_some() && inn.as_ref().is_some_and(|i| i.len() == 12) {
+                return Err(AppError::field(
+                    "fields.kpp",
+                    "only organizations (10-digit INN) have a KPP",
+                ));
+            }
+            let relinked = store::merge_organizations(c, &merged, into, now)?;
+            // A parent that was merged (or is the survivor) would make the survivor its own.
+            let mut parent: Option<i64> = get(&m, "parent_id")?;
+            if parent.is_some_and(|p| p == into || merged.contains(&p)) {
+                parent = None;
+            }
+            crm_store::update_organization(
+                c,
+                into,
+                &OrganizationChanges {
+                    name: Some(get(&m, "name")?),
+                    short_name: Some(get(&m, "short_name")?),
+                    inn: Some(inn),
+                    kpp: Some(kpp),
+                    org_type: Some(get(&m, "org_type")?),
+                    industry: Some(get(&m, "industry")?),
+                    website: Some(get(&m, "website")?),
+                    phones: Some(to_json(&get::<Vec<String>>(&m, "phones")?)),
+                    emails: Some(to_json(&get::<Vec<String>>(&m, "emails")?)),
+                    addresses: Some(to_json(&get::<Vec<Address>>(&m, "addresses")?)),
+                    parent_id: Some(parent),
+                    owner_id: Some(get(&m, "owner_id")?),
+                    description: Some(get(&m, "description")?),
+                    updated_at: Some(now),
+                },
+            )?;
+            crm_store::set_from_lead_mark(c, Some(into), None, get(&m, "from_lead_id")?)?;
+            if let Some(p) = parent {
+                if crate::crm::creates_cycle(c, into, p)? {
+                    crm_store::update_organization(
+                        c,
+                        into,
+                        &OrganizationChanges {
+                            parent_id: Some(None),
+                            ..Default::default()
+                        },
+                    )?;
+                }
+            }
+            let after = organization_by_id(c, into)?;
+            crate::audit::record(c, Some(actor), ("organization", into), &before, &after, now)?;
+            audit_tombstones(c, actor, "organization", &merged, into, now)?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "organization.updated",
+                ("organization", into),
+                json!({ "id": into, "merged_ids": merged }),
+            )?;
+            Ok::<_, AppError>((after, relinked))
+        })?;
+        Ok(OrganizationMerge {
+            survivor,
+            merged_ids: merged,
+            relinked: relinked_map(relinked),
+        })
+    }
+
+    /// Merges contacts into the survivor.
+    pub fn merge_contacts(
+        &self,
+        actor: &Actor,
+        req: &MergeRequest,
+    ) -> Result<ContactMerge, AppError> {
+        actor.staff_write()?;
+        let merged = check_request(req)?;
+        let into = req.survivor_id;
+        let now = self.now();
+        let (survivor, relinked) = self.db.write(|c| {
+            let mut records = Vec::new();
+            for (field, id) in std::iter::once(("survivor_id", into))
+                .chain(merged.iter().map(|&id| ("merged_ids", id)))
+            {
+                let row = crm_store::contact(c, id).map_err(missing("contact", id, field))?;
+                live("contact", id, row.merged_into_id, field)?;
+                records.push((id, as_value(&contact_by_id(c, id)?)));
+            }
+            let before = contact_by_id(c, into)?;
+            let m = merged_fields(&CONTACT, &records, &req.fields)?;
+            let relinked = store::merge_contacts(c, &merged, into, now)?;
+            crm_store::update_contact(
+                c,
+                into,
+                &ContactChanges {
+                    first_name: Some(get(&m, "first_name")?),
+                    last_name: Some(get(&m, "last_name")?),
+                    organization_id: Some(get(&m, "organization_id")?),
+                    title: Some(get(&m, "title")?),
+                    department: Some(get(&m, "department")?),
+                    phones: Some(to_json(&get::<Vec<String>>(&m, "phones")?)),
+                    do_not_email: Some(get(&m, "do_not_email")?),
+                    do_not_call: Some(get(&m, "do_not_call")?),
+                    owner_id: Some(get(&m, "owner_id")?),
+                    portal_access: Some(get(&m, "portal_access")?),
+                    portal_sees_organization: Some(get(&m, "portal_sees_organization")?),
+                    updated_at: Some(now),
+                },
+                None,
+            )?;
+            crm_store::set_from_lead_mark(c, None, Some(into), get(&m, "from_lead_id")?)?;
+            let after = contact_by_id(c, into)?;
+            crate::audit::record(c, Some(actor), ("contact", into), &before, &after, now)?;
+            audit_tombstones(c, actor, "contact", &merged, into, now)?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "contact.updated",
+                ("contact", into),
+                json!({ "id": into, "merged_ids": merged }),
+            )?;
+            Ok::<_, AppError>((after, relinked))
+        })?;
+        Ok(ContactMerge {
+            survivor,
+            merged_ids: merged,
+            relinked: relinked_map(relinked),
+        })
+    }
+
+    /// Merges leads into the survivor.
+    pub fn merge_leads(&self, actor: &Actor, req: &MergeRequest) -> Result<LeadMerge, AppError> {
+        actor.staff_write()?;
+        let merged = check_request(req)?;
+        let into = req.survivor_id;
+        let now = self.now();
+        let (survivor, relinked) = self.db.write(|c| {
+            let mut records = Vec::new();
+            for (field, id) in std::iter::once(("survivor_id", into))
+                .chain(merged.iter().map(|&id| ("merged_ids", id)))
+            {
+                let row = lead_store::lead(c, id).map_err(missing("lead", id, field))?;
+                live("lead", id, row.merged_into_id, field)?;
+                records.push((id, as_value(&crate::leads::lead_dto(row))));
+            }
+            let before = crate::leads::lead_dto(lead_store::lead(c, into)?);
+            let m = merged_fields(&LEAD, &records, &req.fields)?;
+            let relinked = store::merge_leads(c, &merged, into, now)?;
+            let converted_at: Option<chrono::DateTime<chrono::Utc>> = get(&m, "converted_at")?;
+            let status: LeadStatus = if converted_at.is_some() {
+                LeadStatus::Converted
+            } else {
+                match get::<LeadStatus>(&m, "status")? {
+                    LeadStatus::Converted => LeadStatus::Qualified,
+                    s => s,
+                }
+            };
+            lead_store::update_lead(
+                c,
+                into,
+                &LeadValues {
+                    first_name: get(&m, "first_name")?,
+                    last_name: get(&m, "last_name")?,
+                    organization_name: get(&m, "organization_name")?,
+                    title: get(&m, "title")?,
+                    phones: to_json(&get::<Vec<String>>(&m, "phones")?),
+                    emails: to_json(&get::<Vec<String>>(&m, "emails")?),
+                    website: get(&m, "website")?,
+                    source: get(&m, "source")?,
+                    status: status.as_str().to_owned(),
+                    rating: get(&m, "rating")?,
+                    industry: get(&m, "industry")?,
+                    annual_revenue: get(&m, "annual_revenue")?,
+                    employees: get(&m, "employees")?,
+                    social_profiles: to_json(&get::<Vec<String>>(&m, "social_profiles")?),
+                    do_not_email: get(&m, "do_not_email")?,
+                    address: get(&m, "address")?,
+                    description: get(&m, "description")?,
+                    owner_id: get(&m, "owner_id")?,
+                    updated_at: now,
+                },
+            )?;
+            lead_store::set_conversion(
+                c,
+                into,
+                get(&m, "converted_organization_id")?,
+                get(&m, "converted_contact_id")?,
+                get(&m, "converted_case_id")?,
+                converted_at.map(|t| t.naive_utc()),
+            )?;
+            let after: Lead = crate::leads::lead_dto(lead_store::lead(c, into)?);
+            crate::audit::record(c, Some(actor), ("lead", into), &before, &after, now)?;
+            audit_tombstones(c, actor, "lead", &merged, into, now)?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "lead.merged",
+                ("lead", into),
+                json!({ "id": into, "merged_ids": merged }),
+            )?;
+            Ok::<_, AppError>((after, relinked))
+        })?;
+        Ok(LeadMerge {
+            survivor,
+            merged_ids: merged,
+            relinked: relinked_map(relinked),
+        })
+    }
+}
