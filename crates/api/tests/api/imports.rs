@@ -160,3 +160,51 @@ api_test!(async fn a_large_file_runs_in_the_worker_and_an_export_imports_back(ap
     assert_eq!(s, 422);
     assert!(p["errors"]["encoding"].is_array());
 });
+
+api_test!(async fn each_batch_commits_with_its_progress_and_a_stopped_import_resumes(app) {
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let mut csv = String::from("last_name,first_name,emails\n");
+    for i in 0..1_200 {
+        let last = if i == 700 { "Boom".to_owned() } else { format!("Person{i}") };
+        csv.push_str(&format!("{last},Test,p{i}@resume.test\n"));
+    }
+    // Row 700 (in the second batch of 500) cannot be written.
+    app.sql(
+        "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$ LANGUAGE plpgsql;
+         CREATE TRIGGER boom BEFORE INSERT ON contacts FOR EACH ROW WHEN (NEW.last_name = 'Boom') EXECUTE FUNCTION boom();",
+        "CREATE TRIGGER boom BEFORE INSERT ON contacts WHEN NEW.last_name = 'Boom' BEGIN SELECT RAISE(ABORT, 'boom'); END;",
+    ).await;
+    let (s, queued) = import(&app, &agent.token, csv.into_bytes(), json!({ "entity": "contacts" })).await;
+    assert_eq!(s, 202, "{queued}");
+    let svc = app.services.clone();
+    tokio::task::spawn_blocking(move || svc.run_next_import()).await.unwrap().unwrap();
+    let path = format!("/api/v1/imports/{}", queued["id"]);
+    let (_, failed) = app.get(&path, &agent.token).await;
+    assert_eq!((failed["status"].as_str(), failed["processed_rows"].as_i64(), failed["created"].as_i64()),
+        (Some("failed"), Some(500), Some(500)), "{failed}");
+    assert!(failed["error"].is_string());
+    let (_, first) = app.get("/api/v1/contacts?email=p499@resume.test", &agent.token).await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 1, "the first batch is committed");
+    let (_, second) = app.get("/api/v1/contacts?email=p500@resume.test", &agent.token).await;
+    assert_eq!(second["items"], json!([]), "nothing of the failed batch is");
+
+    // A worker that stopped mid-way leaves the import running under a lease that runs out;
+    // the next worker takes it over after the last committed batch.
+    app.sql("DROP TRIGGER boom ON contacts;", "DROP TRIGGER boom;").await;
+    app.sql(
+        "UPDATE crm_imports SET status = 'running', error = NULL, finished_at = NULL, lease_until = '2000-01-01 00:00:00'",
+        "UPDATE crm_imports SET status = 'running', error = NULL, finished_at = NULL, lease_until = '2000-01-01 00:00:00'",
+    ).await;
+    let svc = app.services.clone();
+    assert!(tokio::task::spawn_blocking(move || svc.run_next_import()).await.unwrap().unwrap());
+    let (_, done) = app.get(&path, &agent.token).await;
+    assert_eq!((done["status"].as_str(), done["processed_rows"].as_i64(), done["created"].as_i64(), done["skipped"].as_i64()),
+        (Some("done"), Some(1200), Some(1200), Some(0)), "{done}");
+    let (_, _, csv) = app.download("/api/v1/csv/contacts?q=person", &agent.token).await;
+    let text = String::from_utf8(csv).unwrap();
+    assert_eq!(text.lines().count(), 1 + 1199, "every row once (and Boom), none twice");
+    let (_, boom) = app.get("/api/v1/contacts?q=boom", &agent.token).await;
+    assert_eq!(boom["items"].as_array().unwrap().len(), 1);
+    let svc = app.services.clone();
+    assert!(!tokio::task::spawn_blocking(move || svc.run_next_import()).await.unwrap().unwrap(), "nothing left to do");
+});
