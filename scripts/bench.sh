@@ -17,6 +17,8 @@ ingest="$target/release/helpdesk-ingest-bench"
 sla="$target/release/helpdesk-sla-bench"
 search="$target/release/helpdesk-search-bench"
 hooks="$target/release/helpdesk-webhook-bench"
+importer="$target/release/helpdesk-import-bench"
+import_rows="${BENCH_IMPORT_ROWS:-100000}"
 search_entries="${BENCH_SEARCH_ENTRIES:-1000000}"
 sla_cases="${BENCH_SLA_CASES:-100000}"
 messages="${BENCH_MESSAGES:-2000}"
@@ -99,7 +101,8 @@ psql "$pg_admin" -qc "CREATE DATABASE $mail_db" >/dev/null
 sla_db="helpdesk_sla_$$"
 search_db="helpdesk_search_$$"
 hooks_db="helpdesk_hooks_$$"
-trap 'for d in $db $mail_db $sla_db $search_db $hooks_db; do psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null; done' EXIT
+import_db="helpdesk_import_$$"
+trap 'for d in $db $mail_db $sla_db $search_db $hooks_db $import_db; do psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null; done' EXIT
 "$ingest" --database-url "${pg_admin%/*}/$mail_db" --messages "$messages" --threads 2 --label PostgreSQL | tee -a "$out"
 sqlite_dir=$(mktemp -d)
 "$ingest" --database-url "sqlite://$sqlite_dir/helpdesk.db" --messages "$messages" --threads 2 --label SQLite | tee -a "$out"
@@ -133,5 +136,15 @@ psql "$pg_admin" -qc "CREATE DATABASE $hooks_db" >/dev/null
 "$hooks" --database-url "${pg_admin%/*}/$hooks_db" --label PostgreSQL | tee -a "$out"
 sqlite_dir=$(mktemp -d)
 "$hooks" --database-url "sqlite://$sqlite_dir/helpdesk.db" --label SQLite | tee -a "$out"
+rm -rf "$sqlite_dir"
+echo | tee -a "$out"
+
+# A CSV import of contacts run as the worker runs it (dry run, then for real), and the export.
+echo "| CSV import | file | dry run | import | export |" | tee -a "$out"
+echo "|---|---|---|---|---|" | tee -a "$out"
+psql "$pg_admin" -qc "CREATE DATABASE $import_db" >/dev/null
+"$importer" --database-url "${pg_admin%/*}/$import_db" --rows "$import_rows" --label PostgreSQL | tee -a "$out"
+sqlite_dir=$(mktemp -d)
+"$importer" --database-url "sqlite://$sqlite_dir/helpdesk.db" --rows "$import_rows" --label SQLite | tee -a "$out"
 rm -rf "$sqlite_dir"
 echo "results written to $out"

@@ -174,6 +174,16 @@ impl Db {
                 })?;
             }
         }
+        if let DbUrl::Sqlite(path) = &url {
+            // Switch a new file to WAL once, before the pool opens its connections at the same
+            // moment: the switch does not wait on the busy timeout, so a race would fail one of
+            // them ("database is locked") until the pool retried.
+            let mut first = SqliteConnection::establish(&path.to_string_lossy())
+                .map_err(|e| StoreError::Url(format!("cannot open {}: {e}", path.display())))?;
+            first
+                .batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")
+                .map_err(|e| StoreError::Url(format!("cannot open {}: {e}", path.display())))?;
+        }
         let backend = url.backend();
         let pool = Pool::builder()
             .max_size(max_size.max(1))

@@ -4,9 +4,9 @@
 ALTER TABLE organizations ADD COLUMN merged_into_id BIGINT REFERENCES organizations(id);
 ALTER TABLE contacts ADD COLUMN merged_into_id BIGINT REFERENCES contacts(id);
 ALTER TABLE leads ADD COLUMN merged_into_id BIGINT REFERENCES leads(id);
-CREATE INDEX organizations_merged_into ON organizations (merged_into_id);
-CREATE INDEX contacts_merged_into ON contacts (merged_into_id);
-CREATE INDEX leads_merged_into ON leads (merged_into_id);
+CREATE INDEX organizations_merged_into ON organizations (merged_into_id) WHERE merged_into_id IS NOT NULL;
+CREATE INDEX contacts_merged_into ON contacts (merged_into_id) WHERE merged_into_id IS NOT NULL;
+CREATE INDEX leads_merged_into ON leads (merged_into_id) WHERE merged_into_id IS NOT NULL;
 
 CREATE TABLE crm_imports (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
