@@ -230,15 +230,33 @@ fn missing(
     }
 }
 
-/// One audit entry per tombstone: `merged_into_id` set to the survivor.
-fn audit_tombstones(
+/// The survivor and the merged records as the API shows them, the survivor first; `load`
+/// gets the request field an id came from, for its error.
+fn gather(
+    into: i64,
+    merged: &[i64],
+    mut load: impl FnMut(&str, i64) -> Result<Value, AppError>,
+) -> Result<Vec<(i64, Value)>, AppError> {
+    let mut records = Vec::with_capacity(merged.len() + 1);
+    records.push((into, load("survivor_id", into)?));
+    for &id in merged {
+        records.push((id, load("merged_ids", id)?));
+    }
+    Ok(records)
+}
+
+/// The audit trail and the event of a merge: the survivor's changed fields, a
+/// `merged_into_id` entry per tombstone, and `event` for the survivor.
+fn record_merge<T: Serialize>(
     c: &mut AnyConnection,
     actor: &Actor,
-    kind: &str,
-    merged: &[i64],
+    (kind, event): (&str, &str),
     into: i64,
+    merged: &[i64],
+    (before, after): (&T, &T),
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
+    crate::audit::record(c, Some(actor), (kind, into), before, after, now)?;
     for &id in merged {
         audit_store::insert(
             c,
@@ -253,6 +271,14 @@ fn audit_tombstones(
             },
         )?;
     }
+    emit(
+        c,
+        now,
+        Some(actor),
+        event,
+        (kind, into),
+        json!({ "id": into, "merged_ids": merged }),
+    )?;
     Ok(())
 }
 
@@ -276,15 +302,12 @@ impl Services {
         let into = req.survivor_id;
         let now = self.now();
         let (survivor, relinked) = self.db.write(|c| {
-            let mut records = Vec::new();
-            for (field, id) in std::iter::once(("survivor_id", into))
-                .chain(merged.iter().map(|&id| ("merged_ids", id)))
-            {
+            let records = gather(into, &merged, |field, id| {
                 let row =
                     crm_store::organization(c, id).map_err(missing("organization", id, field))?;
                 live("organization", id, row.merged_into_id, field)?;
-                records.push((id, as_value(&crate::crm::organization_dto(row))));
-            }
+                Ok(as_value(&crate::crm::organization_dto(row)))
+            })?;
             let before = organization_by_id(c, into)?;
             let m = merged_fields(&ORGANIZATION, &records, &req.fields)?;
             let inn: Option<String> = get(&m, "inn")?;
@@ -335,15 +358,14 @@ impl Services {
                 }
             }
             let after = organization_by_id(c, into)?;
-            crate::audit::record(c, Some(actor), ("organization", into), &before, &after, now)?;
-            audit_tombstones(c, actor, "organization", &merged, into, now)?;
-            emit(
+            record_merge(
                 c,
+                actor,
+                ("organization", "organization.updated"),
+                into,
+                &merged,
+                (&before, &after),
                 now,
-                Some(actor),
-                "organization.updated",
-                ("organization", into),
-                json!({ "id": into, "merged_ids": merged }),
             )?;
             Ok::<_, AppError>((after, relinked))
         })?;
@@ -365,14 +387,11 @@ impl Services {
         let into = req.survivor_id;
         let now = self.now();
         let (survivor, relinked) = self.db.write(|c| {
-            let mut records = Vec::new();
-            for (field, id) in std::iter::once(("survivor_id", into))
-                .chain(merged.iter().map(|&id| ("merged_ids", id)))
-            {
+            let records = gather(into, &merged, |field, id| {
                 let row = crm_store::contact(c, id).map_err(missing("contact", id, field))?;
                 live("contact", id, row.merged_into_id, field)?;
-                records.push((id, as_value(&contact_by_id(c, id)?)));
-            }
+                Ok(as_value(&contact_by_id(c, id)?))
+            })?;
             let before = contact_by_id(c, into)?;
             let m = merged_fields(&CONTACT, &records, &req.fields)?;
             let relinked = store::merge_contacts(c, &merged, into, now)?;
@@ -397,15 +416,14 @@ impl Services {
             )?;
             crm_store::set_from_lead_mark(c, None, Some(into), get(&m, "from_lead_id")?)?;
             let after = contact_by_id(c, into)?;
-            crate::audit::record(c, Some(actor), ("contact", into), &before, &after, now)?;
-            audit_tombstones(c, actor, "contact", &merged, into, now)?;
-            emit(
+            record_merge(
                 c,
+                actor,
+                ("contact", "contact.updated"),
+                into,
+                &merged,
+                (&before, &after),
                 now,
-                Some(actor),
-                "contact.updated",
-                ("contact", into),
-                json!({ "id": into, "merged_ids": merged }),
             )?;
             Ok::<_, AppError>((after, relinked))
         })?;
@@ -423,14 +441,11 @@ impl Services {
         let into = req.survivor_id;
         let now = self.now();
         let (survivor, relinked) = self.db.write(|c| {
-            let mut records = Vec::new();
-            for (field, id) in std::iter::once(("survivor_id", into))
-                .chain(merged.iter().map(|&id| ("merged_ids", id)))
-            {
+            let records = gather(into, &merged, |field, id| {
                 let row = lead_store::lead(c, id).map_err(missing("lead", id, field))?;
                 live("lead", id, row.merged_into_id, field)?;
-                records.push((id, as_value(&crate::leads::lead_dto(row))));
-            }
+                Ok(as_value(&crate::leads::lead_dto(row)))
+            })?;
             let before = crate::leads::lead_dto(lead_store::lead(c, into)?);
             let m = merged_fields(&LEAD, &records, &req.fields)?;
             let relinked = store::merge_leads(c, &merged, into, now)?;
@@ -477,15 +492,14 @@ impl Services {
                 converted_at.map(|t| t.naive_utc()),
             )?;
             let after: Lead = crate::leads::lead_dto(lead_store::lead(c, into)?);
-            crate::audit::record(c, Some(actor), ("lead", into), &before, &after, now)?;
-            audit_tombstones(c, actor, "lead", &merged, into, now)?;
-            emit(
+            record_merge(
                 c,
+                actor,
+                ("lead", "lead.merged"),
+                into,
+                &merged,
+                (&before, &after),
                 now,
-                Some(actor),
-                "lead.merged",
-                ("lead", into),
-                json!({ "id": into, "merged_ids": merged }),
             )?;
             Ok::<_, AppError>((after, relinked))
         })?;
