@@ -39,7 +39,7 @@ pub(crate) fn emails(p: &mut Problems, field: &str, input: &[String]) -> Vec<Str
     out
 }
 
-fn inn_kpp(
+pub(crate) fn inn_kpp(
     p: &mut Problems,
     inn: Option<&str>,
     kpp: Option<&str>,

@@ -216,7 +216,7 @@ pub async fn export_contacts(
     let q = q.into_inner();
     let filter = ExportFilter::Contacts(ContactFilter {
         organization_id: q.organization_id,
-        email: q.email.map(|e| e.trim().to_lowercase()),
+        email: q.email,
         name_contains: q.q,
     });
     csv_response(svc, auth, filter, q.separator, q.encoding, "contacts").await
@@ -235,8 +235,8 @@ pub async fn export_leads(
     let filter = ExportFilter::Leads(LeadFilter {
         status: q.status.map(|s| s.as_str().to_owned()),
         owner_id: q.owner_id,
-        source: q.source.filter(|s| !s.trim().is_empty()),
-        text: q.q.filter(|s| !s.trim().is_empty()),
+        source: q.source,
+        text: q.q,
     });
     csv_response(svc, auth, filter, q.separator, q.encoding, "leads").await
 }

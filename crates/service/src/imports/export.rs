@@ -49,6 +49,26 @@ impl Services {
             Some("windows-1251") => true,
             Some(_) => return Err(AppError::field("encoding", "must be utf-8 or windows-1251")),
         };
+        // The lists' own normalisation: emails compare lower-cased, blank text is no filter.
+        let blank_is_none = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+        };
+        let filter = match filter.clone() {
+            ExportFilter::Contacts(f) => ExportFilter::Contacts(crm_store::ContactFilter {
+                email: blank_is_none(&f.email).map(|e| e.to_lowercase()),
+                ..f
+            }),
+            ExportFilter::Leads(f) => ExportFilter::Leads(lead_store::LeadFilter {
+                source: blank_is_none(&f.source),
+                text: blank_is_none(&f.text),
+                ..f
+            }),
+            other => other,
+        };
+        let filter = &filter;
         let mut out = csv::WriterBuilder::new()
             .delimiter(sep)
             .from_writer(Vec::new());

@@ -61,9 +61,9 @@ impl Tally {
     }
 }
 
-/// Undoes a dry run's batch while keeping what it found.
+/// Why a dry run's savepoint ends: always rolled back, by design or by a failure.
 enum Batch {
-    DryRun(Box<(Tally, Index, Lookups)>),
+    DryRun,
     Failed(AppError),
 }
 
@@ -410,10 +410,10 @@ impl Services {
             let result = self.db.write(|c| {
                 let mut t = tally.clone();
                 if job.dry_run {
-                    let mut idx = std::mem::take(&mut index);
-                    let mut look = std::mem::take(&mut lookups);
+                    // What the rows found stays in `t`, `index` and `lookups`; only the
+                    // database is rolled back.
                     let undone = c.transaction::<(), Batch, _>(|c| {
-                        match run_rows(
+                        run_rows(
                             c,
                             &actor,
                             entity,
@@ -421,27 +421,15 @@ impl Services {
                             true,
                             rows,
                             &mut t,
-                            &mut idx,
-                            &mut look,
+                            &mut index,
+                            &mut lookups,
                             now,
-                        ) {
-                            Ok(()) => Err(Batch::DryRun(Box::new((
-                                t.clone(),
-                                std::mem::take(&mut idx),
-                                std::mem::take(&mut look),
-                            )))),
-                            Err(e) => Err(Batch::Failed(e)),
-                        }
+                        )
+                        .map_err(Batch::Failed)?;
+                        Err(Batch::DryRun)
                     });
-                    match undone {
-                        Err(Batch::DryRun(found)) => {
-                            let (tt, i, l) = *found;
-                            t = tt;
-                            index = i;
-                            lookups = l;
-                        }
-                        Err(Batch::Failed(e)) => return Err(e),
-                        Ok(()) => {}
+                    if let Err(Batch::Failed(e)) = undone {
+                        return Err(e);
                     }
                 } else {
                     run_rows(

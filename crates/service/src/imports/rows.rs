@@ -105,8 +105,13 @@ pub(super) fn prepare(
     let prepared = match entity {
         ImportEntity::Organizations => {
             let name = text(row, "name").unwrap_or_default();
-            let inn = text(row, "inn");
-            let kpp = text(row, "kpp");
+            // The create's checks (check digits, KPP format, KPP only with a 10-digit INN),
+            // once here for both a new record and an update.
+            let (inn, kpp) = crate::crm::inn_kpp(
+                &mut p,
+                text(row, "inn").as_deref(),
+                text(row, "kpp").as_deref(),
+            );
             let keys = organization_keys(&name, inn.as_deref(), kpp.as_deref());
             let input = NewOrganization {
                 name,
@@ -258,13 +263,6 @@ pub(super) fn update(
         Prepared::Organization(o) => {
             let before = crate::crm::organization_by_id(c, id)?;
             let row = crm_store::organization(c, id)?;
-            // Through the create's checks first (INN checksum, KPP, lengths).
-            validator::Validate::validate(o)?;
-            let mut probe = Problems::default();
-            if let Some(inn) = &o.inn {
-                probe.check("inn", Inn::parse(inn));
-            }
-            probe.into_result()?;
             let mut addresses: Vec<Address> = from_json(&row.addresses);
             for a in &o.addresses {
                 if !addresses.iter().any(|x| x.text == a.text) {
@@ -277,8 +275,8 @@ pub(super) fn update(
                 &OrganizationChanges {
                     name: Some(o.name.trim().to_owned()),
                     short_name: some(&o.short_name),
-                    inn: o.inn.as_ref().map(|i| Some(i.trim().to_owned())),
-                    kpp: o.kpp.as_ref().map(|k| Some(k.trim().to_owned())),
+                    inn: o.inn.clone().map(Some),
+                    kpp: o.kpp.clone().map(Some),
                     org_type: some(&o.org_type),
                     industry: some(&o.industry),
                     website: some(&o.website),
@@ -302,7 +300,6 @@ pub(super) fn update(
             )?;
         }
         Prepared::Contact(x) => {
-            validator::Validate::validate(x)?;
             let before = crate::crm::contact_by_id(c, id)?;
             let row = crm_store::contact(c, id)?;
             let emails = unite(&to_json(&before.emails), &x.emails);
