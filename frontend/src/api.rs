@@ -42,6 +42,14 @@ impl ApiError {
         }
     }
 
+    /// The messages for one field of a validation problem (`errors.{field}`).
+    pub fn field(&self, name: &str) -> Option<String> {
+        match self {
+            ApiError::Problem(p) => p.errors.as_ref()?.get(name).map(|m| m.join("; ")),
+            ApiError::Network(_) => None,
+        }
+    }
+
     /// A line for the user: the problem's detail, or its title.
     pub fn message(&self) -> String {
         match self {
@@ -78,10 +86,9 @@ pub fn browser_language() -> Option<String> {
 
 async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
     if resp.ok() {
-        return resp
-            .json::<T>()
-            .await
-            .map_err(|e| ApiError::Network(e.to_string()));
+        let text = resp.text().await.map_err(network)?;
+        let text = if text.is_empty() { "null" } else { &text };
+        return serde_json::from_str(text).map_err(|e| ApiError::Network(e.to_string()));
     }
     let status = resp.status();
     match resp.json::<Problem>().await {
@@ -136,35 +143,103 @@ async fn refresh(session: &Session) -> Result<Session, ApiError> {
 
 /// GET with the session's token; on 401 refreshes once and retries.
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    authorized(false, path).await
+    send(Method::Get, path, None).await
 }
 
 /// POST without a body (an action), with the same token handling as [`get`].
 pub async fn post_empty<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    authorized(true, path).await
+    send(Method::Post, path, None).await
 }
 
-async fn authorized<T: DeserializeOwned>(post: bool, path: &str) -> Result<T, ApiError> {
+/// POST a JSON body.
+pub async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    send(Method::Post, path, Some(to_json(body)?)).await
+}
+
+/// PUT a JSON body.
+pub async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    send(Method::Put, path, Some(to_json(body)?)).await
+}
+
+/// PATCH a JSON body.
+pub async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    send(Method::Patch, path, Some(to_json(body)?)).await
+}
+
+/// DELETE; the answer's body (if any) is ignored.
+pub async fn delete(path: &str) -> Result<(), ApiError> {
+    send::<serde_json::Value>(Method::Delete, path, None)
+        .await
+        .map(|_| ())
+}
+
+fn to_json<B: Serialize>(body: &B) -> Result<String, ApiError> {
+    serde_json::to_string(body).map_err(|e| ApiError::Network(e.to_string()))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+/// The current access token, for requests the typed helpers cannot make (uploads with
+/// progress, the live stream, downloads).
+pub fn access_token() -> Option<String> {
+    load_session().map(|s| s.access_token)
+}
+
+/// After a 401 from a raw request: refresh once; the caller retries with the new token.
+pub async fn refreshed_token() -> Result<String, ApiError> {
     let session = load_session().ok_or_else(|| ApiError::Network("not signed in".into()))?;
-    let send = |token: String| {
-        let req = if post {
-            Request::post(path)
-        } else {
-            Request::get(path)
-        };
-        req.header("Authorization", &format!("Bearer {token}"))
-            .send()
+    match refresh(&session).await {
+        Ok(f) => Ok(f.access_token),
+        Err(e) => {
+            clear_session();
+            Err(e)
+        }
+    }
+}
+
+async fn send<T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: Option<String>,
+) -> Result<T, ApiError> {
+    let session = load_session().ok_or_else(|| ApiError::Network("not signed in".into()))?;
+    let attempt = |token: String| {
+        let builder = match method {
+            Method::Get => Request::get(path),
+            Method::Post => Request::post(path),
+            Method::Put => Request::put(path),
+            Method::Patch => Request::patch(path),
+            Method::Delete => Request::delete(path),
+        }
+        .header("Authorization", &format!("Bearer {token}"));
+        let body = body.clone();
+        async move {
+            let req = match body {
+                Some(b) => builder
+                    .header("Content-Type", "application/json")
+                    .body(b)
+                    .map_err(network)?,
+                None => builder.build().map_err(network)?,
+            };
+            req.send().await.map_err(network)
+        }
     };
-    let resp = send(session.access_token.clone()).await.map_err(network)?;
+    let resp = attempt(session.access_token.clone()).await?;
     if resp.status() != 401 {
         return decode(resp).await;
     }
-    let fresh = match refresh(&session).await {
-        Ok(f) => f,
-        Err(e) => {
-            clear_session();
-            return Err(e);
-        }
-    };
-    decode(send(fresh.access_token).await.map_err(network)?).await
+    let fresh = refreshed_token().await?;
+    decode(attempt(fresh).await?).await
+}
+
+/// Percent-encodes a query value.
+pub fn enc(value: &str) -> String {
+    String::from(js_sys::encode_uri_component(value))
 }

@@ -1,22 +1,26 @@
 //! The views: sign-in, the agent's case list and the customer's portal list.
 
-use helpdesk_api_types::cases::{CasePage, PortalCasePage};
+use helpdesk_api_types::auth::Me;
 use helpdesk_api_types::notifications::{MarkedRead, NotificationPage, UnreadCount};
-use helpdesk_api_types::sla::{CaseSla, ClockState};
 use helpdesk_api_types::Role;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::admin::AdminPage;
+use crate::agent::{CasePage, Directory, QueueOrder, QueuePage};
 use crate::api::{self, ApiError, Session};
+use crate::crm::{Dir, DirectoryPage, NewRecordPage, RecordPage};
 use crate::i18n::{self, Lang};
+use crate::live::{notify, Live};
+use crate::new_case::NewCasePage;
+use crate::portal::{PortalCasePage, PortalHome, PortalNewCase};
+use crate::route::{Link, Route, Router};
+use crate::tr;
+use crate::ui::{Load, ToastArea};
 
-/// The state of a list being fetched.
-#[derive(Debug, Clone, PartialEq)]
-enum Load<T> {
-    Loading,
-    Ready(T),
-    Failed(String),
-}
+/// The signed-in user, shared through the context.
+#[derive(Clone, Copy)]
+pub struct MeSignal(pub RwSignal<Option<Me>>);
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -27,6 +31,25 @@ pub fn App() -> impl IntoView {
         .or_else(api::browser_language)
         .unwrap_or_default();
     let lang = RwSignal::new(Lang::from_code(&initial));
+    provide_context(lang);
+    provide_context(MeSignal(RwSignal::new(
+        session.get_untracked().map(|s| s.user),
+    )));
+    provide_context(QueueOrder(RwSignal::new(Vec::new())));
+    let router = Router::install();
+    provide_context(Live(RwSignal::new(None)));
+    Effect::new(move |_| {
+        expect_context::<MeSignal>()
+            .0
+            .set(session.get().map(|s| s.user))
+    });
+    Effect::new(move |_| {
+        if let Some(d) = web_sys::window().and_then(|w| w.document()) {
+            if let Some(html) = d.document_element() {
+                let _ = html.set_attribute("lang", lang.get().code());
+            }
+        }
+    });
     let t = move || i18n::text(lang.get());
     let sign_out = move |_| {
         spawn_local(async move {
@@ -34,7 +57,28 @@ pub fn App() -> impl IntoView {
             session.set(None);
         });
     };
+    // The language is remembered on the account.
+    let switch = move |_| {
+        let next = lang.get_untracked().other();
+        lang.set(next);
+        if session.get_untracked().is_some() {
+            spawn_local(async move {
+                if let Ok(me) = api::patch::<_, Me>(
+                    "/api/v1/me",
+                    &serde_json::json!({ "language": next.code() }),
+                )
+                .await
+                {
+                    if let Some(mut s) = api::load_session() {
+                        s.user = me;
+                        api::save_session(&s);
+                    }
+                }
+            });
+        }
+    };
     view! {
+        <a class="skip" href="#main">{move || tr!(lang.get(), "Skip to content", "К содержимому")}</a>
         <header class="bar">
             <strong class="brand">
                 {move || match session.get() {
@@ -42,41 +86,185 @@ pub fn App() -> impl IntoView {
                     _ => t().app_title,
                 }}
             </strong>
+            {move || session.get().map(|s| if s.user.role == Role::Portal {
+                view! {
+                    <nav class="nav">
+                        <Link to=Route::PortalHome>{move || tr!(lang.get(), "My cases", "Мои обращения")}</Link>
+                        <Link to=Route::PortalNewCase>{move || tr!(lang.get(), "New case", "Новое обращение")}</Link>
+                        <Link to=Route::Profile>{move || tr!(lang.get(), "Profile", "Профиль")}</Link>
+                    </nav>
+                }.into_any()
+            } else {
+                let admin = s.user.role == Role::Admin;
+                view! {
+                    <nav class="nav">
+                        <Link to=Route::Queue("mine".into())>{move || tr!(lang.get(), "Queues", "Очереди")}</Link>
+                        <Link to=Route::NewCase>{move || tr!(lang.get(), "New case", "Новое обращение")}</Link>
+                        <Link to=Route::Organizations>{move || tr!(lang.get(), "Organizations", "Организации")}</Link>
+                        <Link to=Route::Contacts>{move || tr!(lang.get(), "Contacts", "Контакты")}</Link>
+                        <Link to=Route::Products>{move || tr!(lang.get(), "Products", "Продукты")}</Link>
+                        <Link to=Route::Contracts>{move || tr!(lang.get(), "Contracts", "Договоры")}</Link>
+                        {admin.then(|| view! { <Link to=Route::Admin("users".into())>{move || tr!(lang.get(), "Admin", "Администрирование")}</Link> })}
+                        <Link to=Route::Profile>{move || tr!(lang.get(), "Profile", "Профиль")}</Link>
+                    </nav>
+                }.into_any()
+            })}
             <span class="spacer"></span>
-            <button class="link" on:click=move |_| lang.update(|l| *l = l.other())>
+            <button class="link" data-test="language" on:click=switch>
                 {move || t().switch_language}
             </button>
             {move || session.get().map(|s| view! {
-                <Bell lang/>
+                <Bell lang staff=s.user.role != Role::Portal/>
                 <span class="who" data-test="who">{t().signed_in_as} " " {s.user.name.clone()}</span>
                 <button class="link" data-test="sign-out" on:click=sign_out>{t().sign_out}</button>
             })}
         </header>
-        <main>
+        <main id="main">
             {move || match session.get() {
                 None => view! { <Login session lang/> }.into_any(),
-                Some(s) if s.user.role == Role::Portal => view! { <PortalCases lang/> }.into_any(),
-                Some(_) => view! { <AgentCases lang/> }.into_any(),
+                Some(s) if s.user.role == Role::Portal => view! { <PortalShell router/> }.into_any(),
+                Some(_) => view! { <AgentShell router/> }.into_any(),
             }}
         </main>
+        <ToastArea/>
+    }
+}
+
+/// The agent side: the directory of users and the live feed, then the route's screen.
+#[component]
+fn AgentShell(router: Router) -> impl IntoView {
+    Directory::install();
+    let feed = expect_context::<Live>();
+    let alive = RwSignal::new(true);
+    on_cleanup(move || alive.set(false));
+    feed.start(move || alive.try_get_untracked().unwrap_or(false) && api::load_session().is_some());
+    // A portal address typed by an agent: the queues.
+    if router.get_untracked().is_portal() && router.get_untracked() != Route::Profile {
+        router.replace(Route::Queue("mine".into()));
+    }
+    move || match router.get() {
+        Route::Queue(key) => view! { <QueuePage key/> }.into_any(),
+        Route::Case(id) => view! { <CasePage id/> }.into_any(),
+        Route::NewCase => view! { <NewCasePage/> }.into_any(),
+        Route::Organizations => view! { <DirectoryPage dir=Dir::Organizations/> }.into_any(),
+        Route::Organization(id) => view! { <RecordPage dir=Dir::Organizations id/> }.into_any(),
+        Route::NewOrganization => view! { <NewRecordPage dir=Dir::Organizations/> }.into_any(),
+        Route::Contacts => view! { <DirectoryPage dir=Dir::Contacts/> }.into_any(),
+        Route::Contact(id) => view! { <RecordPage dir=Dir::Contacts id/> }.into_any(),
+        Route::NewContact => view! { <NewRecordPage dir=Dir::Contacts/> }.into_any(),
+        Route::Products => view! { <DirectoryPage dir=Dir::Products/> }.into_any(),
+        Route::Contracts => view! { <DirectoryPage dir=Dir::Contracts/> }.into_any(),
+        Route::Admin(what) => view! { <AdminPage what/> }.into_any(),
+        Route::Profile => view! { <Profile/> }.into_any(),
+        _ => view! { <QueuePage key="mine".to_owned()/> }.into_any(),
+    }
+}
+
+/// The customer side: only portal routes; any other address lands on the portal home.
+#[component]
+fn PortalShell(router: Router) -> impl IntoView {
+    if !router.get_untracked().is_portal() {
+        router.replace(Route::PortalHome);
+    }
+    move || match router.get() {
+        Route::PortalCase(id) => view! { <PortalCasePage id/> }.into_any(),
+        Route::PortalNewCase => view! { <PortalNewCase/> }.into_any(),
+        Route::Profile => view! { <Profile/> }.into_any(),
+        other => {
+            if other != Route::PortalHome {
+                router.replace(Route::PortalHome);
+            }
+            view! { <PortalHome/> }.into_any()
+        }
+    }
+}
+
+/// The user's name and language.
+#[component]
+fn Profile() -> impl IntoView {
+    let l = crate::ui::lang();
+    let me = expect_context::<MeSignal>().0;
+    let name = RwSignal::new(me.get_untracked().map(|m| m.name).unwrap_or_default());
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = serde_json::json!({ "name": name.get_untracked(), "language": l.get_untracked().code() });
+        spawn_local(async move {
+            match api::patch::<_, Me>("/api/v1/me", &body).await {
+                Ok(m) => {
+                    if let Some(mut s) = api::load_session() {
+                        s.user = m.clone();
+                        api::save_session(&s);
+                    }
+                    me.set(Some(m));
+                    crate::ui::toasts().push(
+                        tr!(l.get_untracked(), "Saved.", "Сохранено.").to_owned(),
+                        None,
+                        false,
+                    );
+                }
+                Err(e) => crate::ui::toasts().push(e.message(), None, true),
+            }
+        });
+    };
+    view! {
+        <form class="card form" data-test="profile" on:submit=save>
+            <h1>{move || tr!(l.get(), "Profile", "Профиль")}</h1>
+            <p>{move || me.get().map(|m| m.email)}</p>
+            <label class="field"><span class="label">{move || tr!(l.get(), "Name", "Имя")}</span>
+                <input prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/></label>
+            <fieldset>
+                <legend>{move || tr!(l.get(), "Language", "Язык")}</legend>
+                <label><input type="radio" name="lang" prop:checked=move || l.get() == Lang::En on:change=move |_| l.set(Lang::En)/>" English"</label>
+                <label><input type="radio" name="lang" prop:checked=move || l.get() == Lang::Ru on:change=move |_| l.set(Lang::Ru)/>" Русский"</label>
+            </fieldset>
+            <button type="submit">{move || tr!(l.get(), "Save", "Сохранить")}</button>
+        </form>
     }
 }
 
 /// The unread count in the header; a click opens the latest notifications.
 #[component]
-fn Bell(lang: RwSignal<Lang>) -> impl IntoView {
+fn Bell(lang: RwSignal<Lang>, staff: bool) -> impl IntoView {
     let t = move || i18n::text(lang.get());
-    let unread = RwSignal::new(0i64);
+    let unread = RwSignal::new(-1i64);
     let open = RwSignal::new(false);
     let list = RwSignal::new(Load::<NotificationPage>::Loading);
+    // A rise in the count brings the newest notification up as a browser notification.
     let count = move || {
         spawn_local(async move {
             if let Ok(c) = api::get::<UnreadCount>("/api/v1/notifications/unread-count").await {
+                let before = unread.get_untracked();
                 unread.set(c.unread);
+                if before >= 0 && c.unread > before {
+                    if let Ok(p) =
+                        api::get::<NotificationPage>("/api/v1/notifications?unread=true&limit=1")
+                            .await
+                    {
+                        if let Some(n) = p.items.into_iter().next() {
+                            notify(t().app_title, &n.title);
+                        }
+                    }
+                }
             }
         })
     };
     count();
+    // Agents: every live event may have brought a notification; customers: every 30 seconds.
+    let feed = expect_context::<Live>();
+    Effect::new(move |_| {
+        if feed.0.get().is_some() {
+            count();
+        }
+    });
+    if !staff {
+        if let Ok(h) = set_interval_with_handle(count, std::time::Duration::from_secs(30)) {
+            on_cleanup(move || h.clear());
+        }
+    }
+    // Ask once whether the browser may show notifications.
+    if staff {
+        ask_permission_once();
+    }
     let toggle = move |_| {
         let now_open = !open.get_untracked();
         open.set(now_open);
@@ -100,7 +288,7 @@ fn Bell(lang: RwSignal<Lang>) -> impl IntoView {
         <span class="bell">
             <button class="link" data-test="bell" on:click=toggle>
                 {move || t().notifications} " "
-                <span class="count" data-test="unread">{move || unread.get()}</span>
+                <span class="count" data-test="unread">{move || unread.get().max(0)}</span>
             </button>
             {move || open.get().then(|| view! {
                 <div class="card panel" data-test="notifications">
@@ -167,6 +355,17 @@ fn Login(session: RwSignal<Option<Session>>, lang: RwSignal<Lang>) -> impl IntoV
     }
 }
 
+fn ask_permission_once() {
+    const KEY: &str = "helpdesk.notifications-asked";
+    let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) else {
+        return;
+    };
+    if storage.get_item(KEY).ok().flatten().is_none() {
+        let _ = storage.set_item(KEY, "1");
+        let _ = web_sys::Notification::request_permission();
+    }
+}
+
 fn fetch_into<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
     path: &'static str,
     state: RwSignal<Load<T>>,
@@ -178,99 +377,4 @@ fn fetch_into<T: serde::de::DeserializeOwned + Send + Sync + 'static>(
             Err(e) => Load::Failed(e.message()),
         });
     });
-}
-
-/// The SLA of a case in the list: breached, the next deadline, paused or met.
-fn sla_cell(l: Lang, sla: Option<&CaseSla>) -> impl IntoView {
-    let t = i18n::text(l);
-    let (state, text) = match sla {
-        None => ("none", "—".to_owned()),
-        Some(s) if s.breached => ("breached", t.sla_breached.to_owned()),
-        Some(CaseSla {
-            due_at: Some(due), ..
-        }) => (
-            "due",
-            format!("{} {}", t.sla_due, due.format("%Y-%m-%d %H:%M")),
-        ),
-        Some(s) if s.clocks.iter().any(|k| k.state == ClockState::Paused) => {
-            ("paused", t.sla_paused.to_owned())
-        }
-        Some(_) => ("met", t.sla_met.to_owned()),
-    };
-    view! { <td data-test="sla" data-state=state class=format!("sla sla-{state}")>{text}</td> }
-}
-
-#[component]
-fn AgentCases(lang: RwSignal<Lang>) -> impl IntoView {
-    let state = RwSignal::new(Load::<CasePage>::Loading);
-    fetch_into("/api/v1/cases?limit=50", state);
-    let t = move || i18n::text(lang.get());
-    view! {
-        <section class="card">
-            <h1>{move || t().cases}</h1>
-            {move || match state.get() {
-                Load::Loading => view! { <p>{t().loading}</p> }.into_any(),
-                Load::Failed(e) => view! { <p class="error">{t().failed} ": " {e}</p> }.into_any(),
-                Load::Ready(page) if page.items.is_empty() => view! { <p data-test="empty">{t().no_cases}</p> }.into_any(),
-                Load::Ready(page) => {
-                    let l = lang.get();
-                    view! {
-                        <table data-test="cases">
-                            <thead><tr>
-                                <th>{t().number}</th><th>{t().subject}</th><th>{t().status}</th>
-                                <th>{t().priority}</th><th>{t().sla}</th><th>{t().updated}</th>
-                            </tr></thead>
-                            <tbody>
-                                {page.items.into_iter().map(|c| view! {
-                                    <tr data-test="case-row" data-status=c.status.as_str()>
-                                        <td>"#" {c.number}</td>
-                                        <td>{c.subject}</td>
-                                        <td>{i18n::status(l, c.status)}</td>
-                                        <td>{i18n::priority(l, c.priority)}</td>
-                                        {sla_cell(l, c.sla.as_ref())}
-                                        <td>{c.updated_at.format("%Y-%m-%d %H:%M").to_string()}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any()
-                }
-            }}
-        </section>
-    }
-}
-
-#[component]
-fn PortalCases(lang: RwSignal<Lang>) -> impl IntoView {
-    let state = RwSignal::new(Load::<PortalCasePage>::Loading);
-    fetch_into("/api/v1/portal/cases?limit=50", state);
-    let t = move || i18n::text(lang.get());
-    view! {
-        <section class="card">
-            <h1>{move || t().my_cases}</h1>
-            {move || match state.get() {
-                Load::Loading => view! { <p>{t().loading}</p> }.into_any(),
-                Load::Failed(e) => view! { <p class="error">{t().failed} ": " {e}</p> }.into_any(),
-                Load::Ready(page) if page.items.is_empty() => view! { <p data-test="empty">{t().no_cases}</p> }.into_any(),
-                Load::Ready(page) => {
-                    let l = lang.get();
-                    view! {
-                        <table data-test="portal-cases">
-                            <thead><tr><th>{t().number}</th><th>{t().subject}</th><th>{t().status}</th><th>{t().updated}</th></tr></thead>
-                            <tbody>
-                                {page.items.into_iter().map(|c| view! {
-                                    <tr data-test="case-row">
-                                        <td>"#" {c.number}</td>
-                                        <td>{c.subject}</td>
-                                        <td>{i18n::status(l, c.status)}</td>
-                                        <td>{c.updated_at.format("%Y-%m-%d %H:%M").to_string()}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any()
-                }
-            }}
-        </section>
-    }
 }

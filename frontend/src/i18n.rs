@@ -165,3 +165,37 @@ pub fn priority(lang: Lang, p: Priority) -> &'static str {
         (Lang::Ru, Urgent) => "Срочный",
     }
 }
+
+pub fn case_type(lang: Lang, t: helpdesk_api_types::CaseType) -> &'static str {
+    use helpdesk_api_types::CaseType::*;
+    match (lang, t) {
+        (Lang::En, Consultation) => "Consultation",
+        (Lang::En, Error) => "Error",
+        (Lang::En, Enhancement) => "Enhancement",
+        (Lang::En, Configuration) => "Configuration",
+        (Lang::Ru, Consultation) => "Консультация",
+        (Lang::Ru, Error) => "Ошибка",
+        (Lang::Ru, Enhancement) => "Доработка",
+        (Lang::Ru, Configuration) => "Настройка",
+    }
+}
+
+pub fn channel(lang: Lang, c: helpdesk_api_types::Channel) -> &'static str {
+    use helpdesk_api_types::Channel::*;
+    match (lang, c) {
+        (Lang::En, Agent) => "Agent",
+        (Lang::En, Portal) => "Portal",
+        (Lang::En, Email) => "Email",
+        (Lang::En, WebForm) => "Web form",
+        (Lang::En, Api) => "API",
+        (Lang::En, Workflow) => "Workflow",
+        (Lang::En, Phone) => "Phone",
+        (Lang::Ru, Agent) => "Сотрудник",
+        (Lang::Ru, Portal) => "Портал",
+        (Lang::Ru, Email) => "Эл. почта",
+        (Lang::Ru, WebForm) => "Веб-форма",
+        (Lang::Ru, Api) => "API",
+        (Lang::Ru, Workflow) => "Правило",
+        (Lang::Ru, Phone) => "Телефон",
+    }
+}

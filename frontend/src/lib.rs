@@ -3,12 +3,23 @@
 //! functions). Agents and admins get the agent workspace; portal users get the portal view and
 //! never load agent screens' data.
 //!
-//! `api` does all HTTP (tokens, refresh, problem documents); `i18n` holds every string in English
-//! and Russian; `app` has the views.
+//! `api` does all HTTP (tokens, refresh, problem documents); `route` maps paths to screens;
+//! `i18n` and the `tr!` macro hold every string in English and Russian; `app` is the shell;
+//! `agent`, `new_case`, `crm`, `admin` and `portal` are the screens; `live` reads the event
+//! stream; `upload` sends files with progress.
 
+pub mod admin;
+pub mod agent;
 pub mod api;
 pub mod app;
+pub mod crm;
 pub mod i18n;
+pub mod live;
+pub mod new_case;
+pub mod portal;
+pub mod route;
+pub mod ui;
+pub mod upload;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

@@ -47,6 +47,17 @@ pub struct Me {
     pub team_ids: Vec<i64>,
 }
 
+/// What a user may change about themselves: the name shown to others and the language of the
+/// app and of their notifications.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct MePatch {
+    #[validate(length(min = 1, max = 200))]
+    pub name: Option<String>,
+    /// `en` or `ru`.
+    pub language: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiToken {

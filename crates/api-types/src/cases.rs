@@ -463,3 +463,19 @@ pub struct LiveEvent {
     pub payload: serde_json::Value,
     pub created_at: DateTime<Utc>,
 }
+
+/// One of the agent's saved views: its key, how many cases it holds and the list query
+/// (`GET /api/v1/cases?{query}`) that shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QueueView {
+    /// `mine`, `unassigned`, `team` (the agent's first team; absent without one),
+    /// `awaiting_customer`, `breaching_sla` or `all_open`.
+    pub key: String,
+    pub count: i64,
+    pub query: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Queues {
+    pub views: Vec<QueueView>,
+}

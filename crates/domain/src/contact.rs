@@ -46,7 +46,18 @@ impl Phone {
     /// Accepts the usual ways people write numbers: spaces, dashes, dots and brackets are
     /// dropped; `00` stands for `+`; an 11-digit number starting with the Russian trunk
     /// prefix `8` becomes `+7…`. A number without a country code is refused rather than guessed.
+    /// An extension after `ext`, `доб`, `x` or `;ext=` is kept in RFC 3966 form:
+    /// `+74951234567;ext=12`.
     pub fn parse(input: &str) -> Result<Self, DomainError> {
+        let (number, ext) = split_extension(input.trim())?;
+        let main = Self::parse_number(number)?;
+        Ok(match ext {
+            Some(ext) => Phone(format!("{};ext={ext}", main.0)),
+            None => main,
+        })
+    }
+
+    fn parse_number(input: &str) -> Result<Self, DomainError> {
         let text = input.trim();
         if text.is_empty() {
             return Err(DomainError::Invalid("phone number is empty".into()));
@@ -92,9 +103,52 @@ impl Phone {
     }
 }
 
+/// The number and its extension (1 to 6 digits), if one is written.
+fn split_extension(text: &str) -> Result<(&str, Option<String>), DomainError> {
+    let lower = text.to_lowercase();
+    let marker = [";ext=", "ext.", "ext", "доб.", "доб", "x"]
+        .iter()
+        .filter_map(|m| lower.find(m).map(|i| (i, m.len())))
+        .min_by_key(|(i, _)| *i);
+    let Some((at, len)) = marker else {
+        return Ok((text, None));
+    };
+    // Offsets in the lowercased text match `text` for what a phone holds; anything else fails
+    // the character check below rather than slicing off a character boundary.
+    let (Some(number), Some(rest)) = (text.get(..at), text.get(at + len..)) else {
+        return Ok((text, None));
+    };
+    let ext: String = rest.trim().trim_start_matches(['.', ':', ' ']).to_owned();
+    if ext.is_empty() || ext.len() > 6 || !ext.chars().all(|c| c.is_ascii_digit()) {
+        return Err(DomainError::Invalid(format!(
+            "`{text}` is not a phone number: the extension must be 1 to 6 digits"
+        )));
+    }
+    Ok((number, Some(ext)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phone_extension_is_kept() {
+        for written in [
+            "+7 (495) 123-45-67 ext 12",
+            "8 495 123 45 67 доб. 12",
+            "+74951234567x12",
+            "+74951234567;ext=12",
+        ] {
+            assert_eq!(
+                Phone::parse(written).unwrap().as_str(),
+                "+74951234567;ext=12",
+                "{written}"
+            );
+        }
+        assert!(Phone::parse("+7 495 123-45-67 ext").is_err());
+        assert!(Phone::parse("+7 495 123-45-67 доб 12a").is_err());
+        assert!(Phone::parse("+7 495 123-45-67 ext 1234567").is_err());
+    }
 
     #[test]
     fn email_is_normalised() {

@@ -206,6 +206,45 @@ impl Services {
         self.get_user_unchecked(id)
     }
 
+    /// A user changes their own name or language (every role, the portal's included).
+    pub fn update_me(
+        &self,
+        actor: &Actor,
+        input: &helpdesk_api_types::auth::MePatch,
+    ) -> Result<helpdesk_api_types::auth::Me, AppError> {
+        actor.any_write()?;
+        input.validate()?;
+        let mut p = Problems::default();
+        check_language(&mut p, input.language.as_deref());
+        if input.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+            p.add("name", "must not be blank");
+        }
+        p.into_result()?;
+        let now = self.now();
+        self.db.write(|c| -> Result<(), AppError> {
+            store::update_user(
+                c,
+                actor.user_id,
+                &UserChanges {
+                    name: input.name.as_deref().map(|n| n.trim().to_owned()),
+                    language: input.language.clone(),
+                    updated_at: Some(now),
+                    ..Default::default()
+                },
+            )?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                "user.updated",
+                ("user", actor.user_id),
+                json!({ "id": actor.user_id }),
+            )?;
+            Ok(())
+        })?;
+        self.me(actor)
+    }
+
     /// An agent marks themselves away (out of office) or back; automatic assignment passes
     /// over agents who are away.
     pub fn set_availability(&self, actor: &Actor, input: &Availability) -> Result<User, AppError> {

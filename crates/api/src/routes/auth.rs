@@ -1,6 +1,6 @@
-use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use helpdesk_api_types::auth::{
-    ApiToken, ApiTokenCreated, LoginRequest, Me, NewApiToken, RefreshRequest, TokenPair,
+    ApiToken, ApiTokenCreated, LoginRequest, Me, MePatch, NewApiToken, RefreshRequest, TokenPair,
 };
 use helpdesk_service::Services;
 
@@ -53,6 +53,19 @@ pub async fn logout(
 #[get("/me")]
 pub async fn me(svc: web::Data<Services>, auth: Auth) -> Result<web::Json<Me>, ApiError> {
     blocking(move || svc.me(&auth.0)).await.map(web::Json)
+}
+
+/// Change one's own name or language (remembered for the app and for notifications).
+#[utoipa::path(tag = "auth", request_body = MePatch, responses((status = 200, description = "The caller, changed", body = Me)))]
+#[patch("/me")]
+pub async fn update_me(
+    svc: web::Data<Services>,
+    auth: Auth,
+    body: web::Json<MePatch>,
+) -> Result<web::Json<Me>, ApiError> {
+    blocking(move || svc.update_me(&auth.0, &body))
+        .await
+        .map(web::Json)
 }
 
 /// The caller's personal API tokens (agents and admins).

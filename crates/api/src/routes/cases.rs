@@ -1,6 +1,6 @@
 use actix_web::{get, patch, post, web, HttpResponse};
 use helpdesk_api_types::cases::{
-    Case, CasePage, CasePatch, CaseQuery, NewCase, NewStreamEntry, PageQuery, StatusChange,
+    Case, CasePage, CasePatch, CaseQuery, NewCase, NewStreamEntry, PageQuery, Queues, StatusChange,
     StreamEntry, StreamPage,
 };
 use helpdesk_service::Services;
@@ -19,6 +19,14 @@ pub async fn list_cases(
     blocking(move || svc.list_cases(&auth.0, &q))
         .await
         .map(web::Json)
+}
+
+/// The agent's saved views (My cases, Unassigned, My team, Awaiting customer, Breaching SLA,
+/// All open) with their counts, each with the `GET /api/v1/cases` query that lists it.
+#[utoipa::path(tag = "cases", responses((status = 200, description = "The views and their counts", body = Queues)))]
+#[get("/queues")]
+pub async fn queues(svc: web::Data<Services>, auth: Auth) -> Result<web::Json<Queues>, ApiError> {
+    blocking(move || svc.queues(&auth.0)).await.map(web::Json)
 }
 
 /// Register a case. It gets its number at once; a first-line agent who registers it becomes

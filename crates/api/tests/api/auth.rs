@@ -103,3 +103,20 @@ api_test!(async fn disabling_a_user_ends_their_sessions(app) {
     let (s, _) = app.login(&agent.email, &agent.password).await;
     assert_eq!(s, 401);
 });
+
+api_test!(async fn users_change_their_own_name_and_language(app) {
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (s, me) = app.patch("/api/v1/me", &agent.token, json!({ "language": "ru", "name": "Ирина Петрова" })).await;
+    assert_eq!(s, 200, "{me}");
+    assert_eq!(me["language"], "ru");
+    assert_eq!(me["name"], "Ирина Петрова");
+    let (_, again) = app.get("/api/v1/me", &agent.token).await;
+    assert_eq!(again["language"], "ru", "remembered");
+    let (s, problem) = app.patch("/api/v1/me", &agent.token, json!({ "language": "xx" })).await;
+    assert_eq!(s, 422);
+    assert!(problem["errors"]["language"].is_array(), "{problem}");
+    let (s, _) = app.patch("/api/v1/me", &agent.token, json!({ "role": "admin" })).await;
+    assert_eq!(s, 422, "nobody promotes themselves: unknown fields are refused");
+    let (_, again) = app.get("/api/v1/me", &agent.token).await;
+    assert_eq!(again["role"], "agent");
+});

@@ -1,18 +1,32 @@
-//! The SPA in headless Chromium against a live server: an agent signs in and sees the case
-//! list; a portal user signs in and sees only their own case. Needs the built SPA
-//! (`just frontend`, which `just test` runs first) and chromium + chromedriver.
+//! The SPA in headless Chromium (WebDriver) against a live server on each database:
+//! - an agent works a case: queue → open case → public reply → internal note (by keyboard);
+//! - the new case form: an INN checksum error at its field, the registry filling KPP and name,
+//!   a successful save announcing the clickable number;
+//! - a customer creates a case, replies, never sees the internal note or another customer's
+//!   case, and an agent address sends them to the portal home;
+//! - live updates: a case registered elsewhere appears in the open queue without a reload.
+//!
+//! Needs the built SPA (`just frontend`, which `just test` runs first) and chromium +
+//! chromedriver. With `HELPDESK_SCREENSHOTS=<dir>` the SQLite run saves the screenshots of
+//! `docs/screenshots/`.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use helpdesk_api::AppConfig;
 use helpdesk_api_types::Role;
+use helpdesk_service::registry::RegistrySettings;
 use helpdesk_test_support::{TestApp, TestBackend, TestUser};
-use serde_json::json;
+use serde_json::{json, Value};
+use wiremock::matchers::{body_partial_json, method};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::org_with_contact;
+
+const WAIT: Duration = Duration::from_secs(20);
 
 struct Driver(Child);
 
@@ -41,12 +55,12 @@ async fn browser() -> (Driver, Client) {
         .spawn()
         .expect("chromedriver is installed (just tools)");
     let driver = Driver(child);
-    let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(json!({
+    let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--no-first-run", "--window-size=1200,800", "--lang=en-US"]
+                     "--no-first-run", "--window-size=1400,900", "--lang=en-US"]
         }
     }))
     .unwrap();
@@ -65,68 +79,169 @@ async fn browser() -> (Driver, Client) {
     panic!("chromedriver did not start on port {port}");
 }
 
-async fn sign_in(c: &Client, user: &TestUser) {
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("input[name=email]"))
-        .await
-        .expect("login form");
-    c.find(Locator::Css("input[name=email]"))
-        .await
-        .unwrap()
-        .send_keys(&user.email)
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys(&user.password)
-        .await
-        .unwrap();
-    c.find(Locator::Css("[data-test=sign-in]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn rows(c: &Client, table: &str) -> Vec<String> {
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(table))
-        .await
-        .expect("the case table appears");
-    let mut out = Vec::new();
-    for row in c
-        .find_all(Locator::Css(&format!("{table} [data-test=case-row]")))
-        .await
-        .unwrap()
-    {
-        out.push(row.text().await.unwrap());
-    }
-    out
-}
-
-async fn run(backend: TestBackend) {
+/// The server with the built SPA and a registry (wiremock) that knows one company.
+async fn spa(backend: TestBackend) -> (TestApp, MockServer) {
     let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../frontend/dist");
     assert!(
         dist.join("index.html").is_file(),
         "build the SPA first: `just frontend`"
     );
-    let app = TestApp::spawn_with(
+    let registry = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({ "query": crate::registry::SBER })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(crate::registry::sber_answer()))
+        .mount(&registry)
+        .await;
+    let url = format!("{}/suggestions/api/4_1/rs", registry.uri());
+    let app = TestApp::spawn_customized(
         backend,
         AppConfig {
             static_dir: Some(dist),
             ..AppConfig::default()
         },
+        move |svc| {
+            svc.registry = Some(RegistrySettings {
+                url,
+                token: "test-key".into(),
+                timeout: Duration::from_secs(2),
+            });
+        },
     )
     .await;
+    (app, registry)
+}
+
+async fn find(c: &Client, css: &str) -> Element {
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} appears: {e}"))
+}
+
+async fn click(c: &Client, css: &str) {
+    find(c, css).await.click().await.unwrap();
+}
+
+async fn type_in(c: &Client, css: &str, text: &str) {
+    find(c, css).await.send_keys(text).await.unwrap();
+}
+
+/// Waits until the element's text satisfies `ok`, and returns it.
+async fn text_until(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+    let mut last = String::new();
+    for _ in 0..200 {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            if let Ok(t) = e.text().await {
+                if ok(&t) {
+                    return t;
+                }
+                last = t;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = c.source().await.unwrap_or_default();
+    panic!("{css}: text never matched; last seen {last:?}; page: {page}");
+}
+
+/// The texts of the elements matching `css`; a list re-rendered mid-read is read again.
+async fn texts(c: &Client, css: &str) -> Vec<String> {
+    'again: for _ in 0..50 {
+        let mut out = Vec::new();
+        for e in c.find_all(Locator::Css(css)).await.unwrap() {
+            match e.text().await {
+                Ok(t) => out.push(t),
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue 'again;
+                }
+            }
+        }
+        return out;
+    }
+    panic!("{css} kept changing");
+}
+
+/// Waits until `css` matches `n` elements.
+async fn count_until(c: &Client, css: &str, n: usize) -> Vec<String> {
+    for _ in 0..200 {
+        let found = texts(c, css).await;
+        if found.len() == n {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css}: expected {n}, found {:?}", texts(c, css).await);
+}
+
+async fn sign_in(c: &Client, user: &TestUser) {
+    type_in(c, "input[name=email]", &user.email).await;
+    type_in(c, "input[name=password]", &user.password).await;
+    click(c, "[data-test=sign-in]").await;
+}
+
+async fn sign_out(c: &Client) {
+    click(c, "[data-test=sign-out]").await;
+    find(c, "input[name=email]").await;
+}
+
+async fn path_of(c: &Client) -> String {
+    c.current_url().await.unwrap().path().to_owned()
+}
+
+async fn key(c: &Client, k: &str) {
+    c.execute(
+        "window.dispatchEvent(new KeyboardEvent('keydown', { key: arguments[0] }));",
+        vec![json!(k)],
+    )
+    .await
+    .unwrap();
+}
+
+async fn screenshot(c: &Client, backend: TestBackend, name: &str) {
+    let Ok(dir) = std::env::var("HELPDESK_SCREENSHOTS") else {
+        return;
+    };
+    if backend != TestBackend::Sqlite {
+        return;
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let png = c.screenshot().await.unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).unwrap();
+}
+
+async fn drain_outbox(app: &TestApp) {
+    let outbox = helpdesk_worker::OutboxConsumer::new(app.services.clone());
+    tokio::task::spawn_blocking(move || {
+        while outbox.run_next().unwrap() != helpdesk_worker::Outcome::Idle {}
+    })
+    .await
+    .unwrap();
+}
+
+async fn stream_kinds(app: &TestApp, token: &str, case: i64) -> Vec<(String, String)> {
+    let (_, stream) = app
+        .get(&format!("/api/v1/cases/{case}/stream"), token)
+        .await;
+    stream["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_owned(),
+                e["body"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn agent_works_a_case(backend: TestBackend) {
+    let (app, _registry) = spa(backend).await;
     let agent = app.user(Role::Agent, Some(1), None).await;
-    let (_, contact_a) = org_with_contact(&app, &agent, "BrowserA").await;
-    let (_, contact_b) = org_with_contact(&app, &agent, "BrowserB").await;
-    let portal_a = app.user(Role::Portal, None, Some(contact_a)).await;
-    // An SLA policy, so the list shows deadlines.
+    let (_, contact) = org_with_contact(&app, &agent, "Northwind").await;
     let admin = app.user(Role::Admin, None, None).await;
     let (s, _) = app
         .post(
@@ -136,7 +251,178 @@ async fn run(backend: TestBackend) {
         )
         .await;
     assert_eq!(s, 201);
-    let mut case_ids = Vec::new();
+    let (s, case) = app
+        .post(
+            "/api/v1/cases",
+            &agent.token,
+            json!({ "subject": "Printer jams on tray 2", "description": "Since Monday", "requester_id": contact }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let id = case["id"].as_i64().unwrap();
+
+    let (_driver, c) = browser().await;
+    c.goto(&app.url("/")).await.unwrap();
+    sign_in(&c, &agent).await;
+    // The queue: My cases with its count and the case with its SLA deadline.
+    let rows = count_until(&c, "[data-test=cases] [data-test=case-row]", 1).await;
+    assert!(rows[0].contains("Printer jams on tray 2"), "{rows:?}");
+    assert!(rows[0].contains("Open"), "{rows:?}");
+    assert_eq!(
+        text_until(&c, "[data-test=count-mine]", |t| t == "1").await,
+        "1"
+    );
+    let sla = find(&c, "[data-test=cases] [data-test=sla]").await;
+    assert_eq!(
+        sla.attr("data-state").await.unwrap().as_deref(),
+        Some("due")
+    );
+    assert!(sla.text().await.unwrap().starts_with("due in"));
+    screenshot(&c, backend, "queue").await;
+
+    // Enter opens the selected case.
+    key(&c, "Enter").await;
+    text_until(&c, "[data-test=case-title]", |t| {
+        t.contains("Printer jams on tray 2")
+    })
+    .await;
+    assert_eq!(path_of(&c).await, format!("/cases/{id}"));
+    // Only the moves an open case allows.
+    let actions = texts(&c, "[data-test=actions] button").await;
+    assert!(actions.iter().any(|a| a == "Resolve…"), "{actions:?}");
+    assert!(!actions.iter().any(|a| a == "Reopen"), "{actions:?}");
+
+    // A public reply.
+    type_in(&c, "[data-test=composer-text]", "Please try the other tray").await;
+    click(&c, "[data-test=send]").await;
+    count_until(&c, "[data-test=entry][data-kind=public]", 2).await;
+    // `n` switches the composer to an internal note.
+    key(&c, "n").await;
+    text_until(&c, "[data-test=send]", |t| t == "Add note").await;
+    type_in(&c, "[data-test=composer-text]", "tray 2 roller is worn").await;
+    click(&c, "[data-test=send]").await;
+    let notes = count_until(&c, "[data-test=entry][data-kind=internal]", 1).await;
+    assert!(notes[0].contains("Internal note") && notes[0].contains("tray 2 roller is worn"));
+    screenshot(&c, backend, "case").await;
+    let kinds = stream_kinds(&app, &agent.token, id).await;
+    assert!(kinds.contains(&("public".into(), "Please try the other tray".into())));
+    assert!(kinds.contains(&("internal".into(), "tray 2 roller is worn".into())));
+    // The reply put the case in "awaiting customer", and the page shows it.
+    text_until(&c, "[data-test=case-status]", |t| t == "Awaiting customer").await;
+
+    // An action with input: resolve with a resolution.
+    click(&c, "[data-test=act-resolve]").await;
+    type_in(&c, "[data-test=ask-input]", "Roller replaced").await;
+    click(&c, "[data-test=ask-ok]").await;
+    text_until(&c, "[data-test=case-status]", |t| t == "Resolved").await;
+    let actions = texts(&c, "[data-test=actions] button").await;
+    assert!(actions.iter().any(|a| a == "Reopen"), "{actions:?}");
+    assert!(!actions.iter().any(|a| a == "Resolve…"), "{actions:?}");
+    c.close().await.unwrap();
+}
+
+async fn new_case_form(backend: TestBackend) {
+    let (app, _registry) = spa(backend).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (_driver, c) = browser().await;
+    c.goto(&app.url("/cases/new")).await.unwrap();
+    sign_in(&c, &agent).await;
+    find(&c, "[data-test=new-case]").await;
+    // A wrong check digit is caught in the browser, at the field.
+    type_in(&c, "[data-test=inn]", "7707083894\n").await;
+    let err = text_until(&c, ".field-error", |t| !t.is_empty()).await;
+    assert_eq!(err, "INN check digits do not match");
+    // Saving is refused while it stands, with the subject missing too.
+    click(&c, "[data-test=save]").await;
+    let errors = count_until(&c, "[data-test=field-error]", 3).await;
+    assert_eq!(
+        errors,
+        [
+            "INN check digits do not match",
+            "Required with an INN",
+            "Required"
+        ]
+    );
+    screenshot(&c, backend, "new-case-errors").await;
+    // The right INN: Enter fills KPP and name from the registry.
+    let inn = find(&c, "[data-test=inn]").await;
+    inn.clear().await.unwrap();
+    inn.send_keys(&format!("{}\n", crate::registry::SBER))
+        .await
+        .unwrap();
+    text_until(&c, "[data-test=lookup-note]", |t| {
+        t == "Filled from the registry."
+    })
+    .await;
+    let kpp = find(&c, "[data-test=kpp]").await;
+    assert_eq!(
+        kpp.prop("value").await.unwrap().as_deref(),
+        Some("773601001")
+    );
+    let name = find(&c, "[data-test=org-name]").await;
+    assert_eq!(
+        name.prop("value").await.unwrap().as_deref(),
+        Some("ПАО СБЕРБАНК")
+    );
+    // No contract: only a consultation.
+    find(&c, "[data-test=no-contract]").await;
+    type_in(&c, "[data-test=first-name]", "Ольга").await;
+    type_in(&c, "[data-test=last-name]", "Кузнецова").await;
+    type_in(&c, "[data-test=phone]", "84951234567 доб 12").await;
+    assert_eq!(
+        find(&c, "[data-test=phone]")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("+7 (495) 123-45-67 доб 12")
+    );
+    type_in(&c, "[data-test=subject]", "Не приходят уведомления").await;
+    type_in(&c, "[data-test=description]", "С утра не приходят письма").await;
+    screenshot(&c, backend, "new-case").await;
+    click(&c, "[data-test=save]").await;
+    // The notice names the number; it is a link to the case.
+    let toast = text_until(&c, "[data-test=toast]", |t| t.contains('#')).await;
+    assert!(toast.starts_with("Case registered:"), "{toast}");
+    let (_, cases) = app.get("/api/v1/cases?limit=5", &agent.token).await;
+    let case = &cases["items"][0];
+    assert_eq!(case["subject"], "Не приходят уведомления");
+    assert!(toast.contains(&format!("#{}", case["number"])), "{toast}");
+    click(&c, "[data-test=toast] a").await;
+    text_until(&c, "[data-test=case-title]", |t| {
+        t.contains("Не приходят уведомления")
+    })
+    .await;
+    assert_eq!(path_of(&c).await, format!("/cases/{}", case["id"]));
+    // The organization and the applicant were created and linked.
+    let (_, org) = app
+        .get(
+            &format!("/api/v1/organizations/{}", case["organization_id"]),
+            &agent.token,
+        )
+        .await;
+    assert_eq!(org["inn"], crate::registry::SBER);
+    assert_eq!(org["kpp"], "773601001");
+    let (_, person) = app
+        .get(
+            &format!("/api/v1/contacts/{}", case["requester_id"]),
+            &agent.token,
+        )
+        .await;
+    assert_eq!(person["last_name"], "Кузнецова");
+    assert_eq!(person["phones"], json!(["+74951234567;ext=12"]));
+    assert_eq!(person["organization_id"], case["organization_id"]);
+    c.close().await.unwrap();
+}
+
+async fn customer_portal(backend: TestBackend) {
+    let (app, _registry) = spa(backend).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (_, contact_a) = org_with_contact(&app, &agent, "BrowserA").await;
+    let (_, contact_b) = org_with_contact(&app, &agent, "BrowserB").await;
+    let portal_a = app.user(Role::Portal, None, Some(contact_a)).await;
+    let mut ids = Vec::new();
     for (subject, requester) in [
         ("Printer jams on tray 2", contact_a),
         ("VPN drops every hour", contact_b),
@@ -149,154 +435,175 @@ async fn run(backend: TestBackend) {
             )
             .await;
         assert_eq!(s, 201);
-        case_ids.push(case["id"].as_i64().unwrap());
+        ids.push(case["id"].as_i64().unwrap());
     }
-    // The agent answers A, and notes something internal; the worker fans both out.
     for (kind, body) in [
         ("public", "Try the other tray"),
-        ("internal", "tray 2 is broken"),
+        ("internal", "secret: tray 2 is broken"),
     ] {
         let (s, _) = app
             .post(
-                &format!("/api/v1/cases/{}/stream", case_ids[0]),
+                &format!("/api/v1/cases/{}/stream", ids[0]),
                 &agent.token,
                 json!({ "kind": kind, "body": body }),
             )
             .await;
         assert_eq!(s, 201);
     }
-    let outbox = helpdesk_worker::OutboxConsumer::new(app.services.clone());
-    tokio::task::spawn_blocking(move || {
-        while outbox.run_next().unwrap() != helpdesk_worker::Outcome::Idle {}
-    })
-    .await
-    .unwrap();
+    drain_outbox(&app).await;
 
     let (_driver, c) = browser().await;
-    c.goto(&app.url("/")).await.unwrap();
-    sign_in(&c, &agent).await;
-    let agent_rows = rows(&c, "[data-test=cases]").await;
-    assert_eq!(agent_rows.len(), 2, "{agent_rows:?}");
-    assert!(agent_rows
-        .iter()
-        .any(|r| r.contains("Printer jams on tray 2") && r.contains("Awaiting customer")));
-    assert!(agent_rows
-        .iter()
-        .any(|r| r.contains("VPN drops every hour")));
-    // The SLA column: the unanswered case shows its deadline, the answered one waits paused.
-    let (_, vpn) = app
-        .get(&format!("/api/v1/cases/{}", case_ids[1]), &agent.token)
-        .await;
-    let due = chrono::DateTime::parse_from_rfc3339(vpn["sla"]["due_at"].as_str().unwrap())
-        .unwrap()
-        .format("%Y-%m-%d %H:%M")
-        .to_string();
-    let mut states = Vec::new();
-    for cell in c
-        .find_all(Locator::Css("[data-test=cases] [data-test=sla]"))
-        .await
-        .unwrap()
-    {
-        states.push((
-            cell.attr("data-state").await.unwrap().unwrap_or_default(),
-            cell.text().await.unwrap(),
-        ));
-    }
-    states.sort();
-    assert_eq!(
-        states,
-        vec![
-            ("due".to_owned(), format!("due {due}")),
-            ("paused".to_owned(), "Paused".to_owned())
-        ]
-    );
-    let who = c
-        .find(Locator::Css("[data-test=who]"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(who.contains("agent"), "{who}");
-
-    c.find(Locator::Css("[data-test=sign-out]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    // An agent address typed by a customer lands on the portal home.
+    c.goto(&app.url("/queues/all_open")).await.unwrap();
     sign_in(&c, &portal_a).await;
-    let portal_rows = rows(&c, "[data-test=portal-cases]").await;
-    assert_eq!(portal_rows.len(), 1, "{portal_rows:?}");
-    assert!(portal_rows[0].contains("Printer jams on tray 2"));
-    let page = c.source().await.unwrap();
-    assert!(
-        !page.contains("VPN drops every hour"),
-        "another customer's case must not reach the page"
-    );
-    assert!(
-        c.find(Locator::Css("[data-test=cases]")).await.is_err(),
-        "the portal user never gets the agent list"
-    );
-
-    // One unread notification: the public reply, not the internal note.
-    let unread = c.find(Locator::Css("[data-test=unread]")).await.unwrap();
-    let mut count = String::new();
-    for _ in 0..100 {
-        count = unread.text().await.unwrap();
-        if count == "1" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(count, "1");
-    c.find(Locator::Css("[data-test=bell]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let item = c
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("[data-test=notification]"))
-        .await
-        .expect("the notification list opens");
-    let title = item.text().await.unwrap();
-    assert!(
-        title.contains("New message") && title.contains("Printer jams on tray 2"),
-        "{title}"
-    );
+    let rows = count_until(&c, "[data-test=portal-cases] [data-test=case-row]", 1).await;
+    assert!(rows[0].contains("Printer jams on tray 2"));
+    assert_eq!(path_of(&c).await, "/portal");
+    assert!(c.find(Locator::Css("[data-test=cases]")).await.is_err());
+    assert!(!c.source().await.unwrap().contains("VPN drops every hour"));
+    // The bell counts the public reply, not the note.
     assert_eq!(
-        c.find_all(Locator::Css("[data-test=notification]"))
-            .await
-            .unwrap()
-            .len(),
-        1
+        text_until(&c, "[data-test=unread]", |t| t == "1").await,
+        "1"
     );
-    c.find(Locator::Css("[data-test=read-all]"))
-        .await
-        .unwrap()
-        .click()
+    screenshot(&c, backend, "portal").await;
+
+    // The case: the public reply, never the internal note; the customer answers.
+    click(&c, "[data-test=portal-cases] [data-test=case-row] a").await;
+    let entries = count_until(&c, "[data-test=entry]", 1).await;
+    assert!(entries[0].contains("Try the other tray"), "{entries:?}");
+    assert!(!c.source().await.unwrap().contains("tray 2 is broken"));
+    type_in(
+        &c,
+        "[data-test=composer-text]",
+        "The other tray works, thanks",
+    )
+    .await;
+    click(&c, "[data-test=send]").await;
+    count_until(&c, "[data-test=entry]", 2).await;
+    let kinds = stream_kinds(&app, &agent.token, ids[0]).await;
+    assert!(kinds.contains(&("public".into(), "The other tray works, thanks".into())));
+    // Another customer's case by its address: not found, and nothing of it on the page.
+    c.goto(&app.url(&format!("/portal/cases/{}", ids[1])))
         .await
         .unwrap();
-    for _ in 0..100 {
-        count = unread.text().await.unwrap();
-        if count == "0" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(count, "0", "marking all read clears the count");
+    find(&c, "[data-test=load-error]").await;
+    assert!(!c.source().await.unwrap().contains("VPN drops every hour"));
+
+    // A new case from the portal.
+    c.goto(&app.url("/portal/cases/new")).await.unwrap();
+    type_in(&c, "[data-test=subject]", "Scanner is offline").await;
+    type_in(&c, "[data-test=description]", "Since the update").await;
+    click(&c, "[data-test=save]").await;
+    let toast = text_until(&c, "[data-test=toast]", |t| t.contains('#')).await;
+    text_until(&c, "[data-test=case-title]", |t| {
+        t.contains("Scanner is offline")
+    })
+    .await;
+    let (_, mine) = app.get("/api/v1/portal/cases", &portal_a.token).await;
+    let created = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["subject"] == "Scanner is offline")
+        .expect("the new case is the customer's")
+        .clone();
+    assert!(
+        toast.contains(&format!("#{}", created["number"])),
+        "{toast}"
+    );
+    let (_, as_agent) = app
+        .get(&format!("/api/v1/cases/{}", created["id"]), &agent.token)
+        .await;
+    assert_eq!(as_agent["channel"], "portal");
+    assert_eq!(as_agent["requester_id"], contact_a);
+    // Signing out forgets the session: a reload asks to sign in again.
+    sign_out(&c).await;
+    c.refresh().await.unwrap();
+    find(&c, "input[name=email]").await;
+    assert!(c
+        .find(Locator::Css("[data-test=portal-cases]"))
+        .await
+        .is_err());
+    c.close().await.unwrap();
+}
+
+async fn live_update(backend: TestBackend) {
+    let (app, _registry) = spa(backend).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let colleague = app.user(Role::Agent, Some(1), None).await;
+    let (_driver, c) = browser().await;
+    c.goto(&app.url("/queues/all_open")).await.unwrap();
+    sign_in(&c, &agent).await;
+    find(&c, "[data-test=empty]").await;
+    assert_eq!(
+        text_until(&c, "[data-test=count-all_open]", |t| t == "0").await,
+        "0"
+    );
+    // Let the feed connect, then a colleague registers a case elsewhere.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let before = c
+        .execute("return performance.timeOrigin;", vec![])
+        .await
+        .unwrap();
+    let (s, _) = app
+        .post(
+            "/api/v1/cases",
+            &colleague.token,
+            json!({ "subject": "Arrived while you watched" }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let rows = count_until(&c, "[data-test=cases] [data-test=case-row]", 1).await;
+    assert!(rows[0].contains("Arrived while you watched"));
+    assert_eq!(
+        text_until(&c, "[data-test=count-all_open]", |t| t == "1").await,
+        "1"
+    );
+    let after = c
+        .execute("return performance.timeOrigin;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(before, after, "the page was not reloaded");
     c.close().await.unwrap();
 }
 
 #[tokio::test]
-async fn agent_and_portal_user_sign_in_and_see_their_cases_sqlite() {
-    run(TestBackend::Sqlite).await;
+async fn agent_works_a_case_sqlite() {
+    agent_works_a_case(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
-async fn agent_and_portal_user_sign_in_and_see_their_cases_postgres() {
-    run(TestBackend::Postgres).await;
+async fn agent_works_a_case_postgres() {
+    agent_works_a_case(TestBackend::Postgres).await;
+}
+
+#[tokio::test]
+async fn new_case_form_sqlite() {
+    new_case_form(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn new_case_form_postgres() {
+    new_case_form(TestBackend::Postgres).await;
+}
+
+#[tokio::test]
+async fn customer_portal_sqlite() {
+    customer_portal(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn customer_portal_postgres() {
+    customer_portal(TestBackend::Postgres).await;
+}
+
+#[tokio::test]
+async fn live_update_sqlite() {
+    live_update(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn live_update_postgres() {
+    live_update(TestBackend::Postgres).await;
 }

@@ -144,3 +144,51 @@ api_test!(async fn assigning_a_new_case_opens_it_and_says_so(app) {
     assert_eq!(s, 422);
     assert!(problem["errors"]["assignee_id"].is_array());
 });
+
+api_test!(async fn queues_count_the_agents_saved_views(app) {
+    let admin = app.user(Role::Admin, None, None).await;
+    let me = app.user(Role::Agent, Some(1), None).await;
+    let other = app.user(Role::Agent, Some(2), None).await;
+    let (s, team) = app.post("/api/v1/teams", &admin.token, json!({ "name": "Support", "support_line": 1, "member_ids": [me.id] })).await;
+    assert_eq!(s, 201, "{team}");
+    let team = team["id"].as_i64().unwrap();
+    // Mine (open), unassigned on the team (new), mine awaiting the customer, a closed one.
+    let (_, mine) = app.post("/api/v1/cases", &me.token, json!({ "subject": "mine" })).await;
+    let (_, queued) = app.post("/api/v1/cases", &other.token, json!({ "subject": "queued", "team_id": team })).await;
+    assert_eq!(queued["assignee_id"], json!(null), "{queued}");
+    let (_, waiting) = app.post("/api/v1/cases", &me.token, json!({ "subject": "waiting" })).await;
+    let (s, _) = app.post(&format!("/api/v1/cases/{}/actions/request-info", waiting["id"]), &me.token, json!({})).await;
+    assert_eq!(s, 200);
+    let (_, done) = app.post("/api/v1/cases", &me.token, json!({ "subject": "done" })).await;
+    let (s, _) = app.post(&format!("/api/v1/cases/{}/status", done["id"]), &me.token, json!({ "status": "closed" })).await;
+    assert_eq!(s, 200);
+
+    let (s, q) = app.get("/api/v1/queues", &me.token).await;
+    assert_eq!(s, 200, "{q}");
+    let views: Vec<(String, i64, String)> = q["views"].as_array().unwrap().iter()
+        .map(|v| (v["key"].as_str().unwrap().to_owned(), v["count"].as_i64().unwrap(), v["query"].as_str().unwrap().to_owned()))
+        .collect();
+    let keys: Vec<&str> = views.iter().map(|v| v.0.as_str()).collect();
+    assert_eq!(keys, ["mine", "unassigned", "team", "awaiting_customer", "breaching_sla", "all_open"]);
+    let count = |k: &str| views.iter().find(|v| v.0 == k).unwrap().1;
+    assert_eq!(count("mine"), 2, "mine and waiting");
+    assert_eq!(count("unassigned"), 1);
+    assert_eq!(count("team"), 1);
+    assert_eq!(count("awaiting_customer"), 1);
+    assert_eq!(count("breaching_sla"), 0, "no SLA policy, no deadlines");
+    assert_eq!(count("all_open"), 3, "the closed case is not open work");
+    // Each view's query lists exactly the cases it counted.
+    for (key, n, query) in &views {
+        let (s, page) = app.get(&format!("/api/v1/cases?{query}&limit=200"), &me.token).await;
+        assert_eq!(s, 200, "{key}: {page}");
+        assert_eq!(page["items"].as_array().unwrap().len() as i64, *n, "{key}");
+    }
+    let (_, unassigned) = app.get(&format!("/api/v1/cases?{}", views[1].2), &me.token).await;
+    assert_eq!(unassigned["items"][0]["id"], queued["id"]);
+    let (_, my_list) = app.get(&format!("/api/v1/cases?{}", views[0].2), &me.token).await;
+    let my_ids: Vec<&serde_json::Value> = my_list["items"].as_array().unwrap().iter().map(|c| &c["id"]).collect();
+    assert_eq!(my_ids, [&waiting["id"], &mine["id"]], "newest first");
+    // An agent without a team has no team view.
+    let (_, q) = app.get("/api/v1/queues", &other.token).await;
+    assert!(q["views"].as_array().unwrap().iter().all(|v| v["key"] != "team"), "{q}");
+});

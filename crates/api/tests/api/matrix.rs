@@ -37,6 +37,7 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
     ),
     ("POST", "/api/v1/auth/logout", [Ok, Ok, Ok, Ok, Ok]),
     ("GET", "/api/v1/me", [Unauth, Ok, Ok, Ok, Ok]),
+    ("PATCH", "/api/v1/me", [Unauth, Ok, Ok, Ok, Ok]),
     ("GET", "/api/v1/me/api-tokens", [Unauth, Deny, Deny, Ok, Ok]),
     (
         "POST",
@@ -114,6 +115,7 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         [Unauth, Deny, Deny, Deny, Ok],
     ),
     ("GET", "/api/v1/cases", [Unauth, Deny, Deny, Ok, Ok]),
+    ("GET", "/api/v1/queues", [Unauth, Deny, Deny, Ok, Ok]),
     ("POST", "/api/v1/cases", [Unauth, Deny, Deny, Ok, Ok]),
     ("GET", "/api/v1/cases/{id}", [Unauth, Deny, Deny, Ok, Ok]),
     ("PATCH", "/api/v1/cases/{id}", [Unauth, Deny, Deny, Ok, Ok]),
@@ -984,6 +986,7 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
         ("POST", "/api/v1/users") => {
             json!({ "email": format!("m{n}@example.test"), "name": "M", "role": "agent" })
         }
+        ("PATCH", "/api/v1/me") => json!({ "language": "ru" }),
         ("PATCH", "/api/v1/users/{id}") => json!({ "name": format!("Agent {n}") }),
         ("POST", "/api/v1/teams") => json!({ "name": format!("Team {n}") }),
         ("PATCH", "/api/v1/teams/{id}") => json!({ "description": "d" }),

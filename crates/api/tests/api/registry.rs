@@ -10,9 +10,9 @@ use serde_json::json;
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const SBER: &str = "7707083893";
+pub(crate) const SBER: &str = "7707083893";
 
-fn sber_answer() -> serde_json::Value {
+pub(crate) fn sber_answer() -> serde_json::Value {
     json!({ "suggestions": [{
         "value": "ПАО СБЕРБАНК",
         "unrestricted_value": "ПАО СБЕРБАНК",

@@ -1,0 +1,332 @@
+//! Admin screens: users, teams, mailboxes, SLA policies and calendars, workflow rules, webhooks
+//! with their delivery log, web forms, imports and the caller's API tokens. Each lists its
+//! records with the columns that matter and creates or replaces them as JSON, the API's own
+//! format, so every field the API knows is reachable.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{json, Value};
+
+use crate::api::{self, ApiError};
+use crate::i18n::Lang;
+use crate::route::{Link, Route};
+use crate::tr;
+use crate::ui::{lang, pending, toasts, when, Fetch, Load};
+
+struct Screen {
+    key: &'static str,
+    en: &'static str,
+    ru: &'static str,
+    path: &'static str,
+    columns: &'static [&'static str],
+    /// An example body for "create", in the API's format.
+    example: &'static str,
+    /// Records are replaced with PUT (else PATCH).
+    put: bool,
+}
+
+const SCREENS: &[Screen] = &[
+    Screen {
+        key: "users",
+        en: "Users",
+        ru: "Пользователи",
+        path: "/api/v1/users",
+        columns: &[
+            "email",
+            "name",
+            "role",
+            "support_line",
+            "language",
+            "active",
+        ],
+        example: r#"{ "email": "agent@example.com", "name": "New Agent", "role": "agent", "support_line": 1, "password": "change-me-please" }"#,
+        put: false,
+    },
+    Screen {
+        key: "teams",
+        en: "Teams",
+        ru: "Группы",
+        path: "/api/v1/teams",
+        columns: &["name", "support_line", "assignment", "member_ids"],
+        example: r#"{ "name": "First line", "support_line": 1, "member_ids": [], "assignment": "round_robin" }"#,
+        put: false,
+    },
+    Screen {
+        key: "mailboxes",
+        en: "Mailboxes",
+        ru: "Почтовые ящики",
+        path: "/api/v1/mailboxes",
+        columns: &["name", "address", "imap_host", "active"],
+        example: r#"{ "name": "Support", "address": "support@example.com", "imap_host": "imap.example.com", "imap_port": 993, "imap_tls": true, "imap_user": "support", "imap_password": "secret" }"#,
+        put: true,
+    },
+    Screen {
+        key: "sla-policies",
+        en: "SLA policies",
+        ru: "Политики SLA",
+        path: "/api/v1/sla-policies",
+        columns: &["name", "calendar_id", "targets"],
+        example: r#"{ "name": "Standard", "targets": { "normal": { "first_response_minutes": 60, "resolution_minutes": 480 } } }"#,
+        put: true,
+    },
+    Screen {
+        key: "calendars",
+        en: "Calendars",
+        ru: "Календари",
+        path: "/api/v1/calendars",
+        columns: &["name", "time_zone"],
+        example: r#"{ "name": "Moscow office", "time_zone": "Europe/Moscow", "hours": [] }"#,
+        put: true,
+    },
+    Screen {
+        key: "workflow-rules",
+        en: "Workflow rules",
+        ru: "Правила",
+        path: "/api/v1/workflow-rules",
+        columns: &["name", "trigger", "active", "position"],
+        example: r#"{ "name": "Urgent to second line", "trigger": "case.created", "conditions": [], "actions": [] }"#,
+        put: true,
+    },
+    Screen {
+        key: "webhooks",
+        en: "Webhooks",
+        ru: "Вебхуки",
+        path: "/api/v1/webhooks",
+        columns: &["url", "events", "active", "disabled_reason"],
+        example: r#"{ "url": "https://example.com/hooks/helpdesk", "events": ["case.created"] }"#,
+        put: true,
+    },
+    Screen {
+        key: "web-forms",
+        en: "Web forms",
+        ru: "Веб-формы",
+        path: "/api/v1/web-forms",
+        columns: &["name", "key", "allowed_origins", "active"],
+        example: r#"{ "name": "Site contact form", "allowed_origins": ["https://example.com"] }"#,
+        put: true,
+    },
+    Screen {
+        key: "imports",
+        en: "Imports",
+        ru: "Импорт",
+        path: "/api/v1/imports",
+        columns: &[
+            "entity",
+            "status",
+            "total_rows",
+            "processed_rows",
+            "created",
+            "updated",
+            "failed",
+        ],
+        example: "",
+        put: false,
+    },
+    Screen {
+        key: "api-tokens",
+        en: "API tokens",
+        ru: "API-токены",
+        path: "/api/v1/me/api-tokens",
+        columns: &["name", "scopes", "last_used_at", "expires_at"],
+        example: r#"{ "name": "CRM sync", "scopes": ["read"] }"#,
+        put: false,
+    },
+];
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => "—".to_owned(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(cell).collect::<Vec<_>>().join(", "),
+        Value::Object(_) => v.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn items(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a.clone(),
+        other => other["items"].as_array().cloned().unwrap_or_default(),
+    }
+}
+
+#[component]
+pub fn AdminPage(what: String) -> impl IntoView {
+    let l = lang();
+    let screen = SCREENS
+        .iter()
+        .find(|s| s.key == what)
+        .unwrap_or(&SCREENS[0]);
+    let list = Fetch::<Value>::new(format!("{}?limit=100", screen.path));
+    let editor = RwSignal::new(None::<(Option<i64>, String)>);
+    let secret = RwSignal::new(None::<String>);
+    let open = RwSignal::new(None::<i64>);
+    let save = move |_| {
+        let Some((id, text)) = editor.get_untracked() else {
+            return;
+        };
+        let lg = l.get_untracked();
+        let body: Value = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(e) => {
+                toasts().push(
+                    format!("{} {e}", tr!(lg, "Not valid JSON:", "Неверный JSON:")),
+                    None,
+                    true,
+                );
+                return;
+            }
+        };
+        spawn_local(async move {
+            let r: Result<Value, ApiError> = match id {
+                None => api::post(screen.path, &body).await,
+                Some(id) if screen.put => api::put(&format!("{}/{id}", screen.path), &body).await,
+                Some(id) => api::patch(&format!("{}/{id}", screen.path), &body).await,
+            };
+            match r {
+                Ok(v) => {
+                    // A token or a webhook secret is shown once.
+                    if let Some(s) = v
+                        .get("token")
+                        .or_else(|| v.get("secret"))
+                        .and_then(Value::as_str)
+                    {
+                        secret.set(Some(s.to_owned()));
+                    }
+                    editor.set(None);
+                    list.reload();
+                    toasts().push(tr!(lg, "Saved.", "Сохранено.").to_owned(), None, false);
+                }
+                Err(e) => {
+                    let fields = match &e {
+                        ApiError::Problem(p) => p
+                            .errors
+                            .clone()
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|(k, v)| format!("{k}: {}", v.join("; ")))
+                            .collect::<Vec<_>>()
+                            .join(" · "),
+                        _ => String::new(),
+                    };
+                    toasts().push(
+                        if fields.is_empty() {
+                            e.message()
+                        } else {
+                            fields
+                        },
+                        None,
+                        true,
+                    );
+                }
+            }
+        });
+    };
+    view! {
+        <div class="workspace">
+            <nav class="views card" aria-label="Admin">
+                <h2>{move || tr!(l.get(), "Administration", "Администрирование")}</h2>
+                {SCREENS.iter().map(|s| view! {
+                    <Link to=Route::Admin(s.key.to_owned()) class=if s.key == screen.key { "view active" } else { "view" }>
+                        {move || tr!(l.get(), s.en, s.ru)}
+                    </Link>
+                }).collect_view()}
+            </nav>
+            <section class="card list" data-test=format!("admin-{}", screen.key)>
+                <header class="row-head">
+                    <h1>{move || tr!(l.get(), screen.en, screen.ru)}</h1>
+                    {(!screen.example.is_empty()).then(|| view! {
+                        <button data-test="create" on:click=move |_| editor.set(Some((None, screen.example.to_owned())))>{move || tr!(l.get(), "New", "Создать")}</button>
+                    })}
+                </header>
+                {move || secret.get().map(|s| view! {
+                    <p class="secret" data-test="secret">{tr!(l.get(), "Copy it now, it is shown once: ", "Скопируйте сейчас, он показывается один раз: ")}<code>{s}</code></p>
+                })}
+                {move || editor.get().map(|(id, text)| view! {
+                    <div class="editor">
+                        <label>{match id { None => tr!(l.get(), "New record (JSON)", "Новая запись (JSON)"), Some(_) => tr!(l.get(), "Record (JSON)", "Запись (JSON)") }}
+                            <textarea rows="10" class="code" data-test="json" prop:value=text
+                                on:input=move |ev| editor.update(|e| if let Some(e) = e { e.1 = event_target_value(&ev) })></textarea>
+                        </label>
+                        <button data-test="json-save" on:click=save>{tr!(l.get(), "Save", "Сохранить")}</button>
+                        <button class="link" on:click=move |_| editor.set(None)>{tr!(l.get(), "Cancel", "Отмена")}</button>
+                    </div>
+                })}
+                {move || match list.get() {
+                    Load::Ready(v) => {
+                        let lg = l.get();
+                        view! {
+                            <table data-test="admin-table">
+                                <thead><tr>{screen.columns.iter().map(|c| view! { <th>{c.replace('_', " ")}</th> }).collect_view()}<th></th></tr></thead>
+                                <tbody>
+                                    {items(&v).into_iter().map(|row| {
+                                        let id = row["id"].as_i64();
+                                        let text = serde_json::to_string_pretty(&row).unwrap_or_default();
+                                        view! {
+                                            <tr data-test="admin-row">
+                                                {screen.columns.iter().map(|c| view! { <td>{cell(&row[*c])}</td> }).collect_view()}
+                                                <td class="nowrap">
+                                                    {(screen.key != "imports" && screen.key != "api-tokens").then(|| view! {
+                                                        <button class="link" on:click=move |_| editor.set(Some((id, text.clone())))>{tr!(lg, "Edit", "Изменить")}</button>
+                                                    })}
+                                                    {(screen.key == "webhooks").then(|| view! {
+                                                        " " <button class="link" data-test="deliveries" on:click=move |_| open.set(id)>{tr!(lg, "Deliveries", "Доставки")}</button>
+                                                    })}
+                                                    {(screen.key == "api-tokens").then(|| view! {
+                                                        <button class="link" on:click=move |_| if let Some(id) = id { spawn_local(async move {
+                                                            match api::delete(&format!("/api/v1/me/api-tokens/{id}")).await { Ok(()) => list.reload(), Err(e) => toasts().push(e.message(), None, true) }
+                                                        }) }>{tr!(lg, "Revoke", "Отозвать")}</button>
+                                                    })}
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    }
+                    other => pending(&other, move || list.reload()),
+                }}
+                {move || open.get().map(|id| view! { <Deliveries id lang=l.get()/> })}
+            </section>
+        </div>
+    }
+}
+
+/// A webhook's delivery log, each attempt with its outcome, and "send again".
+#[component]
+fn Deliveries(id: i64, lang: Lang) -> impl IntoView {
+    let l = lang;
+    let log = Fetch::<Value>::new(format!("/api/v1/webhooks/{id}/deliveries?limit=50"));
+    move || {
+        match log.get() {
+        Load::Ready(v) => view! {
+            <h2>{tr!(l, "Delivery log", "Журнал доставок")}</h2>
+            <table data-test="delivery-log">
+                <thead><tr><th>{tr!(l, "Event", "Событие")}</th><th>{tr!(l, "Status", "Статус")}</th><th>{tr!(l, "Attempts", "Попытки")}</th><th>{tr!(l, "Last answer", "Последний ответ")}</th><th></th></tr></thead>
+                <tbody>
+                    {items(&v).into_iter().map(|d| {
+                        let did = d["id"].as_i64().unwrap_or_default();
+                        let at = d["created_at"].as_str().and_then(|t| t.parse().ok()).map(|t| when(l, t)).unwrap_or_default();
+                        view! {
+                            <tr>
+                                <td>{cell(&d["event_type"])} " · " {at}</td>
+                                <td>{cell(&d["status"])}</td>
+                                <td>{cell(&d["attempts"])}</td>
+                                <td>{cell(&d["last_status_code"])} " " {cell(&d["last_error"])}</td>
+                                <td><button class="link" on:click=move |_| spawn_local(async move {
+                                    match api::post::<_, Value>(&format!("/api/v1/webhooks/{id}/deliveries/{did}/redeliver"), &json!({})).await {
+                                        Ok(_) => log.reload(),
+                                        Err(e) => toasts().push(e.message(), None, true),
+                                    }
+                                })>{tr!(l, "Send again", "Отправить снова")}</button></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }.into_any(),
+        other => pending(&other, move || log.reload()),
+    }
+    }
+}

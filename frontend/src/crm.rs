@@ -1,0 +1,572 @@
+//! CRM screens: organizations, contacts, products and contracts — list, detail with related
+//! cases, create and edit. One form component drives every record from a field list.
+
+use helpdesk_api_types::cases::CasePage;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{json, Map, Value};
+
+use crate::api::{self, enc, ApiError};
+use crate::i18n::{self, Lang};
+use crate::new_case::{inn_error, kpp_error};
+use crate::route::{router, Link, Route};
+use crate::tr;
+use crate::ui::{lang, pending, toasts, when, Fetch, Field, Load};
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum Kind {
+    Text,
+    LongText,
+    /// A list of strings, one per line (emails, phones).
+    Lines,
+    Bool,
+    Id,
+    Date,
+}
+
+#[derive(Clone, Copy)]
+pub struct Spec {
+    pub key: &'static str,
+    pub en: &'static str,
+    pub ru: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+}
+
+const fn f(key: &'static str, en: &'static str, ru: &'static str, kind: Kind) -> Spec {
+    Spec {
+        key,
+        en,
+        ru,
+        kind,
+        required: false,
+    }
+}
+
+const fn req(key: &'static str, en: &'static str, ru: &'static str, kind: Kind) -> Spec {
+    Spec {
+        key,
+        en,
+        ru,
+        kind,
+        required: true,
+    }
+}
+
+pub const ORGANIZATION: &[Spec] = &[
+    req("name", "Name", "Наименование", Kind::Text),
+    f(
+        "short_name",
+        "Short name",
+        "Краткое наименование",
+        Kind::Text,
+    ),
+    f("inn", "INN", "ИНН", Kind::Text),
+    f("kpp", "KPP", "КПП", Kind::Text),
+    f("org_type", "Type", "Тип", Kind::Text),
+    f("industry", "Industry", "Отрасль", Kind::Text),
+    f("website", "Website", "Сайт", Kind::Text),
+    f(
+        "phones",
+        "Phones (one per line)",
+        "Телефоны (по одному в строке)",
+        Kind::Lines,
+    ),
+    f(
+        "emails",
+        "Emails (one per line)",
+        "Эл. адреса (по одному в строке)",
+        Kind::Lines,
+    ),
+    f(
+        "parent_id",
+        "Parent organization id",
+        "Id головной организации",
+        Kind::Id,
+    ),
+    f("description", "Description", "Описание", Kind::LongText),
+];
+
+pub const CONTACT: &[Spec] = &[
+    req("first_name", "First name", "Имя", Kind::Text),
+    req("last_name", "Last name", "Фамилия", Kind::Text),
+    f(
+        "emails",
+        "Emails (one per line)",
+        "Эл. адреса (по одному в строке)",
+        Kind::Lines,
+    ),
+    f(
+        "phones",
+        "Phones (one per line)",
+        "Телефоны (по одному в строке)",
+        Kind::Lines,
+    ),
+    f(
+        "organization_id",
+        "Organization id",
+        "Id организации",
+        Kind::Id,
+    ),
+    f("title", "Title", "Должность", Kind::Text),
+    f("department", "Department", "Подразделение", Kind::Text),
+    f("do_not_email", "Do not email", "Не писать", Kind::Bool),
+    f("do_not_call", "Do not call", "Не звонить", Kind::Bool),
+    f(
+        "portal_access",
+        "Portal access",
+        "Доступ к порталу",
+        Kind::Bool,
+    ),
+    f(
+        "portal_sees_organization",
+        "Sees the organization's cases",
+        "Видит обращения организации",
+        Kind::Bool,
+    ),
+];
+
+pub const PRODUCT: &[Spec] = &[
+    req("name", "Name", "Название", Kind::Text),
+    f("description", "Description", "Описание", Kind::LongText),
+];
+
+pub const CONTRACT: &[Spec] = &[
+    req(
+        "organization_id",
+        "Organization id",
+        "Id организации",
+        Kind::Id,
+    ),
+    req("product_id", "Product id", "Id продукта", Kind::Id),
+    req("number", "Number", "Номер", Kind::Text),
+    req("starts_on", "Starts on", "Начало", Kind::Date),
+    f("ends_on", "Ends on", "Окончание", Kind::Date),
+];
+
+fn as_text(v: Option<&Value>, kind: Kind) -> String {
+    match (v, kind) {
+        (Some(Value::Array(a)), _) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        (Some(Value::String(s)), _) => s.clone(),
+        (Some(Value::Number(n)), _) => n.to_string(),
+        (Some(Value::Bool(b)), _) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn to_value(text: &str, kind: Kind) -> Value {
+    let t = text.trim();
+    match kind {
+        Kind::Lines => json!(t
+            .lines()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()),
+        Kind::Bool => json!(t == "true"),
+        Kind::Id => t.parse::<i64>().map(Value::from).unwrap_or(Value::Null),
+        _ if t.is_empty() => Value::Null,
+        _ => json!(t),
+    }
+}
+
+/// A form over a record: creates (POST `create`) or edits (PATCH `edit`, changed fields only).
+#[component]
+pub fn RecordForm(
+    specs: &'static [Spec],
+    #[prop(optional)] initial: Option<Value>,
+    /// POST here when there is no `initial`, else PATCH.
+    path: String,
+    on_saved: Callback<Value>,
+    test: &'static str,
+) -> impl IntoView {
+    let l = lang();
+    let values: Vec<RwSignal<String>> = specs
+        .iter()
+        .map(|s| RwSignal::new(as_text(initial.as_ref().and_then(|v| v.get(s.key)), s.kind)))
+        .collect();
+    let errors = RwSignal::new(std::collections::BTreeMap::<String, String>::new());
+    let editing = initial.is_some();
+    let initial = StoredValue::new(initial);
+    let vals = StoredValue::new(values.clone());
+    let busy = RwSignal::new(false);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let lg = l.get_untracked();
+        let mut body = Map::new();
+        let mut local = std::collections::BTreeMap::new();
+        for (s, v) in specs.iter().zip(vals.get_value()) {
+            let text = v.get_untracked();
+            let value = to_value(&text, s.kind);
+            if s.required && value.is_null() {
+                local.insert(
+                    s.key.to_owned(),
+                    tr!(lg, "Required", "Обязательное поле").to_owned(),
+                );
+            }
+            if s.key == "inn" {
+                if let Some(e) = inn_error(lg, &text) {
+                    local.insert("inn".into(), e);
+                }
+            }
+            if s.key == "kpp" {
+                if let Some(e) = kpp_error(lg, &text) {
+                    local.insert("kpp".into(), e);
+                }
+            }
+            let before = initial.with_value(|i| {
+                i.as_ref()
+                    .map(|i| to_value(&as_text(i.get(s.key), s.kind), s.kind))
+            });
+            if before.as_ref() != Some(&value) && !(before.is_none() && value.is_null()) {
+                body.insert(s.key.to_owned(), value);
+            }
+        }
+        errors.set(local.clone());
+        if !local.is_empty() || (editing && body.is_empty()) {
+            return;
+        }
+        busy.set(true);
+        let path = path.clone();
+        spawn_local(async move {
+            let body = Value::Object(body);
+            let r: Result<Value, ApiError> = if editing {
+                api::patch(&path, &body).await
+            } else {
+                api::post(&path, &body).await
+            };
+            busy.set(false);
+            match r {
+                Ok(v) => {
+                    toasts().push(tr!(lg, "Saved.", "Сохранено.").to_owned(), None, false);
+                    on_saved.run(v);
+                }
+                Err(e) => {
+                    let map: std::collections::BTreeMap<String, String> = match &e {
+                        ApiError::Problem(p) => p
+                            .errors
+                            .clone()
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|(k, v)| (k, v.join("; ")))
+                            .collect(),
+                        _ => Default::default(),
+                    };
+                    if map.is_empty() {
+                        toasts().push(e.message(), None, true);
+                    }
+                    errors.set(map);
+                }
+            }
+        });
+    };
+    view! {
+        <form class="form record" data-test=test on:submit=save novalidate>
+            {specs.iter().zip(values).map(|(s, v)| {
+                let s = *s;
+                let label = Signal::derive(move || tr!(l.get(), s.en, s.ru));
+                let error = Signal::derive(move || errors.with(|e| e.get(s.key).cloned()));
+                let input = match s.kind {
+                    Kind::LongText | Kind::Lines => view! {
+                        <textarea name=s.key rows="3" prop:value=v on:input=move |ev| v.set(event_target_value(&ev))></textarea>
+                    }.into_any(),
+                    Kind::Bool => view! {
+                        <input type="checkbox" name=s.key prop:checked=move || v.get() == "true"
+                            on:change=move |ev| v.set(event_target_checked(&ev).to_string())/>
+                    }.into_any(),
+                    Kind::Date => view! { <input type="date" name=s.key prop:value=v on:input=move |ev| v.set(event_target_value(&ev))/> }.into_any(),
+                    Kind::Id => view! { <input type="number" name=s.key prop:value=v on:input=move |ev| v.set(event_target_value(&ev))/> }.into_any(),
+                    Kind::Text => view! { <input name=s.key prop:value=v on:input=move |ev| v.set(event_target_value(&ev))/> }.into_any(),
+                };
+                view! { <Field label required=s.required error>{input}</Field> }
+            }).collect_view()}
+            <button type="submit" data-test="save" disabled=move || busy.get()>{move || tr!(l.get(), "Save", "Сохранить")}</button>
+        </form>
+    }
+}
+
+/// Which directory a list shows.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Dir {
+    Organizations,
+    Contacts,
+    Products,
+    Contracts,
+}
+
+impl Dir {
+    fn path(self) -> &'static str {
+        match self {
+            Dir::Organizations => "/api/v1/organizations",
+            Dir::Contacts => "/api/v1/contacts",
+            Dir::Products => "/api/v1/products",
+            Dir::Contracts => "/api/v1/contracts",
+        }
+    }
+    fn title(self, l: Lang) -> &'static str {
+        match self {
+            Dir::Organizations => tr!(l, "Organizations", "Организации"),
+            Dir::Contacts => tr!(l, "Contacts", "Контакты"),
+            Dir::Products => tr!(l, "Products", "Продукты"),
+            Dir::Contracts => tr!(l, "Contracts", "Договоры"),
+        }
+    }
+    fn specs(self) -> &'static [Spec] {
+        match self {
+            Dir::Organizations => ORGANIZATION,
+            Dir::Contacts => CONTACT,
+            Dir::Products => PRODUCT,
+            Dir::Contracts => CONTRACT,
+        }
+    }
+    fn searchable(self) -> bool {
+        matches!(self, Dir::Organizations | Dir::Contacts)
+    }
+    fn row(self, l: Lang, v: &Value) -> (Option<Route>, Vec<String>) {
+        let s = |k: &str| as_text(v.get(k), Kind::Text);
+        let id = v["id"].as_i64().unwrap_or_default();
+        match self {
+            Dir::Organizations => (
+                Some(Route::Organization(id)),
+                vec![
+                    s("name"),
+                    s("inn"),
+                    s("kpp"),
+                    as_text(v.get("phones"), Kind::Lines),
+                ],
+            ),
+            Dir::Contacts => (
+                Some(Route::Contact(id)),
+                vec![
+                    format!("{} {}", s("first_name"), s("last_name")),
+                    as_text(v.get("emails"), Kind::Lines),
+                    as_text(v.get("phones"), Kind::Lines),
+                    if v["portal_access"] == json!(true) {
+                        tr!(l, "portal", "портал").to_owned()
+                    } else {
+                        String::new()
+                    },
+                ],
+            ),
+            Dir::Products => (
+                None,
+                vec![
+                    s("name"),
+                    v["components"]
+                        .as_array()
+                        .map(|c| {
+                            c.iter()
+                                .filter_map(|x| x["name"].as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        })
+                        .unwrap_or_default(),
+                    if v["active"] == json!(true) {
+                        tr!(l, "active", "активен").to_owned()
+                    } else {
+                        tr!(l, "inactive", "неактивен").to_owned()
+                    },
+                ],
+            ),
+            Dir::Contracts => (
+                None,
+                vec![
+                    s("number"),
+                    format!("#{}", s("organization_id")),
+                    format!("#{}", s("product_id")),
+                    format!("{} — {}", s("starts_on"), s("ends_on")),
+                    if v["in_force"] == json!(true) {
+                        tr!(l, "in force", "действует").to_owned()
+                    } else {
+                        tr!(l, "not in force", "не действует").to_owned()
+                    },
+                ],
+            ),
+        }
+    }
+}
+
+#[component]
+pub fn DirectoryPage(dir: Dir) -> impl IntoView {
+    let l = lang();
+    let q = RwSignal::new(String::new());
+    let items = RwSignal::new(Vec::<Value>::new());
+    let next = RwSignal::new(None::<String>);
+    let state = RwSignal::new(Load::<()>::Loading);
+    let creating = RwSignal::new(false);
+    let fetch = move |more: bool| {
+        let mut path = format!("{}?limit=50", dir.path());
+        if dir.searchable() && !q.get_untracked().trim().is_empty() {
+            path.push_str(&format!("&q={}", enc(q.get_untracked().trim())));
+        }
+        if more {
+            match next.get_untracked() {
+                Some(c) => path.push_str(&format!("&cursor={}", enc(&c))),
+                None => return,
+            }
+        }
+        spawn_local(async move {
+            match api::get::<Value>(&path).await {
+                Ok(page) => {
+                    let list = page["items"].as_array().cloned().unwrap_or_default();
+                    if more {
+                        items.update(|i| i.extend(list));
+                    } else {
+                        items.set(list);
+                    }
+                    next.set(page["next_cursor"].as_str().map(str::to_owned));
+                    state.set(Load::Ready(()));
+                }
+                Err(e) => state.set(Load::Failed(e.message())),
+            }
+        });
+    };
+    fetch(false);
+    let r = router();
+    view! {
+        <section class="card">
+            <header class="row-head">
+                <h1>{move || dir.title(l.get())}</h1>
+                <button data-test="create" on:click=move |_| match dir {
+                    Dir::Organizations => r.go(Route::NewOrganization),
+                    Dir::Contacts => r.go(Route::NewContact),
+                    _ => creating.update(|c| *c = !*c),
+                }>{move || tr!(l.get(), "New", "Создать")}</button>
+            </header>
+            {move || creating.get().then(|| view! {
+                <RecordForm specs=dir.specs() path=dir.path().to_owned() test="create-form"
+                    on_saved=Callback::new(move |_| { creating.set(false); fetch(false); })/>
+            })}
+            {dir.searchable().then(|| view! {
+                <form class="filters" on:submit=move |ev| { ev.prevent_default(); fetch(false); }>
+                    <input type="search" data-test="directory-search" aria-label=move || tr!(l.get(), "Search", "Поиск")
+                        placeholder=move || tr!(l.get(), "Name, INN, email…", "Название, ИНН, эл. почта…")
+                        prop:value=q on:input=move |ev| q.set(event_target_value(&ev))/>
+                    <button type="submit">{move || tr!(l.get(), "Search", "Найти")}</button>
+                </form>
+            })}
+            {move || match state.get() {
+                Load::Ready(()) => view! {
+                    <table data-test="directory">
+                        <tbody>
+                            {move || items.get().iter().map(|v| {
+                                let (to, cells) = dir.row(l.get(), v);
+                                let first = cells.first().cloned().unwrap_or_default();
+                                view! {
+                                    <tr data-test="directory-row">
+                                        <td>{match to { Some(to) => view! { <Link to>{first}</Link> }.into_any(), None => first.into_any() }}</td>
+                                        {cells.into_iter().skip(1).map(|c| view! { <td>{c}</td> }).collect_view()}
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    {move || next.get().is_some().then(|| view! { <button class="more" on:click=move |_| fetch(true)>{tr!(l.get(), "Load more", "Показать ещё")}</button> })}
+                }.into_any(),
+                other => pending(&other, move || fetch(false)),
+            }}
+        </section>
+    }
+}
+
+#[component]
+pub fn NewRecordPage(dir: Dir) -> impl IntoView {
+    let l = lang();
+    let r = router();
+    view! {
+        <section class="card">
+            <h1>{move || match dir { Dir::Organizations => tr!(l.get(), "New organization", "Новая организация"), _ => tr!(l.get(), "New contact", "Новый контакт") }}</h1>
+            <RecordForm specs=dir.specs() path=dir.path().to_owned() test="record-form"
+                on_saved=Callback::new(move |v: Value| {
+                    let id = v["id"].as_i64().unwrap_or_default();
+                    r.go(if dir == Dir::Organizations { Route::Organization(id) } else { Route::Contact(id) });
+                })/>
+        </section>
+    }
+}
+
+/// An organization or a contact: its fields (editable), and its cases; for an organization also
+/// its contacts and contracts.
+#[component]
+pub fn RecordPage(dir: Dir, id: i64) -> impl IntoView {
+    let l = lang();
+    let record = Fetch::<Value>::new(format!("{}/{id}", dir.path()));
+    let filter = if dir == Dir::Organizations {
+        "organization_id"
+    } else {
+        "requester_id"
+    };
+    let cases = Fetch::<CasePage>::new(format!("/api/v1/cases?{filter}={id}&limit=20&status=new,open,awaiting_customer,on_hold,resolved,closed,rejected"));
+    let editing = RwSignal::new(false);
+    view! {
+        {move || match record.get() {
+            Load::Ready(v) => {
+                let lg = l.get();
+                let title = match dir {
+                    Dir::Organizations => as_text(v.get("name"), Kind::Text),
+                    _ => format!("{} {}", as_text(v.get("first_name"), Kind::Text), as_text(v.get("last_name"), Kind::Text)),
+                };
+                let v2 = v.clone();
+                view! {
+                    <div class="case-page">
+                        <section class="card case-main">
+                            <h1 data-test="record-title">{title}</h1>
+                            <button data-test="edit" on:click=move |_| editing.update(|e| *e = !*e)>{tr!(lg, "Edit", "Изменить")}</button>
+                            {move || if editing.get() {
+                                view! { <RecordForm specs=dir.specs() initial=v2.clone() path=format!("{}/{id}", dir.path()) test="record-form"
+                                    on_saved=Callback::new(move |_| { editing.set(false); record.reload(); })/> }.into_any()
+                            } else {
+                                view! {
+                                    <dl class="facts" data-test="record">
+                                        {dir.specs().iter().map(|s| {
+                                            let text = as_text(v2.get(s.key), s.kind);
+                                            view! { <dt>{tr!(l.get(), s.en, s.ru)}</dt><dd>{if text.is_empty() { "—".to_owned() } else { text }}</dd> }
+                                        }).collect_view()}
+                                    </dl>
+                                }.into_any()
+                            }}
+                            <h2>{tr!(lg, "Cases", "Обращения")}</h2>
+                            {move || cases.value().map(|p| view! {
+                                <ul data-test="record-cases">
+                                    {p.items.into_iter().map(|c| view! {
+                                        <li><Link to=Route::Case(c.id)>"#" {c.number} " " {c.subject}</Link> " · " {i18n::status(l.get(), c.status)} " · " {when(l.get(), c.created_at)}</li>
+                                    }).collect_view()}
+                                </ul>
+                            })}
+                        </section>
+                        {(dir == Dir::Organizations).then(|| view! { <OrgSide id/> })}
+                    </div>
+                }.into_any()
+            }
+            other => pending(&other, move || record.reload()),
+        }}
+    }
+}
+
+#[component]
+fn OrgSide(id: i64) -> impl IntoView {
+    let l = lang();
+    let contacts = Fetch::<Value>::new(format!("/api/v1/contacts?organization_id={id}&limit=50"));
+    let contracts = Fetch::<Value>::new(format!("/api/v1/contracts?organization_id={id}&limit=50"));
+    view! {
+        <aside class="case-side">
+            <section class="card">
+                <h2>{move || tr!(l.get(), "Contacts", "Контакты")}</h2>
+                <ul>{move || contacts.value().map(|p| p["items"].as_array().cloned().unwrap_or_default().into_iter().map(|c| {
+                    let cid = c["id"].as_i64().unwrap_or_default();
+                    view! { <li><Link to=Route::Contact(cid)>{format!("{} {}", c["first_name"].as_str().unwrap_or(""), c["last_name"].as_str().unwrap_or(""))}</Link></li> }
+                }).collect_view())}</ul>
+            </section>
+            <section class="card">
+                <h2>{move || tr!(l.get(), "Contracts", "Договоры")}</h2>
+                <ul>{move || contracts.value().map(|p| p["items"].as_array().cloned().unwrap_or_default().into_iter().map(|c| view! {
+                    <li>{c["number"].as_str().unwrap_or("").to_owned()} " · " {c["starts_on"].as_str().unwrap_or("").to_owned()}
+                        {if c["in_force"] == json!(true) { tr!(l.get(), " · in force", " · действует") } else { "" }}</li>
+                }).collect_view())}</ul>
+            </section>
+        </aside>
+    }
+}

@@ -1,0 +1,640 @@
+//! The new case form: organization from the directory (type-ahead) or by INN with the registry
+//! filling KPP and name, the applicant picked or entered, product and component with the
+//! contracted ones marked, the case type limited to consultation without a contract.
+
+use helpdesk_api_types::cases::Case;
+use helpdesk_api_types::catalog::{ContractPage, ProductPage};
+use helpdesk_api_types::crm::{Contact, ContactPage, Organization, OrganizationPage};
+use helpdesk_api_types::registry::RegistryParty;
+use helpdesk_api_types::{CaseType, Channel, Priority};
+use helpdesk_domain::{Inn, Kpp, Phone};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{json, Value};
+
+use crate::api::{self, enc, ApiError};
+use crate::i18n::{self, Lang};
+use crate::route::Route;
+use crate::tr;
+use crate::ui::{lang, toasts, Fetch, Field};
+use crate::upload::{send_file, Upload, UploadList, MAX_FILE};
+
+/// Client-side INN check: digits, 10 or 12, check digits right.
+pub fn inn_error(l: Lang, inn: &str) -> Option<String> {
+    let inn = inn.trim();
+    if inn.is_empty() {
+        return None;
+    }
+    if !inn.chars().all(|c| c.is_ascii_digit()) || !(inn.len() == 10 || inn.len() == 12) {
+        return Some(
+            tr!(
+                l,
+                "INN has 10 or 12 digits",
+                "ИНН состоит из 10 или 12 цифр"
+            )
+            .to_owned(),
+        );
+    }
+    Inn::parse(inn).err().map(|_| {
+        tr!(
+            l,
+            "INN check digits do not match",
+            "Неверные контрольные цифры ИНН"
+        )
+        .to_owned()
+    })
+}
+
+pub fn kpp_error(l: Lang, kpp: &str) -> Option<String> {
+    let kpp = kpp.trim();
+    (!kpp.is_empty() && Kpp::parse(kpp).is_err()).then(|| {
+        tr!(
+            l,
+            "KPP is 9 characters: 4 digits, 2 digits or capital letters, 3 digits",
+            "КПП — 9 знаков: 4 цифры, 2 цифры или заглавные буквы, 3 цифры"
+        )
+        .to_owned()
+    })
+}
+
+/// The phone mask: `+7 (XXX) XXX-XX-XX` for Russian numbers (a leading 8 becomes +7), `+…`
+/// for others; an extension after `доб`/`ext` is kept as written.
+pub fn mask_phone(input: &str) -> String {
+    let cut = input
+        .find(|c: char| c.is_alphabetic() || c == ';')
+        .unwrap_or(input.len());
+    let (main, tail) = input.split_at(cut);
+    let mut digits: String = main.chars().filter(char::is_ascii_digit).collect();
+    if digits.starts_with('8') && (digits.len() == 11 || !main.trim_start().starts_with('+')) {
+        digits.replace_range(0..1, "7");
+    }
+    let masked = if digits.starts_with('7') {
+        let d: Vec<char> = digits.chars().skip(1).take(10).collect();
+        let part = |a: usize, b: usize| -> String { d.iter().skip(a).take(b - a).collect() };
+        let mut out = "+7".to_owned();
+        if !d.is_empty() {
+            out.push_str(&format!(" ({}", part(0, 3)));
+        }
+        if d.len() >= 3 {
+            out.push(')');
+        }
+        if d.len() > 3 {
+            out.push_str(&format!(" {}", part(3, 6)));
+        }
+        if d.len() > 6 {
+            out.push_str(&format!("-{}", part(6, 8)));
+        }
+        if d.len() > 8 {
+            out.push_str(&format!("-{}", part(8, 10)));
+        }
+        out
+    } else if digits.is_empty() {
+        String::new()
+    } else {
+        format!("+{digits}")
+    };
+    if tail.is_empty() {
+        masked
+    } else {
+        format!("{masked} {}", tail.trim_start())
+    }
+}
+
+fn phone_error(l: Lang, phone: &str) -> Option<String> {
+    let p = phone.trim();
+    (!p.is_empty() && Phone::parse(p).is_err()).then(|| {
+        tr!(
+            l,
+            "Not a phone number: +7 (XXX) XXX-XX-XX, ext after “ext”",
+            "Не номер телефона: +7 (XXX) XXX-XX-XX, добавочный после «доб»"
+        )
+        .to_owned()
+    })
+}
+
+/// Type-ahead over the organization directory; `picked` gets the chosen one.
+#[component]
+pub fn OrgPicker(
+    picked: RwSignal<Option<Organization>>,
+    #[prop(into)] label: Signal<&'static str>,
+    test: &'static str,
+) -> impl IntoView {
+    let l = lang();
+    let text = RwSignal::new(String::new());
+    let found = RwSignal::new(Vec::<Organization>::new());
+    let search = move |q: String| {
+        if q.trim().chars().count() < 2 {
+            found.set(Vec::new());
+            return;
+        }
+        spawn_local(async move {
+            if let Ok(p) = api::get::<OrganizationPage>(&format!(
+                "/api/v1/organizations?q={}&limit=8",
+                enc(&q)
+            ))
+            .await
+            {
+                found.set(p.items);
+            }
+        });
+    };
+    view! {
+        <div class="typeahead">
+            <label class="field"><span class="label">{move || label.get()}</span>
+                {move || match picked.get() {
+                    Some(o) => view! {
+                        <span class="picked" data-test=format!("{test}-picked")>{o.name.clone()} {o.inn.clone().map(|i| format!(" · ИНН {i}"))}
+                            " " <button type="button" class="link" on:click=move |_| picked.set(None)>{tr!(l.get(), "change", "изменить")}</button>
+                        </span>
+                    }.into_any(),
+                    None => view! {
+                        <input type="search" data-test=test autocomplete="off"
+                            placeholder=move || tr!(l.get(), "Type a name…", "Начните вводить название…")
+                            prop:value=text on:input=move |ev| { let v = event_target_value(&ev); text.set(v.clone()); search(v); }/>
+                    }.into_any(),
+                }}
+            </label>
+            {move || (picked.get().is_none() && !found.with(Vec::is_empty)).then(|| view! {
+                <ul class="suggest" role="listbox" data-test=format!("{test}-suggest")>
+                    {found.get().into_iter().map(|o| {
+                        let o2 = o.clone();
+                        view! { <li role="option"><button type="button" class="link" on:click=move |_| { picked.set(Some(o2.clone())); found.set(Vec::new()); }>
+                            {o.name.clone()} {o.inn.clone().map(|i| format!(" · {i}"))}</button></li> }
+                    }).collect_view()}
+                </ul>
+            })}
+        </div>
+    }
+}
+
+#[component]
+pub fn NewCasePage() -> impl IntoView {
+    let l = lang();
+    let org = RwSignal::new(None::<Organization>);
+    let customer = RwSignal::new(None::<Organization>);
+    let customer_differs = RwSignal::new(false);
+    // A new organization entered by INN.
+    let inn = RwSignal::new(String::new());
+    let kpp = RwSignal::new(String::new());
+    let org_name = RwSignal::new(String::new());
+    let lookup_note = RwSignal::new(None::<String>);
+    // The applicant: an existing contact of the organization, or a new one.
+    let contacts = RwSignal::new(Vec::<Contact>::new());
+    let contact_id = RwSignal::new(None::<i64>);
+    let first = RwSignal::new(String::new());
+    let last = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    // The case.
+    let products = Fetch::<ProductPage>::new("/api/v1/products?limit=200");
+    let contracted = RwSignal::new(Vec::<i64>::new());
+    let product = RwSignal::new(None::<i64>);
+    let component = RwSignal::new(None::<i64>);
+    let case_type = RwSignal::new(CaseType::Consultation);
+    let channel = RwSignal::new(Channel::Phone);
+    let priority = RwSignal::new(Priority::Normal);
+    let system_info = RwSignal::new(String::new());
+    let subject = RwSignal::new(String::new());
+    let text = RwSignal::new(String::new());
+    let errors = RwSignal::new(std::collections::BTreeMap::<String, String>::new());
+    let busy = RwSignal::new(false);
+    let uploads = RwSignal::new(Vec::<Upload>::new());
+    let files = StoredValue::new_local(Vec::<web_sys::File>::new());
+    let chosen_names = RwSignal::new(Vec::<String>::new());
+    let opened = RwSignal::new(None::<i64>);
+    Effect::new(move |_| {
+        let up = uploads.get();
+        if let Some(id) = opened.get() {
+            if !up.is_empty() && up.iter().all(|u| u.done.is_some() || u.failed.is_some()) {
+                crate::route::router().go(Route::Case(id));
+            }
+        }
+    });
+    let choose = move |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        let lg = l.get_untracked();
+        let input: Option<web_sys::HtmlInputElement> = ev.target().and_then(|t| t.dyn_into().ok());
+        let Some(list) = input.and_then(|i| i.files()) else {
+            return;
+        };
+        for i in 0..list.length() {
+            let Some(f) = list.get(i) else { continue };
+            if f.size() > MAX_FILE {
+                toasts().push(
+                    format!(
+                        "{}: {}",
+                        f.name(),
+                        tr!(lg, "larger than 50 MB", "больше 50 МБ")
+                    ),
+                    None,
+                    true,
+                );
+                continue;
+            }
+            chosen_names.update(|n| {
+                n.push(format!(
+                    "{} ({})",
+                    f.name(),
+                    crate::ui::size(f.size() as i64)
+                ))
+            });
+            files.update_value(|v| v.push(f));
+        }
+    };
+    let err = move |k: &'static str| Signal::derive(move || errors.with(|e| e.get(k).cloned()));
+
+    // Picking an organization loads its contacts and contracts.
+    Effect::new(move |_| {
+        let holder = if customer_differs.get() {
+            customer.get()
+        } else {
+            org.get()
+        };
+        let o = org.get();
+        contact_id.set(None);
+        contacts.set(Vec::new());
+        contracted.set(Vec::new());
+        if let Some(o) = o {
+            spawn_local(async move {
+                if let Ok(p) = api::get::<ContactPage>(&format!(
+                    "/api/v1/contacts?organization_id={}&limit=100",
+                    o.id
+                ))
+                .await
+                {
+                    contacts.set(p.items);
+                }
+            });
+        }
+        if let Some(h) = holder {
+            spawn_local(async move {
+                if let Ok(p) = api::get::<ContractPage>(&format!(
+                    "/api/v1/contracts?organization_id={}&limit=200",
+                    h.id
+                ))
+                .await
+                {
+                    contracted.set(
+                        p.items
+                            .into_iter()
+                            .filter(|c| c.in_force)
+                            .map(|c| c.product_id)
+                            .collect(),
+                    );
+                }
+            });
+        }
+    });
+    let has_contract = move || product.get().is_some_and(|p| contracted.get().contains(&p));
+    // Without a contract for the product only a consultation is possible.
+    Effect::new(move |_| {
+        if !has_contract() {
+            case_type.set(CaseType::Consultation);
+        }
+    });
+
+    // Enter in the INN field: check the digits, then look the company up.
+    let lookup = move || {
+        let lg = l.get_untracked();
+        let value = inn.get_untracked().trim().to_owned();
+        let problem = inn_error(lg, &value);
+        errors.update(|e| match &problem {
+            Some(p) => {
+                e.insert("inn".into(), p.clone());
+            }
+            None => {
+                e.remove("inn");
+            }
+        });
+        if problem.is_some() || value.is_empty() {
+            return;
+        }
+        lookup_note.set(Some(tr!(lg, "Looking up…", "Ищем…").to_owned()));
+        spawn_local(async move {
+            // Already in the directory?
+            if let Ok(p) =
+                api::get::<OrganizationPage>(&format!("/api/v1/organizations?inn={value}&limit=1"))
+                    .await
+            {
+                if let Some(o) = p.items.into_iter().next() {
+                    org.set(Some(o));
+                    lookup_note.set(Some(
+                        tr!(lg, "Found in the directory.", "Найдена в справочнике.").to_owned(),
+                    ));
+                    return;
+                }
+            }
+            match api::get::<RegistryParty>(&format!("/api/v1/registry/organizations/{value}"))
+                .await
+            {
+                Ok(party) => {
+                    org_name.set(party.short_name.clone().unwrap_or(party.name.clone()));
+                    kpp.set(party.kpp.clone().unwrap_or_default());
+                    lookup_note.set(Some(
+                        tr!(lg, "Filled from the registry.", "Заполнено из реестра.").to_owned(),
+                    ));
+                }
+                Err(e) => lookup_note.set(Some(match e.status() {
+                    Some(404) => tr!(
+                        lg,
+                        "Not in the registry; enter the name.",
+                        "В реестре не найдено; введите название."
+                    )
+                    .to_owned(),
+                    _ => e.message(),
+                })),
+            }
+        });
+    };
+
+    let r = crate::route::router();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let lg = l.get_untracked();
+        let mut local = std::collections::BTreeMap::new();
+        if subject.get_untracked().trim().is_empty() {
+            local.insert(
+                "subject".to_owned(),
+                tr!(lg, "Required", "Обязательное поле").to_owned(),
+            );
+        }
+        if org.get_untracked().is_none() {
+            if let Some(e) = inn_error(lg, &inn.get_untracked()) {
+                local.insert("inn".into(), e);
+            }
+            if let Some(e) = kpp_error(lg, &kpp.get_untracked()) {
+                local.insert("kpp".into(), e);
+            }
+            if !inn.get_untracked().trim().is_empty() && org_name.get_untracked().trim().is_empty()
+            {
+                local.insert(
+                    "org_name".into(),
+                    tr!(lg, "Required with an INN", "Обязательно при вводе ИНН").to_owned(),
+                );
+            }
+        }
+        if contact_id.get_untracked().is_none() {
+            if let Some(e) = phone_error(lg, &phone.get_untracked()) {
+                local.insert("phones".into(), e);
+            }
+            let named =
+                !first.get_untracked().trim().is_empty() || !last.get_untracked().trim().is_empty();
+            if !named
+                && (!email.get_untracked().trim().is_empty()
+                    || !phone.get_untracked().trim().is_empty())
+            {
+                local.insert(
+                    "last_name".into(),
+                    tr!(lg, "Name the applicant", "Укажите заявителя").to_owned(),
+                );
+            }
+        }
+        errors.set(local.clone());
+        if !local.is_empty() {
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            let result = submit(
+                org.get_untracked(), (inn.get_untracked(), kpp.get_untracked(), org_name.get_untracked()),
+                if customer_differs.get_untracked() { customer.get_untracked().map(|c| c.id) } else { None },
+                contact_id.get_untracked(),
+                (first.get_untracked(), last.get_untracked(), email.get_untracked(), phone.get_untracked()),
+                json!({
+                    "subject": subject.get_untracked(),
+                    "description": text.get_untracked(),
+                    "priority": priority.get_untracked(),
+                    "case_type": case_type.get_untracked(),
+                    "channel": channel.get_untracked(),
+                    "product_id": product.get_untracked(),
+                    "component_id": component.get_untracked(),
+                    "system_info": Some(system_info.get_untracked()).filter(|s| !s.trim().is_empty()),
+                }),
+            ).await;
+            busy.set(false);
+            match result {
+                Ok(case) => {
+                    toasts().push(
+                        tr!(lg, "Case registered:", "Обращение зарегистрировано:").to_owned(),
+                        Some((format!("#{}", case.number), Route::Case(case.id))),
+                        false,
+                    );
+                    // Files chosen on the form go onto the new case; the page follows once
+                    // they are up.
+                    let chosen = files.with_value(|f| f.clone());
+                    if chosen.is_empty() {
+                        r.go(Route::Case(case.id));
+                    } else {
+                        opened.set(Some(case.id));
+                        for f in chosen {
+                            send_file(format!("/api/v1/cases/{}/attachments", case.id), f, uploads);
+                        }
+                    }
+                }
+                Err((prefix, e)) => {
+                    let mut map = std::collections::BTreeMap::new();
+                    if let ApiError::Problem(p) = &e {
+                        for (k, v) in p.errors.clone().unwrap_or_default() {
+                            let key = match (prefix, k.as_str()) {
+                                ("org", "name") => "org_name".to_owned(),
+                                (_, other) => other.to_owned(),
+                            };
+                            map.insert(key, v.join("; "));
+                        }
+                    }
+                    if map.is_empty() {
+                        toasts().push(e.message(), None, true);
+                    }
+                    errors.set(map);
+                }
+            }
+        });
+    };
+
+    let types = [
+        CaseType::Consultation,
+        CaseType::Error,
+        CaseType::Enhancement,
+        CaseType::Configuration,
+    ];
+    let channels = [
+        Channel::Phone,
+        Channel::Agent,
+        Channel::Email,
+        Channel::Portal,
+        Channel::WebForm,
+        Channel::Api,
+    ];
+    let prios = [
+        Priority::Low,
+        Priority::Normal,
+        Priority::High,
+        Priority::Urgent,
+    ];
+    let t = move |en: &'static str, ru: &'static str| Signal::derive(move || tr!(l.get(), en, ru));
+    view! {
+        <form class="card form new-case" data-test="new-case" on:submit=save novalidate>
+            <h1>{move || tr!(l.get(), "New case", "Новое обращение")}</h1>
+            <fieldset>
+                <legend>{move || tr!(l.get(), "Organization", "Организация")}</legend>
+                <OrgPicker picked=org label=t("From the directory", "Из справочника") test="org"/>
+                {move || org.get().is_none().then(|| view! {
+                    <div class="row">
+                        <Field label=t("or INN (Enter looks it up)", "или ИНН (Enter — поиск в реестре)") error=err("inn")>
+                            <input name="inn" data-test="inn" inputmode="numeric" maxlength="12"
+                                prop:value=inn on:input=move |ev| inn.set(event_target_value(&ev))
+                                on:keydown=move |ev: leptos::ev::KeyboardEvent| if ev.key() == "Enter" { ev.prevent_default(); lookup(); }
+                                on:blur=move |_| { let lg = l.get_untracked(); let e = inn_error(lg, &inn.get_untracked()); errors.update(|m| { match e { Some(x) => { m.insert("inn".into(), x); } None => { m.remove("inn"); } } }); }/>
+                        </Field>
+                        <Field label=t("KPP", "КПП") error=err("kpp")>
+                            <input name="kpp" data-test="kpp" maxlength="9" prop:value=kpp on:input=move |ev| kpp.set(event_target_value(&ev))/>
+                        </Field>
+                        <Field label=t("Name", "Наименование") error=err("org_name")>
+                            <input name="org_name" data-test="org-name" prop:value=org_name on:input=move |ev| org_name.set(event_target_value(&ev))/>
+                        </Field>
+                    </div>
+                    {move || lookup_note.get().map(|n| view! { <p class="muted" data-test="lookup-note">{n}</p> })}
+                })}
+                <label class="check"><input type="checkbox" prop:checked=customer_differs on:change=move |ev| customer_differs.set(event_target_checked(&ev))/>
+                    {move || tr!(l.get(), "The contract holder (customer) is another organization", "Держатель договора (заказчик) — другая организация")}</label>
+                {move || customer_differs.get().then(|| view! { <OrgPicker picked=customer label=t("Customer", "Заказчик") test="customer"/> })}
+            </fieldset>
+            <fieldset>
+                <legend>{move || tr!(l.get(), "Applicant", "Заявитель")}</legend>
+                {move || (!contacts.with(Vec::is_empty)).then(|| view! {
+                    <Field label=t("Contact of the organization", "Контакт организации") error=err("requester_id")>
+                        <select data-test="contact" on:change=move |ev| contact_id.set(event_target_value(&ev).parse().ok())>
+                            <option value="">{move || tr!(l.get(), "— a new person —", "— новый человек —")}</option>
+                            {contacts.get().into_iter().map(|c| view! { <option value=c.id.to_string()>{format!("{} {}", c.first_name, c.last_name)}</option> }).collect_view()}
+                        </select>
+                    </Field>
+                })}
+                {move || contact_id.get().is_none().then(|| view! {
+                    <div class="row">
+                        <Field label=t("First name", "Имя") error=err("first_name")>
+                            <input data-test="first-name" autocomplete="given-name" prop:value=first on:input=move |ev| first.set(event_target_value(&ev))/>
+                        </Field>
+                        <Field label=t("Last name", "Фамилия") error=err("last_name")>
+                            <input data-test="last-name" autocomplete="family-name" prop:value=last on:input=move |ev| last.set(event_target_value(&ev))/>
+                        </Field>
+                        <Field label=t("Email", "Эл. почта") error=err("emails")>
+                            <input type="email" data-test="email" placeholder="name@example.com" prop:value=email on:input=move |ev| email.set(event_target_value(&ev))/>
+                        </Field>
+                        <Field label=t("Phone", "Телефон") error=err("phones")>
+                            <input type="tel" data-test="phone" placeholder="+7 (XXX) XXX-XX-XX ext 123" prop:value=phone
+                                on:input=move |ev| phone.set(mask_phone(&event_target_value(&ev)))/>
+                        </Field>
+                    </div>
+                })}
+            </fieldset>
+            <fieldset>
+                <legend>{move || tr!(l.get(), "Case", "Обращение")}</legend>
+                <div class="row">
+                    <Field label=t("Product", "Продукт") error=err("product_id")>
+                        <select data-test="product" on:change=move |ev| { product.set(event_target_value(&ev).parse().ok()); component.set(None); }>
+                            <option value="">"—"</option>
+                            {move || products.value().map(|p| p.items.into_iter().filter(|p| p.active).map(|p| {
+                                let under = contracted.get().contains(&p.id);
+                                view! { <option value=p.id.to_string() class:contracted=under>
+                                    {p.name.clone()} {under.then(|| format!(" ★ {}", tr!(l.get(), "under contract", "по договору")))}
+                                </option> }
+                            }).collect_view())}
+                        </select>
+                    </Field>
+                    <Field label=t("Component", "Компонент") error=err("component_id")>
+                        <select data-test="component" on:change=move |ev| component.set(event_target_value(&ev).parse().ok())>
+                            <option value="">"—"</option>
+                            {move || products.value().and_then(|p| p.items.into_iter().find(|x| Some(x.id) == product.get())).map(|p| p.components.into_iter().map(|c| view! {
+                                <option value=c.id.to_string()>{c.name}</option>
+                            }).collect_view())}
+                        </select>
+                    </Field>
+                    <Field label=t("Type", "Тип") error=err("case_type")>
+                        <select data-test="case-type" on:change=move |ev| if let Ok(v) = serde_json::from_value(Value::String(event_target_value(&ev))) { case_type.set(v) }>
+                            {types.into_iter().map(|ty| view! {
+                                <option value=ty.as_str() prop:selected=move || case_type.get() == ty
+                                    disabled=move || ty != CaseType::Consultation && !has_contract()>{move || i18n::case_type(l.get(), ty)}</option>
+                            }).collect_view()}
+                        </select>
+                        {move || (!has_contract()).then(|| view! { <small class="muted" data-test="no-contract">{tr!(l.get(), "No contract for this product: consultation only", "Нет договора на продукт: только консультация")}</small> })}
+                    </Field>
+                </div>
+                <div class="row">
+                    <Field label=t("Channel", "Канал") error=err("channel")>
+                        <select on:change=move |ev| if let Ok(v) = serde_json::from_value(Value::String(event_target_value(&ev))) { channel.set(v) }>
+                            {channels.into_iter().map(|c| view! { <option value=c.as_str()>{move || i18n::channel(l.get(), c)}</option> }).collect_view()}
+                        </select>
+                    </Field>
+                    <Field label=t("Priority", "Приоритет") error=err("priority")>
+                        <select on:change=move |ev| if let Ok(v) = serde_json::from_value(Value::String(event_target_value(&ev))) { priority.set(v) }>
+                            {prios.into_iter().map(|p| view! { <option value=p.as_str() prop:selected=p == Priority::Normal>{move || i18n::priority(l.get(), p)}</option> }).collect_view()}
+                        </select>
+                    </Field>
+                </div>
+                <Field label=t("Subject", "Тема") required=true error=err("subject")>
+                    <input name="subject" data-test="subject" required prop:value=subject on:input=move |ev| subject.set(event_target_value(&ev))/>
+                </Field>
+                <Field label=t("Text", "Текст") error=err("description")>
+                    <textarea rows="6" data-test="description" prop:value=text on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+                </Field>
+                <Field label=t("System information", "Информация о системе") error=err("system_info")>
+                    <textarea rows="2" prop:value=system_info on:input=move |ev| system_info.set(event_target_value(&ev))></textarea>
+                </Field>
+            </fieldset>
+            <fieldset>
+                <legend>{move || tr!(l.get(), "Files", "Файлы")}</legend>
+                <label class="field"><span class="label">{move || tr!(l.get(), "Attach (up to 50 MB each)", "Прикрепить (до 50 МБ каждый)")}</span>
+                    <input type="file" multiple data-test="new-case-files" on:change=choose/></label>
+                <ul>{move || chosen_names.get().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+                <UploadList uploads/>
+            </fieldset>
+            <button type="submit" data-test="save" disabled=move || busy.get() || opened.get().is_some()>{move || tr!(l.get(), "Register", "Зарегистрировать")}</button>
+        </form>
+    }
+}
+
+/// Creates what the form describes, in order: the organization (when entered by INN), the
+/// applicant (when new), then the case. An error says which step's fields it names.
+async fn submit(
+    org: Option<Organization>,
+    new_org: (String, String, String),
+    customer_id: Option<i64>,
+    contact_id: Option<i64>,
+    person: (String, String, String, String),
+    mut case: Value,
+) -> Result<Case, (&'static str, ApiError)> {
+    let org_id = match org {
+        Some(o) => Some(o.id),
+        None if !new_org.0.trim().is_empty() => {
+            let (inn, kpp, name) = new_org;
+            let body = json!({ "name": name, "inn": inn.trim(), "kpp": Some(kpp.trim()).filter(|k| !k.is_empty()) });
+            let o: Organization = api::post("/api/v1/organizations", &body)
+                .await
+                .map_err(|e| ("org", e))?;
+            Some(o.id)
+        }
+        None => None,
+    };
+    let requester = match contact_id {
+        Some(c) => Some(c),
+        None if !(person.0.trim().is_empty() && person.1.trim().is_empty()) => {
+            let (first, last, email, phone) = person;
+            let body = json!({
+                "first_name": first, "last_name": last, "organization_id": org_id,
+                "emails": if email.trim().is_empty() { vec![] } else { vec![email.trim().to_owned()] },
+                "phones": if phone.trim().is_empty() { vec![] } else { vec![phone.trim().to_owned()] },
+            });
+            let c: Contact = api::post("/api/v1/contacts", &body)
+                .await
+                .map_err(|e| ("contact", e))?;
+            Some(c.id)
+        }
+        None => None,
+    };
+    case["organization_id"] = json!(org_id);
+    case["customer_id"] = json!(customer_id);
+    case["requester_id"] = json!(requester);
+    api::post("/api/v1/cases", &case)
+        .await
+        .map_err(|e| ("case", e))
+}

@@ -1,0 +1,155 @@
+//! The app's own routes: real paths (`/cases/12`), pushed with the History API. The server
+//! answers every non-API path with `index.html`, so a reload or a shared link lands here too.
+
+use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// The agent's queues; the view key (`mine`, `unassigned`, ...).
+    Queue(String),
+    Case(i64),
+    NewCase,
+    Organizations,
+    Organization(i64),
+    NewOrganization,
+    Contacts,
+    Contact(i64),
+    NewContact,
+    Products,
+    Contracts,
+    Admin(String),
+    /// The customer portal.
+    PortalHome,
+    PortalCase(i64),
+    PortalNewCase,
+    Profile,
+}
+
+impl Route {
+    pub fn parse(path: &str) -> Route {
+        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let id = |s: &str| s.parse::<i64>().ok();
+        match parts.as_slice() {
+            ["queues", key] => Route::Queue((*key).to_owned()),
+            ["cases", "new"] => Route::NewCase,
+            ["cases", n] if id(n).is_some() => Route::Case(id(n).unwrap_or_default()),
+            ["organizations"] => Route::Organizations,
+            ["organizations", "new"] => Route::NewOrganization,
+            ["organizations", n] if id(n).is_some() => {
+                Route::Organization(id(n).unwrap_or_default())
+            }
+            ["contacts"] => Route::Contacts,
+            ["contacts", "new"] => Route::NewContact,
+            ["contacts", n] if id(n).is_some() => Route::Contact(id(n).unwrap_or_default()),
+            ["products"] => Route::Products,
+            ["contracts"] => Route::Contracts,
+            ["admin"] => Route::Admin("users".to_owned()),
+            ["admin", what] => Route::Admin((*what).to_owned()),
+            ["portal", "cases", "new"] => Route::PortalNewCase,
+            ["portal", "cases", n] if id(n).is_some() => {
+                Route::PortalCase(id(n).unwrap_or_default())
+            }
+            ["portal", ..] => Route::PortalHome,
+            ["profile"] => Route::Profile,
+            _ => Route::Queue("mine".to_owned()),
+        }
+    }
+
+    pub fn path(&self) -> String {
+        match self {
+            Route::Queue(k) => format!("/queues/{k}"),
+            Route::Case(id) => format!("/cases/{id}"),
+            Route::NewCase => "/cases/new".to_owned(),
+            Route::Organizations => "/organizations".to_owned(),
+            Route::Organization(id) => format!("/organizations/{id}"),
+            Route::NewOrganization => "/organizations/new".to_owned(),
+            Route::Contacts => "/contacts".to_owned(),
+            Route::Contact(id) => format!("/contacts/{id}"),
+            Route::NewContact => "/contacts/new".to_owned(),
+            Route::Products => "/products".to_owned(),
+            Route::Contracts => "/contracts".to_owned(),
+            Route::Admin(what) => format!("/admin/{what}"),
+            Route::PortalHome => "/portal".to_owned(),
+            Route::PortalCase(id) => format!("/portal/cases/{id}"),
+            Route::PortalNewCase => "/portal/cases/new".to_owned(),
+            Route::Profile => "/profile".to_owned(),
+        }
+    }
+
+    /// Whether a portal user may be here; any other route sends them to the portal home.
+    pub fn is_portal(&self) -> bool {
+        matches!(
+            self,
+            Route::PortalHome | Route::PortalCase(_) | Route::PortalNewCase | Route::Profile
+        )
+    }
+}
+
+fn current_path() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .unwrap_or_else(|| "/".to_owned())
+}
+
+/// The current route, shared through the context; follows back/forward.
+#[derive(Clone, Copy)]
+pub struct Router(pub RwSignal<Route>);
+
+impl Router {
+    pub fn install() -> Router {
+        let route = RwSignal::new(Route::parse(&current_path()));
+        if let Some(w) = web_sys::window() {
+            let on_pop = Closure::<dyn Fn()>::new(move || route.set(Route::parse(&current_path())));
+            let _ = w.add_event_listener_with_callback("popstate", on_pop.as_ref().unchecked_ref());
+            on_pop.forget();
+        }
+        let r = Router(route);
+        provide_context(r);
+        r
+    }
+
+    pub fn get(self) -> Route {
+        self.0.get()
+    }
+
+    pub fn get_untracked(self) -> Route {
+        self.0.get_untracked()
+    }
+
+    /// Goes to a route, adding it to the history.
+    pub fn go(self, to: Route) {
+        if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&to.path()));
+        }
+        self.0.set(to);
+    }
+
+    /// Replaces the current route (a redirect: no history entry).
+    pub fn replace(self, to: Route) {
+        if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&to.path()));
+        }
+        self.0.set(to);
+    }
+}
+
+pub fn router() -> Router {
+    expect_context::<Router>()
+}
+
+/// An `<a>` that navigates inside the app (a middle click still opens a new tab).
+#[component]
+pub fn Link(to: Route, #[prop(optional)] class: &'static str, children: Children) -> impl IntoView {
+    let href = to.path();
+    let r = router();
+    let click = move |ev: leptos::ev::MouseEvent| {
+        if ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.button() != 0 {
+            return;
+        }
+        ev.prevent_default();
+        r.go(to.clone());
+    };
+    view! { <a href=href class=class on:click=click>{children()}</a> }
+}
