@@ -29,10 +29,13 @@ run_against() {
         -d '{"email":"anna.smirnova@helpdesk.local","password":"demo-password-1"}' \
         | python3 -c 'import sys, json; print(json.load(sys.stdin)["access_token"])')
     echo "==> schemathesis on $label (agent token)"
+    # One worker: with two threads, hypothesis parses lambda sources concurrently and CPython
+    # 3.11's `ast` recursion counter is not thread-safe ("AST constructor recursion depth
+    # mismatch", an error in the tool, not in the API).
     "$st" run "http://127.0.0.1:$port/api/openapi.json" \
         --header "Authorization: Bearer $token" \
         --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-        --phases examples,coverage,fuzzing --max-examples 25 --workers 2 \
+        --phases examples,coverage,fuzzing --max-examples 25 --workers 1 \
         --suppress-health-check all --warnings off \
         --exclude-path /api/v1/live \
         --exclude-path-regex '^/api/v1/(inbound|registry)/' || status=$?

@@ -18,7 +18,8 @@ struct Screen {
     en: &'static str,
     ru: &'static str,
     path: &'static str,
-    columns: &'static [&'static str],
+    /// (field, English, Russian)
+    columns: &'static [(&'static str, &'static str, &'static str)],
     /// An example body for "create", in the API's format.
     example: &'static str,
     /// Records are replaced with PUT (else PATCH).
@@ -32,12 +33,12 @@ const SCREENS: &[Screen] = &[
         ru: "Пользователи",
         path: "/api/v1/users",
         columns: &[
-            "email",
-            "name",
-            "role",
-            "support_line",
-            "language",
-            "active",
+            ("email", "Email", "Эл. почта"),
+            ("name", "Name", "Название"),
+            ("role", "Role", "Роль"),
+            ("support_line", "Line", "Линия"),
+            ("language", "Language", "Язык"),
+            ("active", "Active", "Активен"),
         ],
         example: r#"{ "email": "agent@example.com", "name": "New Agent", "role": "agent", "support_line": 1, "password": "change-me-please" }"#,
         put: false,
@@ -47,7 +48,12 @@ const SCREENS: &[Screen] = &[
         en: "Teams",
         ru: "Группы",
         path: "/api/v1/teams",
-        columns: &["name", "support_line", "assignment", "member_ids"],
+        columns: &[
+            ("name", "Name", "Название"),
+            ("support_line", "Line", "Линия"),
+            ("assignment", "Assignment", "Распределение"),
+            ("member_ids", "Members", "Участники"),
+        ],
         example: r#"{ "name": "First line", "support_line": 1, "member_ids": [], "assignment": "round_robin" }"#,
         put: false,
     },
@@ -56,7 +62,12 @@ const SCREENS: &[Screen] = &[
         en: "Mailboxes",
         ru: "Почтовые ящики",
         path: "/api/v1/mailboxes",
-        columns: &["name", "address", "imap_host", "active"],
+        columns: &[
+            ("name", "Name", "Название"),
+            ("address", "Address", "Адрес"),
+            ("imap_host", "IMAP server", "Сервер IMAP"),
+            ("active", "Active", "Активен"),
+        ],
         example: r#"{ "name": "Support", "address": "support@example.com", "imap_host": "imap.example.com", "imap_port": 993, "imap_tls": true, "imap_user": "support", "imap_password": "secret" }"#,
         put: true,
     },
@@ -65,7 +76,11 @@ const SCREENS: &[Screen] = &[
         en: "SLA policies",
         ru: "Политики SLA",
         path: "/api/v1/sla-policies",
-        columns: &["name", "calendar_id", "targets"],
+        columns: &[
+            ("name", "Name", "Название"),
+            ("calendar_id", "Calendar", "Календарь"),
+            ("targets", "Targets", "Нормативы"),
+        ],
         example: r#"{ "name": "Standard", "targets": { "normal": { "first_response_minutes": 60, "resolution_minutes": 480 } } }"#,
         put: true,
     },
@@ -74,7 +89,10 @@ const SCREENS: &[Screen] = &[
         en: "Calendars",
         ru: "Календари",
         path: "/api/v1/calendars",
-        columns: &["name", "time_zone"],
+        columns: &[
+            ("name", "Name", "Название"),
+            ("time_zone", "Time zone", "Часовой пояс"),
+        ],
         example: r#"{ "name": "Moscow office", "time_zone": "Europe/Moscow", "hours": [] }"#,
         put: true,
     },
@@ -83,7 +101,12 @@ const SCREENS: &[Screen] = &[
         en: "Workflow rules",
         ru: "Правила",
         path: "/api/v1/workflow-rules",
-        columns: &["name", "trigger", "active", "position"],
+        columns: &[
+            ("name", "Name", "Название"),
+            ("trigger", "Trigger", "Событие"),
+            ("active", "Active", "Активен"),
+            ("position", "Order", "Порядок"),
+        ],
         example: r#"{ "name": "Urgent to second line", "trigger": "case.created", "conditions": [], "actions": [] }"#,
         put: true,
     },
@@ -92,7 +115,16 @@ const SCREENS: &[Screen] = &[
         en: "Webhooks",
         ru: "Вебхуки",
         path: "/api/v1/webhooks",
-        columns: &["url", "events", "active", "disabled_reason"],
+        columns: &[
+            ("url", "URL", "URL"),
+            ("events", "Events", "События"),
+            ("active", "Active", "Активен"),
+            (
+                "disabled_reason",
+                "Turned off because",
+                "Причина отключения",
+            ),
+        ],
         example: r#"{ "url": "https://example.com/hooks/helpdesk", "events": ["case.created"] }"#,
         put: true,
     },
@@ -101,7 +133,12 @@ const SCREENS: &[Screen] = &[
         en: "Web forms",
         ru: "Веб-формы",
         path: "/api/v1/web-forms",
-        columns: &["name", "key", "allowed_origins", "active"],
+        columns: &[
+            ("name", "Name", "Название"),
+            ("key", "Key", "Ключ"),
+            ("allowed_origins", "Allowed origins", "Разрешённые сайты"),
+            ("active", "Active", "Активен"),
+        ],
         example: r#"{ "name": "Site contact form", "allowed_origins": ["https://example.com"] }"#,
         put: true,
     },
@@ -111,13 +148,13 @@ const SCREENS: &[Screen] = &[
         ru: "Импорт",
         path: "/api/v1/imports",
         columns: &[
-            "entity",
-            "status",
-            "total_rows",
-            "processed_rows",
-            "created",
-            "updated",
-            "failed",
+            ("entity", "Records", "Записи"),
+            ("status", "Status", "Статус"),
+            ("total_rows", "Rows", "Строк"),
+            ("processed_rows", "Processed", "Обработано"),
+            ("created", "Created", "Создано"),
+            ("updated", "Updated", "Обновлено"),
+            ("failed", "Failed", "Ошибок"),
         ],
         example: "",
         put: false,
@@ -127,7 +164,12 @@ const SCREENS: &[Screen] = &[
         en: "API tokens",
         ru: "API-токены",
         path: "/api/v1/me/api-tokens",
-        columns: &["name", "scopes", "last_used_at", "expires_at"],
+        columns: &[
+            ("name", "Name", "Название"),
+            ("scopes", "Scopes", "Права"),
+            ("last_used_at", "Last used", "Последнее использование"),
+            ("expires_at", "Expires", "Истекает"),
+        ],
         example: r#"{ "name": "CRM sync", "scopes": ["read"] }"#,
         put: false,
     },
@@ -224,7 +266,7 @@ pub fn AdminPage(what: String) -> impl IntoView {
     };
     view! {
         <div class="workspace">
-            <nav class="views card" aria-label="Admin">
+            <nav class="views card" aria-label=move || tr!(l.get(), "Administration", "Администрирование")>
                 <h2>{move || tr!(l.get(), "Administration", "Администрирование")}</h2>
                 {SCREENS.iter().map(|s| view! {
                     <Link to=Route::Admin(s.key.to_owned()) class=if s.key == screen.key { "view active" } else { "view" }>
@@ -257,14 +299,14 @@ pub fn AdminPage(what: String) -> impl IntoView {
                         let lg = l.get();
                         view! {
                             <table data-test="admin-table">
-                                <thead><tr>{screen.columns.iter().map(|c| view! { <th>{c.replace('_', " ")}</th> }).collect_view()}<th></th></tr></thead>
+                                <thead><tr>{screen.columns.iter().map(|c| view! { <th>{tr!(lg, c.1, c.2)}</th> }).collect_view()}<th></th></tr></thead>
                                 <tbody>
                                     {items(&v).into_iter().map(|row| {
                                         let id = row["id"].as_i64();
                                         let text = serde_json::to_string_pretty(&row).unwrap_or_default();
                                         view! {
                                             <tr data-test="admin-row">
-                                                {screen.columns.iter().map(|c| view! { <td>{cell(&row[*c])}</td> }).collect_view()}
+                                                {screen.columns.iter().map(|c| view! { <td>{cell(&row[c.0])}</td> }).collect_view()}
                                                 <td class="nowrap">
                                                     {(screen.key != "imports" && screen.key != "api-tokens").then(|| view! {
                                                         <button class="link" on:click=move |_| editor.set(Some((id, text.clone())))>{tr!(lg, "Edit", "Изменить")}</button>

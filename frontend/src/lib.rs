@@ -25,5 +25,22 @@ use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen(start)]
 pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        // The last resort of the error handling: never a blank or frozen page.
+        let text = info.to_string();
+        web_sys::console::error_1(&text.clone().into());
+        if let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
+            let escaped = text.replace('&', "&amp;").replace('<', "&lt;");
+            body.set_inner_html(&format!(
+                "<main><div class=\"card problem\" role=\"alert\" data-test=\"crashed\">\
+                 <p>The app stopped because of an error. / Приложение остановилось из-за ошибки.</p>\
+                 <pre>{escaped}</pre><button onclick=\"location.reload()\">Reload / Перезагрузить</button>\
+                 </div></main>"
+            ));
+        }
+    }));
     leptos::mount::mount_to_body(app::App);
 }

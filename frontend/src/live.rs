@@ -112,21 +112,13 @@ pub async fn sleep_ms(ms: i32) {
     let _ = JsFuture::from(promise).await;
 }
 
-/// Shows a browser notification (asking for permission once; a refusal is remembered by the
-/// browser itself).
+/// Shows a browser notification when the user allowed them (the permission is asked once, at
+/// sign-in; see `app::ask_permission_once`).
 pub fn notify(title: &str, body: &str) {
     use web_sys::{Notification, NotificationOptions, NotificationPermission};
-    match Notification::permission() {
-        NotificationPermission::Granted => {
-            let opts = NotificationOptions::new();
-            opts.set_body(body);
-            let _ = Notification::new_with_options(title, &opts);
-        }
-        NotificationPermission::Default => {
-            if let Ok(p) = Notification::request_permission() {
-                let _ = p;
-            }
-        }
-        _ => {}
+    if Notification::permission() == NotificationPermission::Granted {
+        let opts = NotificationOptions::new();
+        opts.set_body(body);
+        let _ = Notification::new_with_options(title, &opts);
     }
 }

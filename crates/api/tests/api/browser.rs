@@ -28,6 +28,15 @@ use crate::org_with_contact;
 
 const WAIT: Duration = Duration::from_secs(20);
 
+/// A 1×1 PNG.
+const PNG_1X1: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
 struct Driver(Child);
 
 impl Drop for Driver {
@@ -292,10 +301,40 @@ async fn agent_works_a_case(backend: TestBackend) {
     assert!(actions.iter().any(|a| a == "Resolve…"), "{actions:?}");
     assert!(!actions.iter().any(|a| a == "Reopen"), "{actions:?}");
 
-    // A public reply.
+    // A public reply with a picture, uploaded through the file input with its progress row.
+    let dir = std::env::temp_dir().join(format!(
+        "helpdesk-browser-{}-{backend:?}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = dir.join("tray.png");
+    std::fs::write(&png, PNG_1X1).unwrap();
+    find(&c, "[data-test=file-input]")
+        .await
+        .send_keys(png.to_str().unwrap())
+        .await
+        .unwrap();
+    text_until(&c, "[data-test=upload]", |t| {
+        t.contains("tray.png") && t.contains('✓')
+    })
+    .await;
     type_in(&c, "[data-test=composer-text]", "Please try the other tray").await;
     click(&c, "[data-test=send]").await;
     count_until(&c, "[data-test=entry][data-kind=public]", 2).await;
+    // The picture shows as a preview under the reply.
+    find(
+        &c,
+        "[data-test=entry][data-kind=public] [data-test=preview]",
+    )
+    .await;
+    let (_, files) = app
+        .get(&format!("/api/v1/cases/{id}/attachments"), &agent.token)
+        .await;
+    assert_eq!(files[0]["filename"], "tray.png");
+    assert!(
+        files[0]["entry_id"].is_i64(),
+        "attached to the reply: {files}"
+    );
     // `n` switches the composer to an internal note.
     key(&c, "n").await;
     text_until(&c, "[data-test=send]", |t| t == "Add note").await;
@@ -318,6 +357,45 @@ async fn agent_works_a_case(backend: TestBackend) {
     let actions = texts(&c, "[data-test=actions] button").await;
     assert!(actions.iter().any(|a| a == "Reopen"), "{actions:?}");
     assert!(!actions.iter().any(|a| a == "Resolve…"), "{actions:?}");
+
+    // First render of the queue on a fresh page load (the session is kept): the app marks the
+    // moment the list is on screen.
+    c.goto(&app.url("/queues/mine")).await.unwrap();
+    // The case is resolved now, so My cases is empty.
+    find(&c, "[data-test=empty]").await;
+    let mut mark = Value::Null;
+    for _ in 0..100 {
+        mark = c
+            .execute(
+                "const m = performance.getEntriesByName('queue-rendered'); return m.length ? m[0].startTime : null;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if !mark.is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let ms = mark.as_f64().expect("the queue marks its first render");
+    println!("first render of the queue ({backend:?}): {ms:.0} ms after navigation start");
+    assert!(ms > 0.0 && ms < 10_000.0, "{ms}");
+
+    // The language switch: every string changes, and the choice is kept on the account.
+    click(&c, "[data-test=language]").await;
+    text_until(&c, "[data-test=queue-title]", |t| t == "Мои обращения").await;
+    let (_, me) = app.get("/api/v1/me", &agent.token).await;
+    for _ in 0..50 {
+        if app.get("/api/v1/me", &agent.token).await.1["language"] == "ru" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, me_after) = app.get("/api/v1/me", &agent.token).await;
+    assert_eq!(me_after["language"], "ru", "was {}", me["language"]);
+    c.refresh().await.unwrap();
+    text_until(&c, "[data-test=queue-title]", |t| t == "Мои обращения").await;
+    screenshot(&c, backend, "queue-ru").await;
     c.close().await.unwrap();
 }
 
