@@ -129,6 +129,7 @@ pub const CONTACT: &[Spec] = &[
 pub const PRODUCT: &[Spec] = &[
     req("name", "Name", "Название", Kind::Text),
     f("description", "Description", "Описание", Kind::LongText),
+    f("active", "Active", "Активен", Kind::Bool),
 ];
 
 pub const CONTRACT: &[Spec] = &[
@@ -142,6 +143,7 @@ pub const CONTRACT: &[Spec] = &[
     req("number", "Number", "Номер", Kind::Text),
     req("starts_on", "Starts on", "Начало", Kind::Date),
     f("ends_on", "Ends on", "Окончание", Kind::Date),
+    f("active", "Active", "Действует", Kind::Bool),
 ];
 
 fn as_text(v: Option<&Value>, kind: Kind) -> String {
@@ -186,7 +188,12 @@ pub fn RecordForm(
     let l = lang();
     let values: Vec<RwSignal<String>> = specs
         .iter()
-        .map(|s| RwSignal::new(as_text(initial.as_ref().and_then(|v| v.get(s.key)), s.kind)))
+        .map(|s| match &initial {
+            Some(v) => RwSignal::new(as_text(v.get(s.key), s.kind)),
+            // New products and contracts start active.
+            None if s.key == "active" => RwSignal::new("true".to_owned()),
+            None => RwSignal::new(String::new()),
+        })
         .collect();
     let errors = RwSignal::new(std::collections::BTreeMap::<String, String>::new());
     let editing = initial.is_some();
@@ -352,7 +359,7 @@ impl Dir {
                 ],
             ),
             Dir::Products => (
-                None,
+                Some(Route::Product(id)),
                 vec![
                     s("name"),
                     v["components"]
@@ -372,7 +379,7 @@ impl Dir {
                 ],
             ),
             Dir::Contracts => (
-                None,
+                Some(Route::Contract(id)),
                 vec![
                     s("number"),
                     format!("#{}", s("organization_id")),
@@ -494,20 +501,27 @@ pub fn NewRecordPage(dir: Dir) -> impl IntoView {
 pub fn RecordPage(dir: Dir, id: i64) -> impl IntoView {
     let l = lang();
     let record = Fetch::<Value>::new(format!("{}/{id}", dir.path()));
-    let filter = if dir == Dir::Organizations {
-        "organization_id"
-    } else {
-        "requester_id"
-    };
-    let cases = Fetch::<CasePage>::new(format!("/api/v1/cases?{filter}={id}&limit=20&status=new,open,awaiting_customer,on_hold,resolved,closed,rejected"));
     let editing = RwSignal::new(false);
     view! {
         {move || match record.get() {
             Load::Ready(v) => {
                 let lg = l.get();
                 let title = match dir {
-                    Dir::Organizations => as_text(v.get("name"), Kind::Text),
-                    _ => format!("{} {}", as_text(v.get("first_name"), Kind::Text), as_text(v.get("last_name"), Kind::Text)),
+                    Dir::Organizations | Dir::Products => as_text(v.get("name"), Kind::Text),
+                    Dir::Contracts => format!("{} {}", tr!(lg, "Contract", "Договор"), as_text(v.get("number"), Kind::Text)),
+                    Dir::Contacts => format!("{} {}", as_text(v.get("first_name"), Kind::Text), as_text(v.get("last_name"), Kind::Text)),
+                };
+                // The cases that belong here; a contract's are its organization's cases of its
+                // product.
+                let query = match dir {
+                    Dir::Organizations => format!("organization_id={id}"),
+                    Dir::Contacts => format!("requester_id={id}"),
+                    Dir::Products => format!("product_id={id}"),
+                    Dir::Contracts => format!(
+                        "organization_id={}&product_id={}",
+                        v["organization_id"].as_i64().unwrap_or_default(),
+                        v["product_id"].as_i64().unwrap_or_default()
+                    ),
                 };
                 let v2 = v.clone();
                 view! {
@@ -529,13 +543,7 @@ pub fn RecordPage(dir: Dir, id: i64) -> impl IntoView {
                                 }.into_any()
                             }}
                             <h2>{tr!(lg, "Cases", "Обращения")}</h2>
-                            {move || cases.value().map(|p| view! {
-                                <ul data-test="record-cases">
-                                    {p.items.into_iter().map(|c| view! {
-                                        <li><Link to=Route::Case(c.id)>"#" {c.number} " " {c.subject}</Link> " · " {i18n::status(l.get(), c.status)} " · " {when(l.get(), c.created_at)}</li>
-                                    }).collect_view()}
-                                </ul>
-                            })}
+                            <RecordCases query/>
                         </section>
                         {(dir == Dir::Organizations).then(|| view! { <OrgSide id/> })}
                     </div>
@@ -543,6 +551,26 @@ pub fn RecordPage(dir: Dir, id: i64) -> impl IntoView {
             }
             other => pending(&other, move || record.reload()),
         }}
+    }
+}
+
+/// The cases of a record, newest first, in every status.
+#[component]
+fn RecordCases(query: String) -> impl IntoView {
+    let l = lang();
+    let cases = Fetch::<CasePage>::new(format!(
+        "/api/v1/cases?{query}&status=new,open,awaiting_customer,on_hold,resolved,closed,rejected&limit=20"
+    ));
+    move || {
+        cases.value().map(|p| {
+            view! {
+                <ul data-test="record-cases">
+                    {p.items.into_iter().map(|c| view! {
+                        <li><Link to=Route::Case(c.id)>"#" {c.number} " " {c.subject}</Link> " · " {i18n::status(l.get(), c.status)} " · " {when(l.get(), c.created_at)}</li>
+                    }).collect_view()}
+                </ul>
+            }
+        })
     }
 }
 

@@ -491,6 +491,39 @@ async fn new_case_form(backend: TestBackend) {
     assert_eq!(person["last_name"], "Кузнецова");
     assert_eq!(person["phones"], json!(["+74951234567;ext=12"]));
     assert_eq!(person["organization_id"], case["organization_id"]);
+
+    // The organization's page lists the case; editing checks the KPP like the API does.
+    c.goto(&app.url(&format!("/organizations/{}", case["organization_id"])))
+        .await
+        .unwrap();
+    text_until(&c, "[data-test=record-title]", |t| t == "ПАО СБЕРБАНК").await;
+    text_until(&c, "[data-test=record-cases]", |t| {
+        t.contains("Не приходят уведомления")
+    })
+    .await;
+    click(&c, "[data-test=edit]").await;
+    let kpp = find(&c, "[data-test=record-form] input[name=kpp]").await;
+    kpp.clear().await.unwrap();
+    kpp.send_keys("77360100").await.unwrap();
+    click(&c, "[data-test=record-form] [data-test=save]").await;
+    let err = text_until(&c, "[data-test=record-form] [data-test=field-error]", |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(err.starts_with("KPP is 9 characters"), "{err}");
+    let kpp = find(&c, "[data-test=record-form] input[name=kpp]").await;
+    kpp.clear().await.unwrap();
+    kpp.send_keys("773601002").await.unwrap();
+    click(&c, "[data-test=record-form] [data-test=save]").await;
+    text_until(&c, "[data-test=record]", |t| t.contains("773601002")).await;
+    screenshot(&c, backend, "organization").await;
+    let (_, org) = app
+        .get(
+            &format!("/api/v1/organizations/{}", case["organization_id"]),
+            &agent.token,
+        )
+        .await;
+    assert_eq!(org["kpp"], "773601002");
     c.close().await.unwrap();
 }
 
