@@ -240,17 +240,12 @@ pub fn AdminPage(what: String) -> impl IntoView {
                     toasts().push(tr!(lg, "Saved.", "Сохранено.").to_owned(), None, false);
                 }
                 Err(e) => {
-                    let fields = match &e {
-                        ApiError::Problem(p) => p
-                            .errors
-                            .clone()
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|(k, v)| format!("{k}: {}", v.join("; ")))
-                            .collect::<Vec<_>>()
-                            .join(" · "),
-                        _ => String::new(),
-                    };
+                    let fields = e
+                        .field_errors()
+                        .into_iter()
+                        .map(|(k, v)| format!("{k}: {v}"))
+                        .collect::<Vec<_>>()
+                        .join(" · ");
                     toasts().push(
                         if fields.is_empty() {
                             e.message()

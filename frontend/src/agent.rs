@@ -6,7 +6,7 @@ use helpdesk_api_types::cases::{
     Attachment, AuditPage, Case, CasePage, Followers, Queues, StreamEntry, StreamKind, StreamPage,
 };
 use helpdesk_api_types::kb::ArticlePage;
-use helpdesk_api_types::users::{Team, User, UserPage};
+use helpdesk_api_types::users::{User, UserPage};
 use helpdesk_api_types::{CaseStatus, Priority};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -20,18 +20,16 @@ use crate::tr;
 use crate::ui::{lang, pending, size, sla_badge, toasts, when, Fetch, Load};
 use crate::upload::{Composer, FileLinks};
 
-/// Users and teams by id, for names in lists and pickers (agents may read both).
+/// Users by id, for names in lists and pickers.
 #[derive(Clone, Copy)]
 pub struct Directory {
     pub users: Fetch<UserPage>,
-    pub teams: Fetch<Vec<Team>>,
 }
 
 impl Directory {
     pub fn install() -> Directory {
         let d = Directory {
             users: Fetch::new("/api/v1/users?limit=200"),
-            teams: Fetch::new("/api/v1/teams"),
         };
         provide_context(d);
         d

@@ -2,7 +2,9 @@
 //! 401, and problem documents decoded into [`ApiError`].
 
 use gloo_net::http::{Request, Response};
-use helpdesk_api_types::auth::{LoginRequest, Me, RefreshRequest, TokenPair};
+use helpdesk_api_types::auth::{
+    AcceptInvitation, InvitationInfo, LoginRequest, Me, RefreshRequest, TokenPair,
+};
 use helpdesk_api_types::Problem;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -39,6 +41,20 @@ impl ApiError {
         match self {
             ApiError::Problem(p) => Some(p.status),
             ApiError::Network(_) => None,
+        }
+    }
+
+    /// Every field of a validation problem with its messages joined (`errors`); empty for
+    /// other errors.
+    pub fn field_errors(&self) -> std::collections::BTreeMap<String, String> {
+        match self {
+            ApiError::Problem(p) => p
+                .errors
+                .iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.join("; ")))
+                .collect(),
+            ApiError::Network(_) => Default::default(),
         }
     }
 
@@ -104,6 +120,29 @@ fn network(e: gloo_net::Error) -> ApiError {
 pub async fn login(email: String, password: String) -> Result<Session, ApiError> {
     let body = LoginRequest { email, password };
     let resp = Request::post("/api/v1/auth/login")
+        .json(&body)
+        .map_err(network)?
+        .send()
+        .await
+        .map_err(network)?;
+    let session: Session = decode::<TokenPair>(resp).await?.into();
+    save_session(&session);
+    Ok(session)
+}
+
+/// Who an invitation link is for (no session needed).
+pub async fn invitation(token: &str) -> Result<InvitationInfo, ApiError> {
+    let resp = Request::get(&format!("/api/v1/auth/invitations/{}", enc(token)))
+        .send()
+        .await
+        .map_err(network)?;
+    decode(resp).await
+}
+
+/// Accepts an invitation with the password chosen; signs in as the invited customer.
+pub async fn accept_invitation(token: String, password: String) -> Result<Session, ApiError> {
+    let body = AcceptInvitation { token, password };
+    let resp = Request::post("/api/v1/auth/invitations/accept")
         .json(&body)
         .map_err(network)?
         .send()

@@ -249,19 +249,13 @@ pub fn RecordForm(
             match r {
                 Ok(v) => {
                     toasts().push(tr!(lg, "Saved.", "Сохранено.").to_owned(), None, false);
+                    if let Some(to) = v["portal_invitation"]["email"].as_str() {
+                        toasts().push(invited(lg, to), None, false);
+                    }
                     on_saved.run(v);
                 }
                 Err(e) => {
-                    let map: std::collections::BTreeMap<String, String> = match &e {
-                        ApiError::Problem(p) => p
-                            .errors
-                            .clone()
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|(k, v)| (k, v.join("; ")))
-                            .collect(),
-                        _ => Default::default(),
-                    };
+                    let map = e.field_errors();
                     if map.is_empty() {
                         toasts().push(e.message(), None, true);
                     }
@@ -542,6 +536,7 @@ pub fn RecordPage(dir: Dir, id: i64) -> impl IntoView {
                                     </dl>
                                 }.into_any()
                             }}
+                            {(dir == Dir::Contacts && v["portal_access"] == json!(true)).then(|| view! { <InviteButton id/> })}
                             <h2>{tr!(lg, "Cases", "Обращения")}</h2>
                             <RecordCases query/>
                         </section>
@@ -551,6 +546,45 @@ pub fn RecordPage(dir: Dir, id: i64) -> impl IntoView {
             }
             other => pending(&other, move || record.reload()),
         }}
+    }
+}
+
+fn invited(l: Lang, to: &str) -> String {
+    format!(
+        "{} {to}.",
+        tr!(
+            l,
+            "Invitation to the portal sent to",
+            "Приглашение в портал отправлено на"
+        )
+    )
+}
+
+/// Mails a contact with portal access a new invitation link.
+#[component]
+fn InviteButton(id: i64) -> impl IntoView {
+    let l = lang();
+    let busy = RwSignal::new(false);
+    let send = move |_| {
+        busy.set(true);
+        let lg = l.get_untracked();
+        spawn_local(async move {
+            match api::post_empty::<Value>(&format!("/api/v1/contacts/{id}/invitation")).await {
+                Ok(v) => toasts().push(
+                    invited(lg, v["email"].as_str().unwrap_or_default()),
+                    None,
+                    false,
+                ),
+                Err(e) => toasts().push(e.message(), None, true),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <button data-test="invite" disabled=move || busy.get() on:click=send
+            title=move || tr!(l.get(), "A new single-use link to choose a password; older links stop working", "Новая одноразовая ссылка для выбора пароля; старые ссылки перестают действовать")>
+            {move || tr!(l.get(), "Send portal invitation", "Отправить приглашение в портал")}
+        </button>
     }
 }
 

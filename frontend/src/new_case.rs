@@ -433,14 +433,12 @@ pub fn NewCasePage() -> impl IntoView {
                 }
                 Err((prefix, e)) => {
                     let mut map = std::collections::BTreeMap::new();
-                    if let ApiError::Problem(p) = &e {
-                        for (k, v) in p.errors.clone().unwrap_or_default() {
-                            let key = match (prefix, k.as_str()) {
-                                ("org", "name") => "org_name".to_owned(),
-                                (_, other) => other.to_owned(),
-                            };
-                            map.insert(key, v.join("; "));
-                        }
+                    for (k, v) in e.field_errors() {
+                        let key = match (prefix, k.as_str()) {
+                            ("org", "name") => "org_name".to_owned(),
+                            _ => k,
+                        };
+                        map.insert(key, v);
                     }
                     if map.is_empty() {
                         toasts().push(e.message(), None, true);

@@ -133,16 +133,7 @@ pub fn PortalNewCase() -> impl IntoView {
                     r.go(Route::PortalCase(c.id));
                 }
                 Err(e) => {
-                    let map: std::collections::BTreeMap<String, String> = match &e {
-                        api::ApiError::Problem(p) => p
-                            .errors
-                            .clone()
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|(k, v)| (k, v.join("; ")))
-                            .collect(),
-                        _ => Default::default(),
-                    };
+                    let map = e.field_errors();
                     if map.is_empty() {
                         toasts().push(e.message(), None, true);
                     }

@@ -27,6 +27,8 @@ pub enum Route {
     PortalCase(i64),
     PortalNewCase,
     Profile,
+    /// The page of an invitation link: the customer chooses a password.
+    Invite(String),
 }
 
 impl Route {
@@ -57,6 +59,7 @@ impl Route {
             }
             ["portal", ..] => Route::PortalHome,
             ["profile"] => Route::Profile,
+            ["invite", token] => Route::Invite((*token).to_owned()),
             _ => Route::Queue("mine".to_owned()),
         }
     }
@@ -81,6 +84,7 @@ impl Route {
             Route::PortalCase(id) => format!("/portal/cases/{id}"),
             Route::PortalNewCase => "/portal/cases/new".to_owned(),
             Route::Profile => "/profile".to_owned(),
+            Route::Invite(token) => format!("/invite/{token}"),
         }
     }
 

@@ -82,13 +82,6 @@ impl<T: DeserializeOwned + Clone + Send + Sync + 'static> Fetch<T> {
         });
     }
 
-    /// Fetches another path (a changed filter).
-    pub fn load(self, path: impl Into<String>) {
-        self.path.set(path.into());
-        self.state.set(Load::Loading);
-        self.reload();
-    }
-
     pub fn get(self) -> Load<T> {
         self.state.get()
     }
@@ -135,7 +128,9 @@ pub struct Toasts(pub RwSignal<Vec<Toast>>);
 
 impl Toasts {
     pub fn push(self, text: String, link: Option<(String, Route)>, error: bool) {
-        let id = js_sys::Date::now() as u64;
+        // Unique even for two notices raised in the same millisecond (they are keyed by id).
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.0.update(|v| {
             v.push(Toast {
                 id,

@@ -88,3 +88,22 @@ pub struct ApiTokenCreated {
     #[serde(flatten)]
     pub details: ApiToken,
 }
+
+/// Who an invitation to the customer portal is for (shown on the page where they choose a
+/// password).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InvitationInfo {
+    pub email: String,
+    pub name: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Accepting an invitation: the token from the link and the password chosen.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvitation {
+    #[validate(length(min = 1, max = 512))]
+    pub token: String,
+    #[validate(length(min = 10, max = 1024))]
+    pub password: String,
+}

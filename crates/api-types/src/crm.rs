@@ -189,8 +189,23 @@ pub struct Contact {
     /// (saved anyway; merge them if they are).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub likely_duplicates: Vec<i64>,
+    /// Only in the answer to a create or update that switched portal access on: the invitation
+    /// mailed to the contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portal_invitation: Option<PortalInvitation>,
 }
 page!(ContactPage, Contact);
+
+/// An invitation to the customer portal, mailed to the contact's primary address: a
+/// single-use link with which they choose a password. A newer invitation voids older ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PortalInvitation {
+    pub contact_id: i64,
+    /// The portal user the contact signs in as (created with the first invitation).
+    pub user_id: i64,
+    pub email: String,
+    pub expires_at: DateTime<Utc>,
+}
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]

@@ -6,7 +6,7 @@ use helpdesk_api_types::cases::{
     MergeAction, NewCase, NewStreamEntry, PortalMessage, PortalNewCase, StatusChange, StreamKind,
 };
 use helpdesk_api_types::catalog::{NewContract, NewProduct};
-use helpdesk_api_types::crm::{Address, NewContact, NewOrganization};
+use helpdesk_api_types::crm::{Address, ContactPatch, NewContact, NewOrganization};
 use helpdesk_api_types::users::{NewTeam, NewUser};
 use helpdesk_domain::inn::inn10_with_check_digit;
 use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority, Role, SupportLine};
@@ -225,7 +225,9 @@ pub fn load(svc: &Services) -> Result<String, AppError> {
         ),
     ];
     let mut contacts = Vec::new();
-    for (first_name, last_name, email, phone, org, portal) in people {
+    // Portal access is switched on once the demo's portal users exist, so that only a contact
+    // without one is invited (when mail is configured).
+    for (first_name, last_name, email, phone, org, _) in people {
         let c = svc.create_contact(
             &admin,
             &NewContact {
@@ -234,7 +236,6 @@ pub fn load(svc: &Services) -> Result<String, AppError> {
                 emails: vec![email.into()],
                 phones: vec![phone.into()],
                 organization_id: Some(org_ids[org]),
-                portal_access: portal,
                 portal_sees_organization: org == 0,
                 ..Default::default()
             },
@@ -259,6 +260,18 @@ pub fn load(svc: &Services) -> Result<String, AppError> {
         Some(contacts[3]),
         "en",
     )?;
+    for (contact, (.., portal)) in contacts.iter().zip(people) {
+        if portal {
+            svc.update_contact(
+                &admin,
+                *contact,
+                &ContactPatch {
+                    portal_access: Some(true),
+                    ..Default::default()
+                },
+            )?;
+        }
+    }
 
     let today = svc.clock.now().date();
     let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);

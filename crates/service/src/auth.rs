@@ -153,7 +153,7 @@ impl Services {
         })
     }
 
-    fn issue_tokens(
+    pub(crate) fn issue_tokens(
         &self,
         conn: &mut helpdesk_store::AnyConnection,
         user: &user_store::UserRow,

@@ -379,8 +379,16 @@ impl Services {
     pub fn create_contact(&self, actor: &Actor, input: &NewContact) -> Result<Contact, AppError> {
         actor.staff_write()?;
         let now = self.now();
-        let id = self.db.write(|c| insert_contact_in(c, actor, input, now))?;
+        let (id, invitation) = self.db.write(|c| -> Result<_, AppError> {
+            let id = insert_contact_in(c, actor, input, now)?;
+            let invitation = match input.portal_access {
+                true => self.invite_on_switch(c, actor, id, now)?,
+                false => None,
+            };
+            Ok((id, invitation))
+        })?;
         let mut contact = self.get_contact(actor, id)?;
+        contact.portal_invitation = invitation;
         contact.likely_duplicates = self
             .db
             .read(|c| crate::duplicates::contact_duplicates(c, id))?;
@@ -403,7 +411,7 @@ impl Services {
         let emails = input.emails.as_ref().map(|v| emails(&mut p, "emails", v));
         p.into_result()?;
         let now = self.now();
-        self.db.write(|c| -> Result<(), AppError> {
+        let invitation = self.db.write(|c| -> Result<_, AppError> {
             let row = store::contact(c, id).map_err(not_found("contact"))?;
             not_merged("contact", id, row.merged_into_id)?;
             let before = contacts_dto(c, vec![row])?.remove(0);
@@ -443,9 +451,13 @@ impl Services {
             let row = store::contact(c, id)?;
             let after = contacts_dto(c, vec![row])?.remove(0);
             crate::audit::record(c, Some(actor), ("contact", id), &before, &after, now)?;
-            Ok(())
+            match (before.portal_access, after.portal_access) {
+                (false, true) => self.invite_on_switch(c, actor, id, now),
+                _ => Ok(None),
+            }
         })?;
         let mut contact = self.get_contact(actor, id)?;
+        contact.portal_invitation = invitation;
         contact.likely_duplicates = self
             .db
             .read(|c| crate::duplicates::contact_duplicates(c, id))?;
@@ -527,6 +539,7 @@ pub(crate) fn contacts_dto(
             from_lead_id: r.from_lead_id,
             merged_into_id: r.merged_into_id,
             likely_duplicates: Vec::new(),
+            portal_invitation: None,
         })
         .collect())
 }

@@ -688,7 +688,21 @@ diesel::table! {
 
 diesel::joinable!(case_articles -> kb_articles (article_id));
 
+diesel::table! {
+    portal_invitations (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        invited_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    portal_invitations,
     kb_categories,
     kb_articles,
     case_articles,

@@ -31,10 +31,24 @@ async fn customer(app: &TestApp, agent: &TestUser, email: &str) -> i64 {
         .await;
     assert_eq!(s, 201);
     let (s, contact) = app.post("/api/v1/contacts", &agent.token, json!({
-        "first_name": "Иван", "last_name": "Петров", "organization_id": org["id"], "emails": [email], "portal_access": true,
+        "first_name": "Иван", "last_name": "Петров", "organization_id": org["id"], "emails": [email],
     })).await;
     assert_eq!(s, 201, "{contact}");
     contact["id"].as_i64().unwrap()
+}
+
+/// Switches portal access on for a contact whose portal user exists (with a password): no
+/// invitation is sent to someone who already signs in.
+async fn open_portal(app: &TestApp, agent: &TestUser, contact: i64) {
+    let (s, changed) = app
+        .patch(
+            &format!("/api/v1/contacts/{contact}"),
+            &agent.token,
+            json!({ "portal_access": true }),
+        )
+        .await;
+    assert_eq!(s, 200, "{changed}");
+    assert!(changed.get("portal_invitation").is_none(), "{changed}");
 }
 
 fn local_part(u: &TestUser) -> &str {
@@ -85,6 +99,7 @@ async fn fan_out_scenario(backend: TestBackend) {
     let ivan = app
         .user_speaking(Role::Portal, None, Some(ivan_contact), Some("ru"))
         .await;
+    open_portal(&app, &anna, ivan_contact).await;
 
     // Anna registers Ivan's call; Carl follows it by hand.
     let (s, case) = app.post("/api/v1/cases", &anna.token, json!({ "subject": "VPN отваливается", "description": "Звонок клиента", "requester_id": ivan_contact })).await;
@@ -428,6 +443,7 @@ async fn assignment_scenario(backend: TestBackend) {
     let olga_email = "olga@customer.test";
     let olga_contact = customer(&app, &first, olga_email).await;
     let olga = app.user(Role::Portal, None, Some(olga_contact)).await;
+    open_portal(&app, &first, olga_contact).await;
     let (s, case) = app
         .post(
             "/api/v1/portal/cases",
@@ -559,4 +575,86 @@ async fn assignment_sqlite() {
 #[tokio::test]
 async fn assignment_postgres() {
     assignment_scenario(TestBackend::Postgres).await
+}
+
+/// Switching portal access on mails an invitation through the SMTP server; its link lets the
+/// customer choose a password and sign in, once.
+async fn invitation_scenario(backend: TestBackend) {
+    let app = app_with_mail(backend).await;
+    let smtp = SmtpServer::start();
+    let mailer = Mailer::new(app.services.clone(), &smtp.url()).unwrap();
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let email = "nina@customer.test";
+    let contact = customer(&app, &agent, email).await;
+    let (s, changed) = app
+        .patch(
+            &format!("/api/v1/contacts/{contact}"),
+            &agent.token,
+            json!({ "portal_access": true }),
+        )
+        .await;
+    assert_eq!(s, 200, "{changed}");
+    assert_eq!(changed["portal_invitation"]["email"], email, "{changed}");
+    drain(&app, &mailer).await;
+
+    let all = smtp.received();
+    let to_nina = mails_to(&all, email);
+    assert_eq!(to_nina.len(), 1, "one invitation");
+    assert_eq!(to_nina[0].subject, "Your invitation to the support portal");
+    let body = &to_nina[0].body;
+    let link = body
+        .split_whitespace()
+        .find(|w| w.starts_with("https://help.example.test/invite/"))
+        .unwrap_or_else(|| panic!("a link in {body}"));
+    let token = link.rsplit('/').next().unwrap();
+
+    let (s, info) = app
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/v1/auth/invitations/{token}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{info}");
+    assert_eq!(info["email"], email);
+    let accept = json!({ "token": token, "password": "a long new password" });
+    let (s, signed_in) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/invitations/accept",
+            None,
+            Some(&accept),
+        )
+        .await;
+    assert_eq!(s, 200, "{signed_in}");
+    assert_eq!(signed_in["user"]["role"], "portal");
+    let (s, mine) = app
+        .get(
+            "/api/v1/portal/cases",
+            signed_in["access_token"].as_str().unwrap(),
+        )
+        .await;
+    assert_eq!(s, 200, "{mine}");
+    let (s, _) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/auth/invitations/accept",
+            None,
+            Some(&accept),
+        )
+        .await;
+    assert_eq!(s, 404, "the link works once");
+    let (s, _) = app.login(email, "a long new password").await;
+    assert_eq!(s, 200);
+}
+
+#[tokio::test]
+async fn invitation_sqlite() {
+    invitation_scenario(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn invitation_postgres() {
+    invitation_scenario(TestBackend::Postgres).await
 }

@@ -1,6 +1,7 @@
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use helpdesk_api_types::auth::{
-    ApiToken, ApiTokenCreated, LoginRequest, Me, MePatch, NewApiToken, RefreshRequest, TokenPair,
+    AcceptInvitation, ApiToken, ApiTokenCreated, InvitationInfo, LoginRequest, Me, MePatch,
+    NewApiToken, RefreshRequest, TokenPair,
 };
 use helpdesk_service::Services;
 
@@ -46,6 +47,35 @@ pub async fn logout(
 ) -> Result<HttpResponse, ApiError> {
     blocking(move || svc.logout(&body.refresh_token)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Who an invitation link to the customer portal is for. 404 when the link is unknown, was
+/// used, was replaced by a newer invitation or has expired.
+#[utoipa::path(tag = "auth", security(()),
+    params(("token" = String, Path, description = "The token from the invitation link")),
+    responses((status = 200, description = "The invited customer", body = InvitationInfo)))]
+#[get("/auth/invitations/{token}")]
+pub async fn invitation(
+    svc: web::Data<Services>,
+    token: web::Path<String>,
+) -> Result<web::Json<InvitationInfo>, ApiError> {
+    blocking(move || svc.invitation(&token))
+        .await
+        .map(web::Json)
+}
+
+/// Accept an invitation to the customer portal: sets the password chosen (at least 10
+/// characters) and signs in. The link works once.
+#[utoipa::path(tag = "auth", request_body = AcceptInvitation, security(()),
+    responses((status = 200, description = "Password set; signed in", body = TokenPair)))]
+#[post("/auth/invitations/accept")]
+pub async fn accept_invitation(
+    svc: web::Data<Services>,
+    body: web::Json<AcceptInvitation>,
+) -> Result<web::Json<TokenPair>, ApiError> {
+    blocking(move || svc.accept_invitation(&body))
+        .await
+        .map(web::Json)
 }
 
 /// The signed-in user.

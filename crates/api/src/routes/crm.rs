@@ -1,7 +1,7 @@
 use actix_web::{get, patch, post, web, HttpResponse};
 use helpdesk_api_types::crm::{
     Contact, ContactPage, ContactPatch, NewContact, NewOrganization, Organization,
-    OrganizationPage, OrganizationPatch,
+    OrganizationPage, OrganizationPatch, PortalInvitation,
 };
 use helpdesk_api_types::merge::{ContactMerge, MergeRequest, OrganizationMerge};
 use helpdesk_service::Services;
@@ -157,6 +157,25 @@ pub async fn update_contact(
     blocking(move || svc.update_contact(&auth.0, id, &body))
         .await
         .map(web::Json)
+}
+
+/// Mail the contact a new invitation to the customer portal (switching portal access on sends
+/// the first one). Creates the contact's portal user when there is none; the link lets them
+/// choose a password, works once and for 7 days, and voids earlier links. 409 when they already
+/// have a password; 503 when outgoing mail or the public address is not configured.
+#[utoipa::path(tag = "contacts", params(("id" = i64, Path, description = "Contact id")),
+    responses((status = 201, description = "Invitation queued for mailing", body = PortalInvitation),
+        (status = 409, description = "The contact already has a password", body = helpdesk_api_types::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Outgoing mail or the public address is not configured", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
+#[post("/contacts/{id}/invitation")]
+pub async fn invite_contact(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let invitation = blocking(move || svc.invite_contact(&auth.0, id)).await?;
+    Ok(HttpResponse::Created().json(invitation))
 }
 
 /// Merge organizations into one. Cases (as organization and as customer), contracts, contacts,

@@ -4,7 +4,9 @@
 //!   a successful save announcing the clickable number;
 //! - a customer creates a case, replies, never sees the internal note or another customer's
 //!   case, and an agent address sends them to the portal home;
-//! - live updates: a case registered elsewhere appears in the open queue without a reload.
+//! - live updates: a case registered elsewhere appears in the open queue without a reload;
+//! - a portal invitation: an agent switches a contact's portal access on, the customer opens
+//!   the link, chooses a password and lands in the portal.
 //!
 //! Needs the built SPA (`just frontend`, which `just test` runs first) and chromium +
 //! chromedriver. With `HELPDESK_SCREENSHOTS=<dir>` the SQLite run saves the screenshots of
@@ -88,7 +90,8 @@ async fn browser() -> (Driver, Client) {
     panic!("chromedriver did not start on port {port}");
 }
 
-/// The server with the built SPA and a registry (wiremock) that knows one company.
+/// The server with the built SPA, outgoing mail, and a registry (wiremock) that knows one
+/// company.
 async fn spa(backend: TestBackend) -> (TestApp, MockServer) {
     let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../frontend/dist");
     assert!(
@@ -109,6 +112,9 @@ async fn spa(backend: TestBackend) -> (TestApp, MockServer) {
             ..AppConfig::default()
         },
         move |svc| {
+            // Outgoing mail, so that portal invitations are sent (the test reads the queue).
+            svc.notify.mail_from = Some("Support <support@helpdesk.test>".into());
+            svc.notify.public_url = Some("https://help.example.test".into());
             svc.registry = Some(RegistrySettings {
                 url,
                 token: "test-key".into(),
@@ -184,6 +190,24 @@ async fn count_until(c: &Client, css: &str, n: usize) -> Vec<String> {
     panic!("{css}: expected {n}, found {:?}", texts(c, css).await);
 }
 
+/// Waits for a notice whose text satisfies `ok` (there may be several on screen).
+async fn toast_until(c: &Client, ok: impl Fn(&str) -> bool) -> String {
+    for _ in 0..200 {
+        if let Some(t) = texts(c, "[data-test=toast]")
+            .await
+            .into_iter()
+            .find(|t| ok(t))
+        {
+            return t;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "no such notice among {:?}",
+        texts(c, "[data-test=toast]").await
+    );
+}
+
 async fn sign_in(c: &Client, user: &TestUser) {
     type_in(c, "input[name=email]", &user.email).await;
     type_in(c, "input[name=password]", &user.password).await;
@@ -217,8 +241,12 @@ async fn screenshot(c: &Client, backend: TestBackend, name: &str) {
     }
     tokio::time::sleep(Duration::from_millis(400)).await;
     let png = c.screenshot().await.unwrap();
+    // A relative directory is taken from the workspace root (tests run in the crate's folder).
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(dir);
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
 }
 
 async fn drain_outbox(app: &TestApp) {
@@ -639,6 +667,78 @@ async fn customer_portal(backend: TestBackend) {
     c.close().await.unwrap();
 }
 
+/// An agent gives a contact portal access in the app; the customer opens the mailed link,
+/// chooses a password and lands in the portal; a replaced or used link is refused.
+async fn portal_invitation(backend: TestBackend) {
+    let (app, _registry) = spa(backend).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let email = "vera@customer.test";
+    let (_driver, c) = browser().await;
+    c.goto(&app.url("/contacts/new")).await.unwrap();
+    sign_in(&c, &agent).await;
+    type_in(&c, "[data-test=record-form] input[name=first_name]", "Vera").await;
+    type_in(
+        &c,
+        "[data-test=record-form] input[name=last_name]",
+        "Sokolova",
+    )
+    .await;
+    type_in(&c, "[data-test=record-form] textarea[name=emails]", email).await;
+    click(&c, "[data-test=record-form] input[name=portal_access]").await;
+    click(&c, "[data-test=record-form] [data-test=save]").await;
+    let toast = toast_until(&c, |t| t.contains(email)).await;
+    assert_eq!(toast, format!("Invitation to the portal sent to {email}."));
+    text_until(&c, "[data-test=record-title]", |t| t == "Vera Sokolova").await;
+    let first = crate::invitation_token(&app, email)
+        .await
+        .expect("an invitation mail");
+    // Sending again from the contact's page: a new link, the first one void.
+    click(&c, "[data-test=invite]").await;
+    let mut second = first.clone();
+    for _ in 0..100 {
+        second = crate::invitation_token(&app, email).await.unwrap();
+        if second != first {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_ne!(second, first, "a second invitation was queued");
+    sign_out(&c).await;
+
+    c.goto(&app.url(&format!("/invite/{first}"))).await.unwrap();
+    find(&c, "[data-test=invite-invalid]").await;
+    c.goto(&app.url(&format!("/invite/{second}")))
+        .await
+        .unwrap();
+    text_until(&c, "[data-test=invite-form] h1", |t| {
+        t == "Welcome, Vera Sokolova"
+    })
+    .await;
+    type_in(&c, "input[name=password]", "a long new password").await;
+    type_in(&c, "input[name=again]", "a long new passwore").await;
+    click(&c, "[data-test=accept-invitation]").await;
+    let err = text_until(&c, "[data-test=field-error]", |t| !t.is_empty()).await;
+    assert_eq!(err, "The passwords differ");
+    let again = find(&c, "input[name=again]").await;
+    again.clear().await.unwrap();
+    again.send_keys("a long new password").await.unwrap();
+    screenshot(&c, backend, "portal-invitation").await;
+    click(&c, "[data-test=accept-invitation]").await;
+    text_until(&c, "[data-test=who]", |t| t.contains("Vera Sokolova")).await;
+    text_until(&c, "[data-test=empty]", |t| t == "You have no cases yet.").await;
+    assert_eq!(path_of(&c).await, "/portal");
+
+    // The link worked once; the password chosen signs in.
+    sign_out(&c).await;
+    c.goto(&app.url(&format!("/invite/{second}")))
+        .await
+        .unwrap();
+    find(&c, "[data-test=invite-invalid]").await;
+    let (s, _) = app.login(email, "a long new password").await;
+    assert_eq!(s, 200);
+    c.close().await.unwrap();
+}
+
 async fn live_update(backend: TestBackend) {
     let (app, _registry) = spa(backend).await;
     let agent = app.user(Role::Agent, Some(1), None).await;
@@ -717,4 +817,14 @@ async fn live_update_sqlite() {
 #[tokio::test]
 async fn live_update_postgres() {
     live_update(TestBackend::Postgres).await;
+}
+
+#[tokio::test]
+async fn portal_invitation_sqlite() {
+    portal_invitation(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn portal_invitation_postgres() {
+    portal_invitation(TestBackend::Postgres).await;
 }

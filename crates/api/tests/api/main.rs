@@ -12,6 +12,7 @@ mod errors;
 mod export;
 mod idempotency;
 mod imports;
+mod invitations;
 mod kb;
 mod leads;
 mod live;
@@ -60,4 +61,24 @@ pub fn ids(list: &Value) -> Vec<i64> {
         .iter()
         .map(|c| c["id"].as_i64().unwrap())
         .collect()
+}
+
+/// The token of the newest portal invitation mailed to `email` (read from the mail queue, as
+/// the mailer would send it).
+pub async fn invitation_token(app: &TestApp, email: &str) -> Option<String> {
+    let db = app.services.db.clone();
+    let mails =
+        tokio::task::spawn_blocking(move || db.read(helpdesk_store::notifications::all_mails))
+            .await
+            .unwrap()
+            .unwrap();
+    let mail = mails
+        .into_iter()
+        .rev()
+        .find(|m| m.recipient == email && m.kind == "portal_invitation")?;
+    let link = mail
+        .body
+        .split_whitespace()
+        .find(|w| w.contains("/invite/"))?;
+    link.rsplit('/').next().map(str::to_owned)
 }

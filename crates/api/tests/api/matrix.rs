@@ -4,8 +4,9 @@
 
 use std::collections::BTreeSet;
 
+use helpdesk_api::AppConfig;
 use helpdesk_api_types::Role;
-use helpdesk_test_support::{api_test, TestApp};
+use helpdesk_test_support::{TestApp, TestBackend};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -36,6 +37,17 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         [Unauth, Unauth, Unauth, Unauth, Unauth],
     ),
     ("POST", "/api/v1/auth/logout", [Ok, Ok, Ok, Ok, Ok]),
+    // Invitation links are for people not signed in; anyone holding one may use it.
+    (
+        "GET",
+        "/api/v1/auth/invitations/{token}",
+        [Ok, Ok, Ok, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/auth/invitations/accept",
+        [Ok, Ok, Ok, Ok, Ok],
+    ),
     ("GET", "/api/v1/me", [Unauth, Ok, Ok, Ok, Ok]),
     ("PATCH", "/api/v1/me", [Unauth, Ok, Ok, Ok, Ok]),
     ("GET", "/api/v1/me/api-tokens", [Unauth, Deny, Deny, Ok, Ok]),
@@ -87,6 +99,11 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
     (
         "PATCH",
         "/api/v1/contacts/{id}",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/contacts/{id}/invitation",
         [Unauth, Deny, Deny, Ok, Ok],
     ),
     ("GET", "/api/v1/products", [Unauth, Ok, Ok, Ok, Ok]),
@@ -994,6 +1011,9 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
         ("PATCH", "/api/v1/organizations/{id}") => json!({ "industry": "Retail" }),
         ("POST", "/api/v1/contacts") => json!({ "first_name": "C", "last_name": format!("{n}") }),
         ("PATCH", "/api/v1/contacts/{id}") => json!({ "title": "CTO" }),
+        ("POST", "/api/v1/contacts/{id}/invitation") => return None,
+        // The token is filled in per call (see `fresh_invitation`).
+        ("POST", "/api/v1/auth/invitations/accept") => json!({}),
         ("POST", "/api/v1/products") => json!({ "name": format!("Product {n}") }),
         ("PATCH", "/api/v1/products/{id}") => json!({ "description": "d" }),
         ("POST", "/api/v1/products/{id}/components") => json!({ "name": format!("Component {n}") }),
@@ -1090,6 +1110,26 @@ async fn fresh_pair(app: &TestApp, f: &Fixture, collection: &str) -> (i64, i64) 
     (ids[0], ids[1])
 }
 
+/// A fresh contact with portal access, invited on creation: its id and the token of the link.
+async fn fresh_invitation(app: &TestApp, f: &Fixture) -> (i64, String) {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let email = format!("invited{n}@matrix.test");
+    let agent = f.tokens[3].as_deref().unwrap();
+    let (s, contact) = app
+        .post(
+            "/api/v1/contacts",
+            agent,
+            json!({ "first_name": "Invited", "last_name": format!("{n}"), "emails": [email], "portal_access": true }),
+        )
+        .await;
+    assert_eq!(s, 201, "{contact}");
+    let token = crate::invitation_token(app, &email)
+        .await
+        .expect("an invitation mail");
+    (contact["id"].as_i64().unwrap(), token)
+}
+
 /// A one-row lead import as the caller.
 async fn upload_import(app: &TestApp, token: &str, caller: usize) -> (reqwest::StatusCode, Value) {
     let form = reqwest::multipart::Form::new()
@@ -1136,7 +1176,33 @@ async fn action_case(app: &TestApp, f: &Fixture, action: &str) -> i64 {
     id
 }
 
-api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
+/// The matrix runs with outgoing mail configured, so that invitations can be sent.
+async fn spawn(backend: TestBackend) -> TestApp {
+    TestApp::spawn_customized(
+        backend,
+        AppConfig {
+            workers: 2,
+            ..AppConfig::default()
+        },
+        |svc| {
+            svc.notify.mail_from = Some("Support <support@matrix.test>".into());
+            svc.notify.public_url = Some("https://help.matrix.test".into());
+        },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn every_operation_answers_every_caller_as_expected_sqlite() {
+    every_operation_answers_every_caller_as_expected(spawn(TestBackend::Sqlite).await).await
+}
+
+#[tokio::test]
+async fn every_operation_answers_every_caller_as_expected_postgres() {
+    every_operation_answers_every_caller_as_expected(spawn(TestBackend::Postgres).await).await
+}
+
+async fn every_operation_answers_every_caller_as_expected(app: TestApp) {
     let doc = serde_json::to_value(helpdesk_api::openapi::openapi()).unwrap();
     let mut documented = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -1144,11 +1210,20 @@ api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
             documented.insert((method.to_uppercase(), path.clone()));
         }
     }
-    let listed: BTreeSet<(String, String)> = MATRIX.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    let listed: BTreeSet<(String, String)> = MATRIX
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
     let missing: Vec<_> = documented.difference(&listed).collect();
-    assert!(missing.is_empty(), "operations without a row in the authorization matrix: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "operations without a row in the authorization matrix: {missing:?}"
+    );
     let stale: Vec<_> = listed.difference(&documented).collect();
-    assert!(stale.is_empty(), "matrix rows for operations that no longer exist: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "matrix rows for operations that no longer exist: {stale:?}"
+    );
 
     let f = fixture(&app).await;
     let (_, first_import) = upload_import(&app, f.tokens[3].as_deref().unwrap(), 9).await;
@@ -1169,8 +1244,11 @@ api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
             if *method == "DELETE" && path.starts_with("/api/v1/kb/attachments") {
                 let agent = f.tokens[3].as_deref().unwrap();
                 let (s, fresh) = app
-                    .upload(&format!("/api/v1/kb/articles/{}/attachments", f.article), agent,
-                        vec![("old.txt", "text/plain", b"old".to_vec())])
+                    .upload(
+                        &format!("/api/v1/kb/articles/{}/attachments", f.article),
+                        agent,
+                        vec![("old.txt", "text/plain", b"old".to_vec())],
+                    )
                     .await;
                 assert_eq!(s, 201, "{fresh}");
                 url = path.replace("{id}", &fresh[0]["id"].to_string());
@@ -1188,7 +1266,9 @@ api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
             if *path == "/api/v1/leads/{id}/convert" || *path == "/api/v1/leads/mass-delete" {
                 // Converting and deleting use a lead up: each call gets a fresh one.
                 let agent = f.tokens[3].as_deref().unwrap();
-                let (s, fresh) = app.post("/api/v1/leads", agent, json!({ "last_name": "Fresh" })).await;
+                let (s, fresh) = app
+                    .post("/api/v1/leads", agent, json!({ "last_name": "Fresh" }))
+                    .await;
                 assert_eq!(s, 201, "{fresh}");
                 let id = fresh["id"].as_i64().unwrap();
                 if path.ends_with("/convert") {
@@ -1201,6 +1281,16 @@ api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
                 // Merging uses records up: each call merges two fresh ones.
                 let (a, b2) = fresh_pair(&app, &f, kind).await;
                 b = Some(json!({ "survivor_id": a, "merged_ids": [b2] }));
+            }
+            if *path == "/api/v1/contacts/{id}/invitation" {
+                url = path.replace("{id}", &fresh_invitation(&app, &f).await.0.to_string());
+            }
+            if *path == "/api/v1/auth/invitations/{token}" {
+                url = path.replace("{token}", &fresh_invitation(&app, &f).await.1);
+            }
+            if *path == "/api/v1/auth/invitations/accept" {
+                let token = fresh_invitation(&app, &f).await.1;
+                b = Some(json!({ "token": token, "password": "a long new password" }));
             }
             if *path == "/api/v1/imports/{id}" {
                 url = path.replace("{id}", &import_id.to_string());
@@ -1225,7 +1315,8 @@ api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
                     None => app.call(m, &url, None, None).await,
                 }
             } else {
-                app.call(m, &url, f.tokens[caller].as_deref(), b.as_ref()).await
+                app.call(m, &url, f.tokens[caller].as_deref(), b.as_ref())
+                    .await
             };
             let ok = match want {
                 Ok => status.is_success(),
@@ -1234,12 +1325,23 @@ api_test!(async fn every_operation_answers_every_caller_as_expected(app) {
                 Hidden => status == 404,
             };
             if !ok {
-                failures.push(format!("{method} {path} as {}: expected {want:?}, got {status} {resp}", CALLERS[caller]));
+                failures.push(format!(
+                    "{method} {path} as {}: expected {want:?}, got {status} {resp}",
+                    CALLERS[caller]
+                ));
             }
             if !status.is_success() {
-                assert_eq!(resp["status"], status.as_u16(), "{method} {path}: errors are problem documents");
+                assert_eq!(
+                    resp["status"],
+                    status.as_u16(),
+                    "{method} {path}: errors are problem documents"
+                );
             }
         }
     }
-    assert!(failures.is_empty(), "authorization matrix mismatches:\n{}", failures.join("\n"));
-});
+    assert!(
+        failures.is_empty(),
+        "authorization matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+}
