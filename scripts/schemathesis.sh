@@ -21,6 +21,10 @@ run_against() {
     dir=$(mktemp -d)
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     export DATABASE_URL="$url" HELPDESK_DATA_DIR="$dir" HELPDESK_BIND="127.0.0.1:$port" HELPDESK_LOG=warn
+    # Outgoing mail configured (nothing listens there and `serve` runs no worker, so mails only
+    # queue), so that portal invitations are exercised rather than answered 503.
+    export HELPDESK_SMTP_URL="smtp://127.0.0.1:9" HELPDESK_MAIL_FROM="Support <support@helpdesk.local>" \
+        HELPDESK_PUBLIC_URL="http://127.0.0.1:$port"
     "$bin" demo-data >/dev/null
     "$bin" serve >"$dir/server.log" 2>&1 &
     pid=$!

@@ -1,13 +1,16 @@
 //! Admin screens: users, teams, mailboxes, SLA policies and calendars, workflow rules, webhooks
 //! with their delivery log, web forms, imports and the caller's API tokens. Each lists its
-//! records with the columns that matter and creates or replaces them as JSON, the API's own
-//! format, so every field the API knows is reachable.
+//! records with the columns that matter. Flat records (users, teams, mailboxes, webhooks, web
+//! forms, tokens) are created and edited in a form with a field per attribute; the nested ones
+//! (SLA targets, calendars' weeks, rules' conditions and actions) as JSON in the API's own
+//! format, which every screen also offers, so every field the API knows is reachable.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::{json, Value};
 
 use crate::api::{self, ApiError};
+use crate::crm::{f, req, Kind, RecordForm, Spec, When};
 use crate::i18n::Lang;
 use crate::route::{Link, Route};
 use crate::tr;
@@ -24,7 +27,169 @@ struct Screen {
     example: &'static str,
     /// Records are replaced with PUT (else PATCH).
     put: bool,
+    /// The fields of the form; none: JSON only.
+    form: &'static [Spec],
 }
+
+const TLS: Kind = Kind::Choice(&["tls", "starttls", "none"]);
+const PRIORITY: Kind = Kind::Choice(&["low", "normal", "high", "urgent"]);
+const LANGUAGE: Kind = Kind::Choice(&["en", "ru"]);
+
+const USER_FORM: &[Spec] = &[
+    req("email", "Email", "Эл. почта", Kind::Text).only(When::Create),
+    req("name", "Name", "Имя", Kind::Text),
+    req(
+        "role",
+        "Role",
+        "Роль",
+        Kind::Choice(&["agent", "admin", "portal"]),
+    ),
+    f("password", "Password", "Пароль", Kind::Password),
+    f(
+        "support_line",
+        "Support line (1–3)",
+        "Линия поддержки (1–3)",
+        Kind::Id,
+    ),
+    f("language", "Language", "Язык", LANGUAGE),
+    f(
+        "contact_id",
+        "Contact id (portal users)",
+        "Id контакта (для портала)",
+        Kind::Id,
+    ),
+    f("active", "Active", "Активен", Kind::Bool).only(When::Edit),
+];
+
+const TEAM_FORM: &[Spec] = &[
+    req("name", "Name", "Название", Kind::Text),
+    f(
+        "support_line",
+        "Support line (1–3)",
+        "Линия поддержки (1–3)",
+        Kind::Id,
+    ),
+    f("description", "Description", "Описание", Kind::LongText),
+    f("member_ids", "Member ids", "Id участников", Kind::Ids),
+    f(
+        "assignment",
+        "Assignment",
+        "Распределение",
+        Kind::Choice(&["manual", "round_robin", "least_busy"]),
+    ),
+];
+
+const MAILBOX_FORM: &[Spec] = &[
+    req("name", "Name", "Название", Kind::Text),
+    req("address", "Address", "Адрес", Kind::Text),
+    f("imap_host", "IMAP server", "Сервер IMAP", Kind::Text),
+    f("imap_port", "IMAP port", "Порт IMAP", Kind::Id),
+    f("imap_tls", "IMAP security", "Защита IMAP", TLS),
+    f("imap_user", "IMAP user", "Пользователь IMAP", Kind::Text),
+    f(
+        "imap_password",
+        "IMAP password",
+        "Пароль IMAP",
+        Kind::Password,
+    ),
+    f("imap_folder", "Folder", "Папка", Kind::Text),
+    f(
+        "processed_folder",
+        "Move processed mail to",
+        "Обработанные письма в папку",
+        Kind::Text,
+    ),
+    f("smtp_host", "SMTP server", "Сервер SMTP", Kind::Text),
+    f("smtp_port", "SMTP port", "Порт SMTP", Kind::Id),
+    f("smtp_tls", "SMTP security", "Защита SMTP", TLS),
+    f("smtp_user", "SMTP user", "Пользователь SMTP", Kind::Text),
+    f(
+        "smtp_password",
+        "SMTP password",
+        "Пароль SMTP",
+        Kind::Password,
+    ),
+    f(
+        "default_team_id",
+        "Team id for new cases",
+        "Id группы для новых обращений",
+        Kind::Id,
+    ),
+    f(
+        "default_priority",
+        "Priority of new cases",
+        "Приоритет новых обращений",
+        PRIORITY,
+    ),
+    f("auto_reply", "Auto-reply", "Автоответ", Kind::Bool),
+    f(
+        "auto_reply_en",
+        "Auto-reply text (English)",
+        "Текст автоответа (англ.)",
+        Kind::LongText,
+    ),
+    f(
+        "auto_reply_ru",
+        "Auto-reply text (Russian)",
+        "Текст автоответа (рус.)",
+        Kind::LongText,
+    ),
+    f("language", "Language", "Язык", LANGUAGE),
+    f(
+        "trust_organization_domain",
+        "Link senders to the organization of their domain",
+        "Привязывать отправителей к организации по домену",
+        Kind::Bool,
+    ),
+    f("active", "Active", "Активен", Kind::Bool),
+];
+
+const WEBHOOK_FORM: &[Spec] = &[
+    req("url", "URL", "URL", Kind::Text),
+    f("description", "Description", "Описание", Kind::Text),
+    f(
+        "event_types",
+        "Events (one per line; none: every event)",
+        "События (по одному в строке; пусто — все)",
+        Kind::Lines,
+    ),
+    f(
+        "include_internal",
+        "Include internal notes",
+        "Передавать внутренние заметки",
+        Kind::Bool,
+    ),
+    f("active", "Active", "Активен", Kind::Bool),
+];
+
+const WEB_FORM_FORM: &[Spec] = &[
+    req("name", "Name", "Название", Kind::Text),
+    f(
+        "allowed_origins",
+        "Allowed sites (one per line)",
+        "Разрешённые сайты (по одному в строке)",
+        Kind::Lines,
+    ),
+    f("team_id", "Team id", "Id группы", Kind::Id),
+    f("priority", "Priority", "Приоритет", PRIORITY),
+    f("active", "Active", "Активна", Kind::Bool),
+];
+
+const TOKEN_FORM: &[Spec] = &[
+    req("name", "Name", "Название", Kind::Text),
+    req(
+        "scopes",
+        "Scopes (read, write, admin; one per line)",
+        "Права (read, write, admin; по одному в строке)",
+        Kind::Lines,
+    ),
+    f(
+        "expires_in_days",
+        "Expires in days (empty: never)",
+        "Истекает через дней (пусто — никогда)",
+        Kind::Id,
+    ),
+];
 
 const SCREENS: &[Screen] = &[
     Screen {
@@ -42,6 +207,7 @@ const SCREENS: &[Screen] = &[
         ],
         example: r#"{ "email": "agent@example.com", "name": "New Agent", "role": "agent", "support_line": 1, "password": "change-me-please" }"#,
         put: false,
+        form: USER_FORM,
     },
     Screen {
         key: "teams",
@@ -56,6 +222,7 @@ const SCREENS: &[Screen] = &[
         ],
         example: r#"{ "name": "First line", "support_line": 1, "member_ids": [], "assignment": "round_robin" }"#,
         put: false,
+        form: TEAM_FORM,
     },
     Screen {
         key: "mailboxes",
@@ -68,8 +235,9 @@ const SCREENS: &[Screen] = &[
             ("imap_host", "IMAP server", "Сервер IMAP"),
             ("active", "Active", "Активен"),
         ],
-        example: r#"{ "name": "Support", "address": "support@example.com", "imap_host": "imap.example.com", "imap_port": 993, "imap_tls": true, "imap_user": "support", "imap_password": "secret" }"#,
+        example: r#"{ "name": "Support", "address": "support@example.com", "imap_host": "imap.example.com", "imap_port": 993, "imap_tls": "tls", "imap_user": "support", "imap_password": "secret" }"#,
         put: true,
+        form: MAILBOX_FORM,
     },
     Screen {
         key: "sla-policies",
@@ -83,6 +251,7 @@ const SCREENS: &[Screen] = &[
         ],
         example: r#"{ "name": "Standard", "targets": { "normal": { "first_response_minutes": 60, "resolution_minutes": 480 } } }"#,
         put: true,
+        form: &[],
     },
     Screen {
         key: "calendars",
@@ -93,8 +262,9 @@ const SCREENS: &[Screen] = &[
             ("name", "Name", "Название"),
             ("time_zone", "Time zone", "Часовой пояс"),
         ],
-        example: r#"{ "name": "Moscow office", "time_zone": "Europe/Moscow", "hours": [] }"#,
+        example: r#"{ "name": "Moscow office", "time_zone": "Europe/Moscow", "week": [[{ "start": "09:00", "end": "18:00" }], [{ "start": "09:00", "end": "18:00" }], [{ "start": "09:00", "end": "18:00" }], [{ "start": "09:00", "end": "18:00" }], [{ "start": "09:00", "end": "17:00" }], [], []], "holidays": [] }"#,
         put: true,
+        form: &[],
     },
     Screen {
         key: "workflow-rules",
@@ -107,8 +277,9 @@ const SCREENS: &[Screen] = &[
             ("active", "Active", "Активен"),
             ("position", "Order", "Порядок"),
         ],
-        example: r#"{ "name": "Urgent to second line", "trigger": "case.created", "conditions": [], "actions": [] }"#,
+        example: r#"{ "name": "VIP cases are urgent", "trigger": "case_created", "conditions": [{ "field": "tags", "op": "contains", "value": "vip" }], "actions": [{ "type": "set_priority", "priority": "urgent" }] }"#,
         put: true,
+        form: &[],
     },
     Screen {
         key: "webhooks",
@@ -117,7 +288,7 @@ const SCREENS: &[Screen] = &[
         path: "/api/v1/webhooks",
         columns: &[
             ("url", "URL", "URL"),
-            ("events", "Events", "События"),
+            ("event_types", "Events", "События"),
             ("active", "Active", "Активен"),
             (
                 "disabled_reason",
@@ -125,8 +296,9 @@ const SCREENS: &[Screen] = &[
                 "Причина отключения",
             ),
         ],
-        example: r#"{ "url": "https://example.com/hooks/helpdesk", "events": ["case.created"] }"#,
+        example: r#"{ "url": "https://example.com/hooks/helpdesk", "event_types": ["case.created"] }"#,
         put: true,
+        form: WEBHOOK_FORM,
     },
     Screen {
         key: "web-forms",
@@ -141,6 +313,7 @@ const SCREENS: &[Screen] = &[
         ],
         example: r#"{ "name": "Site contact form", "allowed_origins": ["https://example.com"] }"#,
         put: true,
+        form: WEB_FORM_FORM,
     },
     Screen {
         key: "imports",
@@ -158,6 +331,7 @@ const SCREENS: &[Screen] = &[
         ],
         example: "",
         put: false,
+        form: &[],
     },
     Screen {
         key: "api-tokens",
@@ -172,6 +346,7 @@ const SCREENS: &[Screen] = &[
         ],
         example: r#"{ "name": "CRM sync", "scopes": ["read"] }"#,
         put: false,
+        form: TOKEN_FORM,
     },
 ];
 
@@ -201,7 +376,21 @@ pub fn AdminPage(what: String) -> impl IntoView {
         .unwrap_or(&SCREENS[0]);
     let list = Fetch::<Value>::new(format!("{}?limit=100", screen.path));
     let editor = RwSignal::new(None::<(Option<i64>, String)>);
+    // The form: `Some(None)` creates, `Some(Some(record))` edits.
+    let form_for = RwSignal::new(None::<Option<Value>>);
     let secret = RwSignal::new(None::<String>);
+    let has_form = !screen.form.is_empty();
+    let saved = Callback::new(move |v: Value| {
+        // A token, a webhook secret or a mailbox's inbound token is shown once.
+        if let Some(s) = ["token", "secret", "inbound_token"]
+            .iter()
+            .find_map(|k| v.get(*k).and_then(Value::as_str))
+        {
+            secret.set(Some(s.to_owned()));
+        }
+        form_for.set(None);
+        list.reload();
+    });
     let open = RwSignal::new(None::<i64>);
     let save = move |_| {
         let Some((id, text)) = editor.get_untracked() else {
@@ -227,16 +416,8 @@ pub fn AdminPage(what: String) -> impl IntoView {
             };
             match r {
                 Ok(v) => {
-                    // A token or a webhook secret is shown once.
-                    if let Some(s) = v
-                        .get("token")
-                        .or_else(|| v.get("secret"))
-                        .and_then(Value::as_str)
-                    {
-                        secret.set(Some(s.to_owned()));
-                    }
                     editor.set(None);
-                    list.reload();
+                    saved.run(v);
                     toasts().push(tr!(lg, "Saved.", "Сохранено.").to_owned(), None, false);
                 }
                 Err(e) => {
@@ -273,9 +454,35 @@ pub fn AdminPage(what: String) -> impl IntoView {
                 <header class="row-head">
                     <h1>{move || tr!(l.get(), screen.en, screen.ru)}</h1>
                     {(!screen.example.is_empty()).then(|| view! {
-                        <button data-test="create" on:click=move |_| editor.set(Some((None, screen.example.to_owned())))>{move || tr!(l.get(), "New", "Создать")}</button>
+                        <span class="nowrap">
+                            {has_form.then(|| view! {
+                                <button data-test="create" on:click=move |_| { editor.set(None); form_for.set(Some(None)); }>{move || tr!(l.get(), "New", "Создать")}</button>
+                                " "
+                            })}
+                            <button data-test=if has_form { "create-json" } else { "create" } class:link=has_form
+                                on:click=move |_| { form_for.set(None); editor.set(Some((None, screen.example.to_owned()))); }>
+                                {move || if has_form { tr!(l.get(), "New as JSON", "Создать в JSON") } else { tr!(l.get(), "New", "Создать") }}
+                            </button>
+                        </span>
                     })}
                 </header>
+                {move || form_for.get().map(|initial| {
+                    let title = match &initial { None => tr!(l.get(), "New record", "Новая запись"), Some(_) => tr!(l.get(), "Edit record", "Изменение записи") };
+                    let form = match initial {
+                        None => view! { <RecordForm specs=screen.form path=screen.path.to_owned() test="admin-form" on_saved=saved/> }.into_any(),
+                        Some(v) => {
+                            let path = format!("{}/{}", screen.path, v["id"].as_i64().unwrap_or_default());
+                            view! { <RecordForm specs=screen.form initial=v path test="admin-form" replace=screen.put on_saved=saved/> }.into_any()
+                        }
+                    };
+                    view! {
+                        <div class="editor">
+                            <h2>{title}</h2>
+                            {form}
+                            <button class="link" on:click=move |_| form_for.set(None)>{tr!(l.get(), "Cancel", "Отмена")}</button>
+                        </div>
+                    }
+                })}
                 {move || secret.get().map(|s| view! {
                     <p class="secret" data-test="secret">{tr!(l.get(), "Copy it now, it is shown once: ", "Скопируйте сейчас, он показывается один раз: ")}<code>{s}</code></p>
                 })}
@@ -299,12 +506,19 @@ pub fn AdminPage(what: String) -> impl IntoView {
                                     {items(&v).into_iter().map(|row| {
                                         let id = row["id"].as_i64();
                                         let text = serde_json::to_string_pretty(&row).unwrap_or_default();
+                                        let record = row.clone();
                                         view! {
                                             <tr data-test="admin-row">
                                                 {screen.columns.iter().map(|c| view! { <td>{cell(&row[c.0])}</td> }).collect_view()}
                                                 <td class="nowrap">
                                                     {(screen.key != "imports" && screen.key != "api-tokens").then(|| view! {
-                                                        <button class="link" on:click=move |_| editor.set(Some((id, text.clone())))>{tr!(lg, "Edit", "Изменить")}</button>
+                                                        {has_form.then(|| view! {
+                                                            <button class="link" data-test="edit" on:click=move |_| { editor.set(None); form_for.set(Some(Some(record.clone()))); }>{tr!(lg, "Edit", "Изменить")}</button>
+                                                            " "
+                                                        })}
+                                                        <button class="link" data-test="edit-json" on:click=move |_| { form_for.set(None); editor.set(Some((id, text.clone()))); }>
+                                                            {if has_form { tr!(lg, "JSON", "JSON") } else { tr!(lg, "Edit", "Изменить") }}
+                                                        </button>
                                                     })}
                                                     {(screen.key == "webhooks").then(|| view! {
                                                         " " <button class="link" data-test="deliveries" on:click=move |_| open.set(id)>{tr!(lg, "Deliveries", "Доставки")}</button>

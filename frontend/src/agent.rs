@@ -779,14 +779,14 @@ pub fn KbPicker(on_pick: Callback<String>) -> impl IntoView {
     };
     view! {
         <div class="kb-picker">
-            <input type="search" aria-label=move || tr!(l.get(), "Knowledge base", "База знаний")
+            <input type="search" data-test="kb-search" aria-label=move || tr!(l.get(), "Knowledge base", "База знаний")
                 placeholder=move || tr!(l.get(), "Find an article…", "Найти статью…")
                 prop:value=q on:input=move |ev| q.set(event_target_value(&ev))/>
-            <button type="button" on:click=search>{move || tr!(l.get(), "Search", "Найти")}</button>
+            <button type="button" data-test="kb-find" on:click=search>{move || tr!(l.get(), "Search", "Найти")}</button>
             <ul>
                 {move || found.get().into_iter().map(|(title, body)| {
                     let text = format!("{title}\n\n{body}");
-                    view! { <li><button type="button" class="link" on:click=move |_| on_pick.run(text.clone())>{title.clone()}</button></li> }
+                    view! { <li><button type="button" class="link" data-test="kb-article" on:click=move |_| on_pick.run(text.clone())>{title.clone()}</button></li> }
                 }).collect_view()}
             </ul>
         </div>

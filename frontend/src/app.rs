@@ -37,6 +37,10 @@ pub fn App() -> impl IntoView {
     )));
     provide_context(QueueOrder(RwSignal::new(Vec::new())));
     let router = Router::install();
+    let invitation = Memo::new(move |_| match router.get() {
+        Route::Invite(token) => Some(token),
+        _ => None,
+    });
     provide_context(Live(RwSignal::new(None)));
     Effect::new(move |_| {
         expect_context::<MeSignal>()
@@ -120,11 +124,13 @@ pub fn App() -> impl IntoView {
             })}
         </header>
         <main id="main">
-            {move || match (session.get(), router.get()) {
-                (_, Route::Invite(token)) => view! { <AcceptInvitation token session lang router/> }.into_any(),
-                (None, _) => view! { <Login session lang/> }.into_any(),
-                (Some(s), _) if s.user.role == Role::Portal => view! { <PortalShell router/> }.into_any(),
-                (Some(_), _) => view! { <AgentShell router/> }.into_any(),
+            // The shell depends on the route only for an invitation link, so that moving between
+            // screens does not rebuild it.
+            {move || match (session.get(), invitation.get()) {
+                (_, Some(token)) => view! { <AcceptInvitation token session lang router/> }.into_any(),
+                (None, None) => view! { <Login session lang/> }.into_any(),
+                (Some(s), None) if s.user.role == Role::Portal => view! { <PortalShell router/> }.into_any(),
+                (Some(_), None) => view! { <AgentShell router/> }.into_any(),
             }}
         </main>
 
@@ -138,7 +144,10 @@ fn AgentShell(router: Router) -> impl IntoView {
     Directory::install();
     let feed = expect_context::<Live>();
     let alive = RwSignal::new(true);
-    on_cleanup(move || alive.set(false));
+    on_cleanup(move || {
+        alive.set(false);
+        crate::live::stop();
+    });
     feed.start(move || alive.try_get_untracked().unwrap_or(false) && api::load_session().is_some());
     // A portal address typed by an agent: the queues.
     if router.get_untracked().is_portal() && router.get_untracked() != Route::Profile {

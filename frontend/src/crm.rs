@@ -20,8 +20,25 @@ pub enum Kind {
     /// A list of strings, one per line (emails, phones).
     Lines,
     Bool,
+    /// A number (an id, a port, a line).
     Id,
+    /// A list of numbers, separated by commas or spaces (member ids).
+    Ids,
     Date,
+    /// One of the API's values (a select).
+    Choice(&'static [&'static str]),
+    /// Write-only: shown empty; left empty it is not sent, so the stored one stays.
+    Password,
+}
+
+/// When a field is part of the form.
+#[derive(Clone, Copy, PartialEq)]
+pub enum When {
+    Always,
+    /// Set on creation only (shown read-only when editing).
+    Create,
+    /// Only when editing (the create body does not take it).
+    Edit,
 }
 
 #[derive(Clone, Copy)]
@@ -31,25 +48,34 @@ pub struct Spec {
     pub ru: &'static str,
     pub kind: Kind,
     pub required: bool,
+    pub when: When,
 }
 
-const fn f(key: &'static str, en: &'static str, ru: &'static str, kind: Kind) -> Spec {
+pub const fn f(key: &'static str, en: &'static str, ru: &'static str, kind: Kind) -> Spec {
     Spec {
         key,
         en,
         ru,
         kind,
         required: false,
+        when: When::Always,
     }
 }
 
-const fn req(key: &'static str, en: &'static str, ru: &'static str, kind: Kind) -> Spec {
+pub const fn req(key: &'static str, en: &'static str, ru: &'static str, kind: Kind) -> Spec {
     Spec {
         key,
         en,
         ru,
         kind,
         required: true,
+        when: When::Always,
+    }
+}
+
+impl Spec {
+    pub const fn only(self, when: When) -> Spec {
+        Spec { when, ..self }
     }
 }
 
@@ -148,6 +174,13 @@ pub const CONTRACT: &[Spec] = &[
 
 fn as_text(v: Option<&Value>, kind: Kind) -> String {
     match (v, kind) {
+        (_, Kind::Password) => String::new(),
+        (Some(Value::Array(a)), Kind::Ids) => a
+            .iter()
+            .filter_map(Value::as_i64)
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
         (Some(Value::Array(a)), _) => a
             .iter()
             .filter_map(Value::as_str)
@@ -170,20 +203,33 @@ fn to_value(text: &str, kind: Kind) -> Value {
             .collect::<Vec<_>>()),
         Kind::Bool => json!(t == "true"),
         Kind::Id => t.parse::<i64>().map(Value::from).unwrap_or(Value::Null),
+        // Not a number: sent as text, so the API names the field.
+        Kind::Ids => json!(t
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|x| !x.is_empty())
+            .map(|x| x
+                .parse::<i64>()
+                .map(Value::from)
+                .unwrap_or_else(|_| json!(x)))
+            .collect::<Vec<_>>()),
         _ if t.is_empty() => Value::Null,
         _ => json!(t),
     }
 }
 
-/// A form over a record: creates (POST `create`) or edits (PATCH `edit`, changed fields only).
+/// A form over a record: creates (POST) or edits (PATCH with the changed fields only, or PUT
+/// with every field when the API replaces records).
 #[component]
 pub fn RecordForm(
     specs: &'static [Spec],
     #[prop(optional)] initial: Option<Value>,
-    /// POST here when there is no `initial`, else PATCH.
+    /// POST here when there is no `initial`, else PATCH (or PUT).
     path: String,
     on_saved: Callback<Value>,
     test: &'static str,
+    /// Edits replace the record (PUT with every field) instead of patching it.
+    #[prop(optional)]
+    replace: bool,
 ) -> impl IntoView {
     let l = lang();
     let values: Vec<RwSignal<String>> = specs
@@ -192,7 +238,13 @@ pub fn RecordForm(
             Some(v) => RwSignal::new(as_text(v.get(s.key), s.kind)),
             // New products and contracts start active.
             None if s.key == "active" => RwSignal::new("true".to_owned()),
-            None => RwSignal::new(String::new()),
+            // A required choice starts at its first value, as the select shows it.
+            None => match s.kind {
+                Kind::Choice(options) if s.required => {
+                    RwSignal::new(options.first().copied().unwrap_or_default().to_owned())
+                }
+                _ => RwSignal::new(String::new()),
+            },
         })
         .collect();
     let errors = RwSignal::new(std::collections::BTreeMap::<String, String>::new());
@@ -206,8 +258,19 @@ pub fn RecordForm(
         let mut body = Map::new();
         let mut local = std::collections::BTreeMap::new();
         for (s, v) in specs.iter().zip(vals.get_value()) {
+            let skip = match s.when {
+                When::Always => false,
+                When::Create => editing,
+                When::Edit => !editing,
+            };
+            if skip {
+                continue;
+            }
             let text = v.get_untracked();
             let value = to_value(&text, s.kind);
+            if s.kind == Kind::Password && value.is_null() {
+                continue;
+            }
             if s.required && value.is_null() {
                 local.insert(
                     s.key.to_owned(),
@@ -228,7 +291,8 @@ pub fn RecordForm(
                 i.as_ref()
                     .map(|i| to_value(&as_text(i.get(s.key), s.kind), s.kind))
             });
-            if before.as_ref() != Some(&value) && !(before.is_none() && value.is_null()) {
+            let changed = before.as_ref() != Some(&value) && !(before.is_none() && value.is_null());
+            if changed || (editing && replace) {
                 body.insert(s.key.to_owned(), value);
             }
         }
@@ -240,7 +304,9 @@ pub fn RecordForm(
         let path = path.clone();
         spawn_local(async move {
             let body = Value::Object(body);
-            let r: Result<Value, ApiError> = if editing {
+            let r: Result<Value, ApiError> = if editing && replace {
+                api::put(&path, &body).await
+            } else if editing {
                 api::patch(&path, &body).await
             } else {
                 api::post(&path, &body).await
@@ -266,11 +332,25 @@ pub fn RecordForm(
     };
     view! {
         <form class="form record" data-test=test on:submit=save novalidate>
-            {specs.iter().zip(values).map(|(s, v)| {
+            {specs.iter().zip(values).filter(move |(s, _)| editing || s.when != When::Edit).map(|(s, v)| {
                 let s = *s;
                 let label = Signal::derive(move || tr!(l.get(), s.en, s.ru));
                 let error = Signal::derive(move || errors.with(|e| e.get(s.key).cloned()));
+                let fixed = editing && s.when == When::Create;
                 let input = match s.kind {
+                    _ if fixed => view! { <input name=s.key prop:value=v readonly/> }.into_any(),
+                    Kind::Choice(options) => view! {
+                        <select name=s.key prop:value=v on:change=move |ev| v.set(event_target_value(&ev))>
+                            {(!s.required).then(|| view! { <option value="">"—"</option> })}
+                            {options.iter().map(|o| view! { <option value=*o selected=move || v.get() == *o>{*o}</option> }).collect_view()}
+                        </select>
+                    }.into_any(),
+                    Kind::Password => view! {
+                        <input type="password" name=s.key autocomplete="new-password"
+                            placeholder=move || if editing { tr!(l.get(), "unchanged", "без изменений") } else { "" }
+                            prop:value=v on:input=move |ev| v.set(event_target_value(&ev))/>
+                    }.into_any(),
+                    Kind::Ids => view! { <input name=s.key inputmode="numeric" prop:value=v on:input=move |ev| v.set(event_target_value(&ev))/> }.into_any(),
                     Kind::LongText | Kind::Lines => view! {
                         <textarea name=s.key rows="3" prop:value=v on:input=move |ev| v.set(event_target_value(&ev))></textarea>
                     }.into_any(),

@@ -18,9 +18,41 @@ pub fn live() -> Live {
     expect_context::<Live>()
 }
 
+thread_local! {
+    /// Aborts the open feed request.
+    static OPEN: std::cell::RefCell<Option<web_sys::AbortController>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Ends the open feed request when the page is left. The browser does not always drop a
+/// streaming response on navigation, and each one left open holds one of the six connections
+/// it allows per server: after a few reloads every request would wait.
+fn abort_on_leave() {
+    use wasm_bindgen::closure::Closure;
+    thread_local! {
+        static ONCE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if ONCE.with(|o| o.replace(true)) {
+        return;
+    }
+    let Some(w) = web_sys::window() else { return };
+    let abort = Closure::<dyn Fn()>::new(stop);
+    let _ = w.add_event_listener_with_callback("pagehide", abort.as_ref().unchecked_ref());
+    abort.forget();
+}
+
+/// Closes the open feed request (leaving the page, signing out).
+pub fn stop() {
+    OPEN.with(|o| {
+        if let Some(c) = o.borrow_mut().take() {
+            c.abort();
+        }
+    })
+}
+
 impl Live {
     /// Starts reading the feed for as long as `running` holds (the agent stays signed in).
     pub fn start(self, running: impl Fn() -> bool + 'static) {
+        abort_on_leave();
         spawn_local(async move {
             let mut last: Option<i64> = None;
             while running() {
@@ -46,6 +78,11 @@ impl Live {
             .map_err(js)?;
         headers.set("Accept", "text/event-stream").map_err(js)?;
         init.set_headers(&headers);
+        let controller = web_sys::AbortController::new().map_err(js)?;
+        init.set_signal(Some(&controller.signal()));
+        if let Some(old) = OPEN.with(|o| o.borrow_mut().replace(controller)) {
+            old.abort();
+        }
         let window = web_sys::window().ok_or("no window")?;
         let resp: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&path, &init))
             .await

@@ -67,7 +67,8 @@ pub async fn invitation(
 /// Accept an invitation to the customer portal: sets the password chosen (at least 10
 /// characters) and signs in. The link works once.
 #[utoipa::path(tag = "auth", request_body = AcceptInvitation, security(()),
-    responses((status = 200, description = "Password set; signed in", body = TokenPair)))]
+    responses((status = 200, description = "Password set; signed in", body = TokenPair),
+        (status = 404, description = "The link is unknown, used, replaced or expired", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
 #[post("/auth/invitations/accept")]
 pub async fn accept_invitation(
     svc: web::Data<Services>,
