@@ -1,14 +1,15 @@
 //! Admin screens: users, teams, mailboxes, SLA policies and calendars, workflow rules, webhooks
 //! with their delivery log, web forms, imports and the caller's API tokens. Each lists its
-//! records with the columns that matter. Flat records (users, teams, mailboxes, webhooks, web
-//! forms, tokens) are created and edited in a form with a field per attribute; the nested ones
-//! (SLA targets, calendars' weeks, rules' conditions and actions) as JSON in the API's own
-//! format, which every screen also offers, so every field the API knows is reachable.
+//! records with the columns that matter and creates and edits them in forms: a field per
+//! attribute for the flat records (users, teams, mailboxes, webhooks, web forms, tokens), and the
+//! editors of `admin_forms` for the nested ones (SLA policies, calendars, workflow rules). Every
+//! screen also takes JSON in the API's own format, so every field the API knows is reachable.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::{json, Value};
 
+use crate::admin_forms::{Nested, NestedForm};
 use crate::api::{self, ApiError};
 use crate::crm::{f, req, Kind, RecordForm, Spec, When};
 use crate::i18n::Lang;
@@ -27,8 +28,10 @@ struct Screen {
     example: &'static str,
     /// Records are replaced with PUT (else PATCH).
     put: bool,
-    /// The fields of the form; none: JSON only.
+    /// The fields of the form (flat records).
     form: &'static [Spec],
+    /// The editor of a nested record.
+    nested: Option<Nested>,
 }
 
 const TLS: Kind = Kind::Choice(&["tls", "starttls", "none"]);
@@ -208,6 +211,7 @@ const SCREENS: &[Screen] = &[
         example: r#"{ "email": "agent@example.com", "name": "New Agent", "role": "agent", "support_line": 1, "password": "change-me-please" }"#,
         put: false,
         form: USER_FORM,
+        nested: None,
     },
     Screen {
         key: "teams",
@@ -223,6 +227,7 @@ const SCREENS: &[Screen] = &[
         example: r#"{ "name": "First line", "support_line": 1, "member_ids": [], "assignment": "round_robin" }"#,
         put: false,
         form: TEAM_FORM,
+        nested: None,
     },
     Screen {
         key: "mailboxes",
@@ -238,6 +243,7 @@ const SCREENS: &[Screen] = &[
         example: r#"{ "name": "Support", "address": "support@example.com", "imap_host": "imap.example.com", "imap_port": 993, "imap_tls": "tls", "imap_user": "support", "imap_password": "secret" }"#,
         put: true,
         form: MAILBOX_FORM,
+        nested: None,
     },
     Screen {
         key: "sla-policies",
@@ -252,6 +258,7 @@ const SCREENS: &[Screen] = &[
         example: r#"{ "name": "Standard", "targets": { "normal": { "first_response_minutes": 60, "resolution_minutes": 480 } } }"#,
         put: true,
         form: &[],
+        nested: Some(Nested::Sla),
     },
     Screen {
         key: "calendars",
@@ -265,6 +272,7 @@ const SCREENS: &[Screen] = &[
         example: r#"{ "name": "Moscow office", "time_zone": "Europe/Moscow", "week": [[{ "start": "09:00", "end": "18:00" }], [{ "start": "09:00", "end": "18:00" }], [{ "start": "09:00", "end": "18:00" }], [{ "start": "09:00", "end": "18:00" }], [{ "start": "09:00", "end": "17:00" }], [], []], "holidays": [] }"#,
         put: true,
         form: &[],
+        nested: Some(Nested::Calendar),
     },
     Screen {
         key: "workflow-rules",
@@ -280,6 +288,7 @@ const SCREENS: &[Screen] = &[
         example: r#"{ "name": "VIP cases are urgent", "trigger": "case_created", "conditions": [{ "field": "tags", "op": "contains", "value": "vip" }], "actions": [{ "type": "set_priority", "priority": "urgent" }] }"#,
         put: true,
         form: &[],
+        nested: Some(Nested::Rule),
     },
     Screen {
         key: "webhooks",
@@ -299,6 +308,7 @@ const SCREENS: &[Screen] = &[
         example: r#"{ "url": "https://example.com/hooks/helpdesk", "event_types": ["case.created"] }"#,
         put: true,
         form: WEBHOOK_FORM,
+        nested: None,
     },
     Screen {
         key: "web-forms",
@@ -314,6 +324,7 @@ const SCREENS: &[Screen] = &[
         example: r#"{ "name": "Site contact form", "allowed_origins": ["https://example.com"] }"#,
         put: true,
         form: WEB_FORM_FORM,
+        nested: None,
     },
     Screen {
         key: "imports",
@@ -332,6 +343,7 @@ const SCREENS: &[Screen] = &[
         example: "",
         put: false,
         form: &[],
+        nested: None,
     },
     Screen {
         key: "api-tokens",
@@ -347,6 +359,7 @@ const SCREENS: &[Screen] = &[
         example: r#"{ "name": "CRM sync", "scopes": ["read"] }"#,
         put: false,
         form: TOKEN_FORM,
+        nested: None,
     },
 ];
 
@@ -379,7 +392,7 @@ pub fn AdminPage(what: String) -> impl IntoView {
     // The form: `Some(None)` creates, `Some(Some(record))` edits.
     let form_for = RwSignal::new(None::<Option<Value>>);
     let secret = RwSignal::new(None::<String>);
-    let has_form = !screen.form.is_empty();
+    let has_form = !screen.form.is_empty() || screen.nested.is_some();
     let saved = Callback::new(move |v: Value| {
         // A token, a webhook secret or a mailbox's inbound token is shown once.
         if let Some(s) = ["token", "secret", "inbound_token"]
@@ -468,9 +481,11 @@ pub fn AdminPage(what: String) -> impl IntoView {
                 </header>
                 {move || form_for.get().map(|initial| {
                     let title = match &initial { None => tr!(l.get(), "New record", "Новая запись"), Some(_) => tr!(l.get(), "Edit record", "Изменение записи") };
-                    let form = match initial {
-                        None => view! { <RecordForm specs=screen.form path=screen.path.to_owned() test="admin-form" on_saved=saved/> }.into_any(),
-                        Some(v) => {
+                    let form = match (screen.nested, initial) {
+                        (Some(kind), None) => view! { <NestedForm kind path=screen.path on_saved=saved/> }.into_any(),
+                        (Some(kind), Some(v)) => view! { <NestedForm kind initial=v path=screen.path on_saved=saved/> }.into_any(),
+                        (None, None) => view! { <RecordForm specs=screen.form path=screen.path.to_owned() test="admin-form" on_saved=saved/> }.into_any(),
+                        (None, Some(v)) => {
                             let path = format!("{}/{}", screen.path, v["id"].as_i64().unwrap_or_default());
                             view! { <RecordForm specs=screen.form initial=v path test="admin-form" replace=screen.put on_saved=saved/> }.into_any()
                         }

@@ -9,6 +9,7 @@
 //! stream; `upload` sends files with progress.
 
 pub mod admin;
+pub mod admin_forms;
 pub mod agent;
 pub mod api;
 pub mod app;

@@ -9,8 +9,8 @@
 //!   one assigned to the agent pops up a browser notification;
 //! - a portal invitation: an agent switches a contact's portal access on, the customer opens
 //!   the link, chooses a password and lands in the portal;
-//! - admin screens: an agent, a team and a mailbox made and edited in forms; every JSON example
-//!   accepted as it stands.
+//! - admin screens: an agent, a team, a mailbox, a calendar, an SLA policy and a workflow rule
+//!   made and edited in forms; every JSON example accepted as it stands.
 //!
 //! Needs the built SPA (`just frontend`, which `just test` runs first) and chromium +
 //! chromedriver. With `HELPDESK_SCREENSHOTS=<dir>` the SQLite run saves the screenshots of
@@ -809,7 +809,7 @@ async fn portal_invitation(backend: TestBackend) {
 
 /// The form field `name` of the admin form.
 fn admin_field(name: &str) -> String {
-    format!("[data-test=admin-form] [name={name}]")
+    format!("[data-test=admin-form] [name='{name}']")
 }
 
 /// Clicks a row's button (`edit`, `edit-json`) in the row that shows `text`.
@@ -971,6 +971,153 @@ async fn admin_screens(backend: TestBackend) {
         )
     );
 
+    // The nested records in their editors: a calendar (a malformed day is caught first), an
+    // SLA policy on it, and a workflow rule, edited again afterwards.
+    c.goto(&app.url("/admin/calendars")).await.unwrap();
+    click(&c, "[data-test=create]").await;
+    type_in(&c, &admin_field("name"), "Moscow office").await;
+    let monday = find(&c, &admin_field("day0")).await;
+    monday.clear().await.unwrap();
+    monday.send_keys("9 to 5").await.unwrap();
+    click(&c, "[data-test=admin-form] [data-test=save]").await;
+    let err = text_until(&c, "[data-test=form-errors]", |t| !t.is_empty()).await;
+    assert!(err.starts_with("Monday: `9 to 5`"), "{err}");
+    monday.clear().await.unwrap();
+    monday.send_keys("09:00-13:00, 14:00-18:00").await.unwrap();
+    type_in(
+        &c,
+        &admin_field("holidays"),
+        "2027-01-01..2027-01-08 New year",
+    )
+    .await;
+    click(&c, "[data-test=admin-form] [data-test=save]").await;
+    text_until(&c, "[data-test=admin-table]", |t| {
+        t.contains("Moscow office")
+    })
+    .await;
+    let (_, calendars) = app.get("/api/v1/calendars", &admin.token).await;
+    let calendar = calendars
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "Moscow office")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        calendar["week"][0],
+        json!([{ "start": "09:00", "end": "13:00" }, { "start": "14:00", "end": "18:00" }])
+    );
+    assert_eq!(
+        calendar["week"][1],
+        json!([{ "start": "09:00", "end": "18:00" }])
+    );
+    assert_eq!(calendar["week"][5], json!([]));
+    assert_eq!(
+        (
+            &calendar["holidays"][0]["from"],
+            &calendar["holidays"][0]["to"],
+            &calendar["holidays"][0]["name"]
+        ),
+        (
+            &json!("2027-01-01"),
+            &json!("2027-01-08"),
+            &json!("New year")
+        )
+    );
+
+    c.goto(&app.url("/admin/sla-policies")).await.unwrap();
+    click(&c, "[data-test=create]").await;
+    type_in(&c, &admin_field("name"), "Gold").await;
+    click(
+        &c,
+        &format!(
+            "{} option[value='{}']",
+            admin_field("calendar_id"),
+            calendar["id"]
+        ),
+    )
+    .await;
+    type_in(&c, &admin_field("urgent.first_response_minutes"), "30").await;
+    type_in(&c, &admin_field("urgent.resolution_minutes"), "240").await;
+    click(&c, "[data-test=conditions-priorities] input[value=urgent]").await;
+    screenshot(&c, backend, "admin-sla-policy").await;
+    click(&c, "[data-test=admin-form] [data-test=save]").await;
+    text_until(&c, "[data-test=admin-table]", |t| t.contains("Gold")).await;
+    let (_, policies) = app.get("/api/v1/sla-policies", &admin.token).await;
+    let gold = policies
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "Gold")
+        .unwrap();
+    assert_eq!(gold["calendar_id"], calendar["id"]);
+    assert_eq!(gold["targets"]["urgent"]["first_response_minutes"], 30);
+    assert_eq!(gold["targets"]["urgent"]["resolution_minutes"], 240);
+    assert_eq!(gold["conditions"]["priorities"], json!(["urgent"]));
+
+    c.goto(&app.url("/admin/workflow-rules")).await.unwrap();
+    click(&c, "[data-test=create]").await;
+    type_in(&c, &admin_field("name"), "VIP to Pavel").await;
+    click(&c, "[data-test=add-condition]").await;
+    click(
+        &c,
+        &format!("{} option[value=tags]", admin_field("conditions.0.field")),
+    )
+    .await;
+    click(
+        &c,
+        &format!("{} option[value=contains]", admin_field("conditions.0.op")),
+    )
+    .await;
+    type_in(&c, &admin_field("conditions.0.value"), "vip").await;
+    click(&c, "[data-test=add-action]").await;
+    click(
+        &c,
+        &format!(
+            "{} option[value=notify_users]",
+            admin_field("actions.0.type")
+        ),
+    )
+    .await;
+    type_in(
+        &c,
+        &admin_field("actions.0.user_ids"),
+        &pavel_id.to_string(),
+    )
+    .await;
+    type_in(&c, &admin_field("actions.0.text"), "A VIP case").await;
+    click(&c, "[data-test=admin-form] [data-test=save]").await;
+    text_until(&c, "[data-test=admin-table]", |t| {
+        t.contains("VIP to Pavel")
+    })
+    .await;
+    // Renamed: the whole rule is replaced, its conditions and actions kept.
+    row_button(&c, "VIP to Pavel", "edit").await;
+    let name = find(&c, &admin_field("name")).await;
+    name.clear().await.unwrap();
+    name.send_keys("VIP cases to Pavel").await.unwrap();
+    click(&c, "[data-test=admin-form] [data-test=save]").await;
+    text_until(&c, "[data-test=admin-table]", |t| {
+        t.contains("VIP cases to Pavel")
+    })
+    .await;
+    let (_, rules) = app.get("/api/v1/workflow-rules", &admin.token).await;
+    let rule = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "VIP cases to Pavel")
+        .unwrap();
+    assert_eq!(rule["trigger"], "case_created");
+    assert_eq!(
+        rule["conditions"],
+        json!([{ "field": "tags", "op": "contains", "value": "vip" }])
+    );
+    assert_eq!(
+        rule["actions"],
+        json!([{ "type": "notify_users", "user_ids": [pavel_id], "text": "A VIP case" }])
+    );
+
     // Every example offered as JSON is accepted as it stands (webhooks' needs a DNS lookup).
     // Eight page loads in a row: a live feed left open by a page would hold one of the
     // browser's six connections to the server, and the later pages would hang.
@@ -978,9 +1125,9 @@ async fn admin_screens(backend: TestBackend) {
         ("users", "create-json"),
         ("teams", "create-json"),
         ("mailboxes", "create-json"),
-        ("sla-policies", "create"),
-        ("calendars", "create"),
-        ("workflow-rules", "create"),
+        ("sla-policies", "create-json"),
+        ("calendars", "create-json"),
+        ("workflow-rules", "create-json"),
         ("web-forms", "create-json"),
         ("api-tokens", "create-json"),
     ] {
