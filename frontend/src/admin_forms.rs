@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use serde_json::{json, Map, Value};
 
 use crate::api::{self, ApiError};
-use crate::i18n::Lang;
+use crate::i18n::{self, Lang};
 use crate::tr;
 use crate::ui::{lang, toasts};
 
@@ -328,6 +328,7 @@ fn select_input(
     options: &'static [&'static str],
     empty: bool,
 ) -> impl IntoView {
+    let l = lang();
     let p = ptr.clone();
     let current = move || doc.with(|d| text_of(d.pointer(&p)));
     view! {
@@ -338,7 +339,7 @@ fn select_input(
             {empty.then(|| view! { <option value="">"—"</option> })}
             {options.iter().map(|o| {
                 let current = current.clone();
-                view! { <option value=*o selected=move || current() == *o>{*o}</option> }
+                view! { <option value=*o selected=move || current() == *o>{move || i18n::code(l.get(), o)}</option> }
             }).collect_view()}
         </select>
     }
@@ -359,6 +360,7 @@ fn multi_check(
     ptr: &'static str,
     options: &'static [&'static str],
 ) -> impl IntoView {
+    let l = lang();
     view! {
         <span class="checks" data-test=ptr.trim_start_matches('/').replace('/', "-")>
             {options.iter().map(|o| {
@@ -373,7 +375,7 @@ fn multi_check(
                                 if on { items.push(json!(o)); }
                                 set(d, ptr, Value::Array(items));
                             });
-                        }/>{*o}</label>
+                        }/>{move || i18n::code(l.get(), o)}</label>
                 }
             }).collect_view()}
         </span>
@@ -570,13 +572,13 @@ pub fn NestedForm(
                                 let t = event_target_value(&ev);
                                 doc.update(|d| set(d, &format!("/actions/{i}"), json!({ "type": t })));
                             }>
-                                {ACTIONS.iter().map(|a| view! { <option value=*a selected=kind_of == *a>{*a}</option> }).collect_view()}
+                                {ACTIONS.iter().map(|a| view! { <option value=*a selected=kind_of == *a>{move || i18n::code(l.get(), a)}</option> }).collect_view()}
                             </select>
                             {params(&kind_of).iter().map(|(key, p)| {
                                 let ptr = format!("/actions/{i}/{key}");
                                 let name = format!("actions.{i}.{key}");
                                 view! {
-                                    <label class="inline"><span class="label">{*key}</span>
+                                    <label class="inline"><span class="label">{move || i18n::code(l.get(), key)}</span>
                                         {match p {
                                             P::Choice(options) => select_input(doc, ptr, name, options, false).into_any(),
                                             P::LongText => {

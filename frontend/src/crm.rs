@@ -342,7 +342,7 @@ pub fn RecordForm(
                     Kind::Choice(options) => view! {
                         <select name=s.key prop:value=v on:change=move |ev| v.set(event_target_value(&ev))>
                             {(!s.required).then(|| view! { <option value="">"—"</option> })}
-                            {options.iter().map(|o| view! { <option value=*o selected=move || v.get() == *o>{*o}</option> }).collect_view()}
+                            {options.iter().map(|o| view! { <option value=*o selected=move || v.get() == *o>{move || i18n::code(l.get(), o)}</option> }).collect_view()}
                         </select>
                     }.into_any(),
                     Kind::Password => view! {

@@ -199,3 +199,104 @@ pub fn channel(lang: Lang, c: helpdesk_api_types::Channel) -> &'static str {
         (Lang::Ru, Phone) => "Телефон",
     }
 }
+
+/// The label of a value the API names by a code (in selects and checkboxes of the admin
+/// screens); the code itself when there is none.
+pub fn code(lang: Lang, code: &str) -> String {
+    let json = serde_json::Value::String(code.to_owned());
+    if let Ok(s) = serde_json::from_value::<CaseStatus>(json.clone()) {
+        return status(lang, s).to_owned();
+    }
+    if let Ok(p) = serde_json::from_value::<Priority>(json.clone()) {
+        return priority(lang, p).to_owned();
+    }
+    if let Ok(t) = serde_json::from_value::<helpdesk_api_types::CaseType>(json.clone()) {
+        return case_type(lang, t).to_owned();
+    }
+    if let Ok(c) = serde_json::from_value::<helpdesk_api_types::Channel>(json) {
+        return channel(lang, c).to_owned();
+    }
+    const CODES: &[(&str, &str, &str)] = &[
+        ("admin", "Administrator", "Администратор"),
+        ("en", "English", "Английский"),
+        ("ru", "Russian", "Русский"),
+        ("manual", "By hand", "Вручную"),
+        ("round_robin", "In turn (round-robin)", "По очереди"),
+        ("least_busy", "To the least busy", "Наименее загруженному"),
+        ("tls", "TLS", "TLS"),
+        ("starttls", "STARTTLS", "STARTTLS"),
+        ("none", "None", "Без защиты"),
+        ("case_created", "A case is created", "Создано обращение"),
+        ("case_updated", "A case is changed", "Изменено обращение"),
+        ("message_received", "A customer writes", "Пишет клиент"),
+        ("status_changed", "The status changes", "Меняется статус"),
+        (
+            "sla_warning",
+            "An SLA target is near",
+            "Приближается срок SLA",
+        ),
+        (
+            "sla_breached",
+            "An SLA target is missed",
+            "Нарушен срок SLA",
+        ),
+        ("time_in_status", "Time in a status", "Время в статусе"),
+        ("status", "Status", "Статус"),
+        ("priority", "Priority", "Приоритет"),
+        ("case_type", "Type", "Тип"),
+        ("channel", "Channel", "Канал"),
+        ("team_id", "Team id", "Id группы"),
+        ("assignee_id", "Assignee id", "Id исполнителя"),
+        ("organization_id", "Organization id", "Id организации"),
+        ("product_id", "Product id", "Id продукта"),
+        ("support_line", "Support line", "Линия поддержки"),
+        ("tags", "Tags", "Метки"),
+        ("subject", "Subject", "Тема"),
+        ("equals", "is", "равно"),
+        ("in", "is one of", "одно из"),
+        ("contains", "contains", "содержит"),
+        ("changed_to", "changed to", "изменилось на"),
+        (
+            "assign_round_robin",
+            "Assign in turn in a team",
+            "Назначить по очереди в группе",
+        ),
+        (
+            "assign_least_busy",
+            "Assign to the least busy of a team",
+            "Назначить наименее загруженному в группе",
+        ),
+        ("assign_user", "Assign to", "Назначить сотруднику"),
+        ("assign_team", "Give to a team", "Передать группе"),
+        ("set_priority", "Set the priority", "Задать приоритет"),
+        ("set_status", "Set the status", "Задать статус"),
+        ("set_type", "Set the type", "Задать тип"),
+        (
+            "set_support_line",
+            "Move to a support line",
+            "Перевести на линию",
+        ),
+        ("add_tags", "Add tags", "Добавить метки"),
+        ("add_followers", "Add followers", "Добавить наблюдателей"),
+        ("notify_users", "Notify people", "Уведомить сотрудников"),
+        ("notify_team", "Notify a team", "Уведомить группу"),
+        ("send_email", "Email the customer", "Написать клиенту"),
+        ("escalate", "Escalate", "Эскалировать"),
+        ("user_id", "User id", "Id сотрудника"),
+        (
+            "user_ids",
+            "User ids (comma-separated)",
+            "Id сотрудников (через запятую)",
+        ),
+        ("text", "Text", "Текст"),
+        ("body", "Text", "Текст"),
+    ];
+    CODES
+        .iter()
+        .find(|(c, ..)| *c == code)
+        .map(|(_, en, ru)| match lang {
+            Lang::En => (*en).to_owned(),
+            Lang::Ru => (*ru).to_owned(),
+        })
+        .unwrap_or_else(|| code.to_owned())
+}
