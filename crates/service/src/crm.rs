@@ -453,6 +453,7 @@ impl Services {
             crate::audit::record(c, Some(actor), ("contact", id), &before, &after, now)?;
             match (before.portal_access, after.portal_access) {
                 (false, true) => self.invite_on_switch(c, actor, id, now),
+                (true, false) => self.void_invitations(c, id, now).map(|()| None),
                 _ => Ok(None),
             }
         })?;

@@ -64,6 +64,19 @@ impl Services {
         self.invite_in(c, actor, contact_id, now).map(Some)
     }
 
+    /// Switching portal access off voids the links not used yet.
+    pub(crate) fn void_invitations(
+        &self,
+        c: &mut AnyConnection,
+        contact_id: i64,
+        now: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        if let Some(user) = user_store::portal_user_of_contact(c, contact_id)? {
+            store::revoke_invitations(c, user.id, now)?;
+        }
+        Ok(())
+    }
+
     /// Creates the portal user of a contact when needed, stores a new invitation and queues
     /// its mail; call it in the transaction that switches portal access on.
     pub(crate) fn invite_in(

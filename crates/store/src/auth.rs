@@ -266,6 +266,22 @@ pub struct InvitationRow {
     pub revoked_at: Option<NaiveDateTime>,
 }
 
+/// Voids the open invitations of a user; returns how many.
+pub fn revoke_invitations(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        portal_invitations::table
+            .filter(portal_invitations::user_id.eq(user_id))
+            .filter(portal_invitations::accepted_at.is_null())
+            .filter(portal_invitations::revoked_at.is_null()),
+    )
+    .set(portal_invitations::revoked_at.eq(now))
+    .execute(conn)?)
+}
+
 /// Stores a new invitation for `user_id` and revokes the earlier ones still open: only the
 /// newest link works.
 pub fn replace_invitation(
@@ -276,14 +292,7 @@ pub fn replace_invitation(
     now: NaiveDateTime,
     expires_at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    diesel::update(
-        portal_invitations::table
-            .filter(portal_invitations::user_id.eq(user_id))
-            .filter(portal_invitations::accepted_at.is_null())
-            .filter(portal_invitations::revoked_at.is_null()),
-    )
-    .set(portal_invitations::revoked_at.eq(now))
-    .execute(conn)?;
+    revoke_invitations(conn, user_id, now)?;
     diesel::insert_into(portal_invitations::table)
         .values((
             portal_invitations::user_id.eq(user_id),

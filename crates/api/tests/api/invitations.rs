@@ -83,6 +83,27 @@ async fn inviting_a_contact(backend: TestBackend) {
     let (s, _) = app.login(email, "whatever password").await;
     assert_eq!(s, 401, "no password yet: no sign-in");
 
+    // Switching access off voids the open link; on again, a new one is sent.
+    for on in [false, true] {
+        let (s, changed) = app
+            .patch(
+                &format!("/api/v1/contacts/{id}"),
+                &agent.token,
+                json!({ "portal_access": on }),
+            )
+            .await;
+        assert_eq!(s, 200, "{changed}");
+    }
+    let (s, _) = anonymous(
+        &app,
+        Method::GET,
+        &format!("/api/v1/auth/invitations/{first}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 404, "switching access off voided the link");
+    let first = invitation_token(&app, email).await.unwrap();
+
     // A second invitation voids the first link.
     let (s, again) = app
         .post(
