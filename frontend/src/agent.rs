@@ -545,15 +545,25 @@ pub fn CasePage(id: i64) -> impl IntoView {
     });
     on_cleanup(move || keys.remove());
     let show_audit = RwSignal::new(false);
+    // The page's frame is rebuilt only when these change (or the language), not on every reload
+    // after a live event, so that a draft in the composer keeps its text, files and focus.
+    let frame = Memo::new(move |_| {
+        case.get()
+            .ready()
+            .map(|c| (!c.status.is_terminal(), c.organization_id))
+    });
 
     view! {
         {move || match case.get() {
-            Load::Ready(c) => {
-                let lg = l.get();
-                let org = c.organization_id;
-                view! {
+            Load::Ready(_) => None,
+            other => Some(pending(&other, move || case.reload())),
+        }}
+        {move || frame.get().map(|(open, org)| {
+            let lg = l.get();
+            view! {
                     <div class="case-page">
                         <section class="card case-main">
+                            {move || case.value().map(|c| { let lg = l.get(); view! {
                             <header class="case-head">
                                 <h1 data-test="case-title">"#" {c.number} " " {c.subject.clone()}</h1>
                                 <div class="chips">
@@ -616,9 +626,10 @@ pub fn CasePage(id: i64) -> impl IntoView {
                                     </form>
                                 }
                             })}
+                            } })}
                             <h2>{tr!(lg, "Stream", "Лента")}</h2>
                             <Stream stream files portal=false/>
-                            {(!c.status.is_terminal()).then(|| view! {
+                            {open.then(|| view! {
                                 <Composer case_id=id portal=false mode on_sent=Callback::new(move |_| refresh())/>
                             })}
                         </section>
@@ -647,10 +658,8 @@ pub fn CasePage(id: i64) -> impl IntoView {
                             </section>
                         </aside>
                     </div>
-                }.into_any()
             }
-            other => pending(&other, move || case.reload()),
-        }}
+        })}
     }
 }
 

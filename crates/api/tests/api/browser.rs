@@ -433,6 +433,23 @@ async fn agent_works_a_case(backend: TestBackend) {
         inserted,
         "Worn rollers\n\nReplace the pickup roller of the tray."
     );
+    // A change made elsewhere reloads the case without losing the draft.
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/stream"),
+            &admin.token,
+            json!({ "kind": "internal", "body": "Parts ordered" }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    count_until(&c, "[data-test=entry][data-kind=internal]", 2).await;
+    let draft = find(&c, "[data-test=composer-text]")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(draft, inserted, "the draft survives the reload");
     find(&c, "[data-test=composer-text]")
         .await
         .clear()
