@@ -307,11 +307,25 @@ fn weekday(l: Lang, i: usize) -> &'static str {
     tr!(l, EN[i % 7], RU[i % 7])
 }
 
+/// The accessible name of an input without a label of its own (in the targets grid, in the
+/// rows of conditions and actions), named like `conditions.0.op`: "Condition · 1 · Operator".
+fn aria(l: Lang, name: &str) -> String {
+    name.split('.')
+        .map(|part| match part.parse::<usize>() {
+            Ok(n) => (n + 1).to_string(),
+            Err(_) => i18n::code(l, part),
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// A text input bound to a pointer of the record.
 fn text_input(doc: RwSignal<Value>, ptr: String, name: String, numeric: bool) -> impl IntoView {
+    let l = lang();
     let p = ptr.clone();
+    let label = name.clone();
     view! {
-        <input name=name inputmode=if numeric { "numeric" } else { "text" }
+        <input name=name aria-label=move || label.contains('.').then(|| aria(l.get(), &label)) inputmode=if numeric { "numeric" } else { "text" }
             prop:value=move || doc.with(|d| text_of(d.pointer(&p)))
             on:input=move |ev| {
                 let t = event_target_value(&ev);
@@ -331,8 +345,9 @@ fn select_input(
     let l = lang();
     let p = ptr.clone();
     let current = move || doc.with(|d| text_of(d.pointer(&p)));
+    let label = name.clone();
     view! {
-        <select name=name on:change=move |ev| {
+        <select name=name aria-label=move || label.contains('.').then(|| aria(l.get(), &label)) on:change=move |ev| {
             let t = event_target_value(&ev);
             doc.update(|d| set(d, &ptr, if t.is_empty() { Value::Null } else { json!(t) }));
         }>
@@ -568,7 +583,7 @@ pub fn NestedForm(
                     let kind_of = doc.with_untracked(|d| text_of(d.pointer(&format!("/actions/{i}/type"))));
                     view! {
                         <div class="row" data-test="action">
-                            <select name=format!("actions.{i}.type") on:change=move |ev| {
+                            <select name=format!("actions.{i}.type") aria-label=move || aria(l.get(), &format!("actions.{i}.type")) on:change=move |ev| {
                                 let t = event_target_value(&ev);
                                 doc.update(|d| set(d, &format!("/actions/{i}"), json!({ "type": t })));
                             }>

@@ -290,6 +290,27 @@ pub fn code(lang: Lang, code: &str) -> String {
         ),
         ("text", "Text", "Текст"),
         ("body", "Text", "Текст"),
+        (
+            "first_response_minutes",
+            "First response, minutes",
+            "Первый ответ, минуты",
+        ),
+        (
+            "next_response_minutes",
+            "Next response, minutes",
+            "Следующий ответ, минуты",
+        ),
+        (
+            "resolution_minutes",
+            "Resolution, minutes",
+            "Решение, минуты",
+        ),
+        ("conditions", "Condition", "Условие"),
+        ("actions", "Action", "Действие"),
+        ("field", "Field", "Поле"),
+        ("op", "Operator", "Оператор"),
+        ("value", "Value", "Значение"),
+        ("type", "Kind", "Вид"),
     ];
     CODES
         .iter()
