@@ -35,7 +35,7 @@ struct Screen {
 }
 
 const TLS: Kind = Kind::Choice(&["tls", "starttls", "none"]);
-const PRIORITY: Kind = Kind::Choice(&["low", "normal", "high", "urgent"]);
+const PRIORITY: Kind = Kind::Choice(helpdesk_domain::Priority::NAMES);
 const LANGUAGE: Kind = Kind::Choice(&["en", "ru"]);
 
 const USER_FORM: &[Spec] = &[
@@ -78,7 +78,7 @@ const TEAM_FORM: &[Spec] = &[
         "assignment",
         "Assignment",
         "Распределение",
-        Kind::Choice(&["manual", "round_robin", "least_busy"]),
+        Kind::Choice(helpdesk_domain::assignment::AssignmentStrategy::NAMES),
     ),
 ];
 

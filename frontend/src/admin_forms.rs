@@ -3,6 +3,8 @@
 //! (conditions and actions). Each keeps the record as JSON while it is edited and saves the
 //! API's input body; the API's field errors are listed above the Save button.
 
+use helpdesk_domain::workflow::{self, Operator, Trigger};
+use helpdesk_domain::{CaseType, Channel, Priority};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::{json, Map, Value};
@@ -20,11 +22,10 @@ pub enum Nested {
     Rule,
 }
 
-const PRIORITIES: &[&str] = &["low", "normal", "high", "urgent"];
-const CASE_TYPES: &[&str] = &["consultation", "error", "enhancement", "configuration"];
-const CHANNELS: &[&str] = &[
-    "agent", "portal", "email", "web_form", "api", "workflow", "phone",
-];
+const PRIORITIES: &[&str] = Priority::NAMES;
+const CASE_TYPES: &[&str] = CaseType::NAMES;
+const CHANNELS: &[&str] = Channel::NAMES;
+/// The statuses a rule may set (not `merged`, which only merging does).
 const STATUSES: &[&str] = &[
     "new",
     "open",
@@ -34,29 +35,6 @@ const STATUSES: &[&str] = &[
     "closed",
     "rejected",
 ];
-const TRIGGERS: &[&str] = &[
-    "case_created",
-    "case_updated",
-    "message_received",
-    "status_changed",
-    "sla_warning",
-    "sla_breached",
-    "time_in_status",
-];
-const FIELDS: &[&str] = &[
-    "status",
-    "priority",
-    "case_type",
-    "channel",
-    "team_id",
-    "assignee_id",
-    "organization_id",
-    "product_id",
-    "support_line",
-    "tags",
-    "subject",
-];
-const OPERATORS: &[&str] = &["equals", "in", "contains", "changed_to"];
 const ACTIONS: &[&str] = &[
     "assign_round_robin",
     "assign_least_busy",
@@ -554,7 +532,7 @@ pub fn NestedForm(
                 <textarea name="holidays" rows="4" prop:value=off on:input=move |ev| off.set(event_target_value(&ev))></textarea></label>
         }.into_any(),
         Nested::Rule => view! {
-            <label class="field"><span class="label">{label("When", "Когда")}</span>{select_input(doc, "/trigger".into(), "trigger".into(), TRIGGERS, false)}</label>
+            <label class="field"><span class="label">{label("When", "Когда")}</span>{select_input(doc, "/trigger".into(), "trigger".into(), Trigger::NAMES, false)}</label>
             {move || (doc.with(|d| d["trigger"] == "time_in_status")).then(|| view! {
                 <label class="field"><span class="label">{label("Minutes in the status", "Минут в статусе")}</span>{text_input(doc, "/after_minutes".into(), "after_minutes".into(), true)}</label>
             })}
@@ -565,8 +543,8 @@ pub fn NestedForm(
                 <legend>{label("Conditions (a list for `in`: comma-separated)", "Условия (для `in` — список через запятую)")}</legend>
                 {move || (0..doc.with(|d| d["conditions"].as_array().map_or(0, Vec::len))).map(|i| view! {
                     <div class="row" data-test="condition">
-                        {select_input(doc, format!("/conditions/{i}/field"), format!("conditions.{i}.field"), FIELDS, false)}
-                        {select_input(doc, format!("/conditions/{i}/op"), format!("conditions.{i}.op"), OPERATORS, false)}
+                        {select_input(doc, format!("/conditions/{i}/field"), format!("conditions.{i}.field"), workflow::FIELDS, false)}
+                        {select_input(doc, format!("/conditions/{i}/op"), format!("conditions.{i}.op"), Operator::NAMES, false)}
                         {text_input(doc, format!("/conditions/{i}/value"), format!("conditions.{i}.value"), false)}
                         <button type="button" class="link" on:click=move |_| doc.update(|d| { if let Some(a) = d["conditions"].as_array_mut() { if i < a.len() { a.remove(i); } } })>
                             {label("Remove", "Удалить")}</button>

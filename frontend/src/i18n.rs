@@ -203,17 +203,16 @@ pub fn channel(lang: Lang, c: helpdesk_api_types::Channel) -> &'static str {
 /// The label of a value the API names by a code (in selects and checkboxes of the admin
 /// screens); the code itself when there is none.
 pub fn code(lang: Lang, code: &str) -> String {
-    let json = serde_json::Value::String(code.to_owned());
-    if let Ok(s) = serde_json::from_value::<CaseStatus>(json.clone()) {
+    if let Ok(s) = CaseStatus::parse(code) {
         return status(lang, s).to_owned();
     }
-    if let Ok(p) = serde_json::from_value::<Priority>(json.clone()) {
+    if let Ok(p) = Priority::parse(code) {
         return priority(lang, p).to_owned();
     }
-    if let Ok(t) = serde_json::from_value::<helpdesk_api_types::CaseType>(json.clone()) {
+    if let Ok(t) = helpdesk_api_types::CaseType::parse(code) {
         return case_type(lang, t).to_owned();
     }
-    if let Ok(c) = serde_json::from_value::<helpdesk_api_types::Channel>(json) {
+    if let Ok(c) = helpdesk_api_types::Channel::parse(code) {
         return channel(lang, c).to_owned();
     }
     const CODES: &[(&str, &str, &str)] = &[

@@ -24,7 +24,7 @@ pub use inn::{Inn, Kpp};
 pub use role::{Role, Scope};
 pub use status::CaseStatus;
 
-/// Declares a closed set of snake_case names with `as_str`/`parse`/`ALL`, shared by the enums
+/// Declares a closed set of snake_case names with `as_str`/`parse`/`ALL`/`NAMES`, shared by the enums
 /// that are stored as text and exchanged in JSON.
 #[macro_export]
 macro_rules! string_enum {
@@ -37,6 +37,8 @@ macro_rules! string_enum {
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The values' names as the API writes them, in the same order.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
 
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
