@@ -381,9 +381,10 @@ impl Services {
         let now = self.now();
         let (id, invitation) = self.db.write(|c| -> Result<_, AppError> {
             let id = insert_contact_in(c, actor, input, now)?;
-            let invitation = match input.portal_access {
-                true => self.invite_on_switch(c, actor, id, now)?,
-                false => None,
+            let invitation = if input.portal_access {
+                self.invite_on_switch(c, actor, id, now)?
+            } else {
+                None
             };
             Ok((id, invitation))
         })?;

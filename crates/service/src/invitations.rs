@@ -15,8 +15,9 @@ use serde_json::json;
 use validator::Validate;
 
 use crate::auth::{hash_password, random_token, sha256_hex};
+use crate::notify::message_id_domain;
 use crate::outbox::emit;
-use crate::users::not_found;
+use crate::users::{insert_user_in, not_found};
 use crate::{Actor, AppError, Services};
 
 /// How long an invitation link works.
@@ -115,8 +116,10 @@ impl Services {
                         "another account already signs in with this e-mail address",
                     ));
                 }
-                let id = user_store::insert_user(
+                let id = insert_user_in(
                     c,
+                    now,
+                    Some(actor),
                     &user_store::NewUser {
                         email: email.clone(),
                         name: name.clone(),
@@ -129,14 +132,6 @@ impl Services {
                         created_at: now,
                         updated_at: now,
                     },
-                )?;
-                emit(
-                    c,
-                    now,
-                    Some(actor),
-                    "user.created",
-                    ("user", id),
-                    json!({ "id": id, "role": "portal" }),
                 )?;
                 user_store::user(c, id)?
             }
@@ -166,12 +161,7 @@ impl Services {
         )?;
         let link = format!("{}/invite/{token}", public_url.trim_end_matches('/'));
         let (subject, body) = invitation_text(&user.language, &name, &link);
-        let domain = from
-            .rsplit('@')
-            .next()
-            .unwrap_or("helpdesk.local")
-            .trim_end_matches('>')
-            .trim();
+        let domain = message_id_domain(from);
         mail_store::insert_mails(
             c,
             &[NewMail {

@@ -310,12 +310,7 @@ impl<'a> Plan<'a> {
         if key.is_empty() || !self.mailed.insert(key) {
             return None;
         }
-        let domain = from
-            .rsplit('@')
-            .next()
-            .unwrap_or("helpdesk.local")
-            .trim_end_matches('>')
-            .trim();
+        let domain = message_id_domain(from);
         let message_id = format!(
             "<case-{}.event-{}.{}@{}>",
             self.case.number,
@@ -534,6 +529,16 @@ impl<'a> Plan<'a> {
             .as_deref()
             .map(|u| format!("{}/cases/{}", u.trim_end_matches('/'), self.case.id))
     }
+}
+
+/// The domain of our Message-IDs: the sender's (`Support <support@example.com>` gives
+/// `example.com`).
+pub(crate) fn message_id_domain(from: &str) -> &str {
+    from.rsplit('@')
+        .next()
+        .unwrap_or("helpdesk.local")
+        .trim_end_matches('>')
+        .trim()
 }
 
 /// Active agents and admins named by `@name` in a text.

@@ -43,6 +43,25 @@ fn check_language(p: &mut Problems, language: Option<&str>) {
     }
 }
 
+/// Stores a user with its `user.created` event; call it in the change's transaction.
+pub(crate) fn insert_user_in(
+    c: &mut AnyConnection,
+    now: chrono::NaiveDateTime,
+    actor: Option<&Actor>,
+    new: &store::NewUser,
+) -> Result<i64, AppError> {
+    let id = store::insert_user(c, new)?;
+    emit(
+        c,
+        now,
+        actor,
+        "user.created",
+        ("user", id),
+        json!({ "id": id, "role": new.role }),
+    )?;
+    Ok(id)
+}
+
 impl Services {
     /// Creates a user. Used by admins through the API and by `helpdesk admin create-user`
     /// (which passes `None` as the actor).
@@ -77,8 +96,10 @@ impl Services {
                     "a user with this e-mail already exists",
                 ));
             }
-            let id = store::insert_user(
+            insert_user_in(
                 c,
+                now,
+                actor,
                 &store::NewUser {
                     email: email.clone(),
                     name: input.name.trim().to_owned(),
@@ -91,16 +112,7 @@ impl Services {
                     created_at: now,
                     updated_at: now,
                 },
-            )?;
-            emit(
-                c,
-                now,
-                actor,
-                "user.created",
-                ("user", id),
-                json!({ "id": id, "role": input.role }),
-            )?;
-            Ok(id)
+            )
         })?;
         self.get_user_unchecked(id)
     }

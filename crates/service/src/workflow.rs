@@ -537,12 +537,7 @@ impl Services {
                     t.replace("{number}", &case.number.to_string())
                         .replace("{subject}", &case.subject)
                 };
-                let domain = from
-                    .rsplit('@')
-                    .next()
-                    .unwrap_or("helpdesk.local")
-                    .trim_end_matches('>')
-                    .to_owned();
+                let domain = crate::notify::message_id_domain(&from).to_owned();
                 note_store::insert_mails(
                     c,
                     &[NewMail {
