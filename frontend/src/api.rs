@@ -118,9 +118,13 @@ fn network(e: gloo_net::Error) -> ApiError {
 }
 
 pub async fn login(email: String, password: String) -> Result<Session, ApiError> {
-    let body = LoginRequest { email, password };
-    let resp = Request::post("/api/v1/auth/login")
-        .json(&body)
+    sign_in_at("/api/v1/auth/login", &LoginRequest { email, password }).await
+}
+
+/// Posts to an endpoint that answers with a token pair, and keeps the session.
+async fn sign_in_at<B: Serialize>(path: &str, body: &B) -> Result<Session, ApiError> {
+    let resp = Request::post(path)
+        .json(body)
         .map_err(network)?
         .send()
         .await
@@ -141,16 +145,11 @@ pub async fn invitation(token: &str) -> Result<InvitationInfo, ApiError> {
 
 /// Accepts an invitation with the password chosen; signs in as the invited customer.
 pub async fn accept_invitation(token: String, password: String) -> Result<Session, ApiError> {
-    let body = AcceptInvitation { token, password };
-    let resp = Request::post("/api/v1/auth/invitations/accept")
-        .json(&body)
-        .map_err(network)?
-        .send()
-        .await
-        .map_err(network)?;
-    let session: Session = decode::<TokenPair>(resp).await?.into();
-    save_session(&session);
-    Ok(session)
+    sign_in_at(
+        "/api/v1/auth/invitations/accept",
+        &AcceptInvitation { token, password },
+    )
+    .await
 }
 
 pub async fn logout() {
