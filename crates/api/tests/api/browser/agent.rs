@@ -1,0 +1,348 @@
+//! An agent works a case (queue, reply, note, files, knowledge base, a draft kept across a
+//! reload), and live updates with the browser notification.
+
+use super::*;
+
+async fn agent_works_a_case(backend: TestBackend) {
+    let (app, _registry) = spa(backend).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (_, contact) = org_with_contact(&app, &agent, "Northwind").await;
+    let admin = app.user(Role::Admin, None, None).await;
+    let (s, _) = app
+        .post(
+            "/api/v1/sla-policies",
+            &admin.token,
+            json!({ "name": "Standard", "targets": { "normal": { "first_response_minutes": 60, "resolution_minutes": 240 } } }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (s, case) = app
+        .post(
+            "/api/v1/cases",
+            &agent.token,
+            json!({ "subject": "Printer jams on tray 2", "description": "Since Monday", "requester_id": contact }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let id = case["id"].as_i64().unwrap();
+    let (s, article) = app
+        .post(
+            "/api/v1/kb/articles",
+            &agent.token,
+            json!({ "title": "Worn rollers", "body_md": "Replace the pickup roller of the tray.", "status": "published" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{article}");
+
+    let (_driver, c) = browser().await;
+    c.goto(&app.url("/")).await.unwrap();
+    sign_in(&c, &agent).await;
+    // The queue: My cases with its count and the case with its SLA deadline.
+    let rows = count_until(&c, "[data-test=cases] [data-test=case-row]", 1).await;
+    assert!(rows[0].contains("Printer jams on tray 2"), "{rows:?}");
+    assert!(rows[0].contains("Open"), "{rows:?}");
+    assert_eq!(
+        text_until(&c, "[data-test=count-mine]", |t| t == "1").await,
+        "1"
+    );
+    let sla = find(&c, "[data-test=cases] [data-test=sla]").await;
+    assert_eq!(
+        sla.attr("data-state").await.unwrap().as_deref(),
+        Some("due")
+    );
+    assert!(sla.text().await.unwrap().starts_with("due in"));
+    screenshot(&c, backend, "queue").await;
+
+    // Enter opens the selected case.
+    key(&c, "Enter").await;
+    text_until(&c, "[data-test=case-title]", |t| {
+        t.contains("Printer jams on tray 2")
+    })
+    .await;
+    assert_eq!(path_of(&c).await, format!("/cases/{id}"));
+    // Only the moves an open case allows.
+    let actions = texts(&c, "[data-test=actions] button").await;
+    assert!(actions.iter().any(|a| a == "Resolve…"), "{actions:?}");
+    assert!(!actions.iter().any(|a| a == "Reopen"), "{actions:?}");
+
+    // A public reply with a picture, uploaded through the file input with its progress row.
+    let dir = std::env::temp_dir().join(format!(
+        "helpdesk-browser-{}-{backend:?}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = dir.join("tray.png");
+    std::fs::write(&png, PNG_1X1).unwrap();
+    find(&c, "[data-test=file-input]")
+        .await
+        .send_keys(png.to_str().unwrap())
+        .await
+        .unwrap();
+    text_until(&c, "[data-test=upload]", |t| {
+        t.contains("tray.png") && t.contains('✓')
+    })
+    .await;
+    type_in(&c, "[data-test=composer-text]", "Please try the other tray").await;
+    click(&c, "[data-test=send]").await;
+    count_until(&c, "[data-test=entry][data-kind=public]", 2).await;
+    // The picture shows as a preview under the reply.
+    find(
+        &c,
+        "[data-test=entry][data-kind=public] [data-test=preview]",
+    )
+    .await;
+    let (_, files) = app
+        .get(&format!("/api/v1/cases/{id}/attachments"), &agent.token)
+        .await;
+    assert_eq!(files[0]["filename"], "tray.png");
+    assert!(
+        files[0]["entry_id"].is_i64(),
+        "attached to the reply: {files}"
+    );
+    // `n` switches the composer to an internal note.
+    key(&c, "n").await;
+    text_until(&c, "[data-test=send]", |t| t == "Add note").await;
+    type_in(&c, "[data-test=composer-text]", "tray 2 roller is worn").await;
+    // Files dropped on the composer: one over 50 MB is refused before sending, the other is
+    // uploaded and goes with the note.
+    c.execute(
+        "const dt = new DataTransfer();
+         dt.items.add(new File([new Uint8Array(52 * 1024 * 1024)], 'disk.iso'));
+         dt.items.add(new File(['paper jam at 10:02'], 'printer.log', { type: 'text/plain' }));
+         const zone = document.querySelector('[data-test=drop]');
+         zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+         zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let refused = toast_until(&c, |t| t.starts_with("disk.iso")).await;
+    assert!(refused.contains("larger than 50 MB"), "{refused}");
+    text_until(&c, "[data-test=upload]", |t| {
+        t.contains("printer.log") && t.contains('✓')
+    })
+    .await;
+    click(&c, "[data-test=send]").await;
+    let notes = count_until(&c, "[data-test=entry][data-kind=internal]", 1).await;
+    assert!(notes[0].contains("Internal note") && notes[0].contains("tray 2 roller is worn"));
+    let (_, files) = app
+        .get(&format!("/api/v1/cases/{id}/attachments"), &agent.token)
+        .await;
+    let names: Vec<&str> = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["filename"].as_str())
+        .collect();
+    assert_eq!(names.len(), 2, "{files}");
+    assert!(
+        names.contains(&"printer.log") && !names.contains(&"disk.iso"),
+        "{names:?}"
+    );
+    // A knowledge-base article is inserted into the composer.
+    type_in(&c, "[data-test=kb-search]", "roller").await;
+    click(&c, "[data-test=kb-find]").await;
+    click(&c, "[data-test=kb-article]").await;
+    let inserted = find(&c, "[data-test=composer-text]")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(
+        inserted,
+        "Worn rollers\n\nReplace the pickup roller of the tray."
+    );
+    // A change made elsewhere reloads the case without losing the draft.
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/stream"),
+            &admin.token,
+            json!({ "kind": "internal", "body": "Parts ordered" }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    count_until(&c, "[data-test=entry][data-kind=internal]", 2).await;
+    let draft = find(&c, "[data-test=composer-text]")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(draft, inserted, "the draft survives the reload");
+    find(&c, "[data-test=composer-text]")
+        .await
+        .clear()
+        .await
+        .unwrap();
+    screenshot(&c, backend, "case").await;
+    let kinds = stream_kinds(&app, &agent.token, id).await;
+    assert!(kinds.contains(&("public".into(), "Please try the other tray".into())));
+    assert!(kinds.contains(&("internal".into(), "tray 2 roller is worn".into())));
+    // The reply put the case in "awaiting customer", and the page shows it.
+    text_until(&c, "[data-test=case-status]", |t| t == "Awaiting customer").await;
+
+    // An action with input: resolve with a resolution.
+    click(&c, "[data-test=act-resolve]").await;
+    type_in(&c, "[data-test=ask-input]", "Roller replaced").await;
+    click(&c, "[data-test=ask-ok]").await;
+    text_until(&c, "[data-test=case-status]", |t| t == "Resolved").await;
+    let actions = texts(&c, "[data-test=actions] button").await;
+    assert!(actions.iter().any(|a| a == "Reopen"), "{actions:?}");
+    assert!(!actions.iter().any(|a| a == "Resolve…"), "{actions:?}");
+
+    // First render of the queue on a fresh page load (the session is kept): the app marks the
+    // moment the list is on screen.
+    c.goto(&app.url("/queues/mine")).await.unwrap();
+    // The case is resolved now, so My cases is empty.
+    find(&c, "[data-test=empty]").await;
+    let mut mark = Value::Null;
+    for _ in 0..100 {
+        mark = c
+            .execute(
+                "const m = performance.getEntriesByName('queue-rendered'); return m.length ? m[0].startTime : null;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if !mark.is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let ms = mark.as_f64().expect("the queue marks its first render");
+    println!("first render of the queue ({backend:?}): {ms:.0} ms after navigation start");
+    assert!(ms > 0.0 && ms < 10_000.0, "{ms}");
+
+    // The language switch: every string changes, and the choice is kept on the account.
+    click(&c, "[data-test=language]").await;
+    text_until(&c, "[data-test=queue-title]", |t| t == "Мои обращения").await;
+    let (_, me) = app.get("/api/v1/me", &agent.token).await;
+    for _ in 0..50 {
+        if app.get("/api/v1/me", &agent.token).await.1["language"] == "ru" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, me_after) = app.get("/api/v1/me", &agent.token).await;
+    assert_eq!(me_after["language"], "ru", "was {}", me["language"]);
+    c.refresh().await.unwrap();
+    text_until(&c, "[data-test=queue-title]", |t| t == "Мои обращения").await;
+    screenshot(&c, backend, "queue-ru").await;
+    c.close().await.unwrap();
+}
+
+async fn live_update(backend: TestBackend) {
+    let (app, _registry) = spa(backend).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let colleague = app.user(Role::Agent, Some(1), None).await;
+    let (_driver, c) = browser().await;
+    c.goto(&app.url("/queues/all_open")).await.unwrap();
+    sign_in(&c, &agent).await;
+    find(&c, "[data-test=empty]").await;
+    assert_eq!(
+        text_until(&c, "[data-test=count-all_open]", |t| t == "0").await,
+        "0"
+    );
+    // Let the feed connect, then a colleague registers a case elsewhere.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let before = c
+        .execute("return performance.timeOrigin;", vec![])
+        .await
+        .unwrap();
+    let (s, _) = app
+        .post(
+            "/api/v1/cases",
+            &colleague.token,
+            json!({ "subject": "Arrived while you watched" }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let rows = count_until(&c, "[data-test=cases] [data-test=case-row]", 1).await;
+    assert!(rows[0].contains("Arrived while you watched"));
+    assert_eq!(
+        text_until(&c, "[data-test=count-all_open]", |t| t == "1").await,
+        "1"
+    );
+    let after = c
+        .execute("return performance.timeOrigin;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(before, after, "the page was not reloaded");
+
+    // A case assigned to the agent pops up a browser notification. The Notification API is
+    // replaced by a recorder with the permission granted (headless Chromium shows none).
+    c.execute(
+        "window.shown = [];
+         window.Notification = class {
+             constructor(title, options) { window.shown.push(title + ' | ' + (options && options.body)); }
+             static get permission() { return 'granted'; }
+             static requestPermission() { return Promise.resolve('granted'); }
+         };",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let (s, yours) = app
+        .post(
+            "/api/v1/cases",
+            &colleague.token,
+            json!({ "subject": "Yours now" }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{}/actions/assign", yours["id"]),
+            &colleague.token,
+            json!({ "assignee_id": agent.id }),
+        )
+        .await;
+    assert_eq!(s, 200);
+    // The worker writes the notification; the next event makes the app look.
+    drain_outbox(&app).await;
+    let (s, _) = app
+        .post(
+            "/api/v1/cases",
+            &colleague.token,
+            json!({ "subject": "Another one" }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let mut shown = Value::Null;
+    for _ in 0..100 {
+        shown = c.execute("return window.shown;", vec![]).await.unwrap();
+        if shown.as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let shown = shown.as_array().cloned().unwrap_or_default();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    let popup = shown[0].as_str().unwrap();
+    assert!(
+        popup.starts_with("Helpdesk | ") && popup.contains("Yours now"),
+        "{popup}"
+    );
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn agent_works_a_case_sqlite() {
+    agent_works_a_case(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn agent_works_a_case_postgres() {
+    agent_works_a_case(TestBackend::Postgres).await;
+}
+
+#[tokio::test]
+async fn live_update_sqlite() {
+    live_update(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn live_update_postgres() {
+    live_update(TestBackend::Postgres).await;
+}

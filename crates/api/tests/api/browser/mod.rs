@@ -1,0 +1,288 @@
+//! The SPA in headless Chromium (WebDriver) against a live server on each database:
+//! - an agent works a case: queue → open case → public reply → internal note (by keyboard),
+//!   files dropped on the composer (over 50 MB refused), a knowledge-base article inserted;
+//! - the new case form: an INN checksum error at its field, the registry filling KPP and name,
+//!   a successful save announcing the clickable number;
+//! - a customer creates a case, replies, never sees the internal note or another customer's
+//!   case, and an agent address sends them to the portal home;
+//! - live updates: a case registered elsewhere appears in the open queue without a reload, and
+//!   one assigned to the agent pops up a browser notification;
+//! - a portal invitation: an agent switches a contact's portal access on, the customer opens
+//!   the link, chooses a password and lands in the portal;
+//! - admin screens: an agent, a team, a mailbox, a calendar, an SLA policy and a workflow rule
+//!   made and edited in forms; every JSON example accepted as it stands.
+//!
+//! Needs the built SPA (`just frontend`, which `just test` runs first) and chromium +
+//! chromedriver. With `HELPDESK_SCREENSHOTS=<dir>` the SQLite run saves the screenshots of
+//! `docs/screenshots/`.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use helpdesk_api::AppConfig;
+use helpdesk_api_types::Role;
+use helpdesk_service::registry::RegistrySettings;
+use helpdesk_test_support::{TestApp, TestBackend, TestUser};
+use serde_json::{json, Value};
+use wiremock::matchers::{body_partial_json, method};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::org_with_contact;
+
+mod agent;
+mod forms;
+mod portal;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A 1×1 PNG.
+const PNG_1X1: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn browser() -> (Driver, Client) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let port = free_port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver is installed (just tools)");
+    let driver = Driver(child);
+    let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--no-first-run", "--window-size=1400,900", "--lang=en-US"]
+        }
+    }))
+    .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if let Ok(client) = ClientBuilder::rustls()
+            .expect("tls")
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            return (driver, client);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start on port {port}");
+}
+
+/// The server with the built SPA, outgoing mail, and a registry (wiremock) that knows one
+/// company.
+async fn spa(backend: TestBackend) -> (TestApp, MockServer) {
+    let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../frontend/dist");
+    assert!(
+        dist.join("index.html").is_file(),
+        "build the SPA first: `just frontend`"
+    );
+    let registry = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({ "query": crate::registry::SBER })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(crate::registry::sber_answer()))
+        .mount(&registry)
+        .await;
+    let url = format!("{}/suggestions/api/4_1/rs", registry.uri());
+    let app = TestApp::spawn_customized(
+        backend,
+        AppConfig {
+            static_dir: Some(dist),
+            ..AppConfig::default()
+        },
+        move |svc| {
+            // Outgoing mail, so that portal invitations are sent (the test reads the queue).
+            svc.notify.mail_from = Some("Support <support@helpdesk.test>".into());
+            svc.notify.public_url = Some("https://help.example.test".into());
+            svc.secrets = helpdesk_service::secrets::SecretBox::from_passphrase(
+                "a passphrase for the browser tests",
+            );
+            svc.registry = Some(RegistrySettings {
+                url,
+                token: "test-key".into(),
+                timeout: Duration::from_secs(2),
+            });
+        },
+    )
+    .await;
+    (app, registry)
+}
+
+async fn find(c: &Client, css: &str) -> Element {
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} appears: {e}"))
+}
+
+async fn click(c: &Client, css: &str) {
+    find(c, css).await.click().await.unwrap();
+}
+
+async fn type_in(c: &Client, css: &str, text: &str) {
+    find(c, css).await.send_keys(text).await.unwrap();
+}
+
+/// Waits until the element's text satisfies `ok`, and returns it.
+async fn text_until(c: &Client, css: &str, ok: impl Fn(&str) -> bool) -> String {
+    let mut last = String::new();
+    for _ in 0..200 {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            if let Ok(t) = e.text().await {
+                if ok(&t) {
+                    return t;
+                }
+                last = t;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = c.source().await.unwrap_or_default();
+    panic!("{css}: text never matched; last seen {last:?}; page: {page}");
+}
+
+/// The texts of the elements matching `css`; a list re-rendered mid-read is read again.
+async fn texts(c: &Client, css: &str) -> Vec<String> {
+    'again: for _ in 0..50 {
+        let mut out = Vec::new();
+        for e in c.find_all(Locator::Css(css)).await.unwrap() {
+            match e.text().await {
+                Ok(t) => out.push(t),
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue 'again;
+                }
+            }
+        }
+        return out;
+    }
+    panic!("{css} kept changing");
+}
+
+/// Waits until `css` matches `n` elements.
+async fn count_until(c: &Client, css: &str, n: usize) -> Vec<String> {
+    for _ in 0..200 {
+        let found = texts(c, css).await;
+        if found.len() == n {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css}: expected {n}, found {:?}", texts(c, css).await);
+}
+
+/// Waits for a notice whose text satisfies `ok` (there may be several on screen).
+async fn toast_until(c: &Client, ok: impl Fn(&str) -> bool) -> String {
+    for _ in 0..200 {
+        if let Some(t) = texts(c, "[data-test=toast]")
+            .await
+            .into_iter()
+            .find(|t| ok(t))
+        {
+            return t;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let page = c.source().await.unwrap_or_default();
+    panic!(
+        "no such notice among {:?}; page: {page}",
+        texts(c, "[data-test=toast]").await
+    );
+}
+
+async fn sign_in(c: &Client, user: &TestUser) {
+    type_in(c, "input[name=email]", &user.email).await;
+    type_in(c, "input[name=password]", &user.password).await;
+    click(c, "[data-test=sign-in]").await;
+}
+
+async fn sign_out(c: &Client) {
+    click(c, "[data-test=sign-out]").await;
+    find(c, "input[name=email]").await;
+}
+
+async fn path_of(c: &Client) -> String {
+    c.current_url().await.unwrap().path().to_owned()
+}
+
+async fn key(c: &Client, k: &str) {
+    c.execute(
+        "window.dispatchEvent(new KeyboardEvent('keydown', { key: arguments[0] }));",
+        vec![json!(k)],
+    )
+    .await
+    .unwrap();
+}
+
+async fn screenshot(c: &Client, backend: TestBackend, name: &str) {
+    let Ok(dir) = std::env::var("HELPDESK_SCREENSHOTS") else {
+        return;
+    };
+    if backend != TestBackend::Sqlite {
+        return;
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let png = c.screenshot().await.unwrap();
+    // A relative directory is taken from the workspace root (tests run in the crate's folder).
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+async fn drain_outbox(app: &TestApp) {
+    let outbox = helpdesk_worker::OutboxConsumer::new(app.services.clone());
+    tokio::task::spawn_blocking(move || {
+        while outbox.run_next().unwrap() != helpdesk_worker::Outcome::Idle {}
+    })
+    .await
+    .unwrap();
+}
+
+async fn stream_kinds(app: &TestApp, token: &str, case: i64) -> Vec<(String, String)> {
+    let (_, stream) = app
+        .get(&format!("/api/v1/cases/{case}/stream"), token)
+        .await;
+    stream["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_owned(),
+                e["body"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
