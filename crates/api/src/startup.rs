@@ -151,7 +151,10 @@ pub fn run(
 ) -> std::io::Result<Server> {
     let services = web::Data::new(services);
     let metrics = web::Data::new(Metrics::default());
-    let doc = openapi::openapi();
+    // Serialized once and shared: the document as a struct is several MB, and serving it per
+    // worker would keep a copy for each and serialize it again on every request.
+    let doc =
+        web::Bytes::from(serde_json::to_vec(&openapi::openapi()).map_err(std::io::Error::other)?);
     let spa_dir = config
         .static_dir
         .clone()
@@ -198,7 +201,21 @@ pub fn run(
             .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             .wrap(from_fn(metrics::record))
             .wrap(TracingLogger::default())
-            .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc.clone()))
+            .service(
+                SwaggerUi::new("/api/docs/{_:.*}")
+                    .config(utoipa_swagger_ui::Config::from("/api/openapi.json")),
+            )
+            .route("/api/openapi.json", {
+                let doc = doc.clone();
+                web::get().to(move || {
+                    let doc = doc.clone();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type(header::ContentType::json())
+                            .body(doc)
+                    }
+                })
+            })
             .route(
                 "/api/docs",
                 web::get().to(|| async {
