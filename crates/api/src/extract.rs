@@ -25,9 +25,20 @@ impl FromRequest for Auth {
             let bearer = bearer.ok_or_else(|| {
                 AppError::Unauthorized("send `Authorization: Bearer <token>`".into())
             })?;
-            let actor = blocking(move || services.authenticate(&bearer)).await?;
-            Ok(Auth(actor))
+            Ok(Auth(authenticate(services, bearer).await?))
         })
+    }
+}
+
+/// Resolves a bearer credential: on the calling thread when it needs no database (a staff
+/// session's JWT, the common case), on the blocking pool otherwise.
+pub async fn authenticate(
+    services: web::Data<Services>,
+    bearer: String,
+) -> Result<Actor, ApiError> {
+    match services.authenticate_offline(&bearer) {
+        Some(done) => done.map_err(ApiError),
+        None => blocking(move || services.authenticate(&bearer)).await,
     }
 }
 

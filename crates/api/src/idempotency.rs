@@ -17,7 +17,7 @@ use helpdesk_service::Services;
 use sha2::{Digest, Sha256};
 
 use crate::error::{problem, problem_response};
-use crate::extract::{bearer_token, blocking};
+use crate::extract::{authenticate, bearer_token, blocking};
 
 pub const HEADER: &str = "idempotency-key";
 /// Set on an answer that was replayed.
@@ -67,13 +67,10 @@ pub async fn idempotent(
     let bearer = bearer_token(req.headers()).map(str::to_owned);
     // Without a valid caller the handler answers 401 as usual; nothing is remembered.
     let principal = match bearer {
-        Some(b) => {
-            let svc = services.clone();
-            match blocking(move || svc.authenticate(&b)).await {
-                Ok(actor) => format!("user:{}", actor.user_id),
-                Err(_) => return Ok(next.call(req).await?.map_into_boxed_body()),
-            }
-        }
+        Some(b) => match authenticate(services.clone(), b).await {
+            Ok(actor) => format!("user:{}", actor.user_id),
+            Err(_) => return Ok(next.call(req).await?.map_into_boxed_body()),
+        },
         None => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
 

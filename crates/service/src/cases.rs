@@ -130,16 +130,23 @@ fn check_references(c: &mut AnyConnection, r: &mut References) -> Result<(), App
     // Merged contacts and organizations stand for the records they were merged into.
     let mut asked = r.contact_ids.clone();
     asked.extend(r.requester_id);
+    // The contacts named and their organizations, read once; again only when some were merged.
+    let mut found = Vec::new();
     if !asked.is_empty() {
-        let resolved = crm::resolve_contacts(c, &asked)?;
+        let rows = crm::contact_refs(c, &asked)?;
         let live = |id: i64| {
-            resolved
-                .iter()
-                .find(|(from, _)| *from == id)
-                .map_or(id, |(_, to)| *to)
+            rows.iter()
+                .find(|(from, _, _)| *from == id)
+                .and_then(|(_, into, _)| *into)
+                .unwrap_or(id)
         };
         r.requester_id = r.requester_id.map(live);
         r.contact_ids = r.contact_ids.iter().map(|&id| live(id)).collect();
+        found = if rows.iter().all(|(_, into, _)| into.is_none()) {
+            rows.iter().map(|&(id, _, org)| (id, org)).collect()
+        } else {
+            Vec::new()
+        };
     }
     for org in [&mut r.organization_id, &mut r.customer_id] {
         if let Some(id) = *org {
@@ -162,7 +169,11 @@ fn check_references(c: &mut AnyConnection, r: &mut References) -> Result<(), App
         seen.push(*id);
         fresh
     });
-    let existing = crm::contact_organizations(c, &r.contact_ids)?;
+    let existing = if found.is_empty() && !r.contact_ids.is_empty() {
+        crm::contact_organizations(c, &r.contact_ids)?
+    } else {
+        found
+    };
     for id in &r.contact_ids {
         if !existing.iter().any(|(found, _)| found == id) {
             let field = if Some(*id) == r.requester_id {

@@ -553,6 +553,21 @@ pub fn resolve_contacts(
         .collect())
 }
 
+/// A contact, the contact it was merged into (if it was) and its organization.
+pub type ContactRef = (i64, Option<i64>, Option<i64>);
+
+/// Each existing contact of `ids` as a [`ContactRef`].
+pub fn contact_refs(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<ContactRef>, StoreError> {
+    Ok(contacts::table
+        .filter(contacts::id.eq_any(ids))
+        .select((
+            contacts::id,
+            contacts::merged_into_id,
+            contacts::organization_id,
+        ))
+        .load(conn)?)
+}
+
 /// The live organization `id` resolves to, if it exists.
 pub fn resolve_organization(conn: &mut AnyConnection, id: i64) -> Result<Option<i64>, StoreError> {
     let row: Option<Option<i64>> = organizations::table

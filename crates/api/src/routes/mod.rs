@@ -26,7 +26,17 @@ pub mod webhooks;
 pub mod workflow;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(auth::login)
+    // actix tries routes in this order, matching each `{param}` pattern by regex: the busiest
+    // (the case list, a case, its stream, new cases) come first.
+    cfg.service(cases::list_cases)
+        .service(cases::get_case)
+        .service(cases::stream)
+        .service(cases::create_case)
+        .service(cases::update_case)
+        .service(cases::change_status)
+        .service(cases::add_stream_entry)
+        .service(cases::queues)
+        .service(auth::login)
         .service(auth::refresh)
         .service(auth::logout)
         .service(auth::invitation)
@@ -65,14 +75,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(catalog::create_contract)
         .service(catalog::get_contract)
         .service(catalog::update_contract)
-        .service(cases::list_cases)
-        .service(cases::queues)
-        .service(cases::create_case)
-        .service(cases::get_case)
-        .service(cases::update_case)
-        .service(cases::change_status)
-        .service(cases::stream)
-        .service(cases::add_stream_entry)
         .service(actions::assign)
         .service(actions::take)
         .service(actions::request_info)
