@@ -12,7 +12,7 @@ use serde_json::json;
 use validator::Validate;
 
 use crate::error::Problems;
-use crate::outbox::emit;
+use crate::outbox::{emit, emit_timed};
 use crate::users::not_found;
 use crate::{cursor_string, from_json, page_params, to_json, Actor, AppError, Services};
 
@@ -274,6 +274,8 @@ pub(crate) struct Inserted {
     pub(crate) row: store::CaseRow,
     pub(crate) contact_ids: Vec<i64>,
     pub(crate) first_entry_id: Option<i64>,
+    /// Whether an SLA policy was active, so the case may have clocks to show.
+    pub(crate) timed: bool,
 }
 
 impl Services {
@@ -346,10 +348,7 @@ impl Services {
             }
             None => d.refs.requester_id,
         };
-        followers.extend(helpdesk_store::users::new_case_followers(c, requester)?);
-        followers.sort_unstable();
-        followers.dedup();
-        store::add_new_case_followers(c, id, &followers, now)?;
+        store::add_new_case_followers(c, id, &followers, requester, now)?;
         let mut first_entry_id = None;
         if !d.description.trim().is_empty() {
             // The description opens the stream, as the customer's first message.
@@ -370,7 +369,7 @@ impl Services {
                 },
             )?);
         }
-        emit(
+        let (_, timed) = emit_timed(
             c,
             now,
             by,
@@ -383,6 +382,7 @@ impl Services {
             row,
             contact_ids: d.refs.contact_ids,
             first_entry_id,
+            timed,
         })
     }
 
@@ -431,9 +431,19 @@ impl Services {
             follow_up_of_id: None,
             mailbox_id: None,
         };
-        let new = self.db.write(|c| self.insert_case(c, Some(actor), draft))?;
+        let (new, sla) = self.db.write(|c| -> Result<_, AppError> {
+            let new = self.insert_case(c, Some(actor), draft)?;
+            // Read back inside the transaction: no second connection, and no read at all
+            // when no policy runs clocks.
+            let sla = if new.timed {
+                self.sla_of(c, new.row.id)?
+            } else {
+                None
+            };
+            Ok((new, sla))
+        })?;
         let mut dto = case_dto(new.row, new.contact_ids)?;
-        dto.sla = self.db.read(|c| self.sla_of(c, dto.id))?;
+        dto.sla = sla;
         Ok(dto)
     }
 

@@ -13,6 +13,19 @@ pub(crate) fn emit(
     aggregate: (&str, i64),
     payload: serde_json::Value,
 ) -> Result<i64, StoreError> {
+    emit_timed(conn, now, actor, event_type, aggregate, payload).map(|(id, _)| id)
+}
+
+/// [`emit`], telling too whether the event ran the case's SLA clocks (some policy is active):
+/// when it did not, the case has no clocks to read back.
+pub(crate) fn emit_timed(
+    conn: &mut AnyConnection,
+    now: chrono::NaiveDateTime,
+    actor: Option<&Actor>,
+    event_type: &str,
+    aggregate: (&str, i64),
+    payload: serde_json::Value,
+) -> Result<(i64, bool), StoreError> {
     let id = insert_event(
         conn,
         &NewEvent {
@@ -25,8 +38,7 @@ pub(crate) fn emit(
         },
     )?;
     // The SLA clocks move with the case, in the same transaction.
-    if aggregate.0 == "case" {
-        crate::sla::after_event(conn, event_type, aggregate.1, now)?;
-    }
-    Ok(id)
+    let timed =
+        aggregate.0 == "case" && crate::sla::after_event(conn, event_type, aggregate.1, now)?;
+    Ok((id, timed))
 }

@@ -313,19 +313,19 @@ fn refresh_batch(
     store::replace_timers_of(c, ids, &timers)
 }
 
-/// Recomputes the clocks of a case after `event_type`, when policies exist.
+/// Recomputes the clocks of a case after `event_type`, when policies exist; whether it did.
 pub(crate) fn after_event(
     c: &mut AnyConnection,
     event_type: &str,
     case_id: i64,
     now: NaiveDateTime,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     if !MOVES_CLOCKS.contains(&event_type) {
-        return Ok(());
+        return Ok(false);
     }
     match SlaContext::load(c)? {
-        Some(ctx) => refresh_case(c, &ctx, case_id, now, None).map(|_| ()),
-        None => Ok(()),
+        Some(ctx) => refresh_case(c, &ctx, case_id, now, None).map(|_| true),
+        None => Ok(false),
     }
 }
 

@@ -514,22 +514,41 @@ pub fn follow(
 }
 
 /// Followers of a case created in this transaction (so none exist yet).
+/// The followers of a new case, in one statement: the users named (its assignee, the portal
+/// user registering it), agents and admins who follow every new case, and the active portal
+/// users acting as the requester `contact_id`. Inactive users follow nothing.
 pub fn add_new_case_followers(
     conn: &mut AnyConnection,
     case_id: i64,
-    user_ids: &[i64],
+    named: &[i64],
+    requester: Option<i64>,
     now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    for user_id in user_ids {
-        diesel::insert_into(case_followers::table)
-            .values((
-                case_followers::case_id.eq(case_id),
-                case_followers::user_id.eq(user_id),
-                case_followers::created_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
+) -> Result<usize, StoreError> {
+    use crate::schema::users;
+    use diesel::sql_types::{BigInt, Timestamp};
+    let who = users::id
+        .eq_any(named)
+        .or(users::auto_follow
+            .eq(true)
+            .and(users::role.eq_any(["agent", "admin"])))
+        .or(users::role
+            .eq("portal")
+            .and(users::contact_id.eq(requester)));
+    let rows = users::table
+        .filter(users::active.eq(true).and(who))
+        .select((
+            case_id.into_sql::<BigInt>(),
+            users::id,
+            now.into_sql::<Timestamp>(),
+        ));
+    Ok(diesel::insert_into(case_followers::table)
+        .values(rows)
+        .into_columns((
+            case_followers::case_id,
+            case_followers::user_id,
+            case_followers::created_at,
+        ))
+        .execute(conn)?)
 }
 
 pub fn unfollow(conn: &mut AnyConnection, case_id: i64, user_id: i64) -> Result<bool, StoreError> {

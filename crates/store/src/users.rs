@@ -235,27 +235,6 @@ pub fn active_staff(conn: &mut AnyConnection) -> Result<Vec<UserRow>, StoreError
         .load(conn)?)
 }
 
-/// Who follows a new case from the start, in one query: agents and admins who follow every
-/// new case, and the active portal users acting as the requester `contact_id`.
-pub fn new_case_followers(
-    conn: &mut AnyConnection,
-    requester: Option<i64>,
-) -> Result<Vec<i64>, StoreError> {
-    let everything = users::auto_follow
-        .eq(true)
-        .and(users::role.eq_any(["agent", "admin"]));
-    let query = users::table
-        .filter(users::active.eq(true))
-        .order(users::id.asc())
-        .select(users::id);
-    Ok(match requester {
-        Some(contact) => query
-            .filter(everything.or(users::role.eq("portal").and(users::contact_id.eq(contact))))
-            .load(conn)?,
-        None => query.filter(everything).load(conn)?,
-    })
-}
-
 /// The active portal user acting as `contact_id`, if there is one.
 pub fn portal_user_of_contact(
     conn: &mut AnyConnection,
