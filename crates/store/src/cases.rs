@@ -513,10 +513,10 @@ pub fn follow(
     Ok(!already)
 }
 
-/// Followers of a case created in this transaction (so none exist yet).
-/// The followers of a new case, in one statement: the users named (its assignee, the portal
-/// user registering it), agents and admins who follow every new case, and the active portal
-/// users acting as the requester `contact_id`. Inactive users follow nothing.
+/// The followers of a case created in this transaction (so none exist yet), in one statement:
+/// the users named (its assignee, the portal user registering it), agents and admins who follow
+/// every new case, and the active portal users acting as the requester `contact_id`. Inactive
+/// users follow nothing.
 pub fn add_new_case_followers(
     conn: &mut AnyConnection,
     case_id: i64,
