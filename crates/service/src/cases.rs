@@ -308,36 +308,6 @@ impl Services {
                 start.status = CaseStatus::Open;
             }
         }
-        let number = next_case_number(c)?;
-        let row = store::insert_case(
-            c,
-            &store::NewCase {
-                subject: d.subject.trim().to_owned(),
-                description: d.description.clone(),
-                status: start.status.as_str().to_owned(),
-                priority: d.priority.as_str().to_owned(),
-                case_type: d.case_type.as_str().to_owned(),
-                channel: d.channel.as_str().to_owned(),
-                organization_id: d.refs.organization_id,
-                customer_id: d.refs.customer_id,
-                requester_id: d.refs.requester_id,
-                product_id: d.refs.product_id,
-                component_id: d.refs.component_id,
-                support_line: d.support_line,
-                team_id: d.refs.team_id,
-                assignee_id: start.assignee_id,
-                system_info: d.system_info.clone(),
-                tags: to_json(&d.tags),
-                created_by_id: by.map(|a| a.user_id),
-                created_at: now,
-                updated_at: now,
-                follow_up_of_id: d.follow_up_of_id,
-                mailbox_id: d.mailbox_id,
-            },
-            number,
-        )?;
-        let id = row.id;
-        store::add_case_contacts(c, id, &d.refs.contact_ids)?;
         // The assignee, the requester's portal account and agents who follow every new case.
         let mut followers: Vec<i64> = start.assignee_id.into_iter().collect();
         // A portal user registering the case follows it; otherwise the requester's portal users.
@@ -348,27 +318,53 @@ impl Services {
             }
             None => d.refs.requester_id,
         };
-        store::add_new_case_followers(c, id, &followers, requester, now)?;
-        let mut first_entry_id = None;
-        if !d.description.trim().is_empty() {
-            // The description opens the stream, as the customer's first message.
-            let from_portal = by.is_none_or(|a| a.role == Role::Portal);
-            first_entry_id = Some(store::insert_stream_entry(
-                c,
-                &store::NewStreamEntry {
-                    case_id: id,
-                    kind: "public",
-                    author_user_id: by.filter(|_| !from_portal).map(|a| a.user_id),
-                    author_contact_id: if from_portal {
-                        by.and_then(|a| a.contact_id).or(d.refs.requester_id)
-                    } else {
-                        d.refs.requester_id
-                    },
-                    body: &d.description,
-                    created_at: now,
-                },
-            )?);
-        }
+        // The description opens the stream, as the customer's first message.
+        let from_portal = by.is_none_or(|a| a.role == Role::Portal);
+        let first_entry = (!d.description.trim().is_empty()).then(|| store::FirstEntry {
+            author_user_id: by.filter(|_| !from_portal).map(|a| a.user_id),
+            author_contact_id: if from_portal {
+                by.and_then(|a| a.contact_id).or(d.refs.requester_id)
+            } else {
+                d.refs.requester_id
+            },
+            body: &d.description,
+        });
+        let case = store::NewCase {
+            subject: d.subject.trim().to_owned(),
+            description: d.description.clone(),
+            status: start.status.as_str().to_owned(),
+            priority: d.priority.as_str().to_owned(),
+            case_type: d.case_type.as_str().to_owned(),
+            channel: d.channel.as_str().to_owned(),
+            organization_id: d.refs.organization_id,
+            customer_id: d.refs.customer_id,
+            requester_id: d.refs.requester_id,
+            product_id: d.refs.product_id,
+            component_id: d.refs.component_id,
+            support_line: d.support_line,
+            team_id: d.refs.team_id,
+            assignee_id: start.assignee_id,
+            system_info: d.system_info.clone(),
+            tags: to_json(&d.tags),
+            created_by_id: by.map(|a| a.user_id),
+            created_at: now,
+            updated_at: now,
+            follow_up_of_id: d.follow_up_of_id,
+            mailbox_id: d.mailbox_id,
+        };
+        let number = next_case_number(c)?;
+        let (row, first_entry_id) = store::insert_new_case(
+            c,
+            &store::NewCaseRows {
+                case: &case,
+                number,
+                contact_ids: &d.refs.contact_ids,
+                followers: &followers,
+                requester,
+                first_entry,
+            },
+        )?;
+        let id = row.id;
         let (_, timed) = emit_timed(
             c,
             now,
