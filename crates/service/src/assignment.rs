@@ -7,21 +7,16 @@ use helpdesk_domain::assignment::{least_busy, round_robin, AssignmentStrategy};
 use helpdesk_store::users as store;
 use helpdesk_store::{AnyConnection, StoreError};
 
-/// The agent team `team_id`'s strategy gives the next case to, if it gives cases out and an
+/// The agent `team`'s strategy gives the next case to, if it gives cases out and an
 /// agent is there to take one. Call it in the transaction that assigns the case.
 pub(crate) fn pick_assignee(
     c: &mut AnyConnection,
-    team_id: i64,
+    team: &store::TeamRow,
     now: NaiveDateTime,
 ) -> Result<Option<i64>, StoreError> {
-    let team = match store::team(c, team_id) {
-        Ok(t) => t,
-        Err(StoreError::NotFound) => return Ok(None),
-        Err(e) => return Err(e),
-    };
     let strategy =
         AssignmentStrategy::parse(&team.assignment).unwrap_or(AssignmentStrategy::Manual);
-    pick_with(c, team_id, strategy, now)
+    pick_with(c, team.id, strategy, now)
 }
 
 /// The agent of team `team_id` that `strategy` gives the next case to (a workflow rule may

@@ -125,7 +125,12 @@ pub(crate) struct References {
     pub(crate) assignee_id: Option<i64>,
 }
 
-fn check_references(c: &mut AnyConnection, r: &mut References) -> Result<(), AppError> {
+/// Checks and resolves the records a case refers to; returns the team named, as read for the
+/// check (a new case's assignment goes by it).
+fn check_references(
+    c: &mut AnyConnection,
+    r: &mut References,
+) -> Result<Option<users::TeamRow>, AppError> {
     let mut p = Problems::default();
     // Merged contacts and organizations stand for the records they were merged into.
     let mut asked = r.contact_ids.clone();
@@ -222,9 +227,10 @@ fn check_references(c: &mut AnyConnection, r: &mut References) -> Result<(), App
             Err(e) => return Err(e.into()),
         }
     }
+    let mut team = None;
     if let Some(tid) = r.team_id {
         match users::team(c, tid) {
-            Ok(_) => {}
+            Ok(t) => team = Some(t),
             Err(StoreError::NotFound) => p.add("team_id", format!("team {tid} does not exist")),
             Err(e) => return Err(e.into()),
         }
@@ -234,7 +240,8 @@ fn check_references(c: &mut AnyConnection, r: &mut References) -> Result<(), App
             p.add("assignee_id", why);
         }
     }
-    p.into_result()
+    p.into_result()?;
+    Ok(team)
 }
 
 /// The type rule: anything but a consultation needs a contract in force for the product, held
@@ -286,7 +293,7 @@ impl Services {
         mut d: Draft,
     ) -> Result<Inserted, AppError> {
         let now = self.now();
-        check_references(c, &mut d.refs)?;
+        let team = check_references(c, &mut d.refs)?;
         check_type(
             c,
             d.case_type,
@@ -301,7 +308,7 @@ impl Services {
             line: by.and_then(|a| a.line),
         };
         let mut start = initial_assignment(creator, d.refs.assignee_id);
-        if let (None, Some(team)) = (start.assignee_id, d.refs.team_id) {
+        if let (None, Some(team)) = (start.assignee_id, &team) {
             // The team gives its new cases out (round-robin or least-busy), if it does.
             if let Some(agent) = crate::assignment::pick_assignee(c, team, now)? {
                 start.assignee_id = Some(agent);
