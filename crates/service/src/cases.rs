@@ -7,7 +7,7 @@ use helpdesk_api_types::cases::{
 use helpdesk_domain::case::{check_case_type, initial_assignment, Creator};
 use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority, Role, SupportLine};
 use helpdesk_store::cases::{self as store, CaseChanges, CaseFilter, CaseSort, SlaFilter};
-use helpdesk_store::{catalog, crm, db::next_case_number, users, AnyConnection, StoreError};
+use helpdesk_store::{catalog, crm, users, AnyConnection, StoreError};
 use serde_json::json;
 use validator::Validate;
 
@@ -359,12 +359,10 @@ impl Services {
             follow_up_of_id: d.follow_up_of_id,
             mailbox_id: d.mailbox_id,
         };
-        let number = next_case_number(c)?;
         let (row, first_entry_id) = store::insert_new_case(
             c,
             &store::NewCaseRows {
                 case: &case,
-                number,
                 contact_ids: &d.refs.contact_ids,
                 followers: &followers,
                 requester,
