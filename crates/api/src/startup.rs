@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use actix_web::dev::Server;
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
-use actix_web::{error::JsonPayloadError, web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{
+    error::JsonPayloadError, web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer,
+};
 use helpdesk_service::Services;
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::{scope, AppExt};
@@ -43,7 +45,7 @@ impl Default for AppConfig {
     }
 }
 
-fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+fn json_error(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
     let (status, slug, title) = match &err {
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => (
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -57,7 +59,22 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
         ),
         JsonPayloadError::Deserialize(e) if e.is_data() => {
             let message = e.to_string();
-            let field = serde_field(&message).unwrap_or("body").to_owned();
+            // Where the reader stopped names the field: `subject` for `{"subject": 123}`,
+            // `emails[0]` inside a list; a field missing or unknown is named by the message.
+            let raw = req.extensions().get::<crate::guard::RawJson>().cloned();
+            let offset =
+                |raw: &crate::guard::RawJson| crate::guard::offset_of(&raw.0, e.line(), e.column());
+            let field = match (serde_field(&message), raw) {
+                (Some(name), Some(raw)) => match crate::guard::container_at(&raw.0, offset(&raw)) {
+                    Some(parent) => format!("{parent}.{name}"),
+                    None => name.to_owned(),
+                },
+                (Some(name), None) => name.to_owned(),
+                (None, Some(raw)) => {
+                    crate::guard::path_at(&raw.0, offset(&raw)).unwrap_or_else(|| "body".to_owned())
+                }
+                (None, None) => "body".to_owned(),
+            };
             let mut p = problem(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "validation",

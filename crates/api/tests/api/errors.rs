@@ -21,6 +21,8 @@ api_test!(async fn malformed_and_oversized_bodies_get_problem_documents(app) {
 
     let r = send("{\"name\": 5}".into(), "application/json").await.unwrap();
     assert_eq!(r.status(), 422);
+    let p: serde_json::Value = r.json().await.unwrap();
+    assert!(p["errors"]["name"].is_array(), "a type error names its field, not the body: {p}");
 
     let r = send("name=x".into(), "application/x-www-form-urlencoded").await.unwrap();
     assert_eq!(r.status(), 415);
@@ -75,4 +77,38 @@ api_test!(async fn nul_characters_are_refused_not_crashed_on(app) {
     let (s, list) = app.get("/api/v1/organizations", &agent.token).await;
     assert_eq!(s, 200);
     assert!(list["items"].as_array().unwrap().is_empty(), "nothing half-written");
+});
+
+api_test!(async fn type_errors_name_the_field_wherever_it_is(app) {
+    let agent = app.user(Role::Agent, None, None).await;
+    let (s, p) = app.post("/api/v1/cases", &agent.token, json!({ "subject": 123 })).await;
+    assert_eq!(s, 422);
+    assert!(p["errors"]["subject"].is_array(), "{p}");
+    let (s, p) = app.post("/api/v1/contacts", &agent.token, json!({ "first_name": "Ivan", "last_name": "P", "emails": ["a@b.test", 7] })).await;
+    assert_eq!(s, 422);
+    assert!(p["errors"]["emails[1]"].is_array(), "{p}");
+    // Spread over lines, as a person would write it.
+    let text = "{\n  \"first_name\": \"Ivan\",\n  \"last_name\": [\"P\"]\n}";
+    let r = app.client.post(app.url("/api/v1/contacts")).bearer_auth(&agent.token)
+        .header("content-type", "application/json").body(text).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    let p: serde_json::Value = r.json().await.unwrap();
+    assert!(p["errors"]["last_name"].is_array(), "{p}");
+    let (s, p) = app.post("/api/v1/contacts", &agent.token, json!({ "first_name": "Ivan" })).await;
+    assert_eq!(s, 422);
+    assert!(p["errors"]["last_name"].is_array(), "a missing field is named: {p}");
+});
+
+api_test!(async fn nul_characters_are_refused_in_every_json_content_type(app) {
+    let agent = app.user(Role::Agent, None, None).await;
+    for content_type in ["text/json", "Application/JSON", "application/merge-patch+json", "application/json; charset=utf-8"] {
+        let r = app.client.post(app.url("/api/v1/organizations")).bearer_auth(&agent.token)
+            .header("content-type", content_type)
+            .body(r#"{"name": "Acme\u0000Corp"}"#).send().await.unwrap();
+        assert_eq!(r.status(), 422, "{content_type}");
+        let p: serde_json::Value = r.json().await.unwrap();
+        assert!(p["errors"]["name"].is_array(), "{content_type}: the field is named: {p}");
+    }
+    let (_, list) = app.get("/api/v1/organizations", &agent.token).await;
+    assert!(list["items"].as_array().unwrap().is_empty(), "nothing stored: {list}");
 });
