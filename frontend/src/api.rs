@@ -1,5 +1,12 @@
 //! All HTTP of the SPA: the session in local storage, bearer tokens, one transparent refresh on
 //! 401, and problem documents decoded into [`ApiError`].
+//!
+//! Refreshing is single-flight: a refresh token works once, so every request of every tab that
+//! meets an expired access token waits for the one refresh under way (shared within the tab,
+//! and across tabs through the Web Locks API) and is then replayed with the new token. Only an
+//! answer of 401 from the refresh itself ends the session; a network error keeps it.
+
+use std::cell::RefCell;
 
 use gloo_net::http::{Request, Response};
 use helpdesk_api_types::auth::{
@@ -8,6 +15,9 @@ use helpdesk_api_types::auth::{
 use helpdesk_api_types::Problem;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
 const SESSION_KEY: &str = "helpdesk.session";
 
@@ -179,6 +189,123 @@ async fn refresh(session: &Session) -> Result<Session, ApiError> {
     Ok(fresh)
 }
 
+thread_local! {
+    /// The refresh under way in this tab, which every request refused meanwhile awaits.
+    static REFRESHING: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
+    /// Told when the session has ended for good (the refresh itself was refused).
+    static ON_SIGNED_OUT: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+/// Calls `f` when the session ends for good: the server refused the refresh token (signed out
+/// elsewhere, revoked, expired). The app shows the sign-in page then; drafts stay stored.
+pub fn on_signed_out(f: impl Fn() + 'static) {
+    ON_SIGNED_OUT.with(|o| *o.borrow_mut() = Some(Box::new(f)));
+}
+
+/// How a shared refresh failed, carried through the promise every waiting request awaits.
+#[derive(Serialize, Deserialize)]
+enum Failure {
+    Problem(Problem),
+    Network(String),
+}
+
+/// After a 401 for `stale` (the access token that was refused): an access token to replay the
+/// request with. Waits for a refresh under way rather than starting a second one, and does not
+/// refresh at all when another request or tab has already replaced `stale`.
+pub async fn refreshed_token(stale: &str) -> Result<String, ApiError> {
+    let shared = REFRESHING.with(|r| {
+        r.borrow_mut()
+            .get_or_insert_with(|| {
+                let stale = stale.to_owned();
+                wasm_bindgen_futures::future_to_promise(async move {
+                    let outcome = with_lock("helpdesk.refresh", refresh_unless_done(stale)).await;
+                    REFRESHING.with(|r| r.borrow_mut().take());
+                    outcome
+                })
+            })
+            .clone()
+    });
+    match JsFuture::from(shared).await {
+        Ok(token) => token
+            .as_string()
+            .ok_or_else(|| ApiError::Network("refresh gave no token".into())),
+        Err(failure) => Err(
+            match failure
+                .as_string()
+                .and_then(|t| serde_json::from_str::<Failure>(&t).ok())
+            {
+                Some(Failure::Problem(p)) => ApiError::Problem(p),
+                Some(Failure::Network(e)) => ApiError::Network(e),
+                None => ApiError::Network(format!("{failure:?}")),
+            },
+        ),
+    }
+}
+
+/// The refresh itself, run by one request at a time across every tab.
+async fn refresh_unless_done(stale: String) -> Result<JsValue, JsValue> {
+    let outcome = async {
+        let session = load_session().ok_or_else(|| ApiError::Network("not signed in".into()))?;
+        if session.access_token != stale {
+            // Another request, or another tab, refreshed while this one waited.
+            return Ok(session.access_token);
+        }
+        match refresh(&session).await {
+            Ok(fresh) => Ok(fresh.access_token),
+            Err(e) if e.status() == Some(401) => match load_session() {
+                Some(now) if now.refresh_token != session.refresh_token => Ok(now.access_token),
+                _ => {
+                    clear_session();
+                    ON_SIGNED_OUT.with(|o| {
+                        if let Some(f) = o.borrow().as_ref() {
+                            f()
+                        }
+                    });
+                    Err(e)
+                }
+            },
+            Err(e) => Err(e),
+        }
+    }
+    .await;
+    outcome.map(|t| JsValue::from_str(&t)).map_err(|e| {
+        let failure = match e {
+            ApiError::Problem(p) => Failure::Problem(p),
+            ApiError::Network(e) => Failure::Network(e),
+        };
+        JsValue::from_str(&serde_json::to_string(&failure).unwrap_or_default())
+    })
+}
+
+/// Runs `work` holding the browser-wide lock `name` (the Web Locks API: one holder among all
+/// tabs of this origin), or just runs it where the API is missing (an insecure context); the
+/// server then answers a second refresh within seconds with the same pair.
+async fn with_lock(
+    name: &str,
+    work: impl std::future::Future<Output = Result<JsValue, JsValue>> + 'static,
+) -> Result<JsValue, JsValue> {
+    let locks = web_sys::window()
+        .map(|w| js_sys::Reflect::get(&w.navigator(), &"locks".into()))
+        .and_then(Result::ok)
+        .filter(|l| !l.is_undefined() && !l.is_null());
+    let request = locks.as_ref().and_then(|l| {
+        js_sys::Reflect::get(l, &"request".into())
+            .ok()?
+            .dyn_into::<js_sys::Function>()
+            .ok()
+    });
+    let (Some(locks), Some(request)) = (locks, request) else {
+        return work.await;
+    };
+    let held = Closure::once_into_js(move |_lock: JsValue| -> js_sys::Promise {
+        wasm_bindgen_futures::future_to_promise(work)
+    });
+    let promise: js_sys::Promise = request
+        .call2(&locks, &JsValue::from_str(name), &held)?
+        .dyn_into()?;
+    JsFuture::from(promise).await
+}
+
 /// GET with the session's token; on 401 refreshes once and retries.
 pub async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     send(Method::Get, path, None).await
@@ -230,18 +357,6 @@ pub fn access_token() -> Option<String> {
     load_session().map(|s| s.access_token)
 }
 
-/// After a 401 from a raw request: refresh once; the caller retries with the new token.
-pub async fn refreshed_token() -> Result<String, ApiError> {
-    let session = load_session().ok_or_else(|| ApiError::Network("not signed in".into()))?;
-    match refresh(&session).await {
-        Ok(f) => Ok(f.access_token),
-        Err(e) => {
-            clear_session();
-            Err(e)
-        }
-    }
-}
-
 async fn send<T: DeserializeOwned>(
     method: Method,
     path: &str,
@@ -273,7 +388,7 @@ async fn send<T: DeserializeOwned>(
     if resp.status() != 401 {
         return decode(resp).await;
     }
-    let fresh = refreshed_token().await?;
+    let fresh = refreshed_token(&session.access_token).await?;
     decode(attempt(fresh).await?).await
 }
 

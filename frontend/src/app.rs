@@ -42,6 +42,17 @@ pub fn App() -> impl IntoView {
         _ => None,
     });
     provide_context(Live(RwSignal::new(None)));
+    // The session ended for good (a refresh was refused): the sign-in page. What was typed
+    // stays in the drafts' storage for after the sign-in.
+    api::on_signed_out(move || session.set(None));
+    // Another tab signed in or out (a refresh there changes nothing here: the tokens are read
+    // from storage on every request).
+    let _other_tabs = window_event_listener(leptos::ev::storage, move |_| {
+        let now = api::load_session();
+        if now.as_ref().map(|s| s.user.id) != session.get_untracked().map(|s| s.user.id) {
+            session.set(now);
+        }
+    });
     Effect::new(move |_| {
         expect_context::<MeSignal>()
             .0

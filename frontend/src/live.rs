@@ -90,7 +90,9 @@ impl Live {
             .dyn_into()
             .map_err(js)?;
         if resp.status() == 401 {
-            api::refreshed_token().await.map_err(|e| e.message())?;
+            api::refreshed_token(&token)
+                .await
+                .map_err(|e| e.message())?;
             return Ok(());
         }
         if !resp.ok() {

@@ -299,12 +299,21 @@ pub fn download(path: String, filename: String) {
 
 /// Fetches a protected file into an object URL (for `<img>` previews and downloads).
 pub async fn blob_url(path: &str) -> Result<String, String> {
+    let fetch = |token: String| async move {
+        gloo_net::http::Request::get(path)
+            .header("Authorization", &format!("Bearer {token}"))
+            .send()
+            .await
+            .map_err(|e| e.to_string())
+    };
     let token = api::access_token().ok_or("not signed in")?;
-    let resp = gloo_net::http::Request::get(path)
-        .header("Authorization", &format!("Bearer {token}"))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut resp = fetch(token.clone()).await?;
+    if resp.status() == 401 {
+        let fresh = api::refreshed_token(&token)
+            .await
+            .map_err(|e| e.message())?;
+        resp = fetch(fresh).await?;
+    }
     if !resp.ok() {
         return Err(format!("HTTP {}", resp.status()));
     }

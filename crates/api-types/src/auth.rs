@@ -107,3 +107,19 @@ pub struct AcceptInvitation {
     #[validate(length(min = 10, max = 1024))]
     pub password: String,
 }
+
+/// One sign-in of a user (a browser or device), with the refresh tokens that descend from it.
+/// Revoking it ends its refresh token and its access tokens on their next request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SessionInfo {
+    pub id: i64,
+    pub created_at: DateTime<Utc>,
+    /// When the session last exchanged its refresh token (about every 15 minutes in use).
+    pub last_used_at: DateTime<Utc>,
+    /// The client address at sign-in.
+    pub ip: String,
+    /// The browser or program at sign-in, as it named itself.
+    pub user_agent: String,
+    /// Whether this is the session the request came from.
+    pub current: bool,
+}

@@ -30,14 +30,15 @@ impl FromRequest for Auth {
     }
 }
 
-/// Resolves a bearer credential: on the calling thread when it needs no database (a staff
-/// session's JWT, the common case), on the blocking pool otherwise.
+/// Resolves a bearer credential. A token that cannot be good (bad signature, expired) is
+/// refused on the calling thread; the others are checked against the database on the blocking
+/// pool, so that a revoked session or a disabled user is refused from the next request on.
 pub async fn authenticate(
     services: web::Data<Services>,
     bearer: String,
 ) -> Result<Actor, ApiError> {
-    match services.authenticate_offline(&bearer) {
-        Some(done) => done.map_err(ApiError),
+    match services.refuse_offline(&bearer) {
+        Some(refused) => Err(ApiError(refused)),
         None => blocking(move || services.authenticate(&bearer)).await,
     }
 }
@@ -63,6 +64,16 @@ where
             "blocking task failed: {e}"
         )))),
     }
+}
+
+/// Where a sign-in comes from: the client's address and its `User-Agent`.
+pub fn client_info(req: &HttpRequest) -> helpdesk_service::auth::ClientInfo {
+    let agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    helpdesk_service::auth::ClientInfo::new(client_ip(req), agent)
 }
 
 /// The client's address, for login throttling. Only the socket peer is trusted, so a client

@@ -237,6 +237,7 @@ fn admin() -> Actor {
         contact_id: None,
         line: None,
         scopes: None,
+        session_id: None,
     }
 }
 

@@ -14,6 +14,8 @@ pub struct Actor {
     pub line: Option<SupportLine>,
     /// `None` for a session (the role decides); the token's scopes for an API token.
     pub scopes: Option<Vec<Scope>>,
+    /// The session an access token belongs to; `None` for API tokens and internal callers.
+    pub session_id: Option<i64>,
 }
 
 impl Actor {

@@ -1,15 +1,17 @@
-//! Signing in: passwords (argon2id), access tokens (JWT, HS256 only), rotating refresh tokens
-//! with reuse detection, personal API tokens with scopes, and login throttling.
+//! Signing in: passwords (argon2id), sessions, access tokens (JWT, HS256 only) checked against
+//! their session on every request, rotating refresh tokens with reuse detection, personal API
+//! tokens with scopes, and login throttling.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use base64::Engine;
 use chrono::Duration;
 use helpdesk_api_types::auth::{
-    ApiToken, ApiTokenCreated, LoginRequest, Me, NewApiToken, TokenPair,
+    ApiToken, ApiTokenCreated, LoginRequest, Me, NewApiToken, SessionInfo, TokenPair,
 };
 use helpdesk_domain::{Role, Scope, SupportLine};
 use helpdesk_store::{auth as store, users as user_store};
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -21,16 +23,37 @@ use crate::{Actor, AppError, Services};
 /// Prefix of personal API tokens, so they are told apart from JWTs and found by secret scanners.
 pub const API_TOKEN_PREFIX: &str = "hd_";
 
+/// How long after a refresh token was exchanged a second exchange of it is taken, by default,
+/// for the same client racing itself (two tabs, or a retry after a lost answer) and answered
+/// with the pair the first exchange made, rather than as a stolen token. Okta's default.
+pub const REFRESH_REUSE_GRACE_SECONDS: i64 = 30;
+
+/// What an access token says. Only who and which session: the role, contact and support line
+/// are read from the database on each request, so a change to them counts at once.
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     sub: String,
-    role: String,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    contact: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    line: Option<u8>,
+    /// The session ([`store::SessionRow`]) the token belongs to.
+    sid: i64,
     iat: i64,
     exp: i64,
+}
+
+/// Where a sign-in comes from, remembered with its session so that a user can tell their
+/// sessions apart.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+impl ClientInfo {
+    pub fn new(ip: impl Into<String>, user_agent: &str) -> Self {
+        ClientInfo {
+            ip: ip.into(),
+            user_agent: user_agent.chars().take(300).collect(),
+        }
+    }
 }
 
 pub fn random_token(bytes: usize) -> String {
@@ -118,8 +141,9 @@ fn dummy_hash() -> &'static str {
 }
 
 impl Services {
-    pub fn login(&self, input: &LoginRequest, client_ip: &str) -> Result<TokenPair, AppError> {
+    pub fn login(&self, input: &LoginRequest, client: &ClientInfo) -> Result<TokenPair, AppError> {
         input.validate()?;
+        let client_ip = client.ip.as_str();
         let email = input.email.trim().to_lowercase();
         let now = self.now();
         let since = now - Duration::minutes(self.auth.failure_window_minutes);
@@ -134,8 +158,12 @@ impl Services {
             });
         }
         let user = self.db.read(|c| user_store::user_by_email(c, &email))?;
+        let portal_closed = match &user {
+            Some(u) if u.role == Role::Portal.as_str() => !self.db.read(|c| portal_open(c, u))?,
+            _ => false,
+        };
         let ok = match &user {
-            Some(u) if u.active => verify_password(
+            Some(u) if u.active && !portal_closed => verify_password(
                 &input.password,
                 u.password_hash.as_deref().unwrap_or(dummy_hash()),
             ),
@@ -149,17 +177,20 @@ impl Services {
         match user {
             Some(u) if ok => {
                 tracing::info!(user_id = u.id, "signed in");
-                self.db.write(|c| self.issue_tokens(c, &u, None))
+                self.db.write(|c| self.start_session(c, &u, client))
             }
             _ => Err(AppError::Unauthorized("e-mail or password is wrong".into())),
         }
     }
 
     /// Exchanges a refresh token for a new pair. A token used twice means it leaked: the whole
-    /// family (every token descended from that sign-in) is revoked.
+    /// session (every token descended from that sign-in) is revoked. Except within the grace
+    /// period ([`REFRESH_REUSE_GRACE_SECONDS`] by default) of the first exchange, while the pair it made is unused:
+    /// that is the same client racing itself, and it gets the same refresh token again.
     pub fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AppError> {
         let now = self.now();
         let hash = sha256_hex(refresh_token);
+        let successor = self.successor_of(refresh_token);
         let outcome = self
             .db
             .write(|c| -> Result<Result<TokenPair, &'static str>, AppError> {
@@ -169,7 +200,12 @@ impl Services {
                 if row.revoked_at.is_some() {
                     return Ok(Err("refresh token revoked"));
                 }
-                if row.used_at.is_some() || !store::mark_refresh_token_used(c, row.id, now)? {
+                let first_use =
+                    row.used_at.is_none() && store::mark_refresh_token_used(c, row.id, now)?;
+                if !first_use {
+                    if let Some(pair) = self.reissue_within_grace(c, &row, &successor, now)? {
+                        return Ok(Ok(pair));
+                    }
                     store::revoke_refresh_family(c, &row.family, now)?;
                     tracing::warn!(
                         user_id = row.user_id,
@@ -184,10 +220,76 @@ impl Services {
                 if !user.active {
                     return Ok(Err("account disabled"));
                 }
-                Ok(Ok(self.issue_tokens(c, &user, Some(&row.family))?))
+                if user.role == Role::Portal.as_str() && !portal_open(c, &user)? {
+                    return Ok(Err("portal access is switched off"));
+                }
+                let Some(session) =
+                    store::session_by_family(c, &row.family)?.filter(|s| s.revoked_at.is_none())
+                else {
+                    return Ok(Err("session ended; sign in again"));
+                };
+                store::insert_refresh_token(
+                    c,
+                    user.id,
+                    &row.family,
+                    &sha256_hex(&successor),
+                    now,
+                    now + Duration::days(self.auth.refresh_ttl_days),
+                )?;
+                Ok(Ok(self.token_pair(c, &user, session.id, successor)?))
             })?;
         // The family revocation above must commit even though the caller gets an error.
         outcome.map_err(|why| AppError::Unauthorized(why.into()))
+    }
+
+    /// The refresh token that exchanging `refresh_token` yields. Derived, not drawn, so that a
+    /// second exchange within the grace period can answer the same one; only its hash is kept.
+    fn successor_of(&self, refresh_token: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.auth.jwt_secret)
+            .expect("HMAC takes a key of any length");
+        mac.update(b"helpdesk refresh successor\0");
+        mac.update(refresh_token.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// The pair a just-used refresh token made, again, when its exchange happened within the
+    /// grace period and nobody has used the new refresh token yet; `None` otherwise (a replay).
+    fn reissue_within_grace(
+        &self,
+        c: &mut helpdesk_store::AnyConnection,
+        used: &store::RefreshTokenRow,
+        successor: &str,
+        now: chrono::NaiveDateTime,
+    ) -> Result<Option<TokenPair>, AppError> {
+        let Some(next) = store::refresh_token_by_hash(c, &sha256_hex(successor))? else {
+            return Ok(None);
+        };
+        let fresh = next.used_at.is_none()
+            && next.revoked_at.is_none()
+            && next.family == used.family
+            && now - next.created_at < Duration::seconds(self.auth.refresh_reuse_grace_seconds);
+        if !fresh {
+            return Ok(None);
+        }
+        let Some(session) =
+            store::session_by_family(c, &used.family)?.filter(|s| s.revoked_at.is_none())
+        else {
+            return Ok(None);
+        };
+        let user = user_store::user(c, used.user_id)?;
+        if !user.active {
+            return Ok(None);
+        }
+        tracing::info!(
+            user_id = used.user_id,
+            "refresh token exchanged twice within the grace period; same pair answered"
+        );
+        Ok(Some(self.token_pair(
+            c,
+            &user,
+            session.id,
+            successor.to_owned(),
+        )?))
     }
 
     /// Revokes the session the refresh token belongs to.
@@ -202,18 +304,42 @@ impl Services {
         })
     }
 
-    pub(crate) fn issue_tokens(
+    /// Signs a user in: a new session with its first refresh token, and an access token.
+    pub(crate) fn start_session(
         &self,
         conn: &mut helpdesk_store::AnyConnection,
         user: &user_store::UserRow,
-        family: Option<&str>,
+        client: &ClientInfo,
     ) -> Result<TokenPair, AppError> {
         let now = self.now();
+        let family = random_token(12);
+        let session =
+            store::insert_session(conn, user.id, &family, now, &client.ip, &client.user_agent)?;
+        let refresh_token = random_token(32);
+        store::insert_refresh_token(
+            conn,
+            user.id,
+            &family,
+            &sha256_hex(&refresh_token),
+            now,
+            now + Duration::days(self.auth.refresh_ttl_days),
+        )?;
+        self.token_pair(conn, user, session, refresh_token)
+    }
+
+    /// An access token for `session` beside `refresh_token` (already stored), and who it is for.
+    fn token_pair(
+        &self,
+        conn: &mut helpdesk_store::AnyConnection,
+        user: &user_store::UserRow,
+        session: i64,
+        refresh_token: String,
+    ) -> Result<TokenPair, AppError> {
+        let now = self.now();
+        store::touch_session(conn, session, now)?;
         let claims = Claims {
             sub: user.id.to_string(),
-            role: user.role.clone(),
-            contact: user.contact_id,
-            line: user.support_line.map(|l| l as u8),
+            sid: session,
             iat: now.and_utc().timestamp(),
             exp: now.and_utc().timestamp() + self.auth.access_ttl_seconds,
         };
@@ -223,18 +349,6 @@ impl Services {
             &EncodingKey::from_secret(&self.auth.jwt_secret),
         )
         .map_err(|e| AppError::Internal(format!("signing the access token failed: {e}")))?;
-        let refresh_token = random_token(32);
-        let family = family
-            .map(str::to_owned)
-            .unwrap_or_else(|| random_token(12));
-        store::insert_refresh_token(
-            conn,
-            user.id,
-            &family,
-            &sha256_hex(&refresh_token),
-            now,
-            now + Duration::days(self.auth.refresh_ttl_days),
-        )?;
         let team_ids = user_store::teams_of(conn, user.id)?;
         Ok(TokenPair {
             access_token,
@@ -246,13 +360,41 @@ impl Services {
     }
 
     /// Resolves an `Authorization: Bearer` credential: a JWT access token or an API token.
+    /// Either way the database is asked whether it is still good: an access token's session
+    /// must not be revoked and its user must be active, and the role, contact and support line
+    /// are the user's current ones. One indexed read.
     pub fn authenticate(&self, bearer: &str) -> Result<Actor, AppError> {
         if let Some(secret) = bearer.strip_prefix(API_TOKEN_PREFIX) {
             return self.authenticate_api_token(secret);
         }
-        let mut actor = self.decode_access_token(bearer)?;
-        // A customer's contact may have been merged since the token was issued: act as the
-        // contact it was merged into (one indexed read, for portal users only).
+        let (user_id, session_id) = self.decode_access_token(bearer)?;
+        let standing = self
+            .db
+            .read(|c| store::session_standing(c, session_id))?
+            .filter(|s| s.user_id == user_id)
+            .ok_or_else(|| AppError::Unauthorized("this session is unknown".into()))?;
+        if standing.revoked.is_some() {
+            return Err(AppError::Unauthorized(
+                "this session has ended; sign in again".into(),
+            ));
+        }
+        if !standing.active {
+            return Err(AppError::Unauthorized("account disabled".into()));
+        }
+        let role = Role::parse(&standing.role)
+            .map_err(|_| AppError::Internal("bad stored role".into()))?;
+        let mut actor = Actor {
+            user_id,
+            role,
+            contact_id: standing.contact_id,
+            line: standing
+                .support_line
+                .and_then(|l| SupportLine::new(l.into()).ok()),
+            scopes: None,
+            session_id: Some(session_id),
+        };
+        // A customer's contact may have been merged since: act as the contact it was merged
+        // into (one more indexed read, for portal users only).
         if let Some(id) = actor.contact_id.filter(|_| actor.role == Role::Portal) {
             actor.contact_id = self
                 .db
@@ -263,21 +405,31 @@ impl Services {
         Ok(actor)
     }
 
-    /// [`Services::authenticate`] for the credentials it answers without the database: an
-    /// agent's or admin's access token, or one it refuses. `None` for API tokens and customers'
-    /// tokens, which take a read; the API resolves those on its blocking pool.
-    pub fn authenticate_offline(&self, bearer: &str) -> Option<Result<Actor, AppError>> {
+    /// Whether the session an actor came with is still in force (for long-lived requests such
+    /// as the live feed, which outlive the check made when they started). API tokens and
+    /// internal callers have no session and are taken as they are.
+    pub fn still_signed_in(&self, actor: &Actor) -> bool {
+        let Some(session) = actor.session_id else {
+            return true;
+        };
+        matches!(
+            self.db.read(|c| store::session_standing(c, session)),
+            Ok(Some(s)) if s.revoked.is_none() && s.active && s.user_id == actor.user_id
+        )
+    }
+
+    /// Refuses, without the database, a credential that cannot be good: an access token with
+    /// a bad signature, algorithm or claims, or expired. `None` when it needs the database.
+    pub fn refuse_offline(&self, bearer: &str) -> Option<AppError> {
         if bearer.starts_with(API_TOKEN_PREFIX) {
             return None;
         }
-        match self.decode_access_token(bearer) {
-            Ok(actor) if actor.role == Role::Portal => None,
-            other => Some(other),
-        }
+        self.decode_access_token(bearer).err()
     }
 
-    /// The caller a JWT access token names, once its signature, algorithm and expiry check out.
-    fn decode_access_token(&self, bearer: &str) -> Result<Actor, AppError> {
+    /// The user and session a JWT access token names, once its signature, algorithm and
+    /// expiry check out.
+    fn decode_access_token(&self, bearer: &str) -> Result<(i64, i64), AppError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub"]);
@@ -287,18 +439,12 @@ impl Services {
             &validation,
         )
         .map_err(|e| AppError::Unauthorized(format!("access token not accepted: {e}")))?;
-        let c = data.claims;
-        let role = Role::parse(&c.role).map_err(|_| AppError::Unauthorized("bad role".into()))?;
-        Ok(Actor {
-            user_id: c
-                .sub
-                .parse()
-                .map_err(|_| AppError::Unauthorized("bad subject".into()))?,
-            role,
-            contact_id: c.contact,
-            line: c.line.and_then(|l| SupportLine::new(l.into()).ok()),
-            scopes: None,
-        })
+        let user_id = data
+            .claims
+            .sub
+            .parse()
+            .map_err(|_| AppError::Unauthorized("bad subject".into()))?;
+        Ok((user_id, data.claims.sid))
     }
 
     fn authenticate_api_token(&self, secret: &str) -> Result<Actor, AppError> {
@@ -332,6 +478,84 @@ impl Services {
                 .support_line
                 .and_then(|l| SupportLine::new(l.into()).ok()),
             scopes: Some(parse_scopes(&token.scopes)),
+            session_id: None,
+        })
+    }
+
+    /// The caller's sessions still in force, the current one marked.
+    pub fn my_sessions(&self, actor: &Actor) -> Result<Vec<SessionInfo>, AppError> {
+        actor.any_read()?;
+        self.sessions_of(actor.user_id, actor.session_id)
+    }
+
+    /// Ends one of the caller's sessions (signing out another browser or device).
+    pub fn revoke_my_session(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
+        actor.any_write()?;
+        self.revoke_session_of(actor.user_id, Some(id))
+    }
+
+    /// A user's sessions still in force (admins).
+    pub fn user_sessions(&self, actor: &Actor, user_id: i64) -> Result<Vec<SessionInfo>, AppError> {
+        actor.admin()?;
+        self.db
+            .read(|c| user_store::user(c, user_id))
+            .map_err(crate::users::not_found("user"))?;
+        self.sessions_of(user_id, actor.session_id)
+    }
+
+    /// Ends one session of a user, or all of them with `None` (admins).
+    pub fn revoke_user_session(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        id: Option<i64>,
+    ) -> Result<(), AppError> {
+        actor.admin()?;
+        self.db
+            .read(|c| user_store::user(c, user_id))
+            .map_err(crate::users::not_found("user"))?;
+        self.revoke_session_of(user_id, id)
+    }
+
+    fn sessions_of(
+        &self,
+        user_id: i64,
+        current: Option<i64>,
+    ) -> Result<Vec<SessionInfo>, AppError> {
+        let since = self.now() - Duration::days(self.auth.refresh_ttl_days);
+        let rows = self
+            .db
+            .read(|c| store::live_sessions_of(c, user_id, since))?;
+        Ok(rows
+            .into_iter()
+            .map(|s| SessionInfo {
+                id: s.id,
+                created_at: s.created_at.and_utc(),
+                last_used_at: s.last_used_at.and_utc(),
+                ip: s.ip,
+                user_agent: s.user_agent,
+                current: Some(s.id) == current,
+            })
+            .collect())
+    }
+
+    fn revoke_session_of(&self, user_id: i64, id: Option<i64>) -> Result<(), AppError> {
+        let now = self.now();
+        self.db.write(|c| -> Result<(), AppError> {
+            match id {
+                None => {
+                    store::revoke_user_refresh_tokens(c, user_id, now)?;
+                }
+                Some(id) => {
+                    let session = store::session(c, id)
+                        .ok()
+                        .filter(|s| s.user_id == user_id)
+                        .ok_or(AppError::NotFound("session"))?;
+                    store::revoke_refresh_family(c, &session.family, now)?;
+                }
+            }
+            tracing::info!(user_id, session = ?id, "session revoked");
+            Ok(())
         })
     }
 
@@ -418,6 +642,20 @@ impl Services {
                 other => other.into(),
             })
     }
+}
+
+/// Whether a portal user's contact (or the contact it was merged into) has portal access.
+fn portal_open(
+    c: &mut helpdesk_store::AnyConnection,
+    user: &user_store::UserRow,
+) -> Result<bool, AppError> {
+    let Some(id) = user.contact_id else {
+        return Ok(false);
+    };
+    let live = helpdesk_store::crm::resolve_contacts(c, &[id])?
+        .first()
+        .map_or(id, |(_, live)| *live);
+    Ok(helpdesk_store::crm::contact(c, live).is_ok_and(|ct| ct.portal_access))
 }
 
 fn parse_scopes(text: &str) -> Vec<Scope> {

@@ -65,7 +65,7 @@ impl Services {
         self.invite_in(c, actor, contact_id, now).map(Some)
     }
 
-    /// Switching portal access off voids the links not used yet.
+    /// Switching portal access off voids the links not used yet and ends the sessions.
     pub(crate) fn void_invitations(
         &self,
         c: &mut AnyConnection,
@@ -74,6 +74,8 @@ impl Services {
     ) -> Result<(), AppError> {
         if let Some(user) = user_store::portal_user_of_contact(c, contact_id)? {
             store::revoke_invitations(c, user.id, now)?;
+            // Switching access off signs the customer out everywhere, at once.
+            store::revoke_user_refresh_tokens(c, user.id, now)?;
         }
         Ok(())
     }
@@ -206,7 +208,11 @@ impl Services {
     }
 
     /// Sets the password chosen with an invitation link and signs the customer in.
-    pub fn accept_invitation(&self, input: &AcceptInvitation) -> Result<TokenPair, AppError> {
+    pub fn accept_invitation(
+        &self,
+        input: &AcceptInvitation,
+        client: &crate::auth::ClientInfo,
+    ) -> Result<TokenPair, AppError> {
         input.validate()?;
         let password_hash = hash_password(&input.password)?;
         let now = self.now();
@@ -234,7 +240,7 @@ impl Services {
             )?;
             tracing::info!(user_id = user.id, "portal invitation accepted");
             let user = user_store::user(c, user.id)?;
-            self.issue_tokens(c, &user, None)
+            self.start_session(c, &user, client)
         })
     }
 }

@@ -260,7 +260,7 @@ impl Services {
     /// An agent marks themselves away (out of office) or back; automatic assignment passes
     /// over agents who are away.
     pub fn set_availability(&self, actor: &Actor, input: &Availability) -> Result<User, AppError> {
-        actor.staff_read()?;
+        actor.staff_write()?;
         let now = self.now();
         self.db
             .write(|c| store::set_available(c, actor.user_id, input.available, now))?;

@@ -1,9 +1,12 @@
-//! What authentication keeps: refresh-token families, API tokens, login attempts, settings.
+//! What authentication keeps: sessions and their refresh-token families, API tokens, login
+//! attempts, settings.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{api_tokens, login_attempts, portal_invitations, refresh_tokens, settings};
+use crate::schema::{
+    api_tokens, login_attempts, portal_invitations, refresh_tokens, sessions, settings, users,
+};
 use crate::{AnyConnection, StoreError};
 
 pub fn setting(conn: &mut AnyConnection, key: &str) -> Result<Option<String>, StoreError> {
@@ -96,11 +99,19 @@ pub fn mark_refresh_token_used(
     Ok(n == 1)
 }
 
+/// Ends a session: its refresh tokens and the access tokens that name it stop working.
 pub fn revoke_refresh_family(
     conn: &mut AnyConnection,
     family: &str,
     now: NaiveDateTime,
 ) -> Result<usize, StoreError> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::family.eq(family))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now))
+    .execute(conn)?;
     Ok(diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family.eq(family))
@@ -110,11 +121,19 @@ pub fn revoke_refresh_family(
     .execute(conn)?)
 }
 
+/// Ends every session of a user.
 pub fn revoke_user_refresh_tokens(
     conn: &mut AnyConnection,
     user_id: i64,
     now: NaiveDateTime,
 ) -> Result<usize, StoreError> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now))
+    .execute(conn)?;
     Ok(diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user_id))
@@ -122,6 +141,120 @@ pub fn revoke_user_refresh_tokens(
     )
     .set(refresh_tokens::revoked_at.eq(now))
     .execute(conn)?)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions)]
+pub struct SessionRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub family: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// Starts a session (a sign-in); returns its id, which every access token of it names.
+pub fn insert_session(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    family: &str,
+    now: NaiveDateTime,
+    ip: &str,
+    user_agent: &str,
+) -> Result<i64, StoreError> {
+    Ok(diesel::insert_into(sessions::table)
+        .values((
+            sessions::user_id.eq(user_id),
+            sessions::family.eq(family),
+            sessions::created_at.eq(now),
+            sessions::last_used_at.eq(now),
+            sessions::ip.eq(ip),
+            sessions::user_agent.eq(user_agent),
+        ))
+        .returning(sessions::id)
+        .get_result(conn)?)
+}
+
+pub fn session_by_family(
+    conn: &mut AnyConnection,
+    family: &str,
+) -> Result<Option<SessionRow>, StoreError> {
+    Ok(sessions::table
+        .filter(sessions::family.eq(family))
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Records that a session refreshed its tokens.
+pub fn touch_session(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(sessions::table.find(id))
+        .set(sessions::last_used_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The sessions of a user still in force: not revoked, and refreshed since `since`.
+pub fn live_sessions_of(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    since: NaiveDateTime,
+) -> Result<Vec<SessionRow>, StoreError> {
+    Ok(sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::last_used_at.ge(since))
+        .order(sessions::last_used_at.desc())
+        .select(SessionRow::as_select())
+        .load(conn)?)
+}
+
+pub fn session(conn: &mut AnyConnection, id: i64) -> Result<SessionRow, StoreError> {
+    sessions::table
+        .find(id)
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)
+}
+
+/// What each request needs to know of the session its access token names, and of the user.
+#[derive(Debug, Clone, Queryable)]
+pub struct SessionStanding {
+    pub user_id: i64,
+    pub revoked: Option<NaiveDateTime>,
+    pub active: bool,
+    pub role: String,
+    pub contact_id: Option<i64>,
+    pub support_line: Option<i32>,
+}
+
+/// One indexed read per request: the session, and its user's current standing (so a demotion
+/// or a disabled account counts from the next request on).
+pub fn session_standing(
+    conn: &mut AnyConnection,
+    session_id: i64,
+) -> Result<Option<SessionStanding>, StoreError> {
+    Ok(sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq(session_id))
+        .select((
+            sessions::user_id,
+            sessions::revoked_at,
+            users::active,
+            users::role,
+            users::contact_id,
+            users::support_line,
+        ))
+        .first(conn)
+        .optional()?)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

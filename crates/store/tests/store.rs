@@ -123,6 +123,7 @@ db_test!(fn every_schema_column_exists_with_its_type(t) {
     schema::contracts::table.select(catalog::ContractRow::as_select()).load(&mut **c).unwrap();
     schema::refresh_tokens::table.select(helpdesk_store::auth::RefreshTokenRow::as_select()).load(&mut **c).unwrap();
     schema::api_tokens::table.select(helpdesk_store::auth::ApiTokenRow::as_select()).load(&mut **c).unwrap();
+    schema::sessions::table.select(helpdesk_store::auth::SessionRow::as_select()).load(&mut **c).unwrap();
     schema::login_attempts::table.select(schema::login_attempts::all_columns).load::<(i64, String, String, bool, chrono::NaiveDateTime)>(&mut **c).unwrap();
     schema::events::table.select(events::EventRow::as_select()).load(&mut **c).unwrap();
     schema::audit_entries::table.select(helpdesk_store::audit::AuditRow::as_select()).load(&mut **c).unwrap();

@@ -280,6 +280,12 @@ impl TestApp {
             .await
             .expect("create user task")
             .expect("create user");
+        if let (Role::Portal, Some(contact)) = (role, contact_id) {
+            // A customer signs in only while their contact has portal access: grant it, as an
+            // agent would (a test about access switched off switches it off afterwards).
+            let grant = format!("UPDATE contacts SET portal_access = TRUE WHERE id = {contact}");
+            self.sql(&grant, &grant).await;
+        }
         let (status, body) = self.login(&email, TEST_PASSWORD).await;
         assert_eq!(status, StatusCode::OK, "login of a fresh user: {body}");
         TestUser {

@@ -1,11 +1,11 @@
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use helpdesk_api_types::auth::{
     AcceptInvitation, ApiToken, ApiTokenCreated, InvitationInfo, LoginRequest, Me, MePatch,
-    NewApiToken, RefreshRequest, TokenPair,
+    NewApiToken, RefreshRequest, SessionInfo, TokenPair,
 };
 use helpdesk_service::Services;
 
-use crate::extract::{blocking, client_ip, Auth};
+use crate::extract::{blocking, client_info, Auth};
 use crate::ApiError;
 
 /// Sign in with e-mail and password.
@@ -19,12 +19,16 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
-    let ip = client_ip(&req);
-    blocking(move || svc.login(&body, &ip)).await.map(web::Json)
+    let client = client_info(&req);
+    blocking(move || svc.login(&body, &client))
+        .await
+        .map(web::Json)
 }
 
 /// Exchange a refresh token for a new pair. Each refresh token works once; presenting a used
-/// one revokes the whole session.
+/// one revokes the whole session, except within 30 seconds of its first use while the pair it
+/// made is unused: then the same refresh token is answered again (two tabs refreshing at once,
+/// or a retry after a lost answer).
 #[utoipa::path(tag = "auth", request_body = RefreshRequest, security(()),
     responses((status = 200, description = "New tokens", body = TokenPair)))]
 #[post("/auth/refresh")]
@@ -37,7 +41,8 @@ pub async fn refresh(
         .map(web::Json)
 }
 
-/// Sign out: revokes the session of the refresh token.
+/// Sign out: revokes the session of the refresh token. Its access tokens stop working on their
+/// next request.
 #[utoipa::path(tag = "auth", request_body = RefreshRequest, security(()),
     responses((status = 204, description = "Signed out")))]
 #[post("/auth/logout")]
@@ -72,9 +77,11 @@ pub async fn invitation(
 #[post("/auth/invitations/accept")]
 pub async fn accept_invitation(
     svc: web::Data<Services>,
+    req: HttpRequest,
     body: web::Json<AcceptInvitation>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
-    blocking(move || svc.accept_invitation(&body))
+    let client = client_info(&req);
+    blocking(move || svc.accept_invitation(&body, &client))
         .await
         .map(web::Json)
 }
@@ -135,5 +142,31 @@ pub async fn revoke_api_token(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     blocking(move || svc.revoke_api_token(&auth.0, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's sessions (browsers and devices signed in), newest use first.
+#[utoipa::path(tag = "auth", responses((status = 200, description = "Sessions in force", body = Vec<SessionInfo>)))]
+#[get("/me/sessions")]
+pub async fn my_sessions(
+    svc: web::Data<Services>,
+    auth: Auth,
+) -> Result<web::Json<Vec<SessionInfo>>, ApiError> {
+    blocking(move || svc.my_sessions(&auth.0))
+        .await
+        .map(web::Json)
+}
+
+/// End one of the caller's sessions: its refresh token and access tokens stop working at once.
+#[utoipa::path(tag = "auth", params(("id" = i64, Path, description = "Session id")),
+    responses((status = 204, description = "Revoked")))]
+#[delete("/me/sessions/{id}")]
+pub async fn revoke_my_session(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.revoke_my_session(&auth.0, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

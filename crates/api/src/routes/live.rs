@@ -92,6 +92,12 @@ pub async fn live(
                 return None;
             }
             if f.last_sent.elapsed() >= KEEP_ALIVE {
+                // A feed outlives its access token: it ends once its session is revoked or its
+                // user disabled, and the reconnection is refused.
+                let (svc, actor) = (f.svc.clone(), f.actor.clone());
+                if !web::block(move || svc.still_signed_in(&actor)).await.ok()? {
+                    return None;
+                }
                 f.last_sent = Instant::now();
                 return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), f));
             }

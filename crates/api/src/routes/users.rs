@@ -1,4 +1,5 @@
-use actix_web::{get, patch, post, put, web, HttpResponse};
+use actix_web::{delete, get, patch, post, put, web, HttpResponse};
+use helpdesk_api_types::auth::SessionInfo;
 use helpdesk_api_types::users::{
     Availability, NewTeam, NewUser, Team, TeamPatch, User, UserPage, UserPatch,
 };
@@ -138,4 +139,49 @@ pub async fn set_availability(
     blocking(move || svc.set_availability(&auth.0, &body))
         .await
         .map(web::Json)
+}
+
+/// A user's sessions (browsers and devices signed in), newest use first (admins).
+#[utoipa::path(tag = "users", params(("id" = i64, Path, description = "User id")),
+    responses((status = 200, description = "Sessions in force", body = Vec<SessionInfo>)))]
+#[get("/users/{id}/sessions")]
+pub async fn user_sessions(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<Vec<SessionInfo>>, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.user_sessions(&auth.0, id))
+        .await
+        .map(web::Json)
+}
+
+/// Sign a user out everywhere (admins): every session ends, and every access token with it on
+/// its next request.
+#[utoipa::path(tag = "users", params(("id" = i64, Path, description = "User id")),
+    responses((status = 204, description = "Every session revoked")))]
+#[delete("/users/{id}/sessions")]
+pub async fn revoke_user_sessions(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.revoke_user_session(&auth.0, id, None)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// End one session of a user (admins).
+#[utoipa::path(tag = "users", params(("id" = i64, Path, description = "User id"),
+        ("session" = i64, Path, description = "Session id")),
+    responses((status = 204, description = "Revoked")))]
+#[delete("/users/{id}/sessions/{session}")]
+pub async fn revoke_user_session(
+    svc: web::Data<Services>,
+    auth: Auth,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, session) = path.into_inner();
+    blocking(move || svc.revoke_user_session(&auth.0, id, Some(session))).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -61,6 +61,28 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         "/api/v1/me/api-tokens/{id}",
         [Unauth, Deny, Deny, Ok, Hidden],
     ),
+    ("GET", "/api/v1/me/sessions", [Unauth, Ok, Ok, Ok, Ok]),
+    // A session of the agent's other sign-in: only its owner may end it.
+    (
+        "DELETE",
+        "/api/v1/me/sessions/{id}",
+        [Unauth, Hidden, Hidden, Ok, Hidden],
+    ),
+    (
+        "GET",
+        "/api/v1/users/{id}/sessions",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "DELETE",
+        "/api/v1/users/{id}/sessions",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "DELETE",
+        "/api/v1/users/{id}/sessions/{session}",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
     ("GET", "/api/v1/users", [Unauth, Deny, Deny, Ok, Ok]),
     ("POST", "/api/v1/users", [Unauth, Deny, Deny, Deny, Ok]),
     ("GET", "/api/v1/users/{id}", [Unauth, Deny, Deny, Ok, Ok]),
@@ -692,6 +714,11 @@ struct Fixture {
     admin_email: String,
     agent_id: i64,
     agent_api_token: i64,
+    /// A second sign-in of the agent, for ending a session without signing the agent out.
+    agent_other_session: i64,
+    /// A user whose sessions admins end (not a caller of the matrix) and one of its sessions.
+    bystander: i64,
+    bystander_session: i64,
     team: i64,
     organization: i64,
     contact: i64,
@@ -874,6 +901,9 @@ async fn fixture(app: &TestApp) -> Fixture {
             json!({ "name": "t", "scopes": ["read"] }),
         )
         .await;
+    let agent_other_session = current_session(app, &agent.email, &agent.password).await;
+    let bystander = app.user(Role::Agent, None, None).await;
+    let bystander_session = current_session(app, &bystander.email, &bystander.password).await;
     Fixture {
         tokens: [
             None,
@@ -885,6 +915,9 @@ async fn fixture(app: &TestApp) -> Fixture {
         admin_email: admin.email,
         agent_id: agent.id,
         agent_api_token: token["id"].as_i64().unwrap(),
+        agent_other_session,
+        bystander: bystander.id,
+        bystander_session,
         team: team["id"].as_i64().unwrap(),
         organization: org_a,
         contact: contact_a,
@@ -906,6 +939,25 @@ async fn fixture(app: &TestApp) -> Fixture {
         web_form_key: form["key"].as_str().unwrap().to_owned(),
         delivery: delivery["id"].as_i64().unwrap(),
     }
+}
+
+/// Signs in once more and returns the id of the session that made.
+async fn current_session(app: &TestApp, email: &str, password: &str) -> i64 {
+    let (s, pair) = app.login(email, password).await;
+    assert_eq!(s, 200, "{pair}");
+    let (s, list) = app
+        .get(
+            "/api/v1/me/sessions",
+            pair["access_token"].as_str().unwrap(),
+        )
+        .await;
+    assert_eq!(s, 200, "{list}");
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["current"] == true)
+        .and_then(|x| x["id"].as_i64())
+        .expect("the current session is listed")
 }
 
 fn calendar_body(name: &str) -> Value {
@@ -937,6 +989,10 @@ fn policy_body(name: &str) -> Value {
 fn concrete_path(path: &str, f: &Fixture) -> String {
     let id = if path.starts_with("/api/v1/me/api-tokens") {
         f.agent_api_token
+    } else if path.starts_with("/api/v1/me/sessions") {
+        f.agent_other_session
+    } else if path.starts_with("/api/v1/users/{id}/sessions") {
+        f.bystander
     } else if path.starts_with("/api/v1/users") {
         f.agent_id
     } else if path.starts_with("/api/v1/teams") {
@@ -982,6 +1038,7 @@ fn concrete_path(path: &str, f: &Fixture) -> String {
     };
     path.replace("{id}", &id.to_string())
         .replace("{delivery_id}", &f.delivery.to_string())
+        .replace("{session}", &f.bystander_session.to_string())
         .replace("{key}", &f.web_form_key)
         .replace("{inn}", "7707083893")
         .replace("{article_id}", &f.article.to_string())

@@ -71,5 +71,5 @@ api_test!(async fn organization_visibility_is_opt_in(app) {
     assert_eq!(ids(&after), vec![case["id"].as_i64().unwrap()]);
     app.patch(&format!("/api/v1/contacts/{boss}"), &agent.token, json!({ "portal_access": false })).await;
     let (s, _) = app.get("/api/v1/portal/cases", &portal.token).await;
-    assert_eq!(s, 403, "switching portal access off locks the portal");
+    assert_eq!(s, 401, "switching portal access off signs the customer out");
 });

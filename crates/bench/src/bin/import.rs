@@ -103,6 +103,7 @@ fn main() -> anyhow::Result<()> {
         contact_id: None,
         line: None,
         scopes: None,
+        session_id: None,
     };
     let bytes = csv(args.rows);
     let stored = svc

@@ -135,6 +135,7 @@ fn main() -> anyhow::Result<()> {
         contact_id: None,
         line: None,
         scopes: None,
+        session_id: None,
     };
     let mailbox = svc
         .create_mailbox(

@@ -243,6 +243,7 @@ fn main() -> anyhow::Result<()> {
         contact_id: None,
         line: None,
         scopes: None,
+        session_id: None,
     };
     let mut rng = StdRng::seed_from_u64(42);
     let vocab = vocabulary(&mut rng);

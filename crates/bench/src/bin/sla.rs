@@ -75,6 +75,7 @@ fn main() -> anyhow::Result<()> {
         contact_id: None,
         line: None,
         scopes: None,
+        session_id: None,
     };
     // Business hours with a lunch break, every day (a real calendar's arithmetic, with
     // deadlines every minute), and a week to resolve.

@@ -120,6 +120,7 @@ async fn main() -> anyhow::Result<()> {
         contact_id: None,
         line: None,
         scopes: None,
+        session_id: None,
     };
     let user = svc
         .create_user(
@@ -141,6 +142,7 @@ async fn main() -> anyhow::Result<()> {
         contact_id: None,
         line: None,
         scopes: None,
+        session_id: None,
     };
     svc.create_webhook(
         &admin,

@@ -318,6 +318,7 @@ impl Services {
             contact_id: None,
             line: None,
             scopes: None,
+            session_id: None,
         };
         let mut lease = job.lease_until.unwrap_or_else(|| self.now());
         let mut tally = Tally {

@@ -9,6 +9,8 @@
 //!   one assigned to the agent pops up a browser notification;
 //! - a portal invitation: an agent switches a contact's portal access on, the customer opens
 //!   the link, chooses a password and lands in the portal;
+//! - a session across three tabs whose access token keeps expiring: no sign-in page, one
+//!   refresh at a time;
 //! - admin screens: an agent, a team, a mailbox, a calendar, an SLA policy and a workflow rule
 //!   made and edited in forms; every JSON example accepted as it stands.
 //!
@@ -35,6 +37,7 @@ use crate::org_with_contact;
 mod agent;
 mod forms;
 mod portal;
+mod session;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -101,6 +104,14 @@ async fn browser() -> (Driver, Client) {
 /// The server with the built SPA, outgoing mail, and a registry (wiremock) that knows one
 /// company.
 async fn spa(backend: TestBackend) -> (TestApp, MockServer) {
+    spa_customized(backend, |_| {}).await
+}
+
+/// [`spa`] with settings of the services changed by `customize` as well.
+async fn spa_customized(
+    backend: TestBackend,
+    customize: impl FnOnce(&mut helpdesk_service::Services),
+) -> (TestApp, MockServer) {
     let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../frontend/dist");
     assert!(
         dist.join("index.html").is_file(),
@@ -131,6 +142,7 @@ async fn spa(backend: TestBackend) -> (TestApp, MockServer) {
                 token: "test-key".into(),
                 timeout: Duration::from_secs(2),
             });
+            customize(svc);
         },
     )
     .await;
