@@ -628,7 +628,7 @@ pub fn CasePage(id: i64) -> impl IntoView {
                             })}
                             } })}
                             <h2>{tr!(lg, "Stream", "Лента")}</h2>
-                            <Stream stream files portal=false/>
+                            <Stream stream files portal=false on_change=Callback::new(move |_| refresh())/>
                             {open.then(|| view! {
                                 <Composer case_id=id portal=false mode on_sent=Callback::new(move |_| refresh())/>
                             })}
@@ -669,9 +669,30 @@ pub fn Stream(
     stream: Fetch<StreamPage>,
     files: Fetch<Vec<Attachment>>,
     portal: bool,
+    /// Told when an entry changed the case (a suggested follow-up accepted).
+    #[prop(optional)]
+    on_change: Option<Callback<()>>,
 ) -> impl IntoView {
     let l = lang();
     let dir = (!portal).then(directory);
+    // A suggested follow-up let into the case, or split off into a new one.
+    let decide = move |case_id: i64, entry_id: i64, what: &'static str| {
+        spawn_local(async move {
+            let path = format!("/api/v1/cases/{case_id}/stream/{entry_id}/{what}");
+            match api::post_empty::<serde_json::Value>(&path).await {
+                Ok(v) if what == "split" => {
+                    if let Some(id) = v["id"].as_i64() {
+                        router().go(Route::Case(id));
+                    }
+                }
+                Ok(_) => match on_change {
+                    Some(f) => f.run(()),
+                    None => stream.reload(),
+                },
+                Err(e) => toasts().push(e.message(), None, true),
+            }
+        });
+    };
     move || match stream.get() {
         Load::Ready(page) => {
             let lg = l.get();
@@ -688,6 +709,7 @@ pub fn Stream(
                         };
                         let kind = match e.kind {
                             StreamKind::Public => tr!(lg, "Message", "Сообщение"),
+                            StreamKind::Internal if e.thread_rule.as_deref() == Some("suggested") => tr!(lg, "Suggested follow-up", "Предложенное продолжение"),
                             StreamKind::Internal => tr!(lg, "Internal note", "Внутренняя заметка"),
                             StreamKind::System => tr!(lg, "Event", "Событие"),
                         };
@@ -704,6 +726,22 @@ pub fn Stream(
                                     None => view! { <div class="body">{e.body.clone()}</div> }.into_any(),
                                 }}
                                 {(!mine.is_empty()).then(|| view! { <FileLinks files=mine portal/> })}
+                                {(!portal && e.thread_rule.as_deref() == Some("suggested")).then(|| {
+                                    let (case_id, entry_id) = (e.case_id, e.id);
+                                    view! {
+                                        <div class="suggested" data-test="suggested">
+                                            <p>{tr!(lg,
+                                                "This mail answers the case's thread, but its sender is not a participant of the case, so it was not added as a message and the customer does not see it. Add it if the sender belongs here, or make it a case of its own.",
+                                                "Это письмо отвечает в переписке обращения, но отправитель не участник обращения: оно не добавлено как сообщение, и клиент его не видит. Добавьте его, если отправитель относится к обращению, или создайте из него новое обращение.")}</p>
+                                            <button type="button" data-test="accept-suggested" on:click=move |_| decide(case_id, entry_id, "accept")>
+                                                {tr!(lg, "Add to this case", "Добавить в это обращение")}
+                                            </button>
+                                            <button type="button" data-test="split-suggested" on:click=move |_| decide(case_id, entry_id, "split")>
+                                                {tr!(lg, "Make a new case", "Создать новое обращение")}
+                                            </button>
+                                        </div>
+                                    }
+                                })}
                             </li>
                         }
                     }).collect_view()}

@@ -197,7 +197,9 @@ pub struct StreamEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_from: Option<String>,
     /// For an entry that came by email: how it found its case — `in_reply_to`, `references`,
-    /// `subject_tag`, or `new_case`.
+    /// `subject_tag`, or `new_case`; or, for a mail whose headers named the case but whose
+    /// sender is not a participant, `suggested` (an internal entry waiting for an agent),
+    /// then `accepted` or `split`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_rule: Option<String>,
     /// For an entry that came by email with an HTML body: that body, sanitized for display.

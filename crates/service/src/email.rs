@@ -7,9 +7,13 @@
 //! the row stays `received` and [`Services::process_pending_email`] picks it up again.
 //!
 //! Threading, in order: In-Reply-To/References against every Message-ID we received or sent
-//! for a case; then a `[#N]` tag in the subject, accepted only from a participant of case N
-//! (its requester or a case contact, or someone at the requester's domain when the mailbox
-//! trusts organization domains); otherwise a new case. Never fuzzy subject matching.
+//! for a case; then a `[#N]` tag in the subject; otherwise a new case. Never fuzzy subject
+//! matching. Only a participant of the case (its requester or a case contact, or someone at
+//! the requester's domain when the mailbox trusts organization domains) gets into it: a tag
+//! from anyone else starts a new case, and a header match from anyone else (a forwarded
+//! thread, or a guessed Message-ID) is filed on the case as a suggested follow-up, an internal
+//! entry an agent accepts into the case or splits off into a new one
+//! ([`Services::accept_suggested`], [`Services::split_suggested`]).
 
 use chrono::NaiveDateTime;
 use helpdesk_domain::{CaseType, Channel, Priority};
@@ -38,9 +42,11 @@ pub const AUTO_REPLIES_PER_HOUR: i64 = 3;
 /// What happened to a received message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Received {
-    /// `created` (a new case), `threaded` (an entry of an existing case), `duplicate` (this
-    /// Message-ID was received before; nothing done), `ignored` (our own mail, a bounce...),
-    /// `received` (stored; processing will be retried).
+    /// `created` (a new case), `threaded` (an entry of an existing case), `suggested` (its
+    /// headers name a case its sender is not a participant of: an internal entry there, for an
+    /// agent to accept or split off), `duplicate` (this Message-ID was received before; nothing
+    /// done), `ignored` (our own mail, a bounce...), `received` (stored; processing will be
+    /// retried).
     pub status: String,
     pub message_id: String,
     pub case_id: Option<i64>,
@@ -383,7 +389,27 @@ impl Services {
             target = Some((case, rule));
         }
 
+        // A header match lets in only a participant; anyone else's mail waits for an agent.
+        let suggested = match &target {
+            Some((case, "in_reply_to" | "references")) => {
+                !self.is_participant(c, mailbox, case, &from, contact_id)?
+            }
+            _ => false,
+        };
         let (case_id, entry_id, rule, created, known) = match target {
+            Some((case, rule)) if suggested => {
+                let body = if text.is_empty() {
+                    subject.clone()
+                } else {
+                    text.clone()
+                };
+                let entry = self.suggested_follow_up(c, &case, contact_id, &body, now)?;
+                out.note = Some(format!(
+                    "the headers name case #{}, but {from} is not one of its participants: filed there as a suggested follow-up for an agent to accept or split off",
+                    case.number
+                ));
+                (case.id, entry, rule, false, Some(case))
+            }
             Some((case, rule)) => {
                 let body = if text.is_empty() {
                     subject.clone()
@@ -411,7 +437,8 @@ impl Services {
         // Files first: inline images (cid:) in the HTML then point at their attachments.
         let inline = self.attachments_from_email(c, &msg, case_id, entry_id, now)?;
         let html = html.map(|h| sanitize_html(&h, &inline));
-        case_store::set_entry_email(c, entry_id, &from, message_id, rule, html.as_deref())?;
+        let entry_rule = if suggested { "suggested" } else { rule };
+        case_store::set_entry_email(c, entry_id, &from, message_id, entry_rule, html.as_deref())?;
         store::remember_message_id(c, message_id, case_id, Some(entry_id), "in", now)?;
         let case = match known {
             Some(case) => case,
@@ -425,12 +452,54 @@ impl Services {
                 }
             }
         }
-        out.status = if created { "created" } else { "threaded" }.into();
+        out.status = match (created, suggested) {
+            (true, _) => "created",
+            (false, true) => "suggested",
+            (false, false) => "threaded",
+        }
+        .into();
         out.case_id = Some(case_id);
         out.case_number = Some(case.number);
         out.entry_id = Some(entry_id);
         out.thread_rule = Some(rule.into());
         Ok(out)
+    }
+
+    /// Files a mail from a non-participant on the case its headers name: an internal entry by
+    /// the sender's contact, changing nothing else (no status move, no auto-reply), that agents
+    /// are told of like any note.
+    fn suggested_follow_up(
+        &self,
+        c: &mut AnyConnection,
+        case: &CaseRow,
+        contact_id: i64,
+        body: &str,
+        now: NaiveDateTime,
+    ) -> Result<i64, AppError> {
+        case_store::touch_case(c, case.id, now)?;
+        let entry = case_store::insert_stream_entry(
+            c,
+            &case_store::NewStreamEntry {
+                case_id: case.id,
+                kind: "internal",
+                author_user_id: None,
+                author_contact_id: Some(contact_id),
+                body,
+                created_at: now,
+            },
+        )?;
+        crate::outbox::emit(
+            c,
+            now,
+            None,
+            "case.entry_added",
+            ("case", case.id),
+            serde_json::json!({
+                "case_id": case.id, "number": case.number, "entry_id": entry, "kind": "internal",
+                "suggested": true,
+            }),
+        )?;
+        Ok(entry)
     }
 
     /// The contact of a sender: the one with this address, or a new one (at the organization
@@ -686,10 +755,14 @@ impl Services {
             .rsplit('@')
             .next()
             .unwrap_or("helpdesk.local");
-        let ours = format!(
-            "case-{n}.auto-reply.{}@{domain}",
-            hex::encode(&Sha256::digest(their_id.as_bytes())[..6])
+        let sealed = self.our_message_id(
+            &format!(
+                "case-{n}.auto-reply.{}",
+                hex::encode(&Sha256::digest(their_id.as_bytes())[..6])
+            ),
+            domain,
         );
+        let ours = normalize_message_id(&sealed);
         let mut thread: Vec<String> = their_refs.to_vec();
         thread.push(their_id.to_owned());
         let references = thread
@@ -706,7 +779,7 @@ impl Services {
                 case_id: Some(case.id),
                 subject: format!("[#{n}] {}", case.subject),
                 body,
-                message_id: format!("<{ours}>"),
+                message_id: sealed,
                 status: "pending".into(),
                 next_attempt_at: now,
                 created_at: now,

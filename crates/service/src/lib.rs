@@ -36,6 +36,7 @@ pub mod search;
 pub mod secrets;
 pub mod sla;
 mod sla_admin;
+mod suggested;
 pub mod users;
 pub mod web_forms;
 mod webhook_security;

@@ -311,12 +311,14 @@ impl<'a> Plan<'a> {
             return None;
         }
         let domain = message_id_domain(from);
-        let message_id = format!(
-            "<case-{}.event-{}.{}@{}>",
-            self.case.number,
-            self.event.id,
-            self.mails.len() + 1,
-            domain
+        let message_id = self.svc.our_message_id(
+            &format!(
+                "case-{}.event-{}.{}",
+                self.case.number,
+                self.event.id,
+                self.mails.len() + 1
+            ),
+            domain,
         );
         self.mails.push(NewMail {
             event_id: self.event.id,
@@ -695,6 +697,24 @@ impl Lang {
             body.push_str(link);
         }
         body
+    }
+}
+
+impl Services {
+    /// A Message-ID for a mail of ours: `<{local}.{seal}@{domain}>`. The seal, an HMAC of the
+    /// rest under the server's key, makes it unguessable: nobody can name one of our mails in
+    /// `In-Reply-To` or `References` without having received it (threading still lets only a
+    /// participant into a case).
+    pub(crate) fn our_message_id(&self, local: &str, domain: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.auth.jwt_secret)
+            .expect("HMAC takes a key of any length");
+        mac.update(b"helpdesk message-id\0");
+        mac.update(local.as_bytes());
+        mac.update(b"@");
+        mac.update(domain.as_bytes());
+        let seal = hex::encode(&mac.finalize().into_bytes()[..10]);
+        format!("<{local}.{seal}@{domain}>")
     }
 }
 

@@ -547,9 +547,9 @@ impl Services {
                         case_id: Some(case.id),
                         subject: format!("[#{}] {}", case.number, fill(subject)),
                         body: fill(body),
-                        message_id: format!(
-                            "<case-{}.rule-{}.event-{}@{domain}>",
-                            case.number, rule.id, e.id
+                        message_id: self.our_message_id(
+                            &format!("case-{}.rule-{}.event-{}", case.number, rule.id, e.id),
+                            &domain,
                         ),
                         status: "pending".into(),
                         next_attempt_at: now,

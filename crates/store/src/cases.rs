@@ -552,6 +552,28 @@ pub fn set_entry_email(
     Ok(())
 }
 
+/// Turns a suggested follow-up (an internal entry) into what an agent decided it is: a public
+/// message of the case (`accepted`) or the start of another case (`split`). False when the
+/// entry is no longer a suggestion (decided meanwhile).
+pub fn settle_suggested_entry(
+    conn: &mut AnyConnection,
+    entry_id: i64,
+    kind: &str,
+    rule: &str,
+) -> Result<bool, StoreError> {
+    let n = diesel::update(
+        stream_entries::table
+            .find(entry_id)
+            .filter(stream_entries::thread_rule.eq("suggested")),
+    )
+    .set((
+        stream_entries::kind.eq(kind),
+        stream_entries::thread_rule.eq(rule),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// The case with registration number `number`.
 pub fn case_by_number(
     conn: &mut AnyConnection,

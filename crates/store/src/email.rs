@@ -187,6 +187,18 @@ pub fn inbound(conn: &mut AnyConnection, id: i64) -> Result<InboundRow, StoreErr
         .first(conn)?)
 }
 
+/// The received message an entry of a case was made from.
+pub fn inbound_of_entry(
+    conn: &mut AnyConnection,
+    entry_id: i64,
+) -> Result<Option<InboundRow>, StoreError> {
+    Ok(inbound_messages::table
+        .filter(inbound_messages::entry_id.eq(entry_id))
+        .select(InboundRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// Takes a received message for processing; `None` when another process has it or it is done.
 /// In the processing transaction: the row stays locked (PostgreSQL) until it commits.
 pub fn claim_inbound(conn: &mut AnyConnection, id: i64) -> Result<Option<InboundRow>, StoreError> {

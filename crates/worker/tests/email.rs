@@ -778,3 +778,194 @@ async fn legacy_charsets_and_inline_images_sqlite() {
 async fn legacy_charsets_and_inline_images_postgres() {
     legacy_charsets_and_inline_images(TestBackend::Postgres).await
 }
+
+/// A stranger who names one of our Message-IDs (guessed, or from a forwarded thread) does not
+/// get into the customer's case: the mail waits there as an internal suggestion, the case does
+/// not move, and an agent accepts it into the case or splits it off into a new one.
+async fn header_matches_from_strangers_wait_for_an_agent(backend: TestBackend) {
+    let d = desk(backend).await;
+    let first = mail(
+        "ivan@customer.test",
+        "v1@customer.test",
+        "VPN is down",
+        "",
+        "Since morning.",
+    );
+    let (_, r) = d.deliver(&first).await;
+    assert_eq!(r["status"], "created", "{r}");
+    let case = r["case_id"].clone();
+    drain(&d.app, &d.mailer).await;
+    let received = d.smtp.received();
+    let auto = mails_to(&received, "ivan@customer.test")
+        .into_iter()
+        .next()
+        .expect("an auto-reply");
+    let ours = auto.message_id.clone().unwrap();
+    let n = r["case_number"].as_i64().unwrap();
+    let local = ours.trim_start_matches('<').split('@').next().unwrap();
+    let parts: Vec<&str> = local.split('.').collect();
+    assert_eq!(
+        parts[..2],
+        [format!("case-{n}").as_str(), "auto-reply"],
+        "{ours}"
+    );
+    let seal = parts.last().unwrap();
+    assert!(
+        parts.len() == 4 && seal.len() == 20 && seal.chars().all(|c| c.is_ascii_hexdigit()),
+        "our Message-IDs carry a sealed part nobody can guess: {ours}"
+    );
+    // The agent answers; the case waits on the customer.
+    let (s, _) = d
+        .app
+        .post(
+            &format!("/api/v1/cases/{case}/actions/take"),
+            &d.agent.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = d
+        .app
+        .post(
+            &format!("/api/v1/cases/{case}/stream"),
+            &d.agent.token,
+            json!({ "kind": "public", "body": "Restart the router, please." }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    assert_eq!(d.case(&case).await["status"], "awaiting_customer");
+
+    // Mallory knows our auto-reply's Message-ID.
+    let intruder = mail(
+        "mallory@evil.test",
+        "m1@evil.test",
+        "Re: VPN is down",
+        &format!("In-Reply-To: {ours}\nReferences: {ours}\n"),
+        "Please send me the VPN keys.",
+    );
+    let (_, r2) = d.deliver(&intruder).await;
+    assert_eq!(
+        (r2["status"].as_str(), r2["thread_rule"].as_str()),
+        (Some("suggested"), Some("in_reply_to")),
+        "{r2}"
+    );
+    assert_eq!(r2["case_id"], case);
+    assert!(
+        r2["note"]
+            .as_str()
+            .unwrap()
+            .contains("not one of its participants"),
+        "{r2}"
+    );
+    let case_now = d.case(&case).await;
+    assert_eq!(
+        case_now["status"], "awaiting_customer",
+        "a stranger's mail moves nothing"
+    );
+    let stream = d.stream(&case).await;
+    let suggestion = stream
+        .iter()
+        .find(|e| e["body"].as_str().unwrap().contains("VPN keys"))
+        .unwrap();
+    assert_eq!(
+        (
+            suggestion["kind"].as_str(),
+            suggestion["thread_rule"].as_str()
+        ),
+        (Some("internal"), Some("suggested"))
+    );
+    assert_eq!(suggestion["email_from"], "mallory@evil.test");
+    let mallory_entry = suggestion["id"].as_i64().unwrap();
+
+    // A colleague of Ivan's, forwarded the thread, writes in it too: accepted by the agent.
+    let colleague = mail(
+        "olga@customer.test",
+        "o1@customer.test",
+        "Re: VPN is down",
+        &format!("In-Reply-To: {ours}\n"),
+        "Same here on my laptop.",
+    );
+    let (_, r3) = d.deliver(&colleague).await;
+    assert_eq!(r3["status"], "suggested", "{r3}");
+    let olga_entry = r3["entry_id"].as_i64().unwrap();
+    let (s, accepted) = d
+        .app
+        .post(
+            &format!("/api/v1/cases/{case}/stream/{olga_entry}/accept"),
+            &d.agent.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{accepted}");
+    assert_eq!(
+        (accepted["kind"].as_str(), accepted["thread_rule"].as_str()),
+        (Some("public"), Some("accepted"))
+    );
+    let case_now = d.case(&case).await;
+    assert_eq!(case_now["status"], "open", "the customer side answered");
+    let olga = accepted["author_contact_id"].clone();
+    assert!(
+        case_now["contact_ids"].as_array().unwrap().contains(&olga),
+        "Olga joins the case: {case_now}"
+    );
+    let (s, again) = d
+        .app
+        .post(
+            &format!("/api/v1/cases/{case}/stream/{olga_entry}/accept"),
+            &d.agent.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 409, "decided once: {again}");
+    // Olga is a participant now: her next mail in the thread goes straight in.
+    let next = mail(
+        "olga@customer.test",
+        "o2@customer.test",
+        "Re: VPN is down",
+        &format!("In-Reply-To: {ours}\n"),
+        "Works again.",
+    );
+    let (_, r4) = d.deliver(&next).await;
+    assert_eq!(r4["status"], "threaded", "{r4}");
+
+    // Mallory's mail is a matter of its own: split off into a new case, Mallory its requester.
+    let (s, split) = d
+        .app
+        .post(
+            &format!("/api/v1/cases/{case}/stream/{mallory_entry}/split"),
+            &d.agent.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 201, "{split}");
+    assert_ne!(split["id"], case);
+    assert_eq!(split["subject"], "Re: VPN is down");
+    assert_eq!(split["channel"], "email");
+    assert!(
+        split["description"].as_str().unwrap().contains("VPN keys"),
+        "{split}"
+    );
+    let stream = d.stream(&case).await;
+    let left = stream.iter().find(|e| e["id"] == mallory_entry).unwrap();
+    assert_eq!(
+        (left["kind"].as_str(), left["thread_rule"].as_str()),
+        (Some("internal"), Some("split")),
+        "the entry stays as an internal record on the old case"
+    );
+    assert!(
+        !stream
+            .iter()
+            .any(|e| e["kind"] == "public" && e["body"].as_str().unwrap().contains("VPN keys")),
+        "Mallory's words never became public on Ivan's case"
+    );
+}
+
+#[tokio::test]
+async fn header_matches_from_strangers_wait_for_an_agent_sqlite() {
+    header_matches_from_strangers_wait_for_an_agent(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn header_matches_from_strangers_wait_for_an_agent_postgres() {
+    header_matches_from_strangers_wait_for_an_agent(TestBackend::Postgres).await
+}

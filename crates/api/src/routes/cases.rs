@@ -117,3 +117,40 @@ pub async fn add_stream_entry(
     let entry = blocking(move || svc.add_stream_entry(&auth.0, id, &body)).await?;
     Ok(HttpResponse::Created().json(entry))
 }
+
+/// Let a suggested follow-up into its case: a mail whose headers named this case but whose
+/// sender was not a participant was filed as an internal entry (`thread_rule` `suggested`).
+/// Accepting makes it the sender's public message and the sender a contact of the case; a case
+/// waiting on the customer opens.
+#[utoipa::path(tag = "cases", params(("id" = i64, Path, description = "Case id"),
+        ("entry_id" = i64, Path, description = "The suggested entry")),
+    responses((status = 200, description = "Accepted; the entry as it is now", body = StreamEntry),
+        (status = 409, description = "The entry is not a suggested follow-up (any more)", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
+#[post("/cases/{id}/stream/{entry_id}/accept")]
+pub async fn accept_suggested(
+    svc: web::Data<Services>,
+    auth: Auth,
+    path: web::Path<(i64, i64)>,
+) -> Result<web::Json<StreamEntry>, ApiError> {
+    let (id, entry) = path.into_inner();
+    blocking(move || svc.accept_suggested(&auth.0, id, entry))
+        .await
+        .map(web::Json)
+}
+
+/// Start a new case from a suggested follow-up (its subject, text and sender); the entry stays
+/// on this case as an internal record (`thread_rule` `split`).
+#[utoipa::path(tag = "cases", params(("id" = i64, Path, description = "Case id"),
+        ("entry_id" = i64, Path, description = "The suggested entry")),
+    responses((status = 201, description = "The new case", body = Case),
+        (status = 409, description = "The entry is not a suggested follow-up (any more)", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
+#[post("/cases/{id}/stream/{entry_id}/split")]
+pub async fn split_suggested(
+    svc: web::Data<Services>,
+    auth: Auth,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, entry) = path.into_inner();
+    let case = blocking(move || svc.split_suggested(&auth.0, id, entry)).await?;
+    Ok(HttpResponse::Created().json(case))
+}

@@ -35,6 +35,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(cases::update_case)
         .service(cases::change_status)
         .service(cases::add_stream_entry)
+        .service(cases::accept_suggested)
+        .service(cases::split_suggested)
         .service(cases::queues)
         .service(auth::login)
         .service(auth::refresh)

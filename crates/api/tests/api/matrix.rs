@@ -175,6 +175,16 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
     ),
     (
         "POST",
+        "/api/v1/cases/{id}/stream/{entry_id}/accept",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/stream/{entry_id}/split",
+        [Unauth, Deny, Deny, Ok, Ok],
+    ),
+    (
+        "POST",
         "/api/v1/cases/{id}/actions/assign",
         [Unauth, Deny, Deny, Ok, Ok],
     ),
@@ -1050,6 +1060,7 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
     let b = match (method, path) {
         ("GET" | "DELETE", _) => return None,
         ("POST", p) if p.ends_with("/attachments") => return None,
+        ("POST", p) if p.contains("/stream/{entry_id}/") => return None,
         (_, "/api/v1/auth/login") => {
             json!({ "email": f.admin_email, "password": helpdesk_test_support::app::TEST_PASSWORD })
         }
@@ -1185,6 +1196,40 @@ async fn fresh_invitation(app: &TestApp, f: &Fixture) -> (i64, String) {
         .await
         .expect("an invitation mail");
     (contact["id"].as_i64().unwrap(), token)
+}
+
+/// A mail from a stranger whose headers named portal user A's case, filed there as a suggested
+/// follow-up (written as the mail intake writes it).
+async fn fresh_suggestion(app: &TestApp, f: &Fixture) -> i64 {
+    let (db, case, contact) = (app.services.db.clone(), f.case_of_a, f.contact);
+    tokio::task::spawn_blocking(move || {
+        db.write(|c| {
+            let now = chrono::Utc::now().naive_utc();
+            let entry = helpdesk_store::cases::insert_stream_entry(
+                c,
+                &helpdesk_store::cases::NewStreamEntry {
+                    case_id: case,
+                    kind: "internal",
+                    author_user_id: None,
+                    author_contact_id: Some(contact),
+                    body: "a forwarded thread",
+                    created_at: now,
+                },
+            )?;
+            helpdesk_store::cases::set_entry_email(
+                c,
+                entry,
+                "someone@else.test",
+                &format!("m{entry}@else.test"),
+                "suggested",
+                None,
+            )?;
+            Result::<_, helpdesk_store::StoreError>::Ok(entry)
+        })
+    })
+    .await
+    .unwrap()
+    .unwrap()
 }
 
 /// A one-row lead import as the caller.
@@ -1351,6 +1396,11 @@ async fn every_operation_answers_every_caller_as_expected(app: TestApp) {
             }
             if *path == "/api/v1/imports/{id}" {
                 url = path.replace("{id}", &import_id.to_string());
+            }
+            if path.starts_with("/api/v1/cases/{id}/stream/{entry_id}/") {
+                // Deciding on a suggested follow-up uses it up: each call gets a fresh one.
+                let entry = fresh_suggestion(&app, &f).await;
+                url = url.replace("{entry_id}", &entry.to_string());
             }
             if let Some(action) = path.strip_prefix("/api/v1/cases/{id}/actions/") {
                 // Actions change the case: each call gets a fresh one in a state it applies to.

@@ -1,5 +1,6 @@
 //! An agent works a case (queue, reply, note, files, knowledge base, a draft kept across a
-//! reload), and live updates with the browser notification.
+//! reload), live updates with the browser notification, and a stranger's mail waiting in a
+//! case as a suggested follow-up.
 
 use super::*;
 
@@ -345,4 +346,93 @@ async fn live_update_sqlite() {
 #[tokio::test]
 async fn live_update_postgres() {
     live_update(TestBackend::Postgres).await;
+}
+
+/// A stranger's mail that names the customer's thread waits in the case as a suggested
+/// follow-up; the agent reads it there and adds it to the case with one click.
+async fn suggested_follow_up(backend: TestBackend) {
+    let (app, _registry) = spa(backend).await;
+    let admin = app.user(Role::Admin, None, None).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (s, mailbox) = app
+        .post(
+            "/api/v1/mailboxes",
+            &admin.token,
+            json!({ "name": "Support", "address": "support@helpdesk.test" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{mailbox}");
+    let deliver = |raw: String| {
+        app.client
+            .post(app.url(&format!(
+                "/api/v1/inbound/mailboxes/{}/messages",
+                mailbox["mailbox"]["id"]
+            )))
+            .bearer_auth(mailbox["inbound_token"].as_str().unwrap())
+            .header("content-type", "message/rfc822")
+            .body(raw.replace('\n', "\r\n"))
+            .send()
+    };
+    let mail = |from: &str, id: &str, extra: &str, body: &str| {
+        format!("From: {from}\nTo: support@helpdesk.test\nSubject: Printer offline\nMessage-ID: <{id}>\n{extra}Content-Type: text/plain; charset=utf-8\n\n{body}\n")
+    };
+    let first: Value = deliver(mail(
+        "ivan@customer.test",
+        "p1@customer.test",
+        "",
+        "It is offline.",
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let case = first["case_id"].as_i64().unwrap();
+    let second: Value = deliver(mail(
+        "olga@customer.test",
+        "p2@customer.test",
+        "In-Reply-To: <p1@customer.test>\n",
+        "Mine too, third floor.",
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(second["status"], "suggested", "{second}");
+
+    let (_driver, c) = browser().await;
+    c.goto(&app.url(&format!("/cases/{case}"))).await.unwrap();
+    sign_in(&c, &agent).await;
+    let box_text = text_until(&c, "[data-test=suggested]", |t| {
+        t.contains("not a participant")
+    })
+    .await;
+    assert!(box_text.contains("Add to this case"), "{box_text}");
+    let entry = text_until(&c, "[data-test=entry][data-kind=internal]", |t| {
+        t.contains("Mine too")
+    })
+    .await;
+    assert!(
+        entry.contains("olga@customer.test") && entry.contains("Suggested follow-up"),
+        "{entry}"
+    );
+    screenshot(&c, backend, "suggested-follow-up").await;
+    click(&c, "[data-test=accept-suggested]").await;
+    let public = count_until(&c, "[data-test=entry][data-kind=public]", 2).await;
+    assert!(public.iter().any(|t| t.contains("Mine too")), "{public:?}");
+    assert!(
+        c.find(Locator::Css("[data-test=suggested]")).await.is_err(),
+        "decided: the box is gone"
+    );
+}
+
+#[tokio::test]
+async fn suggested_follow_up_sqlite() {
+    suggested_follow_up(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn suggested_follow_up_postgres() {
+    suggested_follow_up(TestBackend::Postgres).await;
 }
