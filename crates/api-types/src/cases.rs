@@ -51,7 +51,7 @@ page!(CasePage, Case);
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewCase {
-    #[validate(length(min = 1, max = 500))]
+    #[validate(length(min = 1, max = 500), custom(function = "crate::not_blank"))]
     pub subject: String,
     #[serde(default)]
     #[validate(length(max = 100000))]
@@ -83,7 +83,7 @@ pub struct NewCase {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CasePatch {
-    #[validate(length(min = 1, max = 500))]
+    #[validate(length(min = 1, max = 500), custom(function = "crate::not_blank"))]
     pub subject: Option<String>,
     #[validate(length(max = 100000))]
     pub description: Option<String>,
@@ -243,7 +243,7 @@ pub struct AttachmentUpload {
 pub struct NewStreamEntry {
     /// `public` (a reply the customer sees) or `internal` (a note for agents).
     pub kind: StreamKind,
-    #[validate(length(min = 1, max = 100000))]
+    #[validate(length(min = 1, max = 100000), custom(function = "crate::not_blank"))]
     pub body: String,
     /// Files uploaded to the case by the same user and not yet sent, to send with this entry.
     #[serde(default)]
@@ -277,7 +277,7 @@ page!(PortalCasePage, PortalCase);
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct PortalNewCase {
-    #[validate(length(min = 1, max = 500))]
+    #[validate(length(min = 1, max = 500), custom(function = "crate::not_blank"))]
     pub subject: String,
     #[serde(default)]
     #[validate(length(max = 100000))]
@@ -293,7 +293,7 @@ pub struct PortalNewCase {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct PortalMessage {
-    #[validate(length(min = 1, max = 100000))]
+    #[validate(length(min = 1, max = 100000), custom(function = "crate::not_blank"))]
     pub body: String,
     /// Files this user uploaded to the case and has not sent yet, to send with the message.
     #[serde(default)]
@@ -380,7 +380,7 @@ pub struct AssignAction {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ActionNote {
-    #[validate(length(min = 1, max = 100000))]
+    #[validate(length(min = 1, max = 100000), custom(function = "crate::not_blank"))]
     pub note: Option<String>,
 }
 
@@ -389,7 +389,7 @@ pub struct ActionNote {
 #[serde(deny_unknown_fields)]
 pub struct EscalateAction {
     pub team_id: Option<i64>,
-    #[validate(length(min = 1, max = 100000))]
+    #[validate(length(min = 1, max = 100000), custom(function = "crate::not_blank"))]
     pub note: Option<String>,
 }
 
@@ -397,7 +397,7 @@ pub struct EscalateAction {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveAction {
-    #[validate(length(min = 1, max = 100000))]
+    #[validate(length(min = 1, max = 100000), custom(function = "crate::not_blank"))]
     pub resolution: String,
 }
 
@@ -405,7 +405,7 @@ pub struct ResolveAction {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct RejectAction {
-    #[validate(length(min = 1, max = 100000))]
+    #[validate(length(min = 1, max = 100000), custom(function = "crate::not_blank"))]
     pub reason: String,
 }
 

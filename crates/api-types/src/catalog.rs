@@ -26,7 +26,7 @@ page!(ProductPage, Product);
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewProduct {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub name: String,
     #[validate(length(max = 10000))]
     pub description: Option<String>,
@@ -45,7 +45,7 @@ fn yes() -> bool {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ProductPatch {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub name: Option<String>,
     #[serde(
         default,
@@ -60,7 +60,7 @@ pub struct ProductPatch {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewComponent {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub name: String,
 }
 
@@ -87,7 +87,7 @@ page!(ContractPage, Contract);
 pub struct NewContract {
     pub organization_id: i64,
     pub product_id: i64,
-    #[validate(length(min = 1, max = 100))]
+    #[validate(length(min = 1, max = 100), custom(function = "crate::not_blank"))]
     pub number: String,
     pub starts_on: NaiveDate,
     pub ends_on: Option<NaiveDate>,
@@ -98,7 +98,7 @@ pub struct NewContract {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ContractPatch {
-    #[validate(length(min = 1, max = 100))]
+    #[validate(length(min = 1, max = 100), custom(function = "crate::not_blank"))]
     pub number: Option<String>,
     pub starts_on: Option<NaiveDate>,
     #[serde(

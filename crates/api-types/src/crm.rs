@@ -11,7 +11,7 @@ pub struct Address {
     /// What the address is for, e.g. `legal`, `postal`, `office`.
     #[validate(length(max = 50))]
     pub kind: Option<String>,
-    #[validate(length(min = 1, max = 1000))]
+    #[validate(length(min = 1, max = 1000), custom(function = "crate::not_blank"))]
     pub text: String,
 }
 
@@ -54,7 +54,7 @@ page!(OrganizationPage, Organization);
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrganization {
-    #[validate(length(min = 1, max = 500))]
+    #[validate(length(min = 1, max = 500), custom(function = "crate::not_blank"))]
     pub name: String,
     #[validate(length(max = 200))]
     pub short_name: Option<String>,
@@ -84,7 +84,7 @@ pub struct NewOrganization {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationPatch {
-    #[validate(length(min = 1, max = 500))]
+    #[validate(length(min = 1, max = 500), custom(function = "crate::not_blank"))]
     pub name: Option<String>,
     #[serde(
         default,
@@ -210,9 +210,9 @@ pub struct PortalInvitation {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewContact {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub first_name: String,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub last_name: String,
     #[serde(default)]
     #[validate(length(max = 20))]
@@ -239,9 +239,9 @@ pub struct NewContact {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ContactPatch {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub first_name: Option<String>,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub last_name: Option<String>,
     #[validate(length(max = 20))]
     pub emails: Option<Vec<String>>,

@@ -19,7 +19,7 @@ pub struct KbCategory {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct KbCategoryInput {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub name: String,
     #[serde(default)]
     pub parent_id: Option<i64>,
@@ -68,7 +68,7 @@ page!(ArticlePage, Article);
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleInput {
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::not_blank"))]
     pub title: String,
     /// Markdown.
     #[validate(length(max = 200000))]

@@ -91,7 +91,7 @@ pub struct LeadInput {
     #[serde(default)]
     #[validate(length(max = 100))]
     pub first_name: Option<String>,
-    #[validate(length(min = 1, max = 100))]
+    #[validate(length(min = 1, max = 100), custom(function = "crate::not_blank"))]
     pub last_name: String,
     #[serde(default)]
     #[validate(length(max = 300))]
@@ -212,7 +212,7 @@ pub struct LeadConversion {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct FirstCase {
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::not_blank"))]
     pub subject: String,
     #[serde(default)]
     #[validate(length(max = 100000))]
@@ -239,6 +239,6 @@ pub struct Comment {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CommentInput {
-    #[validate(length(min = 1, max = 20000))]
+    #[validate(length(min = 1, max = 20000), custom(function = "crate::not_blank"))]
     pub body: String,
 }

@@ -28,6 +28,18 @@ pub mod workflow;
 pub use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority, Role, Scope};
 pub use problem::Problem;
 
+/// Text that is only spaces counts as empty: a subject, a name or a message must say something
+/// once trimmed (checked with the length rule it sits beside).
+pub fn not_blank(value: &str) -> Result<(), validator::ValidationError> {
+    // Empty text is the length rule's to name; this one is for text of spaces only.
+    if !value.is_empty() && value.trim().is_empty() {
+        return Err(
+            validator::ValidationError::new("blank").with_message("must not be blank".into())
+        );
+    }
+    Ok(())
+}
+
 /// Deserializes a field that may be absent (`None`), `null` (`Some(None)`) or a value, so a
 /// PATCH can tell "leave alone" from "clear".
 pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>

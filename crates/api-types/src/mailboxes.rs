@@ -49,7 +49,7 @@ pub struct Mailbox {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct MailboxInput {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub name: String,
     #[validate(length(min = 3, max = 254))]
     pub address: String,
@@ -62,9 +62,9 @@ pub struct MailboxInput {
     pub imap_user: Option<String>,
     #[validate(length(max = 1024))]
     pub imap_password: Option<String>,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub imap_folder: Option<String>,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub processed_folder: Option<String>,
     #[validate(length(max = 253))]
     pub smtp_host: Option<String>,
@@ -103,8 +103,10 @@ pub struct InboundToken {
 /// What became of a posted message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct InboundResult {
-    /// `created`, `threaded`, `duplicate`, `ignored`, or `received` (stored; processing will be
-    /// retried by the worker).
+    /// `created`, `threaded`, `suggested` (the headers name a case whose participants do not
+    /// include the sender: filed there as an internal entry for an agent to accept or split
+    /// off), `duplicate`, `ignored`, or `received` (stored; processing will be retried by the
+    /// worker).
     pub status: String,
     pub message_id: String,
     pub case_id: Option<i64>,

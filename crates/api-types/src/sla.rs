@@ -45,10 +45,10 @@ pub struct Calendar {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarInput {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub name: String,
     #[schema(example = "Europe/Moscow")]
-    #[validate(length(min = 1, max = 64))]
+    #[validate(length(min = 1, max = 64), custom(function = "crate::not_blank"))]
     pub time_zone: String,
     /// Seven lists, Monday to Sunday.
     #[validate(length(equal = 7))]
@@ -92,7 +92,7 @@ pub struct SlaPolicy {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct SlaPolicyInput {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub name: String,
     /// Lower positions are tried first; default 100.
     #[serde(default)]

@@ -40,7 +40,7 @@ pub struct Availability {
 pub struct NewUser {
     #[validate(length(min = 3, max = 254))]
     pub email: String,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub name: String,
     pub role: Role,
     /// At least 10 characters. Without one the user cannot sign in until an admin sets one.
@@ -58,7 +58,7 @@ pub struct NewUser {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub name: Option<String>,
     pub role: Option<Role>,
     #[validate(length(min = 10, max = 1024))]
@@ -99,7 +99,7 @@ pub struct Team {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewTeam {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub name: String,
     #[validate(range(min = 1, max = 3))]
     pub support_line: Option<i32>,
@@ -119,7 +119,7 @@ fn manual() -> AssignmentStrategy {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TeamPatch {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub name: Option<String>,
     #[serde(
         default,

@@ -26,7 +26,7 @@ pub struct WebForm {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct WebFormInput {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub name: String,
     #[serde(default)]
     #[validate(length(max = 50))]

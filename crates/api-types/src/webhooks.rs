@@ -233,7 +233,7 @@ pub struct WebhookSubscription {
 pub struct WebhookInput {
     /// An `https://` or `http://` URL. Targets on loopback, private, link-local or metadata
     /// addresses are refused unless the server allows them (`HELPDESK_WEBHOOK_ALLOW_PRIVATE`).
-    #[validate(length(min = 1, max = 2000))]
+    #[validate(length(min = 1, max = 2000), custom(function = "crate::not_blank"))]
     pub url: String,
     #[serde(default)]
     #[validate(length(max = 500))]

@@ -29,7 +29,7 @@ pub struct WorkflowRule {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct WorkflowRuleInput {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::not_blank"))]
     pub name: String,
     /// Default 100.
     #[serde(default)]

@@ -120,7 +120,45 @@ pub async fn record(
     Ok(res)
 }
 
-pub async fn endpoint(metrics: web::Data<Metrics>, svc: web::Data<Services>) -> HttpResponse {
+/// The bearer token a scraper of `/metrics` must send (`HELPDESK_METRICS_TOKEN`).
+#[derive(Clone)]
+pub struct MetricsToken(pub Option<String>);
+
+/// The Prometheus text, for a scraper that sends the configured token: route names, latencies
+/// and pool usage are not for anyone who can reach the port. Off (404) without a token set.
+pub async fn endpoint(
+    req: actix_web::HttpRequest,
+    metrics: web::Data<Metrics>,
+    token: web::Data<MetricsToken>,
+    svc: web::Data<Services>,
+) -> HttpResponse {
+    let Some(wanted) = token.0.as_deref().filter(|t| !t.is_empty()) else {
+        return crate::error::problem_response(&crate::error::problem(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            Some(
+                "metrics are off: set HELPDESK_METRICS_TOKEN and scrape with it as a bearer token"
+                    .into(),
+            ),
+        ));
+    };
+    let given = crate::extract::bearer_token(req.headers()).unwrap_or_default();
+    // Compared in constant time, like every secret.
+    let same = given.len() == wanted.len()
+        && given
+            .bytes()
+            .zip(wanted.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if !same {
+        return crate::error::problem_response(&crate::error::problem(
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Authentication required",
+            Some("send `Authorization: Bearer <HELPDESK_METRICS_TOKEN>`".into()),
+        ));
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(metrics.render(svc.db.pool_state()))

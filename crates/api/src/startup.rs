@@ -31,6 +31,8 @@ pub struct AppConfig {
     pub api_token_rate_per_minute: u32,
     /// Web form submissions a minute from one client address (0: no limit).
     pub form_rate_per_minute: u32,
+    /// The bearer token `/metrics` asks for; without one, `/metrics` is off (404).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for AppConfig {
@@ -41,6 +43,7 @@ impl Default for AppConfig {
             workers: 2,
             api_token_rate_per_minute: 600,
             form_rate_per_minute: 10,
+            metrics_token: None,
         }
     }
 }
@@ -192,6 +195,9 @@ pub fn run(
         let mut app = app
             .app_data(services.clone())
             .app_data(metrics.clone())
+            .app_data(web::Data::new(metrics::MetricsToken(
+                config.metrics_token.clone(),
+            )))
             .app_data(token_limiter.clone())
             .app_data(form_limiter.clone())
             .app_data(

@@ -148,6 +148,14 @@ pub struct Config {
         global = true
     )]
     pub form_rate_limit: u32,
+    /// The bearer token Prometheus scrapes `/metrics` with; `/metrics` is off without one.
+    #[arg(
+        long,
+        env = "HELPDESK_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
     /// Largest accepted JSON body in bytes.
     #[arg(long, env = "HELPDESK_JSON_LIMIT", default_value_t = 1 << 20, global = true)]
     pub json_limit: usize,
@@ -248,6 +256,7 @@ impl Config {
             workers: self.http_workers,
             api_token_rate_per_minute: self.api_token_rate_limit,
             form_rate_per_minute: self.form_rate_limit,
+            metrics_token: self.metrics_token.clone(),
         }
     }
 

@@ -85,12 +85,40 @@ fn makes_loop(c: &mut AnyConnection, id: i64, parent: i64) -> Result<bool, AppEr
 }
 
 impl Services {
+    /// The category tree. A customer sees only the categories that lead to an article they
+    /// may read (a published portal article in it or below it): the names of internal
+    /// categories are not theirs to see.
     pub fn kb_categories(&self, actor: &Actor) -> Result<Vec<KbCategory>, AppError> {
         actor.any_read()?;
-        Ok(self
-            .db
-            .read(store::categories)?
+        let (rows, readable) = self.db.read(|c| -> Result<_, AppError> {
+            let rows = store::categories(c)?;
+            let readable = if actor.is_portal() {
+                Some(store::portal_article_category_ids(c)?)
+            } else {
+                None
+            };
+            Ok((rows, readable))
+        })?;
+        let Some(readable) = readable else {
+            return Ok(rows.into_iter().map(category_dto).collect());
+        };
+        // The categories with a readable article, and every category above them.
+        let parent: std::collections::HashMap<i64, Option<i64>> =
+            rows.iter().map(|r| (r.id, r.parent_id)).collect();
+        let mut shown = std::collections::HashSet::new();
+        for id in readable {
+            let mut at = Some(id);
+            // A tree has no loops (refused on save); the bound guards against bad data.
+            for _ in 0..rows.len() {
+                let Some(id) = at.filter(|id| shown.insert(*id)) else {
+                    break;
+                };
+                at = parent.get(&id).copied().flatten();
+            }
+        }
+        Ok(rows
             .into_iter()
+            .filter(|r| shown.contains(&r.id))
             .map(category_dto)
             .collect())
     }

@@ -197,7 +197,14 @@ impl Services {
         let mut problems = FieldErrors::new();
         let mut need = |field: &str, value: &str, max: usize| {
             let v = value.trim();
-            if v.is_empty() {
+            if v.contains('\0') {
+                // PostgreSQL cannot store it; a form posted as multipart or untyped JSON gets
+                // here without the API's guard for JSON bodies.
+                problems.insert(
+                    field.into(),
+                    vec!["must not contain NUL (U+0000) characters".into()],
+                );
+            } else if v.is_empty() {
                 problems.insert(field.into(), vec!["is required".into()]);
             } else if v.chars().count() > max {
                 problems.insert(

@@ -28,6 +28,17 @@ pub struct CategoryValues {
     pub updated_at: NaiveDateTime,
 }
 
+/// The categories holding a published article customers may read.
+pub fn portal_article_category_ids(conn: &mut AnyConnection) -> Result<Vec<i64>, StoreError> {
+    Ok(kb_articles::table
+        .filter(kb_articles::status.eq("published"))
+        .filter(kb_articles::visibility.eq("portal"))
+        .filter(kb_articles::category_id.is_not_null())
+        .select(kb_articles::category_id.assume_not_null())
+        .distinct()
+        .load(conn)?)
+}
+
 pub fn categories(conn: &mut AnyConnection) -> Result<Vec<CategoryRow>, StoreError> {
     Ok(kb_categories::table
         .order((kb_categories::position.asc(), kb_categories::id.asc()))

@@ -1,5 +1,6 @@
+use helpdesk_api::AppConfig;
 use helpdesk_api_types::Role;
-use helpdesk_test_support::api_test;
+use helpdesk_test_support::{api_test, TestApp, TestBackend};
 use serde_json::json;
 
 api_test!(async fn malformed_and_oversized_bodies_get_problem_documents(app) {
@@ -52,19 +53,94 @@ api_test!(async fn validation_names_every_bad_field(app) {
     assert!(errors.contains_key("subject") && errors.contains_key("support_line"), "{p}");
 });
 
-api_test!(async fn health_readiness_metrics_and_docs(app) {
+async fn health_readiness_metrics_and_docs(backend: TestBackend) {
+    let app = TestApp::spawn_with(
+        backend,
+        AppConfig {
+            metrics_token: Some("scrape-secret".into()),
+            ..AppConfig::default()
+        },
+    )
+    .await;
     let get = |path: &'static str| app.client.get(app.url(path)).send();
     assert_eq!(get("/healthz").await.unwrap().status(), 200);
     assert_eq!(get("/readyz").await.unwrap().text().await.unwrap(), "ready");
     let _ = get("/api/v1/cases").await.unwrap();
-    let metrics = get("/metrics").await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("helpdesk_http_requests_total{method=\"GET\",route=\"/api/v1/cases\",status=\"401\"} 1"), "{metrics}");
+    assert_eq!(
+        get("/metrics").await.unwrap().status(),
+        401,
+        "metrics need the token"
+    );
+    let wrong = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-secreT")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-secret")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "helpdesk_http_requests_total{method=\"GET\",route=\"/api/v1/cases\",status=\"401\"} 1"
+        ),
+        "{metrics}"
+    );
     assert!(metrics.contains("helpdesk_db_pool_connections"));
-    let doc: serde_json::Value = get("/api/openapi.json").await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value = get("/api/openapi.json")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["paths"]["/api/v1/cases"].is_object());
     let docs = get("/api/docs/").await.unwrap();
     assert_eq!(docs.status(), 200);
-    assert!(docs.text().await.unwrap().contains("swagger"), "the docs page is served from vendored assets");
+    assert!(
+        docs.text().await.unwrap().contains("swagger"),
+        "the docs page is served from vendored assets"
+    );
+}
+
+#[tokio::test]
+async fn health_readiness_metrics_and_docs_sqlite() {
+    health_readiness_metrics_and_docs(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn health_readiness_metrics_and_docs_postgres() {
+    health_readiness_metrics_and_docs(TestBackend::Postgres).await
+}
+
+api_test!(async fn metrics_are_off_without_a_token(app) {
+    let r = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let p: serde_json::Value = r.json().await.unwrap();
+    assert!(p["detail"].as_str().unwrap().contains("HELPDESK_METRICS_TOKEN"), "{p}");
+});
+
+api_test!(async fn blank_text_is_refused_once_trimmed(app) {
+    let agent = app.user(Role::Agent, None, None).await;
+    let (s, p) = app.post("/api/v1/cases", &agent.token, json!({ "subject": "   " })).await;
+    assert_eq!(s, 422);
+    assert!(p["errors"]["subject"][0].as_str().unwrap().contains("blank"), "{p}");
+    let (s, p) = app.post("/api/v1/organizations", &agent.token, json!({ "name": " \t " })).await;
+    assert_eq!(s, 422);
+    assert!(p["errors"]["name"].is_array(), "{p}");
+    let (s, case) = app.post("/api/v1/cases", &agent.token, json!({ "subject": "Real" })).await;
+    assert_eq!(s, 201);
+    let (s, p) = app.post(&format!("/api/v1/cases/{}/stream", case["id"]), &agent.token, json!({ "kind": "internal", "body": "  \n " })).await;
+    assert_eq!(s, 422);
+    assert!(p["errors"]["body"].is_array(), "{p}");
 });
 
 api_test!(async fn nul_characters_are_refused_not_crashed_on(app) {

@@ -208,3 +208,17 @@ api_test!(async fn each_batch_commits_with_its_progress_and_a_stopped_import_res
     let svc = app.services.clone();
     assert!(!tokio::task::spawn_blocking(move || svc.run_next_import()).await.unwrap().unwrap(), "nothing left to do");
 });
+
+api_test!(async fn a_nul_in_a_cell_fails_that_row_and_the_rest_imports(app) {
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let file = b"last_name,first_name\nGood,One\nBro\0ken,Two\nGood,Three\n".to_vec();
+    let (s, done) = import(&app, &agent.token, file, json!({ "entity": "contacts" })).await;
+    assert_eq!(s, 201, "{done}");
+    assert_eq!((done["status"].as_str(), done["created"].as_i64(), done["failed"].as_i64()),
+        (Some("done"), Some(2), Some(1)), "{done}");
+    let bad = row(&done, 3);
+    let why = bad["errors"]["last_name"][0].as_str().unwrap();
+    assert!(why.contains("NUL"), "the row says what is wrong, in our words: {bad}");
+    assert!(!done.to_string().to_lowercase().contains("postgres") && !done.to_string().contains("0x00"),
+        "no database text in the report: {done}");
+});

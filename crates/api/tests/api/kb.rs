@@ -3,7 +3,7 @@
 
 use helpdesk_api_types::Role;
 use helpdesk_test_support::api_test;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::org_with_contact;
 
@@ -144,4 +144,43 @@ api_test!(async fn article_files_reach_customers_only_from_published_portal_arti
     assert_eq!(s, 200);
     let (s, _, _) = app.download(&format!("/api/v1/portal/kb/attachments/{}/content", files[1]["id"]), &customer.token).await;
     assert_eq!(s, 404);
+});
+
+api_test!(async fn customers_see_only_categories_that_lead_to_their_articles(app) {
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (_, contact) = org_with_contact(&app, &agent, "Kbco").await;
+    let customer = app.user(Role::Portal, None, Some(contact)).await;
+    let category = |name: &'static str, parent: Option<i64>| {
+        let agent = &agent;
+        let app = &app;
+        async move {
+            let (s, c) = app.post("/api/v1/kb/categories", &agent.token, json!({ "name": name, "parent_id": parent })).await;
+            assert_eq!(s, 201, "{c}");
+            c["id"].as_i64().unwrap()
+        }
+    };
+    let help = category("Help", None).await;
+    let printers = category("Printers", Some(help)).await;
+    let internal = category("Escalation playbooks", None).await;
+    let drafts = category("Upcoming releases", None).await;
+    for (title, cat, status, visibility) in [
+        ("Paper jams", printers, "published", "portal"),
+        ("When to call the vendor", internal, "published", "internal"),
+        ("Version 5", drafts, "draft", "portal"),
+    ] {
+        let (s, a) = app.post("/api/v1/kb/articles", &agent.token, json!({
+            "title": title, "body_md": "text", "category_id": cat, "status": status, "visibility": visibility })).await;
+        assert_eq!(s, 201, "{a}");
+    }
+    let names = |list: &Value| -> Vec<String> {
+        list.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect()
+    };
+    let (s, all) = app.get("/api/v1/kb/categories", &agent.token).await;
+    assert_eq!(s, 200);
+    assert_eq!(names(&all).len(), 4, "agents see every category: {all}");
+    let (s, theirs) = app.get("/api/v1/kb/categories", &customer.token).await;
+    assert_eq!(s, 200);
+    let mut theirs = names(&theirs);
+    theirs.sort();
+    assert_eq!(theirs, ["Help", "Printers"], "the way to the published portal article, nothing else");
 });

@@ -272,6 +272,56 @@ async fn files_come_with_the_form(backend: TestBackend) {
         stream["items"][0]["attachments"][0]["filename"], "screen.png",
         "{stream}"
     );
+
+    // A NUL in a field (which PostgreSQL cannot store) is refused at that field, with files.
+    let multipart = reqwest::multipart::Form::new()
+        .text("name", "Bob Stone")
+        .text("email", "bob@stone.test")
+        .text("subject", "Nul\0subject")
+        .text("text", "See")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"x\0y".to_vec()).file_name("a.txt"),
+        );
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/forms/{key}/submissions")))
+        .multipart(multipart)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    let problem: Value = resp.json().await.unwrap();
+    assert!(problem["errors"]["subject"].is_array(), "{problem}");
+    // A NUL in a file's name: refused, never a server error.
+    let multipart = reqwest::multipart::Form::new()
+        .text("name", "Bob Stone")
+        .text("email", "bob@stone.test")
+        .text("subject", "s")
+        .text("text", "t")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("a\0b.txt"),
+        );
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/forms/{key}/submissions")))
+        .multipart(multipart)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    // The same as a body without a JSON content type, past the guard for JSON bodies.
+    let resp = app
+        .client
+        .post(app.url(&format!("/api/v1/forms/{key}/submissions")))
+        .body(r#"{"name": "Bob", "email": "bob@stone.test", "subject": "s", "text": "t\u0000"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 422);
+    let problem: Value = resp.json().await.unwrap();
+    assert!(problem["errors"]["text"].is_array(), "{problem}");
 }
 
 #[tokio::test]

@@ -299,8 +299,17 @@ pub(super) fn parse(
     for record in reader.records() {
         let record =
             record.map_err(|e| AppError::field("file", format!("the file cannot be read: {e}")))?;
-        // The reader counts the header as line 0.
-        let line = record.position().map_or(0, |p| p.line() as i64 + 1);
+        // The line a person sees in an editor: the line ends up to where the record starts,
+        // plus one. (The reader's own line count is one short after CRLF line ends, where a
+        // record starts on the `\n` of the end before it.)
+        let line = record.position().map_or(0, |p| {
+            let upto = (p.byte() as usize + 1).min(text.len());
+            text.as_bytes()[..upto]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as i64
+                + 1
+        });
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }

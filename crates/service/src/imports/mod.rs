@@ -88,6 +88,22 @@ fn run_rows(
 ) -> Result<(), AppError> {
     for (line, cells) in rows {
         let line = *line;
+        // No database stores U+0000 in text (PostgreSQL refuses it): that row fails, alone.
+        let nul: FieldErrors = cells
+            .iter()
+            .filter(|(_, v)| v.contains('\0'))
+            .map(|(k, _)| {
+                (
+                    (*k).to_owned(),
+                    vec!["must not contain NUL (U+0000) characters".to_owned()],
+                )
+            })
+            .collect();
+        if !nul.is_empty() {
+            tally.failed += 1;
+            tally.report(failed_row(line, nul));
+            continue;
+        }
         let (prepared, keys) = match prepare(c, entity, cells, lookups) {
             Ok(p) => p,
             Err(AppError::Validation(errors)) => {
