@@ -321,6 +321,8 @@ pub struct CaseQuery {
     pub organization_id: Option<i64>,
     pub requester_id: Option<i64>,
     pub product_id: Option<i64>,
+    /// The case with this registration number (the `#1234` people see).
+    pub number: Option<i64>,
     #[validate(range(min = 1, max = 3))]
     pub support_line: Option<i32>,
     /// Created at or after (UTC, `YYYY-MM-DDTHH:MM:SS`).
@@ -409,11 +411,22 @@ pub struct RejectAction {
     pub reason: String,
 }
 
-/// Merge this case into `target_id`: its stream and contacts move there and it becomes `merged`.
+/// Merge this case into another, named by `target_number` (the `#1234` people see) or by
+/// `target_id`: its stream and contacts move there and it becomes `merged`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct MergeAction {
-    pub target_id: i64,
+    /// The target's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_id: Option<i64>,
+    /// The target's registration number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_number: Option<i64>,
+    /// Needed when the target belongs to another organization than this case: the customers
+    /// of each would then read the other's messages. Without it such a merge is refused (422
+    /// at this field, naming the other organization).
+    #[serde(default)]
+    pub confirm_other_organization: bool,
 }
 
 /// The users who follow a case.

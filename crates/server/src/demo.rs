@@ -414,7 +414,8 @@ pub fn load(svc: &Services) -> Result<String, AppError> {
         &anna_a,
         duplicate.id,
         &MergeAction {
-            target_id: portal_case.id,
+            target_id: Some(portal_case.id),
+            ..Default::default()
         },
     )?;
     created += 1;

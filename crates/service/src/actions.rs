@@ -393,24 +393,41 @@ impl Services {
     /// the source becomes `merged` and points at the target.
     pub fn merge(&self, actor: &Actor, id: i64, input: &MergeAction) -> Result<Case, AppError> {
         input.validate()?;
-        let target_id = input.target_id;
-        if target_id == id {
-            return Err(AppError::field(
-                "target_id",
-                "a case cannot be merged into itself",
-            ));
-        }
         self.act(actor, id, |c, row, now| {
-            let target = match store::case(c, target_id) {
-                Ok(t) => t,
-                Err(StoreError::NotFound) => {
+            let (field, target) = match (input.target_id, input.target_number) {
+                (Some(target_id), None) => match store::case(c, target_id) {
+                    Ok(t) => ("target_id", t),
+                    Err(StoreError::NotFound) => {
+                        return Err(AppError::field(
+                            "target_id",
+                            format!("case {target_id} does not exist"),
+                        ))
+                    }
+                    Err(e) => return Err(e.into()),
+                },
+                (None, Some(number)) => match store::case_by_number(c, number)? {
+                    Some(t) => ("target_number", t),
+                    None => {
+                        return Err(AppError::field(
+                            "target_number",
+                            format!("there is no case #{number}"),
+                        ))
+                    }
+                },
+                _ => {
                     return Err(AppError::field(
-                        "target_id",
-                        format!("case {target_id} does not exist"),
+                        "target_number",
+                        "name the target case by `target_number` or by `target_id` (one of them)",
                     ))
                 }
-                Err(e) => return Err(e.into()),
             };
+            let target_id = target.id;
+            if target_id == id {
+                return Err(AppError::field(
+                    field,
+                    "a case cannot be merged into itself",
+                ));
+            }
             if status_of(&target)?.is_terminal() {
                 return Err(AppError::Conflict(format!(
                     "case #{} is {}; merge into a case that is still worked on",
@@ -419,6 +436,21 @@ impl Services {
             }
             // Checked before anything moves: a merged case is final.
             status_of(&row)?.transition(CaseStatus::Merged)?;
+            // The customers of each case would read the other's messages: said, not silent.
+            if target.organization_id != row.organization_id && !input.confirm_other_organization
+            {
+                let name = match target.organization_id {
+                    Some(org) => format!("«{}»", helpdesk_store::crm::organization(c, org)?.name),
+                    None => "no organization".to_owned(),
+                };
+                return Err(AppError::field(
+                    "confirm_other_organization",
+                    format!(
+                        "case #{} belongs to {name}, not to this case's organization: its customers would read this case's messages and this case's customers its messages; confirm to merge anyway",
+                        target.number
+                    ),
+                ));
+            }
             store::move_stream(c, id, target_id)?;
             helpdesk_store::attachments::move_to_case(c, id, target_id)?;
             self.move_case(

@@ -821,6 +821,7 @@ fn case_filter(
         organization_id: q.organization_id,
         requester_id: q.requester_id,
         product_id: q.product_id,
+        number: q.number,
         support_line: q.support_line,
         created_from: q.created_from.map(|t| t.naive_utc()),
         created_to: q.created_to.map(|t| t.naive_utc()),

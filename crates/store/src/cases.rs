@@ -224,6 +224,7 @@ pub struct CaseFilter {
     pub organization_id: Option<i64>,
     pub requester_id: Option<i64>,
     pub product_id: Option<i64>,
+    pub number: Option<i64>,
     pub support_line: Option<i32>,
     pub created_from: Option<NaiveDateTime>,
     pub created_to: Option<NaiveDateTime>,
@@ -284,6 +285,9 @@ macro_rules! filter_cases {
         }
         if let Some(v) = f.product_id {
             q = q.filter(cases::product_id.eq(v));
+        }
+        if let Some(v) = f.number {
+            q = q.filter(cases::number.eq(v));
         }
         if let Some(v) = f.support_line {
             q = q.filter(cases::support_line.eq(v));

@@ -191,7 +191,24 @@ api_test!(async fn merge_moves_stream_contacts_and_followers(app) {
     assert_eq!(s, 422);
     assert!(problem["errors"]["target_id"].is_array(), "{problem}");
 
-    let (s, merged) = act(&app, &agent, source, "merge", json!({ "target_id": target })).await;
+    let (s, problem) = act(&app, &agent, source, "merge", json!({ "target_number": 999_999 })).await;
+    assert_eq!(s, 422);
+    assert!(problem["errors"]["target_number"][0].as_str().unwrap().contains("#999999"), "{problem}");
+    let (s, problem) = act(&app, &agent, source, "merge", json!({})).await;
+    assert_eq!(s, 422, "a target is named: {problem}");
+
+    // The target is another organization's case: said plainly, merged only when confirmed.
+    let (_, t) = app.get(&format!("/api/v1/cases/{target}"), &agent.token).await;
+    let number = t["number"].as_i64().unwrap();
+    let (s, problem) = act(&app, &agent, source, "merge", json!({ "target_number": number })).await;
+    assert_eq!(s, 422, "{problem}");
+    let why = problem["errors"]["confirm_other_organization"][0].as_str().unwrap();
+    assert!(why.contains("MergeA") && why.contains(&format!("#{number}")), "{why}");
+    assert!(stream_bodies(&app, &agent, target).await.iter().all(|(_, b)| b != "second report"), "nothing moved");
+    let (s, found) = app.get(&format!("/api/v1/cases?number={number}"), &agent.token).await;
+    assert_eq!((s.as_u16(), ids(&found)), (200, vec![target]), "a case is found by its number");
+
+    let (s, merged) = act(&app, &agent, source, "merge", json!({ "target_number": number, "confirm_other_organization": true })).await;
     assert_eq!(s, 200, "{merged}");
     assert_eq!(merged["status"], "merged");
     assert_eq!(merged["merged_into_id"], target);

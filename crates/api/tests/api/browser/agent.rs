@@ -1,6 +1,6 @@
 //! An agent works a case (queue, reply, note, files, knowledge base, a draft kept across a
 //! reload), live updates with the browser notification, and a stranger's mail waiting in a
-//! case as a suggested follow-up.
+//! case as a suggested follow-up; merging by case number with the target shown first.
 
 use super::*;
 
@@ -140,9 +140,25 @@ async fn agent_works_a_case(backend: TestBackend) {
         names.contains(&"printer.log") && !names.contains(&"disk.iso"),
         "{names:?}"
     );
+    // Enter in the article search searches: it never sends the half-written note.
+    type_in(&c, "[data-test=composer-text]", "Half a thought").await;
+    type_in(&c, "[data-test=kb-search]", "roller\u{E007}").await;
+    find(&c, "[data-test=kb-article]").await;
+    let kinds = stream_kinds(&app, &agent.token, id).await;
+    assert!(
+        !kinds.iter().any(|(_, b)| b.contains("Half a thought")),
+        "nothing was sent: {kinds:?}"
+    );
+    let composer = find(&c, "[data-test=composer-text]").await;
+    assert_eq!(
+        composer.prop("value").await.unwrap().as_deref(),
+        Some("Half a thought")
+    );
+    composer
+        .send_keys("\u{E009}a\u{E000}\u{E003}")
+        .await
+        .unwrap();
     // A knowledge-base article is inserted into the composer.
-    type_in(&c, "[data-test=kb-search]", "roller").await;
-    click(&c, "[data-test=kb-find]").await;
     click(&c, "[data-test=kb-article]").await;
     let inserted = find(&c, "[data-test=composer-text]")
         .await
@@ -435,4 +451,90 @@ async fn suggested_follow_up_sqlite() {
 #[tokio::test]
 async fn suggested_follow_up_postgres() {
     suggested_follow_up(TestBackend::Postgres).await;
+}
+
+/// "Merge into…" takes the case number and shows the target before anything moves; another
+/// organization's case is said plainly and needs a tick.
+async fn merge_by_number(backend: TestBackend) {
+    let (app, _registry) = spa(backend).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (_, alpha) = org_with_contact(&app, &agent, "Alpha").await;
+    let (_, beta) = org_with_contact(&app, &agent, "Beta").await;
+    let mut cases = Vec::new();
+    for (subject, requester) in [
+        ("Alpha printer", alpha),
+        ("Beta printer", beta),
+        ("Beta printer again", beta),
+    ] {
+        let (s, case) = app
+            .post(
+                "/api/v1/cases",
+                &agent.token,
+                json!({ "subject": subject, "requester_id": requester }),
+            )
+            .await;
+        assert_eq!(s, 201, "{case}");
+        cases.push((
+            case["id"].as_i64().unwrap(),
+            case["number"].as_i64().unwrap(),
+        ));
+    }
+    let [(alpha_case, alpha_number), (_, beta_number), (source, _)] = cases[..] else {
+        unreachable!()
+    };
+
+    let (_driver, c) = browser().await;
+    c.goto(&app.url(&format!("/cases/{source}"))).await.unwrap();
+    sign_in(&c, &agent).await;
+    click(&c, "[data-test=act-merge]").await;
+    // The same organization's case: shown, no warning.
+    type_in(&c, "[data-test=merge-number]", &beta_number.to_string()).await;
+    let preview = text_until(&c, "[data-test=merge-preview]", |t| {
+        t.contains("Beta printer")
+    })
+    .await;
+    assert!(
+        preview.contains("Beta") && preview.contains("Ivan Beta"),
+        "{preview}"
+    );
+    assert!(c
+        .find(Locator::Css("[data-test=merge-other-org]"))
+        .await
+        .is_err());
+    // Another organization's case: said plainly; Merge waits for the tick.
+    let field = find(&c, "[data-test=merge-number]").await;
+    field.clear().await.unwrap();
+    field.send_keys(&format!("#{alpha_number}")).await.unwrap();
+    let preview = text_until(&c, "[data-test=merge-preview]", |t| {
+        t.contains("Alpha printer")
+    })
+    .await;
+    assert!(preview.contains("another organization"), "{preview}");
+    let ok = find(&c, "[data-test=ask-ok]").await;
+    assert_eq!(
+        ok.attr("disabled").await.unwrap().as_deref(),
+        Some("true"),
+        "not before the tick"
+    );
+    screenshot(&c, backend, "merge-other-organization").await;
+    click(&c, "[data-test=merge-understood]").await;
+    click(&c, "[data-test=ask-ok]").await;
+    text_until(&c, "[data-test=case-status]", |t| t == "Merged").await;
+    let (_, merged) = app
+        .get(&format!("/api/v1/cases/{source}"), &agent.token)
+        .await;
+    assert_eq!(
+        merged["merged_into_id"], alpha_case,
+        "merged into the case shown, by number"
+    );
+}
+
+#[tokio::test]
+async fn merge_by_number_sqlite() {
+    merge_by_number(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn merge_by_number_postgres() {
+    merge_by_number(TestBackend::Postgres).await;
 }
