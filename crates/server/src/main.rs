@@ -175,6 +175,15 @@ fn describe(e: helpdesk_service::AppError) -> anyhow::Error {
     }
 }
 
+/// An error of the start-up set-up, or the database's while taking its lock.
+struct SetupError(anyhow::Error);
+
+impl From<helpdesk_store::StoreError> for SetupError {
+    fn from(e: helpdesk_store::StoreError) -> Self {
+        SetupError(anyhow::anyhow!("taking the set-up lock: {e}"))
+    }
+}
+
 /// On a database without users, creates an admin and prints its password once.
 fn first_admin(services: &Services) -> anyhow::Result<()> {
     let users = services
@@ -200,7 +209,11 @@ fn first_admin(services: &Services) -> anyhow::Result<()> {
 }
 
 fn serve(config: Config, services: Services, with_worker: bool) -> anyhow::Result<()> {
-    first_admin(&services)?;
+    // Replicas starting together: one makes the administrator, the others find it.
+    services
+        .db
+        .with_setup_lock(|| first_admin(&services).map_err(SetupError))
+        .map_err(|e| e.0)?;
     let listener =
         TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;

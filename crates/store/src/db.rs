@@ -19,6 +19,10 @@ pub enum AnyConnection {
     Sqlite(SqliteConnection),
 }
 
+/// The key of the PostgreSQL advisory lock held while setting a database up (see
+/// [`Db::with_setup_lock`]).
+const SETUP_LOCK: i64 = 7_243_002;
+
 pub const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
 
@@ -152,6 +156,27 @@ impl ManageConnection for Manager {
 
 pub type Conn = PooledConnection<Manager>;
 
+/// A connection holding the set-up advisory lock (PostgreSQL; a plain connection on SQLite),
+/// which it gives back however the work under it ends.
+struct Held(Conn);
+
+impl Held {
+    fn take(mut conn: Conn) -> Result<Held, StoreError> {
+        if let AnyConnection::Postgresql(c) = &mut **conn {
+            c.batch_execute(&format!("SELECT pg_advisory_lock({SETUP_LOCK})"))?;
+        }
+        Ok(Held(conn))
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let AnyConnection::Postgresql(c) = &mut **self.0 {
+            let _ = c.batch_execute(&format!("SELECT pg_advisory_unlock({SETUP_LOCK})"));
+        }
+    }
+}
+
 /// The database handle shared by the API and the worker: a pool plus, on SQLite, a writer lock.
 ///
 /// SQLite allows one writer at a time, and a deferred transaction that reads and then writes
@@ -280,16 +305,37 @@ impl Db {
         f(&mut conn)
     }
 
-    /// Applies pending migrations; returns the versions applied.
+    /// Applies the migrations not applied yet; returns the versions applied. Processes
+    /// starting together on one PostgreSQL database take turns (the set-up advisory lock, on
+    /// the migrating connection itself): the later ones find nothing left to do.
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let _guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let mut conn = self.conn()?;
-        let applied = match &mut **conn {
+        let conn = self.conn()?;
+        let mut held = Held::take(conn)?;
+        let applied = match &mut **held.0 {
             AnyConnection::Postgresql(c) => c.run_pending_migrations(PG_MIGRATIONS),
             AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
         }
         .map_err(|e| StoreError::Migration(e.to_string()))?;
         Ok(applied.iter().map(ToString::to_string).collect())
+    }
+
+    /// Runs `f` holding the database-wide set-up lock, so that processes starting together on
+    /// one database migrate it and make its first administrator one after the other (the later
+    /// ones find the work done) instead of racing: a PostgreSQL session advisory lock, taken on
+    /// a connection of its own for the duration. On SQLite, where one process serves the file,
+    /// `f` just runs (its writes queue on the writer lock as always).
+    pub fn with_setup_lock<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        match self.backend() {
+            Backend::Postgres => {
+                let _held = Held::take(self.conn()?)?;
+                f()
+            }
+            Backend::Sqlite => f(),
+        }
     }
 
     /// Whether the schema is current, for /readyz.

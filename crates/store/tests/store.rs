@@ -286,3 +286,33 @@ db_test!(fn a_pooled_connection_the_server_closed_is_replaced(t) {
     let o = t.db.write(|c| Ok::<_, StoreError>(org(c, "After restart"))).unwrap();
     assert!(t.db.read(|c| crm::organization_exists(c, o)).unwrap());
 });
+
+#[test]
+fn processes_starting_together_on_an_empty_postgres_migrate_in_turn() {
+    // Four processes (each its own pool) start at once on a fresh database.
+    let t = helpdesk_test_support::TestDb::postgres_empty();
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let url = t.url.clone();
+            std::thread::spawn(move || {
+                let db = helpdesk_store::Db::connect(&url, 2).expect("connect");
+                db.migrate().map(|applied| applied.len())
+            })
+        })
+        .collect();
+    let applied: Vec<usize> = starts
+        .into_iter()
+        .map(|s| s.join().unwrap().expect("every process starts"))
+        .collect();
+    assert_eq!(
+        applied.iter().filter(|n| **n > 0).count(),
+        1,
+        "one applies the migrations, the others find them applied: {applied:?}"
+    );
+    assert!(!t.db.has_pending_migrations().unwrap());
+    // The set-up lock is free again: a later start takes it at once.
+    let later =
+        t.db.with_setup_lock(|| Ok::<_, helpdesk_store::StoreError>(7))
+            .unwrap();
+    assert_eq!(later, 7);
+}

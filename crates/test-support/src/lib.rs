@@ -88,6 +88,31 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// A PostgreSQL database with nothing in it, not even the migrations (for tests of
+    /// setting a database up).
+    pub fn postgres_empty() -> TestDb {
+        let admin_url = pg_admin_url();
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "helpdesk_empty_{}_{}_{:08x}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            rand::random::<u32>()
+        );
+        pg_connect(&admin_url)
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .expect("create an empty database");
+        let url = database_url(&admin_url, &name);
+        let db = Db::connect(&url, 2).expect("open the empty database");
+        TestDb {
+            db,
+            url,
+            cleanup: Cleanup::Postgres { admin_url, name },
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
