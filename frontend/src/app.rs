@@ -42,6 +42,8 @@ pub fn App() -> impl IntoView {
         _ => None,
     });
     provide_context(Live(RwSignal::new(None)));
+    let offline = crate::ui::Offline(RwSignal::new(0));
+    provide_context(offline);
     // The session ended for good (a refresh was refused): the sign-in page. What was typed
     // stays in the drafts' storage for after the sign-in.
     api::on_signed_out(move || session.set(None));
@@ -67,6 +69,8 @@ pub fn App() -> impl IntoView {
     });
     let t = move || i18n::text(lang.get());
     let sign_out = move |_| {
+        // Drafts outlive a sign-out forced by an expired session, not one asked for.
+        crate::drafts::forget_all();
         spawn_local(async move {
             api::logout().await;
             session.set(None);
@@ -93,6 +97,11 @@ pub fn App() -> impl IntoView {
         }
     };
     view! {
+        {move || (offline.0.get() > 0).then(|| view! {
+            <div class="offline" role="status" data-test="offline">
+                {move || tr!(lang.get(), "Offline — retrying…", "Нет связи — пробуем снова…")}
+            </div>
+        })}
         <a class="skip" href="#main">{move || tr!(lang.get(), "Skip to content", "К содержимому")}</a>
         <header class="bar">
             <strong class="brand">

@@ -14,6 +14,7 @@ pub mod agent;
 pub mod api;
 pub mod app;
 pub mod crm;
+pub mod drafts;
 pub mod i18n;
 pub mod live;
 pub mod new_case;

@@ -45,11 +45,27 @@ impl<T> Load<T> {
     }
 }
 
+/// How many fetches are failing for want of the server (network down, 5xx): the app shows a
+/// quiet "offline — retrying" banner while any is.
+#[derive(Clone, Copy)]
+pub struct Offline(pub RwSignal<u32>);
+
+/// Whether an error is the network's or the server's (worth retrying by itself), not an answer
+/// about the request (403, 404, 422...).
+pub fn transient(e: &ApiError) -> bool {
+    e.status().is_none_or(|s| s >= 500 || s == 429)
+}
+
 /// A GET whose answer lands in a signal; `reload` fetches again (after a change, a live event
-/// or the retry button).
+/// or the retry button). When a reload fails for want of the network or the server, the last
+/// good answer stays on screen (and whatever is being typed beside it), and the fetch is
+/// retried with growing pauses until it succeeds.
 pub struct Fetch<T: 'static + Send + Sync> {
     pub state: RwSignal<Load<T>>,
     path: RwSignal<String>,
+    /// Set while this fetch is failing and being retried.
+    retrying: RwSignal<bool>,
+    offline: Option<Offline>,
 }
 
 impl<T: 'static + Send + Sync> Clone for Fetch<T> {
@@ -64,22 +80,78 @@ impl<T: DeserializeOwned + Clone + Send + Sync + 'static> Fetch<T> {
         let f = Fetch {
             state: RwSignal::new(Load::Loading),
             path: RwSignal::new(path.into()),
+            retrying: RwSignal::new(false),
+            offline: use_context::<Offline>(),
         };
         f.reload();
         f
     }
 
-    /// Fetches again; the old value stays on screen until the new one arrives.
+    /// Fetches again; the old value stays on screen until the new one arrives, and stays when
+    /// the network or the server fails (then the fetch retries by itself, 1 s, 2 s, 4 s... up
+    /// to 30 s apart).
     pub fn reload(self) {
-        let path = self.path.get_untracked();
-        let state = self.state;
         spawn_local(async move {
-            let result: Result<T, ApiError> = api::get(&path).await;
-            state.set(match result {
-                Ok(v) => Load::Ready(v),
-                Err(e) => Load::Failed(e.message()),
-            });
+            if self.attempt().await || self.retrying.get_untracked() {
+                return;
+            }
+            self.set_retrying(true);
+            let mut pause = 1000;
+            loop {
+                crate::live::sleep_ms(pause).await;
+                // The screen was left: its signals are gone, and so is the need.
+                if self.state.try_get_untracked().is_none() {
+                    if let Some(Offline(n)) = self.offline {
+                        let _ = n.try_update(|n| *n = n.saturating_sub(1));
+                    }
+                    return;
+                }
+                if self.attempt().await {
+                    self.set_retrying(false);
+                    return;
+                }
+                pause = (pause * 2).min(30_000);
+            }
         });
+    }
+
+    /// One GET; true when it settled the state (an answer, or an error retrying cannot mend).
+    async fn attempt(self) -> bool {
+        let Some(path) = self.path.try_get_untracked() else {
+            return true;
+        };
+        let result: Result<T, ApiError> = api::get(&path).await;
+        match result {
+            Ok(v) => {
+                let _ = self.state.try_set(Load::Ready(v));
+                true
+            }
+            Err(e) if transient(&e) => {
+                // Keep the last good answer; a first load shows the error (with Retry) meanwhile.
+                let keep = self
+                    .state
+                    .try_with_untracked(|s| matches!(s, Load::Ready(_)))
+                    .unwrap_or(true);
+                if !keep {
+                    let _ = self.state.try_set(Load::Failed(e.message()));
+                }
+                false
+            }
+            Err(e) => {
+                let _ = self.state.try_set(Load::Failed(e.message()));
+                true
+            }
+        }
+    }
+
+    fn set_retrying(self, on: bool) {
+        if self.retrying.try_get_untracked() == Some(on) {
+            return;
+        }
+        let _ = self.retrying.try_set(on);
+        if let Some(Offline(n)) = self.offline {
+            let _ = n.try_update(|n| *n = if on { *n + 1 } else { n.saturating_sub(1) });
+        }
     }
 
     pub fn get(self) -> Load<T> {

@@ -200,8 +200,43 @@ pub fn Composer(
     on_sent: Callback<()>,
 ) -> impl IntoView {
     let l = lang();
-    let text = RwSignal::new(String::new());
-    let uploads = RwSignal::new(Vec::<Upload>::new());
+    // What was typed and attached is kept in the browser as it is written, and comes back
+    // after a reload, a trip to another page, a network error or a sign-in.
+    let saved = crate::drafts::load(case_id, portal);
+    let text = RwSignal::new(saved.as_ref().map(|d| d.text.clone()).unwrap_or_default());
+    let uploads = RwSignal::new(
+        saved
+            .as_ref()
+            .map(|d| {
+                d.files
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| Upload {
+                        key: u64::MAX - i as u64,
+                        name: a.filename.clone(),
+                        progress: 1.0,
+                        done: Some(a.clone()),
+                        failed: None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    );
+    if let Some(kind) = saved
+        .as_ref()
+        .and_then(|d| d.internal.then_some(StreamKind::Internal))
+    {
+        mode.set(kind);
+    }
+    Effect::new(move |_| {
+        let draft = crate::drafts::Draft {
+            text: text.get(),
+            internal: mode.get() == StreamKind::Internal,
+            files: uploads
+                .with(|u: &Vec<Upload>| u.iter().filter_map(|x| x.done.clone()).collect()),
+        };
+        crate::drafts::save(case_id, portal, &draft);
+    });
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let send = move |ev: leptos::ev::SubmitEvent| {
@@ -244,6 +279,7 @@ pub fn Composer(
                 Ok(_) => {
                     text.set(String::new());
                     uploads.set(Vec::new());
+                    crate::drafts::clear(case_id, portal);
                     on_sent.run(());
                 }
                 Err(e) => error.set(Some(e.field("body").unwrap_or_else(|| e.message()))),
