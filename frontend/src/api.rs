@@ -363,6 +363,9 @@ async fn send<T: DeserializeOwned>(
     body: Option<String>,
 ) -> Result<T, ApiError> {
     let session = load_session().ok_or_else(|| ApiError::Network("not signed in".into()))?;
+    // Every creating request carries a key, the same for its replay after a refresh: the
+    // server runs it once and answers a repeat with the first answer.
+    let key = (method == Method::Post).then(new_key);
     let attempt = |token: String| {
         let builder = match method {
             Method::Get => Request::get(path),
@@ -372,6 +375,10 @@ async fn send<T: DeserializeOwned>(
             Method::Delete => Request::delete(path),
         }
         .header("Authorization", &format!("Bearer {token}"));
+        let builder = match &key {
+            Some(k) => builder.header("Idempotency-Key", k),
+            None => builder,
+        };
         let body = body.clone();
         async move {
             let req = match body {
@@ -390,6 +397,14 @@ async fn send<T: DeserializeOwned>(
     }
     let fresh = refreshed_token(&session.access_token).await?;
     decode(attempt(fresh).await?).await
+}
+
+/// A fresh Idempotency-Key: a random UUID from the browser.
+fn new_key() -> String {
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.random_uuid())
+        .unwrap_or_else(|| format!("{}-{}", js_sys::Date::now(), js_sys::Math::random()))
 }
 
 /// Percent-encodes a query value.

@@ -242,6 +242,22 @@ pub fn NewCasePage() -> impl IntoView {
         }
     };
     let err = move |k: &'static str| Signal::derive(move || errors.with(|e| e.get(k).cloned()));
+    // Errors no field of the form shows (the request's own, or a field it has no input for)
+    // are listed at the top: an error is never invisible.
+    let unplaced = Signal::derive(move || {
+        errors.with(|e| {
+            e.iter()
+                .filter(|(k, _)| !FIELDS.contains(&k.as_str()))
+                .map(|(k, v)| {
+                    if k == FORM {
+                        v.clone()
+                    } else {
+                        format!("{k}: {v}")
+                    }
+                })
+                .collect::<Vec<_>>()
+        })
+    });
 
     // Picking an organization loads its contacts and contracts.
     Effect::new(move |_| {
@@ -400,6 +416,10 @@ pub fn NewCasePage() -> impl IntoView {
                 if customer_differs.get_untracked() { customer.get_untracked().map(|c| c.id) } else { None },
                 contact_id.get_untracked(),
                 (first.get_untracked(), last.get_untracked(), email.get_untracked(), phone.get_untracked()),
+                // What a step created stays chosen: a second Save after an error later on does
+                // not create the organization or the applicant again.
+                move |o: Organization| org.set(Some(o)),
+                move |c: i64| contact_id.set(Some(c)),
                 json!({
                     "subject": subject.get_untracked(),
                     "description": text.get_untracked(),
@@ -434,14 +454,21 @@ pub fn NewCasePage() -> impl IntoView {
                 Err((prefix, e)) => {
                     let mut map = std::collections::BTreeMap::new();
                     for (k, v) in e.field_errors() {
-                        let key = match (prefix, k.as_str()) {
+                        // `emails[0]` is shown at `emails`; a nested name at its first part.
+                        let base = k.split(['[', '.']).next().unwrap_or(&k).to_owned();
+                        let key = match (prefix, base.as_str()) {
                             ("org", "name") => "org_name".to_owned(),
-                            _ => k,
+                            _ => base,
                         };
-                        map.insert(key, v);
+                        map.entry(key)
+                            .and_modify(|m: &mut String| {
+                                m.push_str("; ");
+                                m.push_str(&v);
+                            })
+                            .or_insert(v);
                     }
                     if map.is_empty() {
-                        toasts().push(e.message(), None, true);
+                        map.insert(FORM.to_owned(), e.message());
                     }
                     errors.set(map);
                 }
@@ -473,6 +500,14 @@ pub fn NewCasePage() -> impl IntoView {
     view! {
         <form class="card form new-case" data-test="new-case" on:submit=save novalidate>
             <h1>{move || tr!(l.get(), "New case", "Новое обращение")}</h1>
+            {move || {
+                let list = unplaced.get();
+                (!list.is_empty()).then(|| view! {
+                    <div class="problem" role="alert" data-test="form-errors">
+                        <ul>{list.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+                    </div>
+                })
+            }}
             <fieldset>
                 <legend>{move || tr!(l.get(), "Organization", "Организация")}</legend>
                 <OrgPicker picked=org label=t("From the directory", "Из справочника") test="org"/>
@@ -591,14 +626,41 @@ pub fn NewCasePage() -> impl IntoView {
     }
 }
 
+/// The key under which an error of the whole request (not of one field) is kept.
+const FORM: &str = "";
+
+/// The fields the form shows errors at; any other is listed at the top.
+const FIELDS: &[&str] = &[
+    "case_type",
+    "channel",
+    "component_id",
+    "description",
+    "emails",
+    "first_name",
+    "inn",
+    "kpp",
+    "last_name",
+    "org_name",
+    "phones",
+    "priority",
+    "product_id",
+    "requester_id",
+    "subject",
+    "system_info",
+];
+
 /// Creates what the form describes, in order: the organization (when entered by INN), the
-/// applicant (when new), then the case. An error says which step's fields it names.
+/// applicant (when new), then the case; `made_org` and `made_contact` hear of each record made
+/// on the way. An error says which step's fields it names.
+#[allow(clippy::too_many_arguments)]
 async fn submit(
     org: Option<Organization>,
     new_org: (String, String, String),
     customer_id: Option<i64>,
     contact_id: Option<i64>,
     person: (String, String, String, String),
+    made_org: impl Fn(Organization),
+    made_contact: impl Fn(i64),
     mut case: Value,
 ) -> Result<Case, (&'static str, ApiError)> {
     let org_id = match org {
@@ -609,7 +671,9 @@ async fn submit(
             let o: Organization = api::post("/api/v1/organizations", &body)
                 .await
                 .map_err(|e| ("org", e))?;
-            Some(o.id)
+            let id = o.id;
+            made_org(o);
+            Some(id)
         }
         None => None,
     };
@@ -625,6 +689,7 @@ async fn submit(
             let c: Contact = api::post("/api/v1/contacts", &body)
                 .await
                 .map_err(|e| ("contact", e))?;
+            made_contact(c.id);
             Some(c.id)
         }
         None => None,

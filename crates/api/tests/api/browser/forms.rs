@@ -61,6 +61,15 @@ async fn new_case_form(backend: TestBackend) {
     );
     type_in(&c, "[data-test=subject]", "Не приходят уведомления").await;
     type_in(&c, "[data-test=description]", "С утра не приходят письма").await;
+    // An address the server refuses (at `emails[0]`): shown at the field, after the
+    // organization was already made by the first step.
+    type_in(&c, "[data-test=email]", "olga@").await;
+    click(&c, "[data-test=save]").await;
+    let err = text_until(&c, "[data-test=field-error]", |t| t.contains("e-mail")).await;
+    assert!(err.contains("olga@"), "{err}");
+    let email = find(&c, "[data-test=email]").await;
+    email.clear().await.unwrap();
+    email.send_keys("olga@sber.test").await.unwrap();
     screenshot(&c, backend, "new-case").await;
     click(&c, "[data-test=save]").await;
     // The notice names the number; it is a link to the case.
@@ -85,6 +94,17 @@ async fn new_case_form(backend: TestBackend) {
         .await;
     assert_eq!(org["inn"], crate::registry::SBER);
     assert_eq!(org["kpp"], "773601001");
+    let (_, same_inn) = app
+        .get(
+            &format!("/api/v1/organizations?inn={}", crate::registry::SBER),
+            &agent.token,
+        )
+        .await;
+    assert_eq!(
+        same_inn["items"].as_array().map(Vec::len),
+        Some(1),
+        "saving twice made one organization: {same_inn}"
+    );
     let (_, person) = app
         .get(
             &format!("/api/v1/contacts/{}", case["requester_id"]),
