@@ -57,16 +57,21 @@ pub fn kpp_error(l: Lang, kpp: &str) -> Option<String> {
     })
 }
 
-/// The phone mask: `+7 (XXX) XXX-XX-XX` for Russian numbers (a leading 8 becomes +7), `+…`
-/// for others; an extension after `доб`/`ext` is kept as written.
+/// The phone mask: `+7 (XXX) XXX-XX-XX` for Russian numbers (a leading 8 becomes +7, and a
+/// number typed without a country code, `916…` or ten digits, is taken as Russian), `+…` for
+/// others typed with their `+`; an extension after `доб`/`ext` is kept as written.
 pub fn mask_phone(input: &str) -> String {
     let cut = input
         .find(|c: char| c.is_alphabetic() || c == ';')
         .unwrap_or(input.len());
     let (main, tail) = input.split_at(cut);
     let mut digits: String = main.chars().filter(char::is_ascii_digit).collect();
-    if digits.starts_with('8') && (digits.len() == 11 || !main.trim_start().starts_with('+')) {
+    let plus = main.trim_start().starts_with('+');
+    if digits.starts_with('8') && (digits.len() == 11 || !plus) {
         digits.replace_range(0..1, "7");
+    } else if !plus && !digits.starts_with('7') && (digits.starts_with('9') || digits.len() == 10) {
+        // A national number (a mobile starts with 9): the country code is Russia's.
+        digits.insert(0, '7');
     }
     let masked = if digits.starts_with('7') {
         let d: Vec<char> = digits.chars().skip(1).take(10).collect();
@@ -700,4 +705,28 @@ async fn submit(
     api::post("/api/v1/cases", &case)
         .await
         .map_err(|e| ("case", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_phone;
+
+    #[test]
+    fn phones_are_masked_as_typed() {
+        assert_eq!(mask_phone("9161234567"), "+7 (916) 123-45-67");
+        assert_eq!(mask_phone("916"), "+7 (916)");
+        assert_eq!(mask_phone("4951234567"), "+7 (495) 123-45-67");
+        assert_eq!(
+            mask_phone("84951234567 доб 12"),
+            "+7 (495) 123-45-67 доб 12"
+        );
+        assert_eq!(mask_phone("+7 916 123 45 67"), "+7 (916) 123-45-67");
+        assert_eq!(mask_phone("+380441234567"), "+380441234567");
+        assert_eq!(
+            mask_phone("+9123"),
+            "+9123",
+            "a + says the country code is typed"
+        );
+        assert_eq!(mask_phone(""), "");
+    }
 }
