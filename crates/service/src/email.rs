@@ -805,7 +805,10 @@ fn sanitize_html(html: &str, inline: &[(String, i64)]) -> String {
     schemes.insert("cid");
     builder.url_schemes(schemes);
     let inline = inline.to_vec();
-    builder.attribute_filter(move |_, attr, value| {
+    builder.attribute_filter(move |element, attr, value| {
+        if attr == "srcset" {
+            return None;
+        }
         if attr != "src" && attr != "href" {
             return Some(value.into());
         }
@@ -819,6 +822,9 @@ fn sanitize_html(html: &str, inline: &[(String, i64)]) -> String {
                         format!("/api/v1/attachments/{attachment}/content").into()
                     })
             }
+            // Remote content is not loaded by default: a picture from elsewhere (a tracking
+            // pixel tells the sender when and where the mail was read) keeps only its `alt`.
+            _ if element == "img" || attr == "src" => None,
             _ => Some(value.into()),
         }
     });
@@ -840,6 +846,25 @@ fn duplicate(row: store::InboundRow) -> Received {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remote_pictures_are_not_loaded() {
+        let html = r#"<p>Hi</p><img src="https://tracker.example/p.gif?u=1" alt="logo" srcset="https://x.example/a.png 2x"><img src="cid:part1@mail"><a href="https://docs.example/">docs</a>"#;
+        let clean = sanitize_html(html, &[("part1@mail".to_owned(), 7)]);
+        assert!(
+            !clean.contains("tracker.example") && !clean.contains("x.example"),
+            "{clean}"
+        );
+        assert!(clean.contains(r#"alt="logo""#), "{clean}");
+        assert!(
+            clean.contains("/api/v1/attachments/7/content"),
+            "inline pictures stay: {clean}"
+        );
+        assert!(
+            clean.contains("https://docs.example/"),
+            "links stay (they load only when followed): {clean}"
+        );
+    }
 
     #[test]
     fn subject_tags_are_exact() {
