@@ -1,6 +1,6 @@
 //! The views: sign-in, the agent's case list and the customer's portal list.
 
-use helpdesk_api_types::auth::Me;
+use helpdesk_api_types::auth::{Me, SessionInfo};
 use helpdesk_api_types::notifications::{MarkedRead, NotificationPage, UnreadCount};
 use helpdesk_api_types::Role;
 use leptos::prelude::*;
@@ -252,6 +252,101 @@ fn Profile() -> impl IntoView {
             </fieldset>
             <button type="submit">{move || tr!(l.get(), "Save", "Сохранить")}</button>
         </form>
+        <Sessions/>
+    }
+}
+
+/// "Chrome on Linux" for a `User-Agent`, as people name their browsers; `None` when empty.
+fn browser_name(agent: &str) -> Option<String> {
+    if agent.trim().is_empty() {
+        return None;
+    }
+    let has = |s: &str| agent.contains(s);
+    let browser = if has("Edg/") {
+        "Edge"
+    } else if has("OPR/") {
+        "Opera"
+    } else if has("Firefox/") {
+        "Firefox"
+    } else if has("Chrome/") || has("Chromium/") {
+        "Chrome"
+    } else if has("Safari/") {
+        "Safari"
+    } else {
+        return Some(agent.chars().take(40).collect());
+    };
+    let system = if has("Android") {
+        "Android"
+    } else if has("iPhone") || has("iPad") {
+        "iOS"
+    } else if has("Windows") {
+        "Windows"
+    } else if has("Mac OS X") {
+        "macOS"
+    } else if has("Linux") {
+        "Linux"
+    } else {
+        return Some(browser.to_owned());
+    };
+    Some(format!("{browser} · {system}"))
+}
+
+/// Where the user is signed in: each browser or device with its address and last use, this one
+/// marked; any other can be signed out at once (its open pages lose access on their next
+/// request).
+#[component]
+fn Sessions() -> impl IntoView {
+    let l = crate::ui::lang();
+    let sessions = crate::ui::Fetch::<Vec<SessionInfo>>::new("/api/v1/me/sessions");
+    let end = move |ids: Vec<i64>| {
+        spawn_local(async move {
+            for id in ids {
+                if let Err(e) = api::delete(&format!("/api/v1/me/sessions/{id}")).await {
+                    crate::ui::toasts().push(e.message(), None, true);
+                }
+            }
+            sessions.reload();
+        });
+    };
+    view! {
+        <section class="card" data-test="sessions">
+            <h2>{move || tr!(l.get(), "Where you are signed in", "Где выполнен вход")}</h2>
+            {move || match sessions.get() {
+                Load::Ready(list) => {
+                    let lg = l.get();
+                    let others: Vec<i64> = list.iter().filter(|s| !s.current).map(|s| s.id).collect();
+                    view! {
+                        <ul class="sessions">
+                            {list.into_iter().map(|s| {
+                                let id = s.id;
+                                let agent = browser_name(&s.user_agent);
+                                view! {
+                                    <li data-test="session" data-current=s.current.to_string() title=s.user_agent.clone()>
+                                        <strong>{agent.unwrap_or_else(|| tr!(lg, "Unknown browser", "Неизвестный браузер").to_owned())}</strong>
+                                        " · " {s.ip.clone()} " · "
+                                        {tr!(lg, "last active", "активен")} " " {crate::ui::when(lg, s.last_used_at)} " "
+                                        {if s.current {
+                                            view! { <span class="badge">{tr!(lg, "this browser", "этот браузер")}</span> }.into_any()
+                                        } else {
+                                            view! {
+                                                <button type="button" class="link" data-test="end-session"
+                                                    on:click=move |_| end(vec![id])>{tr!(lg, "Sign out", "Выйти")}</button>
+                                            }.into_any()
+                                        }}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                        {(!others.is_empty()).then(|| view! {
+                            <button type="button" data-test="end-other-sessions" on:click=move |_| end(others.clone())>
+                                {tr!(lg, "Sign out everywhere else", "Выйти на всех других устройствах")}
+                            </button>
+                        })}
+                    }.into_any()
+                }
+                other => crate::ui::pending(&other, move || sessions.reload()),
+            }}
+        </section>
     }
 }
 

@@ -232,3 +232,42 @@ async fn draft_survives_a_network_blip_and_a_reload_sqlite() {
 async fn draft_survives_a_network_blip_and_a_reload_postgres() {
     draft_survives_a_network_blip_and_a_reload(TestBackend::Postgres).await
 }
+
+/// The profile lists where the user is signed in, this browser marked, and signs another
+/// browser out at once.
+async fn sessions_on_the_profile(backend: TestBackend) {
+    let (app, _registry) = spa(backend).await;
+    // Signed in once already (the test's own sign-in, from a script without a browser name).
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (_driver, c) = browser().await;
+    c.goto(&app.url("/profile")).await.unwrap();
+    sign_in(&c, &agent).await;
+    let rows = count_until(&c, "[data-test=session]", 2).await;
+    let this = find(&c, "[data-test=session][data-current=true]").await;
+    let this = this.text().await.unwrap();
+    assert!(
+        this.contains("this browser") && this.contains("Chrome"),
+        "{this}"
+    );
+    assert!(
+        rows.iter().any(|r| r.contains("Unknown browser")),
+        "{rows:?}"
+    );
+    let (s, _) = app.get("/api/v1/me", &agent.token).await;
+    assert_eq!(s, 200);
+    screenshot(&c, backend, "sessions").await;
+    click(&c, "[data-test=end-session]").await;
+    count_until(&c, "[data-test=session]", 1).await;
+    let (s, _) = app.get("/api/v1/me", &agent.token).await;
+    assert_eq!(s, 401, "the other session ended at once");
+}
+
+#[tokio::test]
+async fn sessions_on_the_profile_sqlite() {
+    sessions_on_the_profile(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn sessions_on_the_profile_postgres() {
+    sessions_on_the_profile(TestBackend::Postgres).await
+}
