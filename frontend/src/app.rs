@@ -217,7 +217,13 @@ fn PortalShell(router: Router) -> impl IntoView {
 fn Profile() -> impl IntoView {
     let l = crate::ui::lang();
     let me = expect_context::<MeSignal>().0;
-    let name = RwSignal::new(me.get_untracked().map(|m| m.name).unwrap_or_default());
+    // Right after signing in, the shared user signal may not be filled yet: the session has it.
+    let name = RwSignal::new(
+        me.get_untracked()
+            .or_else(|| api::load_session().map(|s| s.user))
+            .map(|m| m.name)
+            .unwrap_or_default(),
+    );
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let body = serde_json::json!({ "name": name.get_untracked(), "language": l.get_untracked().code() });
@@ -244,7 +250,7 @@ fn Profile() -> impl IntoView {
             <h1>{move || tr!(l.get(), "Profile", "Профиль")}</h1>
             <p>{move || me.get().map(|m| m.email)}</p>
             <label class="field"><span class="label">{move || tr!(l.get(), "Name", "Имя")}</span>
-                <input prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/></label>
+                <input data-test="profile-name" prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/></label>
             <fieldset>
                 <legend>{move || tr!(l.get(), "Language", "Язык")}</legend>
                 <label><input type="radio" name="lang" prop:checked=move || l.get() == Lang::En on:change=move |_| l.set(Lang::En)/>" English"</label>

@@ -253,8 +253,14 @@ async fn sessions_on_the_profile(backend: TestBackend) {
         rows.iter().any(|r| r.contains("Unknown browser")),
         "{rows:?}"
     );
-    let (s, _) = app.get("/api/v1/me", &agent.token).await;
+    let (s, me) = app.get("/api/v1/me", &agent.token).await;
     assert_eq!(s, 200);
+    let name = find(&c, "[data-test=profile-name]").await;
+    assert_eq!(
+        name.prop("value").await.unwrap().as_deref(),
+        me["name"].as_str(),
+        "the profile shows the name right after signing in"
+    );
     screenshot(&c, backend, "sessions").await;
     click(&c, "[data-test=end-session]").await;
     count_until(&c, "[data-test=session]", 1).await;
