@@ -14,19 +14,24 @@ use futures_util::StreamExt;
 
 use crate::error::{problem, problem_response};
 
-/// Whether JSON text contains the escape `\u0000` (not an escaped backslash followed by `u0000`).
-pub fn json_has_nul(body: &[u8]) -> bool {
+/// Where JSON text has its first escape `\u0000` (not an escaped backslash followed by `u0000`).
+fn first_nul(body: &[u8]) -> Option<usize> {
     let needle = b"u0000";
     let mut i = 0;
     while let Some(pos) = body[i..].windows(needle.len()).position(|w| w == needle) {
         let at = i + pos;
         let backslashes = body[..at].iter().rev().take_while(|b| **b == b'\\').count();
         if backslashes % 2 == 1 {
-            return true;
+            return Some(at);
         }
         i = at + 1;
     }
-    false
+    None
+}
+
+/// Whether JSON text contains the escape `\u0000`.
+pub fn json_has_nul(body: &[u8]) -> bool {
+    first_nul(body).is_some()
 }
 
 /// A JSON body as received, kept for naming the field of an error found while reading it.
@@ -140,17 +145,9 @@ pub fn offset_of(body: &[u8], line: usize, column: usize) -> usize {
 
 /// The field holding the first escaped NUL of a JSON body.
 fn nul_field(body: &[u8]) -> String {
-    let needle = b"u0000";
-    let mut i = 0;
-    while let Some(pos) = body[i..].windows(needle.len()).position(|w| w == needle) {
-        let at = i + pos;
-        let backslashes = body[..at].iter().rev().take_while(|b| **b == b'\\').count();
-        if backslashes % 2 == 1 {
-            return path_at(body, at).unwrap_or_else(|| "body".to_owned());
-        }
-        i = at + 1;
-    }
-    "body".to_owned()
+    first_nul(body)
+        .and_then(|at| path_at(body, at))
+        .unwrap_or_else(|| "body".to_owned())
 }
 
 fn refuse(req: ServiceRequest, field: &str) -> ServiceResponse<actix_web::body::BoxBody> {

@@ -34,6 +34,7 @@ mod portal;
 pub mod registry;
 pub mod search;
 pub mod secrets;
+pub mod sessions;
 pub mod sla;
 mod sla_admin;
 mod suggested;
@@ -59,7 +60,7 @@ pub struct AuthSettings {
     pub access_ttl_seconds: i64,
     pub refresh_ttl_days: i64,
     /// How long a second exchange of one refresh token counts as the same client racing
-    /// itself rather than a replay ([`auth::REFRESH_REUSE_GRACE_SECONDS`]).
+    /// itself rather than a replay ([`sessions::REFRESH_REUSE_GRACE_SECONDS`]).
     pub refresh_reuse_grace_seconds: i64,
     /// Failed logins per account within the window before it is throttled.
     pub max_failures_per_account: i64,
@@ -74,7 +75,7 @@ impl AuthSettings {
             jwt_secret,
             access_ttl_seconds: 15 * 60,
             refresh_ttl_days: 30,
-            refresh_reuse_grace_seconds: auth::REFRESH_REUSE_GRACE_SECONDS,
+            refresh_reuse_grace_seconds: sessions::REFRESH_REUSE_GRACE_SECONDS,
             max_failures_per_account: 5,
             max_failures_per_address: 30,
             failure_window_minutes: 15,

@@ -81,7 +81,7 @@ async fn concurrent_refresh_gets_the_same_pair(backend: TestBackend) {
     }
     // The grace period is over: presenting the old token again is a replay.
     clock.advance(chrono::Duration::seconds(
-        helpdesk_service::auth::REFRESH_REUSE_GRACE_SECONDS + 1,
+        helpdesk_service::sessions::REFRESH_REUSE_GRACE_SECONDS + 1,
     ));
     let (s, body) = refresh(&app, &agent.refresh_token).await;
     assert_eq!(s, 401, "{body}");
