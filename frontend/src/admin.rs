@@ -1,4 +1,4 @@
-//! Admin screens: users, teams, mailboxes, SLA policies and calendars, workflow rules, webhooks
+//! Admin screens: users, teams, mailboxes, outgoing mail, SLA policies and calendars, workflow rules, webhooks
 //! with their delivery log, web forms, imports and the caller's API tokens. Each lists its
 //! records with the columns that matter and creates and edits them in forms: a field per
 //! attribute for the flat records (users, teams, mailboxes, webhooks, web forms, tokens), and the
@@ -245,6 +245,18 @@ const SCREENS: &[Screen] = &[
         form: MAILBOX_FORM,
         nested: None,
     },
+    // Its own screen (outgoing_mail.rs): filters and "Send again" instead of records and forms.
+    Screen {
+        key: "outgoing-mail",
+        en: "Outgoing mail",
+        ru: "Исходящая почта",
+        path: "/api/v1/outgoing-mail",
+        columns: &[],
+        example: "",
+        put: false,
+        form: &[],
+        nested: None,
+    },
     Screen {
         key: "sla-policies",
         en: "SLA policies",
@@ -380,6 +392,22 @@ fn items(v: &Value) -> Vec<Value> {
     }
 }
 
+/// The list of admin screens, the current one marked.
+#[component]
+fn AdminNav(current: &'static str) -> impl IntoView {
+    let l = lang();
+    view! {
+        <nav class="views card" aria-label=move || tr!(l.get(), "Administration", "Администрирование")>
+            <h2>{move || tr!(l.get(), "Administration", "Администрирование")}</h2>
+            {SCREENS.iter().map(|s| view! {
+                <Link to=Route::Admin(s.key.to_owned()) class=if s.key == current { "view active" } else { "view" }>
+                    {move || tr!(l.get(), s.en, s.ru)}
+                </Link>
+            }).collect_view()}
+        </nav>
+    }
+}
+
 #[component]
 pub fn AdminPage(what: String) -> impl IntoView {
     let l = lang();
@@ -387,6 +415,15 @@ pub fn AdminPage(what: String) -> impl IntoView {
         .iter()
         .find(|s| s.key == what)
         .unwrap_or(&SCREENS[0]);
+    if screen.key == "outgoing-mail" {
+        return view! {
+            <div class="workspace">
+                <AdminNav current=screen.key/>
+                <crate::outgoing_mail::OutgoingMail/>
+            </div>
+        }
+        .into_any();
+    }
     let list = Fetch::<Value>::new(format!("{}?limit=100", screen.path));
     let editor = RwSignal::new(None::<(Option<i64>, String)>);
     // The form: `Some(None)` creates, `Some(Some(record))` edits.
@@ -455,14 +492,7 @@ pub fn AdminPage(what: String) -> impl IntoView {
     };
     view! {
         <div class="workspace">
-            <nav class="views card" aria-label=move || tr!(l.get(), "Administration", "Администрирование")>
-                <h2>{move || tr!(l.get(), "Administration", "Администрирование")}</h2>
-                {SCREENS.iter().map(|s| view! {
-                    <Link to=Route::Admin(s.key.to_owned()) class=if s.key == screen.key { "view active" } else { "view" }>
-                        {move || tr!(l.get(), s.en, s.ru)}
-                    </Link>
-                }).collect_view()}
-            </nav>
+            <AdminNav current=screen.key/>
             <section class="card list" data-test=format!("admin-{}", screen.key)>
                 <header class="row-head">
                     <h1>{move || tr!(l.get(), screen.en, screen.ru)}</h1>
@@ -557,6 +587,7 @@ pub fn AdminPage(what: String) -> impl IntoView {
             </section>
         </div>
     }
+    .into_any()
 }
 
 /// A webhook's delivery log, each attempt with its outcome, and "send again".

@@ -18,6 +18,7 @@ pub mod drafts;
 pub mod i18n;
 pub mod live;
 pub mod new_case;
+pub mod outgoing_mail;
 pub mod portal;
 pub mod route;
 pub mod ui;

@@ -158,6 +158,12 @@ impl<T: DeserializeOwned + Clone + Send + Sync + 'static> Fetch<T> {
         self.state.get()
     }
 
+    /// Fetches another path from now on (a filter changed); shows the old answer until then.
+    pub fn set_path(self, path: impl Into<String>) {
+        self.path.set(path.into());
+        self.reload();
+    }
+
     pub fn value(self) -> Option<T> {
         self.state.get().ready().cloned()
     }

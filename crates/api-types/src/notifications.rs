@@ -145,3 +145,82 @@ impl Default for NotificationSettings {
         }
     }
 }
+
+/// Where an outgoing mail stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MailStatus {
+    /// Waiting for its turn (or for the next attempt after a failure).
+    Pending,
+    /// Taken by a worker, not yet handed to a server.
+    Claimed,
+    /// Being handed to the SMTP server.
+    Sending,
+    /// Accepted by the SMTP server.
+    Sent,
+    /// Refused by the server, or given up after too many attempts.
+    Failed,
+    /// The SMTP conversation was cut while the message was being handed over: the server may
+    /// or may not have it. Not sent again unless an admin resends it.
+    Unknown,
+}
+
+impl MailStatus {
+    pub const ALL: [MailStatus; 6] = [
+        MailStatus::Pending,
+        MailStatus::Claimed,
+        MailStatus::Sending,
+        MailStatus::Sent,
+        MailStatus::Failed,
+        MailStatus::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailStatus::Pending => "pending",
+            MailStatus::Claimed => "claimed",
+            MailStatus::Sending => "sending",
+            MailStatus::Sent => "sent",
+            MailStatus::Failed => "failed",
+            MailStatus::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MailStatus> {
+        MailStatus::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One email the helpdesk sends (a notification, a reply, an auto-reply), for admins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct OutgoingMail {
+    pub id: i64,
+    pub recipient: String,
+    /// What it is: `reply`, `auto_reply`, `assigned`, `invitation`, ...
+    pub kind: String,
+    pub case_id: Option<i64>,
+    pub subject: String,
+    pub status: MailStatus,
+    /// Attempts made so far.
+    pub attempts: i32,
+    /// Why the last attempt did not succeed.
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When the next attempt is due; only while pending.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+page!(OutgoingMailPage, OutgoingMail);
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OutgoingMailQuery {
+    /// Only mails in this state.
+    pub status: Option<MailStatus>,
+    /// Only mails that need an admin's attention: `failed` and `unknown`.
+    pub problems: Option<bool>,
+    /// 1..=200, default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}

@@ -30,6 +30,7 @@ pub mod mailboxes;
 pub mod merge;
 pub mod notify;
 mod outbox;
+pub mod outgoing_mail;
 mod portal;
 pub mod registry;
 pub mod search;

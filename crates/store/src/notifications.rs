@@ -179,8 +179,9 @@ pub fn insert_mails(conn: &mut AnyConnection, rows: &[NewMail]) -> Result<usize,
     Ok(n)
 }
 
-/// Claims up to `limit` mails that are due: marks them `sending` and counts the attempt. Run in
-/// its own transaction; a row another worker claimed first is not returned.
+/// Claims up to `limit` mails that are due: marks them `claimed` and counts the attempt. Run in
+/// its own transaction; a row another worker claimed first is not returned. A claimed mail has
+/// not been handed to any server yet: until [`start_sending`] it may be released or retried.
 pub fn claim_due_mails(
     conn: &mut AnyConnection,
     now: NaiveDateTime,
@@ -202,13 +203,75 @@ pub fn claim_due_mails(
             .filter(mail_outbox::status.eq("pending")),
     )
     .set((
-        mail_outbox::status.eq("sending"),
+        mail_outbox::status.eq("claimed"),
         mail_outbox::attempts.eq(mail_outbox::attempts + 1),
-        // While `sending`, this is when the claim was made.
+        // While `claimed` or `sending`, this is when that began.
         mail_outbox::next_attempt_at.eq(now),
     ))
     .returning(mail_outbox::all_columns)
     .get_results(conn)?)
+}
+
+/// The server greeted and the message is about to be handed over: from here on a crash leaves
+/// the mail `sending` (it may have been accepted). `false` when the claim is no longer this
+/// worker's (it was released as stale meanwhile): then it must not be sent.
+pub fn start_sending(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    Ok(diesel::update(
+        mail_outbox::table
+            .find(id)
+            .filter(mail_outbox::status.eq("claimed")),
+    )
+    .set((
+        mail_outbox::status.eq("sending"),
+        mail_outbox::next_attempt_at.eq(now),
+    ))
+    .execute(conn)?
+        == 1)
+}
+
+/// A claimed mail that was never handed to a server goes back to the queue, due at once, its
+/// attempt not counted (a worker stopping, a claim going stale).
+pub fn release_mail(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    Ok(diesel::update(
+        mail_outbox::table
+            .find(id)
+            .filter(mail_outbox::status.eq("claimed")),
+    )
+    .set((
+        mail_outbox::status.eq("pending"),
+        mail_outbox::attempts.eq(mail_outbox::attempts - 1),
+        mail_outbox::next_attempt_at.eq(now),
+    ))
+    .execute(conn)?
+        == 1)
+}
+
+/// Claims older than `before` belong to a worker that died before it reached any server:
+/// released, so the mails go out after all.
+pub fn release_stale_claims(
+    conn: &mut AnyConnection,
+    before: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        mail_outbox::table
+            .filter(mail_outbox::status.eq("claimed"))
+            .filter(mail_outbox::next_attempt_at.lt(before)),
+    )
+    .set((
+        mail_outbox::status.eq("pending"),
+        mail_outbox::attempts.eq(mail_outbox::attempts - 1),
+        mail_outbox::next_attempt_at.eq(now),
+    ))
+    .execute(conn)?)
 }
 
 /// Records the outcome of one attempt.
@@ -237,7 +300,7 @@ pub fn finish_mail(
 }
 
 /// Mails left `sending` before `before` (the worker died mid-conversation): marked `unknown`,
-/// never sent again, because the server may have accepted them.
+/// never sent again by itself, because the server may have accepted them. An admin may resend.
 pub fn abandon_stuck_mails(
     conn: &mut AnyConnection,
     before: NaiveDateTime,
@@ -249,9 +312,59 @@ pub fn abandon_stuck_mails(
     )
     .set((
         mail_outbox::status.eq("unknown"),
-        mail_outbox::last_error.eq("the worker stopped while sending; not retried"),
+        mail_outbox::last_error
+            .eq("the worker stopped during the SMTP conversation; it may have been delivered"),
     ))
     .execute(conn)?)
+}
+
+/// Outgoing mails, newest first, optionally only those in `statuses`.
+pub fn list_mails(
+    conn: &mut AnyConnection,
+    statuses: &[&str],
+    limit: i64,
+    cursor: Option<i64>,
+) -> Result<Page<MailRow>, StoreError> {
+    let mut q = mail_outbox::table.select(MailRow::as_select()).into_boxed();
+    if !statuses.is_empty() {
+        q = q.filter(mail_outbox::status.eq_any(statuses.to_vec()));
+    }
+    if let Some(c) = cursor {
+        q = q.filter(mail_outbox::id.lt(c));
+    }
+    let rows = q
+        .order(mail_outbox::id.desc())
+        .limit(limit + 1)
+        .load(conn)?;
+    Ok(Page::from_overfetch(rows, limit, |r| r.id))
+}
+
+pub fn mail(conn: &mut AnyConnection, id: i64) -> Result<MailRow, StoreError> {
+    Ok(mail_outbox::table
+        .find(id)
+        .select(MailRow::as_select())
+        .first(conn)?)
+}
+
+/// Puts a `failed` or `unknown` mail back in the queue, due now, with a fresh attempt count.
+/// `false` when it is in another state (already queued, being sent, or sent).
+pub fn requeue_mail(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    Ok(diesel::update(
+        mail_outbox::table
+            .find(id)
+            .filter(mail_outbox::status.eq_any(["failed", "unknown"])),
+    )
+    .set((
+        mail_outbox::status.eq("pending"),
+        mail_outbox::attempts.eq(0),
+        mail_outbox::next_attempt_at.eq(now),
+    ))
+    .execute(conn)?
+        == 1)
 }
 
 /// The mails of a case (what the helpdesk told whom), oldest first.

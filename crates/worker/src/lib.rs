@@ -80,112 +80,173 @@ pub const SLA_TIMER_INTERVAL: Duration = Duration::from_secs(1);
 /// How often a mailbox whose server has no IDLE is polled.
 pub const IMAP_INTERVAL: Duration = Duration::from_secs(15);
 
-/// Runs the jobs until `shutdown` resolves. Without a mailer, queued emails wait (and none are
-/// queued unless a sender address is configured).
+/// How long a job waits after finding nothing to do.
+const IDLE_PAUSE: Duration = Duration::from_millis(500);
+
+/// How long a job waits after a failed step before trying again.
+const ERROR_PAUSE: Duration = Duration::from_secs(2);
+
+/// Runs a blocking step on the blocking pool; a panic counts as a failure of the step.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::Internal(format!("the step panicked: {e}")))?
+}
+
+/// Repeats one job's step until `shutdown`: at once after a step that did something, after
+/// `idle` when there was nothing to do, after [`ERROR_PAUSE`] when it failed. Each job runs in
+/// its own task, so a slow step (a hung server) delays only its own job.
+async fn repeat<F, Fut>(
+    job: &'static str,
+    idle: Duration,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    mut step: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Outcome, AppError>>,
+{
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let pause = match step().await {
+            Ok(Outcome::Processed(n)) => {
+                tracing::debug!(job, n, "step done");
+                Duration::ZERO
+            }
+            Ok(Outcome::Idle) => idle,
+            Err(e) => {
+                tracing::error!(job, error = %e, "step failed; retrying");
+                ERROR_PAUSE
+            }
+        };
+        if pause.is_zero() {
+            tokio::task::yield_now().await;
+            continue;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+    tracing::debug!(job, "stopped");
+}
+
+/// A count of things done as a step's outcome.
+fn counted(n: usize) -> Outcome {
+    if n == 0 {
+        Outcome::Idle
+    } else {
+        Outcome::Processed(n)
+    }
+}
+
+/// Runs the jobs until `shutdown` turns true, each in its own task: the outbox consumer, the
+/// mailer, webhook deliveries, SLA timers and time rules, received mail left unprocessed,
+/// auto-close, CSV imports and the IMAP watchers. Without a mailer, queued emails wait (and none
+/// are queued unless a sender address is configured). Returns when every job has stopped: steps
+/// under way finish; the mailer releases what it has not begun and waits briefly for the rest.
 pub async fn run(
     services: Services,
     mailer: Option<mailer::Mailer>,
     imap: imap::ImapPoller,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let watchers = tokio::spawn(watch_mailboxes(imap, services.clone(), shutdown.clone()));
-    let importer = tokio::spawn(run_imports(services.clone(), shutdown.clone()));
-    let hooks = webhooks::WebhookSender::new(services.clone());
-    let outbox = std::sync::Arc::new(OutboxConsumer::new(services));
     tracing::info!(mail = mailer.is_some(), "worker started");
-    let mut timers_checked = std::time::Instant::now() - SLA_TIMER_INTERVAL;
-    let mut closing_checked = std::time::Instant::now() - AUTO_CLOSE_INTERVAL;
-    loop {
-        if closing_checked.elapsed() >= AUTO_CLOSE_INTERVAL {
-            closing_checked = std::time::Instant::now();
-            let svc = outbox.services.clone();
-            match tokio::task::spawn_blocking(move || svc.auto_close()).await {
-                Ok(Ok(0)) => {}
-                Ok(Ok(n)) => tracing::info!(cases = n, "cases closed automatically"),
-                Ok(Err(e)) => tracing::error!(error = %e, "auto-close failed; retrying"),
-                Err(e) => tracing::error!(error = %e, "auto-close panicked; retrying"),
-            }
-            let svc = outbox.services.clone();
-            match tokio::task::spawn_blocking(move || svc.purge_idempotency_keys()).await {
-                Ok(Ok(n)) => tracing::debug!(keys = n, "expired idempotency keys forgotten"),
-                Ok(Err(e)) => tracing::error!(error = %e, "purging idempotency keys failed"),
-                Err(e) => tracing::error!(error = %e, "purging idempotency keys panicked"),
-            }
-        }
-        // SLA timers (warnings, breaches, recomputation after policy changes): due ones fire,
-        // including those missed while no worker ran.
-        if timers_checked.elapsed() >= SLA_TIMER_INTERVAL {
-            timers_checked = std::time::Instant::now();
-            let svc = outbox.services.clone();
-            match tokio::task::spawn_blocking(move || svc.run_due_jobs(200)).await {
-                Ok(Ok(0)) => {}
-                Ok(Ok(n)) => tracing::info!(announced = n, "SLA timers fired"),
-                Ok(Err(e)) => tracing::error!(error = %e, "SLA timers failed; retrying"),
-                Err(e) => tracing::error!(error = %e, "SLA timers panicked; retrying"),
-            }
-            let svc = outbox.services.clone();
-            match tokio::task::spawn_blocking(move || svc.run_time_rules()).await {
-                Ok(Ok(0)) => {}
-                Ok(Ok(n)) => tracing::info!(rules = n, "time-in-status rules acted"),
-                Ok(Err(e)) => tracing::error!(error = %e, "time-in-status rules failed; retrying"),
-                Err(e) => tracing::error!(error = %e, "time-in-status rules panicked; retrying"),
-            }
-        }
-        // Received mail whose processing did not finish (a crash, a failure) is taken up again.
-        let svc = outbox.services.clone();
-        match tokio::task::spawn_blocking(move || svc.process_pending_email(50)).await {
-            Ok(Ok(0)) => {}
-            Ok(Ok(n)) => tracing::info!(messages = n, "stored mail processed"),
-            Ok(Err(e)) => tracing::error!(error = %e, "processing stored mail failed"),
-            Err(e) => tracing::error!(error = %e, "processing stored mail panicked"),
-        }
-        let job = outbox.clone();
-        let step = tokio::task::spawn_blocking(move || job.run_next()).await;
-        let sent = match &mailer {
-            Some(m) => match m.run_next().await {
-                Ok(Outcome::Processed(n)) => n,
-                Ok(Outcome::Idle) => 0,
-                Err(e) => {
-                    tracing::error!(error = %e, "mail step failed; retrying");
-                    0
-                }
-            },
-            None => 0,
-        };
-        let hooks_sent = match hooks.run_next().await {
-            Ok(Outcome::Processed(n)) => n,
-            Ok(Outcome::Idle) => 0,
-            Err(e) => {
-                tracing::error!(error = %e, "webhook step failed; retrying");
-                0
-            }
-        };
-        let pause = match step {
-            Ok(Ok(Outcome::Idle)) if sent > 0 || hooks_sent > 0 => Duration::ZERO,
-            Ok(Ok(Outcome::Processed(n))) => {
-                tracing::debug!(events = n, "outbox step");
-                Duration::ZERO
-            }
-            Ok(Ok(Outcome::Idle)) => Duration::from_millis(500),
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "outbox step failed; retrying");
-                Duration::from_secs(2)
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "outbox step panicked; retrying");
-                Duration::from_secs(2)
-            }
-        };
-        tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
-            _ = shutdown.changed() => break,
-        }
-        if *shutdown.borrow() {
-            break;
-        }
+    let mut jobs = vec![
+        tokio::spawn(watch_mailboxes(imap, services.clone(), shutdown.clone())),
+        tokio::spawn(run_imports(services.clone(), shutdown.clone())),
+    ];
+    if let Some(m) = mailer {
+        jobs.push(tokio::spawn(std::sync::Arc::new(m).run(shutdown.clone())));
     }
-    let _ = watchers.await;
-    let _ = importer.await;
+    let outbox = std::sync::Arc::new(OutboxConsumer::new(services.clone()));
+    jobs.push(tokio::spawn(repeat(
+        "outbox",
+        IDLE_PAUSE,
+        shutdown.clone(),
+        move || {
+            let job = outbox.clone();
+            blocking(move || job.run_next())
+        },
+    )));
+    let hooks = std::sync::Arc::new(webhooks::WebhookSender::new(services.clone()));
+    jobs.push(tokio::spawn(repeat(
+        "webhooks",
+        IDLE_PAUSE,
+        shutdown.clone(),
+        move || {
+            let hooks = hooks.clone();
+            async move { hooks.run_next().await }
+        },
+    )));
+    // SLA timers (warnings, breaches, recomputation after policy changes) and time-in-status
+    // rules: due ones fire, including those missed while no worker ran.
+    let svc = services.clone();
+    jobs.push(tokio::spawn(repeat(
+        "SLA timers",
+        SLA_TIMER_INTERVAL,
+        shutdown.clone(),
+        move || {
+            let svc = svc.clone();
+            blocking(move || {
+                let fired = svc.run_due_jobs(200)?;
+                if fired > 0 {
+                    tracing::info!(announced = fired, "SLA timers fired");
+                }
+                let rules = svc.run_time_rules()?;
+                if rules > 0 {
+                    tracing::info!(rules, "time-in-status rules acted");
+                }
+                // A full batch: more may be due.
+                Ok(if fired >= 200 {
+                    Outcome::Processed(fired)
+                } else {
+                    Outcome::Idle
+                })
+            })
+        },
+    )));
+    // Received mail whose processing did not finish (a crash, a failure) is taken up again.
+    let svc = services.clone();
+    jobs.push(tokio::spawn(repeat(
+        "received mail",
+        IDLE_PAUSE,
+        shutdown.clone(),
+        move || {
+            let svc = svc.clone();
+            blocking(move || {
+                let n = svc.process_pending_email(50)?;
+                if n > 0 {
+                    tracing::info!(messages = n, "stored mail processed");
+                }
+                Ok(counted(n))
+            })
+        },
+    )));
+    let svc = services;
+    jobs.push(tokio::spawn(repeat(
+        "auto-close",
+        AUTO_CLOSE_INTERVAL,
+        shutdown,
+        move || {
+            let svc = svc.clone();
+            blocking(move || {
+                let closed = svc.auto_close()?;
+                if closed > 0 {
+                    tracing::info!(cases = closed, "cases closed automatically");
+                }
+                let keys = svc.purge_idempotency_keys()?;
+                tracing::debug!(keys, "expired idempotency keys forgotten");
+                Ok(Outcome::Idle)
+            })
+        },
+    )));
+    for job in jobs {
+        let _ = job.await;
+    }
     tracing::info!("worker stopped");
 }
 

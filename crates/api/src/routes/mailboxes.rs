@@ -7,6 +7,7 @@ use futures_util::StreamExt;
 use helpdesk_api_types::mailboxes::{
     InboundResult, InboundToken, Mailbox, MailboxCreated, MailboxInput,
 };
+use helpdesk_api_types::notifications::{OutgoingMail, OutgoingMailPage, OutgoingMailQuery};
 use helpdesk_service::{AppError, Services};
 
 use crate::extract::{blocking, Auth};
@@ -123,6 +124,40 @@ pub async fn inbound(
     }
     let id = id.into_inner();
     blocking(move || svc.receive_inbound(id, token.as_deref(), &raw))
+        .await
+        .map(web::Json)
+}
+
+/// The outgoing-mail queue, newest first (admins): notifications, replies and auto-replies with
+/// where each stands. `problems=true` lists what needs attention: mails that failed, and mails
+/// whose delivery is unknown because a worker was cut off while handing them to the server.
+#[utoipa::path(tag = "mailboxes", params(OutgoingMailQuery),
+    responses((status = 200, description = "A page of outgoing mails", body = OutgoingMailPage)))]
+#[get("/outgoing-mail")]
+pub async fn outgoing(
+    svc: web::Data<Services>,
+    auth: Auth,
+    q: web::Query<OutgoingMailQuery>,
+) -> Result<web::Json<OutgoingMailPage>, ApiError> {
+    blocking(move || svc.list_outgoing_mail(&auth.0, &q))
+        .await
+        .map(web::Json)
+}
+
+/// Send a failed mail, or one whose delivery is unknown, again (admins). It goes back to the
+/// queue due at once, with a fresh count of attempts; the change is in the audit trail.
+#[utoipa::path(tag = "mailboxes", params(("id" = i64, Path, description = "Outgoing mail id")),
+    responses((status = 200, description = "Queued again", body = OutgoingMail),
+        (status = 404, description = "No such mail", body = helpdesk_api_types::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not failed and not unknown (queued, being sent, or sent)", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
+#[post("/outgoing-mail/{id}/resend")]
+pub async fn resend(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<OutgoingMail>, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.resend_mail(&auth.0, id))
         .await
         .map(web::Json)
 }

@@ -116,6 +116,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(mailboxes::replace)
         .service(mailboxes::rotate_token)
         .service(mailboxes::inbound)
+        .service(mailboxes::outgoing)
+        .service(mailboxes::resend)
         .service(sla::list_calendars)
         .service(sla::create_calendar)
         .service(sla::get_calendar)

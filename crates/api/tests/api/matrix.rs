@@ -639,6 +639,16 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         "/api/v1/mailboxes/{id}/inbound-token",
         [Unauth, Deny, Deny, Deny, Ok],
     ),
+    (
+        "GET",
+        "/api/v1/outgoing-mail",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/outgoing-mail/{id}/resend",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
     // Only the mailbox's own token opens it; users' tokens do not (tested in email.rs).
     (
         "POST",
@@ -752,6 +762,8 @@ struct Fixture {
     web_form_key: String,
     /// A delivery (a ping) of `webhook`.
     delivery: i64,
+    /// An outgoing mail that failed (admins may resend it).
+    failed_mail: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -914,6 +926,39 @@ async fn fixture(app: &TestApp) -> Fixture {
     let agent_other_session = current_session(app, &agent.email, &agent.password).await;
     let bystander = app.user(Role::Agent, None, None).await;
     let bystander_session = current_session(app, &bystander.email, &bystander.password).await;
+    let db = app.services.db.clone();
+    let failed_mail = tokio::task::spawn_blocking(move || {
+        use helpdesk_store::notifications as mails;
+        db.write(|c| {
+            let now = chrono::Utc::now().naive_utc();
+            mails::insert_mails(
+                c,
+                &[mails::NewMail {
+                    event_id: 0,
+                    recipient: "nobody@customer.test".into(),
+                    kind: "reply".into(),
+                    case_id: None,
+                    subject: "Refused".into(),
+                    body: "Text".into(),
+                    message_id: "<refused@helpdesk.test>".into(),
+                    status: "failed".into(),
+                    next_attempt_at: now,
+                    created_at: now,
+                    from_address: None,
+                    in_reply_to: None,
+                    references_header: None,
+                    auto_submitted: "auto-generated".into(),
+                    mailbox_id: None,
+                    attachment_ids: "[]".into(),
+                }],
+            )?;
+            let page = mails::list_mails(c, &["failed"], 1, None)?;
+            Result::<_, helpdesk_store::StoreError>::Ok(page.items[0].id)
+        })
+    })
+    .await
+    .unwrap()
+    .unwrap();
     Fixture {
         tokens: [
             None,
@@ -948,6 +993,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         kb_attachment: kb_files[0]["id"].as_i64().unwrap(),
         web_form_key: form["key"].as_str().unwrap().to_owned(),
         delivery: delivery["id"].as_i64().unwrap(),
+        failed_mail,
     }
 }
 
@@ -1017,6 +1063,8 @@ fn concrete_path(path: &str, f: &Fixture) -> String {
         f.contract
     } else if path.starts_with("/api/v1/mailboxes") || path.starts_with("/api/v1/inbound") {
         f.mailbox
+    } else if path.starts_with("/api/v1/outgoing-mail") {
+        f.failed_mail
     } else if path.starts_with("/api/v1/calendars") {
         f.calendar
     } else if path.starts_with("/api/v1/sla-policies") {
@@ -1080,6 +1128,7 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
         ("POST", "/api/v1/contacts") => json!({ "first_name": "C", "last_name": format!("{n}") }),
         ("PATCH", "/api/v1/contacts/{id}") => json!({ "title": "CTO" }),
         ("POST", "/api/v1/contacts/{id}/invitation") => return None,
+        ("POST", "/api/v1/outgoing-mail/{id}/resend") => return None,
         // The token is filled in per call (see `fresh_invitation`).
         ("POST", "/api/v1/auth/invitations/accept") => json!({}),
         ("POST", "/api/v1/products") => json!({ "name": format!("Product {n}") }),

@@ -532,3 +532,123 @@ api_test!(async fn internal_targets_are_refused(app) {
     assert_eq!(s, 200);
     assert!(catalog.as_array().unwrap().iter().any(|t| t["type"] == "message.created" && t["data_schema"] == "MessageCreatedData"));
 });
+
+/// An SMTP server that accepts connections and never answers delays no webhook: every job of
+/// the worker runs on its own. The held mails are released, unsent and uncounted, when the
+/// worker is stopped.
+async fn hung_smtp_delays_no_webhook(backend: TestBackend) {
+    let app = TestApp::spawn_customized(backend, Default::default(), |svc| {
+        svc.webhooks.allow_private_targets = true;
+        svc.notify.mail_from = Some("Helpdesk <support@helpdesk.test>".into());
+    })
+    .await;
+    let admin = app.user(Role::Admin, None, None).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let receiver = Receiver::start(TcpListener::bind("127.0.0.1:0").unwrap());
+    let (s, hook) = app
+        .post(
+            "/api/v1/webhooks",
+            &admin.token,
+            json!({ "url": format!("http://127.0.0.1:{}/in", receiver.port), "event_types": ["case.created"] }),
+        )
+        .await;
+    assert_eq!(s, 201, "{hook}");
+    // Accepts and holds every connection, never greets.
+    let smtp = TcpListener::bind("127.0.0.1:0").unwrap();
+    let smtp_port = smtp.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in smtp.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    let slow = std::time::Duration::from_secs(60);
+    let mailer = helpdesk_worker::mailer::Mailer::new(
+        app.services.clone(),
+        &format!("smtp://127.0.0.1:{smtp_port}"),
+    )
+    .unwrap()
+    .with_limits(helpdesk_worker::mailer::Limits {
+        greeting: slow,
+        transaction: slow,
+    });
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(helpdesk_worker::run(
+        app.services.clone(),
+        Some(mailer),
+        helpdesk_worker::imap::ImapPoller::new(app.services.clone()),
+        stopping,
+    ));
+    let mut cases = Vec::new();
+    for n in 0..3 {
+        let (_, contact) = org_with_contact(&app, &agent, &format!("Hung{n}")).await;
+        let (s, case) = app
+            .post(
+                "/api/v1/cases",
+                &agent.token,
+                json!({ "subject": format!("Hung {n}"), "requester_id": contact }),
+            )
+            .await;
+        assert_eq!(s, 201, "{case}");
+        cases.push(case["id"].as_i64().unwrap());
+    }
+    let started = std::time::Instant::now();
+    while receiver.received().len() < cases.len() && started.elapsed().as_secs() < 10 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mut got: Vec<i64> = receiver
+        .received()
+        .iter()
+        .map(|g| case_of(&verify(hook["secret"].as_str().unwrap(), g)))
+        .collect();
+    got.sort();
+    assert_eq!(got, cases, "every webhook arrived while mail hangs");
+    assert!(
+        started.elapsed().as_secs() < 5,
+        "webhooks waited {:?}",
+        started.elapsed()
+    );
+    let db = app.services.db.clone();
+    let held = move || {
+        let db = db.clone();
+        async move {
+            tokio::task::spawn_blocking(move || db.read(helpdesk_store::notifications::all_mails))
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let rows = held().await;
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter().any(|m| m.status == "claimed"),
+        "the hung server holds mail: {:?}",
+        rows.iter().map(|m| &m.status).collect::<Vec<_>>()
+    );
+    assert!(rows.iter().all(|m| m.status != "sent"));
+
+    let asked = std::time::Instant::now();
+    stop.send(true).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(10), worker)
+        .await
+        .expect("the worker stops promptly")
+        .unwrap();
+    assert!(asked.elapsed().as_secs() < 10);
+    for m in held().await {
+        assert_eq!(
+            (m.status.as_str(), m.attempts),
+            ("pending", 0),
+            "released unsent: {m:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn hung_smtp_delays_no_webhook_sqlite() {
+    hung_smtp_delays_no_webhook(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn hung_smtp_delays_no_webhook_postgres() {
+    hung_smtp_delays_no_webhook(TestBackend::Postgres).await
+}

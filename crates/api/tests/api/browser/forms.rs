@@ -516,3 +516,141 @@ async fn admin_screens_sqlite() {
 async fn admin_screens_postgres() {
     admin_screens(TestBackend::Postgres).await;
 }
+
+/// Queues a mail in `status` (what the mailer leaves after a refusal or a cut hand-over).
+async fn mail_in(app: &TestApp, recipient: &str, status: &str, why: &str) {
+    let db = app.services.db.clone();
+    let (recipient, status, why) = (recipient.to_owned(), status.to_owned(), why.to_owned());
+    tokio::task::spawn_blocking(move || {
+        use helpdesk_store::notifications as mails;
+        let now = chrono::Utc::now().naive_utc();
+        db.write(|c| {
+            mails::insert_mails(
+                c,
+                &[mails::NewMail {
+                    event_id: 0,
+                    message_id: format!("<{recipient}@helpdesk.test>"),
+                    recipient: recipient.clone(),
+                    kind: "reply".into(),
+                    case_id: None,
+                    subject: format!("Answer for {recipient}"),
+                    body: "Text".into(),
+                    status: status.clone(),
+                    next_attempt_at: now,
+                    created_at: now,
+                    from_address: None,
+                    in_reply_to: None,
+                    references_header: None,
+                    auto_submitted: "auto-generated".into(),
+                    mailbox_id: None,
+                    attachment_ids: "[]".into(),
+                }],
+            )?;
+            let page = mails::list_mails(c, &[], 1, None)?;
+            mails::finish_mail(c, page.items[0].id, &status, None, Some(&why), now)
+        })
+    })
+    .await
+    .unwrap()
+    .unwrap();
+}
+
+/// An admin finds the mails that need attention, with why, and sends them again: a failed one
+/// at once, one whose delivery is unknown only after saying yes to the warning.
+async fn outgoing_mail(backend: TestBackend) {
+    let (app, _registry) = spa(backend).await;
+    let admin = app.user(Role::Admin, None, None).await;
+    mail_in(&app, "sent@customer.test", "sent", "").await;
+    mail_in(
+        &app,
+        "refused@customer.test",
+        "failed",
+        "550 mailbox unavailable",
+    )
+    .await;
+    mail_in(
+        &app,
+        "cut@customer.test",
+        "unknown",
+        "the worker stopped during the SMTP conversation; it may have been delivered",
+    )
+    .await;
+    let (_driver, c) = browser().await;
+    c.goto(&app.url("/admin/outgoing-mail")).await.unwrap();
+    sign_in(&c, &admin).await;
+    let rows = count_until(&c, "[data-test=mail-row]", 2).await;
+    assert!(
+        rows.iter().any(|r| r.contains("refused@customer.test")
+            && r.contains("550 mailbox unavailable")
+            && r.contains("Failed")),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("cut@customer.test") && r.contains("Delivery unknown")),
+        "{rows:?}"
+    );
+    assert!(
+        !rows.iter().any(|r| r.contains("sent@customer.test")),
+        "only what needs attention"
+    );
+    screenshot(&c, backend, "admin-outgoing-mail").await;
+
+    click(
+        &c,
+        "[data-test=mail-row][data-status=failed] [data-test=mail-resend]",
+    )
+    .await;
+    toast_until(&c, |t| t.contains("Queued to be sent again")).await;
+    count_until(&c, "[data-test=mail-row]", 1).await;
+
+    click(
+        &c,
+        "[data-test=mail-row][data-status=unknown] [data-test=mail-resend]",
+    )
+    .await;
+    let ask = text_until(&c, "[data-test=mail-ask]", |t| !t.is_empty()).await;
+    assert!(ask.contains("could get it twice"), "{ask}");
+    let (_, still) = app
+        .get("/api/v1/outgoing-mail?status=unknown", &admin.token)
+        .await;
+    assert_eq!(
+        still["items"].as_array().unwrap().len(),
+        1,
+        "nothing sent before the yes"
+    );
+    click(&c, "[data-test=mail-resend-anyway]").await;
+    text_until(&c, "[data-test=mail-empty]", |t| {
+        t.contains("Nothing needs attention")
+    })
+    .await;
+
+    click(&c, "[data-test=mail-all]").await;
+    let all = count_until(&c, "[data-test=mail-row]", 3).await;
+    assert_eq!(
+        all.iter().filter(|r| r.contains("Waiting")).count(),
+        2,
+        "{all:?}"
+    );
+    let (_, queued) = app
+        .get("/api/v1/outgoing-mail?status=pending", &admin.token)
+        .await;
+    let mut to: Vec<&str> = queued["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["recipient"].as_str().unwrap())
+        .collect();
+    to.sort();
+    assert_eq!(to, ["cut@customer.test", "refused@customer.test"]);
+}
+
+#[tokio::test]
+async fn outgoing_mail_sqlite() {
+    outgoing_mail(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn outgoing_mail_postgres() {
+    outgoing_mail(TestBackend::Postgres).await;
+}
