@@ -114,6 +114,14 @@ impl ApiError {
                 "An outside service failed",
                 Some(why.clone()),
             ),
+            DatabaseUnavailable(_) => problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database-unavailable",
+                "Temporarily unavailable",
+                Some(format!(
+                    "the database is not answering; nothing was changed, try again in {DATABASE_RETRY_SECONDS} seconds"
+                )),
+            ),
             Internal(_) => problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -130,22 +138,31 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let AppError::Internal(cause) = &self.0 {
+        match &self.0 {
             // The cause goes to the log, never to the client.
-            tracing::error!(%cause, "request failed");
+            AppError::Internal(cause) => tracing::error!(%cause, "request failed"),
+            AppError::DatabaseUnavailable(cause) => {
+                tracing::warn!(%cause, "request refused: database unavailable")
+            }
+            _ => {}
         }
         let mut resp = problem_response(&self.to_problem());
-        if let AppError::TooManyRequests {
-            retry_after_seconds,
-        } = &self.0
-        {
-            if let Ok(v) = header::HeaderValue::from_str(&retry_after_seconds.to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        let retry_after = match &self.0 {
+            AppError::TooManyRequests {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            AppError::DatabaseUnavailable(_) => Some(DATABASE_RETRY_SECONDS),
+            _ => None,
+        };
+        if let Some(Ok(v)) = retry_after.map(|s| header::HeaderValue::from_str(&s.to_string())) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
         resp
     }
 }
+
+/// What `Retry-After` says while the database is not answering.
+pub const DATABASE_RETRY_SECONDS: u64 = 5;
 
 /// Malformed bodies and query strings: 400 with serde's description of what is wrong.
 pub fn bad_request(detail: String) -> actix_web::Error {

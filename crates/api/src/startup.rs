@@ -263,3 +263,64 @@ pub fn run(
     .run();
     Ok(server)
 }
+
+/// What a process serves on its port while it waits for the database at start-up: `/healthz`
+/// answers (the process is alive), everything else 503 with `Retry-After`, so a load balancer
+/// sends it no traffic and clients retry. Stopped once the database answers; the real server
+/// then takes over the same listening socket.
+pub struct Waiting {
+    thread: std::thread::JoinHandle<()>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Waiting {
+    /// Serves on a clone of `listener` from a thread of its own.
+    pub fn start(listener: &TcpListener) -> std::io::Result<Waiting> {
+        let listener = listener.try_clone()?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = HttpServer::new(|| {
+                    App::new()
+                        .route("/healthz", web::get().to(healthz))
+                        .default_service(web::to(|| async {
+                            let p = problem(
+                                StatusCode::SERVICE_UNAVAILABLE,
+                                "database-unavailable",
+                                "Temporarily unavailable",
+                                Some("the helpdesk is starting and waits for its database".into()),
+                            );
+                            let mut resp = problem_response(&p);
+                            resp.headers_mut()
+                                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+                            resp
+                        }))
+                })
+                .workers(1)
+                .disable_signals()
+                .listen(listener);
+                match server {
+                    Ok(server) => {
+                        let server = server.run();
+                        let _ = tx.send(Some(server.handle()));
+                        let _ = server.await;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not serve while waiting");
+                        let _ = tx.send(None);
+                    }
+                }
+            })
+        });
+        match rx.recv() {
+            Ok(Some(handle)) => Ok(Waiting { thread, handle }),
+            _ => Err(std::io::Error::other("the waiting server did not start")),
+        }
+    }
+
+    /// Stops serving; returns once the socket is free for the real server.
+    pub fn stop(self) {
+        actix_web::rt::System::new().block_on(self.handle.stop(false));
+        let _ = self.thread.join();
+    }
+}

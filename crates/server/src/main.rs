@@ -104,7 +104,21 @@ fn main() -> anyhow::Result<()> {
     cli.config.init_logging();
     let db = Db::connect(&cli.config.database_url(), cli.config.db_pool_size)
         .context("opening the database")?;
-    let applied = db.migrate().context("applying migrations")?;
+    // The port is taken first: while the database is not answering yet, it says so (503).
+    let listener = match command {
+        Command::All | Command::Serve => Some(
+            TcpListener::bind(&cli.config.bind)
+                .with_context(|| format!("binding {}", cli.config.bind))?,
+        ),
+        _ => None,
+    };
+    let applied = match command {
+        // Long-running processes wait for the database; one-off commands fail at once.
+        Command::All | Command::Serve | Command::Worker => {
+            wait_and_migrate(&db, listener.as_ref())?
+        }
+        _ => db.migrate().context("applying migrations")?,
+    };
     if !applied.is_empty() {
         tracing::info!(?applied, "migrations applied");
     }
@@ -118,6 +132,7 @@ fn main() -> anyhow::Result<()> {
     let mut services = Services::with_stored_secret(db, cli.config.jwt_secret.clone())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     cli.config.configure(&mut services);
+    let with_worker = matches!(command, Command::All);
     match command {
         Command::Admin {
             command:
@@ -154,10 +169,42 @@ fn main() -> anyhow::Result<()> {
             println!("{summary}");
             Ok(())
         }
-        Command::All => serve(cli.config, services, true),
-        Command::Serve => serve(cli.config, services, false),
+        Command::All | Command::Serve => {
+            let listener = listener.context("no listening socket")?;
+            serve(cli.config, services, listener, with_worker)
+        }
         Command::Worker => worker_only(&cli.config, services),
         Command::Migrate | Command::Openapi => Ok(()),
+    }
+}
+
+/// Applies the migrations, waiting for the database with back-off (1 s, doubling to 30 s) while
+/// it does not answer, instead of exiting: replicas and workers may start before it. Meanwhile
+/// the port, if any, answers 503 with `Retry-After`.
+fn wait_and_migrate(db: &Db, listener: Option<&TcpListener>) -> anyhow::Result<Vec<String>> {
+    let mut waiting: Option<helpdesk_api::startup::Waiting> = None;
+    let mut pause = std::time::Duration::from_secs(1);
+    loop {
+        match db.migrate() {
+            Ok(applied) => {
+                if let Some(w) = waiting.take() {
+                    w.stop();
+                    tracing::info!("the database answers; starting");
+                }
+                return Ok(applied);
+            }
+            Err(helpdesk_store::StoreError::Unreachable(why)) => {
+                if waiting.is_none() {
+                    if let Some(l) = listener {
+                        waiting = helpdesk_api::startup::Waiting::start(l).ok();
+                    }
+                }
+                tracing::warn!(error = %why, retry_in_seconds = pause.as_secs(), "waiting for the database");
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_secs(30));
+            }
+            Err(e) => return Err(e).context("applying migrations"),
+        }
     }
 }
 
@@ -208,14 +255,17 @@ fn first_admin(services: &Services) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn serve(config: Config, services: Services, with_worker: bool) -> anyhow::Result<()> {
+fn serve(
+    config: Config,
+    services: Services,
+    listener: TcpListener,
+    with_worker: bool,
+) -> anyhow::Result<()> {
     // Replicas starting together: one makes the administrator, the others find it.
     services
         .db
         .with_setup_lock(|| first_admin(&services).map_err(SetupError))
         .map_err(|e| e.0)?;
-    let listener =
-        TcpListener::bind(&config.bind).with_context(|| format!("binding {}", config.bind))?;
     let addr = listener.local_addr()?;
     let app_config = config.app_config();
     if app_config.static_dir.is_none() {
@@ -256,9 +306,36 @@ fn worker_only(config: &Config, services: Services) -> anyhow::Result<()> {
         let imap = config.imap_poller(&services)?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(helpdesk_worker::run(services, mailer, imap, stopped));
-        tokio::signal::ctrl_c().await.ok();
+        let why = stop_signal().await;
+        tracing::info!(
+            signal = why,
+            "stopping: no new work is taken; what is held is finished or released"
+        );
         let _ = stop.send(true);
         worker.await.ok();
         anyhow::Ok(())
     })
+}
+
+/// Waits for SIGINT (Ctrl-C) or SIGTERM (what `docker stop` and systemd send).
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(_) => {
+                tokio::signal::ctrl_c().await.ok();
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.ok();
+        "SIGINT"
+    }
 }

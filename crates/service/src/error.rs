@@ -34,6 +34,10 @@ pub enum AppError {
     /// A service we depend on answered badly or not at all.
     #[error("{0}")]
     Upstream(String),
+    /// The database did not answer in time (an outage, a failover): 503 with `Retry-After`.
+    /// The cause is logged, never shown.
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(String),
     /// Something broke that the caller cannot fix; the cause is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -56,6 +60,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound("record"),
             StoreError::Conflict(what) => AppError::Conflict(what),
+            StoreError::Unreachable(why) => AppError::DatabaseUnavailable(why),
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -19,6 +19,10 @@ pub enum AnyConnection {
     Sqlite(SqliteConnection),
 }
 
+/// How long a request waits for a database connection before it is answered 503: long enough
+/// for a burst to be served from a busy pool, short enough that an outage is told at once.
+pub const DB_WAIT: Duration = Duration::from_secs(2);
+
 /// The key of the PostgreSQL advisory lock held while setting a database up (see
 /// [`Db::with_setup_lock`]).
 const SETUP_LOCK: i64 = 7_243_002;
@@ -210,11 +214,14 @@ impl Db {
                 .map_err(|e| StoreError::Url(format!("cannot open {}: {e}", path.display())))?;
         }
         let backend = url.backend();
+        // Lazy: one connection is opened in the background and more only as work needs them,
+        // so a process starts (and waits) while the database is down, and idle replicas hold
+        // few connections. A request waits at most DB_WAIT for one.
         let pool = Pool::builder()
             .max_size(max_size.max(1))
-            .connection_timeout(Duration::from_secs(10))
-            .build(Manager { url })
-            .map_err(|e| StoreError::Pool(e.to_string()))?;
+            .min_idle(Some(1))
+            .connection_timeout(DB_WAIT)
+            .build_unchecked(Manager { url });
         Ok(Db {
             pool,
             backend,

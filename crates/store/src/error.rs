@@ -10,6 +10,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("connection pool: {0}")]
     Pool(String),
+    /// The database did not answer in time, or the connection to it broke: worth retrying.
+    #[error("database unreachable: {0}")]
+    Unreachable(String),
     #[error("query failed: {0}")]
     Query(DieselError),
     #[error("migration failed: {0}")]
@@ -37,13 +40,18 @@ impl From<DieselError> for StoreError {
                     None => what.to_owned(),
                 })
             }
+            DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => StoreError::Unreachable(info.message().to_owned()),
             other => StoreError::Query(other),
         }
     }
 }
 
 impl From<diesel::r2d2::PoolError> for StoreError {
+    /// r2d2's only error: no connection within the pool's wait (the server is down or slow).
     fn from(e: diesel::r2d2::PoolError) -> Self {
-        StoreError::Pool(e.to_string())
+        StoreError::Unreachable(e.to_string())
     }
 }
