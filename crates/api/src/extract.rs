@@ -52,13 +52,25 @@ pub fn bearer_token(headers: &header::HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// Runs a blocking service call (diesel, argon2) on actix's blocking pool.
+tokio::task_local! {
+    /// The unit of work of the request being handled, when it has one (a POST with an
+    /// `Idempotency-Key`): every service call of the request runs inside it.
+    pub static UNIT: helpdesk_store::Unit;
+}
+
+/// Runs a blocking service call (diesel, argon2) on actix's blocking pool, inside the request's
+/// unit of work if it has one.
 pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
 where
     F: FnOnce() -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    match web::block(f).await {
+    let unit = UNIT.try_with(Clone::clone).ok();
+    let run = move || match unit {
+        Some(unit) => unit.enter(f),
+        None => f(),
+    };
+    match web::block(run).await {
         Ok(result) => result.map_err(ApiError),
         Err(e) => Err(ApiError(AppError::Internal(format!(
             "blocking task failed: {e}"

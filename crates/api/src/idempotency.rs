@@ -1,7 +1,10 @@
 //! `Idempotency-Key` on POST requests: a client that retries a creating request (after a
 //! timeout, a dropped connection) with the same key gets the first answer again instead of a
-//! second case. The same key with a different request is refused (422); a key whose first
-//! request is still running answers 409. Keys belong to the signed-in user and last 24 hours.
+//! second case. The same key with a different request is refused (422). The key's claim, the
+//! change and the kept answer commit in one transaction (a unit of work, see
+//! `helpdesk_store::unit`): a crash leaves nothing or everything, so a retry after a crash either
+//! runs the request or replays its answer. A retry while the first request is still running
+//! waits for it and replays its answer. Keys belong to the signed-in user and last 24 hours.
 //! Sign-in requests are left alone (a replayed token pair would defeat refresh rotation).
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -17,7 +20,9 @@ use helpdesk_service::Services;
 use sha2::{Digest, Sha256};
 
 use crate::error::{problem, problem_response};
-use crate::extract::{authenticate, bearer_token, blocking};
+use crate::extract::{authenticate, bearer_token, blocking, UNIT};
+use crate::ApiError;
+use helpdesk_service::AppError;
 
 pub const HEADER: &str = "idempotency-key";
 /// Set on an answer that was replayed.
@@ -100,62 +105,70 @@ pub async fn idempotent(
     h.update(&body);
     let fingerprint = hex::encode(h.finalize());
 
+    // One unit of work from here: the claim, the handler's change and the answer commit
+    // together, or none of them does.
+    let unit = helpdesk_store::Unit::new(&services.db);
     let (svc, p, k, f) = (
         services.clone(),
         principal.clone(),
         key.clone(),
         fingerprint,
     );
-    let begin = match blocking(move || svc.idempotency_begin(&p, &k, &f)).await {
-        Ok(b) => b,
-        Err(e) => return Ok(req.into_response(actix_web::ResponseError::error_response(&e))),
+    let begin = UNIT
+        .scope(
+            unit.clone(),
+            blocking(move || svc.idempotency_begin(&p, &k, &f)),
+        )
+        .await;
+    let begin = match begin {
+        Ok(Begin::Run) => None,
+        Ok(other) => Some(Ok(other)),
+        Err(e) => Some(Err(e)),
     };
-    match begin {
-        Begin::Replay {
-            status,
-            content_type,
-            body,
-        } => {
-            let mut resp = HttpResponse::build(
-                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            );
-            if let Some(ct) = content_type {
-                resp.insert_header((header::CONTENT_TYPE, ct));
+    if let Some(answer) = begin {
+        rollback(unit).await;
+        return Ok(match answer {
+            Err(e) => req.into_response(actix_web::ResponseError::error_response(&e)),
+            Ok(Begin::Replay {
+                status,
+                content_type,
+                body,
+            }) => {
+                let mut resp = HttpResponse::build(
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                );
+                if let Some(ct) = content_type {
+                    resp.insert_header((header::CONTENT_TYPE, ct));
+                }
+                resp.insert_header((HeaderName::from_static(REPLAYED), "true"));
+                req.into_response(resp.body(body))
             }
-            resp.insert_header((HeaderName::from_static(REPLAYED), "true"));
-            return Ok(req.into_response(resp.body(body)));
-        }
-        Begin::Mismatch => {
-            return Ok(refuse(
+            Ok(Begin::Mismatch) => refuse(
                 req,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "was already used with a different request; use a new key for a new request",
-            ))
-        }
-        Begin::InFlight => {
-            return Ok(refuse(
+            ),
+            Ok(_) => refuse(
                 req,
                 StatusCode::CONFLICT,
                 "the first request with this key has not finished; retry later",
-            ))
-        }
-        Begin::Run => {}
+            ),
+        });
     }
 
     req.set_payload(Payload::from(body));
-    let res = next.call(req).await;
+    let res = UNIT.scope(unit.clone(), next.call(req)).await;
     let res = match res {
         Ok(r) => r,
         Err(e) => {
-            let (svc, p, k) = (services.clone(), principal.clone(), key.clone());
-            let _ = blocking(move || svc.idempotency_abandon(&p, &k)).await;
+            rollback(unit).await;
             return Err(e);
         }
     };
     let status = res.status();
     if status.is_server_error() {
-        let (svc, p, k) = (services, principal, key);
-        let _ = blocking(move || svc.idempotency_abandon(&p, &k)).await;
+        // Nothing of it stays, the key included: a retry runs it again.
+        rollback(unit).await;
         return Ok(res.map_into_boxed_body());
     }
     let content_type = res
@@ -170,10 +183,29 @@ pub async fn idempotent(
         .unwrap_or_else(|_| Bytes::new());
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let (svc, p, k, ct, t) = (services, principal, key, content_type, text);
-    let stored =
-        blocking(move || svc.idempotency_finish(&p, &k, status.as_u16(), ct.as_deref(), &t)).await;
-    if let Err(e) = stored {
-        tracing::error!(error = %e.0, "could not keep the answer of an idempotent request");
+    let committed = UNIT
+        .scope(
+            unit.clone(),
+            blocking(move || svc.idempotency_finish(&p, &k, status.as_u16(), ct.as_deref(), &t)),
+        )
+        .await
+        .map_err(|e| e.0);
+    let committed = match committed {
+        Ok(()) => {
+            let u = unit.clone();
+            web::block(move || u.commit())
+                .await
+                .map_err(|e| AppError::Internal(format!("commit task: {e}")))
+                .and_then(|r| r.map_err(AppError::from))
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = committed {
+        // The change did not happen: say so, instead of the answer that described it.
+        rollback(unit).await;
+        let e = ApiError(e);
+        let resp = actix_web::ResponseError::error_response(&e);
+        return Ok(ServiceResponse::new(req, resp));
     }
     let mut res = res.set_body(BoxBody::new(bytes));
     res.headers_mut().insert(
@@ -181,4 +213,13 @@ pub async fn idempotent(
         HeaderValue::from_static("false"),
     );
     Ok(ServiceResponse::new(req, res))
+}
+
+/// Undoes a unit of work, on a blocking thread.
+async fn rollback(unit: helpdesk_store::Unit) {
+    match web::block(move || unit.rollback()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "rolling a unit of work back failed"),
+        Err(e) => tracing::error!(error = %e, "rolling a unit of work back panicked"),
+    }
 }

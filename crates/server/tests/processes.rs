@@ -1,8 +1,9 @@
 //! The `helpdesk` binary as operators run it, in separate processes: a database outage seen by
 //! `helpdesk serve` (it waits for the database at start-up and answers 503 with `Retry-After`
-//! within seconds during an outage, then recovers by itself), and `helpdesk worker` killed with
-//! SIGKILL again and again in the middle of sending mail (no mail sent twice, none lost
-//! unseen), and stopped with SIGTERM (it exits 0 promptly).
+//! within seconds during an outage, then recovers by itself); two `serve` replicas, one killed
+//! in the middle of an idempotent request (the retry on the other creates exactly once); and
+//! `helpdesk worker` killed with SIGKILL again and again in the middle of sending mail (no mail
+//! sent twice, none lost unseen), and stopped with SIGTERM (it exits 0 promptly).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
@@ -100,6 +101,18 @@ fn http(
     token: Option<&str>,
     body: &str,
 ) -> (u16, String, String) {
+    http_with(port, method, path, token, "", body)
+}
+
+/// [`http`] with extra header lines (each ending in CRLF).
+fn http_with(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    headers: &str,
+    body: &str,
+) -> (u16, String, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
     let auth = token
@@ -107,7 +120,7 @@ fn http(
         .unwrap_or_default();
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}{headers}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -256,6 +269,106 @@ fn database_outage_postgres() {
         http(port, "GET", "/api/v1/me", Some(&token), "").0 == 200
     });
     assert!(server.0.try_wait().unwrap().is_none(), "never exited");
+}
+
+#[derive(diesel::QueryableByName)]
+struct Waiting {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// A replica killed with SIGKILL in the middle of a creating request leaves nothing behind: the
+/// client's retry with the same `Idempotency-Key`, sent to another replica, creates the case
+/// (no 409 to wait out, no duplicate), and a further retry replays that answer.
+#[test]
+fn killed_replica_idempotent_retry_postgres() {
+    use diesel::{Connection, RunQueryDsl};
+    let db = TestDb::new(TestBackend::Postgres);
+    let svc = services(&db);
+    svc.create_user(
+        None,
+        &NewUser {
+            email: "agent@replicas.test".into(),
+            name: "Agent".into(),
+            role: Role::Agent,
+            password: Some(PASSWORD.into()),
+            support_line: Some(1),
+            language: None,
+            contact_id: None,
+        },
+    )
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let (a, b) = (free_port(), free_port());
+    let mut first = helpdesk(
+        &["serve"],
+        &db.url,
+        data.path(),
+        &[("HELPDESK_BIND", &format!("127.0.0.1:{a}"))],
+    );
+    let _second = helpdesk(
+        &["serve"],
+        &db.url,
+        data.path(),
+        &[("HELPDESK_BIND", &format!("127.0.0.1:{b}"))],
+    );
+    for port in [a, b] {
+        wait_for("the replica is ready", Duration::from_secs(30), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+                && http(port, "GET", "/readyz", None, "").0 == 200
+        });
+    }
+    let login = format!(r#"{{"email":"agent@replicas.test","password":"{PASSWORD}"}}"#);
+    let (_, _, body) = http(a, "POST", "/api/v1/auth/login", None, &login);
+    let token = serde_json::from_str::<serde_json::Value>(&body).unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let key = "Idempotency-Key: 3f0c6a52-killed-replica\r\n";
+    let case = r#"{"subject":"Killed mid-request"}"#;
+
+    // Another session holds a lock that creating a case needs: the request on the first replica
+    // stops inside its transaction, and the replica is killed there.
+    let mut locker = diesel::PgConnection::establish(&db.url).unwrap();
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut locker,
+        "BEGIN; LOCK TABLE cases IN SHARE ROW EXCLUSIVE MODE;",
+    )
+    .unwrap();
+    let (t, k) = (token.clone(), key.to_owned());
+    let stuck =
+        std::thread::spawn(move || http_with(a, "POST", "/api/v1/cases", Some(&t), &k, case));
+    wait_for(
+        "the request waits inside its transaction",
+        Duration::from_secs(20),
+        || {
+            diesel::sql_query(
+                "SELECT count(*) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .get_result::<Waiting>(&mut locker)
+            .map(|w| w.n > 0)
+            .unwrap_or(false)
+        },
+    );
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+    let _ = stuck.join();
+    diesel::connection::SimpleConnection::batch_execute(&mut locker, "COMMIT").unwrap();
+
+    let (status, head, created) = http_with(b, "POST", "/api/v1/cases", Some(&token), key, case);
+    assert_eq!(status, 201, "the retry creates: {created}");
+    assert!(head.contains("idempotent-replayed: false"), "{head}");
+    let (status, head, again) = http_with(b, "POST", "/api/v1/cases", Some(&token), key, case);
+    assert_eq!(status, 201, "{again}");
+    assert!(head.contains("idempotent-replayed: true"), "{head}");
+    let id = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap()["id"].clone();
+    assert_eq!(id(&created), id(&again));
+    let cases: Waiting =
+        diesel::sql_query("SELECT count(*) AS n FROM cases WHERE subject = 'Killed mid-request'")
+            .get_result(&mut locker)
+            .unwrap();
+    assert_eq!(cases.n, 1, "exactly one case");
 }
 
 /// `helpdesk worker` is killed with SIGKILL ten times while it sends 60 mails through a real

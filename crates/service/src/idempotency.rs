@@ -1,10 +1,11 @@
 //! `Idempotency-Key` on creating requests: the first answer to a key is kept for 24 hours and
 //! given again for the same request; the same key with another request is refused. The API's
 //! middleware asks [`Services::idempotency_begin`] before running a request and hands the
-//! answer to [`Services::idempotency_finish`].
+//! answer to [`Services::idempotency_finish`], all in one unit of work
+//! ([`helpdesk_store::Unit`]): the claim, the change and the answer commit together.
 
 use chrono::Duration;
-use helpdesk_store::idempotency as store;
+use helpdesk_store::idempotency::{self as store, KeyRow as KeyRowAnswer};
 
 use crate::{AppError, Services};
 
@@ -18,7 +19,8 @@ pub const IN_FLIGHT_TIMEOUT: Duration = Duration::minutes(5);
 /// What to do with a request that carries a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Begin {
-    /// First time: run it, then call `idempotency_finish` (or `idempotency_abandon`).
+    /// First time: run it, then call `idempotency_finish` in the same unit of work (or roll
+    /// the unit back).
     Run,
     /// Seen before with the same request: answer this.
     Replay {
@@ -66,10 +68,24 @@ impl Services {
                 }
                 store::delete(c, principal, key)?;
             }
-            Ok::<_, AppError>(if store::claim(c, principal, key, fingerprint, now)? {
-                Begin::Run
-            } else {
-                Begin::InFlight
+            if store::claim(c, principal, key, fingerprint, now)? {
+                return Ok(Begin::Run);
+            }
+            // Taken meanwhile: within a unit of work the claim waited for the other request's
+            // transaction, which committed its answer with it.
+            Ok::<_, AppError>(match store::find(c, principal, key)? {
+                Some(row) if row.fingerprint != fingerprint => Begin::Mismatch,
+                Some(KeyRowAnswer {
+                    status_code: Some(status),
+                    response_body: Some(body),
+                    content_type,
+                    ..
+                }) => Begin::Replay {
+                    status: u16::try_from(status).unwrap_or(500),
+                    content_type,
+                    body,
+                },
+                _ => Begin::InFlight,
             })
         })
     }
@@ -85,12 +101,6 @@ impl Services {
     ) -> Result<(), AppError> {
         self.db
             .write(|c| store::complete(c, principal, key, i32::from(status), content_type, body))?;
-        Ok(())
-    }
-
-    /// Forgets a key whose request failed on our side (5xx), so a retry runs it again.
-    pub fn idempotency_abandon(&self, principal: &str, key: &str) -> Result<(), AppError> {
-        self.db.write(|c| store::delete(c, principal, key))?;
         Ok(())
     }
 

@@ -2,7 +2,6 @@
 
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
@@ -11,6 +10,7 @@ use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
 use diesel::sql_types::BigInt;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
+use crate::unit::{Unit, WriterLock};
 use crate::StoreError;
 
 #[derive(diesel::MultiConnection)]
@@ -190,7 +190,7 @@ impl Drop for Held {
 pub struct Db {
     pool: Pool<Manager>,
     backend: Backend,
-    writer: Arc<Mutex<()>>,
+    writer: WriterLock,
 }
 
 impl Db {
@@ -225,12 +225,16 @@ impl Db {
         Ok(Db {
             pool,
             backend,
-            writer: Arc::new(Mutex::new(())),
+            writer: WriterLock::default(),
         })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    pub(crate) fn writer_lock(&self) -> &WriterLock {
+        &self.writer
     }
 
     pub fn conn(&self) -> Result<Conn, StoreError> {
@@ -252,9 +256,16 @@ impl Db {
     where
         E: From<StoreError> + From<diesel::result::Error>,
     {
+        // Inside a unit of work: a savepoint of its transaction.
+        let f = match Unit::current(self) {
+            Some(unit) => match unit.with_conn(f, |c, f| c.transaction(f)) {
+                Ok(done) => return done,
+                Err(back) => back,
+            },
+            None => f,
+        };
         let _guard = match self.backend {
-            // A poisoned lock only means another writer panicked; the database rolled it back.
-            Backend::Sqlite => Some(self.writer.lock().unwrap_or_else(|p| p.into_inner())),
+            Backend::Sqlite => Some(self.writer.lock()),
             Backend::Postgres => None,
         };
         let mut conn = self.conn()?;
@@ -275,8 +286,16 @@ impl Db {
     where
         E: From<StoreError>,
     {
+        // Inside a unit of work: one statement of its transaction.
+        let f = match Unit::current(self) {
+            Some(unit) => match unit.with_conn(f, |c, f| f(c)) {
+                Ok(done) => return done,
+                Err(back) => back,
+            },
+            None => f,
+        };
         let _guard = match self.backend {
-            Backend::Sqlite => Some(self.writer.lock().unwrap_or_else(|p| p.into_inner())),
+            Backend::Sqlite => Some(self.writer.lock()),
             Backend::Postgres => None,
         };
         let mut conn = self.conn()?;
@@ -293,6 +312,15 @@ impl Db {
     where
         E: From<StoreError> + From<diesel::result::Error>,
     {
+        // Inside a unit of work: a savepoint sees the unit's own changes (its isolation level
+        // was set when it began).
+        let f = match Unit::current(self) {
+            Some(unit) => match unit.with_conn(f, |c, f| c.transaction(f)) {
+                Ok(done) => return done,
+                Err(back) => back,
+            },
+            None => f,
+        };
         let mut conn = self.conn()?;
         let conn: &mut AnyConnection = &mut conn;
         conn.transaction(|c| {
@@ -308,6 +336,14 @@ impl Db {
     where
         E: From<StoreError>,
     {
+        // Inside a unit of work: its connection, which sees its own changes.
+        let f = match Unit::current(self) {
+            Some(unit) => match unit.with_conn(f, |c, f| f(c)) {
+                Ok(done) => return done,
+                Err(back) => back,
+            },
+            None => f,
+        };
         let mut conn = self.conn()?;
         f(&mut conn)
     }
@@ -316,7 +352,7 @@ impl Db {
     /// starting together on one PostgreSQL database take turns (the set-up advisory lock, on
     /// the migrating connection itself): the later ones find nothing left to do.
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
-        let _guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let _guard = self.writer.lock();
         let conn = self.conn()?;
         let mut held = Held::take(conn)?;
         let applied = match &mut **held.0 {

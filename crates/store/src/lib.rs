@@ -27,6 +27,7 @@ pub mod registry;
 pub mod schema;
 pub mod search;
 pub mod sla;
+pub mod unit;
 pub mod users;
 pub mod web_forms;
 pub mod webhooks;
@@ -34,6 +35,7 @@ pub mod workflow;
 
 pub use db::{AnyConnection, Backend, Db, DbUrl};
 pub use error::StoreError;
+pub use unit::Unit;
 
 use chrono::{NaiveDateTime, SubsecRound};
 

@@ -1,5 +1,6 @@
 //! `Idempotency-Key`: a retried creating request gets the first answer instead of creating
-//! twice; another request under the same key is refused; keys are per user and last 24 hours.
+//! twice; another request under the same key is refused; keys are per user and last 24 hours;
+//! the change and its kept answer commit together.
 
 use std::sync::Arc;
 
@@ -105,7 +106,8 @@ async fn retries_create_once(backend: TestBackend) {
     assert!(problem["errors"]["Idempotency-Key"].is_array());
     assert_eq!(subjects(&app, &agent.token, "Bad key").await, 0);
 
-    // Many retries at once still create one case.
+    // Many retries at once create one case, and each gets its answer: the later ones wait for
+    // the first to commit and replay it (no 409 to retry on).
     let tasks: Vec<_> = (0..6)
         .map(|_| {
             let (client, url, token) = (
@@ -114,23 +116,27 @@ async fn retries_create_once(backend: TestBackend) {
                 agent.token.clone(),
             );
             tokio::spawn(async move {
-                client
+                let resp = client
                     .post(url)
                     .bearer_auth(token)
                     .header("Idempotency-Key", "key-race")
                     .json(&json!({ "subject": "Raced" }))
                     .send()
                     .await
-                    .unwrap()
-                    .status()
-                    .as_u16()
+                    .unwrap();
+                let status = resp.status().as_u16();
+                (status, resp.json::<Value>().await.unwrap())
             })
         })
         .collect();
+    let mut ids = Vec::new();
     for t in tasks {
-        let s = t.await.unwrap();
-        assert!(s == 201 || s == 409, "{s}");
+        let (s, answer) = t.await.unwrap();
+        assert_eq!(s, 201, "{answer}");
+        ids.push(answer["id"].as_i64().unwrap());
     }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "one case, the same answer for all: {ids:?}");
     assert_eq!(subjects(&app, &agent.token, "Raced").await, 1);
 
     // After 24 hours the key is forgotten: the same request creates again.
@@ -156,4 +162,52 @@ async fn retries_create_once_sqlite() {
 #[tokio::test]
 async fn retries_create_once_postgres() {
     retries_create_once(TestBackend::Postgres).await
+}
+
+/// The kept answer commits with the change: when keeping the answer fails, the case is not
+/// created either, the caller is told so (5xx), and a retry with the same key creates it once.
+async fn change_and_answer_commit_together(backend: TestBackend) {
+    let app = TestApp::spawn(backend).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    app.sql(
+        "CREATE FUNCTION refuse_answers() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN RAISE EXCEPTION 'answers refused'; END $$; \
+         CREATE TRIGGER refuse_answers BEFORE UPDATE ON idempotency_keys \
+         FOR EACH ROW EXECUTE FUNCTION refuse_answers();",
+        "CREATE TRIGGER refuse_answers BEFORE UPDATE ON idempotency_keys \
+         BEGIN SELECT RAISE(ABORT, 'answers refused'); END;",
+    )
+    .await;
+    let body = json!({ "subject": "All or nothing" });
+    let (s, _, problem) =
+        post_with_key(&app, &agent.token, "key-atomic", "/api/v1/cases", &body).await;
+    assert!(s >= 500, "{s} {problem}");
+    assert_eq!(
+        subjects(&app, &agent.token, "All or nothing").await,
+        0,
+        "no case without its kept answer"
+    );
+    app.sql(
+        "DROP TRIGGER refuse_answers ON idempotency_keys; DROP FUNCTION refuse_answers();",
+        "DROP TRIGGER refuse_answers;",
+    )
+    .await;
+    let (s, replayed, created) =
+        post_with_key(&app, &agent.token, "key-atomic", "/api/v1/cases", &body).await;
+    assert_eq!((s, replayed.as_deref()), (201, Some("false")), "{created}");
+    let (s, replayed, again) =
+        post_with_key(&app, &agent.token, "key-atomic", "/api/v1/cases", &body).await;
+    assert_eq!((s, replayed.as_deref()), (201, Some("true")));
+    assert_eq!(again["id"], created["id"]);
+    assert_eq!(subjects(&app, &agent.token, "All or nothing").await, 1);
+}
+
+#[tokio::test]
+async fn change_and_answer_commit_together_sqlite() {
+    change_and_answer_commit_together(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn change_and_answer_commit_together_postgres() {
+    change_and_answer_commit_together(TestBackend::Postgres).await
 }
