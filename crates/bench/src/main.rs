@@ -27,6 +27,10 @@ struct Args {
     /// Cases of the concurrency-8 phase (the rest go at concurrency 16).
     #[arg(long, default_value_t = 20_000)]
     first_phase: usize,
+    /// Cases of a third phase (concurrency 8) sent as the app sends them, each with its own
+    /// `Idempotency-Key` (the key's claim, the case and the kept answer in one transaction).
+    #[arg(long, default_value_t = 5_000)]
+    keyed: usize,
     #[arg(long, default_value_t = 2_000)]
     reads: usize,
     #[arg(long)]
@@ -73,9 +77,24 @@ impl Ctx {
         token: Option<&str>,
         body: Option<Value>,
     ) -> anyhow::Result<Value> {
+        self.send_keyed(method, path, token, body, None).await
+    }
+
+    /// [`Ctx::send`] with an `Idempotency-Key`.
+    async fn send_keyed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        key: Option<String>,
+    ) -> anyhow::Result<Value> {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
+        }
+        if let Some(k) = key {
+            req = req.header("Idempotency-Key", k);
         }
         if let Some(b) = body {
             req = req.json(&b);
@@ -226,6 +245,7 @@ async fn main() -> anyhow::Result<()> {
     for (phase, concurrency, count) in [
         (1, 8usize, args.first_phase),
         (2, 16usize, args.cases.saturating_sub(args.first_phase)),
+        (3, 8usize, args.keyed),
     ] {
         if count == 0 {
             continue;
@@ -258,7 +278,10 @@ async fn main() -> anyhow::Result<()> {
                     "requester_id": ct[i % ct.len()], "team_id": team_id, "priority": priority,
                     "tags": ["printer"],
                 });
-                let v = c.send(reqwest::Method::POST, "/api/v1/cases", Some(token), Some(body)).await?;
+                let key = (phase == 3).then(|| format!("bench-{phase}-{i}"));
+                let v = c
+                    .send_keyed(reqwest::Method::POST, "/api/v1/cases", Some(token), Some(body), key)
+                    .await?;
                 if let Some(id) = v["id"].as_i64() {
                     ids.lock().unwrap_or_else(|p| p.into_inner()).push(id);
                 }
@@ -270,7 +293,8 @@ async fn main() -> anyhow::Result<()> {
         sampler.abort();
         let (rss_now, hwm) = server.rss_mb()?;
         peak_rss = peak_rss.max(hwm).max(rss_now);
-        println!("| phase {phase}: cases created via HTTP, concurrency {concurrency} | {count} in {:.1} s = **{:.0}/s** |", wall.as_secs_f64(), count as f64 / wall.as_secs_f64());
+        let keyed = if phase == 3 { " with Idempotency-Key" } else { "" };
+        println!("| phase {phase}: cases created via HTTP{keyed}, concurrency {concurrency} | {count} in {:.1} s = **{:.0}/s** |", wall.as_secs_f64(), count as f64 / wall.as_secs_f64());
         println!(
             "| phase {phase}: create latency p50 / p95 | {:.2} / {:.2} ms |",
             percentile(&lat, 0.5),
