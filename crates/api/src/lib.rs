@@ -10,6 +10,7 @@ pub mod error;
 pub mod extract;
 pub mod guard;
 pub mod idempotency;
+pub mod live_hub;
 pub mod metrics;
 pub mod openapi;
 pub mod ratelimit;

@@ -169,6 +169,8 @@ pub fn run(
     services: Services,
     config: AppConfig,
 ) -> std::io::Result<Server> {
+    // One reader of live events for every worker's feeds.
+    let live_hub = web::Data::new(crate::live_hub::LiveHub::new(services.clone()));
     let services = web::Data::new(services);
     let metrics = web::Data::new(Metrics::default());
     // Serialized once and shared: the document as a struct is several MB, and serving it per
@@ -194,6 +196,7 @@ pub fn run(
             .split_for_parts();
         let mut app = app
             .app_data(services.clone())
+            .app_data(live_hub.clone())
             .app_data(metrics.clone())
             .app_data(web::Data::new(metrics::MetricsToken(
                 config.metrics_token.clone(),

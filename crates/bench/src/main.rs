@@ -293,7 +293,11 @@ async fn main() -> anyhow::Result<()> {
         sampler.abort();
         let (rss_now, hwm) = server.rss_mb()?;
         peak_rss = peak_rss.max(hwm).max(rss_now);
-        let keyed = if phase == 3 { " with Idempotency-Key" } else { "" };
+        let keyed = if phase == 3 {
+            " with Idempotency-Key"
+        } else {
+            ""
+        };
         println!("| phase {phase}: cases created via HTTP{keyed}, concurrency {concurrency} | {count} in {:.1} s = **{:.0}/s** |", wall.as_secs_f64(), count as f64 / wall.as_secs_f64());
         println!(
             "| phase {phase}: create latency p50 / p95 | {:.2} / {:.2} ms |",

@@ -1,6 +1,7 @@
 //! The live feed for agents: case events read from the outbox table, which every process (API
 //! replicas, the worker) writes in the same transaction as the change. Sharing only the
-//! database is enough for a change made anywhere to reach every connected agent.
+//! database is enough for a change made anywhere to reach every connected agent. Each API
+//! process reads it in one place for all its feeds (`helpdesk_api::live_hub`).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -13,9 +14,10 @@ use crate::{Actor, AppError, Services};
 
 /// How long a reader waits for an id below the newest one it saw. PostgreSQL hands out ids
 /// before commit, so a later id can become visible first; the earlier one is picked up when
-/// it commits. After this long it is taken for a rolled-back transaction (or another kind of
-/// event) and forgotten.
-const GAP_GRACE: Duration = Duration::from_secs(3);
+/// it commits (its commit announces it). After this long it is taken for a rolled-back
+/// transaction (or another kind of event) and forgotten: a transaction slower than this is
+/// not one a live feed waits for.
+const GAP_GRACE: Duration = Duration::from_secs(600);
 /// The most missing ids a reader keeps waiting for.
 const MAX_GAPS: usize = 1000;
 
@@ -49,6 +51,18 @@ fn live_event(row: EventRow) -> LiveEvent {
 }
 
 impl Services {
+    /// A cursor at the newest event, for the process's one reader.
+    pub fn live_head(&self) -> Result<LiveCursor, AppError> {
+        Ok(LiveCursor::after(self.db.read(events::latest_id)?))
+    }
+
+    /// Of `sessions`, those that have ended (revoked, user disabled): their feeds close.
+    pub fn ended_sessions(&self, sessions: &[i64]) -> Result<Vec<i64>, AppError> {
+        Ok(self
+            .db
+            .read(|c| helpdesk_store::auth::ended_sessions(c, sessions))?)
+    }
+
     /// Opens a feed: after `q.after`, else after `resume` (the `Last-Event-ID`), else from now.
     pub fn live_open(
         &self,
@@ -72,6 +86,11 @@ impl Services {
         cursor: &mut LiveCursor,
     ) -> Result<Vec<LiveEvent>, AppError> {
         actor.staff_read()?;
+        self.live_next(cursor)
+    }
+
+    /// [`Services::live_poll`] for the process's one reader, which every feed shares.
+    pub fn live_next(&self, cursor: &mut LiveCursor) -> Result<Vec<LiveEvent>, AppError> {
         let waiting: Vec<i64> = cursor.gaps.keys().copied().collect();
         let (late, fresh) = self.db.read(|c| {
             Ok::<_, AppError>((

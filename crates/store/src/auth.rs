@@ -478,3 +478,23 @@ pub fn last_invitation_of(
         .first(conn)
         .optional()?)
 }
+
+/// Of `ids`, the sessions that no longer stand: revoked, their user disabled, or gone. One query
+/// for every live feed of a process.
+pub fn ended_sessions(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let standing: Vec<i64> = sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq_any(ids))
+        .filter(sessions::revoked_at.is_null())
+        .filter(users::active.eq(true))
+        .select(sessions::id)
+        .load(conn)?;
+    Ok(ids
+        .iter()
+        .copied()
+        .filter(|id| !standing.contains(id))
+        .collect())
+}

@@ -141,3 +141,31 @@ pub fn case_events_in(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Event
         .select(EventRow::as_select())
         .load(conn)?)
 }
+
+/// The channel committed events are announced on (PostgreSQL; a trigger on `events` notifies it,
+/// delivered at commit).
+pub const CHANNEL: &str = "helpdesk_events";
+
+/// Makes `conn` receive the announcements of committed events (PostgreSQL; on SQLite, where
+/// every writer is this process or a worker beside it, there is nothing to listen to).
+pub fn listen(conn: &mut AnyConnection) -> Result<(), StoreError> {
+    use diesel::connection::SimpleConnection;
+    if let AnyConnection::Postgresql(c) = conn {
+        c.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+    }
+    Ok(())
+}
+
+/// How many announcements reached a listening connection since the last call. Reads what the
+/// server already sent (no round trip); an error means the connection broke.
+pub fn announcements(conn: &mut AnyConnection) -> Result<usize, StoreError> {
+    let AnyConnection::Postgresql(c) = conn else {
+        return Ok(0);
+    };
+    let mut n = 0;
+    for note in c.notifications_iter() {
+        note?;
+        n += 1;
+    }
+    Ok(n)
+}

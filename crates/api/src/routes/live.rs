@@ -1,27 +1,34 @@
 //! The live feed: server-sent events for agents (new cases, new messages, assignments, status
 //! changes), from whichever process made the change.
 
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use helpdesk_api_types::cases::{LiveEvent, LiveQuery};
-use helpdesk_service::live::LiveCursor;
 use helpdesk_service::{Actor, Services};
+
+use crate::live_hub::{LiveHub, Note, Subscription};
 
 use crate::extract::{blocking, Auth};
 use crate::ApiError;
 
-const POLL: Duration = Duration::from_millis(250);
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 struct Feed {
     svc: web::Data<Services>,
     actor: Actor,
-    cursor: Option<LiveCursor>,
+    sub: Subscription,
+    /// Frames to send before anything else (the reconnection delay, the catch-up).
+    queued: VecDeque<Bytes>,
+    /// Events at or below this id came with the catch-up or before the feed opened.
+    start: i64,
+    /// Ids the catch-up already sent.
+    sent: BTreeSet<i64>,
     deadline: Instant,
     last_sent: Instant,
-    started: bool,
 }
 
 fn frame(e: &LiveEvent) -> String {
@@ -30,14 +37,17 @@ fn frame(e: &LiveEvent) -> String {
 }
 
 /// Server-sent events (`text/event-stream`) for agents: each event is `id`, `event` (its type)
-/// and `data` (a `LiveEvent` as JSON). Changes reach the feed within a second from any API
-/// replica or worker, since they all write the same outbox table. The stream ends after
-/// `wait_seconds`; `EventSource` reconnects by itself and resumes after `Last-Event-ID`.
+/// and `data` (a `LiveEvent` as JSON). A change reaches the feed as soon as its transaction
+/// commits, from any API replica or worker, since they all write the same outbox table; each
+/// process reads it once for all its feeds, so an idle feed costs no database query. The
+/// stream ends after `wait_seconds`, or when the session ends; `EventSource` reconnects by
+/// itself and resumes after `Last-Event-ID`, catching up on what it missed.
 #[utoipa::path(tag = "cases", params(LiveQuery),
     responses((status = 200, description = "The event stream; each `data:` line is a LiveEvent", body = LiveEvent, content_type = "text/event-stream")))]
 #[get("/live")]
 pub async fn live(
     svc: web::Data<Services>,
+    hub: web::Data<Arc<LiveHub>>,
     auth: Auth,
     req: HttpRequest,
     q: web::Query<LiveQuery>,
@@ -50,58 +60,89 @@ pub async fn live(
         .filter(|id| *id >= 0);
     let actor = auth.0;
     let wait = Duration::from_secs(q.wait_seconds.unwrap_or(300));
-    let cursor = {
-        let (svc, actor) = (svc.clone(), actor.clone());
-        blocking(move || svc.live_open(&actor, &q, resume)).await?
+    let catch_up = q.after.or(resume).is_some();
+    // The feed joins the hub before it decides where it starts, so nothing committed in between
+    // is missed (what arrives twice is sent once).
+    let (sub, start, missed) = {
+        let (svc, hub, actor) = (svc.clone(), hub.get_ref().clone(), actor.clone());
+        blocking(move || {
+            actor.staff_read()?;
+            let sub = hub.subscribe(actor.session_id)?;
+            let mut cursor = svc.live_open(&actor, &q, resume)?;
+            let start = cursor.high;
+            let missed = if catch_up {
+                svc.live_poll(&actor, &mut cursor)?
+            } else {
+                Vec::new()
+            };
+            Ok((sub, start, missed))
+        })
+        .await?
     };
+    // Reconnect after a second when the stream ends or breaks.
+    let mut queued = VecDeque::from([Bytes::from_static(b"retry: 1000\n\n")]);
+    if !missed.is_empty() {
+        queued.push_back(Bytes::from(missed.iter().map(frame).collect::<String>()));
+    }
     let feed = Feed {
         svc,
         actor,
-        cursor: Some(cursor),
+        sub,
+        queued,
+        start,
+        sent: missed.iter().map(|e| e.id).collect(),
         deadline: Instant::now() + wait,
         last_sent: Instant::now(),
-        started: false,
     };
     let stream = futures_util::stream::unfold(feed, |mut f| async move {
-        if !f.started {
-            f.started = true;
-            // Reconnect after a second when the stream ends or breaks.
-            return Some((
-                Ok::<_, actix_web::Error>(Bytes::from_static(b"retry: 1000\n\n")),
-                f,
-            ));
+        if let Some(first) = f.queued.pop_front() {
+            return Some((Ok::<_, actix_web::Error>(first), f));
         }
         loop {
-            let mut cursor = f.cursor.take()?;
-            let (svc, actor) = (f.svc.clone(), f.actor.clone());
-            let polled = web::block(move || {
-                let events = svc.live_poll(&actor, &mut cursor);
-                (events, cursor)
-            })
-            .await
-            .ok()?;
-            let (events, cursor) = polled;
-            f.cursor = Some(cursor);
-            let events = events.ok()?;
-            if !events.is_empty() {
-                f.last_sent = Instant::now();
-                let text: String = events.iter().map(frame).collect();
-                return Some((Ok(Bytes::from(text)), f));
-            }
-            if Instant::now() >= f.deadline {
+            let now = Instant::now();
+            if now >= f.deadline {
                 return None;
             }
-            if f.last_sent.elapsed() >= KEEP_ALIVE {
-                // A feed outlives its access token: it ends once its session is revoked or its
-                // user disabled, and the reconnection is refused.
-                let (svc, actor) = (f.svc.clone(), f.actor.clone());
-                if !web::block(move || svc.still_signed_in(&actor)).await.ok()? {
-                    return None;
+            let wake = (f.last_sent + KEEP_ALIVE).min(f.deadline);
+            tokio::select! {
+                note = f.sub.rx.recv() => match note {
+                    Ok(Note::Events(found)) => {
+                        let text: String = found
+                            .iter()
+                            .filter(|e| e.id > f.start && !f.sent.contains(&e.id))
+                            .map(frame)
+                            .collect();
+                        if !text.is_empty() {
+                            f.last_sent = Instant::now();
+                            return Some((Ok(Bytes::from(text)), f));
+                        }
+                    }
+                    Ok(Note::Ended(ended)) => {
+                        // Signed out, revoked or disabled: the feed ends, and the
+                        // reconnection is refused.
+                        if f.actor.session_id.is_some_and(|s| ended.contains(&s)) {
+                            return None;
+                        }
+                    }
+                    // Fell too far behind, or the hub is gone: end; the client reconnects with
+                    // Last-Event-ID and catches up.
+                    Err(_) => return None,
+                },
+                _ = tokio::time::sleep_until(tokio::time::Instant::from_std(wake)) => {
+                    if Instant::now() >= f.deadline {
+                        return None;
+                    }
+                    // A feed opened with an API token has no session for the hub to watch.
+                    if f.actor.session_id.is_none() {
+                        let (svc, actor) = (f.svc.clone(), f.actor.clone());
+                        if !web::block(move || svc.still_signed_in(&actor)).await.ok()? {
+                            return None;
+                        }
+                    }
+                    f.last_sent = Instant::now();
+                    return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), f));
                 }
-                f.last_sent = Instant::now();
-                return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), f));
             }
-            actix_web::rt::time::sleep(POLL).await;
         }
     });
     Ok(HttpResponse::Ok()

@@ -83,3 +83,28 @@ api_test!(async fn the_feed_resumes_after_the_last_event_id_and_is_for_agents_on
     assert_eq!(s, 422, "{problem}");
     assert!(problem["errors"]["wait_seconds"].is_array());
 });
+
+api_test!(async fn the_feed_ends_when_its_session_does(app) {
+    let admin = app.user(Role::Admin, None, None).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let resp = app.client.get(app.url("/api/v1/live?wait_seconds=60"))
+        .bearer_auth(&agent.token).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let (s, _) = app.patch(&format!("/api/v1/users/{}", agent.id), &admin.token, json!({ "active": false })).await;
+    assert_eq!(s, 200);
+    let disabled = Instant::now();
+    // The stream closes within one session check (15 s) instead of running its 60 s.
+    let mut body = resp.bytes_stream();
+    let ended = tokio::time::timeout(Duration::from_secs(25), async {
+        while let Some(chunk) = body.next().await {
+            if chunk.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the feed of a disabled user ended");
+    assert!(disabled.elapsed() < Duration::from_secs(20), "{:?}", disabled.elapsed());
+    let (s, _) = app.get("/api/v1/live?wait_seconds=1", &agent.token).await;
+    assert_eq!(s, 401, "and cannot reconnect");
+});
