@@ -1,6 +1,8 @@
 //! Request rate limits: per personal API token (integrators), and per client address for the
-//! public web form. Fixed one-minute windows kept in memory (one process serves the API; with
-//! several replicas each allows the limit).
+//! public web form. Fixed one-minute windows. On PostgreSQL they are counted in the database
+//! (one upsert per request), so N API replicas enforce one limit; should the count fail, the
+//! request is counted in this process's memory instead of being refused. On SQLite, which one
+//! process serves, they are counted in memory.
 //!
 //! Every answer to an API-token request carries `RateLimit-Limit`, `RateLimit-Remaining`,
 //! `RateLimit-Reset` (seconds) and `RateLimit-Policy`; over the limit the answer is 429 with
@@ -18,6 +20,8 @@ use actix_web::middleware::Next;
 use actix_web::{web, Error};
 use sha2::{Digest, Sha256};
 
+use helpdesk_service::Services;
+
 use crate::error::{problem, problem_response};
 
 const WINDOW: Duration = Duration::from_secs(60);
@@ -33,18 +37,53 @@ pub struct Verdict {
 }
 
 /// Counts requests per key in fixed windows.
-#[derive(Debug)]
 pub struct Limiter {
     per_minute: u32,
     windows: Mutex<HashMap<[u8; 32], (Instant, u32)>>,
+    /// Where counts shared by every replica are kept (PostgreSQL).
+    shared: Option<Services>,
 }
 
 impl Limiter {
-    /// `per_minute` 0 turns the limit off.
+    /// `per_minute` 0 turns the limit off. Counted in this process's memory.
     pub fn new(per_minute: u32) -> Self {
         Limiter {
             per_minute,
             windows: Mutex::new(HashMap::new()),
+            shared: None,
+        }
+    }
+
+    /// Counted in the database of `services` when it is PostgreSQL (replicas share it).
+    pub fn shared(per_minute: u32, services: &Services) -> Self {
+        let mut l = Limiter::new(per_minute);
+        if services.db.backend() == helpdesk_store::Backend::Postgres {
+            l.shared = Some(services.clone());
+        }
+        l
+    }
+
+    /// Counts one request of `key`, where every replica sees it when it can.
+    pub async fn check(&self, key: &str) -> Verdict {
+        let Some(svc) = self.shared.clone() else {
+            return self.hit(key);
+        };
+        let hashed = hex::encode(Sha256::digest(key.as_bytes()));
+        match web::block(move || svc.count_request(&hashed)).await {
+            Ok(Ok(counted)) => Verdict {
+                allowed: counted.hits <= self.per_minute,
+                limit: self.per_minute,
+                remaining: self.per_minute.saturating_sub(counted.hits),
+                reset: counted.reset,
+            },
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "shared rate count failed; counting in memory");
+                self.hit(key)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "shared rate count failed; counting in memory");
+                self.hit(key)
+            }
         }
     }
 
@@ -138,7 +177,7 @@ pub async fn per_api_token(
     if !limiter.0.enabled() {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
-    let verdict = limiter.0.hit(&token);
+    let verdict = limiter.0.check(&token).await;
     if !verdict.allowed {
         return Ok(req.into_response(too_many(&verdict, "this API token")));
     }

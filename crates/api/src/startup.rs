@@ -184,10 +184,10 @@ pub fn run(
         .map(|d| web::Data::new(SpaDir(d)));
     let json_limit = config.json_limit;
     let token_limiter = web::Data::new(crate::ratelimit::TokenLimiter(
-        crate::ratelimit::Limiter::new(config.api_token_rate_per_minute),
+        crate::ratelimit::Limiter::shared(config.api_token_rate_per_minute, &services),
     ));
     let form_limiter = web::Data::new(crate::ratelimit::FormLimiter(
-        crate::ratelimit::Limiter::new(config.form_rate_per_minute),
+        crate::ratelimit::Limiter::shared(config.form_rate_per_minute, &services),
     ));
     let server = HttpServer::new(move || {
         let (app, _) = App::new()

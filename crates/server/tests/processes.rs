@@ -489,6 +489,88 @@ fn live_events_cross_replicas_postgres() {
     assert!(p95 < Duration::from_millis(250), "p95 {p95:?}");
 }
 
+/// Two replicas enforce one rate limit: an API token allowed 5 requests a minute gets 429 on its
+/// sixth, whichever replicas the requests went to.
+#[test]
+fn one_rate_limit_across_replicas_postgres() {
+    let db = TestDb::new(TestBackend::Postgres);
+    let svc = services(&db);
+    svc.create_user(
+        None,
+        &NewUser {
+            email: "integrator@limits.test".into(),
+            name: "Integrator".into(),
+            role: Role::Agent,
+            password: Some(PASSWORD.into()),
+            support_line: Some(1),
+            language: None,
+            contact_id: None,
+        },
+    )
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let (a, b) = (free_port(), free_port());
+    let limit = [("HELPDESK_API_TOKEN_RATE_LIMIT", "5")];
+    let _first = helpdesk(
+        &["serve"],
+        &db.url,
+        data.path(),
+        &[limit[0], ("HELPDESK_BIND", &format!("127.0.0.1:{a}"))],
+    );
+    let _second = helpdesk(
+        &["serve"],
+        &db.url,
+        data.path(),
+        &[limit[0], ("HELPDESK_BIND", &format!("127.0.0.1:{b}"))],
+    );
+    for port in [a, b] {
+        wait_for("the replica is ready", Duration::from_secs(30), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+                && http(port, "GET", "/readyz", None, "").0 == 200
+        });
+    }
+    let login = format!(r#"{{"email":"integrator@limits.test","password":"{PASSWORD}"}}"#);
+    let (_, _, body) = http(a, "POST", "/api/v1/auth/login", None, &login);
+    let session = serde_json::from_str::<serde_json::Value>(&body).unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _, body) = http(
+        a,
+        "POST",
+        "/api/v1/me/api-tokens",
+        Some(&session),
+        r#"{"name":"sync","scopes":["read"]}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    let token = serde_json::from_str::<serde_json::Value>(&body).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // All in one minute: start at the beginning of one if this one is nearly over.
+    let second = chrono::Utc::now().timestamp() % 60;
+    if second > 45 {
+        std::thread::sleep(Duration::from_secs((61 - second) as u64));
+    }
+    let mut answers = Vec::new();
+    for port in [a, b, a, b, a, b] {
+        let (status, head, _) = http(port, "GET", "/api/v1/me", Some(&token), "");
+        answers.push((status, head));
+    }
+    let statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        statuses,
+        [200, 200, 200, 200, 200, 429],
+        "one limit for both"
+    );
+    assert!(
+        answers[4].1.contains("ratelimit-remaining: 0"),
+        "{}",
+        answers[4].1
+    );
+    assert!(answers[5].1.contains("retry-after:"), "{}", answers[5].1);
+}
+
 /// `helpdesk worker` is killed with SIGKILL ten times while it sends 60 mails through a real
 /// SMTP server, and started again each time. No recipient gets a mail twice; every mail is
 /// either received or, if the kill cut its hand-over, marked `unknown` for an admin to see.

@@ -32,6 +32,7 @@ pub mod notify;
 mod outbox;
 pub mod outgoing_mail;
 mod portal;
+pub mod ratelimits;
 pub mod registry;
 pub mod search;
 pub mod secrets;

@@ -492,7 +492,12 @@ impl Services {
                     return Ok(None);
                 }
                 let text = serde_json::to_string(&current).unwrap_or_else(|_| "[]".into());
-                case_store::update_case(c, case.id, &changes(&|ch| ch.tags = Some(text.clone())))?;
+                let ch = CaseChanges {
+                    tags: Some(text),
+                    ..Default::default()
+                };
+                // Like every change a rule makes, it is an event: webhooks and live feeds see it.
+                self.rule_update(c, &case, ch, ("tags", json!(current)), &by, now)?;
                 Some(format!("tags {}", tags.join(", ")))
             }
             Action::AddFollowers { user_ids } => {

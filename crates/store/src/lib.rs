@@ -23,6 +23,7 @@ pub mod kb;
 pub mod leads;
 pub mod merge;
 pub mod notifications;
+pub mod ratelimits;
 pub mod registry;
 pub mod schema;
 pub mod search;

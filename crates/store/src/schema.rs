@@ -716,7 +716,16 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 
+diesel::table! {
+    rate_limits (key, window_start) {
+        key -> Text,
+        window_start -> Timestamp,
+        hits -> Integer,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    rate_limits,
     sessions,
     portal_invitations,
     kb_categories,

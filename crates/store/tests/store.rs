@@ -147,7 +147,21 @@ db_test!(fn every_schema_column_exists_with_its_type(t) {
     schema::case_articles::table.select(schema::case_articles::all_columns).load::<(i64, i64, Option<i64>, chrono::NaiveDateTime)>(&mut **c).unwrap();
     schema::kb_attachments::table.select(helpdesk_store::kb::KbAttachmentRow::as_select()).load(&mut **c).unwrap();
     schema::crm_imports::table.select(helpdesk_store::imports::ImportRow::as_select()).load(&mut **c).unwrap();
+    schema::rate_limits::table.select(schema::rate_limits::all_columns).load::<(String, chrono::NaiveDateTime, i32)>(&mut **c).unwrap();
     assert!(cases::follow(&mut c, case_id, 1, now).is_err(), "a follower must be an existing user");
+});
+
+db_test!(fn rate_counts_are_per_key_and_window(t) {
+    use helpdesk_store::ratelimits;
+    let mut c = t.db.conn().unwrap();
+    let w = now();
+    assert_eq!(ratelimits::hit(&mut c, "k", w).unwrap(), 1);
+    assert_eq!(ratelimits::hit(&mut c, "k", w).unwrap(), 2);
+    assert_eq!(ratelimits::hit(&mut c, "other", w).unwrap(), 1);
+    let next = w + chrono::Duration::minutes(1);
+    assert_eq!(ratelimits::hit(&mut c, "k", next).unwrap(), 1, "a new window starts at one");
+    assert_eq!(ratelimits::purge(&mut c, next).unwrap(), 2, "the past window is forgotten");
+    assert_eq!(ratelimits::hit(&mut c, "k", next).unwrap(), 2);
 });
 
 db_test!(fn case_numbers_are_unique_and_increasing(t) {

@@ -205,11 +205,19 @@ fn ensure_template(admin_url: &str) -> String {
     name
 }
 
+/// The migrations on disk and those this binary embeds: a binary built before a migration was
+/// added gets a template of its own instead of publishing a short one under the new name.
 fn migrations_fingerprint() -> u64 {
+    use diesel::migration::MigrationSource;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/postgres");
     let mut files: Vec<_> = walk(&dir);
     files.sort();
     let mut h = DefaultHasher::new();
+    let embedded: Vec<String> =
+        MigrationSource::<diesel::pg::Pg>::migrations(&helpdesk_store::db::PG_MIGRATIONS)
+            .map(|ms| ms.iter().map(|m| m.name().to_string()).collect())
+            .unwrap_or_default();
+    embedded.hash(&mut h);
     for f in files {
         f.hash(&mut h);
         std::fs::read(&f).unwrap_or_default().hash(&mut h);

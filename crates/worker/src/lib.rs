@@ -240,6 +240,8 @@ pub async fn run(
                 }
                 let keys = svc.purge_idempotency_keys()?;
                 tracing::debug!(keys, "expired idempotency keys forgotten");
+                let windows = svc.purge_rate_limits()?;
+                tracing::debug!(windows, "past rate-limit windows forgotten");
                 Ok(Outcome::Idle)
             })
         },

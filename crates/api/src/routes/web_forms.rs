@@ -104,10 +104,10 @@ pub async fn submit(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let key = key.into_inner();
-    let verdict = limiter
-        .0
-        .enabled()
-        .then(|| limiter.0.hit(&format!("{}|{key}", client_ip(&req))));
+    let verdict = match limiter.0.enabled() {
+        true => Some(limiter.0.check(&format!("{}|{key}", client_ip(&req))).await),
+        false => None,
+    };
     if let Some(v) = verdict.filter(|v| !v.allowed) {
         return Ok(too_many(&v, "this form"));
     }

@@ -130,6 +130,26 @@ async fn rules_run_in_order_once_per_event(backend: TestBackend) {
         json!(["outage"]),
         "the case_updated rule did not run on a rule's change"
     );
+    // Every change a rule made is an event, as any other change (webhooks and live feeds).
+    let db = app.services.db.clone();
+    let events = tokio::task::spawn_blocking(move || {
+        db.read(|c| helpdesk_store::events::for_aggregate(c, "case", id))
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    for field in ["\"priority\"", "\"tags\"", "\"assignee_id\""] {
+        assert!(
+            events
+                .iter()
+                .any(|e| e.payload.contains(field) && e.payload.contains("by_rule")),
+            "no rule event with {field}: {:?}",
+            events
+                .iter()
+                .map(|e| (&e.event_type, &e.payload))
+                .collect::<Vec<_>>()
+        );
+    }
     assert_eq!(case["assignee_id"], anna.id, "first of the rotation");
     let (_, stream) = app
         .get(&format!("/api/v1/cases/{id}/stream?limit=100"), &anna.token)
