@@ -253,17 +253,22 @@ pub struct WebhookInput {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
-    /// Waiting for its first or next attempt (or for earlier events of the same case).
-    Pending,
+    /// Not tried yet: it goes when due (`next_attempt_at`), after earlier events of its case.
+    Scheduled,
+    /// Tried and failed; the next attempt is at `next_attempt_at` (or sooner, when a probe of
+    /// the failing subscription finds the receiver back).
+    Retrying,
     Delivered,
     /// Every attempt of the retry schedule failed.
     Failed,
 }
 
 impl DeliveryStatus {
+    /// As stored: a delivery waiting for an attempt is stored `pending` (read back as
+    /// `scheduled`, or `retrying` once tried).
     pub fn as_str(self) -> &'static str {
         match self {
-            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Scheduled | DeliveryStatus::Retrying => "pending",
             DeliveryStatus::Delivered => "delivered",
             DeliveryStatus::Failed => "failed",
         }
@@ -271,7 +276,7 @@ impl DeliveryStatus {
 
     pub fn parse(s: &str) -> Option<DeliveryStatus> {
         [
-            DeliveryStatus::Pending,
+            DeliveryStatus::Scheduled,
             DeliveryStatus::Delivered,
             DeliveryStatus::Failed,
         ]
@@ -322,7 +327,7 @@ pub struct WebhookDeliveryDetail {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
-    /// `pending`, `delivered` or `failed`.
+    /// `scheduled`, `retrying`, `delivered` or `failed`.
     pub status: Option<DeliveryStatus>,
     /// 1..=200, default 50.
     pub limit: Option<i64>,

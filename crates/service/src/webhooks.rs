@@ -62,6 +62,11 @@ pub const RETRY_SCHEDULE: [Duration; 7] = [
 /// How long a worker holds a delivery it is sending before another may take it.
 const LEASE: Duration = Duration::minutes(2);
 
+/// While a subscription fails, how often one of its deliveries is tried ahead of its schedule:
+/// a receiver that recovers gets its backlog within this long, without the schedule's later
+/// retries (hours apart) hammering one that does not.
+pub const PROBE_EVERY: Duration = Duration::minutes(1);
+
 /// What one attempt came to: the receiver's status, or why there was none; how long it took.
 #[derive(Debug, Clone)]
 pub struct Attempted {
@@ -69,6 +74,8 @@ pub struct Attempted {
     pub status_code: Option<u16>,
     pub error: Option<String>,
     pub latency_ms: u64,
+    /// Sent ahead of its schedule to see whether a failing receiver is back.
+    pub probe: bool,
 }
 
 /// A delivery ready to send.
@@ -80,6 +87,8 @@ pub struct Outgoing {
     pub message_id: String,
     pub body: String,
     secret: String,
+    /// Sent ahead of its schedule to see whether a failing receiver is back.
+    pub probe: bool,
 }
 
 impl Outgoing {
@@ -125,8 +134,16 @@ fn delivery_dto(row: &DeliveryRow) -> Result<WebhookDelivery, AppError> {
             AppError::Internal(format!("delivery {}: unknown event type", row.id))
         })?,
         message_id: row.message_id.clone(),
-        status: DeliveryStatus::parse(&row.status)
-            .ok_or_else(|| AppError::Internal(format!("delivery {}: unknown status", row.id)))?,
+        status: match DeliveryStatus::parse(&row.status) {
+            Some(DeliveryStatus::Scheduled) if row.attempts > 0 => DeliveryStatus::Retrying,
+            Some(s) => s,
+            None => {
+                return Err(AppError::Internal(format!(
+                    "delivery {}: unknown status",
+                    row.id
+                )))
+            }
+        },
         attempts: row.attempts,
         next_attempt_at: (row.status == store::PENDING).then(|| row.next_attempt_at.and_utc()),
         last_status_code: row.last_status_code,
@@ -322,7 +339,16 @@ impl Services {
     pub fn claim_webhook_deliveries(&self, limit: i64) -> Result<Vec<Outgoing>, AppError> {
         let now = self.now();
         self.db.write(|c| {
-            let ids = store::due_heads(c, now, limit)?;
+            let mut ids = store::due_heads(c, now, limit)?;
+            // One early try per failing subscription and minute.
+            let mut probes = Vec::new();
+            for (sub, id) in store::probe_heads(c, now)? {
+                store::set_probe_at(c, sub, now + PROBE_EVERY)?;
+                if !ids.contains(&id) {
+                    ids.push(id);
+                    probes.push(id);
+                }
+            }
             let rows = store::lease(c, &ids, now, now + LEASE)?;
             let mut out = Vec::with_capacity(rows.len());
             let mut subs: Vec<SubscriptionRow> = Vec::new();
@@ -342,6 +368,7 @@ impl Services {
                     message_id: row.message_id,
                     body: row.payload,
                     secret: sub.secret,
+                    probe: probes.contains(&row.id),
                 });
             }
             Ok::<_, AppError>(out)
@@ -378,7 +405,16 @@ impl Services {
         let row = store::delivery(c, a.delivery_id)?;
         if ok {
             store::record_attempt(c, a.delivery_id, &attempt, store::DELIVERED, now)?;
+            if row.attempts > 0 || a.probe {
+                // Back after failing: what waits for later retries goes now, in order.
+                store::release_backlog(c, row.subscription_id, now)?;
+            }
             store::clear_failing(c, row.subscription_id)?;
+            return Ok(());
+        }
+        if a.probe {
+            // Still down: the probe is logged; the delivery keeps its place in the schedule.
+            store::record_probe(c, a.delivery_id, &attempt)?;
             return Ok(());
         }
         let done = row.attempts as usize; // attempts before this one
@@ -389,6 +425,8 @@ impl Services {
             None => store::record_attempt(c, a.delivery_id, &attempt, store::FAILED, now)?,
         }
         let since = store::mark_failing(c, row.subscription_id, now)?;
+        // The receiver was just tried: the next probe a minute from now.
+        store::set_probe_at(c, row.subscription_id, now + PROBE_EVERY)?;
         if now - since >= self.webhooks.disable_after {
             self.disable_webhook(c, row.subscription_id, since, now)?;
         }
@@ -604,7 +642,18 @@ impl Services {
             .db
             .read(|c| {
                 store::subscription(c, id)?;
-                store::deliveries(c, id, q.status.map(|s| s.as_str()), limit, cursor)
+                store::deliveries(
+                    c,
+                    id,
+                    q.status.map(|s| s.as_str()),
+                    match q.status {
+                        Some(DeliveryStatus::Scheduled) => Some(false),
+                        Some(DeliveryStatus::Retrying) => Some(true),
+                        _ => None,
+                    },
+                    limit,
+                    cursor,
+                )
             })
             .map_err(not_found("webhook subscription"))?;
         Ok(WebhookDeliveryPage {

@@ -531,6 +531,7 @@ diesel::table! {
         failing_since -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        probe_at -> Nullable<Timestamp>,
     }
 }
 

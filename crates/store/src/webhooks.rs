@@ -29,6 +29,8 @@ pub struct SubscriptionRow {
     pub failing_since: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// While failing: when one delivery may next be tried early.
+    pub probe_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Insertable, AsChangeset)]
@@ -126,9 +128,101 @@ pub fn clear_failing(conn: &mut AnyConnection, id: i64) -> Result<(), StoreError
             .find(id)
             .filter(webhook_subscriptions::failing_since.is_not_null()),
     )
-    .set(webhook_subscriptions::failing_since.eq(None::<NaiveDateTime>))
+    .set((
+        webhook_subscriptions::failing_since.eq(None::<NaiveDateTime>),
+        webhook_subscriptions::probe_at.eq(None::<NaiveDateTime>),
+    ))
     .execute(conn)?;
     Ok(())
+}
+
+/// When a failing subscription may next be probed.
+pub fn set_probe_at(
+    conn: &mut AnyConnection,
+    id: i64,
+    at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(webhook_subscriptions::table.find(id))
+        .set(webhook_subscriptions::probe_at.eq(Some(at)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The deliveries to probe now: for each active subscription that is failing and due for a
+/// probe, its oldest pending delivery that is not due by its schedule and not leased.
+pub fn probe_heads(
+    conn: &mut AnyConnection,
+    now: NaiveDateTime,
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    let subs: Vec<i64> = webhook_subscriptions::table
+        .filter(webhook_subscriptions::active.eq(true))
+        .filter(webhook_subscriptions::failing_since.is_not_null())
+        .filter(webhook_subscriptions::probe_at.le(now))
+        .select(webhook_subscriptions::id)
+        .load(conn)?;
+    let mut out = Vec::new();
+    for sub in subs {
+        let head: Option<(i64, NaiveDateTime, Option<NaiveDateTime>)> = webhook_deliveries::table
+            .filter(webhook_deliveries::subscription_id.eq(sub))
+            .filter(webhook_deliveries::status.eq(PENDING))
+            .order(webhook_deliveries::id.asc())
+            .select((
+                webhook_deliveries::id,
+                webhook_deliveries::next_attempt_at,
+                webhook_deliveries::locked_until,
+            ))
+            .first(conn)
+            .optional()?;
+        if let Some((id, next, locked)) = head {
+            if next > now && locked.is_none_or(|l| l < now) {
+                out.push((sub, id));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A probe that failed: logged as an attempt, the delivery's schedule unchanged.
+pub fn record_probe(
+    conn: &mut AnyConnection,
+    delivery_id: i64,
+    attempt: &AttemptResult,
+) -> Result<(), StoreError> {
+    diesel::insert_into(webhook_attempts::table)
+        .values((
+            webhook_attempts::delivery_id.eq(delivery_id),
+            webhook_attempts::attempted_at.eq(attempt.at),
+            webhook_attempts::status_code.eq(attempt.status_code),
+            webhook_attempts::error.eq(&attempt.error),
+            webhook_attempts::latency_ms.eq(attempt.latency_ms),
+        ))
+        .execute(conn)?;
+    diesel::update(webhook_deliveries::table.find(delivery_id))
+        .set((
+            webhook_deliveries::locked_until.eq(None::<NaiveDateTime>),
+            webhook_deliveries::last_status_code.eq(attempt.status_code),
+            webhook_deliveries::last_error.eq(&attempt.error),
+            webhook_deliveries::last_latency_ms.eq(attempt.latency_ms),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The receiver is back: every delivery of the subscription waiting for a later retry is due
+/// now (they still go in order per case).
+pub fn release_backlog(
+    conn: &mut AnyConnection,
+    subscription_id: i64,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::subscription_id.eq(subscription_id))
+            .filter(webhook_deliveries::status.eq(PENDING))
+            .filter(webhook_deliveries::next_attempt_at.gt(now)),
+    )
+    .set(webhook_deliveries::next_attempt_at.eq(now))
+    .execute(conn)?)
 }
 
 /// A failure: the streak starts now unless it already runs; returns when it started.
@@ -225,10 +319,12 @@ pub fn delivery(conn: &mut AnyConnection, id: i64) -> Result<DeliveryRow, StoreE
 }
 
 /// A subscription's deliveries, newest first, optionally of one status.
+/// A subscription's deliveries, newest first; `tried`: only those attempted (or not) yet.
 pub fn deliveries(
     conn: &mut AnyConnection,
     subscription_id: i64,
     status: Option<&str>,
+    tried: Option<bool>,
     limit: i64,
     before: Option<i64>,
 ) -> Result<Page<DeliveryRow>, StoreError> {
@@ -240,6 +336,11 @@ pub fn deliveries(
         .into_boxed();
     if let Some(s) = status {
         q = q.filter(webhook_deliveries::status.eq(s.to_owned()));
+    }
+    match tried {
+        Some(true) => q = q.filter(webhook_deliveries::attempts.gt(0)),
+        Some(false) => q = q.filter(webhook_deliveries::attempts.eq(0)),
+        None => {}
     }
     if let Some(b) = before {
         q = q.filter(webhook_deliveries::id.lt(b));

@@ -28,6 +28,7 @@ struct Sent {
     status: Option<u16>,
     error: Option<String>,
     latency_ms: u64,
+    probe: bool,
 }
 
 fn builder() -> reqwest::ClientBuilder {
@@ -72,6 +73,7 @@ impl WebhookSender {
                 status_code: r.status,
                 error: r.error,
                 latency_ms: r.latency_ms,
+                probe: r.probe,
             })
             .collect();
         // One transaction for the whole batch.
@@ -88,6 +90,7 @@ impl WebhookSender {
             status: None,
             error: Some(error),
             latency_ms: started.elapsed().as_millis() as u64,
+            probe: d.probe,
         };
         let client = match self.client_for(&d.url).await {
             Ok(c) => c,
@@ -111,6 +114,7 @@ impl WebhookSender {
                     status: Some(status.as_u16()),
                     error: (!status.is_success()).then(|| format!("HTTP {status}")),
                     latency_ms: started.elapsed().as_millis() as u64,
+                    probe: d.probe,
                 }
             }
             Err(e) => {

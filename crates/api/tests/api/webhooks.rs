@@ -208,10 +208,15 @@ async fn every_event_arrives_in_order_after_an_outage(backend: TestBackend) {
     let tried: Vec<&Value> = items.iter().filter(|d| d["attempts"] == 1).collect();
     assert_eq!(tried.len(), 2, "{log}");
     for d in &tried {
-        assert_eq!(d["status"], "pending");
+        assert_eq!(d["status"], "retrying");
         assert_eq!(d["last_error"], "could not connect");
     }
-    assert!(items.iter().all(|d| d["status"] == "pending"));
+    assert!(items.iter().all(|d| d["status"]
+        == if d["attempts"] == 0 {
+            "scheduled"
+        } else {
+            "retrying"
+        }));
     // Nothing is due before the back-off ends.
     deliver(&app).await;
     let (_, log) = app
@@ -294,7 +299,7 @@ async fn every_event_arrives_in_order_after_an_outage(backend: TestBackend) {
     assert_eq!(log["items"].as_array().unwrap().len(), got.len());
     let (_, pending) = app
         .get(
-            &format!("/api/v1/webhooks/{id}/deliveries?status=pending"),
+            &format!("/api/v1/webhooks/{id}/deliveries?status=scheduled"),
             &admin.token,
         )
         .await;
@@ -651,4 +656,134 @@ async fn hung_smtp_delays_no_webhook_sqlite() {
 #[tokio::test]
 async fn hung_smtp_delays_no_webhook_postgres() {
     hung_smtp_delays_no_webhook(TestBackend::Postgres).await
+}
+
+/// A receiver that was down for longer than the first retries gets its backlog within a minute
+/// of coming back, in order, instead of at the next scheduled retry (30 minutes later): while a
+/// subscription fails, one delivery is tried early once a minute. A probe that fails changes
+/// nothing of the schedule. The log tells scheduled, retrying and delivered apart.
+async fn recovered_receiver_catches_up(backend: TestBackend) {
+    let (app, clock) = spawn_with_clock(backend).await;
+    let admin = app.user(Role::Admin, None, None).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (s, hook) = app
+        .post(
+            "/api/v1/webhooks",
+            &admin.token,
+            json!({ "url": format!("http://127.0.0.1:{port}/in"), "event_types": ["case.created"] }),
+        )
+        .await;
+    assert_eq!(s, 201, "{hook}");
+    let id = hook["id"].as_i64().unwrap();
+    let mut cases = Vec::new();
+    for n in 0..3 {
+        let (_, case) = app
+            .post(
+                "/api/v1/cases",
+                &agent.token,
+                json!({ "subject": format!("Backlog {n}") }),
+            )
+            .await;
+        cases.push(case["id"].as_i64().unwrap());
+    }
+    let log = |status: &'static str| {
+        let (app, token) = (&app, admin.token.clone());
+        async move {
+            let (_, page) = app
+                .get(
+                    &format!("/api/v1/webhooks/{id}/deliveries?status={status}"),
+                    &token,
+                )
+                .await;
+            page["items"].as_array().unwrap().clone()
+        }
+    };
+    // The events become deliveries, not tried yet.
+    let outbox = helpdesk_worker::OutboxConsumer::new(app.services.clone());
+    tokio::task::spawn_blocking(move || {
+        while outbox.run_next().unwrap() != helpdesk_worker::Outcome::Idle {}
+    })
+    .await
+    .unwrap();
+    assert_eq!(log("scheduled").await.len(), 3);
+    // Down through the first three attempts (now, +5 s, +5 min): the next is 30 minutes away.
+    deliver(&app).await;
+    clock.advance(chrono::Duration::seconds(6));
+    deliver(&app).await;
+    clock.advance(chrono::Duration::minutes(5) + chrono::Duration::seconds(1));
+    deliver(&app).await;
+    let retrying = log("retrying").await;
+    assert_eq!(retrying.len(), 3, "{retrying:?}");
+    assert!(retrying.iter().all(|d| d["attempts"] == 3));
+    let next: Vec<Value> = retrying
+        .iter()
+        .map(|d| d["next_attempt_at"].clone())
+        .collect();
+
+    // Still down a minute later: the probe fails; the schedule stands.
+    clock.advance(chrono::Duration::seconds(61));
+    deliver(&app).await;
+    let after_probe = log("retrying").await;
+    assert!(
+        after_probe.iter().all(|d| d["attempts"] == 3),
+        "{after_probe:?}"
+    );
+    assert_eq!(
+        after_probe
+            .iter()
+            .map(|d| d["next_attempt_at"].clone())
+            .collect::<Vec<_>>(),
+        next
+    );
+    let head = after_probe
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .min()
+        .unwrap();
+    let (_, detail) = app
+        .get(
+            &format!("/api/v1/webhooks/{id}/deliveries/{head}"),
+            &admin.token,
+        )
+        .await;
+    assert_eq!(
+        detail["attempt_log"].as_array().unwrap().len(),
+        4,
+        "three tries and a probe: {detail}"
+    );
+
+    // Back: within the next minute everything arrives, in order, long before the 30-minute retry.
+    let receiver = Receiver::start(TcpListener::bind(("127.0.0.1", port)).unwrap());
+    clock.advance(chrono::Duration::seconds(61));
+    deliver(&app).await;
+    let got: Vec<i64> = receiver
+        .received()
+        .iter()
+        .map(|g| case_of(&verify(hook["secret"].as_str().unwrap(), g)))
+        .collect();
+    assert_eq!(got.len(), 3, "the whole backlog: {got:?}");
+    let mut sorted = got.clone();
+    sorted.sort();
+    assert_eq!(sorted, cases);
+    assert_eq!(log("delivered").await.len(), 3);
+    assert!(log("retrying").await.is_empty());
+    let (_, sub) = app
+        .get(&format!("/api/v1/webhooks/{id}"), &admin.token)
+        .await;
+    assert!(sub["failing_since"].is_null(), "{sub}");
+}
+
+#[tokio::test]
+async fn recovered_receiver_catches_up_sqlite() {
+    recovered_receiver_catches_up(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn recovered_receiver_catches_up_postgres() {
+    recovered_receiver_catches_up(TestBackend::Postgres).await
 }
