@@ -571,6 +571,97 @@ fn one_rate_limit_across_replicas_postgres() {
     assert!(answers[5].1.contains("retry-after:"), "{}", answers[5].1);
 }
 
+/// Revocation crosses replicas: a session signed out on one replica, and a user disabled on
+/// one, are refused by the other on their very next request (every request checks its session
+/// in the shared database; nothing is cached per process).
+#[test]
+fn revocation_crosses_replicas_postgres() {
+    let db = TestDb::new(TestBackend::Postgres);
+    let svc = services(&db);
+    let mut ids = Vec::new();
+    for (email, role) in [
+        ("admin@revoke.test", Role::Admin),
+        ("agent@revoke.test", Role::Agent),
+        ("other@revoke.test", Role::Agent),
+    ] {
+        let user = svc
+            .create_user(
+                None,
+                &NewUser {
+                    email: email.into(),
+                    name: email.into(),
+                    role,
+                    password: Some(PASSWORD.into()),
+                    support_line: (role == Role::Agent).then_some(1),
+                    language: None,
+                    contact_id: None,
+                },
+            )
+            .unwrap();
+        ids.push(user.id);
+    }
+    let data = tempfile::tempdir().unwrap();
+    let (a, b) = (free_port(), free_port());
+    let _first = helpdesk(
+        &["serve"],
+        &db.url,
+        data.path(),
+        &[("HELPDESK_BIND", &format!("127.0.0.1:{a}"))],
+    );
+    let _second = helpdesk(
+        &["serve"],
+        &db.url,
+        data.path(),
+        &[("HELPDESK_BIND", &format!("127.0.0.1:{b}"))],
+    );
+    for port in [a, b] {
+        wait_for("the replica is ready", Duration::from_secs(30), || {
+            TcpStream::connect(("127.0.0.1", port)).is_ok()
+                && http(port, "GET", "/readyz", None, "").0 == 200
+        });
+    }
+    let sign_in = |port: u16, email: &str| -> serde_json::Value {
+        let login = format!(r#"{{"email":"{email}","password":"{PASSWORD}"}}"#);
+        let (status, _, body) = http(port, "POST", "/api/v1/auth/login", None, &login);
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).unwrap()
+    };
+    let token = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap().to_owned();
+
+    // Signed out on A: B refuses the access token at once.
+    let agent = sign_in(a, "agent@revoke.test");
+    let access = token(&agent, "access_token");
+    assert_eq!(http(b, "GET", "/api/v1/me", Some(&access), "").0, 200);
+    let logout = format!(
+        r#"{{"refresh_token":"{}"}}"#,
+        token(&agent, "refresh_token")
+    );
+    assert_eq!(http(a, "POST", "/api/v1/auth/logout", None, &logout).0, 204);
+    assert_eq!(
+        http(b, "GET", "/api/v1/me", Some(&access), "").0,
+        401,
+        "signed out everywhere"
+    );
+
+    // Disabled on B: A refuses the user's token at once.
+    let other = token(&sign_in(a, "other@revoke.test"), "access_token");
+    assert_eq!(http(a, "GET", "/api/v1/me", Some(&other), "").0, 200);
+    let admin = token(&sign_in(b, "admin@revoke.test"), "access_token");
+    let (status, _, body) = http(
+        b,
+        "PATCH",
+        &format!("/api/v1/users/{}", ids[2]),
+        Some(&admin),
+        r#"{"active":false}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        http(a, "GET", "/api/v1/me", Some(&other), "").0,
+        401,
+        "disabled everywhere"
+    );
+}
+
 /// `helpdesk worker` is killed with SIGKILL ten times while it sends 60 mails through a real
 /// SMTP server, and started again each time. No recipient gets a mail twice; every mail is
 /// either received or, if the kill cut its hand-over, marked `unknown` for an admin to see.

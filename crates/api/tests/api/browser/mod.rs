@@ -50,12 +50,18 @@ const PNG_1X1: &[u8] = &[
     0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];
 
-struct Driver(Child);
+/// chromedriver, and the profile folder of the browser it starts.
+struct Driver(Child, tempfile::TempDir);
 
 impl Drop for Driver {
+    /// Ends chromedriver and the browser it started: the browser runs in a process group of its
+    /// own and outlives chromedriver, so it is found by its profile folder, unique to this test.
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        let _ = Command::new("pkill")
+            .args(["-KILL", "-f", &self.1.path().to_string_lossy()])
+            .status();
     }
 }
 
@@ -70,17 +76,19 @@ fn free_port() -> u16 {
 async fn browser() -> (Driver, Client) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let port = free_port();
+    let profile = tempfile::tempdir().expect("a profile folder for the browser");
     let child = Command::new("chromedriver")
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver is installed (just tools)");
-    let driver = Driver(child);
+    let driver = Driver(child, profile);
+    let profile_dir = driver.1.path().display().to_string();
     let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
         "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "args": [format!("--user-data-dir={}", profile_dir), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--no-first-run", "--window-size=1400,900", "--lang=en-US"]
         }
