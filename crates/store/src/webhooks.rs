@@ -182,8 +182,8 @@ pub fn probe_heads(
     Ok(out)
 }
 
-/// A probe that failed: logged as an attempt, the delivery's schedule unchanged.
-pub fn record_probe(
+/// One line of a delivery's attempt log.
+fn log_attempt(
     conn: &mut AnyConnection,
     delivery_id: i64,
     attempt: &AttemptResult,
@@ -197,6 +197,16 @@ pub fn record_probe(
             webhook_attempts::latency_ms.eq(attempt.latency_ms),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// A probe that failed: logged as an attempt, the delivery's schedule unchanged.
+pub fn record_probe(
+    conn: &mut AnyConnection,
+    delivery_id: i64,
+    attempt: &AttemptResult,
+) -> Result<(), StoreError> {
+    log_attempt(conn, delivery_id, attempt)?;
     diesel::update(webhook_deliveries::table.find(delivery_id))
         .set((
             webhook_deliveries::locked_until.eq(None::<NaiveDateTime>),
@@ -439,15 +449,7 @@ pub fn record_attempt(
     status: &str,
     next_attempt_at: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    diesel::insert_into(webhook_attempts::table)
-        .values((
-            webhook_attempts::delivery_id.eq(delivery_id),
-            webhook_attempts::attempted_at.eq(attempt.at),
-            webhook_attempts::status_code.eq(attempt.status_code),
-            webhook_attempts::error.eq(&attempt.error),
-            webhook_attempts::latency_ms.eq(attempt.latency_ms),
-        ))
-        .execute(conn)?;
+    log_attempt(conn, delivery_id, attempt)?;
     diesel::update(webhook_deliveries::table.find(delivery_id))
         .set((
             webhook_deliveries::status.eq(status),
