@@ -127,19 +127,44 @@ fn network(e: gloo_net::Error) -> ApiError {
     ApiError::Network(e.to_string())
 }
 
-pub async fn login(email: String, password: String) -> Result<Session, ApiError> {
-    sign_in_at("/api/v1/auth/login", &LoginRequest { email, password }).await
+/// Where this browser keeps the device token of an account: the server throttles sign-ins from
+/// a known device on their own, so strangers' failed attempts never keep its owner out. Kept
+/// across sign-outs (it grants nothing but that).
+fn device_key(email: &str) -> String {
+    format!("hd.device.{}", email.trim().to_lowercase())
 }
 
-/// Posts to an endpoint that answers with a token pair, and keeps the session.
-async fn sign_in_at<B: Serialize>(path: &str, body: &B) -> Result<Session, ApiError> {
+pub async fn login(email: String, password: String) -> Result<Session, ApiError> {
+    let key = device_key(&email);
+    let device_token = storage().and_then(|s| s.get_item(&key).ok().flatten());
+    let body = LoginRequest {
+        email,
+        password,
+        device_token,
+    };
+    sign_in_at("/api/v1/auth/login", &body, Some(&key)).await
+}
+
+/// Posts to an endpoint that answers with a token pair, and keeps the session (and the device
+/// token under `device_key`, when the answer has one).
+async fn sign_in_at<B: Serialize>(
+    path: &str,
+    body: &B,
+    device_key: Option<&str>,
+) -> Result<Session, ApiError> {
     let resp = Request::post(path)
         .json(body)
         .map_err(network)?
         .send()
         .await
         .map_err(network)?;
-    let session: Session = decode::<TokenPair>(resp).await?.into();
+    let pair = decode::<TokenPair>(resp).await?;
+    if let (Some(key), Some(token), Some(st)) =
+        (device_key, pair.device_token.as_deref(), storage())
+    {
+        let _ = st.set_item(key, token);
+    }
+    let session: Session = pair.into();
     save_session(&session);
     Ok(session)
 }
@@ -158,6 +183,7 @@ pub async fn accept_invitation(token: String, password: String) -> Result<Sessio
     sign_in_at(
         "/api/v1/auth/invitations/accept",
         &AcceptInvitation { token, password },
+        None,
     )
     .await
 }

@@ -1,7 +1,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
+
+pub use helpdesk_domain::security::{SecurityEventKind, SignInFailure};
 
 use crate::{Role, Scope};
 
@@ -12,6 +14,12 @@ pub struct LoginRequest {
     pub email: String,
     #[validate(length(min = 1, max = 1024))]
     pub password: String,
+    /// The `device_token` an earlier sign-in of this account answered on this device. With it,
+    /// sign-in is throttled for this device alone, so strangers' failed attempts on the account
+    /// or from the same address never keep its owner out.
+    #[serde(default)]
+    #[validate(length(max = 512))]
+    pub device_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -31,6 +39,10 @@ pub struct TokenPair {
     pub expires_in: i64,
     pub refresh_token: String,
     pub user: Me,
+    /// Answered on sign-in: keep it on this device and send it with the next sign-in of this
+    /// account (see `LoginRequest.device_token`). Absent on refresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 /// The signed-in user.
@@ -122,4 +134,46 @@ pub struct SessionInfo {
     pub user_agent: String,
     /// Whether this is the session the request came from.
     pub current: bool,
+}
+
+/// One entry of the security log: a sign-in, a session or API token created or ended, a role,
+/// account or password change. Kept 180 days.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SecurityEvent {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub kind: SecurityEventKind,
+    /// The account concerned, when known (absent for a sign-in to an unknown address).
+    pub user_id: Option<i64>,
+    /// Who did it, when not the account itself (an admin changing a role).
+    pub actor_id: Option<i64>,
+    /// The e-mail a sign-in was attempted with.
+    pub email: Option<String>,
+    /// The client's address (see `HELPDESK_TRUSTED_PROXIES`); empty for internal actions.
+    pub ip: String,
+    pub user_agent: String,
+    /// Why: a `SignInFailure` for refused sign-ins, the old and new role for a role change,
+    /// who ended a session.
+    pub reason: Option<String>,
+    pub session_id: Option<i64>,
+}
+crate::page!(SecurityEventPage, SecurityEvent);
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SecurityEventQuery {
+    /// Only events of this kind.
+    pub kind: Option<SecurityEventKind>,
+    /// Only events concerning this user or done by them.
+    pub user_id: Option<i64>,
+    /// Only events from this client address.
+    pub ip: Option<String>,
+    /// Only events at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only events before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// 1..=200, default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
 }

@@ -19,13 +19,16 @@ impl FromRequest for Auth {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let services = req.app_data::<web::Data<Services>>().cloned();
         let bearer = bearer_token(req.headers()).map(str::to_owned);
+        let client = client_info(req);
         Box::pin(async move {
             let services =
                 services.ok_or_else(|| AppError::Internal("services not configured".into()))?;
             let bearer = bearer.ok_or_else(|| {
                 AppError::Unauthorized("send `Authorization: Bearer <token>`".into())
             })?;
-            Ok(Auth(authenticate(services, bearer).await?))
+            let mut actor = authenticate(services, bearer).await?;
+            actor.client = client;
+            Ok(Auth(actor))
         })
     }
 }
@@ -88,10 +91,4 @@ pub fn client_info(req: &HttpRequest) -> helpdesk_service::auth::ClientInfo {
     helpdesk_service::auth::ClientInfo::new(client_ip(req), agent)
 }
 
-/// The client's address, for login throttling. Only the socket peer is trusted, so a client
-/// cannot dodge the limit with a forged `X-Forwarded-For`.
-pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
+pub use crate::client_addr::client_ip;

@@ -6,6 +6,7 @@
 //! from the same registration that serves them, so the document and the router cannot drift.
 //! What must not live here: SQL or business rules.
 
+pub mod client_addr;
 pub mod error;
 pub mod extract;
 pub mod guard;

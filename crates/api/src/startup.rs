@@ -33,6 +33,8 @@ pub struct AppConfig {
     pub form_rate_per_minute: u32,
     /// The bearer token `/metrics` asks for; without one, `/metrics` is off (404).
     pub metrics_token: Option<String>,
+    /// Proxies whose `Forwarded`/`X-Forwarded-For` name the client (none: the socket peer is).
+    pub trusted_proxies: crate::client_addr::TrustedProxies,
 }
 
 impl Default for AppConfig {
@@ -44,6 +46,7 @@ impl Default for AppConfig {
             api_token_rate_per_minute: 600,
             form_rate_per_minute: 10,
             metrics_token: None,
+            trusted_proxies: Default::default(),
         }
     }
 }
@@ -203,6 +206,7 @@ pub fn run(
             )))
             .app_data(token_limiter.clone())
             .app_data(form_limiter.clone())
+            .app_data(web::Data::new(config.trusted_proxies.clone()))
             .app_data(
                 web::JsonConfig::default()
                     .limit(json_limit)

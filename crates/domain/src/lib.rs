@@ -13,8 +13,10 @@ pub mod duplicates;
 pub mod error;
 pub mod inn;
 pub mod role;
+pub mod security;
 pub mod sla;
 pub mod status;
+pub mod throttle;
 pub mod workflow;
 
 pub use case::{CaseType, Channel, Priority, SupportLine};

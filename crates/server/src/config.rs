@@ -156,6 +156,16 @@ pub struct Config {
         hide_env_values = true
     )]
     pub metrics_token: Option<String>,
+    /// Proxies (CIDRs or addresses, comma-separated, e.g. `10.0.0.0/8,127.0.0.1`) whose
+    /// `Forwarded`/`X-Forwarded-For` headers name the client. Without it the socket peer is the
+    /// client, for sign-in throttling, the web form limit, sessions and the security log.
+    #[arg(
+        long,
+        env = "HELPDESK_TRUSTED_PROXIES",
+        default_value = "",
+        global = true
+    )]
+    pub trusted_proxies: String,
     /// Largest accepted JSON body in bytes.
     #[arg(long, env = "HELPDESK_JSON_LIMIT", default_value_t = 1 << 20, global = true)]
     pub json_limit: usize,
@@ -244,20 +254,24 @@ impl Config {
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("helpdesk.db").display()))
     }
 
-    pub fn app_config(&self) -> AppConfig {
+    pub fn app_config(&self) -> anyhow::Result<AppConfig> {
         let static_dir = self
             .static_dir
             .clone()
             .or_else(|| Some(PathBuf::from("frontend/dist")))
             .filter(|d| d.join("index.html").is_file());
-        AppConfig {
+        let trusted_proxies =
+            helpdesk_api::client_addr::TrustedProxies::parse(&self.trusted_proxies)
+                .map_err(|e| anyhow::anyhow!("HELPDESK_TRUSTED_PROXIES: {e}"))?;
+        Ok(AppConfig {
             static_dir,
             json_limit: self.json_limit,
             workers: self.http_workers,
             api_token_rate_per_minute: self.api_token_rate_limit,
             form_rate_per_minute: self.form_rate_limit,
             metrics_token: self.metrics_token.clone(),
-        }
+            trusted_proxies,
+        })
     }
 
     pub fn init_logging(&self) {

@@ -22,6 +22,7 @@ fn actor(id: i64, role: Role, line: Option<i64>, contact: Option<i64>) -> Actor 
         line: line.and_then(|l| SupportLine::new(l).ok()),
         scopes: None,
         session_id: None,
+        client: Default::default(),
     }
 }
 

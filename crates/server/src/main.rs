@@ -267,7 +267,7 @@ fn serve(
         .with_setup_lock(|| first_admin(&services).map_err(SetupError))
         .map_err(|e| e.0)?;
     let addr = listener.local_addr()?;
-    let app_config = config.app_config();
+    let app_config = config.app_config()?;
     if app_config.static_dir.is_none() {
         tracing::warn!("no built SPA found (run `just frontend`); serving the API only");
     }

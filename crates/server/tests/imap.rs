@@ -238,6 +238,7 @@ fn admin() -> Actor {
         line: None,
         scopes: None,
         session_id: None,
+        client: Default::default(),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use helpdesk_domain::{Role, Scope, SupportLine};
 
+use crate::auth::ClientInfo;
 use crate::AppError;
 
 /// The authenticated caller: a signed-in user, or a user acting through an API token.
@@ -16,6 +17,8 @@ pub struct Actor {
     pub scopes: Option<Vec<Scope>>,
     /// The session an access token belongs to; `None` for API tokens and internal callers.
     pub session_id: Option<i64>,
+    /// Where the request came from (empty for internal callers), for the security log.
+    pub client: ClientInfo,
 }
 
 impl Actor {

@@ -1,14 +1,13 @@
-//! Signing in: passwords (argon2id), login throttling, access tokens (JWT, HS256 only) checked
-//! against their session on every request, and personal API tokens with scopes. Sessions and
-//! their rotating refresh tokens are in [`crate::sessions`].
+//! Credentials: passwords (argon2id), access tokens (JWT, HS256 only) checked against their
+//! session on every request, and personal API tokens with scopes. Signing in and its throttling
+//! are in [`crate::sign_in`]; sessions and their rotating refresh tokens in [`crate::sessions`].
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use base64::Engine;
 use chrono::Duration;
-use helpdesk_api_types::auth::{
-    ApiToken, ApiTokenCreated, LoginRequest, Me, NewApiToken, TokenPair,
-};
+use helpdesk_api_types::auth::{ApiToken, ApiTokenCreated, Me, NewApiToken};
+use helpdesk_domain::security::SecurityEventKind;
 use helpdesk_domain::{Role, Scope, SupportLine};
 use helpdesk_store::{auth as store, users as user_store};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -17,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use validator::Validate;
 
+use crate::security_log::{self, Entry};
 use crate::{Actor, AppError, Services};
 
 /// Prefix of personal API tokens, so they are told apart from JWTs and found by secret scanners.
@@ -115,7 +115,7 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
     .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| {
             with_hash_slot(|| {
@@ -129,54 +129,12 @@ fn verify_password(password: &str, hash: &str) -> bool {
 
 /// A hash of a password nobody has, verified when the account does not exist so that the
 /// answer takes as long as for a wrong password.
-fn dummy_hash() -> &'static str {
+pub(crate) fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| hash_password(&random_token(16)).unwrap_or_default())
 }
 
 impl Services {
-    pub fn login(&self, input: &LoginRequest, client: &ClientInfo) -> Result<TokenPair, AppError> {
-        input.validate()?;
-        let client_ip = client.ip.as_str();
-        let email = input.email.trim().to_lowercase();
-        let now = self.now();
-        let since = now - Duration::minutes(self.auth.failure_window_minutes);
-        let (by_account, by_address) = self
-            .db
-            .read(|c| store::failed_logins_since(c, &email, client_ip, since))?;
-        if by_account >= self.auth.max_failures_per_account
-            || by_address >= self.auth.max_failures_per_address
-        {
-            return Err(AppError::TooManyRequests {
-                retry_after_seconds: (self.auth.failure_window_minutes * 60) as u64,
-            });
-        }
-        let user = self.db.read(|c| user_store::user_by_email(c, &email))?;
-        let portal_closed = match &user {
-            Some(u) if u.role == Role::Portal.as_str() => !self.db.read(|c| portal_open(c, u))?,
-            _ => false,
-        };
-        let ok = match &user {
-            Some(u) if u.active && !portal_closed => verify_password(
-                &input.password,
-                u.password_hash.as_deref().unwrap_or(dummy_hash()),
-            ),
-            _ => {
-                verify_password(&input.password, dummy_hash());
-                false
-            }
-        };
-        self.db
-            .write(|c| store::record_login_attempt(c, &email, client_ip, ok, now))?;
-        match user {
-            Some(u) if ok => {
-                tracing::info!(user_id = u.id, "signed in");
-                self.db.write(|c| self.start_session(c, &u, client))
-            }
-            _ => Err(AppError::Unauthorized("e-mail or password is wrong".into())),
-        }
-    }
-
     /// Resolves an `Authorization: Bearer` credential: a JWT access token or an API token.
     /// Either way the database is asked whether it is still good: an access token's session
     /// must not be revoked and its user must be active, and the role, contact and support line
@@ -210,6 +168,7 @@ impl Services {
                 .and_then(|l| SupportLine::new(l.into()).ok()),
             scopes: None,
             session_id: Some(session_id),
+            client: ClientInfo::default(),
         };
         // A customer's contact may have been merged since: act as the contact it was merged
         // into (one more indexed read, for portal users only).
@@ -247,7 +206,7 @@ impl Services {
 
     /// The user and session a JWT access token names, once its signature, algorithm and
     /// expiry check out.
-    fn decode_access_token(&self, bearer: &str) -> Result<(i64, i64), AppError> {
+    pub(crate) fn decode_access_token(&self, bearer: &str) -> Result<(i64, i64), AppError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub"]);
@@ -297,6 +256,7 @@ impl Services {
                 .and_then(|l| SupportLine::new(l.into()).ok()),
             scopes: Some(parse_scopes(&token.scopes)),
             session_id: None,
+            client: ClientInfo::default(),
         })
     }
 
@@ -331,8 +291,8 @@ impl Services {
         let token = format!("{API_TOKEN_PREFIX}{}", random_token(32));
         let scopes: Vec<&str> = input.scopes.iter().map(|s| s.as_str()).collect();
         let expires_at = input.expires_in_days.map(|d| now + Duration::days(d));
-        let id = self.db.write(|c| {
-            store::insert_api_token(
+        let id = self.db.write(|c| -> Result<i64, AppError> {
+            let id = store::insert_api_token(
                 c,
                 actor.user_id,
                 &input.name,
@@ -340,7 +300,14 @@ impl Services {
                 &scopes.join(","),
                 now,
                 expires_at,
-            )
+            )?;
+            let what = format!("#{id} {} ({})", input.name, scopes.join(","));
+            security_log::record(
+                c,
+                now,
+                Entry::by(actor, SecurityEventKind::ApiTokenCreated, actor.user_id).reason(&what),
+            )?;
+            Ok(id)
         })?;
         Ok(ApiTokenCreated {
             token,
@@ -376,12 +343,18 @@ impl Services {
     pub fn revoke_api_token(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
         actor.staff_write()?;
         let now = self.now();
-        self.db
-            .write(|c| store::revoke_api_token(c, id, actor.user_id, now))
-            .map_err(|e| match e {
+        self.db.write(|c| -> Result<(), AppError> {
+            store::revoke_api_token(c, id, actor.user_id, now).map_err(|e| match e {
                 helpdesk_store::StoreError::NotFound => AppError::NotFound("API token"),
                 other => other.into(),
-            })
+            })?;
+            let what = format!("#{id}");
+            security_log::record(
+                c,
+                now,
+                Entry::by(actor, SecurityEventKind::ApiTokenRevoked, actor.user_id).reason(&what),
+            )
+        })
     }
 }
 

@@ -36,7 +36,9 @@ pub mod ratelimits;
 pub mod registry;
 pub mod search;
 pub mod secrets;
+pub mod security_log;
 pub mod sessions;
+pub mod sign_in;
 pub mod sla;
 mod sla_admin;
 mod suggested;
@@ -51,6 +53,7 @@ use std::sync::Arc;
 pub use actor::Actor;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{AppError, FieldErrors};
+use helpdesk_domain::throttle::ThrottlePolicy;
 use helpdesk_store::files::FileStore;
 use helpdesk_store::Db;
 
@@ -64,11 +67,13 @@ pub struct AuthSettings {
     /// How long a second exchange of one refresh token counts as the same client racing
     /// itself rather than a replay ([`sessions::REFRESH_REUSE_GRACE_SECONDS`]).
     pub refresh_reuse_grace_seconds: i64,
-    /// Failed logins per account within the window before it is throttled.
-    pub max_failures_per_account: i64,
-    /// Failed logins per client address within the window before it is throttled.
-    pub max_failures_per_address: i64,
-    pub failure_window_minutes: i64,
+    /// Sign-in throttling per account (attempts from a device not known to the account).
+    pub account_throttle: ThrottlePolicy,
+    /// Sign-in throttling per client address (idem).
+    pub address_throttle: ThrottlePolicy,
+    /// Sign-in throttling per known device: a device where the account signed in before is
+    /// throttled on its own, so strangers' failures never keep the owner out.
+    pub device_throttle: ThrottlePolicy,
 }
 
 impl AuthSettings {
@@ -78,9 +83,18 @@ impl AuthSettings {
             access_ttl_seconds: 15 * 60,
             refresh_ttl_days: 30,
             refresh_reuse_grace_seconds: sessions::REFRESH_REUSE_GRACE_SECONDS,
-            max_failures_per_account: 5,
-            max_failures_per_address: 30,
-            failure_window_minutes: 15,
+            account_throttle: ThrottlePolicy {
+                free: 5,
+                ceiling: chrono::Duration::minutes(15),
+            },
+            address_throttle: ThrottlePolicy {
+                free: 30,
+                ceiling: chrono::Duration::minutes(15),
+            },
+            device_throttle: ThrottlePolicy {
+                free: 10,
+                ceiling: chrono::Duration::minutes(15),
+            },
         }
     }
 }

@@ -5,6 +5,7 @@
 use base64::Engine;
 use chrono::Duration;
 use helpdesk_api_types::auth::{SessionInfo, TokenPair};
+use helpdesk_domain::security::SecurityEventKind;
 use helpdesk_domain::Role;
 use helpdesk_store::{auth as store, users as user_store};
 use hmac::{Hmac, Mac};
@@ -12,6 +13,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use sha2::Sha256;
 
 use crate::auth::{me, portal_open, random_token, sha256_hex, Claims, ClientInfo};
+use crate::security_log::{self, Entry};
 use crate::{Actor, AppError, Services};
 
 /// How long after a refresh token was exchanged a second exchange of it is taken, by default,
@@ -25,7 +27,7 @@ impl Services {
     /// period ([`REFRESH_REUSE_GRACE_SECONDS`] by default) of the first exchange, while the pair
     /// it made is unused: that is the same client racing itself, and it gets the same refresh
     /// token again.
-    pub fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AppError> {
+    pub fn refresh(&self, refresh_token: &str, client: &ClientInfo) -> Result<TokenPair, AppError> {
         let now = self.now();
         let hash = sha256_hex(refresh_token);
         let successor = self.successor_of(refresh_token);
@@ -49,6 +51,20 @@ impl Services {
                         user_id = row.user_id,
                         "refresh token reused; session revoked"
                     );
+                    let session = store::session_by_family(c, &row.family)?;
+                    security_log::record(
+                        c,
+                        now,
+                        Entry {
+                            kind: SecurityEventKind::RefreshReplayed,
+                            user_id: Some(row.user_id),
+                            actor_id: None,
+                            email: None,
+                            client,
+                            reason: Some("a used refresh token was presented again; session ended"),
+                            session_id: session.map(|s| s.id),
+                        },
+                    )?;
                     return Ok(Err("refresh token already used; sign in again"));
                 }
                 if row.expires_at <= now {
@@ -131,12 +147,30 @@ impl Services {
     }
 
     /// Revokes the session the refresh token belongs to.
-    pub fn logout(&self, refresh_token: &str) -> Result<(), AppError> {
+    pub fn logout(&self, refresh_token: &str, client: &ClientInfo) -> Result<(), AppError> {
         let now = self.now();
         let hash = sha256_hex(refresh_token);
         self.db.write(|c| -> Result<(), AppError> {
-            if let Some(row) = store::refresh_token_by_hash(c, &hash)? {
-                store::revoke_refresh_family(c, &row.family, now)?;
+            let Some(row) = store::refresh_token_by_hash(c, &hash)? else {
+                return Ok(());
+            };
+            let session = store::session_by_family(c, &row.family)?;
+            let already_ended = session.as_ref().is_none_or(|s| s.revoked_at.is_some());
+            store::revoke_refresh_family(c, &row.family, now)?;
+            if !already_ended {
+                security_log::record(
+                    c,
+                    now,
+                    Entry {
+                        kind: SecurityEventKind::SignedOut,
+                        user_id: Some(row.user_id),
+                        actor_id: None,
+                        email: None,
+                        client,
+                        reason: None,
+                        session_id: session.map(|s| s.id),
+                    },
+                )?;
             }
             Ok(())
         })
@@ -194,6 +228,7 @@ impl Services {
             expires_in: self.auth.access_ttl_seconds,
             refresh_token,
             user: me(user, team_ids)?,
+            device_token: None,
         })
     }
 
@@ -206,7 +241,7 @@ impl Services {
     /// Ends one of the caller's sessions (signing out another browser or device).
     pub fn revoke_my_session(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
         actor.any_write()?;
-        self.revoke_session_of(actor.user_id, Some(id))
+        self.revoke_session_of(actor, actor.user_id, Some(id))
     }
 
     /// A user's sessions still in force (admins).
@@ -229,7 +264,7 @@ impl Services {
         self.db
             .read(|c| user_store::user(c, user_id))
             .map_err(crate::users::not_found("user"))?;
-        self.revoke_session_of(user_id, id)
+        self.revoke_session_of(actor, user_id, id)
     }
 
     fn sessions_of(
@@ -254,9 +289,26 @@ impl Services {
             .collect())
     }
 
-    fn revoke_session_of(&self, user_id: i64, id: Option<i64>) -> Result<(), AppError> {
+    fn revoke_session_of(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        id: Option<i64>,
+    ) -> Result<(), AppError> {
         let now = self.now();
         self.db.write(|c| -> Result<(), AppError> {
+            let reason = match (id, actor.user_id == user_id) {
+                (None, _) => "every session ended",
+                (Some(_), true) => "ended by the user",
+                (Some(_), false) => "ended by an admin",
+            };
+            security_log::record(
+                c,
+                now,
+                Entry::by(actor, SecurityEventKind::SessionRevoked, user_id)
+                    .reason(reason)
+                    .session(id),
+            )?;
             match id {
                 None => {
                     store::revoke_user_refresh_tokens(c, user_id, now)?;

@@ -3,6 +3,7 @@
 use helpdesk_api_types::users::{
     AssignmentStrategy, Availability, NewTeam, NewUser, Team, TeamPatch, User, UserPage, UserPatch,
 };
+use helpdesk_domain::security::SecurityEventKind;
 use helpdesk_domain::{Email, Role};
 use helpdesk_store::users::{self as store, UserChanges, UserRow};
 use helpdesk_store::{crm as crm_store, AnyConnection, StoreError};
@@ -12,6 +13,7 @@ use validator::Validate;
 use crate::auth::hash_password;
 use crate::error::Problems;
 use crate::outbox::emit;
+use crate::security_log::{self, Entry};
 use crate::{cursor_string, page_params, Actor, AppError, Services};
 
 pub const LANGUAGES: &[&str] = &["en", "ru"];
@@ -60,6 +62,48 @@ pub(crate) fn insert_user_in(
         json!({ "id": id, "role": new.role }),
     )?;
     Ok(id)
+}
+
+/// Records in the security log what an admin's change does to an account: its role, whether
+/// it may sign in, its password.
+fn log_account_changes(
+    c: &mut AnyConnection,
+    now: chrono::NaiveDateTime,
+    actor: &Actor,
+    current: &store::UserRow,
+    role: &str,
+    input: &UserPatch,
+) -> Result<(), AppError> {
+    if role != current.role {
+        let change = format!("{} → {role}", current.role);
+        security_log::record(
+            c,
+            now,
+            Entry::by(actor, SecurityEventKind::RoleChanged, current.id).reason(&change),
+        )?;
+    }
+    match input.active {
+        Some(false) if current.active => security_log::record(
+            c,
+            now,
+            Entry::by(actor, SecurityEventKind::UserDisabled, current.id),
+        )?,
+        Some(true) if !current.active => security_log::record(
+            c,
+            now,
+            Entry::by(actor, SecurityEventKind::UserEnabled, current.id),
+        )?,
+        _ => {}
+    }
+    if input.password.is_some() {
+        security_log::record(
+            c,
+            now,
+            Entry::by(actor, SecurityEventKind::PasswordChanged, current.id)
+                .reason("set by an admin"),
+        )?;
+    }
+    Ok(())
 }
 
 impl Services {
@@ -113,6 +157,17 @@ impl Services {
                     updated_at: now,
                 },
             )
+            .and_then(|id| {
+                if let Some(a) = actor {
+                    security_log::record(
+                        c,
+                        now,
+                        Entry::by(a, SecurityEventKind::UserCreated, id)
+                            .reason(input.role.as_str()),
+                    )?;
+                }
+                Ok(id)
+            })
         })?;
         self.get_user_unchecked(id)
     }
@@ -177,6 +232,7 @@ impl Services {
                 .map(|r| r.as_str().to_owned())
                 .unwrap_or(current.role.clone());
             let contact = input.contact_id.unwrap_or(current.contact_id);
+            log_account_changes(c, now, actor, &current, &role, input)?;
             if role == "portal" && contact.is_none() {
                 return Err(AppError::field(
                     "contact_id",

@@ -1,12 +1,10 @@
-//! What authentication keeps: sessions and their refresh-token families, API tokens, login
-//! attempts, settings.
+//! What authentication keeps: sessions and their refresh-token families, API tokens,
+//! settings. Sign-in throttles and the security log are in [`crate::security`].
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{
-    api_tokens, login_attempts, portal_invitations, refresh_tokens, sessions, settings, users,
-};
+use crate::schema::{api_tokens, portal_invitations, refresh_tokens, sessions, settings, users};
 use crate::{AnyConnection, StoreError};
 
 pub fn setting(conn: &mut AnyConnection, key: &str) -> Result<Option<String>, StoreError> {
@@ -343,47 +341,6 @@ pub fn revoke_api_token(
         return Err(StoreError::NotFound);
     }
     Ok(())
-}
-
-pub fn record_login_attempt(
-    conn: &mut AnyConnection,
-    email: &str,
-    ip: &str,
-    succeeded: bool,
-    now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    diesel::insert_into(login_attempts::table)
-        .values((
-            login_attempts::email.eq(email),
-            login_attempts::ip.eq(ip),
-            login_attempts::succeeded.eq(succeeded),
-            login_attempts::created_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Failed attempts since `since` for the account and for the address.
-pub fn failed_logins_since(
-    conn: &mut AnyConnection,
-    email: &str,
-    ip: &str,
-    since: NaiveDateTime,
-) -> Result<(i64, i64), StoreError> {
-    let recent_failures = || {
-        login_attempts::table
-            .filter(login_attempts::succeeded.eq(false))
-            .filter(login_attempts::created_at.ge(since))
-    };
-    let by_email = recent_failures()
-        .filter(login_attempts::email.eq(email))
-        .count()
-        .get_result(conn)?;
-    let by_ip = recent_failures()
-        .filter(login_attempts::ip.eq(ip))
-        .count()
-        .get_result(conn)?;
-    Ok((by_email, by_ip))
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

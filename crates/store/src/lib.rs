@@ -27,6 +27,7 @@ pub mod ratelimits;
 pub mod registry;
 pub mod schema;
 pub mod search;
+pub mod security;
 pub mod sla;
 pub mod unit;
 pub mod users;

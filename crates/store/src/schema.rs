@@ -375,12 +375,26 @@ diesel::table! {
 }
 
 diesel::table! {
-    login_attempts (id) {
+    login_throttles (key) {
+        key -> Text,
+        failures -> Integer,
+        next_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    security_events (id) {
         id -> BigInt,
-        email -> Text,
+        occurred_at -> Timestamp,
+        kind -> Text,
+        user_id -> Nullable<BigInt>,
+        actor_id -> Nullable<BigInt>,
+        email -> Nullable<Text>,
         ip -> Text,
-        succeeded -> Bool,
-        created_at -> Timestamp,
+        user_agent -> Text,
+        reason -> Nullable<Text>,
+        session_id -> Nullable<BigInt>,
     }
 }
 
@@ -771,5 +785,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     events,
     refresh_tokens,
     api_tokens,
-    login_attempts,
+    login_throttles,
+    security_events,
 );

@@ -66,7 +66,7 @@ impl TestApp {
             .expect("create test database");
         let mut auth = AuthSettings::with_secret(b"test-signing-key-that-is-long-enough".to_vec());
         // Throttling is tested on its own; the other tests sign in many times from one address.
-        auth.max_failures_per_address = 1000;
+        auth.address_throttle.free = 1000;
         let mut services = Services::new(db.db.clone(), Arc::new(SystemClock), auth);
         let files_dir = tempfile::tempdir().expect("temporary directory for attachments");
         services.files = helpdesk_store::files::FileStore::new(

@@ -242,6 +242,11 @@ pub async fn run(
                 tracing::debug!(keys, "expired idempotency keys forgotten");
                 let windows = svc.purge_rate_limits()?;
                 tracing::debug!(windows, "past rate-limit windows forgotten");
+                let forgotten = svc.purge_security_log()?;
+                tracing::debug!(
+                    forgotten,
+                    "old security events and quiet sign-in counters forgotten"
+                );
                 Ok(Outcome::Idle)
             })
         },

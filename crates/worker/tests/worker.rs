@@ -19,7 +19,7 @@ fn services(t: &helpdesk_test_support::TestDb) -> Services {
 
 db_test!(fn outbox_events_are_processed_once_in_order(t) {
     let svc = services(&t);
-    let agent = Actor { user_id: 1, role: Role::Agent, contact_id: None, line: None, scopes: None, session_id: None };
+    let agent = Actor { user_id: 1, role: Role::Agent, contact_id: None, line: None, scopes: None, session_id: None, client: Default::default() };
     for name in ["Alpha", "Beta", "Gamma"] {
         svc.create_organization(&agent, &NewOrganization { name: name.into(), ..Default::default() }).unwrap();
     }

@@ -10,7 +10,9 @@ use crate::ApiError;
 
 /// Sign in with e-mail and password.
 ///
-/// Repeated failures for one account or from one address are throttled (429 with `Retry-After`).
+/// Failures are throttled by growing delays (429 with `Retry-After`): per account and per client
+/// address, or, when the request carries the `device_token` an earlier sign-in of the account
+/// answered, per device only. Every attempt is in the security log.
 #[utoipa::path(tag = "auth", request_body = LoginRequest, security(()),
     responses((status = 200, description = "Signed in", body = TokenPair)))]
 #[post("/auth/login")]
@@ -34,9 +36,11 @@ pub async fn login(
 #[post("/auth/refresh")]
 pub async fn refresh(
     svc: web::Data<Services>,
+    req: HttpRequest,
     body: web::Json<RefreshRequest>,
 ) -> Result<web::Json<TokenPair>, ApiError> {
-    blocking(move || svc.refresh(&body.refresh_token))
+    let client = client_info(&req);
+    blocking(move || svc.refresh(&body.refresh_token, &client))
         .await
         .map(web::Json)
 }
@@ -48,9 +52,11 @@ pub async fn refresh(
 #[post("/auth/logout")]
 pub async fn logout(
     svc: web::Data<Services>,
+    req: HttpRequest,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    blocking(move || svc.logout(&body.refresh_token)).await?;
+    let client = client_info(&req);
+    blocking(move || svc.logout(&body.refresh_token, &client)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -61,6 +61,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::set_availability)
         .service(users::user_sessions)
         .service(users::revoke_user_sessions)
+        .service(users::security_events)
         .service(users::revoke_user_session)
         .service(crm::merge_organizations)
         .service(crm::merge_contacts)

@@ -1,5 +1,5 @@
 use actix_web::{delete, get, patch, post, put, web, HttpResponse};
-use helpdesk_api_types::auth::SessionInfo;
+use helpdesk_api_types::auth::{SecurityEventPage, SecurityEventQuery, SessionInfo};
 use helpdesk_api_types::users::{
     Availability, NewTeam, NewUser, Team, TeamPatch, User, UserPage, UserPatch,
 };
@@ -184,4 +184,21 @@ pub async fn revoke_user_session(
     let (id, session) = path.into_inner();
     blocking(move || svc.revoke_user_session(&auth.0, id, Some(session))).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The security log, newest first (admins): sign-ins and refused sign-ins (with the reason and
+/// the client's address), sign-outs, sessions ended, refresh tokens replayed, API tokens created
+/// and revoked, users created, roles changed, accounts disabled or enabled, passwords changed.
+/// Kept 180 days.
+#[utoipa::path(tag = "users", params(SecurityEventQuery),
+    responses((status = 200, description = "A page of security events", body = SecurityEventPage)))]
+#[get("/security-events")]
+pub async fn security_events(
+    svc: web::Data<Services>,
+    auth: Auth,
+    q: web::Query<SecurityEventQuery>,
+) -> Result<web::Json<SecurityEventPage>, ApiError> {
+    blocking(move || svc.security_events(&auth.0, &q))
+        .await
+        .map(web::Json)
 }

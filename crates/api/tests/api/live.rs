@@ -46,7 +46,7 @@ api_test!(async fn a_change_in_another_process_reaches_the_feed_within_a_second(
     let agent_id = agent.id;
     let created = Instant::now();
     let case = app.in_other_process(move |svc| {
-        let actor = Actor { user_id: agent_id, role: Role::Agent, contact_id: None, line: None, scopes: None, session_id: None };
+        let actor = Actor { user_id: agent_id, role: Role::Agent, contact_id: None, line: None, scopes: None, session_id: None, client: Default::default() };
         svc.create_case(&actor, &NewCase { subject: "From the worker".into(), ..Default::default() }).unwrap()
     }).await;
     let events = read_events(resp, Duration::from_secs(5), |evs| {

@@ -23,6 +23,7 @@ mod portal;
 mod ratelimit;
 mod registry;
 mod search;
+mod sign_in;
 mod sla;
 mod web_forms;
 mod webhooks;

@@ -645,6 +645,11 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         [Unauth, Deny, Deny, Deny, Ok],
     ),
     (
+        "GET",
+        "/api/v1/security-events",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
         "POST",
         "/api/v1/outgoing-mail/{id}/resend",
         [Unauth, Deny, Deny, Deny, Ok],

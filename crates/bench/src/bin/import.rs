@@ -104,6 +104,7 @@ fn main() -> anyhow::Result<()> {
         line: None,
         scopes: None,
         session_id: None,
+        client: Default::default(),
     };
     let bytes = csv(args.rows);
     let stored = svc

@@ -136,6 +136,7 @@ fn main() -> anyhow::Result<()> {
         line: None,
         scopes: None,
         session_id: None,
+        client: Default::default(),
     };
     let mailbox = svc
         .create_mailbox(

@@ -244,6 +244,7 @@ fn main() -> anyhow::Result<()> {
         line: None,
         scopes: None,
         session_id: None,
+        client: Default::default(),
     };
     let mut rng = StdRng::seed_from_u64(42);
     let vocab = vocabulary(&mut rng);

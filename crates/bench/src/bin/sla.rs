@@ -76,6 +76,7 @@ fn main() -> anyhow::Result<()> {
         line: None,
         scopes: None,
         session_id: None,
+        client: Default::default(),
     };
     // Business hours with a lunch break, every day (a real calendar's arithmetic, with
     // deadlines every minute), and a week to resolve.

@@ -121,6 +121,7 @@ async fn main() -> anyhow::Result<()> {
         line: None,
         scopes: None,
         session_id: None,
+        client: Default::default(),
     };
     let user = svc
         .create_user(
@@ -143,6 +144,7 @@ async fn main() -> anyhow::Result<()> {
         line: None,
         scopes: None,
         session_id: None,
+        client: Default::default(),
     };
     svc.create_webhook(
         &admin,

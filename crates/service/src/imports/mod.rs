@@ -335,6 +335,7 @@ impl Services {
             line: None,
             scopes: None,
             session_id: None,
+            client: Default::default(),
         };
         let mut lease = job.lease_until.unwrap_or_else(|| self.now());
         let mut tally = Tally {

@@ -1,0 +1,213 @@
+//! Signing in with e-mail and password, throttled by growing delays rather than a lock.
+//!
+//! Every attempt is counted, before its password is checked, against the account and the
+//! client's address ([`ThrottlePolicy`]); the counters' rows are locked while that is decided, so
+//! twenty concurrent guesses are counted one after the other and most of them wait. A right
+//! password takes its count back. A browser where the account signed in before sends the
+//! `device_token` it was given: its attempts count against that device alone, so strangers'
+//! failures on the account or from a shared address (a proxy, an office) never keep the owner
+//! out, while a stolen device token still buys only the device's few free attempts.
+
+use base64::Engine;
+use helpdesk_api_types::auth::{LoginRequest, TokenPair};
+use helpdesk_domain::security::{SecurityEventKind, SignInFailure};
+use helpdesk_domain::throttle::{ThrottlePolicy, ThrottleScope};
+use helpdesk_domain::Role;
+use helpdesk_store::security as counters;
+use helpdesk_store::users::{self as user_store, UserRow};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use validator::Validate;
+
+use crate::auth::{dummy_hash, portal_open, random_token, verify_password, ClientInfo};
+use crate::security_log::{self, Entry};
+use crate::{AppError, Services};
+
+/// A throttling counter an attempt is counted against.
+struct Counted {
+    key: String,
+    scope: ThrottleScope,
+    policy: ThrottlePolicy,
+}
+
+impl Services {
+    pub fn login(&self, input: &LoginRequest, client: &ClientInfo) -> Result<TokenPair, AppError> {
+        input.validate()?;
+        let email = input.email.trim().to_lowercase();
+        let now = self.now();
+        let user = self.db.read(|c| user_store::user_by_email(c, &email))?;
+        let device = match (&input.device_token, &user) {
+            (Some(token), Some(u)) => self.known_device(token, u.id),
+            _ => None,
+        };
+        let counted = self.counted(&email, &client.ip, device.as_deref());
+        let keys: Vec<String> = counted.iter().map(|c| c.key.clone()).collect();
+        let failure = |reason: SignInFailure| Entry {
+            kind: SecurityEventKind::SignInFailed,
+            user_id: user.as_ref().map(|u| u.id),
+            actor_id: None,
+            email: Some(&email),
+            client,
+            reason: Some(reason.as_str()),
+            session_id: None,
+        };
+
+        // Count the attempt first, atomically; refuse it when a counter's delay has not passed.
+        let waited = self.db.write(|c| -> Result<Option<u64>, AppError> {
+            let mut wait = 0;
+            let mut next = Vec::new();
+            for (key, counter) in counters::lock_counters(c, &keys, now)? {
+                match policy_of(&counted, &key)?
+                    .policy
+                    .reserve(Some(counter), now)
+                {
+                    Ok(n) => next.push((key, n)),
+                    Err(w) => wait = wait.max(w),
+                }
+            }
+            if wait > 0 {
+                // The refusal is recorded even though the caller gets an error.
+                security_log::record(c, now, failure(SignInFailure::Throttled))?;
+                return Ok(Some(wait));
+            }
+            for (key, n) in &next {
+                counters::save_counter(c, key, n)?;
+            }
+            Ok(None)
+        })?;
+        if let Some(retry_after_seconds) = waited {
+            return Err(AppError::TooManyRequests {
+                retry_after_seconds,
+            });
+        }
+
+        let verdict = self.check_password(user.as_ref(), &input.password)?;
+        let outcome = self.db.write(|c| -> Result<Option<TokenPair>, AppError> {
+            let user = match verdict {
+                Ok(u) => u,
+                Err(reason) => {
+                    security_log::record(c, now, failure(reason))?;
+                    return Ok(None);
+                }
+            };
+            for (key, counter) in counters::lock_counters(c, &keys, now)? {
+                let counted = policy_of(&counted, &key)?;
+                match counted.scope {
+                    // Others share the address: take back only this attempt.
+                    ThrottleScope::Address => {
+                        counters::save_counter(c, &key, &counted.policy.release(counter, now))?
+                    }
+                    ThrottleScope::Account | ThrottleScope::Device => {
+                        counters::clear_counter(c, &key)?
+                    }
+                }
+            }
+            let mut pair = self.start_session(c, user, client)?;
+            let session = self.decode_access_token(&pair.access_token).ok();
+            security_log::record(
+                c,
+                now,
+                Entry {
+                    kind: SecurityEventKind::SignedIn,
+                    user_id: Some(user.id),
+                    actor_id: None,
+                    email: Some(&email),
+                    client,
+                    reason: None,
+                    session_id: session.map(|(_, sid)| sid),
+                },
+            )?;
+            pair.device_token = Some(match &device {
+                Some(id) => self.device_token(user.id, id),
+                None => self.device_token(user.id, &random_token(16)),
+            });
+            Ok(Some(pair))
+        })?;
+        match outcome {
+            Some(pair) => {
+                tracing::info!(user_id = pair.user.id, "signed in");
+                Ok(pair)
+            }
+            None => Err(AppError::Unauthorized("e-mail or password is wrong".into())),
+        }
+    }
+
+    /// The user if the password is theirs and they may sign in, else why not. Takes as long
+    /// for an unknown account as for a wrong password.
+    fn check_password<'u>(
+        &self,
+        user: Option<&'u UserRow>,
+        password: &str,
+    ) -> Result<Result<&'u UserRow, SignInFailure>, AppError> {
+        let Some(u) = user else {
+            verify_password(password, dummy_hash());
+            return Ok(Err(SignInFailure::UnknownAccount));
+        };
+        let right = verify_password(password, u.password_hash.as_deref().unwrap_or(dummy_hash()));
+        Ok(if !right {
+            Err(SignInFailure::WrongPassword)
+        } else if !u.active {
+            Err(SignInFailure::AccountDisabled)
+        } else if u.role == Role::Portal.as_str() && !self.db.read(|c| portal_open(c, u))? {
+            Err(SignInFailure::PortalAccessOff)
+        } else {
+            Ok(u)
+        })
+    }
+
+    /// What an attempt counts against: its device when known, else the account and the address.
+    fn counted(&self, email: &str, ip: &str, device: Option<&str>) -> Vec<Counted> {
+        let counter = |scope: ThrottleScope, id: &str, policy| Counted {
+            key: format!("{scope}:{id}"),
+            scope,
+            policy,
+        };
+        match device {
+            Some(id) => vec![counter(
+                ThrottleScope::Device,
+                id,
+                self.auth.device_throttle,
+            )],
+            None => vec![
+                counter(ThrottleScope::Account, email, self.auth.account_throttle),
+                counter(ThrottleScope::Address, ip, self.auth.address_throttle),
+            ],
+        }
+    }
+
+    /// A device token for `user_id`: the device's id sealed with the server key, so it cannot
+    /// be made up or moved to another account.
+    fn device_token(&self, user_id: i64, device_id: &str) -> String {
+        format!("{device_id}.{}", self.device_seal(user_id, device_id))
+    }
+
+    /// The device id of `token` when it was made for `user_id` by this server.
+    fn known_device(&self, token: &str, user_id: i64) -> Option<String> {
+        let (device_id, seal) = token.rsplit_once('.')?;
+        let expected = self.device_seal(user_id, device_id);
+        let same = expected.len() == seal.len()
+            && expected
+                .bytes()
+                .zip(seal.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        (same && !device_id.is_empty()).then(|| device_id.to_owned())
+    }
+
+    fn device_seal(&self, user_id: i64, device_id: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.auth.jwt_secret)
+            .expect("HMAC takes a key of any length");
+        mac.update(b"helpdesk device\0");
+        mac.update(user_id.to_string().as_bytes());
+        mac.update(b"\0");
+        mac.update(device_id.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+}
+
+fn policy_of<'a>(counted: &'a [Counted], key: &str) -> Result<&'a Counted, AppError> {
+    counted
+        .iter()
+        .find(|c| c.key == key)
+        .ok_or_else(|| AppError::Internal(format!("no throttle policy for {key}")))
+}
