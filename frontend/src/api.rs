@@ -10,7 +10,8 @@ use std::cell::RefCell;
 
 use gloo_net::http::{Request, Response};
 use helpdesk_api_types::auth::{
-    AcceptInvitation, InvitationInfo, LoginRequest, Me, RefreshRequest, TokenPair,
+    AcceptInvitation, InvitationInfo, LoginRequest, Me, PasswordResetConfirm, PasswordResetInfo,
+    PasswordResetRequest, RefreshRequest, TokenPair,
 };
 use helpdesk_api_types::Problem;
 use serde::de::DeserializeOwned;
@@ -183,6 +184,37 @@ pub async fn accept_invitation(token: String, password: String) -> Result<Sessio
     sign_in_at(
         "/api/v1/auth/invitations/accept",
         &AcceptInvitation { token, password },
+        None,
+    )
+    .await
+}
+
+/// Asks for a password reset link for `email` (no session needed; the answer is the same
+/// whether or not the address has an account).
+pub async fn request_password_reset(email: String) -> Result<(), ApiError> {
+    let resp = Request::post("/api/v1/auth/password-reset")
+        .json(&PasswordResetRequest { email })
+        .map_err(network)?
+        .send()
+        .await
+        .map_err(network)?;
+    decode(resp).await
+}
+
+/// Who a password reset link is for.
+pub async fn password_reset(token: &str) -> Result<PasswordResetInfo, ApiError> {
+    let resp = Request::get(&format!("/api/v1/auth/password-reset/{}", enc(token)))
+        .send()
+        .await
+        .map_err(network)?;
+    decode(resp).await
+}
+
+/// Sets the password chosen with a reset link; signs in.
+pub async fn confirm_password_reset(token: String, password: String) -> Result<Session, ApiError> {
+    sign_in_at(
+        "/api/v1/auth/password-reset/confirm",
+        &PasswordResetConfirm { token, password },
         None,
     )
     .await

@@ -13,6 +13,7 @@ use crate::crm::{Dir, DirectoryPage, NewRecordPage, RecordPage};
 use crate::i18n::{self, Lang};
 use crate::live::{notify, Live};
 use crate::new_case::NewCasePage;
+use crate::passwords::{ChangePassword, ForgotPassword, ResetPassword};
 use crate::portal::{PortalCasePage, PortalHome, PortalNewCase};
 use crate::route::{Link, Route, Router};
 use crate::tr;
@@ -37,8 +38,9 @@ pub fn App() -> impl IntoView {
     )));
     provide_context(QueueOrder(RwSignal::new(Vec::new())));
     let router = Router::install();
-    let invitation = Memo::new(move |_| match router.get() {
-        Route::Invite(token) => Some(token),
+    // The pages of links from mails, shown whether or not someone is signed in here.
+    let link_page = Memo::new(move |_| match router.get() {
+        r @ (Route::Invite(_) | Route::Reset(_)) => Some(r),
         _ => None,
     });
     provide_context(Live(RwSignal::new(None)));
@@ -144,13 +146,14 @@ pub fn App() -> impl IntoView {
             })}
         </header>
         <main id="main">
-            // The shell depends on the route only for an invitation link, so that moving between
+            // The shell depends on the route only for a link from a mail, so that moving between
             // screens does not rebuild it.
-            {move || match (session.get(), invitation.get()) {
-                (_, Some(token)) => view! { <AcceptInvitation token session lang router/> }.into_any(),
-                (None, None) => view! { <Login session lang/> }.into_any(),
-                (Some(s), None) if s.user.role == Role::Portal => view! { <PortalShell router/> }.into_any(),
-                (Some(_), None) => view! { <AgentShell router/> }.into_any(),
+            {move || match (session.get(), link_page.get()) {
+                (_, Some(Route::Invite(token))) => view! { <AcceptInvitation token session lang router/> }.into_any(),
+                (_, Some(Route::Reset(token))) => view! { <ResetPassword token session lang router/> }.into_any(),
+                (None, _) => view! { <Login session lang/> }.into_any(),
+                (Some(s), _) if s.user.role == Role::Portal => view! { <PortalShell router/> }.into_any(),
+                (Some(_), _) => view! { <AgentShell router/> }.into_any(),
             }}
         </main>
 
@@ -258,6 +261,7 @@ fn Profile() -> impl IntoView {
             </fieldset>
             <button type="submit">{move || tr!(l.get(), "Save", "Сохранить")}</button>
         </form>
+        <ChangePassword/>
         <Sessions/>
     }
 }
@@ -454,6 +458,7 @@ fn Login(session: RwSignal<Option<Session>>, lang: RwSignal<Lang>) -> impl IntoV
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let t = move || i18n::text(lang.get());
+    let forgot = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
@@ -470,7 +475,12 @@ fn Login(session: RwSignal<Option<Session>>, lang: RwSignal<Lang>) -> impl IntoV
             busy.set(false);
         });
     };
-    view! {
+    move || {
+        if forgot.get() {
+            return view! { <ForgotPassword lang back=Callback::new(move |_| forgot.set(false))/> }
+                .into_any();
+        }
+        view! {
         <form class="card login" on:submit=submit>
             <h1>{move || t().sign_in}</h1>
             <label>{move || t().email}
@@ -485,7 +495,11 @@ fn Login(session: RwSignal<Option<Session>>, lang: RwSignal<Lang>) -> impl IntoV
             <button type="submit" data-test="sign-in" disabled=move || busy.get()>
                 {move || if busy.get() { t().signing_in } else { t().sign_in }}
             </button>
+            <button type="button" class="link" data-test="forgot" on:click=move |_| forgot.set(true)>
+                {move || tr!(lang.get(), "Forgot your password?", "Забыли пароль?")}
+            </button>
         </form>
+    }.into_any()
     }
 }
 

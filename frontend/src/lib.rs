@@ -19,6 +19,7 @@ pub mod i18n;
 pub mod live;
 pub mod new_case;
 pub mod outgoing_mail;
+pub mod passwords;
 pub mod portal;
 pub mod route;
 pub mod ui;

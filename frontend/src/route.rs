@@ -29,6 +29,8 @@ pub enum Route {
     Profile,
     /// The page of an invitation link: the customer chooses a password.
     Invite(String),
+    /// The page of a password reset link.
+    Reset(String),
 }
 
 impl Route {
@@ -60,6 +62,7 @@ impl Route {
             ["portal", ..] => Route::PortalHome,
             ["profile"] => Route::Profile,
             ["invite", token] => Route::Invite((*token).to_owned()),
+            ["reset", token] => Route::Reset((*token).to_owned()),
             _ => Route::Queue("mine".to_owned()),
         }
     }
@@ -85,6 +88,7 @@ impl Route {
             Route::PortalNewCase => "/portal/cases/new".to_owned(),
             Route::Profile => "/profile".to_owned(),
             Route::Invite(token) => format!("/invite/{token}"),
+            Route::Reset(token) => format!("/reset/{token}"),
         }
     }
 

@@ -177,3 +177,40 @@ pub struct SecurityEventQuery {
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
+
+/// Changing one's own password: the current one proves it is the owner.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    #[validate(length(min = 1, max = 1024))]
+    pub current_password: String,
+    /// At least 10 characters, not one of the most common passwords, not the e-mail address.
+    #[validate(length(min = 10, max = 1024))]
+    pub new_password: String,
+}
+
+/// Asking for a link to choose a new password.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    #[validate(length(min = 3, max = 254))]
+    pub email: String,
+}
+
+/// Who a password reset link is for (shown where the new password is chosen).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PasswordResetInfo {
+    pub email: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Choosing a new password with the token of a reset link.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetConfirm {
+    #[validate(length(min = 1, max = 512))]
+    pub token: String,
+    /// At least 10 characters, not one of the most common passwords, not the e-mail address.
+    #[validate(length(min = 10, max = 1024))]
+    pub password: String,
+}

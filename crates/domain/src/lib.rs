@@ -12,6 +12,7 @@ pub mod contact;
 pub mod duplicates;
 pub mod error;
 pub mod inn;
+pub mod password;
 pub mod role;
 pub mod security;
 pub mod sla;

@@ -17,6 +17,7 @@ string_enum! {
         UserDisabled => "user_disabled",
         UserEnabled => "user_enabled",
         PasswordChanged => "password_changed",
+        PasswordResetRequested => "password_reset_requested",
     }
 }
 

@@ -218,6 +218,7 @@ impl Services {
         let now = self.now();
         self.db.write(|c| {
             let (invitation, user) = open_invitation(c, &input.token, now)?;
+            crate::passwords::check_new("password", &input.password, &user.email)?;
             if !store::accept_invitation(c, invitation.id, now)? {
                 return Err(AppError::NotFound("invitation"));
             }

@@ -31,6 +31,7 @@ pub mod merge;
 pub mod notify;
 mod outbox;
 pub mod outgoing_mail;
+pub mod passwords;
 mod portal;
 pub mod ratelimits;
 pub mod registry;

@@ -9,12 +9,14 @@
 //! out, while a stolen device token still buys only the device's few free attempts.
 
 use base64::Engine;
+use chrono::NaiveDateTime;
 use helpdesk_api_types::auth::{LoginRequest, TokenPair};
 use helpdesk_domain::security::{SecurityEventKind, SignInFailure};
 use helpdesk_domain::throttle::{ThrottlePolicy, ThrottleScope};
 use helpdesk_domain::Role;
 use helpdesk_store::security as counters;
 use helpdesk_store::users::{self as user_store, UserRow};
+use helpdesk_store::AnyConnection;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use validator::Validate;
@@ -24,7 +26,7 @@ use crate::security_log::{self, Entry};
 use crate::{AppError, Services};
 
 /// A throttling counter an attempt is counted against.
-struct Counted {
+pub(crate) struct Counted {
     key: String,
     scope: ThrottleScope,
     policy: ThrottlePolicy,
@@ -41,7 +43,6 @@ impl Services {
             _ => None,
         };
         let counted = self.counted(&email, &client.ip, device.as_deref());
-        let keys: Vec<String> = counted.iter().map(|c| c.key.clone()).collect();
         let failure = |reason: SignInFailure| Entry {
             kind: SecurityEventKind::SignInFailed,
             user_id: user.as_ref().map(|u| u.id),
@@ -54,26 +55,12 @@ impl Services {
 
         // Count the attempt first, atomically; refuse it when a counter's delay has not passed.
         let waited = self.db.write(|c| -> Result<Option<u64>, AppError> {
-            let mut wait = 0;
-            let mut next = Vec::new();
-            for (key, counter) in counters::lock_counters(c, &keys, now)? {
-                match policy_of(&counted, &key)?
-                    .policy
-                    .reserve(Some(counter), now)
-                {
-                    Ok(n) => next.push((key, n)),
-                    Err(w) => wait = wait.max(w),
-                }
-            }
-            if wait > 0 {
+            let wait = count_attempt(c, &counted, now)?;
+            if wait.is_some() {
                 // The refusal is recorded even though the caller gets an error.
                 security_log::record(c, now, failure(SignInFailure::Throttled))?;
-                return Ok(Some(wait));
             }
-            for (key, n) in &next {
-                counters::save_counter(c, key, n)?;
-            }
-            Ok(None)
+            Ok(wait)
         })?;
         if let Some(retry_after_seconds) = waited {
             return Err(AppError::TooManyRequests {
@@ -90,18 +77,7 @@ impl Services {
                     return Ok(None);
                 }
             };
-            for (key, counter) in counters::lock_counters(c, &keys, now)? {
-                let counted = policy_of(&counted, &key)?;
-                match counted.scope {
-                    // Others share the address: take back only this attempt.
-                    ThrottleScope::Address => {
-                        counters::save_counter(c, &key, &counted.policy.release(counter, now))?
-                    }
-                    ThrottleScope::Account | ThrottleScope::Device => {
-                        counters::clear_counter(c, &key)?
-                    }
-                }
-            }
+            take_back(c, &counted, now)?;
             let mut pair = self.start_session(c, user, client)?;
             let session = self.decode_access_token(&pair.access_token).ok();
             security_log::record(
@@ -155,6 +131,15 @@ impl Services {
         })
     }
 
+    /// The counter of an account alone (a password checked again by a signed-in user).
+    pub(crate) fn account_counter(&self, email: &str) -> Counted {
+        Counted {
+            key: format!("{}:{email}", ThrottleScope::Account),
+            scope: ThrottleScope::Account,
+            policy: self.auth.account_throttle,
+        }
+    }
+
     /// What an attempt counts against: its device when known, else the account and the address.
     fn counted(&self, email: &str, ip: &str, device: Option<&str>) -> Vec<Counted> {
         let counter = |scope: ThrottleScope, id: &str, policy| Counted {
@@ -203,6 +188,51 @@ impl Services {
         mac.update(device_id.as_bytes());
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
+}
+
+/// Counts an attempt against every counter of `counted`, under their rows' locks: `None` when
+/// it may go ahead, else the seconds to wait (and nothing is counted).
+pub(crate) fn count_attempt(
+    c: &mut AnyConnection,
+    counted: &[Counted],
+    now: NaiveDateTime,
+) -> Result<Option<u64>, AppError> {
+    let keys: Vec<String> = counted.iter().map(|c| c.key.clone()).collect();
+    let mut wait = 0;
+    let mut next = Vec::new();
+    for (key, counter) in counters::lock_counters(c, &keys, now)? {
+        match policy_of(counted, &key)?.policy.reserve(Some(counter), now) {
+            Ok(n) => next.push((key, n)),
+            Err(w) => wait = wait.max(w),
+        }
+    }
+    if wait > 0 {
+        return Ok(Some(wait));
+    }
+    for (key, n) in &next {
+        counters::save_counter(c, key, n)?;
+    }
+    Ok(None)
+}
+
+/// Takes back an attempt that proved right: the account's and the device's counts start over;
+/// an address, which others may share, loses only this attempt.
+pub(crate) fn take_back(
+    c: &mut AnyConnection,
+    counted: &[Counted],
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let keys: Vec<String> = counted.iter().map(|c| c.key.clone()).collect();
+    for (key, counter) in counters::lock_counters(c, &keys, now)? {
+        let counted = policy_of(counted, &key)?;
+        match counted.scope {
+            ThrottleScope::Address => {
+                counters::save_counter(c, &key, &counted.policy.release(counter, now))?
+            }
+            ThrottleScope::Account | ThrottleScope::Device => counters::clear_counter(c, &key)?,
+        }
+    }
+    Ok(())
 }
 
 fn policy_of<'a>(counted: &'a [Counted], key: &str) -> Result<&'a Counted, AppError> {

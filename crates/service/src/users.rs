@@ -126,6 +126,11 @@ impl Services {
         if input.role == Role::Portal && input.support_line.is_some() {
             p.add("support_line", "portal users are not on a support line");
         }
+        if let Some(password) = &input.password {
+            if let Err(why) = helpdesk_domain::password::check_new(password, &input.email) {
+                p.add("password", why);
+            }
+        }
         p.into_result()?;
         let email = email.map(|e| e.as_str().to_owned()).unwrap_or_default();
         let password_hash = input.password.as_deref().map(hash_password).transpose()?;
@@ -227,6 +232,9 @@ impl Services {
         let now = self.now();
         self.db.write(|c| -> Result<(), AppError> {
             let current = store::user(c, id).map_err(not_found("user"))?;
+            if let Some(password) = &input.password {
+                crate::passwords::check_new("password", password, &current.email)?;
+            }
             let role = input
                 .role
                 .map(|r| r.as_str().to_owned())

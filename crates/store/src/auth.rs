@@ -141,6 +141,39 @@ pub fn revoke_user_refresh_tokens(
     .execute(conn)?)
 }
 
+/// Revokes every session of a user but `keep` (a password changed from that session).
+pub fn revoke_other_sessions(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    keep: i64,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    let kept_family: Option<String> = sessions::table
+        .find(keep)
+        .filter(sessions::user_id.eq(user_id))
+        .select(sessions::family)
+        .first(conn)
+        .optional()?;
+    let kept_family = kept_family.unwrap_or_default();
+    let ended = diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::id.ne(keep))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now))
+    .execute(conn)?;
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::family.ne(kept_family))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)?;
+    Ok(ended)
+}
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = sessions)]
 pub struct SessionRow {

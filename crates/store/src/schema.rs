@@ -384,6 +384,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    password_resets (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     security_events (id) {
         id -> BigInt,
         occurred_at -> Timestamp,
@@ -787,4 +798,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     login_throttles,
     security_events,
+    password_resets,
 );

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use helpdesk_domain::throttle::Counter;
 
-use crate::schema::{login_throttles, security_events};
+use crate::schema::{login_throttles, password_resets, security_events};
 use crate::{AnyConnection, Page, StoreError};
 
 /// The counters under `keys`, locked until the transaction ends (PostgreSQL; a SQLite write
@@ -180,4 +180,78 @@ pub fn purge_events(conn: &mut AnyConnection, before: NaiveDateTime) -> Result<u
         diesel::delete(security_events::table.filter(security_events::occurred_at.lt(before)))
             .execute(conn)?,
     )
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = password_resets)]
+pub struct PasswordResetRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub token_hash: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+}
+
+/// Stores a reset link for `user_id`, voiding the user's earlier unused ones.
+pub fn replace_password_reset(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    token_hash: &str,
+    now: NaiveDateTime,
+    expires_at: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::delete(
+        password_resets::table
+            .filter(password_resets::user_id.eq(user_id))
+            .filter(password_resets::used_at.is_null()),
+    )
+    .execute(conn)?;
+    diesel::insert_into(password_resets::table)
+        .values((
+            password_resets::user_id.eq(user_id),
+            password_resets::token_hash.eq(token_hash),
+            password_resets::created_at.eq(now),
+            password_resets::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// When the user's newest reset link was made, if any.
+pub fn last_password_reset(
+    conn: &mut AnyConnection,
+    user_id: i64,
+) -> Result<Option<NaiveDateTime>, StoreError> {
+    Ok(password_resets::table
+        .filter(password_resets::user_id.eq(user_id))
+        .select(diesel::dsl::max(password_resets::created_at))
+        .first::<Option<NaiveDateTime>>(conn)?)
+}
+
+pub fn password_reset_by_hash(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> Result<Option<PasswordResetRow>, StoreError> {
+    Ok(password_resets::table
+        .filter(password_resets::token_hash.eq(token_hash))
+        .select(PasswordResetRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Marks a reset link used; `false` when it already was (two submissions racing: one wins).
+pub fn use_password_reset(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    Ok(diesel::update(
+        password_resets::table
+            .find(id)
+            .filter(password_resets::used_at.is_null()),
+    )
+    .set(password_resets::used_at.eq(now))
+    .execute(conn)?
+        == 1)
 }

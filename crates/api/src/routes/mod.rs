@@ -16,6 +16,7 @@ pub mod leads;
 pub mod live;
 pub mod mailboxes;
 pub mod notifications;
+pub mod passwords;
 pub mod portal;
 pub mod registry;
 pub mod search;
@@ -43,6 +44,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::logout)
         .service(auth::invitation)
         .service(auth::accept_invitation)
+        .service(passwords::request_reset)
+        .service(passwords::confirm_reset)
+        .service(passwords::reset_info)
+        .service(passwords::change_password)
         .service(auth::me)
         .service(auth::update_me)
         .service(auth::list_api_tokens)

@@ -19,6 +19,7 @@ mod live;
 mod matrix;
 mod merge;
 mod openapi_drift;
+mod passwords;
 mod portal;
 mod ratelimit;
 mod registry;
@@ -67,6 +68,16 @@ pub fn ids(list: &Value) -> Vec<i64> {
 /// The token of the newest portal invitation mailed to `email` (read from the mail queue, as
 /// the mailer would send it).
 pub async fn invitation_token(app: &TestApp, email: &str) -> Option<String> {
+    mailed_token(app, email, "portal_invitation", "/invite/").await
+}
+
+/// The token of the newest password reset link mailed to `email`.
+pub async fn reset_token(app: &TestApp, email: &str) -> Option<String> {
+    mailed_token(app, email, "password_reset", "/reset/").await
+}
+
+/// The last part of the link under `path` in the newest mail of `kind` to `email`.
+async fn mailed_token(app: &TestApp, email: &str, kind: &str, path: &str) -> Option<String> {
     let db = app.services.db.clone();
     let mails =
         tokio::task::spawn_blocking(move || db.read(helpdesk_store::notifications::all_mails))
@@ -76,10 +87,7 @@ pub async fn invitation_token(app: &TestApp, email: &str) -> Option<String> {
     let mail = mails
         .into_iter()
         .rev()
-        .find(|m| m.recipient == email && m.kind == "portal_invitation")?;
-    let link = mail
-        .body
-        .split_whitespace()
-        .find(|w| w.contains("/invite/"))?;
+        .find(|m| m.recipient == email && m.kind == kind)?;
+    let link = mail.body.split_whitespace().find(|w| w.contains(path))?;
     link.rsplit('/').next().map(str::to_owned)
 }

@@ -48,6 +48,20 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         "/api/v1/auth/invitations/accept",
         [Ok, Ok, Ok, Ok, Ok],
     ),
+    // Anyone may ask for a reset link (the answer never says whether the address has an
+    // account) and anyone holding one may use it.
+    ("POST", "/api/v1/auth/password-reset", [Ok, Ok, Ok, Ok, Ok]),
+    (
+        "GET",
+        "/api/v1/auth/password-reset/{token}",
+        [Ok, Ok, Ok, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/auth/password-reset/confirm",
+        [Ok, Ok, Ok, Ok, Ok],
+    ),
+    ("PUT", "/api/v1/me/password", [Unauth, Ok, Ok, Ok, Ok]),
     ("GET", "/api/v1/me", [Unauth, Ok, Ok, Ok, Ok]),
     ("PATCH", "/api/v1/me", [Unauth, Ok, Ok, Ok, Ok]),
     ("GET", "/api/v1/me/api-tokens", [Unauth, Deny, Deny, Ok, Ok]),
@@ -1121,6 +1135,14 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
             json!({ "refresh_token": "not-a-token" })
         }
         (_, "/api/v1/me/api-tokens") => json!({ "name": format!("token {n}"), "scopes": ["read"] }),
+        ("POST", "/api/v1/auth/password-reset") => json!({ "email": f.admin_email }),
+        // The token is filled in per call (see `fresh_reset`).
+        ("POST", "/api/v1/auth/password-reset/confirm") => json!({}),
+        // Changed and changed back (see the loop).
+        ("PUT", "/api/v1/me/password") => json!({
+            "current_password": helpdesk_test_support::app::TEST_PASSWORD,
+            "new_password": "a changed password for a moment",
+        }),
         ("POST", "/api/v1/users") => {
             json!({ "email": format!("m{n}@example.test"), "name": "M", "role": "agent" })
         }
@@ -1233,6 +1255,23 @@ async fn fresh_pair(app: &TestApp, f: &Fixture, collection: &str) -> (i64, i64) 
 }
 
 /// A fresh contact with portal access, invited on creation: its id and the token of the link.
+/// The token of a reset link just mailed to a new agent.
+async fn fresh_reset(app: &TestApp) -> String {
+    let user = app.user(Role::Agent, None, None).await;
+    let (s, body) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/password-reset",
+            None,
+            Some(&json!({ "email": user.email })),
+        )
+        .await;
+    assert_eq!(s, 202, "{body}");
+    crate::reset_token(app, &user.email)
+        .await
+        .expect("a reset mail")
+}
+
 async fn fresh_invitation(app: &TestApp, f: &Fixture) -> (i64, String) {
     static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -1444,6 +1483,13 @@ async fn every_operation_answers_every_caller_as_expected(app: TestApp) {
             if *path == "/api/v1/auth/invitations/{token}" {
                 url = path.replace("{token}", &fresh_invitation(&app, &f).await.1);
             }
+            if *path == "/api/v1/auth/password-reset/{token}" {
+                url = path.replace("{token}", &fresh_reset(&app).await);
+            }
+            if *path == "/api/v1/auth/password-reset/confirm" {
+                let token = fresh_reset(&app).await;
+                b = Some(json!({ "token": token, "password": "a long new password" }));
+            }
             if *path == "/api/v1/auth/invitations/accept" {
                 let token = fresh_invitation(&app, &f).await.1;
                 b = Some(json!({ "token": token, "password": "a long new password" }));
@@ -1490,6 +1536,17 @@ async fn every_operation_answers_every_caller_as_expected(app: TestApp) {
                     "{method} {path} as {}: expected {want:?}, got {status} {resp}",
                     CALLERS[caller]
                 ));
+            }
+            if *path == "/api/v1/me/password" && status.is_success() {
+                // Back to the fixture's password, which later rows sign in with.
+                let back = json!({
+                    "current_password": "a changed password for a moment",
+                    "new_password": helpdesk_test_support::app::TEST_PASSWORD,
+                });
+                let (s, body) = app
+                    .call(Method::PUT, &url, f.tokens[caller].as_deref(), Some(&back))
+                    .await;
+                assert_eq!(s, 204, "{body}");
             }
             if !status.is_success() {
                 assert_eq!(

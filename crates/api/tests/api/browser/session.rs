@@ -277,3 +277,80 @@ async fn sessions_on_the_profile_sqlite() {
 async fn sessions_on_the_profile_postgres() {
     sessions_on_the_profile(TestBackend::Postgres).await
 }
+
+/// Forgotten password: the sign-in page's link asks for the address, the mailed link opens the
+/// page where a new password is chosen (a common one refused at its field), and the user is
+/// signed in. Then the profile changes it again, the wrong current password shown at its field.
+async fn passwords_reset_and_changed(backend: TestBackend) {
+    let (app, _registry) = spa(backend).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (_driver, c) = browser().await;
+    c.goto(&app.url("/queues/mine")).await.unwrap();
+    click(&c, "[data-test=forgot]").await;
+    type_in(
+        &c,
+        "[data-test=forgot-form] input[name=email]",
+        &agent.email,
+    )
+    .await;
+    click(&c, "[data-test=send-reset]").await;
+    text_until(&c, "[data-test=reset-sent] h1", |t| t == "Check your mail").await;
+    let token = crate::reset_token(&app, &agent.email)
+        .await
+        .expect("a reset mail");
+
+    c.goto(&app.url(&format!("/reset/{token}"))).await.unwrap();
+    text_until(&c, "[data-test=reset-form] strong", |t| t == agent.email).await;
+    type_in(&c, "input[name=password]", "qwertyuiop").await;
+    type_in(&c, "input[name=again]", "qwertyuiop").await;
+    click(&c, "[data-test=set-new-password]").await;
+    let err = text_until(&c, "[data-test=field-error]", |t| !t.is_empty()).await;
+    assert_eq!(err, "is one of the most common passwords; choose another");
+    screenshot(&c, backend, "password-reset").await;
+    for name in ["password", "again"] {
+        let input = find(&c, &format!("input[name={name}]")).await;
+        input.clear().await.unwrap();
+        input.send_keys("my own new passphrase").await.unwrap();
+    }
+    click(&c, "[data-test=set-new-password]").await;
+    text_until(&c, "[data-test=who]", |t| t.contains("agent")).await;
+    assert_eq!(path_of(&c).await, "/queues/mine");
+    let (s, _) = app.login(&agent.email, "my own new passphrase").await;
+    assert_eq!(s, 200, "the password chosen signs in");
+
+    c.goto(&app.url("/profile")).await.unwrap();
+    type_in(&c, "input[name=current-password]", "not my password").await;
+    type_in(&c, "input[name=new-password]", "a third passphrase").await;
+    type_in(&c, "input[name=again]", "a third passphrase").await;
+    click(&c, "[data-test=save-password]").await;
+    let err = text_until(
+        &c,
+        "[data-test=change-password] [data-test=field-error]",
+        |t| !t.is_empty(),
+    )
+    .await;
+    assert_eq!(err, "is not your current password");
+    let current = find(&c, "input[name=current-password]").await;
+    current.clear().await.unwrap();
+    current.send_keys("my own new passphrase").await.unwrap();
+    click(&c, "[data-test=save-password]").await;
+    let toast = toast_until(&c, |t| t.starts_with("Password changed")).await;
+    assert_eq!(
+        toast,
+        "Password changed. You were signed out everywhere else."
+    );
+    screenshot(&c, backend, "password-change").await;
+    let (s, _) = app.login(&agent.email, "a third passphrase").await;
+    assert_eq!(s, 200);
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn passwords_reset_and_changed_sqlite() {
+    passwords_reset_and_changed(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn passwords_reset_and_changed_postgres() {
+    passwords_reset_and_changed(TestBackend::Postgres).await
+}
