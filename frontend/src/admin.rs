@@ -1,4 +1,4 @@
-//! Admin screens: users, teams, mailboxes, outgoing mail, SLA policies and calendars, workflow rules, webhooks
+//! Admin screens: users, teams, mailboxes, outgoing mail, the security log, SLA policies and calendars, workflow rules, webhooks
 //! with their delivery log, web forms, imports and the caller's API tokens. Each lists its
 //! records with the columns that matter and creates and edits them in forms: a field per
 //! attribute for the flat records (users, teams, mailboxes, webhooks, web forms, tokens), and the
@@ -257,6 +257,18 @@ const SCREENS: &[Screen] = &[
         form: &[],
         nested: None,
     },
+    // Its own screen (security_log.rs): a read-only log with filters.
+    Screen {
+        key: "security-log",
+        en: "Security log",
+        ru: "Журнал безопасности",
+        path: "/api/v1/security-events",
+        columns: &[],
+        example: "",
+        put: false,
+        form: &[],
+        nested: None,
+    },
     Screen {
         key: "sla-policies",
         en: "SLA policies",
@@ -420,6 +432,15 @@ pub fn AdminPage(what: String) -> impl IntoView {
             <div class="workspace">
                 <AdminNav current=screen.key/>
                 <crate::outgoing_mail::OutgoingMail/>
+            </div>
+        }
+        .into_any();
+    }
+    if screen.key == "security-log" {
+        return view! {
+            <div class="workspace">
+                <AdminNav current=screen.key/>
+                <crate::security_log::SecurityLog/>
             </div>
         }
         .into_any();

@@ -22,6 +22,7 @@ pub mod outgoing_mail;
 pub mod passwords;
 pub mod portal;
 pub mod route;
+pub mod security_log;
 pub mod ui;
 pub mod upload;
 

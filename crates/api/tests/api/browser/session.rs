@@ -354,3 +354,51 @@ async fn passwords_reset_and_changed_sqlite() {
 async fn passwords_reset_and_changed_postgres() {
     passwords_reset_and_changed(TestBackend::Postgres).await
 }
+
+/// An admin reads the security log in the app: a stranger's refused sign-in with its reason and
+/// address, filtered by kind.
+async fn security_log_screen(backend: TestBackend) {
+    let (app, _registry) = spa(backend).await;
+    let admin = app.user(Role::Admin, None, None).await;
+    let agent = app.user(Role::Agent, None, None).await;
+    let (s, _) = app.login(&agent.email, "a stranger's guess").await;
+    assert_eq!(s, 401);
+    let (_driver, c) = browser().await;
+    c.goto(&app.url("/admin/security-log")).await.unwrap();
+    sign_in(&c, &admin).await;
+    find(&c, "[data-test=security-table]").await;
+    let kinds = texts(&c, "[data-test=security-row] td:nth-child(2)").await;
+    assert!(kinds.iter().any(|k| k == "Sign-in refused"), "{kinds:?}");
+    assert!(kinds.iter().any(|k| k == "Signed in"), "{kinds:?}");
+    c.execute(
+        "const s = document.querySelector('[data-test=security-kind]'); s.value = 'sign_in_failed'; s.dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let rows = count_until(&c, "[data-test=security-row][data-kind=sign_in_failed]", 1).await;
+    assert_eq!(rows.len(), 1);
+    count_until(&c, "[data-test=security-row]", 1).await;
+    let details = texts(&c, "[data-test=security-row] td").await;
+    assert!(
+        details.contains(&"wrong password".to_owned()),
+        "{details:?}"
+    );
+    assert!(details.contains(&"127.0.0.1".to_owned()), "{details:?}");
+    assert!(
+        details.iter().any(|d| d.starts_with("agent ")),
+        "the account by name: {details:?}"
+    );
+    screenshot(&c, backend, "security-log").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn security_log_screen_sqlite() {
+    security_log_screen(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn security_log_screen_postgres() {
+    security_log_screen(TestBackend::Postgres).await
+}
