@@ -463,6 +463,8 @@ pub fn AdminPage(what: String) -> impl IntoView {
         list.reload();
     });
     let open = RwSignal::new(None::<i64>);
+    // The user whose sessions are shown (users screen).
+    let sessions_of = RwSignal::new(None::<i64>);
     let save = move |_| {
         let Some((id, text)) = editor.get_untracked() else {
             return;
@@ -586,6 +588,9 @@ pub fn AdminPage(what: String) -> impl IntoView {
                                                             {if has_form { tr!(lg, "JSON", "JSON") } else { tr!(lg, "Edit", "Изменить") }}
                                                         </button>
                                                     })}
+                                                    {(screen.key == "users").then(|| view! {
+                                                        " " <button class="link" data-test="user-sessions" on:click=move |_| sessions_of.set(id)>{tr!(lg, "Sessions", "Сеансы")}</button>
+                                                    })}
                                                     {(screen.key == "webhooks").then(|| view! {
                                                         " " <button class="link" data-test="deliveries" on:click=move |_| open.set(id)>{tr!(lg, "Deliveries", "Доставки")}</button>
                                                     })}
@@ -605,6 +610,7 @@ pub fn AdminPage(what: String) -> impl IntoView {
                     other => pending(&other, move || list.reload()),
                 }}
                 {move || open.get().map(|id| view! { <Deliveries id lang=l.get()/> })}
+                {move || sessions_of.get().map(|id| view! { <crate::app::Sessions user=id/> })}
             </section>
         </div>
     }

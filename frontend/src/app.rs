@@ -305,25 +305,48 @@ fn browser_name(agent: &str) -> Option<String> {
 /// marked; any other can be signed out at once (its open pages lose access on their next
 /// request).
 #[component]
-fn Sessions() -> impl IntoView {
+pub fn Sessions(
+    /// Another user's sessions (admins); the caller's own without it.
+    #[prop(optional)]
+    user: Option<i64>,
+) -> impl IntoView {
     let l = crate::ui::lang();
-    let sessions = crate::ui::Fetch::<Vec<SessionInfo>>::new("/api/v1/me/sessions");
+    let base = match user {
+        Some(id) => format!("/api/v1/users/{id}/sessions"),
+        None => "/api/v1/me/sessions".to_owned(),
+    };
+    let sessions = crate::ui::Fetch::<Vec<SessionInfo>>::new(base.clone());
+    let base = StoredValue::new(base);
     let end = move |ids: Vec<i64>| {
         spawn_local(async move {
             for id in ids {
-                if let Err(e) = api::delete(&format!("/api/v1/me/sessions/{id}")).await {
+                if let Err(e) = api::delete(&format!("{}/{id}", base.get_value())).await {
                     crate::ui::toasts().push(e.message(), None, true);
                 }
             }
             sessions.reload();
         });
     };
+    let end_all = move || {
+        spawn_local(async move {
+            if let Err(e) = api::delete(&base.get_value()).await {
+                crate::ui::toasts().push(e.message(), None, true);
+            }
+            sessions.reload();
+        });
+    };
     view! {
         <section class="card" data-test="sessions">
-            <h2>{move || tr!(l.get(), "Where you are signed in", "Где выполнен вход")}</h2>
+            <h2>{move || match user {
+                None => tr!(l.get(), "Where you are signed in", "Где выполнен вход"),
+                Some(_) => tr!(l.get(), "Where this user is signed in", "Где выполнен вход этим пользователем"),
+            }}</h2>
             {move || match sessions.get() {
                 Load::Ready(list) => {
                     let lg = l.get();
+                    if list.is_empty() {
+                        return view! { <p class="muted" data-test="no-sessions">{tr!(lg, "Signed in nowhere.", "Нигде не выполнен вход.")}</p> }.into_any();
+                    }
                     let others: Vec<i64> = list.iter().filter(|s| !s.current).map(|s| s.id).collect();
                     view! {
                         <ul class="sessions">
@@ -347,11 +370,18 @@ fn Sessions() -> impl IntoView {
                                 }
                             }).collect_view()}
                         </ul>
-                        {(!others.is_empty()).then(|| view! {
-                            <button type="button" data-test="end-other-sessions" on:click=move |_| end(others.clone())>
-                                {tr!(lg, "Sign out everywhere else", "Выйти на всех других устройствах")}
-                            </button>
-                        })}
+                        {match user {
+                            None => (!others.is_empty()).then(|| view! {
+                                <button type="button" data-test="end-other-sessions" on:click=move |_| end(others.clone())>
+                                    {tr!(lg, "Sign out everywhere else", "Выйти на всех других устройствах")}
+                                </button>
+                            }.into_any()),
+                            Some(_) => Some(view! {
+                                <button type="button" data-test="end-all-sessions" on:click=move |_| end_all()>
+                                    {tr!(lg, "Sign out everywhere", "Выйти на всех устройствах")}
+                                </button>
+                            }.into_any()),
+                        }}
                     }.into_any()
                 }
                 other => crate::ui::pending(&other, move || sessions.reload()),

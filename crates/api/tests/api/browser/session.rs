@@ -402,3 +402,39 @@ async fn security_log_screen_sqlite() {
 async fn security_log_screen_postgres() {
     security_log_screen(TestBackend::Postgres).await
 }
+
+/// An admin ends another user's sessions from the users screen: the user's token is refused at
+/// once.
+async fn admin_ends_a_users_sessions(backend: TestBackend) {
+    let (app, _registry) = spa(backend).await;
+    let admin = app.user(Role::Admin, None, None).await;
+    let agent = app.user(Role::Agent, None, None).await;
+    let (_driver, c) = browser().await;
+    c.goto(&app.url("/admin/users")).await.unwrap();
+    sign_in(&c, &admin).await;
+    count_until(&c, "[data-test=admin-row]", 2).await;
+    c.execute(
+        "const row = [...document.querySelectorAll('[data-test=admin-row]')].find(r => r.textContent.includes(arguments[0])); row.querySelector('[data-test=user-sessions]').click();",
+        vec![json!(agent.email)],
+    )
+    .await
+    .unwrap();
+    let sessions = count_until(&c, "[data-test=sessions] [data-test=session]", 1).await;
+    assert!(sessions[0].contains("127.0.0.1"), "{sessions:?}");
+    screenshot(&c, backend, "admin-user-sessions").await;
+    click(&c, "[data-test=end-all-sessions]").await;
+    find(&c, "[data-test=no-sessions]").await;
+    let (s, _) = app.get("/api/v1/me", &agent.token).await;
+    assert_eq!(s, 401, "the agent's session ended at once");
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn admin_ends_a_users_sessions_sqlite() {
+    admin_ends_a_users_sessions(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn admin_ends_a_users_sessions_postgres() {
+    admin_ends_a_users_sessions(TestBackend::Postgres).await
+}
