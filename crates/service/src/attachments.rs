@@ -218,11 +218,21 @@ impl Services {
             }
             Ok(row)
         })?;
+        self.stored_file(row)
+    }
+
+    /// The file of an attachment the caller may read: refused files are a conflict, missing
+    /// bytes an internal error.
+    pub(crate) fn stored_file(
+        &self,
+        row: AttachmentRow,
+    ) -> Result<(Attachment, PathBuf), AppError> {
         if let Some(why) = &row.refused {
             return Err(AppError::Conflict(format!(
                 "this file was not stored: {why}"
             )));
         }
+        let id = row.id;
         let path = self
             .files
             .path_of(&row.sha256)

@@ -22,6 +22,7 @@ pub mod error;
 pub mod export;
 pub mod idempotency;
 pub mod imports;
+mod inline_links;
 mod invitations;
 pub mod kb;
 pub mod leads;

@@ -161,7 +161,7 @@ impl Services {
             // Only public entries: internal notes and system events never reach the portal.
             let page = store::stream(c, case_id, Some(&["public"]), limit, cursor)?;
             Ok(StreamPage {
-                items: crate::attachments::entries_with_files(c, page.items)?,
+                items: self.entries_for_reader(c, page.items)?,
                 next_cursor: cursor_string(page.next_cursor),
             })
         })

@@ -727,14 +727,34 @@ async fn legacy_charsets_and_inline_images(backend: TestBackend) {
     // The HTML shows the inline image through its attachment; an unknown cid: is dropped.
     let html = entry["body_html"].as_str().unwrap();
     assert!(html.contains("Здравствуйте"), "{html}");
-    assert!(
-        html.contains(&format!(
-            "src=\"/api/v1/attachments/{}/content\"",
-            logo["id"]
-        )),
-        "{html}"
-    );
+    // The picture's link is signed for the reader: an <img> sends no bearer token.
+    let start = format!("src=\"/api/v1/attachments/{}/content?expires=", logo["id"]);
+    let at = html
+        .find(&start)
+        .unwrap_or_else(|| panic!("a signed link: {html}"))
+        + 5;
+    let link = html[at..].split('"').next().unwrap().replace("&amp;", "&");
     assert!(!html.contains("cid:"), "{html}");
+    let resp = d.app.client.get(d.app.url(&link)).send().await.unwrap();
+    assert_eq!(
+        resp.status(),
+        200,
+        "the signed link opens the picture without a token"
+    );
+    assert!(resp.bytes().await.unwrap().starts_with(b"\x89PNG"));
+    let altered = link.replace("signature=", "signature=x");
+    let resp = d.app.client.get(d.app.url(&altered)).send().await.unwrap();
+    assert_eq!(resp.status(), 403, "an altered link opens nothing");
+    let next = logo["id"].as_i64().unwrap() + 1;
+    let other = link.replace(
+        &format!("/attachments/{}/", logo["id"]),
+        &format!("/attachments/{next}/"),
+    );
+    let resp = d.app.client.get(d.app.url(&other)).send().await.unwrap();
+    assert_eq!(resp.status(), 403, "the signature is bound to its file");
+    let plain = format!("/api/v1/attachments/{}/content", logo["id"]);
+    let resp = d.app.client.get(d.app.url(&plain)).send().await.unwrap();
+    assert_eq!(resp.status(), 401, "without a signature a token is needed");
     let (s, _, bytes) = d
         .app
         .download(

@@ -16,6 +16,8 @@ use helpdesk_api_types::cases::{Attachment, AttachmentUpload};
 use helpdesk_service::attachments::UploadedFile;
 use helpdesk_service::{Actor, AppError, Services};
 use helpdesk_store::files::UploadError;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::extract::{blocking, Auth};
 use crate::ApiError;
@@ -55,18 +57,44 @@ pub async fn list(
 
 /// Download a file. Always served as a download (`Content-Disposition: attachment`,
 /// `X-Content-Type-Options: nosniff`), with range requests and ETag.
-#[utoipa::path(tag = "attachments", params(("id" = i64, Path, description = "Attachment id")),
-    responses((status = 200, description = "The bytes", content_type = "application/octet-stream", body = Vec<u8>)))]
+///
+/// Pictures inside a message's HTML are linked with `expires` and `signature` (signed when the
+/// stream is read, valid one to two hours): such a link opens that one file without a bearer
+/// token, as an `<img>` must; 403 once it has expired or when it was altered.
+#[utoipa::path(tag = "attachments", params(("id" = i64, Path, description = "Attachment id"), SignedLink),
+    responses((status = 200, description = "The bytes", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 403, description = "The signed link is not valid or has expired", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
 #[get("/attachments/{id}/content")]
 pub async fn download(
     req: HttpRequest,
     svc: web::Data<Services>,
-    auth: Auth,
+    auth: Result<Auth, ApiError>,
     id: web::Path<i64>,
+    link: web::Query<SignedLink>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let (meta, path) = blocking(move || svc.attachment_download(&auth.0, id)).await?;
+    let (meta, path) = match (auth, link.into_inner()) {
+        (Ok(auth), _) => blocking(move || svc.attachment_download(&auth.0, id)).await?,
+        (
+            Err(_),
+            SignedLink {
+                expires: Some(expires),
+                signature: Some(signature),
+            },
+        ) => blocking(move || svc.signed_attachment_download(id, expires, &signature)).await?,
+        (Err(refused), _) => return Err(refused),
+    };
     serve(&req, meta, path).await
+}
+
+/// The query of a signed link to a picture inside a message.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SignedLink {
+    /// When the link stops working (Unix time).
+    pub expires: Option<i64>,
+    /// The link's signature.
+    pub signature: Option<String>,
 }
 
 /// Upload files to one of the caller's cases, to send with a message (`attachment_ids`).

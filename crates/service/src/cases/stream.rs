@@ -72,7 +72,7 @@ impl Services {
             store::case(c, case_id).map_err(not_found("case"))?;
             let page = store::stream(c, case_id, None, limit, cursor)?;
             Ok(StreamPage {
-                items: crate::attachments::entries_with_files(c, page.items)?,
+                items: self.entries_for_reader(c, page.items)?,
                 next_cursor: cursor_string(page.next_cursor),
             })
         })

@@ -538,3 +538,87 @@ async fn merge_by_number_sqlite() {
 async fn merge_by_number_postgres() {
     merge_by_number(TestBackend::Postgres).await;
 }
+
+/// A mail's inline picture (`cid:`) shows on the case page through its signed link; a picture
+/// from elsewhere is not loaded.
+async fn inline_picture(backend: TestBackend) {
+    let (app, _registry) = spa(backend).await;
+    let admin = app.user(Role::Admin, None, None).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (s, mailbox) = app
+        .post(
+            "/api/v1/mailboxes",
+            &admin.token,
+            json!({ "name": "Support", "address": "support@helpdesk.test" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{mailbox}");
+    // A 1×1 PNG, inline, and a tracking pixel from elsewhere.
+    let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+    let raw = format!("From: ivan@customer.test\nTo: support@helpdesk.test\nSubject: Screenshot of the error\nMessage-ID: <pic@customer.test>\nMIME-Version: 1.0\nContent-Type: multipart/related; boundary=\"REL\"\n\n--REL\nContent-Type: text/html; charset=utf-8\n\n<p>See the picture:</p><img data-test=\"inline\" src=\"cid:shot@customer.test\" alt=\"screenshot\"><img src=\"https://tracker.example/pixel.gif\" alt=\"pixel\">\n--REL\nContent-Type: image/png\nContent-ID: <shot@customer.test>\nContent-Disposition: inline; filename=\"shot.png\"\nContent-Transfer-Encoding: base64\n\n{png}\n--REL--\n");
+    let resp: Value = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/inbound/mailboxes/{}/messages",
+            mailbox["mailbox"]["id"]
+        )))
+        .bearer_auth(mailbox["inbound_token"].as_str().unwrap())
+        .header("content-type", "message/rfc822")
+        .body(raw.replace('\n', "\r\n"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let case = resp["case_id"].as_i64().unwrap_or_else(|| panic!("{resp}"));
+
+    let (_driver, c) = browser().await;
+    c.goto(&app.url(&format!("/cases/{case}"))).await.unwrap();
+    sign_in(&c, &agent).await;
+    text_until(&c, "[data-test=entry][data-kind=public]", |t| {
+        t.contains("See the picture")
+    })
+    .await;
+    let mut loaded = json!(0);
+    for _ in 0..50 {
+        loaded = c
+            .execute(
+                "const i = document.querySelector('[data-test=entry] img[alt=screenshot]'); return i && i.complete ? i.naturalWidth : 0;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if loaded == json!(1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        loaded,
+        json!(1),
+        "the inline picture loaded through its signed link"
+    );
+    let remote = c
+        .execute(
+            "const i = document.querySelector('[data-test=entry] img[alt=pixel]'); return i ? (i.getAttribute('src') || '') : 'gone';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        remote == json!("") || remote == json!("gone"),
+        "the tracking pixel has no address to load: {remote}"
+    );
+    screenshot(&c, backend, "inline-picture").await;
+}
+
+#[tokio::test]
+async fn inline_picture_sqlite() {
+    inline_picture(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn inline_picture_postgres() {
+    inline_picture(TestBackend::Postgres).await;
+}
