@@ -724,7 +724,7 @@ pub fn Stream(
                                 </div>
                                 {match e.body_html.clone() {
                                     // Sanitised by the server when the mail was received.
-                                    Some(html) => view! { <div class="body" inner_html=html></div> }.into_any(),
+                                    Some(html) => view! { <HtmlBody html lang=lg/> }.into_any(),
                                     None => view! { <div class="body">{e.body.clone()}</div> }.into_any(),
                                 }}
                                 {(!mine.is_empty()).then(|| view! { <FileLinks files=mine portal/> })}
@@ -987,4 +987,39 @@ fn MergeAsk(
 /// Used by the file list to label sizes.
 pub fn file_label(a: &Attachment) -> String {
     format!("{} ({})", a.filename, size(a.size))
+}
+
+/// A message's sanitized HTML. Pictures from elsewhere are not loaded (a tracking pixel tells
+/// its sender when and where the mail was read) until the reader asks; then they come through
+/// the server's proxy, which sends no cookies and no referrer.
+#[component]
+fn HtmlBody(html: String, lang: Lang) -> impl IntoView {
+    let has_remote = html.contains("data-remote-src=");
+    let body = NodeRef::<leptos::html::Div>::new();
+    let shown = RwSignal::new(false);
+    let show = move |_| {
+        let Some(div) = body.get_untracked() else {
+            return;
+        };
+        // Each picture, once given its address, loses the attribute that found it.
+        while let Ok(Some(img)) = div.query_selector("img[data-remote-src]") {
+            if let Some(src) = img.get_attribute("data-remote-src") {
+                let _ = img.set_attribute("src", &src);
+            }
+            let _ = img.remove_attribute("data-remote-src");
+        }
+        shown.set(true);
+    };
+    view! {
+        <div class="body" node_ref=body inner_html=html></div>
+        {move || (has_remote && !shown.get()).then(|| view! {
+            <p class="remote-pictures muted">
+                {tr!(lang, "Pictures from elsewhere are not shown.", "Картинки из внешних источников не показаны.")}
+                " "
+                <button type="button" class="link" data-test="show-remote-pictures" on:click=show>
+                    {tr!(lang, "Show them", "Показать")}
+                </button>
+            </p>
+        })}
+    }
 }

@@ -98,8 +98,9 @@ pub struct Config {
         hide_env_values = true
     )]
     pub registry_token: Option<String>,
-    /// Let webhooks reach loopback, private, link-local and metadata addresses (off: such
-    /// targets are refused, which guards the internal network against forged requests).
+    /// Let webhooks, and the proxy of pictures from elsewhere in mails, reach loopback,
+    /// private, link-local and metadata addresses (off: such targets are refused, which guards
+    /// the internal network against forged requests).
     #[arg(
         long,
         env = "HELPDESK_WEBHOOK_ALLOW_PRIVATE",

@@ -3,6 +3,12 @@
 //! when a reader is given the stream: the attachment id and an expiry, sealed with the server
 //! key. A signed link opens that one file until it expires (one to two hours: expiries fall on
 //! the hour, so a picture's link stays the same, and cached, for an hour) and nothing else.
+//!
+//! Pictures from elsewhere are not loaded by default (a tracking pixel tells its sender when
+//! and where a mail was read). The sanitizer keeps their address as a `remote:` marker no
+//! browser loads; the reader gets it as `data-remote-src`, a signed link to our proxy
+//! (`/api/v1/remote-images`), which the app loads only when the agent asks. The proxy fetches
+//! the picture without cookies or referrer, so the sender learns only the server's address.
 
 use std::path::PathBuf;
 
@@ -19,6 +25,54 @@ use crate::users::not_found;
 use crate::{AppError, Services};
 
 const PREFIX: &str = "\"/api/v1/attachments/";
+const REMOTE: &str = "src=\"remote:";
+
+/// The `src` a picture from elsewhere keeps: its address, encoded, under a scheme no browser
+/// loads. Only http and https addresses are kept.
+pub(crate) fn remote_marker(url: &str) -> Option<std::borrow::Cow<'static, str>> {
+    let lower = url.trim().to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) || url.len() > 2048 {
+        return None;
+    }
+    let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(url.trim().as_bytes());
+    Some(format!("remote:{encoded}").into())
+}
+
+fn remote_seal(key: &[u8], encoded: &str, expires: i64) -> String {
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(b"helpdesk remote picture\0");
+    mac.update(format!("{encoded}\0{expires}").as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// `html` with each remote picture's marker turned into an empty `src` and a signed link to
+/// the proxy in `data-remote-src`.
+fn sign_remote(key: &[u8], html: &str, expires: i64) -> String {
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut rest = html;
+    while let Some(at) = rest.find(REMOTE) {
+        let after = &rest[at + REMOTE.len()..];
+        let len = after.find('"').unwrap_or(after.len());
+        let encoded = &after[..len];
+        out.push_str(&rest[..at]);
+        out.push_str(&format!(
+            "src=\"\" data-remote-src=\"/api/v1/remote-images?url={encoded}&amp;expires={expires}&amp;signature={}",
+            remote_seal(key, encoded, expires)
+        ));
+        rest = &after[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
 const SUFFIX: &str = "/content\"";
 
 fn seal(key: &[u8], id: i64, expires: i64) -> String {
@@ -56,7 +110,7 @@ fn sign_links(key: &[u8], html: &str, now: NaiveDateTime) -> String {
         }
     }
     out.push_str(rest);
-    out
+    sign_remote(key, &out, expires)
 }
 
 impl Services {
@@ -84,13 +138,7 @@ impl Services {
         signature: &str,
     ) -> Result<(Attachment, PathBuf), AppError> {
         let expected = seal(&self.auth.jwt_secret, id, expires);
-        let same = expected.len() == signature.len()
-            && expected
-                .bytes()
-                .zip(signature.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        if !same || expires <= self.now().and_utc().timestamp() {
+        if !same(&expected, signature) || expires <= self.now().and_utc().timestamp() {
             return Err(AppError::forbidden(
                 "this link to a picture is not valid or has expired; reload the case",
             ));
@@ -100,6 +148,28 @@ impl Services {
             .read(|c| store::attachment(c, id))
             .map_err(not_found("attachment"))?;
         self.stored_file(row)
+    }
+}
+
+impl Services {
+    /// The address a signed proxy link names, while the link holds.
+    pub fn remote_picture_address(
+        &self,
+        encoded: &str,
+        expires: i64,
+        signature: &str,
+    ) -> Result<String, AppError> {
+        let expected = remote_seal(&self.auth.jwt_secret, encoded, expires);
+        if !same(&expected, signature) || expires <= self.now().and_utc().timestamp() {
+            return Err(AppError::forbidden(
+                "this link to a picture is not valid or has expired; reload the case",
+            ));
+        }
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(encoded)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| AppError::forbidden("this link to a picture is not valid"))
     }
 }
 
@@ -123,6 +193,16 @@ mod tests {
             )
         );
         assert_eq!(sign_links(key, "no pictures", now), "no pictures");
+        let marker = remote_marker("https://tracker.example/p.gif").unwrap();
+        let html = format!(r#"<img src="{marker}" alt="p">"#);
+        let signed = sign_links(key, &html, now);
+        assert!(
+            signed.starts_with(r#"<img src="" data-remote-src="/api/v1/remote-images?url="#),
+            "{signed}"
+        );
+        assert!(!signed.contains("tracker.example"), "{signed}");
+        assert_eq!(remote_marker("javascript:alert(1)"), None);
+        assert_eq!(remote_marker("data:image/png;base64,AAAA"), None);
         assert_ne!(
             seal(key, 42, 14400),
             seal(key, 43, 14400),

@@ -46,7 +46,7 @@ mod sla_admin;
 mod suggested;
 pub mod users;
 pub mod web_forms;
-mod webhook_security;
+pub mod webhook_security;
 pub mod webhooks;
 pub mod workflow;
 

@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod passwords;
 pub mod portal;
 pub mod registry;
+pub mod remote_images;
 pub mod search;
 pub mod sla;
 pub mod users;
@@ -124,6 +125,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(mailboxes::inbound)
         .service(mailboxes::outgoing)
         .service(mailboxes::resend)
+        .service(remote_images::remote_image)
         .service(sla::list_calendars)
         .service(sla::create_calendar)
         .service(sla::get_calendar)

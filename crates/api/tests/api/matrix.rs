@@ -658,6 +658,12 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         "/api/v1/outgoing-mail",
         [Unauth, Deny, Deny, Deny, Ok],
     ),
+    // Only a signed link from a stream opens a picture (tested in email tests); unsigned, none.
+    (
+        "GET",
+        "/api/v1/remote-images",
+        [Deny, Deny, Deny, Deny, Deny],
+    ),
     (
         "GET",
         "/api/v1/security-events",

@@ -86,7 +86,10 @@ pub(super) fn sanitize_html(html: &str, inline: &[(String, i64)]) -> String {
                     })
             }
             // Remote content is not loaded by default: a picture from elsewhere (a tracking
-            // pixel tells the sender when and where the mail was read) keeps only its `alt`.
+            // pixel tells the sender when and where the mail was read) keeps its address only
+            // as a marker no browser loads; the reader gets a signed link to fetch it through
+            // our proxy on request (`crate::inline_links`).
+            _ if element == "img" && attr == "src" => crate::inline_links::remote_marker(value),
             _ if element == "img" || attr == "src" => None,
             _ => Some(value.into()),
         }

@@ -102,6 +102,10 @@ mod tests {
             !clean.contains("tracker.example") && !clean.contains("x.example"),
             "{clean}"
         );
+        assert!(
+            clean.contains(r#"src="remote:"#),
+            "the remote picture's address is kept as a marker no browser loads: {clean}"
+        );
         assert!(clean.contains(r#"alt="logo""#), "{clean}");
         assert!(
             clean.contains("/api/v1/attachments/7/content"),

@@ -540,9 +540,30 @@ async fn merge_by_number_postgres() {
 }
 
 /// A mail's inline picture (`cid:`) shows on the case page through its signed link; a picture
-/// from elsewhere is not loaded.
+/// from elsewhere loads only when the agent asks, through the proxy, with no cookie or referrer.
 async fn inline_picture(backend: TestBackend) {
-    let (app, _registry) = spa(backend).await;
+    // The "remote site" runs on this machine: let the proxy reach it.
+    let (app, remote) = spa_customized(backend, |svc| {
+        svc.webhooks.allow_private_targets = true;
+    })
+    .await;
+    let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+    let png_bytes = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(png)
+            .unwrap()
+    };
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path("/pixel.png"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(png_bytes, "image/png"))
+        .mount(&remote)
+        .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path("/page.html"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("<html></html>", "text/html"))
+        .mount(&remote)
+        .await;
     let admin = app.user(Role::Admin, None, None).await;
     let agent = app.user(Role::Agent, Some(1), None).await;
     let (s, mailbox) = app
@@ -553,9 +574,8 @@ async fn inline_picture(backend: TestBackend) {
         )
         .await;
     assert_eq!(s, 201, "{mailbox}");
-    // A 1×1 PNG, inline, and a tracking pixel from elsewhere.
-    let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
-    let raw = format!("From: ivan@customer.test\nTo: support@helpdesk.test\nSubject: Screenshot of the error\nMessage-ID: <pic@customer.test>\nMIME-Version: 1.0\nContent-Type: multipart/related; boundary=\"REL\"\n\n--REL\nContent-Type: text/html; charset=utf-8\n\n<p>See the picture:</p><img data-test=\"inline\" src=\"cid:shot@customer.test\" alt=\"screenshot\"><img src=\"https://tracker.example/pixel.gif\" alt=\"pixel\">\n--REL\nContent-Type: image/png\nContent-ID: <shot@customer.test>\nContent-Disposition: inline; filename=\"shot.png\"\nContent-Transfer-Encoding: base64\n\n{png}\n--REL--\n");
+    let site = remote.uri();
+    let raw = format!("From: ivan@customer.test\nTo: support@helpdesk.test\nSubject: Screenshot of the error\nMessage-ID: <pic@customer.test>\nMIME-Version: 1.0\nContent-Type: multipart/related; boundary=\"REL\"\n\n--REL\nContent-Type: text/html; charset=utf-8\n\n<p>See the picture:</p><img src=\"cid:shot@customer.test\" alt=\"screenshot\"><img src=\"{site}/pixel.png\" alt=\"pixel\"><img src=\"{site}/page.html\" alt=\"page\">\n--REL\nContent-Type: image/png\nContent-ID: <shot@customer.test>\nContent-Disposition: inline; filename=\"shot.png\"\nContent-Transfer-Encoding: base64\n\n{png}\n--REL--\n");
     let resp: Value = app
         .client
         .post(app.url(&format!(
@@ -580,37 +600,97 @@ async fn inline_picture(backend: TestBackend) {
         t.contains("See the picture")
     })
     .await;
-    let mut loaded = json!(0);
-    for _ in 0..50 {
-        loaded = c
-            .execute(
-                "const i = document.querySelector('[data-test=entry] img[alt=screenshot]'); return i && i.complete ? i.naturalWidth : 0;",
-                vec![],
-            )
-            .await
-            .unwrap();
-        if loaded == json!(1) {
-            break;
+    let width = |alt: &'static str| {
+        let c = c.clone();
+        async move {
+            let mut last = json!(0);
+            for _ in 0..50 {
+                last = c
+                    .execute(
+                        "const i = document.querySelector(`[data-test=entry] img[alt=${arguments[0]}]`); return i && i.complete ? i.naturalWidth : 0;",
+                        vec![json!(alt)],
+                    )
+                    .await
+                    .unwrap();
+                if last == json!(1) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            last
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    };
     assert_eq!(
-        loaded,
+        width("screenshot").await,
         json!(1),
         "the inline picture loaded through its signed link"
     );
-    let remote = c
+    let fetched = |p: &'static str| {
+        let remote = &remote;
+        async move {
+            remote
+                .received_requests()
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|r| r.url.path() == p)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(
+        fetched("/pixel.png").await.is_empty(),
+        "nothing from elsewhere loads by itself"
+    );
+    text_until(&c, ".remote-pictures", |t| t.contains("not shown")).await;
+    screenshot(&c, backend, "inline-picture").await;
+
+    // The agent asks: the picture comes through the proxy, without cookie or referrer.
+    let proxied = c
         .execute(
-            "const i = document.querySelector('[data-test=entry] img[alt=pixel]'); return i ? (i.getAttribute('src') || '') : 'gone';",
+            "return document.querySelector('[data-test=entry] img[alt=pixel]').getAttribute('data-remote-src');",
             vec![],
         )
         .await
         .unwrap();
-    assert!(
-        remote == json!("") || remote == json!("gone"),
-        "the tracking pixel has no address to load: {remote}"
+    let proxied = proxied.as_str().unwrap().to_owned();
+    assert!(proxied.starts_with("/api/v1/remote-images?"), "{proxied}");
+    click(&c, "[data-test=show-remote-pictures]").await;
+    assert_eq!(
+        width("pixel").await,
+        json!(1),
+        "the remote picture loaded on request"
     );
-    screenshot(&c, backend, "inline-picture").await;
+    let asked = fetched("/pixel.png").await;
+    assert!(!asked.is_empty());
+    assert!(
+        asked
+            .iter()
+            .all(|r| !r.headers.contains_key("cookie") && !r.headers.contains_key("referer")),
+        "{asked:?}"
+    );
+
+    // What the proxy refuses: an altered link, and a page that is not a picture.
+    let resp = app
+        .client
+        .get(app.url(&proxied.replace("signature=", "signature=x")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    let page = c
+        .execute(
+            "return document.querySelector('[data-test=entry] img[alt=page]').getAttribute('src');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let resp = app
+        .client
+        .get(app.url(page.as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 502, "not a picture");
 }
 
 #[tokio::test]
