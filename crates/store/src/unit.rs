@@ -55,8 +55,8 @@ impl Drop for WriterGuard {
 struct State {
     /// The connection with the transaction open, once the first call needed it.
     open: Option<(Conn, Option<WriterGuard>)>,
-    /// The connection is lent out to a call on some thread right now.
-    busy: bool,
+    /// The connection is lent out to a call on this thread right now.
+    busy: Option<std::thread::ThreadId>,
     /// Commit or rollback happened: later calls run outside the unit.
     ended: bool,
 }
@@ -66,6 +66,8 @@ struct State {
 pub struct Unit {
     db: Db,
     state: Arc<Mutex<State>>,
+    /// Told when the connection comes back from a call.
+    returned: Arc<std::sync::Condvar>,
 }
 
 thread_local! {
@@ -89,9 +91,10 @@ impl Unit {
             db: db.clone(),
             state: Arc::new(Mutex::new(State {
                 open: None,
-                busy: false,
+                busy: None,
                 ended: false,
             })),
+            returned: Arc::new(std::sync::Condvar::new()),
         }
     }
 
@@ -123,9 +126,16 @@ impl Unit {
     where
         E: From<StoreError>,
     {
+        let me = std::thread::current().id();
         let lent = {
             let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            if st.busy || st.ended {
+            // Lent out on another thread (a call of this request that outlived its caller, such
+            // as an extractor dropped when another one failed): wait for it to come back. Lent
+            // out on this thread: an enclosing call has it, and this one runs outside the unit.
+            while st.busy.is_some_and(|t| t != me) && !st.ended {
+                st = self.returned.wait(st).unwrap_or_else(|p| p.into_inner());
+            }
+            if st.busy.is_some() || st.ended {
                 return Err(f);
             }
             if st.open.is_none() {
@@ -134,16 +144,41 @@ impl Unit {
                     Err(e) => return Ok(Err(e.into())),
                 }
             }
-            st.busy = true;
+            st.busy = Some(me);
             st.open.take()
         };
-        let Some((mut conn, guard)) = lent else {
+        let Some((conn, guard)) = lent else {
             return Err(f);
         };
-        let result = run(&mut conn, f);
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        st.open = Some((conn, guard));
-        st.busy = false;
+        /// Gives the connection back when the call returns; a call that panics takes the
+        /// transaction and the writer lock down with it, and ends the unit.
+        struct Lent<'a> {
+            unit: &'a Unit,
+            held: Option<(Conn, Option<WriterGuard>)>,
+        }
+        impl Drop for Lent<'_> {
+            fn drop(&mut self) {
+                let held = self.held.take();
+                let mut st = self.unit.state.lock().unwrap_or_else(|p| p.into_inner());
+                if std::thread::panicking() {
+                    st.ended = true;
+                    drop(held);
+                } else {
+                    st.open = held;
+                }
+                st.busy = None;
+                self.unit.returned.notify_all();
+            }
+        }
+        let mut lent = Lent {
+            unit: self,
+            held: Some((conn, guard)),
+        };
+        let result = match lent.held.as_mut() {
+            Some((conn, _)) => run(conn, f),
+            None => return Err(f),
+        };
+        drop(lent);
         Ok(result)
     }
 
@@ -175,7 +210,12 @@ impl Unit {
 
     fn end(&self, commit: bool) -> Result<(), StoreError> {
         let opened = {
+            let me = std::thread::current().id();
             let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            // A call still holding the connection on another thread finishes first.
+            while st.busy.is_some_and(|t| t != me) {
+                st = self.returned.wait(st).unwrap_or_else(|p| p.into_inner());
+            }
             st.ended = true;
             st.open.take()
         };

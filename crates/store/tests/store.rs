@@ -332,3 +332,34 @@ fn processes_starting_together_on_an_empty_postgres_migrate_in_turn() {
             .unwrap();
     assert_eq!(later, 7);
 }
+
+// A call of a unit of work still running on another thread when the next call comes (an
+// extractor of a request that outlived its caller) is waited for: the next call runs inside the
+// unit after it, instead of waiting forever for the unit's own writer lock.
+db_test!(fn a_unit_waits_for_its_connection_to_come_back(t) {
+    use helpdesk_store::{auth, Unit};
+    let unit = Unit::new(&t.db);
+    let (db, u) = (t.db.clone(), unit.clone());
+    let slow = std::thread::spawn(move || {
+        u.enter(|| {
+            db.write(|c| -> Result<(), helpdesk_store::StoreError> {
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                auth::setting_or_insert(c, "first", "1").map(|_| ())
+            })
+        })
+    });
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (db, u) = (t.db.clone(), unit.clone());
+    std::thread::spawn(move || {
+        let r = u.enter(|| db.write(|c| auth::setting_or_insert(c, "second", "2").map(|_| ())));
+        let _ = tx.send(r.is_ok());
+    });
+    let done = rx.recv_timeout(std::time::Duration::from_secs(10));
+    assert_eq!(done, Ok(true), "the second call ran, inside the unit, once the first was done");
+    slow.join().unwrap().unwrap();
+    unit.commit().unwrap();
+    let mut c = t.db.conn().unwrap();
+    assert_eq!(auth::setting(&mut c, "first").unwrap().as_deref(), Some("1"));
+    assert_eq!(auth::setting(&mut c, "second").unwrap().as_deref(), Some("2"));
+});
