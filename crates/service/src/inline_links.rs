@@ -21,6 +21,7 @@ use helpdesk_store::AnyConnection;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::auth::constant_time_eq;
 use crate::users::not_found;
 use crate::{AppError, Services};
 
@@ -64,14 +65,6 @@ fn sign_remote(key: &[u8], html: &str, expires: i64) -> String {
     }
     out.push_str(rest);
     out
-}
-
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 const SUFFIX: &str = "/content\"";
 
@@ -138,7 +131,9 @@ impl Services {
         signature: &str,
     ) -> Result<(Attachment, PathBuf), AppError> {
         let expected = seal(&self.auth.jwt_secret, id, expires);
-        if !same(&expected, signature) || expires <= self.now().and_utc().timestamp() {
+        if !constant_time_eq(expected.as_bytes(), signature.as_bytes())
+            || expires <= self.now().and_utc().timestamp()
+        {
             return Err(AppError::forbidden(
                 "this link to a picture is not valid or has expired; reload the case",
             ));
@@ -160,7 +155,9 @@ impl Services {
         signature: &str,
     ) -> Result<String, AppError> {
         let expected = remote_seal(&self.auth.jwt_secret, encoded, expires);
-        if !same(&expected, signature) || expires <= self.now().and_utc().timestamp() {
+        if !constant_time_eq(expected.as_bytes(), signature.as_bytes())
+            || expires <= self.now().and_utc().timestamp()
+        {
             return Err(AppError::forbidden(
                 "this link to a picture is not valid or has expired; reload the case",
             ));

@@ -7,7 +7,7 @@ use helpdesk_domain::{Email, Priority};
 use helpdesk_store::email::{self as store, MailboxForm, MailboxRow};
 use validator::Validate;
 
-use crate::auth::{random_token, sha256_hex};
+use crate::auth::{constant_time_eq, random_token, sha256_hex};
 use crate::email::{Received, Source};
 use crate::users::not_found;
 use crate::{Actor, AppError, Services};
@@ -233,10 +233,6 @@ impl Services {
         self.receive_email(id, raw, Source::Inbound)
             .map(inbound_dto)
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl Services {

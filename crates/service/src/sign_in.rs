@@ -21,7 +21,9 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use validator::Validate;
 
-use crate::auth::{dummy_hash, portal_open, random_token, verify_password, ClientInfo};
+use crate::auth::{
+    constant_time_eq, dummy_hash, portal_open, random_token, verify_password, ClientInfo,
+};
 use crate::security_log::{self, Entry};
 use crate::{AppError, Services};
 
@@ -170,12 +172,7 @@ impl Services {
     fn known_device(&self, token: &str, user_id: i64) -> Option<String> {
         let (device_id, seal) = token.rsplit_once('.')?;
         let expected = self.device_seal(user_id, device_id);
-        let same = expected.len() == seal.len()
-            && expected
-                .bytes()
-                .zip(seal.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
+        let same = constant_time_eq(expected.as_bytes(), seal.as_bytes());
         (same && !device_id.is_empty()).then(|| device_id.to_owned())
     }
 
