@@ -610,7 +610,10 @@ pub fn AdminPage(what: String) -> impl IntoView {
                     other => pending(&other, move || list.reload()),
                 }}
                 {move || open.get().map(|id| view! { <Deliveries id lang=l.get()/> })}
-                {move || sessions_of.get().map(|id| view! { <crate::app::Sessions user=id/> })}
+                {move || sessions_of.get().map(|id| view! {
+                    <crate::two_factor::UserTwoFactor user=id/>
+                    <crate::app::Sessions user=id/>
+                })}
             </section>
         </div>
     }

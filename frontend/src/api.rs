@@ -47,7 +47,22 @@ pub enum ApiError {
     Network(String),
 }
 
+/// What a sign-in answered: the session, and the recovery codes of a two-factor enrolment it
+/// completed (shown once).
+pub struct SignedIn {
+    pub session: Session,
+    pub recovery_codes: Option<Vec<String>>,
+}
+
 impl ApiError {
+    /// The problem's `type` without its `/problems/` prefix (`second-factor-required`).
+    pub fn problem_type(&self) -> Option<&str> {
+        match self {
+            ApiError::Problem(p) => p.problem_type.strip_prefix("/problems/"),
+            ApiError::Network(_) => None,
+        }
+    }
+
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::Problem(p) => Some(p.status),
@@ -135,15 +150,44 @@ fn device_key(email: &str) -> String {
     format!("hd.device.{}", email.trim().to_lowercase())
 }
 
-pub async fn login(email: String, password: String) -> Result<Session, ApiError> {
+/// Signs in with e-mail and password, and for an account with two-factor sign-in the code of
+/// its authenticator (`otp`).
+pub async fn login(
+    email: String,
+    password: String,
+    otp: Option<String>,
+) -> Result<SignedIn, ApiError> {
     let key = device_key(&email);
-    let device_token = storage().and_then(|s| s.get_item(&key).ok().flatten());
-    let body = LoginRequest {
+    sign_in_at(
+        "/api/v1/auth/login",
+        &login_request(email, password, otp),
+        Some(&key),
+    )
+    .await
+}
+
+fn login_request(email: String, password: String, otp: Option<String>) -> LoginRequest {
+    let device_token = storage().and_then(|s| s.get_item(&device_key(&email)).ok().flatten());
+    LoginRequest {
         email,
         password,
         device_token,
-    };
-    sign_in_at("/api/v1/auth/login", &body, Some(&key)).await
+        otp,
+    }
+}
+
+/// Starts the two-factor enrolment a role requires, proven by the password.
+pub async fn enrol_at_sign_in(
+    email: String,
+    password: String,
+) -> Result<helpdesk_api_types::auth::TwoFactorEnrolment, ApiError> {
+    let resp = Request::post("/api/v1/auth/two-factor/enrolment")
+        .json(&login_request(email, password, None))
+        .map_err(network)?
+        .send()
+        .await
+        .map_err(network)?;
+    decode(resp).await
 }
 
 /// Posts to an endpoint that answers with a token pair, and keeps the session (and the device
@@ -152,7 +196,7 @@ async fn sign_in_at<B: Serialize>(
     path: &str,
     body: &B,
     device_key: Option<&str>,
-) -> Result<Session, ApiError> {
+) -> Result<SignedIn, ApiError> {
     let resp = Request::post(path)
         .json(body)
         .map_err(network)?
@@ -165,9 +209,13 @@ async fn sign_in_at<B: Serialize>(
     {
         let _ = st.set_item(key, token);
     }
+    let recovery_codes = pair.recovery_codes.clone();
     let session: Session = pair.into();
     save_session(&session);
-    Ok(session)
+    Ok(SignedIn {
+        session,
+        recovery_codes,
+    })
 }
 
 /// Who an invitation link is for (no session needed).
@@ -187,6 +235,7 @@ pub async fn accept_invitation(token: String, password: String) -> Result<Sessio
         None,
     )
     .await
+    .map(|s| s.session)
 }
 
 /// Asks for a password reset link for `email` (no session needed; the answer is the same
@@ -210,14 +259,24 @@ pub async fn password_reset(token: &str) -> Result<PasswordResetInfo, ApiError> 
     decode(resp).await
 }
 
-/// Sets the password chosen with a reset link; signs in.
-pub async fn confirm_password_reset(token: String, password: String) -> Result<Session, ApiError> {
+/// Sets the password chosen with a reset link (with the authenticator's code for an account
+/// with two-factor sign-in); signs in.
+pub async fn confirm_password_reset(
+    token: String,
+    password: String,
+    otp: Option<String>,
+) -> Result<Session, ApiError> {
     sign_in_at(
         "/api/v1/auth/password-reset/confirm",
-        &PasswordResetConfirm { token, password },
+        &PasswordResetConfirm {
+            token,
+            password,
+            otp,
+        },
         None,
     )
     .await
+    .map(|s| s.session)
 }
 
 pub async fn logout() {

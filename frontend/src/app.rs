@@ -13,10 +13,12 @@ use crate::crm::{Dir, DirectoryPage, NewRecordPage, RecordPage};
 use crate::i18n::{self, Lang};
 use crate::live::{notify, Live};
 use crate::new_case::NewCasePage;
-use crate::passwords::{ChangePassword, ForgotPassword, ResetPassword};
+use crate::passwords::{ChangePassword, ResetPassword};
 use crate::portal::{PortalCasePage, PortalHome, PortalNewCase};
 use crate::route::{Link, Route, Router};
+use crate::sign_in::Login;
 use crate::tr;
+use crate::two_factor::TwoFactorSettings;
 use crate::ui::{Field, Load, ToastArea};
 
 /// The signed-in user, shared through the context.
@@ -262,6 +264,7 @@ fn Profile() -> impl IntoView {
             <button type="submit">{move || tr!(l.get(), "Save", "Сохранить")}</button>
         </form>
         <ChangePassword/>
+        <TwoFactorSettings/>
         <Sessions/>
     }
 }
@@ -478,58 +481,6 @@ fn Bell(lang: RwSignal<Lang>, staff: bool) -> impl IntoView {
                 </div>
             })}
         </span>
-    }
-}
-
-#[component]
-fn Login(session: RwSignal<Option<Session>>, lang: RwSignal<Lang>) -> impl IntoView {
-    let email = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let t = move || i18n::text(lang.get());
-    let forgot = RwSignal::new(false);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        busy.set(true);
-        error.set(None);
-        let (e, p) = (email.get_untracked(), password.get_untracked());
-        spawn_local(async move {
-            match api::login(e, p).await {
-                Ok(s) => {
-                    lang.set(Lang::from_code(&s.user.language));
-                    session.set(Some(s));
-                }
-                Err(err) => error.set(Some(err.message())),
-            }
-            busy.set(false);
-        });
-    };
-    move || {
-        if forgot.get() {
-            return view! { <ForgotPassword lang back=Callback::new(move |_| forgot.set(false))/> }
-                .into_any();
-        }
-        view! {
-        <form class="card login" on:submit=submit>
-            <h1>{move || t().sign_in}</h1>
-            <label>{move || t().email}
-                <input type="email" name="email" required autocomplete="username"
-                    prop:value=email on:input=move |ev| email.set(event_target_value(&ev))/>
-            </label>
-            <label>{move || t().password}
-                <input type="password" name="password" required autocomplete="current-password"
-                    prop:value=password on:input=move |ev| password.set(event_target_value(&ev))/>
-            </label>
-            {move || error.get().map(|e| view! { <p class="error" role="alert" data-test="login-error">{e}</p> })}
-            <button type="submit" data-test="sign-in" disabled=move || busy.get()>
-                {move || if busy.get() { t().signing_in } else { t().sign_in }}
-            </button>
-            <button type="button" class="link" data-test="forgot" on:click=move |_| forgot.set(true)>
-                {move || tr!(lang.get(), "Forgot your password?", "Забыли пароль?")}
-            </button>
-        </form>
-    }.into_any()
     }
 }
 

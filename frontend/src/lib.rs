@@ -23,6 +23,8 @@ pub mod passwords;
 pub mod portal;
 pub mod route;
 pub mod security_log;
+pub mod sign_in;
+pub mod two_factor;
 pub mod ui;
 pub mod upload;
 

@@ -122,11 +122,14 @@ pub fn ResetPassword(
     load();
     let password = RwSignal::new(String::new());
     let again = RwSignal::new(String::new());
+    // Asked for when the account signs in with a second factor.
+    let otp = RwSignal::new(None::<String>);
     let errors: Errors = RwSignal::new(BTreeMap::new());
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (p, a) = (password.get_untracked(), again.get_untracked());
+        let code = otp.get_untracked();
         let local = check_new(lang.get_untracked(), "password", &p, &a);
         errors.set(local.clone());
         if !local.is_empty() {
@@ -134,7 +137,7 @@ pub fn ResetPassword(
         }
         busy.set(true);
         spawn_local(async move {
-            match api::confirm_password_reset(token.get_value(), p).await {
+            match api::confirm_password_reset(token.get_value(), p, code).await {
                 Ok(s) => {
                     lang.set(Lang::from_code(&s.user.language));
                     let home = match s.user.role {
@@ -145,6 +148,30 @@ pub fn ResetPassword(
                     session.set(Some(s));
                 }
                 Err(e) if e.status() == Some(404) => info.set(Load::Failed(String::new())),
+                Err(e) if e.problem_type() == Some("second-factor-required") => {
+                    let l = lang.get_untracked();
+                    if otp.get_untracked().is_some() {
+                        errors.set(
+                            [(
+                                "otp".to_owned(),
+                                tr!(l, "Enter the code", "Введите код").to_owned(),
+                            )]
+                            .into(),
+                        );
+                    }
+                    otp.set(Some(String::new()));
+                }
+                Err(e) if e.problem_type() == Some("second-factor-setup-required") => {
+                    crate::ui::toasts().push(
+                        tr!(lang.get_untracked(),
+                            "Password changed. Sign in with it to set up two-factor sign-in, which your role requires.",
+                            "Пароль изменён. Войдите с ним, чтобы настроить обязательный для вашей роли двухфакторный вход.")
+                        .to_owned(),
+                        None,
+                        false,
+                    );
+                    router.replace(Route::Queue("mine".into()));
+                }
                 Err(e) => show(errors, &e, "password"),
             }
             busy.set(false);
@@ -164,6 +191,13 @@ pub fn ResetPassword(
                     <input type="password" name="again" autocomplete="new-password" required
                         prop:value=again on:input=move |ev| again.set(event_target_value(&ev))/>
                 </Field>
+                {move || otp.get().is_some().then(|| view! {
+                    <Field label=Signal::derive(move || tr!(lang.get(), "Code from your authenticator app, or a recovery code", "Код из приложения-аутентификатора или резервный код")) required=true error=field(errors, "otp")>
+                        <input name="otp" data-test="otp" autocomplete="one-time-code" inputmode="numeric" required
+                            prop:value=move || otp.get().unwrap_or_default()
+                            on:input=move |ev| otp.set(Some(event_target_value(&ev)))/>
+                    </Field>
+                })}
                 <button type="submit" data-test="set-new-password" disabled=move || busy.get()>
                     {move || tr!(lang.get(), "Set password and sign in", "Задать пароль и войти")}
                 </button>

@@ -27,6 +27,15 @@ fn kind_label(l: Lang, kind: SecurityEventKind) -> &'static str {
         UserEnabled => tr!(l, "Account enabled", "Учётная запись включена"),
         PasswordChanged => tr!(l, "Password changed", "Пароль изменён"),
         PasswordResetRequested => tr!(l, "Password reset asked", "Запрошена смена пароля"),
+        TwoFactorEnabled => tr!(l, "Two-factor sign-in on", "Включён двухфакторный вход"),
+        TwoFactorDisabled => tr!(l, "Two-factor sign-in off", "Выключен двухфакторный вход"),
+        RecoveryCodesRenewed => tr!(l, "New recovery codes", "Новые резервные коды"),
+        RecoveryCodeUsed => tr!(l, "Recovery code used", "Использован резервный код"),
+        TwoFactorPolicyChanged => tr!(
+            l,
+            "Two-factor rule changed",
+            "Изменено правило двухфакторного входа"
+        ),
     }
 }
 
@@ -38,6 +47,7 @@ fn reason_label(l: Lang, reason: &str) -> String {
         "account_disabled" => tr!(l, "account disabled", "учётная запись отключена").into(),
         "portal_access_off" => tr!(l, "portal access off", "доступ к порталу закрыт").into(),
         "throttled" => tr!(l, "too many attempts", "слишком много попыток").into(),
+        "wrong_code" => tr!(l, "wrong two-factor code", "неверный код второго фактора").into(),
         other => other.to_owned(),
     }
 }
@@ -110,6 +120,7 @@ pub fn SecurityLog() -> impl IntoView {
         }
     };
     view! {
+        <crate::two_factor::TwoFactorPolicyForm/>
         <section class="card list" data-test="admin-security-log">
             <header class="row-head">
                 <h1>{move || tr!(l.get(), "Security log", "Журнал безопасности")}</h1>

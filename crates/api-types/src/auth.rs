@@ -20,6 +20,14 @@ pub struct LoginRequest {
     #[serde(default)]
     #[validate(length(max = 512))]
     pub device_token: Option<String>,
+    /// The six-digit code of the authenticator app, or an unused recovery code, for an account
+    /// with two-factor sign-in. Without it such an account answers 401
+    /// `/problems/second-factor-required` (or `/problems/second-factor-setup-required` when the
+    /// account's role requires two factors and none is set up yet: enrol with
+    /// `POST /auth/two-factor/enrolment`, then sign in with a code of the new secret).
+    #[serde(default)]
+    #[validate(length(max = 64))]
+    pub otp: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
@@ -43,6 +51,10 @@ pub struct TokenPair {
     /// account (see `LoginRequest.device_token`). Absent on refresh.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_token: Option<String>,
+    /// Answered once, when a sign-in completed an enrolment in two-factor sign-in: the
+    /// recovery codes to keep somewhere safe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_codes: Option<Vec<String>>,
 }
 
 /// The signed-in user.
@@ -213,4 +225,65 @@ pub struct PasswordResetConfirm {
     /// At least 10 characters, not one of the most common passwords, not the e-mail address.
     #[validate(length(min = 10, max = 1024))]
     pub password: String,
+    /// For an account with two-factor sign-in: a code of its authenticator or a recovery code.
+    /// Without it, such an account answers 401 `/problems/second-factor-required` and the link
+    /// stays unused.
+    #[serde(default)]
+    #[validate(length(max = 64))]
+    pub otp: Option<String>,
+}
+
+/// Where the caller stands with two-factor sign-in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TwoFactorStatus {
+    /// Codes are asked for at sign-in.
+    pub enabled: bool,
+    pub enabled_since: Option<DateTime<Utc>>,
+    /// Unused recovery codes.
+    pub recovery_codes_left: i64,
+    /// The caller's role requires two factors (set by an admin), so they cannot be turned off.
+    pub required: bool,
+}
+
+/// A new authenticator secret, waiting for its first code to be confirmed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TwoFactorEnrolment {
+    /// Base32, for typing into an authenticator app by hand.
+    pub secret: String,
+    /// The `otpauth://` link the QR code holds.
+    pub otpauth_uri: String,
+    /// The QR code as an SVG picture.
+    pub qr_svg: String,
+}
+
+/// A code from the authenticator, proving an enrolment.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct TwoFactorConfirm {
+    #[validate(length(min = 1, max = 64))]
+    pub code: String,
+}
+
+/// The caller's password, asked again before two-factor sign-in is turned off or its recovery
+/// codes replaced.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordCheck {
+    #[validate(length(min = 1, max = 1024))]
+    pub password: String,
+}
+
+/// Single-use codes for signing in without the authenticator. Shown once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RecoveryCodes {
+    pub codes: Vec<String>,
+}
+
+/// Which roles must sign in with two factors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct TwoFactorPolicy {
+    /// Staff roles only (`admin`, `agent`); their members without two factors set up are
+    /// asked to enrol at their next sign-in.
+    pub required_roles: Vec<Role>,
 }

@@ -58,6 +58,18 @@ impl ApiError {
                 "Authentication required",
                 Some(why.clone()),
             ),
+            SecondFactor { setup: false } => problem(
+                StatusCode::UNAUTHORIZED,
+                "second-factor-required",
+                "A code from the authenticator app is required",
+                Some("send `otp`: the six-digit code of the authenticator app, or a recovery code".into()),
+            ),
+            SecondFactor { setup: true } => problem(
+                StatusCode::UNAUTHORIZED,
+                "second-factor-setup-required",
+                "Two-factor sign-in must be set up",
+                Some("your role requires two-factor sign-in: enrol with POST /api/v1/auth/two-factor/enrolment, then sign in with `otp`, a code of the new secret".into()),
+            ),
             Forbidden(why) => problem(
                 StatusCode::FORBIDDEN,
                 "forbidden",

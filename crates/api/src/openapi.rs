@@ -216,8 +216,21 @@ fn add_problems(path: &str, op: &mut Operation) {
     if path.contains('{') {
         add("404", "No such record, or not visible to the caller");
     }
-    if path.ends_with("/auth/login") {
-        add("401", "E-mail or password is wrong");
+    if path.ends_with("/auth/login") || path.ends_with("/auth/two-factor/enrolment") {
+        add(
+            "401",
+            "E-mail or password is wrong; or, with `type` `/problems/second-factor-required` \
+             (or `-setup-required`), the password was right and a second factor is needed",
+        );
+        add("429", "Too many failed attempts; see `Retry-After`");
+    }
+    if path.ends_with("/auth/password-reset/confirm") || path.ends_with("/auth/invitations/accept")
+    {
+        add(
+            "401",
+            "The account signs in with a second factor: send `otp` with a reset (the link stays \
+             unused); after an accepted invitation, sign in with the code",
+        );
         add("429", "Too many failed attempts; see `Retry-After`");
     }
     if path.ends_with("/auth/refresh") {

@@ -18,6 +18,7 @@ pub mod security;
 pub mod sla;
 pub mod status;
 pub mod throttle;
+pub mod totp;
 pub mod workflow;
 
 pub use case::{CaseType, Channel, Priority, SupportLine};

@@ -18,6 +18,11 @@ string_enum! {
         UserEnabled => "user_enabled",
         PasswordChanged => "password_changed",
         PasswordResetRequested => "password_reset_requested",
+        TwoFactorEnabled => "two_factor_enabled",
+        TwoFactorDisabled => "two_factor_disabled",
+        RecoveryCodesRenewed => "recovery_codes_renewed",
+        RecoveryCodeUsed => "recovery_code_used",
+        TwoFactorPolicyChanged => "two_factor_policy_changed",
     }
 }
 
@@ -30,5 +35,6 @@ string_enum! {
         AccountDisabled => "account_disabled",
         PortalAccessOff => "portal_access_off",
         Throttled => "throttled",
+        WrongCode => "wrong_code",
     }
 }

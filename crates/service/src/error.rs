@@ -14,6 +14,10 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("authentication required: {0}")]
     Unauthorized(String),
+    /// The password was right; the account signs in with a second factor too. `setup` when
+    /// its role requires one and none is set up yet.
+    #[error("a second factor is required")]
+    SecondFactor { setup: bool },
     #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("invalid input")]

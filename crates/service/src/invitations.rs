@@ -216,33 +216,39 @@ impl Services {
         input.validate()?;
         let password_hash = hash_password(&input.password)?;
         let now = self.now();
-        self.db.write(|c| {
-            let (invitation, user) = open_invitation(c, &input.token, now)?;
-            crate::passwords::check_new("password", &input.password, &user.email)?;
-            if !store::accept_invitation(c, invitation.id, now)? {
-                return Err(AppError::NotFound("invitation"));
-            }
-            user_store::update_user(
-                c,
-                user.id,
-                &user_store::UserChanges {
-                    password_hash: Some(Some(password_hash)),
-                    updated_at: Some(now),
-                    ..Default::default()
-                },
-            )?;
-            emit(
-                c,
-                now,
-                None,
-                "user.invitation_accepted",
-                ("user", user.id),
-                json!({ "id": user.id, "contact_id": user.contact_id }),
-            )?;
-            tracing::info!(user_id = user.id, "portal invitation accepted");
-            let user = user_store::user(c, user.id)?;
-            self.start_session(c, &user, client)
-        })
+        self.db
+            .write(|c| -> Result<Result<TokenPair, AppError>, AppError> {
+                let (invitation, user) = open_invitation(c, &input.token, now)?;
+                crate::passwords::check_new("password", &input.password, &user.email)?;
+                if !store::accept_invitation(c, invitation.id, now)? {
+                    return Err(AppError::NotFound("invitation"));
+                }
+                user_store::update_user(
+                    c,
+                    user.id,
+                    &user_store::UserChanges {
+                        password_hash: Some(Some(password_hash)),
+                        updated_at: Some(now),
+                        ..Default::default()
+                    },
+                )?;
+                emit(
+                    c,
+                    now,
+                    None,
+                    "user.invitation_accepted",
+                    ("user", user.id),
+                    json!({ "id": user.id, "contact_id": user.contact_id }),
+                )?;
+                tracing::info!(user_id = user.id, "portal invitation accepted");
+                // A customer invited again who has two factors on signs in with a code.
+                let two_factor = helpdesk_store::two_factor::two_factor(c, user.id)?;
+                if two_factor.is_some_and(|t| t.confirmed_at.is_some()) {
+                    return Ok(Err(AppError::SecondFactor { setup: false }));
+                }
+                let user = user_store::user(c, user.id)?;
+                self.start_session(c, &user, client).map(Ok)
+            })?
     }
 }
 

@@ -44,6 +44,7 @@ pub mod sign_in;
 pub mod sla;
 mod sla_admin;
 mod suggested;
+mod two_factor;
 pub mod users;
 pub mod web_forms;
 pub mod webhook_security;

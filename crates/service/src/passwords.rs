@@ -22,6 +22,7 @@ use crate::notify::message_id_domain;
 use crate::outbox::emit;
 use crate::security_log::{self, Entry};
 use crate::sign_in::{count_attempt, take_back};
+use crate::two_factor::Gate;
 use crate::{Actor, AppError, Services};
 
 /// How long a reset link works.
@@ -203,30 +204,58 @@ impl Services {
         let (_, user) = self.db.read(|c| open_reset(c, &input.token, now))?;
         check_new("password", &input.password, &user.email)?;
         let hash = hash_password(&input.password)?;
-        self.db.write(|c| -> Result<TokenPair, AppError> {
-            let (reset, user) = open_reset(c, &input.token, now)?;
-            if !store::use_password_reset(c, reset.id, now)? {
-                return Err(AppError::NotFound("password reset link"));
-            }
-            set_password(c, user.id, hash, now)?;
-            helpdesk_store::auth::revoke_user_refresh_tokens(c, user.id, now)?;
-            take_back(c, &[self.account_counter(&user.email)], now)?;
-            security_log::record(
-                c,
-                now,
-                Entry {
-                    kind: SecurityEventKind::PasswordChanged,
-                    user_id: Some(user.id),
-                    actor_id: None,
-                    email: Some(&user.email),
-                    client,
-                    reason: Some("reset by e-mail; every session ended"),
-                    session_id: None,
-                },
-            )?;
-            let user = user_store::user(c, user.id)?;
-            self.start_session(c, &user, client)
-        })
+        // A code for the second factor is guessed no faster here than at sign-in.
+        let counted = [self.account_counter(&user.email)];
+        if let Some(retry_after_seconds) = self.db.write(|c| count_attempt(c, &counted, now))? {
+            return Err(AppError::TooManyRequests {
+                retry_after_seconds,
+            });
+        }
+        self.db
+            .write(|c| -> Result<Result<TokenPair, AppError>, AppError> {
+                let (reset, user) = open_reset(c, &input.token, now)?;
+                // An account with two factors needs its code here too, before the link is used;
+                // one whose role requires them but has none sets its password, then enrols at
+                // sign-in.
+                let enrol_next = match self.second_factor(c, &user, input.otp.as_deref())? {
+                    Gate::Pass { .. } => false,
+                    Gate::Refuse {
+                        error: AppError::SecondFactor { setup: true },
+                        ..
+                    } => true,
+                    Gate::Refuse { error, failure } => {
+                        if let Some(reason) = failure {
+                            let entry = Entry::failure(Some(&user), &user.email, client, reason);
+                            security_log::record(c, now, entry)?;
+                        }
+                        return Ok(Err(error));
+                    }
+                };
+                if !store::use_password_reset(c, reset.id, now)? {
+                    return Err(AppError::NotFound("password reset link"));
+                }
+                set_password(c, user.id, hash, now)?;
+                helpdesk_store::auth::revoke_user_refresh_tokens(c, user.id, now)?;
+                take_back(c, &counted, now)?;
+                security_log::record(
+                    c,
+                    now,
+                    Entry {
+                        kind: SecurityEventKind::PasswordChanged,
+                        user_id: Some(user.id),
+                        actor_id: None,
+                        email: Some(&user.email),
+                        client,
+                        reason: Some("reset by e-mail; every session ended"),
+                        session_id: None,
+                    },
+                )?;
+                if enrol_next {
+                    return Ok(Err(AppError::SecondFactor { setup: true }));
+                }
+                let user = user_store::user(c, user.id)?;
+                self.start_session(c, &user, client).map(Ok)
+            })?
     }
 }
 

@@ -16,6 +16,7 @@ use crate::{cursor_string, page_params, Actor, AppError, Services};
 pub const KEEP_DAYS: i64 = 180;
 
 /// One event to record.
+#[derive(Clone, Copy)]
 pub(crate) struct Entry<'a> {
     pub kind: SecurityEventKind,
     /// The account concerned.
@@ -40,6 +41,24 @@ impl<'a> Entry<'a> {
             client: &actor.client,
             reason: None,
             session_id: actor.session_id.filter(|_| actor.user_id == user_id),
+        }
+    }
+
+    /// A refused sign-in of `email` (and of `user`, when the address has an account).
+    pub fn failure(
+        user: Option<&helpdesk_store::users::UserRow>,
+        email: &'a str,
+        client: &'a ClientInfo,
+        reason: helpdesk_domain::security::SignInFailure,
+    ) -> Self {
+        Entry {
+            kind: SecurityEventKind::SignInFailed,
+            user_id: user.map(|u| u.id),
+            actor_id: None,
+            email: Some(email),
+            client,
+            reason: Some(reason.as_str()),
+            session_id: None,
         }
     }
 

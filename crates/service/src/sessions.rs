@@ -229,6 +229,7 @@ impl Services {
             refresh_token,
             user: me(user, team_ids)?,
             device_token: None,
+            recovery_codes: None,
         })
     }
 

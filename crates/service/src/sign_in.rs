@@ -10,11 +10,12 @@
 
 use base64::Engine;
 use chrono::NaiveDateTime;
-use helpdesk_api_types::auth::{LoginRequest, TokenPair};
+use helpdesk_api_types::auth::{LoginRequest, TokenPair, TwoFactorEnrolment};
 use helpdesk_domain::security::{SecurityEventKind, SignInFailure};
 use helpdesk_domain::throttle::{ThrottlePolicy, ThrottleScope};
 use helpdesk_domain::Role;
 use helpdesk_store::security as counters;
+use helpdesk_store::two_factor as two_factor_store;
 use helpdesk_store::users::{self as user_store, UserRow};
 use helpdesk_store::AnyConnection;
 use hmac::{Hmac, Mac};
@@ -25,6 +26,7 @@ use crate::auth::{
     constant_time_eq, dummy_hash, portal_open, random_token, verify_password, ClientInfo,
 };
 use crate::security_log::{self, Entry};
+use crate::two_factor::Gate;
 use crate::{AppError, Services};
 
 /// A throttling counter an attempt is counted against.
@@ -34,8 +36,119 @@ pub(crate) struct Counted {
     policy: ThrottlePolicy,
 }
 
+/// An account whose password was right, and what its attempt was counted against.
+pub(crate) struct Credentials {
+    pub user: UserRow,
+    pub email: String,
+    counted: Vec<Counted>,
+    device: Option<String>,
+}
+
 impl Services {
     pub fn login(&self, input: &LoginRequest, client: &ClientInfo) -> Result<TokenPair, AppError> {
+        let Credentials {
+            user,
+            email,
+            counted,
+            device,
+        } = self.check_credentials(input, client)?;
+        let now = self.now();
+        let outcome = self
+            .db
+            .write(|c| -> Result<Result<TokenPair, AppError>, AppError> {
+                let (recovery_codes, used_recovery_code) =
+                    match self.second_factor(c, &user, input.otp.as_deref())? {
+                        Gate::Pass {
+                            recovery_codes,
+                            used_recovery_code,
+                        } => (recovery_codes, used_recovery_code),
+                        Gate::Refuse { error, failure } => {
+                            if let Some(reason) = failure {
+                                let entry = Entry::failure(Some(&user), &email, client, reason);
+                                security_log::record(c, now, entry)?;
+                            }
+                            // Committed: the failure is logged and the attempt stays counted.
+                            return Ok(Err(error));
+                        }
+                    };
+                take_back(c, &counted, now)?;
+                let mut pair = self.start_session(c, &user, client)?;
+                let session = self.decode_access_token(&pair.access_token).ok();
+                let mut signed_in = Entry {
+                    kind: SecurityEventKind::SignedIn,
+                    user_id: Some(user.id),
+                    actor_id: None,
+                    email: Some(&email),
+                    client,
+                    reason: None,
+                    session_id: session.map(|(_, sid)| sid),
+                };
+                if recovery_codes.is_some() {
+                    security_log::record(
+                        c,
+                        now,
+                        Entry {
+                            kind: SecurityEventKind::TwoFactorEnabled,
+                            reason: Some("enrolled at sign-in"),
+                            ..signed_in
+                        },
+                    )?;
+                }
+                if used_recovery_code {
+                    security_log::record(
+                        c,
+                        now,
+                        Entry {
+                            kind: SecurityEventKind::RecoveryCodeUsed,
+                            ..signed_in
+                        },
+                    )?;
+                    signed_in.reason = Some("with a recovery code");
+                }
+                security_log::record(c, now, signed_in)?;
+                pair.device_token = Some(match &device {
+                    Some(id) => self.device_token(user.id, id),
+                    None => self.device_token(user.id, &random_token(16)),
+                });
+                pair.recovery_codes = recovery_codes;
+                Ok(Ok(pair))
+            })??;
+        tracing::info!(user_id = outcome.user.id, "signed in");
+        Ok(outcome)
+    }
+
+    /// Enrolment in two-factor sign-in for an account whose role requires it and that has none
+    /// yet, proven by its password (counted and throttled as a sign-in). The sign-in that
+    /// follows, with a code of the new secret, completes it.
+    pub fn enrol_at_sign_in(
+        &self,
+        input: &LoginRequest,
+        client: &ClientInfo,
+    ) -> Result<TwoFactorEnrolment, AppError> {
+        let Credentials { user, counted, .. } = self.check_credentials(input, client)?;
+        let now = self.now();
+        self.db.write(|c| {
+            let on =
+                two_factor_store::two_factor(c, user.id)?.is_some_and(|r| r.confirmed_at.is_some());
+            if on || !self.requires_two_factor(c, &user.role)? {
+                return Err(AppError::Conflict(
+                    "this account does not need to enrol now: sign in, then set up two-factor \
+                     sign-in from the profile"
+                        .into(),
+                ));
+            }
+            take_back(c, &counted, now)?;
+            self.enrol(c, &user)
+        })
+    }
+
+    /// Counts a sign-in attempt and checks its password: the account when it is right and may
+    /// sign in, else the refusal (logged; the caller learns only "wrong" or "wait").
+    pub(crate) fn check_credentials(
+        &self,
+        input: &LoginRequest,
+        client: &ClientInfo,
+    ) -> Result<Credentials, AppError> {
         input.validate()?;
         let email = input.email.trim().to_lowercase();
         let now = self.now();
@@ -45,22 +158,14 @@ impl Services {
             _ => None,
         };
         let counted = self.counted(&email, &client.ip, device.as_deref());
-        let failure = |reason: SignInFailure| Entry {
-            kind: SecurityEventKind::SignInFailed,
-            user_id: user.as_ref().map(|u| u.id),
-            actor_id: None,
-            email: Some(&email),
-            client,
-            reason: Some(reason.as_str()),
-            session_id: None,
-        };
 
         // Count the attempt first, atomically; refuse it when a counter's delay has not passed.
         let waited = self.db.write(|c| -> Result<Option<u64>, AppError> {
             let wait = count_attempt(c, &counted, now)?;
             if wait.is_some() {
                 // The refusal is recorded even though the caller gets an error.
-                security_log::record(c, now, failure(SignInFailure::Throttled))?;
+                let entry = Entry::failure(user.as_ref(), &email, client, SignInFailure::Throttled);
+                security_log::record(c, now, entry)?;
             }
             Ok(wait)
         })?;
@@ -70,43 +175,23 @@ impl Services {
             });
         }
 
-        let verdict = self.check_password(user.as_ref(), &input.password)?;
-        let outcome = self.db.write(|c| -> Result<Option<TokenPair>, AppError> {
-            let user = match verdict {
-                Ok(u) => u,
-                Err(reason) => {
-                    security_log::record(c, now, failure(reason))?;
-                    return Ok(None);
-                }
-            };
-            take_back(c, &counted, now)?;
-            let mut pair = self.start_session(c, user, client)?;
-            let session = self.decode_access_token(&pair.access_token).ok();
-            security_log::record(
-                c,
-                now,
-                Entry {
-                    kind: SecurityEventKind::SignedIn,
-                    user_id: Some(user.id),
-                    actor_id: None,
-                    email: Some(&email),
-                    client,
-                    reason: None,
-                    session_id: session.map(|(_, sid)| sid),
-                },
-            )?;
-            pair.device_token = Some(match &device {
-                Some(id) => self.device_token(user.id, id),
-                None => self.device_token(user.id, &random_token(16)),
-            });
-            Ok(Some(pair))
-        })?;
-        match outcome {
-            Some(pair) => {
-                tracing::info!(user_id = pair.user.id, "signed in");
-                Ok(pair)
+        match self.check_password(user.as_ref(), &input.password)? {
+            Ok(account) => Ok(Credentials {
+                user: account.clone(),
+                email,
+                counted,
+                device,
+            }),
+            Err(reason) => {
+                self.db.write(|c| {
+                    security_log::record(
+                        c,
+                        now,
+                        Entry::failure(user.as_ref(), &email, client, reason),
+                    )
+                })?;
+                Err(AppError::Unauthorized("e-mail or password is wrong".into()))
             }
-            None => Err(AppError::Unauthorized("e-mail or password is wrong".into())),
         }
     }
 

@@ -15,6 +15,15 @@ pub fn setting(conn: &mut AnyConnection, key: &str) -> Result<Option<String>, St
         .optional()?)
 }
 
+/// Stores `value` under `key`, replacing what was there.
+pub fn put_setting(conn: &mut AnyConnection, key: &str, value: &str) -> Result<(), StoreError> {
+    diesel::delete(settings::table.find(key)).execute(conn)?;
+    diesel::insert_into(settings::table)
+        .values((settings::key.eq(key), settings::value.eq(value)))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Stores `value` under `key` unless a value is already there; returns the value that is kept,
 /// so two processes starting together agree on one secret.
 pub fn setting_or_insert(

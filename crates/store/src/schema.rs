@@ -395,6 +395,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    two_factor (user_id) {
+        user_id -> BigInt,
+        secret -> Text,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        last_step -> BigInt,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     security_events (id) {
         id -> BigInt,
         occurred_at -> Timestamp,
@@ -799,4 +819,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttles,
     security_events,
     password_resets,
+    two_factor,
+    recovery_codes,
 );

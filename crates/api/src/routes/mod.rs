@@ -22,6 +22,7 @@ pub mod registry;
 pub mod remote_images;
 pub mod search;
 pub mod sla;
+pub mod two_factor;
 pub mod users;
 pub mod web_forms;
 pub mod webhooks;
@@ -49,6 +50,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(passwords::confirm_reset)
         .service(passwords::reset_info)
         .service(passwords::change_password)
+        .service(two_factor::enrol_at_sign_in)
+        .service(two_factor::my_two_factor)
+        .service(two_factor::begin)
+        .service(two_factor::confirm)
+        .service(two_factor::disable)
+        .service(two_factor::renew_recovery_codes)
+        .service(two_factor::user_two_factor)
+        .service(two_factor::reset_user_two_factor)
+        .service(two_factor::policy)
+        .service(two_factor::set_policy)
         .service(auth::me)
         .service(auth::update_me)
         .service(auth::list_api_tokens)

@@ -26,6 +26,7 @@ mod registry;
 mod search;
 mod sign_in;
 mod sla;
+mod two_factor;
 mod web_forms;
 mod webhooks;
 mod workflow;

@@ -62,6 +62,55 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         [Ok, Ok, Ok, Ok, Ok],
     ),
     ("PUT", "/api/v1/me/password", [Unauth, Ok, Ok, Ok, Ok]),
+    // Enrolment at sign-in checks the password first (the body's account does not exist).
+    (
+        "POST",
+        "/api/v1/auth/two-factor/enrolment",
+        [Unauth, Unauth, Unauth, Unauth, Unauth],
+    ),
+    ("GET", "/api/v1/me/two-factor", [Unauth, Ok, Ok, Ok, Ok]),
+    (
+        "POST",
+        "/api/v1/me/two-factor/enrolment",
+        [Unauth, Ok, Ok, Ok, Ok],
+    ),
+    // Confirmed with a code of a fresh enrolment, then recovery codes renewed, then off again
+    // before any later row signs in.
+    (
+        "POST",
+        "/api/v1/me/two-factor/confirm",
+        [Unauth, Ok, Ok, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/me/two-factor/recovery-codes",
+        [Unauth, Ok, Ok, Ok, Ok],
+    ),
+    (
+        "POST",
+        "/api/v1/me/two-factor/disable",
+        [Unauth, Ok, Ok, Ok, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/users/{id}/two-factor",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "DELETE",
+        "/api/v1/users/{id}/two-factor",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "GET",
+        "/api/v1/settings/two-factor",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
+    (
+        "PUT",
+        "/api/v1/settings/two-factor",
+        [Unauth, Deny, Deny, Deny, Ok],
+    ),
     ("GET", "/api/v1/me", [Unauth, Ok, Ok, Ok, Ok]),
     ("PATCH", "/api/v1/me", [Unauth, Ok, Ok, Ok, Ok]),
     ("GET", "/api/v1/me/api-tokens", [Unauth, Deny, Deny, Ok, Ok]),
@@ -1023,6 +1072,18 @@ async fn fixture(app: &TestApp) -> Fixture {
 }
 
 /// Signs in once more and returns the id of the session that made.
+/// A code of a new enrolment of the caller's, from the authenticator it would be scanned into.
+async fn fresh_code(app: &TestApp, token: &str) -> String {
+    use helpdesk_domain::totp;
+    let (s, enrolment) = app
+        .post("/api/v1/me/two-factor/enrolment", token, json!({}))
+        .await;
+    assert_eq!(s, 200, "{enrolment}");
+    let secret = totp::base32_decode(enrolment["secret"].as_str().unwrap()).unwrap();
+    let step = totp::step_of(chrono::Utc::now().timestamp());
+    totp::format_code(totp::code_at(&secret, step))
+}
+
 async fn current_session(app: &TestApp, email: &str, password: &str) -> i64 {
     let (s, pair) = app.login(email, password).await;
     assert_eq!(s, 200, "{pair}");
@@ -1145,6 +1206,15 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
         // The token is filled in per call (see `fresh_reset`).
         ("POST", "/api/v1/auth/password-reset/confirm") => json!({}),
         // Changed and changed back (see the loop).
+        ("POST", "/api/v1/auth/two-factor/enrolment") => {
+            json!({ "email": "nobody-here@example.test", "password": "not the password at all" })
+        }
+        ("POST", "/api/v1/me/two-factor/recovery-codes" | "/api/v1/me/two-factor/disable") => {
+            json!({ "password": helpdesk_test_support::app::TEST_PASSWORD })
+        }
+        ("POST", "/api/v1/me/two-factor/confirm") => json!({ "code": "000000" }),
+        ("POST", "/api/v1/me/two-factor/enrolment") => json!({}),
+        ("PUT", "/api/v1/settings/two-factor") => json!({ "required_roles": [] }),
         ("PUT", "/api/v1/me/password") => json!({
             "current_password": helpdesk_test_support::app::TEST_PASSWORD,
             "new_password": "a changed password for a moment",
@@ -1495,6 +1565,11 @@ async fn every_operation_answers_every_caller_as_expected(app: TestApp) {
             if *path == "/api/v1/auth/password-reset/confirm" {
                 let token = fresh_reset(&app).await;
                 b = Some(json!({ "token": token, "password": "a long new password" }));
+            }
+            if *path == "/api/v1/me/two-factor/confirm" {
+                if let Some(token) = f.tokens[caller].as_deref() {
+                    b = Some(json!({ "code": fresh_code(&app, token).await }));
+                }
             }
             if *path == "/api/v1/auth/invitations/accept" {
                 let token = fresh_invitation(&app, &f).await.1;

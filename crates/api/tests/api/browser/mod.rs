@@ -38,6 +38,7 @@ mod agent;
 mod forms;
 mod portal;
 mod session;
+mod two_factor;
 
 const WAIT: Duration = Duration::from_secs(20);
 
