@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping what is already there at the right version.
 #   install-tools.sh wasm   the wasm32 target and wasm-bindgen-cli matching Cargo.lock (to build the SPA)
-#   install-tools.sh all    the above, plus Chromium + ChromeDriver and schemathesis (for the tests)
+#   install-tools.sh all    the above, plus Chromium + ChromeDriver, Dovecot, schemathesis, aiosmtpd
+#                           and the OpenID provider (for the tests)
 set -euo pipefail
 what="${1:-all}"
 cd "$(dirname "$0")/.."
@@ -51,5 +52,13 @@ fi
 if ! "$venv/bin/python" -c "import aiosmtpd" 2>/dev/null; then
     say "installing aiosmtpd into $venv"
     "$venv/bin/pip" install -q "aiosmtpd==1.4.6"
+fi
+# A real OpenID Connect provider for the single sign-on tests (panva/oidc-provider on Node),
+# installed from its lock file once; reinstalled when the lock file changes.
+oidc="crates/test-support/oidc"
+if ! cmp -s "$oidc/package-lock.json" "$oidc/node_modules/.package-lock.json.installed" 2>/dev/null; then
+    say "installing the OpenID provider for the tests into $oidc/node_modules"
+    npm ci --prefix "$oidc" --no-audit --no-fund --loglevel=error >/dev/null
+    cp "$oidc/package-lock.json" "$oidc/node_modules/.package-lock.json.installed"
 fi
 say "tools ready"

@@ -176,6 +176,26 @@ fn login_request(email: String, password: String, otp: Option<String>) -> LoginR
     }
 }
 
+/// Whether the sign-in page offers single sign-on.
+pub async fn sso_info() -> Result<helpdesk_api_types::auth::SsoInfo, ApiError> {
+    let resp = Request::get("/api/v1/auth/sso")
+        .send()
+        .await
+        .map_err(network)?;
+    decode(resp).await
+}
+
+/// Exchanges the one-time code single sign-on handed to the app for a session.
+pub async fn sso_exchange(code: String) -> Result<Session, ApiError> {
+    sign_in_at(
+        "/api/v1/auth/sso/exchange",
+        &helpdesk_api_types::auth::SsoExchange { code },
+        None,
+    )
+    .await
+    .map(|s| s.session)
+}
+
 /// Starts the two-factor enrolment a role requires, proven by the password.
 pub async fn enrol_at_sign_in(
     email: String,

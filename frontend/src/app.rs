@@ -42,7 +42,7 @@ pub fn App() -> impl IntoView {
     let router = Router::install();
     // The pages of links from mails, shown whether or not someone is signed in here.
     let link_page = Memo::new(move |_| match router.get() {
-        r @ (Route::Invite(_) | Route::Reset(_)) => Some(r),
+        r @ (Route::Invite(_) | Route::Reset(_) | Route::Sso) => Some(r),
         _ => None,
     });
     provide_context(Live(RwSignal::new(None)));
@@ -153,6 +153,7 @@ pub fn App() -> impl IntoView {
             {move || match (session.get(), link_page.get()) {
                 (_, Some(Route::Invite(token))) => view! { <AcceptInvitation token session lang router/> }.into_any(),
                 (_, Some(Route::Reset(token))) => view! { <ResetPassword token session lang router/> }.into_any(),
+                (_, Some(Route::Sso)) => view! { <crate::sign_in::SsoLanding session lang router/> }.into_any(),
                 (None, _) => view! { <Login session lang/> }.into_any(),
                 (Some(s), _) if s.user.role == Role::Portal => view! { <PortalShell router/> }.into_any(),
                 (Some(_), _) => view! { <AgentShell router/> }.into_any(),

@@ -31,6 +31,8 @@ pub enum Route {
     Invite(String),
     /// The page of a password reset link.
     Reset(String),
+    /// Where single sign-on lands (its outcome is in the fragment).
+    Sso,
 }
 
 impl Route {
@@ -63,6 +65,7 @@ impl Route {
             ["profile"] => Route::Profile,
             ["invite", token] => Route::Invite((*token).to_owned()),
             ["reset", token] => Route::Reset((*token).to_owned()),
+            ["sso"] => Route::Sso,
             _ => Route::Queue("mine".to_owned()),
         }
     }
@@ -89,6 +92,7 @@ impl Route {
             Route::Profile => "/profile".to_owned(),
             Route::Invite(token) => format!("/invite/{token}"),
             Route::Reset(token) => format!("/reset/{token}"),
+            Route::Sso => "/sso".to_owned(),
         }
     }
 

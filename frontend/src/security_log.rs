@@ -48,6 +48,12 @@ fn reason_label(l: Lang, reason: &str) -> String {
         "portal_access_off" => tr!(l, "portal access off", "доступ к порталу закрыт").into(),
         "throttled" => tr!(l, "too many attempts", "слишком много попыток").into(),
         "wrong_code" => tr!(l, "wrong two-factor code", "неверный код второго фактора").into(),
+        "password_sign_in_off" => tr!(
+            l,
+            "password sign-in is off for the role",
+            "вход по паролю для роли выключен"
+        )
+        .into(),
         other => other.to_owned(),
     }
 }

@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 use crate::api::{self, ApiError, Session, SignedIn};
 use crate::i18n::{self, Lang};
 use crate::passwords::ForgotPassword;
+use crate::route::{Route, Router};
 use crate::tr;
 use crate::two_factor::{QrCode, RecoveryCodeList};
 use crate::ui::Field;
@@ -36,6 +37,13 @@ pub fn Login(session: RwSignal<Option<Session>>, lang: RwSignal<Lang>) -> impl I
     let code_error = RwSignal::new(None::<String>);
     let t = move || i18n::text(lang.get());
     let forgot = RwSignal::new(false);
+    // The single sign-on button, when the server offers it.
+    let sso = RwSignal::new(None::<String>);
+    spawn_local(async move {
+        if let Ok(info) = api::sso_info().await {
+            sso.set(info.enabled.then_some(info.label));
+        }
+    });
     let finish = move |s: Session| {
         lang.set(Lang::from_code(&s.user.language));
         session.set(Some(s));
@@ -138,6 +146,12 @@ pub fn Login(session: RwSignal<Option<Session>>, lang: RwSignal<Lang>) -> impl I
                     <button type="button" class="link" data-test="forgot" on:click=move |_| forgot.set(true)>
                         {move || tr!(lang.get(), "Forgot your password?", "Забыли пароль?")}
                     </button>
+                    {move || sso.get().map(|label| view! {
+                        <p class="or">{tr!(lang.get(), "or", "или")}</p>
+                        <button type="button" class="secondary" data-test="sso" on:click=move |_| start_sso()>
+                            {tr!(lang.get(), "Sign in with", "Войти через")} " " {label}
+                        </button>
+                    })}
                 </form>
             }.into_any(),
             Step::Code => view! {
@@ -180,5 +194,94 @@ pub fn Login(session: RwSignal<Option<Session>>, lang: RwSignal<Lang>) -> impl I
                 }.into_any()
             }
         }
+    }
+}
+
+/// Sends the browser to the identity provider, to come back to the page it is on.
+fn start_sso() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let here = window.location().pathname().unwrap_or_else(|_| "/".into());
+    let back: String = js_sys::encode_uri_component(&here).into();
+    let _ = window
+        .location()
+        .assign(&format!("/api/v1/auth/sso/start?return_to={back}"));
+}
+
+/// The page single sign-on lands on: exchanges its one-time code for a session and goes where
+/// the sign-in started, or says why it failed.
+#[component]
+pub fn SsoLanding(
+    session: RwSignal<Option<Session>>,
+    lang: RwSignal<Lang>,
+    router: Router,
+) -> impl IntoView {
+    let fragment = web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default();
+    // The code must not stay in the address bar or the history.
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/sso"));
+    }
+    let pairs: Vec<(String, String)> = fragment
+        .trim_start_matches('#')
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| {
+            let v = js_sys::decode_uri_component(v)
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_default();
+            (k.to_owned(), v)
+        })
+        .collect();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let error = RwSignal::new(get("error"));
+    if let Some(code) = get("code") {
+        let back = get("return_to").unwrap_or_else(|| "/".into());
+        spawn_local(async move {
+            match api::sso_exchange(code).await {
+                Ok(s) => {
+                    lang.set(Lang::from_code(&s.user.language));
+                    router.replace(Route::parse(&back));
+                    session.set(Some(s));
+                }
+                Err(_) => error.set(Some("expired".into())),
+            }
+        });
+    } else if error.get_untracked().is_none() {
+        error.set(Some("expired".into()));
+    }
+    let why = move |code: &str| {
+        let l = lang.get();
+        match code {
+            "denied" => tr!(l, "The sign-in was cancelled at the identity provider.", "Вход отменён у поставщика учётных записей."),
+            "no_role" => tr!(l, "Your account there has no group that gives access to the helpdesk. Ask your administrator.", "У вашей учётной записи там нет группы с доступом к службе поддержки. Обратитесь к администратору."),
+            "no_account" => tr!(l, "There is no helpdesk account for you yet. Ask your administrator to create one.", "Для вас ещё нет учётной записи в службе поддержки. Попросите администратора её создать."),
+            "email_unverified" => tr!(l, "The identity provider has not confirmed your e-mail address, so it cannot be matched to your helpdesk account.", "Поставщик не подтвердил ваш адрес почты, поэтому его нельзя сопоставить с учётной записью."),
+            "disabled" => tr!(l, "Your helpdesk account is disabled.", "Ваша учётная запись отключена."),
+            "portal" => tr!(l, "Single sign-on is for staff; customers sign in with their password.", "Единый вход — для сотрудников; клиенты входят по паролю."),
+            "unavailable" | "provider" => tr!(l, "The identity provider cannot be reached right now. Try again in a moment.", "Поставщик учётных записей сейчас недоступен. Повторите попытку позже."),
+            "expired" => tr!(l, "This sign-in took too long or was used already. Start again.", "Вход занял слишком много времени или уже использован. Начните заново."),
+            _ => tr!(l, "The sign-in failed. Start again.", "Войти не удалось. Начните заново."),
+        }
+    };
+    move || {
+        match error.get() {
+        Some(code) => view! {
+            <section class="card login" data-test="sso-error" role="alert" data-code=code.clone()>
+                <h1>{tr!(lang.get(), "Single sign-on failed", "Единый вход не удался")}</h1>
+                <p>{why(&code)}</p>
+                <button on:click=move |_| router.replace(Route::Queue("mine".into()))>{tr!(lang.get(), "Back to sign-in", "Ко входу")}</button>
+            </section>
+        }.into_any(),
+        None => view! { <p class="card login muted">{tr!(lang.get(), "Signing in…", "Выполняется вход…")}</p> }.into_any(),
+    }
     }
 }

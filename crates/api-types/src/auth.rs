@@ -287,3 +287,39 @@ pub struct TwoFactorPolicy {
     /// asked to enrol at their next sign-in.
     pub required_roles: Vec<Role>,
 }
+
+/// Whether staff can sign in with the organization's identity provider (OpenID Connect), and
+/// what the button says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SsoInfo {
+    pub enabled: bool,
+    /// The provider's name for the button ("Sign in with …"); empty when off.
+    pub label: String,
+}
+
+/// Where to go after a single sign-on, inside the app.
+#[derive(Debug, Clone, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SsoStart {
+    /// A path of the app (`/cases/42`); anything else means the start page.
+    pub return_to: Option<String>,
+}
+
+/// What the identity provider sends back to the callback.
+#[derive(Debug, Clone, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SsoCallback {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+/// The one-time code the callback hands to the app (in the `/sso` page's fragment), for the
+/// session it signed in.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct SsoExchange {
+    #[validate(length(min = 1, max = 512))]
+    pub code: String,
+}

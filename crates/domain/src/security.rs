@@ -36,5 +36,6 @@ string_enum! {
         PortalAccessOff => "portal_access_off",
         Throttled => "throttled",
         WrongCode => "wrong_code",
+        PasswordSignInOff => "password_sign_in_off",
     }
 }

@@ -116,6 +116,63 @@ pub struct Config {
         global = true
     )]
     pub webhook_disable_after_hours: i64,
+    /// Single sign-on for staff: the OpenID provider's issuer URL (its configuration is read
+    /// from `/.well-known/openid-configuration`). Needs `HELPDESK_PUBLIC_URL` for the callback,
+    /// `{public}/api/v1/auth/sso/callback`, registered at the provider.
+    #[arg(long, env = "HELPDESK_OIDC_ISSUER", global = true)]
+    pub oidc_issuer: Option<String>,
+    #[arg(long, env = "HELPDESK_OIDC_CLIENT_ID", global = true)]
+    pub oidc_client_id: Option<String>,
+    #[arg(
+        long,
+        env = "HELPDESK_OIDC_CLIENT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub oidc_client_secret: Option<String>,
+    /// Scopes asked of the provider.
+    #[arg(
+        long,
+        env = "HELPDESK_OIDC_SCOPES",
+        default_value = "openid email profile",
+        global = true
+    )]
+    pub oidc_scopes: String,
+    /// The provider's name on the sign-in button ("Sign in with …").
+    #[arg(
+        long,
+        env = "HELPDESK_OIDC_LABEL",
+        default_value = "single sign-on",
+        global = true
+    )]
+    pub oidc_label: String,
+    /// The claim that lists a user's groups.
+    #[arg(
+        long,
+        env = "HELPDESK_OIDC_GROUPS_CLAIM",
+        default_value = "groups",
+        global = true
+    )]
+    pub oidc_groups_claim: String,
+    /// Group → role, e.g. `helpdesk-admins=admin,helpdesk-agents=agent`; the highest wins, and a
+    /// user with none of these groups is refused.
+    #[arg(long, env = "HELPDESK_OIDC_ROLES", default_value = "", global = true)]
+    pub oidc_roles: String,
+    /// Group → team name, e.g. `support-l1=First line`; memberships of these teams follow the
+    /// groups at each sign-in.
+    #[arg(long, env = "HELPDESK_OIDC_TEAMS", default_value = "", global = true)]
+    pub oidc_teams: String,
+    /// Create an account at the first single sign-on of someone who has none.
+    #[arg(long, env = "HELPDESK_OIDC_CREATE_USERS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub oidc_create_users: bool,
+    /// Roles that sign in only with single sign-on, never with a password (e.g. `agent`).
+    #[arg(
+        long,
+        env = "HELPDESK_OIDC_PASSWORDS_OFF",
+        default_value = "",
+        global = true
+    )]
+    pub oidc_passwords_off: String,
     /// The built SPA; default `frontend/dist` when it exists.
     #[arg(long, env = "HELPDESK_STATIC_DIR", global = true)]
     pub static_dir: Option<PathBuf>,
@@ -211,12 +268,49 @@ impl Config {
         if nonempty(&self.encryption_key).is_some() && services.secrets.is_none() {
             tracing::warn!("HELPDESK_ENCRYPTION_KEY is shorter than 16 characters; ignored");
         }
+        services.sso = self.sso();
         services.notify = helpdesk_service::NotifySettings {
             default_language: self.default_language.clone(),
             // Emails are queued only when they can be sent.
             mail_from: nonempty(&self.mail_from).filter(|_| nonempty(&self.smtp_url).is_some()),
             public_url: nonempty(&self.public_url),
         };
+    }
+
+    /// Single sign-on, when issuer, client id and secret are all set.
+    fn sso(&self) -> Option<helpdesk_service::sso::SsoSettings> {
+        use helpdesk_service::sso::SsoSettings;
+        let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        let (issuer, id, secret) = (
+            nonempty(&self.oidc_issuer)?,
+            nonempty(&self.oidc_client_id)?,
+            nonempty(&self.oidc_client_secret)?,
+        );
+        if nonempty(&self.public_url).is_none() {
+            tracing::warn!("single sign-on needs HELPDESK_PUBLIC_URL for its callback; it is off");
+        }
+        let mut s = SsoSettings::new(&issuer, &id, &secret);
+        s.scopes = self.oidc_scopes.clone();
+        s.label = self.oidc_label.clone();
+        s.role_claim = self.oidc_groups_claim.clone();
+        s.roles = SsoSettings::pairs(&self.oidc_roles)
+            .into_iter()
+            .filter_map(|(group, role)| match helpdesk_domain::Role::parse(&role) {
+                Ok(r) => Some((group, r)),
+                Err(_) => {
+                    tracing::warn!(%group, %role, "HELPDESK_OIDC_ROLES: not a role; ignored");
+                    None
+                }
+            })
+            .collect();
+        s.teams = SsoSettings::pairs(&self.oidc_teams);
+        s.create_users = self.oidc_create_users;
+        s.passwords_off = self
+            .oidc_passwords_off
+            .split(',')
+            .filter_map(|r| helpdesk_domain::Role::parse(r.trim()).ok())
+            .collect();
+        Some(s)
     }
 
     /// The IMAP poller of the worker, trusting the extra CA certificates when configured.

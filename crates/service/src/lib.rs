@@ -43,6 +43,7 @@ pub mod sessions;
 pub mod sign_in;
 pub mod sla;
 mod sla_admin;
+pub mod sso;
 mod suggested;
 mod two_factor;
 pub mod users;
@@ -134,6 +135,8 @@ pub struct Services {
     pub registry: Option<registry::RegistrySettings>,
     /// Where webhooks may go and when a failing subscription is turned off.
     pub webhooks: webhooks::WebhookSettings,
+    /// Single sign-on for staff with an OpenID provider; none when not configured.
+    pub sso: Option<sso::SsoSettings>,
 }
 
 /// Settings of notifications.
@@ -173,6 +176,7 @@ impl Services {
             secrets: None,
             registry: None,
             webhooks: webhooks::WebhookSettings::default(),
+            sso: None,
         }
     }
 

@@ -118,7 +118,7 @@ impl Services {
             let Some(user) = user_store::user_by_email(c, &email)? else {
                 return Ok(());
             };
-            if !may_reset(c, &user)? {
+            if !may_reset(c, &user)? || self.password_sign_in_off(&user.role) {
                 return Ok(());
             }
             let recent = store::last_password_reset(c, user.id)?

@@ -190,6 +190,12 @@ impl Services {
                         Entry::failure(user.as_ref(), &email, client, reason),
                     )
                 })?;
+                if reason == SignInFailure::PasswordSignInOff {
+                    // Said only once the password proved right.
+                    return Err(AppError::forbidden(
+                        "password sign-in is off for your role: sign in with single sign-on",
+                    ));
+                }
                 Err(AppError::Unauthorized("e-mail or password is wrong".into()))
             }
         }
@@ -211,6 +217,8 @@ impl Services {
             Err(SignInFailure::WrongPassword)
         } else if !u.active {
             Err(SignInFailure::AccountDisabled)
+        } else if self.password_sign_in_off(&u.role) {
+            Err(SignInFailure::PasswordSignInOff)
         } else if u.role == Role::Portal.as_str() && !self.db.read(|c| portal_open(c, u))? {
             Err(SignInFailure::PortalAccessOff)
         } else {

@@ -29,6 +29,7 @@ pub mod schema;
 pub mod search;
 pub mod security;
 pub mod sla;
+pub mod sso;
 pub mod two_factor;
 pub mod unit;
 pub mod users;

@@ -415,6 +415,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    sso_logins (state) {
+        state -> Text,
+        nonce -> Text,
+        verifier -> Text,
+        return_to -> Text,
+        created_at -> Timestamp,
+        user_id -> Nullable<BigInt>,
+        handoff_hash -> Nullable<Text>,
+        signed_in_at -> Nullable<Timestamp>,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    user_identities (issuer, subject) {
+        issuer -> Text,
+        subject -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     security_events (id) {
         id -> BigInt,
         occurred_at -> Timestamp,
@@ -821,4 +844,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_resets,
     two_factor,
     recovery_codes,
+    sso_logins,
+    user_identities,
 );

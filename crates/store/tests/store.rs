@@ -127,6 +127,8 @@ db_test!(fn every_schema_column_exists_with_its_type(t) {
     schema::login_throttles::table.select(schema::login_throttles::all_columns).load::<(String, i32, chrono::NaiveDateTime, chrono::NaiveDateTime)>(&mut **c).unwrap();
     schema::security_events::table.select(helpdesk_store::security::SecurityEventRow::as_select()).load(&mut **c).unwrap();
     schema::password_resets::table.select(helpdesk_store::security::PasswordResetRow::as_select()).load(&mut **c).unwrap();
+    schema::sso_logins::table.select(helpdesk_store::sso::SsoLoginRow::as_select()).load(&mut **c).unwrap();
+    schema::user_identities::table.select(schema::user_identities::all_columns).load::<(String, String, i64, chrono::NaiveDateTime)>(&mut **c).unwrap();
     schema::two_factor::table.select(helpdesk_store::two_factor::TwoFactorRow::as_select()).load(&mut **c).unwrap();
     schema::recovery_codes::table.select(schema::recovery_codes::all_columns).load::<(i64, i64, String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)>(&mut **c).unwrap();
     schema::events::table.select(events::EventRow::as_select()).load(&mut **c).unwrap();

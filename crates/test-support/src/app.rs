@@ -61,6 +61,16 @@ impl TestApp {
         config: AppConfig,
         customize: impl FnOnce(&mut Services),
     ) -> TestApp {
+        Self::spawn_knowing_address(backend, config, |svc, _| customize(svc)).await
+    }
+
+    /// [`TestApp::spawn_customized`] for settings that name the server's own address (the
+    /// public address an identity provider sends browsers back to).
+    pub async fn spawn_knowing_address(
+        backend: TestBackend,
+        config: AppConfig,
+        customize: impl FnOnce(&mut Services, &str),
+    ) -> TestApp {
         let db = tokio::task::spawn_blocking(move || TestDb::new(backend))
             .await
             .expect("create test database");
@@ -73,9 +83,9 @@ impl TestApp {
             files_dir.path(),
             helpdesk_service::DEFAULT_MAX_ATTACHMENT_BYTES,
         );
-        customize(&mut services);
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
         let address = format!("http://{}", listener.local_addr().expect("local address"));
+        customize(&mut services, &address);
         let (tx, rx) = std::sync::mpsc::channel();
         let svc = services.clone();
         std::thread::spawn(move || {

@@ -19,6 +19,7 @@ use diesel::sql_types::{BigInt, Text};
 use helpdesk_store::Db;
 
 pub mod app;
+pub mod oidc;
 pub use app::{TestApp, TestUser};
 pub use helpdesk_service::{Actor, Services};
 

@@ -247,6 +247,8 @@ pub async fn run(
                     forgotten,
                     "old security events and quiet sign-in counters forgotten"
                 );
+                let logins = svc.purge_sso_logins()?;
+                tracing::debug!(logins, "single sign-ons of more than a day ago forgotten");
                 Ok(Outcome::Idle)
             })
         },

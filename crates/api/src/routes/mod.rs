@@ -22,6 +22,7 @@ pub mod registry;
 pub mod remote_images;
 pub mod search;
 pub mod sla;
+pub mod sso;
 pub mod two_factor;
 pub mod users;
 pub mod web_forms;
@@ -50,6 +51,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(passwords::confirm_reset)
         .service(passwords::reset_info)
         .service(passwords::change_password)
+        .service(sso::info)
+        .service(sso::start)
+        .service(sso::callback)
+        .service(sso::exchange)
         .service(two_factor::enrol_at_sign_in)
         .service(two_factor::my_two_factor)
         .service(two_factor::begin)

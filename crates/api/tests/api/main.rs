@@ -26,6 +26,7 @@ mod registry;
 mod search;
 mod sign_in;
 mod sla;
+mod sso;
 mod two_factor;
 mod web_forms;
 mod webhooks;
