@@ -30,6 +30,7 @@ const STATUSES: &[&str] = &[
     "new",
     "open",
     "awaiting_customer",
+    "information_requested",
     "on_hold",
     "resolved",
     "closed",

@@ -122,7 +122,9 @@ pub fn QueuePage(key: String) -> impl IntoView {
             .cloned()
             .and_then(|q| q.views.into_iter().find(|v| v.key == key.get_value()))
             .map(|v| v.query)
-            .unwrap_or_else(|| "status=new,open,awaiting_customer,on_hold".to_owned());
+            .unwrap_or_else(|| {
+                "status=new,open,awaiting_customer,information_requested,on_hold".to_owned()
+            });
         merge_query(
             &base,
             &[
@@ -234,6 +236,7 @@ pub fn QueuePage(key: String) -> impl IntoView {
         CaseStatus::New,
         CaseStatus::Open,
         CaseStatus::AwaitingCustomer,
+        CaseStatus::InformationRequested,
         CaseStatus::OnHold,
         CaseStatus::Resolved,
         CaseStatus::Closed,
@@ -390,7 +393,7 @@ fn actions(l: Lang, c: &Case) -> Vec<(&'static str, &'static str)> {
         out.push(("take", tr!(l, "Take", "Взять себе")));
         out.push(("assign", tr!(l, "Assign…", "Назначить…")));
     }
-    if s.can_become(CaseStatus::AwaitingCustomer) {
+    if s.is_active() {
         out.push((
             "request-info",
             tr!(l, "Request information", "Запросить информацию"),
@@ -443,6 +446,8 @@ pub fn CasePage(id: i64) -> impl IntoView {
     });
     // The action in progress that needs input (assign, resolve, reject, merge, escalate).
     let asking = RwSignal::new(None::<&'static str>);
+    // Whom "request information" asks: empty for the customer, else a colleague's id.
+    let whom = RwSignal::new(String::new());
     let input = RwSignal::new(String::new());
     let act = move |action: &'static str, body: serde_json::Value| {
         spawn_local(async move {
@@ -459,7 +464,7 @@ pub fn CasePage(id: i64) -> impl IntoView {
     };
     let press = move |action: &'static str| match action {
         "take" => act("take", json!({})),
-        "request-info" | "hold" | "close" | "reopen" => act(action, json!({})),
+        "hold" | "close" | "reopen" => act(action, json!({})),
         other => {
             input.set(String::new());
             asking.set(Some(other));
@@ -478,6 +483,13 @@ pub fn CasePage(id: i64) -> impl IntoView {
                 },
             ),
             Some("resolve") => act("resolve", json!({ "resolution": v })),
+            Some("request-info") => act(
+                "request-info",
+                match whom.get_untracked().parse::<i64>() {
+                    Ok(user_id) => json!({ "note": v, "ask": "colleague", "user_id": user_id }),
+                    Err(_) => json!({ "note": v }),
+                },
+            ),
             Some("reject") => act("reject", json!({ "reason": v })),
             _ => {}
         }
@@ -601,6 +613,26 @@ pub fn CasePage(id: i64) -> impl IntoView {
                                     let done = Callback::new(move |_| { asking.set(None); refresh(); });
                                     let cancel = Callback::new(move |_| asking.set(None));
                                     return view! { <MergeAsk case_id=id org on_done=done on_cancel=cancel/> }.into_any();
+                                }
+                                if a == "request-info" {
+                                    whom.set(String::new());
+                                    return view! {
+                                        <form class="ask" data-test="ask" on:submit=move |ev| { ev.prevent_default(); confirm(); }>
+                                            <label>{tr!(lg, "Ask", "Кого спросить")}
+                                                <select data-test="ask-whom" on:change=move |ev| whom.set(event_target_value(&ev))>
+                                                    <option value="">{tr!(lg, "The customer, in a public message", "Клиента — публичным сообщением")}</option>
+                                                    {dir.agents().into_iter().map(|u| view! {
+                                                        <option value=u.id.to_string()>{u.name} " — " {tr!(lg, "internal note", "внутренняя заметка")}</option>
+                                                    }).collect_view()}
+                                                </select>
+                                            </label>
+                                            <label>{tr!(lg, "Question", "Вопрос")}
+                                                <textarea data-test="ask-input" required prop:value=input on:input=move |ev| input.set(event_target_value(&ev))></textarea>
+                                            </label>
+                                            <button type="submit" data-test="ask-ok">{tr!(lg, "Ask", "Спросить")}</button>
+                                            <button type="button" class="link" on:click=move |_| asking.set(None)>{tr!(lg, "Cancel", "Отмена")}</button>
+                                        </form>
+                                    }.into_any();
                                 }
                                 let prompt = match a {
                                     "assign" => tr!(lg, "Assign to", "Назначить"),

@@ -673,7 +673,7 @@ fn InviteButton(id: i64) -> impl IntoView {
 fn RecordCases(query: String) -> impl IntoView {
     let l = lang();
     let cases = Fetch::<CasePage>::new(format!(
-        "/api/v1/cases?{query}&status=new,open,awaiting_customer,on_hold,resolved,closed,rejected&limit=20"
+        "/api/v1/cases?{query}&status=new,open,awaiting_customer,information_requested,on_hold,resolved,closed,rejected&limit=20"
     ));
     move || {
         cases.value().map(|p| {

@@ -386,6 +386,33 @@ pub struct ActionNote {
     pub note: Option<String>,
 }
 
+/// Whom "request information" asks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AskWhom {
+    /// The requester, in a public message; the case waits for them
+    /// (`information_requested`: SLA paused, auto-closed like `awaiting_customer`, back to
+    /// `open` when they answer).
+    #[default]
+    Customer,
+    /// A colleague (`user_id`), in an internal note that mentions them; the case keeps its
+    /// status (the customer is still waiting on us).
+    Colleague,
+}
+
+/// Ask for what the case needs to go on: a question to the customer or to a colleague.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct RequestInfo {
+    /// The question.
+    #[validate(length(min = 1, max = 100000), custom(function = "crate::not_blank"))]
+    pub note: String,
+    #[serde(default)]
+    pub ask: AskWhom,
+    /// The colleague asked, when `ask` is `colleague`: an active agent or admin.
+    pub user_id: Option<i64>,
+}
+
 /// Escalate to the next support line: to `team_id` (a team of that line) or the line's first team.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]

@@ -10,7 +10,7 @@
 //! - **resolution**: from registration until the case is resolved, closed, rejected or merged;
 //!   reopening resumes it where it stopped.
 //!
-//! Every clock pauses while the case is `awaiting_customer` or `on_hold`. A response clock is
+//! Every clock pauses while the case is `awaiting_customer`, `information_requested` or `on_hold`. A response clock is
 //! also satisfied when the case is resolved without a reply.
 
 use chrono::{DateTime, Duration, Utc};
@@ -150,7 +150,10 @@ impl Clock {
 }
 
 fn pauses(status: CaseStatus) -> bool {
-    matches!(status, CaseStatus::AwaitingCustomer | CaseStatus::OnHold)
+    matches!(
+        status,
+        CaseStatus::AwaitingCustomer | CaseStatus::InformationRequested | CaseStatus::OnHold
+    )
 }
 
 fn done(status: CaseStatus) -> bool {

@@ -3,11 +3,14 @@
 use crate::{string_enum, DomainError};
 
 string_enum! {
-    /// Where a case stands. `awaiting_customer` and `on_hold` pause the SLA clocks.
+    /// Where a case stands. `awaiting_customer`, `information_requested` and `on_hold` pause
+    /// the SLA clocks. `information_requested` is an agent's explicit question to the customer
+    /// («На запросе информации»); `awaiting_customer` follows any public reply.
     CaseStatus {
         New => "new",
         Open => "open",
         AwaitingCustomer => "awaiting_customer",
+        InformationRequested => "information_requested",
         OnHold => "on_hold",
         Resolved => "resolved",
         Closed => "closed",
@@ -29,7 +32,11 @@ impl CaseStatus {
     pub fn is_active(self) -> bool {
         matches!(
             self,
-            CaseStatus::New | CaseStatus::Open | CaseStatus::AwaitingCustomer | CaseStatus::OnHold
+            CaseStatus::New
+                | CaseStatus::Open
+                | CaseStatus::AwaitingCustomer
+                | CaseStatus::InformationRequested
+                | CaseStatus::OnHold
         )
     }
 
@@ -52,7 +59,7 @@ impl CaseStatus {
             (Closed | Rejected, _) => false,
             (Resolved, Open | Closed) => true,
             (Resolved, _) => false,
-            (New | Open | AwaitingCustomer | OnHold, _) => true,
+            (New | Open | AwaitingCustomer | InformationRequested | OnHold, _) => true,
         }
     }
 
@@ -99,6 +106,17 @@ mod tests {
         (OnHold, Closed),
         (OnHold, Rejected),
         (OnHold, Merged),
+        (New, InformationRequested),
+        (Open, InformationRequested),
+        (AwaitingCustomer, InformationRequested),
+        (OnHold, InformationRequested),
+        (InformationRequested, Open),
+        (InformationRequested, AwaitingCustomer),
+        (InformationRequested, OnHold),
+        (InformationRequested, Resolved),
+        (InformationRequested, Closed),
+        (InformationRequested, Rejected),
+        (InformationRequested, Merged),
         (Resolved, Open),
         (Resolved, Closed),
         (Closed, Open),
@@ -187,6 +205,23 @@ mod tests {
         merged_to_closed: Merged => Closed, refused;
         merged_to_rejected: Merged => Rejected, refused;
         merged_to_merged: Merged => Merged, refused;
+        new_to_information_requested: New => InformationRequested, allowed;
+        open_to_information_requested: Open => InformationRequested, allowed;
+        awaiting_customer_to_information_requested: AwaitingCustomer => InformationRequested, allowed;
+        on_hold_to_information_requested: OnHold => InformationRequested, allowed;
+        resolved_to_information_requested: Resolved => InformationRequested, refused;
+        closed_to_information_requested: Closed => InformationRequested, refused;
+        rejected_to_information_requested: Rejected => InformationRequested, refused;
+        merged_to_information_requested: Merged => InformationRequested, refused;
+        information_requested_to_new: InformationRequested => New, refused;
+        information_requested_to_open: InformationRequested => Open, allowed;
+        information_requested_to_awaiting_customer: InformationRequested => AwaitingCustomer, allowed;
+        information_requested_to_information_requested: InformationRequested => InformationRequested, refused;
+        information_requested_to_on_hold: InformationRequested => OnHold, allowed;
+        information_requested_to_resolved: InformationRequested => Resolved, allowed;
+        information_requested_to_closed: InformationRequested => Closed, allowed;
+        information_requested_to_rejected: InformationRequested => Rejected, allowed;
+        information_requested_to_merged: InformationRequested => Merged, allowed;
     }
 
     #[test]

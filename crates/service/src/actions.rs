@@ -4,8 +4,8 @@
 
 use chrono::NaiveDateTime;
 use helpdesk_api_types::cases::{
-    ActionNote, AssignAction, Case, EscalateAction, Followers, MergeAction, RejectAction,
-    ResolveAction,
+    ActionNote, AskWhom, AssignAction, Case, EscalateAction, Followers, MergeAction, RejectAction,
+    RequestInfo, ResolveAction,
 };
 use helpdesk_domain::CaseStatus;
 use helpdesk_store::cases::{self as store, CaseChanges, CaseRow};
@@ -195,24 +195,42 @@ impl Services {
         )
     }
 
-    /// Ask the customer for information: `awaiting_customer`, the note sent as a public message.
+    /// Ask for information: the requester in a public message (the case then waits for them,
+    /// `information_requested`), or a colleague in an internal note that mentions them (the
+    /// status stays: the customer is still waiting on us).
     pub fn request_info(
         &self,
         actor: &Actor,
         id: i64,
-        input: &ActionNote,
+        input: &RequestInfo,
     ) -> Result<Case, AppError> {
         input.validate()?;
-        self.act(actor, id, |c, row, now| {
-            self.move_case(
-                c,
-                Some(actor),
-                &row,
-                CaseStatus::AwaitingCustomer,
-                CaseChanges::default(),
-                now,
-            )?;
-            self.note(c, actor, id, "public", input.note.as_deref(), now)
+        self.act(actor, id, |c, row, now| match input.ask {
+            AskWhom::Customer => {
+                if row.requester_id.is_none() {
+                    return Err(AppError::Conflict(format!(
+                        "case #{} has no requester to ask; ask a colleague or add a requester",
+                        row.number
+                    )));
+                }
+                let to = CaseStatus::InformationRequested;
+                self.move_case(c, Some(actor), &row, to, CaseChanges::default(), now)?;
+                self.note(c, actor, id, "public", Some(&input.note), now)
+            }
+            AskWhom::Colleague => {
+                not_terminal(&row, "ask a colleague about")?;
+                let user_id = input
+                    .user_id
+                    .ok_or_else(|| AppError::field("user_id", "name the colleague to ask"))?;
+                if let Err(why) = active_agent(c, user_id)? {
+                    return Err(AppError::field("user_id", why));
+                }
+                let colleague = users::user(c, user_id)?;
+                let handle = colleague.email.split('@').next().unwrap_or_default();
+                let text = format!("@{handle} {}", input.note.trim());
+                store::touch_case(c, id, now)?;
+                self.note(c, actor, id, "internal", Some(&text), now)
+            }
         })
     }
 

@@ -35,6 +35,10 @@ impl Services {
         let mut closed = 0;
         for (status, days) in [
             (CaseStatus::AwaitingCustomer, self.auto_close.awaiting_days),
+            (
+                CaseStatus::InformationRequested,
+                self.auto_close.awaiting_days,
+            ),
             (CaseStatus::Resolved, self.auto_close.resolved_days),
         ] {
             if days <= 0 {
@@ -74,11 +78,11 @@ impl Services {
             let row = store::case(c, id)?;
             let ru = self.notify.default_language.starts_with("ru");
             let text = match (status, ru) {
-                (CaseStatus::AwaitingCustomer, false) => format!(
+                (CaseStatus::AwaitingCustomer | CaseStatus::InformationRequested, false) => format!(
                     "We closed case #{} because we have not heard from you for {days} days. If you still need help, just reply.",
                     row.number
                 ),
-                (CaseStatus::AwaitingCustomer, true) => format!(
+                (CaseStatus::AwaitingCustomer | CaseStatus::InformationRequested, true) => format!(
                     "Обращение #{} закрыто, так как мы не получали от вас ответа {days} дн. Если помощь ещё нужна, просто ответьте.",
                     row.number
                 ),

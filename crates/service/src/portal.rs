@@ -214,7 +214,12 @@ impl Services {
                 // Too long after closing: the message starts a new case linked to the old one.
                 return self.follow_up_case(c, m, row, now);
             }
-            "awaiting_customer" | "on_hold" | "resolved" | "closed" | "rejected"
+            "awaiting_customer"
+            | "information_requested"
+            | "on_hold"
+            | "resolved"
+            | "closed"
+            | "rejected"
                 if m.moves_status =>
             {
                 let (_, before) = case_snapshot(c, case_id)?;

@@ -337,7 +337,13 @@ pub fn open_case_counts(
 ) -> Result<Vec<(i64, i64)>, StoreError> {
     let counted: Vec<(Option<i64>, i64)> = cases::table
         .filter(cases::assignee_id.eq_any(user_ids))
-        .filter(cases::status.eq_any(["new", "open", "awaiting_customer", "on_hold"]))
+        .filter(cases::status.eq_any([
+            "new",
+            "open",
+            "awaiting_customer",
+            "information_requested",
+            "on_hold",
+        ]))
         .group_by(cases::assignee_id)
         .select((cases::assignee_id, diesel::dsl::count_star()))
         .load(conn)?;

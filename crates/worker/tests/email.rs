@@ -378,7 +378,7 @@ async fn no_loops(backend: TestBackend) {
             json!({ "note": "Which model?" }),
         )
         .await;
-    assert_eq!(d.case(&id).await["status"], "awaiting_customer");
+    assert_eq!(d.case(&id).await["status"], "information_requested");
     let away = mail(
         "ivan@customer.test",
         "ivan2@customer.test",
@@ -390,7 +390,7 @@ async fn no_loops(backend: TestBackend) {
     assert_eq!(r2["status"], "threaded", "{r2}");
     assert_eq!(
         d.case(&id).await["status"],
-        "awaiting_customer",
+        "information_requested",
         "an auto-reply does not reopen"
     );
 }

@@ -4,7 +4,7 @@
 use actix_web::{delete, get, post, put, web};
 use helpdesk_api_types::cases::{
     ActionNote, AssignAction, AuditPage, Case, EscalateAction, Followers, MergeAction, PageQuery,
-    RejectAction, ResolveAction,
+    RejectAction, RequestInfo, ResolveAction,
 };
 use helpdesk_service::Services;
 
@@ -39,16 +39,19 @@ pub async fn take(svc: web::Data<Services>, auth: Auth, id: web::Path<i64>) -> C
     blocking(move || svc.take(&auth.0, id)).await.map(web::Json)
 }
 
-/// Ask the customer for information: the case waits for them (`awaiting_customer`, SLA paused);
-/// the note, if any, is sent as a public message.
-#[utoipa::path(tag = "case actions", params(("id" = i64, Path, description = "Case id")), request_body = ActionNote,
-    responses((status = 200, description = "Waiting for the customer", body = Case), (status = 409, description = "The status machine refuses this move", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
+/// Ask for information. By default the question goes to the requester as a public message (mailed
+/// to them) and the case waits for their answer (`information_requested`: SLA paused,
+/// auto-closed like `awaiting_customer`, back to `open` when they write). With
+/// `"ask": "colleague"` and `user_id`, the question is an internal note mentioning that
+/// colleague (who is notified) and the status stays.
+#[utoipa::path(tag = "case actions", params(("id" = i64, Path, description = "Case id")), request_body = RequestInfo,
+    responses((status = 200, description = "Asked", body = Case), (status = 409, description = "The status machine refuses this move", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
 #[post("/cases/{id}/actions/request-info")]
 pub async fn request_info(
     svc: web::Data<Services>,
     auth: Auth,
     id: web::Path<i64>,
-    body: web::Json<ActionNote>,
+    body: web::Json<RequestInfo>,
 ) -> CaseResult {
     let id = id.into_inner();
     blocking(move || svc.request_info(&auth.0, id, &body))

@@ -90,21 +90,55 @@ api_test!(async fn take_and_assign_open_a_new_case_and_the_assignee_follows(app)
     assert!(problem["errors"]["team_id"][0].as_str().unwrap().contains("does not exist"), "{problem}");
 });
 
-api_test!(async fn request_info_waits_for_the_customer_with_a_public_message(app) {
+api_test!(async fn request_info_asks_the_customer_and_waits_for_their_answer(app) {
     let agent = app.user(Role::Agent, Some(1), None).await;
     let (_, contact) = org_with_contact(&app, &agent, "Info").await;
     let customer = app.user(Role::Portal, None, Some(contact)).await;
     let id = new_case(&app, &agent, json!({ "subject": "Slow", "requester_id": contact })).await;
+    let (s, problem) = act(&app, &agent, id, "request-info", json!({})).await;
+    assert_eq!(s, 422, "a request for information asks something: {problem}");
+    assert!(problem["errors"]["note"].is_array(), "{problem}");
     let (s, case) = act(&app, &agent, id, "request-info", json!({ "note": "Which version do you run?" })).await;
     assert_eq!(s, 200, "{case}");
-    assert_eq!(case["status"], "awaiting_customer");
+    assert_eq!(case["status"], "information_requested");
     let (_, stream) = app.get(&format!("/api/v1/portal/cases/{id}/stream"), &customer.token).await;
     let bodies: Vec<&str> = stream["items"].as_array().unwrap().iter().map(|e| e["body"].as_str().unwrap()).collect();
     assert_eq!(bodies, ["Which version do you run?"], "the customer sees the question, not the system entries");
-    let (s, problem) = act(&app, &agent, id, "request-info", json!({})).await;
+    let (s, problem) = act(&app, &agent, id, "request-info", json!({ "note": "And the OS?" })).await;
     assert_eq!(s, 409);
     assert_eq!(problem["type"], "/problems/invalid-transition");
-    assert_eq!(problem["detail"], "a case cannot go from `awaiting_customer` to `awaiting_customer`");
+    assert_eq!(problem["detail"], "a case cannot go from `information_requested` to `information_requested`");
+    // The waiting case is in the "awaiting customer" queue, and the customer's answer reopens it.
+    let (_, q) = app.get("/api/v1/queues", &agent.token).await;
+    let view = q["views"].as_array().unwrap().iter().find(|v| v["key"] == "awaiting_customer").unwrap().clone();
+    assert_eq!(view["count"], 1, "{view}");
+    let (s, answer) = app.post(&format!("/api/v1/portal/cases/{id}/messages"), &customer.token, json!({ "body": "Version 4.2" })).await;
+    assert_eq!(s, 201, "{answer}");
+    let (_, case) = app.get(&format!("/api/v1/cases/{id}"), &agent.token).await;
+    assert_eq!(case["status"], "open", "the answer hands the turn back");
+});
+
+api_test!(async fn request_info_can_ask_a_colleague_instead(app) {
+    let agent = app.user(Role::Agent, Some(2), None).await;
+    let first_line = app.user(Role::Agent, Some(1), None).await;
+    let (_, contact) = org_with_contact(&app, &agent, "Colleague").await;
+    let id = new_case(&app, &agent, json!({ "subject": "Escalated", "requester_id": contact })).await;
+    let (_, before) = app.get(&format!("/api/v1/cases/{id}"), &agent.token).await;
+    let (s, problem) = act(&app, &agent, id, "request-info", json!({ "note": "Did you reboot it?", "ask": "colleague" })).await;
+    assert_eq!(s, 422, "{problem}");
+    assert!(problem["errors"]["user_id"].is_array(), "{problem}");
+    let (s, case) = act(&app, &agent, id, "request-info", json!({ "note": "Did you reboot it?", "ask": "colleague", "user_id": first_line.id })).await;
+    assert_eq!(s, 200, "{case}");
+    assert_eq!(case["status"], before["status"], "the customer still waits on us: the status stays");
+    let (_, stream) = app.get(&format!("/api/v1/cases/{id}/stream"), &agent.token).await;
+    let note = stream["items"].as_array().unwrap().iter().find(|e| e["kind"] == "internal").expect("an internal note").clone();
+    let handle = first_line.email.split('@').next().unwrap();
+    assert_eq!(note["body"], format!("@{handle} Did you reboot it?"));
+    // A case with nobody to ask publicly says so.
+    let lonely = new_case(&app, &agent, json!({ "subject": "No requester" })).await;
+    let (s, problem) = act(&app, &agent, lonely, "request-info", json!({ "note": "Who are you?" })).await;
+    assert_eq!(s, 409, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("no requester"), "{problem}");
 });
 
 api_test!(async fn escalation_moves_the_case_to_the_next_lines_team(app) {

@@ -157,8 +157,8 @@ api_test!(async fn queues_count_the_agents_saved_views(app) {
     let (_, queued) = app.post("/api/v1/cases", &other.token, json!({ "subject": "queued", "team_id": team })).await;
     assert_eq!(queued["assignee_id"], json!(null), "{queued}");
     let (_, waiting) = app.post("/api/v1/cases", &me.token, json!({ "subject": "waiting" })).await;
-    let (s, _) = app.post(&format!("/api/v1/cases/{}/actions/request-info", waiting["id"]), &me.token, json!({})).await;
-    assert_eq!(s, 200);
+    let (s, reply) = app.post(&format!("/api/v1/cases/{}/stream", waiting["id"]), &me.token, json!({ "kind": "public", "body": "Does it work now?" })).await;
+    assert_eq!(s, 201, "{reply}");
     let (_, done) = app.post("/api/v1/cases", &me.token, json!({ "subject": "done" })).await;
     let (s, _) = app.post(&format!("/api/v1/cases/{}/status", done["id"]), &me.token, json!({ "status": "closed" })).await;
     assert_eq!(s, 200);

@@ -1263,6 +1263,7 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
         ("POST", "/api/v1/cases/{id}/actions/resolve") => json!({ "resolution": "fixed" }),
         ("POST", "/api/v1/cases/{id}/actions/reject") => json!({ "reason": "spam" }),
         ("POST", "/api/v1/cases/{id}/actions/escalate") => json!({}),
+        ("POST", "/api/v1/cases/{id}/actions/request-info") => json!({ "note": "Which version?" }),
         // The target is filled in per call (see `action_case`).
         ("POST", "/api/v1/cases/{id}/actions/merge") => json!({ "target_id": 0 }),
         ("POST", p) if p.starts_with("/api/v1/cases/{id}/actions/") => json!({}),

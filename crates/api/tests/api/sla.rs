@@ -601,6 +601,16 @@ async fn stale_cases_close_by_themselves(backend: TestBackend) {
     reply(reminded, "Which version?").await;
     let edited = new_case("Edited").await;
     reply(edited, "Which version?").await;
+    // An explicit question waits the same way.
+    let asked = new_case("Asked").await;
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{asked}/actions/request-info"),
+            &agent.token,
+            json!({ "note": "Which version?" }),
+        )
+        .await;
+    assert_eq!(s, 200);
     let resolved = new_case("Resolved").await;
     let (s, _) = app
         .post(
@@ -629,10 +639,15 @@ async fn stale_cases_close_by_themselves(backend: TestBackend) {
     now.advance(Duration::days(3) + Duration::hours(12));
     assert_eq!(
         close_stale().await,
-        2,
+        3,
         "quiet for 7 days; an edit is not a message"
     );
     assert_eq!(status(quiet).await, "closed");
+    assert_eq!(
+        status(asked).await,
+        "closed",
+        "information requested, never given"
+    );
     assert_eq!(status(edited).await, "closed");
     assert_eq!(
         status(reminded).await,

@@ -33,7 +33,7 @@ impl Services {
     pub fn queues(&self, actor: &Actor) -> Result<Queues, AppError> {
         actor.staff_read()?;
         let now = self.now();
-        let active = "new,open,awaiting_customer,on_hold";
+        let active = "new,open,awaiting_customer,information_requested,on_hold";
         self.db.read(|c| {
             let mut views: Vec<(&str, String)> = vec![
                 ("mine", format!("status={active}&assignee=me")),
@@ -43,7 +43,10 @@ impl Services {
                 views.push(("team", format!("status={active}&team_id={team}")));
             }
             views.extend([
-                ("awaiting_customer", "status=awaiting_customer".to_owned()),
+                (
+                    "awaiting_customer",
+                    "status=awaiting_customer,information_requested".to_owned(),
+                ),
                 (
                     "breaching_sla",
                     format!("status={active}&sla=at_risk&sort=sla_due"),

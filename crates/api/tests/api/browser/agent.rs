@@ -702,3 +702,47 @@ async fn inline_picture_sqlite() {
 async fn inline_picture_postgres() {
     inline_picture(TestBackend::Postgres).await;
 }
+
+/// "Request information" asks something: the agent picks whom (the customer here) and writes
+/// the question; the case shows "Information requested" and the question in the stream.
+async fn request_information(backend: TestBackend) {
+    let (app, _registry) = spa(backend).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (_, contact) = org_with_contact(&app, &agent, "Asked").await;
+    let (s, case) = app
+        .post(
+            "/api/v1/cases",
+            &agent.token,
+            json!({ "subject": "Printer offline", "requester_id": contact }),
+        )
+        .await;
+    assert_eq!(s, 201, "{case}");
+    let (_driver, c) = browser().await;
+    c.goto(&app.url(&format!("/cases/{}", case["id"])))
+        .await
+        .unwrap();
+    sign_in(&c, &agent).await;
+    click(&c, "[data-test=act-request-info]").await;
+    let whom = texts(&c, "[data-test=ask-whom] option").await;
+    assert_eq!(whom[0], "The customer, in a public message", "{whom:?}");
+    type_in(&c, "[data-test=ask-input]", "Which model is it?").await;
+    screenshot(&c, backend, "request-information").await;
+    click(&c, "[data-test=ask-ok]").await;
+    text_until(&c, "[data-test=case-status]", |t| {
+        t == "Information requested"
+    })
+    .await;
+    let public = count_until(&c, "[data-test=entry][data-kind=public]", 1).await;
+    assert!(public[0].contains("Which model is it?"), "{public:?}");
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn request_information_sqlite() {
+    request_information(TestBackend::Sqlite).await
+}
+
+#[tokio::test]
+async fn request_information_postgres() {
+    request_information(TestBackend::Postgres).await
+}
