@@ -23,6 +23,7 @@ pub mod new_case;
 pub mod outgoing_mail;
 pub mod passwords;
 pub mod portal;
+pub mod profile;
 pub mod route;
 pub mod security_log;
 pub mod sign_in;

@@ -12,7 +12,7 @@ use crate::passwords::ForgotPassword;
 use crate::route::{Route, Router};
 use crate::tr;
 use crate::two_factor::{QrCode, RecoveryCodeList};
-use crate::ui::Field;
+use crate::ui::{Field, Load};
 
 /// Where the sign-in stands.
 #[derive(Clone)]
@@ -282,6 +282,107 @@ pub fn SsoLanding(
             </section>
         }.into_any(),
         None => view! { <p class="card login muted">{tr!(lang.get(), "Signing in…", "Выполняется вход…")}</p> }.into_any(),
+    }
+    }
+}
+
+/// The page an invitation link opens: the customer chooses a password and is signed in.
+#[component]
+pub fn AcceptInvitation(
+    token: String,
+    session: RwSignal<Option<Session>>,
+    lang: RwSignal<Lang>,
+    router: Router,
+) -> impl IntoView {
+    let info = RwSignal::new(Load::<helpdesk_api_types::auth::InvitationInfo>::Loading);
+    let token = StoredValue::new(token);
+    // An unknown, used or expired link is `Failed("")`.
+    let load = move || {
+        info.set(Load::Loading);
+        spawn_local(async move {
+            info.set(match api::invitation(&token.get_value()).await {
+                Ok(i) => Load::Ready(i),
+                Err(e) if e.status() == Some(404) => Load::Failed(String::new()),
+                Err(e) => Load::Failed(e.message()),
+            });
+        });
+    };
+    load();
+    let password = RwSignal::new(String::new());
+    let again = RwSignal::new(String::new());
+    let errors = RwSignal::new(std::collections::BTreeMap::<String, String>::new());
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let l = lang.get_untracked();
+        let (p, a) = (password.get_untracked(), again.get_untracked());
+        let mut local = std::collections::BTreeMap::new();
+        if p.chars().count() < 10 {
+            local.insert(
+                "password".to_owned(),
+                tr!(l, "At least 10 characters", "Не короче 10 символов").to_owned(),
+            );
+        } else if p != a {
+            local.insert(
+                "again".to_owned(),
+                tr!(l, "The passwords differ", "Пароли не совпадают").to_owned(),
+            );
+        }
+        errors.set(local.clone());
+        if !local.is_empty() {
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            match api::accept_invitation(token.get_value(), p).await {
+                Ok(s) => {
+                    lang.set(Lang::from_code(&s.user.language));
+                    router.replace(Route::PortalHome);
+                    session.set(Some(s));
+                }
+                Err(e) if e.status() == Some(404) => info.set(Load::Failed(String::new())),
+                Err(e) => {
+                    let map = e.field_errors();
+                    if map.is_empty() {
+                        errors.set([("password".to_owned(), e.message())].into());
+                    } else {
+                        errors.set(map);
+                    }
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let field = move |k: &'static str| Signal::derive(move || errors.with(|e| e.get(k).cloned()));
+    move || {
+        match info.get() {
+        Load::Ready(i) => view! {
+            <form class="card login" data-test="invite-form" on:submit=submit novalidate>
+                <h1>{move || tr!(lang.get(), "Welcome", "Добро пожаловать")} ", " {i.name.clone()}</h1>
+                <p>{move || tr!(lang.get(), "Choose a password for the support portal. You will sign in with", "Задайте пароль для портала поддержки. Для входа используйте адрес")} " " <strong>{i.email.clone()}</strong>"."</p>
+                <Field label=Signal::derive(move || tr!(lang.get(), "New password", "Новый пароль")) required=true error=field("password")>
+                    <input type="password" name="password" autocomplete="new-password" required
+                        prop:value=password on:input=move |ev| password.set(event_target_value(&ev))/>
+                </Field>
+                <Field label=Signal::derive(move || tr!(lang.get(), "Repeat the password", "Повторите пароль")) required=true error=field("again")>
+                    <input type="password" name="again" autocomplete="new-password" required
+                        prop:value=again on:input=move |ev| again.set(event_target_value(&ev))/>
+                </Field>
+                <button type="submit" data-test="accept-invitation" disabled=move || busy.get()>
+                    {move || tr!(lang.get(), "Set password and sign in", "Задать пароль и войти")}
+                </button>
+            </form>
+        }.into_any(),
+        Load::Failed(why) if why.is_empty() => view! {
+            <section class="card login" data-test="invite-invalid" role="alert">
+                <h1>{move || tr!(lang.get(), "This link no longer works", "Ссылка больше не действует")}</h1>
+                <p>{move || tr!(lang.get(),
+                    "It was used already, replaced by a newer invitation, or has expired. Ask your support contact to send a new one.",
+                    "Ею уже воспользовались, её заменило новое приглашение или истёк срок. Попросите поддержку прислать новое.")}</p>
+                <button on:click=move |_| router.go(Route::PortalHome)>{move || tr!(lang.get(), "Sign in", "Войти")}</button>
+            </section>
+        }.into_any(),
+        other => crate::ui::pending(&other, load),
     }
     }
 }
