@@ -134,11 +134,10 @@ impl Services {
     ) -> Result<Provider, AppError> {
         if !fresh {
             let cached = settings.provider.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((at, p)) = cached
+            if let Some((_, p)) = cached
                 .as_ref()
                 .filter(|(at, _)| at.elapsed() < PROVIDER_TTL)
             {
-                let _ = at;
                 return Ok(p.clone());
             }
         }
