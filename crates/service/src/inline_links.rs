@@ -18,10 +18,8 @@ use helpdesk_api_types::cases::{Attachment, StreamEntry};
 use helpdesk_store::attachments as store;
 use helpdesk_store::cases::StreamEntryRow;
 use helpdesk_store::AnyConnection;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
-use crate::auth::constant_time_eq;
+use crate::auth::{constant_time_eq, keyed_seal};
 use crate::users::not_found;
 use crate::{AppError, Services};
 
@@ -40,11 +38,8 @@ pub(crate) fn remote_marker(url: &str) -> Option<std::borrow::Cow<'static, str>>
 }
 
 fn remote_seal(key: &[u8], encoded: &str, expires: i64) -> String {
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
-    mac.update(b"helpdesk remote picture\0");
-    mac.update(format!("{encoded}\0{expires}").as_bytes());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    let rest = format!("{encoded}\0{expires}");
+    keyed_seal(key, &[b"helpdesk remote picture\0", rest.as_bytes()])
 }
 
 /// `html` with each remote picture's marker turned into an empty `src` and a signed link to
@@ -69,11 +64,8 @@ fn sign_remote(key: &[u8], html: &str, expires: i64) -> String {
 const SUFFIX: &str = "/content\"";
 
 fn seal(key: &[u8], id: i64, expires: i64) -> String {
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
-    mac.update(b"helpdesk inline attachment\0");
-    mac.update(format!("{id}\0{expires}").as_bytes());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    let rest = format!("{id}\0{expires}");
+    keyed_seal(key, &[b"helpdesk inline attachment\0", rest.as_bytes()])
 }
 
 /// `html` with every link to an attachment's content signed with `key` until the next hour

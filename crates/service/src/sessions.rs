@@ -2,17 +2,14 @@
 //! tokens rotate on each exchange (a replay ends the session; a race within the grace period
 //! gets the same pair again); users and admins list and end sessions.
 
-use base64::Engine;
 use chrono::Duration;
 use helpdesk_api_types::auth::{SessionInfo, TokenPair};
 use helpdesk_domain::security::SecurityEventKind;
 use helpdesk_domain::Role;
 use helpdesk_store::{auth as store, users as user_store};
-use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use sha2::Sha256;
 
-use crate::auth::{me, portal_open, random_token, sha256_hex, Claims, ClientInfo};
+use crate::auth::{keyed_seal, me, portal_open, random_token, sha256_hex, Claims, ClientInfo};
 use crate::security_log::{self, Entry};
 use crate::{Actor, AppError, Services};
 
@@ -99,11 +96,10 @@ impl Services {
     /// The refresh token that exchanging `refresh_token` yields. Derived, not drawn, so that a
     /// second exchange within the grace period can answer the same one; only its hash is kept.
     fn successor_of(&self, refresh_token: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.auth.jwt_secret)
-            .expect("HMAC takes a key of any length");
-        mac.update(b"helpdesk refresh successor\0");
-        mac.update(refresh_token.as_bytes());
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        keyed_seal(
+            &self.auth.jwt_secret,
+            &[b"helpdesk refresh successor\0", refresh_token.as_bytes()],
+        )
     }
 
     /// The pair a just-used refresh token made, again, when its exchange happened within the

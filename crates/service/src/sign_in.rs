@@ -8,7 +8,6 @@
 //! failures on the account or from a shared address (a proxy, an office) never keep the owner
 //! out, while a stolen device token still buys only the device's few free attempts.
 
-use base64::Engine;
 use chrono::NaiveDateTime;
 use helpdesk_api_types::auth::{LoginRequest, TokenPair, TwoFactorEnrolment};
 use helpdesk_domain::security::{SecurityEventKind, SignInFailure};
@@ -18,12 +17,11 @@ use helpdesk_store::security as counters;
 use helpdesk_store::two_factor as two_factor_store;
 use helpdesk_store::users::{self as user_store, UserRow};
 use helpdesk_store::AnyConnection;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use validator::Validate;
 
 use crate::auth::{
-    constant_time_eq, dummy_hash, portal_open, random_token, verify_password, ClientInfo,
+    constant_time_eq, dummy_hash, keyed_seal, portal_open, random_token, verify_password,
+    ClientInfo,
 };
 use crate::security_log::{self, Entry};
 use crate::two_factor::Gate;
@@ -270,13 +268,15 @@ impl Services {
     }
 
     fn device_seal(&self, user_id: i64, device_id: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.auth.jwt_secret)
-            .expect("HMAC takes a key of any length");
-        mac.update(b"helpdesk device\0");
-        mac.update(user_id.to_string().as_bytes());
-        mac.update(b"\0");
-        mac.update(device_id.as_bytes());
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+        keyed_seal(
+            &self.auth.jwt_secret,
+            &[
+                b"helpdesk device\0",
+                user_id.to_string().as_bytes(),
+                b"\0",
+                device_id.as_bytes(),
+            ],
+        )
     }
 }
 

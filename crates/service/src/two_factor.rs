@@ -16,12 +16,10 @@ use helpdesk_domain::{totp, Role};
 use helpdesk_store::two_factor::{self as store, TwoFactorRow};
 use helpdesk_store::users::{self as user_store, UserRow};
 use helpdesk_store::AnyConnection;
-use hmac::{Hmac, Mac};
 use rand::RngCore;
-use sha2::Sha256;
 use validator::Validate;
 
-use crate::auth::{sha256_hex, verify_password};
+use crate::auth::{keyed_mac, sha256_hex, verify_password};
 use crate::secrets::SecretBox;
 use crate::security_log::{self, Entry};
 use crate::sign_in::{count_attempt, take_back};
@@ -403,10 +401,10 @@ impl Services {
     }
 
     fn server_box(&self) -> SecretBox {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.auth.jwt_secret)
-            .expect("HMAC takes a key of any length");
-        mac.update(b"helpdesk two-factor secrets");
-        let key = hex::encode(mac.finalize().into_bytes());
+        let key = hex::encode(keyed_mac(
+            &self.auth.jwt_secret,
+            &[b"helpdesk two-factor secrets"],
+        ));
         SecretBox::from_passphrase(&key).expect("64 hex digits are a long enough passphrase")
     }
 

@@ -38,6 +38,7 @@ use helpdesk_store::users::{self as user_store, UserRow};
 use helpdesk_store::{crm, AnyConnection};
 use serde_json::Value;
 
+use crate::auth::keyed_mac;
 use crate::{cursor_string, page_params, Actor, AppError, Services};
 
 impl Services {
@@ -46,14 +47,16 @@ impl Services {
     /// `In-Reply-To` or `References` without having received it (threading still lets only a
     /// participant into a case).
     pub(crate) fn our_message_id(&self, local: &str, domain: &str) -> String {
-        use hmac::{Hmac, Mac};
-        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.auth.jwt_secret)
-            .expect("HMAC takes a key of any length");
-        mac.update(b"helpdesk message-id\0");
-        mac.update(local.as_bytes());
-        mac.update(b"@");
-        mac.update(domain.as_bytes());
-        let seal = hex::encode(&mac.finalize().into_bytes()[..10]);
+        let mac = keyed_mac(
+            &self.auth.jwt_secret,
+            &[
+                b"helpdesk message-id\0",
+                local.as_bytes(),
+                b"@",
+                domain.as_bytes(),
+            ],
+        );
+        let seal = hex::encode(&mac[..10]);
         format!("<{local}.{seal}@{domain}>")
     }
 }
