@@ -25,6 +25,10 @@ use tokio::sync::{watch, Semaphore};
 
 use crate::Outcome;
 
+mod parts;
+
+use parts::{extras, smtp_transport, Extras};
+
 /// Attempts before a mail is given up.
 pub const MAX_ATTEMPTS: i32 = 8;
 /// A mail left `sending` this long belongs to a worker that died mid-conversation.
@@ -424,84 +428,4 @@ mod tests {
         assert_eq!(backoff(8), Duration::from_secs(3600));
         assert_eq!(backoff(100), Duration::from_secs(3600));
     }
-}
-
-/// A file to attach.
-struct File {
-    filename: String,
-    content_type: String,
-    bytes: Vec<u8>,
-}
-
-/// A mailbox's SMTP server.
-struct Smtp {
-    host: String,
-    port: Option<u16>,
-    tls: String,
-    user: Option<String>,
-    password: Option<String>,
-}
-
-/// What a mail needs besides its row: its files and its mailbox's SMTP server.
-#[derive(Default)]
-struct Extras {
-    files: Vec<File>,
-    smtp: Option<Smtp>,
-}
-
-fn extras(svc: &Services, mail: &MailRow) -> Result<Extras, AppError> {
-    let ids: Vec<i64> = serde_json::from_str(&mail.attachment_ids).unwrap_or_default();
-    let mut out = Extras::default();
-    svc.db.read(|c| -> Result<(), AppError> {
-        for id in ids {
-            let a = helpdesk_store::attachments::attachment(c, id)?;
-            if let Some(path) = svc.files.path_of(&a.sha256) {
-                let bytes = std::fs::read(&path)
-                    .map_err(|e| AppError::Internal(format!("reading attachment {id}: {e}")))?;
-                out.files.push(File {
-                    filename: a.filename,
-                    content_type: a.content_type,
-                    bytes,
-                });
-            }
-        }
-        if let Some(id) = mail.mailbox_id {
-            let m = helpdesk_store::email::mailbox(c, id)?;
-            if let Some(host) = m.smtp_host.clone() {
-                out.smtp = Some(Smtp {
-                    host,
-                    port: m.smtp_port.map(|p| p as u16),
-                    tls: m.smtp_tls.clone(),
-                    user: m.smtp_user.clone(),
-                    password: m
-                        .smtp_password_enc
-                        .as_deref()
-                        .and_then(|sealed| svc.secrets.as_ref()?.open(sealed)),
-                });
-            }
-        }
-        Ok(())
-    })?;
-    Ok(out)
-}
-
-fn smtp_transport(
-    smtp: &Smtp,
-    timeout: Duration,
-) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
-    let mut builder = match smtp.tls.as_str() {
-        "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host),
-        "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host),
-        _ => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
-            &smtp.host,
-        )),
-    }
-    .map_err(|e| format!("the mailbox's SMTP server: {e}"))?;
-    if let Some(port) = smtp.port {
-        builder = builder.port(port);
-    }
-    if let (Some(user), Some(password)) = (&smtp.user, &smtp.password) {
-        builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-    }
-    Ok(builder.timeout(Some(timeout)).build())
 }
