@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping what is already there at the right version.
-#   install-tools.sh wasm   the wasm32 target and wasm-bindgen-cli matching Cargo.lock (to build the SPA)
+#   install-tools.sh wasm   the wasm32 target, wasm-bindgen-cli matching Cargo.lock and brotli (to build the SPA)
 #   install-tools.sh all    the above, plus Chromium + ChromeDriver, Dovecot, schemathesis, aiosmtpd
 #                           and the OpenID provider (for the tests)
 set -euo pipefail
@@ -20,6 +20,18 @@ if [ "$have" != "$wanted" ]; then
     say "installing wasm-bindgen-cli $wanted (found: ${have:-none}); this takes several minutes"
     # Not --locked: one of its locked dependencies is no longer on the registry.
     cargo install wasm-bindgen-cli --version "$wanted"
+fi
+
+# Compresses the SPA's files at build time (served as brotli to every current browser).
+if ! command -v brotli >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "installing brotli"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get -o DPkg::Lock::Timeout=900 update -qq
+        apt-get -o DPkg::Lock::Timeout=900 install -y -qq brotli >/dev/null
+    else
+        say "brotli not found (install the brotli package): the SPA is served with gzip only"
+    fi
 fi
 
 if [ "$what" = "wasm" ]; then

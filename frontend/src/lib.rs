@@ -45,10 +45,11 @@ pub fn start() {
             .and_then(|d| d.body())
         {
             let escaped = text.replace('&', "&amp;").replace('<', "&lt;");
+            // A link to this page, not an inline handler: the page's policy runs no inline script.
             body.set_inner_html(&format!(
                 "<main><div class=\"card problem\" role=\"alert\" data-test=\"crashed\">\
                  <p>The app stopped because of an error. / Приложение остановилось из-за ошибки.</p>\
-                 <pre>{escaped}</pre><button onclick=\"location.reload()\">Reload / Перезагрузить</button>\
+                 <pre>{escaped}</pre><a class=\"button\" href=\"\">Reload / Перезагрузить</a>\
                  </div></main>"
             ));
         }

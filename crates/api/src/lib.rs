@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
+pub mod spa;
 pub mod startup;
 
 pub use error::ApiError;

@@ -1,7 +1,7 @@
 //! Building and starting the HTTP server.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use actix_web::dev::Server;
 use actix_web::http::{header, StatusCode};
@@ -134,36 +134,12 @@ async fn readyz(svc: web::Data<Services>) -> HttpResponse {
     }
 }
 
-/// Serves a file of the SPA, or `index.html` for the SPA's own routes (`/cases/12`).
-async fn spa(
-    req: HttpRequest,
-    dir: web::Data<SpaDir>,
-) -> actix_web::Result<actix_files::NamedFile> {
-    let tail = req.match_info().query("tail");
-    let safe = !tail
-        .split('/')
-        .any(|seg| seg == ".." || seg.starts_with('.'));
-    let candidate = dir.0.join(tail);
-    let path = if safe && !tail.is_empty() && candidate.is_file() {
-        candidate
-    } else {
-        dir.0.join("index.html")
-    };
-    Ok(actix_files::NamedFile::open(path)?.use_last_modified(true))
-}
-
-struct SpaDir(PathBuf);
-
 /// The configured JSON body limit, for middleware that reads bodies before the extractor.
 struct JsonLimit(usize);
 
 pub(crate) fn json_limit(req: &actix_web::dev::ServiceRequest) -> usize {
     req.app_data::<web::Data<JsonLimit>>()
         .map_or(1 << 20, |l| l.0)
-}
-
-fn has_index(dir: &Path) -> bool {
-    dir.join("index.html").is_file()
 }
 
 /// Starts the API on an already bound listener (tests bind port 0).
@@ -183,8 +159,8 @@ pub fn run(
     let spa_dir = config
         .static_dir
         .clone()
-        .filter(|d| has_index(d))
-        .map(|d| web::Data::new(SpaDir(d)));
+        .and_then(|d| crate::spa::SpaDir::found(&d))
+        .map(web::Data::new);
     let json_limit = config.json_limit;
     let token_limiter = web::Data::new(crate::ratelimit::TokenLimiter(
         crate::ratelimit::Limiter::shared(config.api_token_rate_per_minute, &services),
@@ -228,9 +204,14 @@ pub fn run(
             .wrap(from_fn(crate::ratelimit::per_api_token))
             .wrap(from_fn(crate::routes::web_forms::preflight))
             .wrap(Compress::default())
-            .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::REFERRER_POLICY, "no-referrer")),
+            )
             .wrap(from_fn(metrics::record))
             .wrap(TracingLogger::default())
+            .wrap(from_fn(crate::spa::head_as_get))
             .service(
                 SwaggerUi::new("/api/docs/{_:.*}")
                     .config(utoipa_swagger_ui::Config::from("/api/openapi.json")),
@@ -261,7 +242,7 @@ pub fn run(
         if let Some(dir) = &spa_dir {
             app = app
                 .app_data(dir.clone())
-                .route("/{tail:.*}", web::get().to(spa));
+                .route("/{tail:.*}", web::get().to(crate::spa::serve));
         }
         app.default_service(web::to(not_found))
     })

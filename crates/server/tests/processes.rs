@@ -3,7 +3,8 @@
 //! within seconds during an outage, then recovers by itself); two `serve` replicas, one killed
 //! in the middle of an idempotent request (the retry on the other creates exactly once); and
 //! `helpdesk worker` killed with SIGKILL again and again in the middle of sending mail (no mail
-//! sent twice, none lost unseen), and stopped with SIGTERM (it exits 0 promptly).
+//! sent twice, none lost unseen), and stopped with SIGTERM (it exits 0 promptly); and an SMTP
+//! server that never answers, which delays no webhook.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
@@ -845,4 +846,215 @@ impl Drop for Smtp {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The bodies a receiver got, each with when it arrived.
+type Received = Arc<Mutex<Vec<(Instant, String)>>>;
+
+/// A webhook receiver: answers 204 to every request and notes when each body arrived.
+fn webhook_receiver() -> (u16, Received) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got: Received = Arc::default();
+    let seen = got.clone();
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            let mut raw = Vec::new();
+            let mut buf = [0u8; 8192];
+            // Headers, then as many bytes as Content-Length says.
+            let body = loop {
+                let Ok(n) = conn.read(&mut buf) else {
+                    break None;
+                };
+                if n == 0 {
+                    break None;
+                }
+                raw.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&raw).into_owned();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let length = head
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse::<usize>().ok())?
+                        })
+                        .unwrap_or(0);
+                    if body.len() >= length {
+                        break Some(body.to_owned());
+                    }
+                }
+            };
+            if let Some(body) = body {
+                seen.lock().unwrap().push((Instant::now(), body));
+            }
+            let _ = conn.write_all(
+                b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    (port, got)
+}
+
+/// An SMTP server that accepts every connection and never says a word (the case of issue 23:
+/// it once stalled the whole worker). While `helpdesk worker` waits on it with mail to send,
+/// webhooks of new cases still reach their receiver within seconds, nothing is marked sent,
+/// and SIGTERM ends the worker promptly with exit code 0, the waiting mails released unsent.
+#[test]
+fn a_hung_smtp_server_delays_no_webhook_postgres() {
+    let db = TestDb::new(TestBackend::Postgres);
+    let svc = services(&db);
+    svc.create_user(
+        None,
+        &NewUser {
+            email: "admin@hung.test".into(),
+            name: "Admin".into(),
+            role: Role::Admin,
+            password: Some(PASSWORD.into()),
+            support_line: None,
+            language: None,
+            contact_id: None,
+        },
+    )
+    .unwrap();
+    // Accepts, and never answers.
+    let hung = TcpListener::bind("127.0.0.1:0").unwrap();
+    let hung_port = hung.local_addr().unwrap().port();
+    let held: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+    let holder = held.clone();
+    std::thread::spawn(move || {
+        for conn in hung.incoming().flatten() {
+            holder.lock().unwrap().push(conn);
+        }
+    });
+    let (receiver, hooks) = webhook_receiver();
+
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let smtp = format!("smtp://127.0.0.1:{hung_port}");
+    let common = [
+        ("HELPDESK_WEBHOOK_ALLOW_PRIVATE", "true"),
+        ("HELPDESK_MAIL_FROM", "Helpdesk <support@helpdesk.test>"),
+        ("HELPDESK_SMTP_URL", smtp.as_str()),
+    ];
+    let mut serve_env = common.to_vec();
+    serve_env.push(("HELPDESK_BIND", &bind));
+    let _serve = helpdesk(&["serve"], &db.url, data.path(), &serve_env);
+    let mut worker = helpdesk(&["worker"], &db.url, data.path(), &common);
+    wait_for("serve is ready", Duration::from_secs(30), || {
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+            && http(port, "GET", "/readyz", None, "").0 == 200
+    });
+    let login = format!(r#"{{"email":"admin@hung.test","password":"{PASSWORD}"}}"#);
+    let (_, _, body) = http(port, "POST", "/api/v1/auth/login", None, &login);
+    let token = serde_json::from_str::<serde_json::Value>(&body).unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hook =
+        format!(r#"{{"url":"http://127.0.0.1:{receiver}/hooks","event_types":["case.created"]}}"#);
+    let (status, _, body) = http(port, "POST", "/api/v1/webhooks", Some(&token), &hook);
+    assert_eq!(status, 201, "{body}");
+
+    // Mail to send, once everything runs (the greeting's time limit is 15 s).
+    let now = chrono::Utc::now().naive_utc();
+    db.db
+        .write(|c| {
+            let rows: Vec<mails::NewMail> = (0..3)
+                .map(|n| mails::NewMail {
+                    event_id: n,
+                    recipient: format!("customer{n}@hung.test"),
+                    kind: "reply".into(),
+                    case_id: None,
+                    subject: format!("Mail {n}"),
+                    body: "Hello".into(),
+                    message_id: format!("<hung-{n}@helpdesk.test>"),
+                    status: "pending".into(),
+                    next_attempt_at: now,
+                    created_at: now,
+                    from_address: None,
+                    in_reply_to: None,
+                    references_header: None,
+                    auto_submitted: "auto-generated".into(),
+                    mailbox_id: None,
+                    attachment_ids: "[]".into(),
+                })
+                .collect();
+            mails::insert_mails(c, &rows)
+        })
+        .unwrap();
+    // The mailer is stuck in the silent server's greeting.
+    wait_for(
+        "the mailer reached the silent server",
+        Duration::from_secs(30),
+        || !held.lock().unwrap().is_empty(),
+    );
+    let mut delays = Vec::new();
+    for n in 0..3 {
+        let subject = format!("Created while SMTP hangs {n}");
+        let created = Instant::now();
+        let (status, _, body) = http(
+            port,
+            "POST",
+            "/api/v1/cases",
+            Some(&token),
+            &format!(r#"{{"subject":"{subject}"}}"#),
+        );
+        assert_eq!(status, 201, "{body}");
+        let delay = wait_for("the webhook arrives", Duration::from_secs(10), || {
+            hooks
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|(_, b)| b.contains(&subject))
+        });
+        let at = hooks
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(_, b)| b.contains(&subject))
+            .map(|(at, _)| *at)
+            .unwrap();
+        assert!(at >= created);
+        delays.push(delay);
+    }
+    let statuses: Vec<String> = db
+        .db
+        .read(mails::all_mails)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.status)
+        .collect();
+    assert!(
+        statuses.iter().all(|s| s != "sent"),
+        "nothing was sent: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().any(|s| s == "claimed" || s == "sending"),
+        "the mailer still holds mail: {statuses:?}"
+    );
+    eprintln!("webhook delays while SMTP hangs: {delays:?}");
+
+    let stopped = Instant::now();
+    nix_term(&worker.0);
+    let code = worker.0.wait().unwrap();
+    assert!(code.success(), "SIGTERM ends the worker cleanly: {code:?}");
+    assert!(
+        stopped.elapsed() < Duration::from_secs(12),
+        "within the drain deadline: {:?}",
+        stopped.elapsed()
+    );
+    let statuses: Vec<String> = db
+        .db
+        .read(mails::all_mails)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.status)
+        .collect();
+    assert_eq!(
+        statuses,
+        ["pending", "pending", "pending"],
+        "the mails never handed over are released for the next worker"
+    );
 }

@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod cases;
 mod crm;
+mod delivery;
 mod duplicates;
 mod errors;
 mod export;
