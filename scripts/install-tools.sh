@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping what is already there at the right version.
 #   install-tools.sh wasm   the wasm32 target, wasm-bindgen-cli matching Cargo.lock and brotli (to build the SPA)
-#   install-tools.sh all    the above, plus Chromium + ChromeDriver, Dovecot, schemathesis, aiosmtpd
-#                           and the OpenID provider (for the tests)
+#   install-tools.sh all    the above, plus Chromium + ChromeDriver, Dovecot, schemathesis, aiosmtpd,
+#                           moto (S3) and the OpenID provider (for the tests)
 set -euo pipefail
 what="${1:-all}"
 cd "$(dirname "$0")/.."
@@ -64,6 +64,11 @@ fi
 if ! "$venv/bin/python" -c "import aiosmtpd" 2>/dev/null; then
     say "installing aiosmtpd into $venv"
     "$venv/bin/pip" install -q "aiosmtpd==1.4.6"
+fi
+# A real S3 API server for the object-storage tests (moto in server mode).
+if [ ! -x "$venv/bin/moto_server" ]; then
+    say "installing moto (an S3 API server) into $venv"
+    "$venv/bin/pip" install -q "moto[server]==5.2.5"
 fi
 # A real OpenID Connect provider for the single sign-on tests (panva/oidc-provider on Node),
 # installed from its lock file once; reinstalled when the lock file changes.

@@ -120,11 +120,27 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
-/// Ready when the database answers and its schema is current.
+/// Ready when the database answers and its schema is current, and files can be stored.
 async fn readyz(svc: web::Data<Services>) -> HttpResponse {
     let svc = svc.into_inner();
+    let files = svc.clone();
     match blocking(move || svc.db.has_pending_migrations().map_err(Into::into)).await {
-        Ok(false) => HttpResponse::Ok().content_type("text/plain").body("ready"),
+        Ok(false) => match blocking(move || {
+            files
+                .files
+                .check()
+                .map_err(|e| helpdesk_service::AppError::Unavailable(e.to_string()))
+        })
+        .await
+        {
+            Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ready"),
+            Err(e) => {
+                tracing::warn!(error = %e.0, "not ready: the file store");
+                HttpResponse::ServiceUnavailable()
+                    .content_type("text/plain")
+                    .body("file store unreachable")
+            }
+        },
         Ok(true) => HttpResponse::ServiceUnavailable()
             .content_type("text/plain")
             .body("migrations pending"),

@@ -55,6 +55,39 @@ pub struct Config {
     /// Largest accepted attachment, bytes (default 50 MB).
     #[arg(long, env = "HELPDESK_MAX_ATTACHMENT_BYTES", default_value_t = helpdesk_service::DEFAULT_MAX_ATTACHMENT_BYTES, global = true)]
     pub max_attachment_bytes: u64,
+    /// Where attachments are kept: empty for `files/` in the data folder, or S3-compatible
+    /// object storage as `s3://bucket/prefix` (with the `HELPDESK_S3_*` settings), which every
+    /// replica then shares.
+    #[arg(long, env = "HELPDESK_FILES_URL", global = true)]
+    pub files_url: Option<String>,
+    /// The object storage server, for anything but AWS S3 (`http://minio:9000`).
+    #[arg(long, env = "HELPDESK_S3_ENDPOINT", global = true)]
+    pub s3_endpoint: Option<String>,
+    #[arg(
+        long,
+        env = "HELPDESK_S3_REGION",
+        default_value = "us-east-1",
+        global = true
+    )]
+    pub s3_region: String,
+    #[arg(
+        long,
+        env = "HELPDESK_S3_ACCESS_KEY_ID",
+        global = true,
+        hide_env_values = true
+    )]
+    pub s3_access_key_id: Option<String>,
+    #[arg(
+        long,
+        env = "HELPDESK_S3_SECRET_ACCESS_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub s3_secret_access_key: Option<String>,
+    /// `true`: `endpoint/bucket/key` URLs (the default with an endpoint); `false`:
+    /// `bucket.endpoint/key` (the default for AWS).
+    #[arg(long, env = "HELPDESK_S3_PATH_STYLE", global = true)]
+    pub s3_path_style: Option<bool>,
     /// SMTP server for notification emails: `smtp://host:25`,
     /// `smtp://user:password@host:587?tls=required` or `smtps://user:password@host:465`.
     #[arg(long, env = "HELPDESK_SMTP_URL", global = true, hide_env_values = true)]
@@ -238,8 +271,8 @@ pub struct Config {
 }
 
 impl Config {
-    /// Applies the settings that live in the services.
-    pub fn configure(&self, services: &mut helpdesk_service::Services) {
+    /// Applies the settings that live in the services; refuses unusable file storage settings.
+    pub fn configure(&self, services: &mut helpdesk_service::Services) -> anyhow::Result<()> {
         services.reopen_days = self.reopen_days;
         services.auto_close = helpdesk_service::autoclose::AutoClose {
             awaiting_days: self.auto_close_awaiting_days,
@@ -249,10 +282,7 @@ impl Config {
             allow_private_targets: self.webhook_allow_private,
             disable_after: chrono::Duration::hours(self.webhook_disable_after_hours.max(1)),
         };
-        services.files = helpdesk_store::files::FileStore::new(
-            self.data_dir.join("files"),
-            self.max_attachment_bytes,
-        );
+        services.files = self.file_store()?;
         let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
         services.registry = match (nonempty(&self.registry_url), nonempty(&self.registry_token)) {
             (Some(url), Some(token)) => Some(helpdesk_service::registry::RegistrySettings {
@@ -275,6 +305,41 @@ impl Config {
             mail_from: nonempty(&self.mail_from).filter(|_| nonempty(&self.smtp_url).is_some()),
             public_url: nonempty(&self.public_url),
         };
+        Ok(())
+    }
+
+    /// The attachments' store: `files/` in the data folder, or the bucket of
+    /// `HELPDESK_FILES_URL` (files being received are still spooled in the data folder).
+    pub fn file_store(&self) -> anyhow::Result<helpdesk_store::files::FileStore> {
+        use helpdesk_store::files::{FileStore, S3Settings, S3};
+        let store = FileStore::new(self.data_dir.join("files"), self.max_attachment_bytes);
+        let Some(url) = self
+            .files_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        else {
+            return Ok(store);
+        };
+        let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        let (Some(access_key_id), Some(secret_access_key)) = (
+            nonempty(&self.s3_access_key_id),
+            nonempty(&self.s3_secret_access_key),
+        ) else {
+            anyhow::bail!(
+                "HELPDESK_FILES_URL is object storage: set HELPDESK_S3_ACCESS_KEY_ID and HELPDESK_S3_SECRET_ACCESS_KEY too"
+            );
+        };
+        let s3 = S3::new(&S3Settings {
+            url: url.to_owned(),
+            endpoint: nonempty(&self.s3_endpoint),
+            region: self.s3_region.clone(),
+            access_key_id,
+            secret_access_key,
+            path_style: self.s3_path_style,
+        })
+        .map_err(|e| anyhow::anyhow!("HELPDESK_FILES_URL: {e}"))?;
+        Ok(store.in_object_storage(s3))
     }
 
     /// Single sign-on, when issuer, client id and secret are all set.

@@ -131,7 +131,8 @@ fn main() -> anyhow::Result<()> {
     }
     let mut services = Services::with_stored_secret(db, cli.config.jwt_secret.clone())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    cli.config.configure(&mut services);
+    cli.config.configure(&mut services)?;
+    tracing::info!(files = %services.files.describe(), "attachments stored");
     let with_worker = matches!(command, Command::All);
     match command {
         Command::Admin {

@@ -3,7 +3,7 @@
 //! Agents see every file of a case; a portal user only the files of public entries of cases they
 //! may see, plus their own uploads not yet sent.
 
-use std::path::PathBuf;
+use helpdesk_store::files::Located;
 
 use helpdesk_api_types::cases::Attachment;
 use helpdesk_store::attachments::{self as store, AttachmentRow, NewAttachment};
@@ -184,7 +184,7 @@ impl Services {
         &self,
         actor: &Actor,
         id: i64,
-    ) -> Result<(Attachment, PathBuf), AppError> {
+    ) -> Result<(Attachment, Located), AppError> {
         actor.staff_read()?;
         self.download(actor, id)
     }
@@ -194,12 +194,12 @@ impl Services {
         &self,
         actor: &Actor,
         id: i64,
-    ) -> Result<(Attachment, PathBuf), AppError> {
+    ) -> Result<(Attachment, Located), AppError> {
         actor.portal_contact()?;
         self.download(actor, id)
     }
 
-    fn download(&self, actor: &Actor, id: i64) -> Result<(Attachment, PathBuf), AppError> {
+    fn download(&self, actor: &Actor, id: i64) -> Result<(Attachment, Located), AppError> {
         actor.any_read()?;
         let row = self.db.read(|c| {
             let row = store::attachment(c, id).map_err(not_found("attachment"))?;
@@ -226,20 +226,16 @@ impl Services {
     pub(crate) fn stored_file(
         &self,
         row: AttachmentRow,
-    ) -> Result<(Attachment, PathBuf), AppError> {
+    ) -> Result<(Attachment, Located), AppError> {
         if let Some(why) = &row.refused {
             return Err(AppError::Conflict(format!(
                 "this file was not stored: {why}"
             )));
         }
         let id = row.id;
-        let path = self
-            .files
-            .path_of(&row.sha256)
-            .filter(|p| p.is_file())
-            .ok_or_else(|| {
-                AppError::Internal(format!("the bytes of attachment {id} are missing"))
-            })?;
+        let path = self.files.locate(&row.sha256).ok_or_else(|| {
+            AppError::Internal(format!("the bytes of attachment {id} are missing"))
+        })?;
         Ok((attachment_dto(row), path))
     }
 

@@ -10,7 +10,7 @@
 //! (`/api/v1/remote-images`), which the app loads only when the agent asks. The proxy fetches
 //! the picture without cookies or referrer, so the sender learns only the server's address.
 
-use std::path::PathBuf;
+use helpdesk_store::files::Located;
 
 use base64::Engine;
 use chrono::NaiveDateTime;
@@ -121,7 +121,7 @@ impl Services {
         id: i64,
         expires: i64,
         signature: &str,
-    ) -> Result<(Attachment, PathBuf), AppError> {
+    ) -> Result<(Attachment, Located), AppError> {
         let expected = seal(&self.auth.jwt_secret, id, expires);
         if !constant_time_eq(expected.as_bytes(), signature.as_bytes())
             || expires <= self.now().and_utc().timestamp()

@@ -20,6 +20,7 @@ use helpdesk_store::Db;
 
 pub mod app;
 pub mod oidc;
+pub mod s3;
 pub use app::{TestApp, TestUser};
 pub use helpdesk_service::{Actor, Services};
 

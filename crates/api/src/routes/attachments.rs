@@ -15,7 +15,7 @@ use futures_util::StreamExt;
 use helpdesk_api_types::cases::{Attachment, AttachmentUpload};
 use helpdesk_service::attachments::UploadedFile;
 use helpdesk_service::{Actor, AppError, Services};
-use helpdesk_store::files::UploadError;
+use helpdesk_store::files::{Located, UploadError};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -237,29 +237,34 @@ fn upload_error(e: UploadError) -> ApiError {
         UploadError::TooLarge { limit } => AppError::TooLarge(format!(
             "a file is larger than the limit of {limit} bytes; nothing was stored"
         )),
-        UploadError::Io(e) => AppError::Internal(format!("storing an upload: {e}")),
+        // The disk or the object storage failed: not the client's fault, and passing.
+        UploadError::Io(e) => AppError::Unavailable(format!("files cannot be stored now: {e}")),
     })
 }
 
 async fn serve(
     req: &HttpRequest,
     meta: Attachment,
-    path: std::path::PathBuf,
+    path: Located,
 ) -> Result<HttpResponse, ApiError> {
     serve_file(req, &meta.filename, &meta.content_type, path).await
 }
 
 /// A stored file as a download: `Content-Disposition: attachment` with its name, `nosniff`,
-/// with range requests and ETag.
+/// with range requests and ETag (from the disk, or streamed from object storage).
 pub(crate) async fn serve_file(
     req: &HttpRequest,
     filename: &str,
     content_type: &str,
-    path: std::path::PathBuf,
+    place: Located,
 ) -> Result<HttpResponse, ApiError> {
-    let file = NamedFile::open_async(&path)
-        .await
-        .map_err(|e| ApiError(AppError::Internal(format!("opening an attachment: {e}"))))?;
+    let mut resp = match place {
+        Located::Disk(path) => NamedFile::open_async(&path)
+            .await
+            .map_err(|e| ApiError(AppError::Internal(format!("opening an attachment: {e}"))))?
+            .into_response(req),
+        Located::Remote(url) => from_object_storage(req, url).await?,
+    };
     let mime: mime::Mime = content_type
         .parse()
         .unwrap_or(mime::APPLICATION_OCTET_STREAM);
@@ -284,11 +289,15 @@ pub(crate) async fn serve_file(
             }),
         ],
     };
-    let mut resp = file
-        .set_content_type(mime)
-        .set_content_disposition(disposition)
-        .into_response(req);
     let headers = resp.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_str(mime.as_ref())
+            .unwrap_or(header::HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&disposition.to_string()) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         header::HeaderValue::from_static("nosniff"),
@@ -298,4 +307,65 @@ pub(crate) async fn serve_file(
         header::HeaderValue::from_static("private, no-cache"),
     );
     Ok(resp)
+}
+
+/// The bytes of a file in object storage, streamed through: the client's range and
+/// revalidation headers are passed on, and the storage's answer (200, 206, 304) with its
+/// length, range and ETag passed back. The signed link is never shown to the client.
+async fn from_object_storage(req: &HttpRequest, url: url::Url) -> Result<HttpResponse, ApiError> {
+    static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let client = CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .read_timeout(std::time::Duration::from_secs(30))
+            .build()
+            .unwrap_or_default()
+    });
+    let mut ask = client.get(url);
+    for name in [
+        header::RANGE,
+        header::IF_NONE_MATCH,
+        header::IF_MODIFIED_SINCE,
+    ] {
+        if let Some(v) = req.headers().get(&name).and_then(|v| v.to_str().ok()) {
+            ask = ask.header(name.as_str(), v);
+        }
+    }
+    let got = ask.send().await.map_err(|e| {
+        ApiError(AppError::Unavailable(format!(
+            "object storage did not answer: {e}"
+        )))
+    })?;
+    let status = got.status().as_u16();
+    if !matches!(status, 200 | 206 | 304) {
+        return Err(ApiError(AppError::Internal(format!(
+            "object storage answered {status} for a stored file"
+        ))));
+    }
+    let mut out = HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK),
+    );
+    for name in [
+        header::CONTENT_LENGTH,
+        header::CONTENT_RANGE,
+        header::ETAG,
+        header::LAST_MODIFIED,
+        header::ACCEPT_RANGES,
+    ] {
+        if let Some(v) = got
+            .headers()
+            .get(name.as_str())
+            .and_then(|v| header::HeaderValue::from_bytes(v.as_bytes()).ok())
+        {
+            out.insert_header((name, v));
+        }
+    }
+    let length = got.content_length();
+    let body = got
+        .bytes_stream()
+        .map(|chunk| chunk.map_err(std::io::Error::other));
+    Ok(match length {
+        Some(n) => out.body(actix_web::body::SizedStream::new(n, body)),
+        None => out.streaming(body),
+    })
 }

@@ -19,6 +19,7 @@ mod leads;
 mod live;
 mod matrix;
 mod merge;
+mod object_storage;
 mod openapi_drift;
 mod passwords;
 mod portal;

@@ -126,15 +126,11 @@ impl Services {
             let Some(row) = store::claim_inbound(c, inbound_id)? else {
                 return Ok(duplicate(store::inbound(c, inbound_id)?));
             };
-            let path = self
-                .files
-                .path_of(&row.raw_sha256)
-                .ok_or_else(|| AppError::Internal("bad raw digest".into()))?;
             let read;
             let raw = match bytes {
                 Some(b) => b,
                 None => {
-                    read = std::fs::read(&path).map_err(|e| {
+                    read = self.files.read(&row.raw_sha256).map_err(|e| {
                         AppError::Internal(format!("reading a stored message: {e}"))
                     })?;
                     &read[..]

@@ -287,11 +287,9 @@ impl Services {
     }
 
     fn read_stored(&self, file: &StoredFile) -> Result<Vec<u8>, AppError> {
-        let path = self
-            .files
-            .path_of(&file.sha256)
-            .ok_or_else(|| AppError::Internal("uploaded file missing".into()))?;
-        std::fs::read(path).map_err(|e| AppError::Internal(format!("reading an upload: {e}")))
+        self.files
+            .read(&file.sha256)
+            .map_err(|e| AppError::Internal(format!("reading an upload: {e}")))
     }
 }
 

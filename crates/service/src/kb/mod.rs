@@ -170,7 +170,7 @@ impl Services {
         actor: &Actor,
         id: i64,
         portal: bool,
-    ) -> Result<(KbAttachment, std::path::PathBuf), AppError> {
+    ) -> Result<(KbAttachment, helpdesk_store::files::Located), AppError> {
         let row = self.db.read(|c| {
             let row = store::attachment(c, id).map_err(not_found("attachment"))?;
             self.readable_article(c, actor, row.article_id, portal)
@@ -180,7 +180,7 @@ impl Services {
                 })?;
             Ok::<_, AppError>(row)
         })?;
-        let path = self.files.path_of(&row.sha256).ok_or_else(|| {
+        let path = self.files.locate(&row.sha256).ok_or_else(|| {
             AppError::Internal(format!("the bytes of kb attachment {id} are missing"))
         })?;
         Ok((kb_attachment_dto(row), path))

@@ -31,15 +31,15 @@ pub(super) fn extras(svc: &Services, mail: &MailRow) -> Result<Extras, AppError>
     svc.db.read(|c| -> Result<(), AppError> {
         for id in ids {
             let a = helpdesk_store::attachments::attachment(c, id)?;
-            if let Some(path) = svc.files.path_of(&a.sha256) {
-                let bytes = std::fs::read(&path)
-                    .map_err(|e| AppError::Internal(format!("reading attachment {id}: {e}")))?;
-                out.files.push(File {
-                    filename: a.filename,
-                    content_type: a.content_type,
-                    bytes,
-                });
-            }
+            let bytes = svc
+                .files
+                .read(&a.sha256)
+                .map_err(|e| AppError::Internal(format!("reading attachment {id}: {e}")))?;
+            out.files.push(File {
+                filename: a.filename,
+                content_type: a.content_type,
+                bytes,
+            });
         }
         if let Some(id) = mail.mailbox_id {
             let m = helpdesk_store::email::mailbox(c, id)?;

@@ -1,19 +1,36 @@
-//! Attachment bytes on disk, addressed by their SHA-256: `ROOT/ab/cdef…`. Identical files are
-//! stored once. A file is written to `ROOT/tmp/` while it arrives, hashed on the way, and renamed
-//! into place only when complete, so a reader never sees half a file and a refused upload
-//! leaves nothing behind.
+//! Attachment bytes, addressed by their SHA-256: on disk as `ROOT/ab/cdef…`, or in S3-compatible
+//! object storage as `PREFIX/ab/cdef…` ([`s3`]). Identical files are stored once. A file is
+//! written to `ROOT/tmp/` while it arrives, hashed on the way, and moved into place (renamed, or
+//! sent to the bucket) only when complete, so a reader never sees half a file and a refused
+//! upload leaves nothing behind.
+
+pub mod s3;
 
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
+
+pub use s3::{S3Settings, S3};
 
 /// Where attachment bytes live and how large one file may be.
 #[derive(Debug, Clone)]
 pub struct FileStore {
+    /// The files on disk; with object storage, only the files being received.
     root: PathBuf,
     max_bytes: u64,
+    remote: Option<Arc<S3>>,
+}
+
+/// Where the bytes of a file can be read.
+#[derive(Debug, Clone)]
+pub enum Located {
+    /// A file on this machine's disk.
+    Disk(PathBuf),
+    /// A signed link into object storage, good for a few minutes.
+    Remote(url::Url),
 }
 
 /// Why an upload was not stored.
@@ -37,6 +54,56 @@ impl FileStore {
         FileStore {
             root: root.into(),
             max_bytes,
+            remote: None,
+        }
+    }
+
+    /// The same store keeping its files in object storage (`root` then holds only the files
+    /// being received).
+    pub fn in_object_storage(mut self, s3: S3) -> Self {
+        self.remote = Some(Arc::new(s3));
+        self
+    }
+
+    /// Where the files are, for logs: the folder or `s3://bucket/prefix`.
+    pub fn describe(&self) -> String {
+        match &self.remote {
+            Some(s3) => s3.url().to_owned(),
+            None => self.root.display().to_string(),
+        }
+    }
+
+    /// Whether files can be stored and read now: the folder can be written, or the bucket
+    /// answers (within 2 seconds).
+    pub fn check(&self) -> io::Result<()> {
+        let dir = self.root.join("tmp");
+        fs::create_dir_all(&dir)?;
+        let (probe, _) = tempfile_in(&dir)?;
+        fs::remove_file(probe)?;
+        match &self.remote {
+            Some(s3) => s3.check(),
+            None => Ok(()),
+        }
+    }
+
+    /// Where the bytes of `sha256` can be read; `None` for anything that is not a SHA-256 in
+    /// hex, or bytes missing from the disk.
+    pub fn locate(&self, sha256: &str) -> Option<Located> {
+        let path = self.path_of(sha256)?;
+        match &self.remote {
+            Some(s3) => Some(Located::Remote(s3.download_url(sha256))),
+            None => path.is_file().then_some(Located::Disk(path)),
+        }
+    }
+
+    /// The bytes of `sha256`.
+    pub fn read(&self, sha256: &str) -> io::Result<Vec<u8>> {
+        let path = self
+            .path_of(sha256)
+            .ok_or_else(|| io::Error::other("not a SHA-256 digest"))?;
+        match &self.remote {
+            Some(s3) => s3.get(sha256),
+            None => fs::read(path),
         }
     }
 
@@ -57,8 +124,8 @@ impl FileStore {
     /// are then held to the normal limit one by one).
     pub fn begin_with_limit(&self, max_bytes: u64) -> Result<Upload, UploadError> {
         let store = FileStore {
-            root: self.root.clone(),
             max_bytes,
+            ..self.clone()
         };
         let dir = self.root.join("tmp");
         fs::create_dir_all(&dir)?;
@@ -87,6 +154,10 @@ impl FileStore {
             sha256,
             size: bytes.len() as u64,
         };
+        if let Some(s3) = &self.remote {
+            s3.put_bytes(&stored.sha256, bytes)?;
+            return Ok(stored);
+        }
         if target.is_file() {
             return Ok(stored);
         }
@@ -106,8 +177,8 @@ impl FileStore {
         Ok(stored)
     }
 
-    /// Where the bytes of `sha256` are; `None` for anything that is not a SHA-256 in hex.
-    pub fn path_of(&self, sha256: &str) -> Option<PathBuf> {
+    /// Where the bytes of `sha256` are on disk; `None` for anything that is not a SHA-256 in hex.
+    fn path_of(&self, sha256: &str) -> Option<PathBuf> {
         let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
         valid.then(|| self.root.join(&sha256[..2]).join(&sha256[2..]))
     }
@@ -154,7 +225,11 @@ impl Upload {
             .store
             .path_of(&sha256)
             .ok_or_else(|| io::Error::other("bad digest"))?;
-        if target.is_file() {
+        if let Some(s3) = &self.store.remote {
+            let sent = s3.put_file(&sha256, &self.path, self.size);
+            fs::remove_file(&self.path)?;
+            sent?;
+        } else if target.is_file() {
             fs::remove_file(&self.path)?;
         } else {
             if let Some(dir) = target.parent() {
