@@ -53,6 +53,22 @@ const ACTIONS: &[&str] = &[
     "escalate",
 ];
 
+/// The codes this editor shows by their labels (actions, their parameters and the choices of
+/// those), for the test that each has one in both languages.
+#[cfg(test)]
+pub(crate) fn shown_codes() -> Vec<&'static str> {
+    let mut out = ACTIONS.to_vec();
+    for a in ACTIONS {
+        for (key, kind) in params(a) {
+            out.push(key);
+            if let P::Choice(options) = kind {
+                out.extend(options.iter());
+            }
+        }
+    }
+    out
+}
+
 /// What a parameter of an action holds.
 #[derive(Clone, Copy)]
 enum P {

@@ -322,3 +322,174 @@ pub fn code(lang: Lang, code: &str) -> String {
         })
         .unwrap_or_else(|| code.to_owned())
 }
+
+/// Whether `ru` reads as Russian: it has a Cyrillic letter, or it is one of the words both
+/// languages write alike (abbreviations, protocol names, symbols).
+#[cfg(test)]
+pub(crate) fn reads_as_russian(en: &str, ru: &str) -> bool {
+    const ALIKE: &[&str] = &[
+        "SLA", "TLS", "STARTTLS", "SMTP", "IMAP", "API", "ID", "URL", "JSON", "CSV", "HTML", "INN",
+        "KPP", "OGRN", "HMAC", "TOTP", "QR", "SSO", "OpenID", "E-mail", "IP", "OK",
+    ];
+    let letters = en.chars().filter(|c| c.is_ascii_alphabetic()).count();
+    ru.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
+        || letters < 2
+        || ALIKE.contains(&en.trim())
+        || ALIKE.contains(&ru.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `tr!(lang, "English", "Русский")` in the app whose two texts are written out: the
+    /// Russian one is Russian (not an English text copied over or left for later).
+    #[test]
+    fn every_written_text_of_the_app_has_its_russian() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![];
+        let mut stack = vec![dir];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    files.push(p);
+                }
+            }
+        }
+        let mut checked = 0;
+        let mut untranslated = vec![];
+        for f in files {
+            let src = std::fs::read_to_string(&f).unwrap();
+            for (en, ru) in written_pairs(&src) {
+                checked += 1;
+                if !reads_as_russian(&en, &ru) {
+                    untranslated.push(format!("{}: {en:?} / {ru:?}", f.display()));
+                }
+            }
+        }
+        assert!(checked > 300, "the texts were found ({checked})");
+        assert!(untranslated.is_empty(), "untranslated: {untranslated:#?}");
+    }
+
+    /// The two string literals after the language in each `tr!(…)`, when both are literals;
+    /// and the label pairs of tables written as `"code", "English label", "Русская подпись"`
+    /// (three literals in a row: a code, then a capitalised label).
+    fn written_pairs(src: &str) -> Vec<(String, String)> {
+        let mut out = labelled_codes(src);
+        let mut rest = src;
+        while let Some(at) = rest.find("tr!(") {
+            rest = &rest[at + 4..];
+            // Skip the language argument (no literal and no comma inside it in this app).
+            let Some(comma) = rest.find(',') else { break };
+            let args = &rest[comma + 1..];
+            let Some((en, after)) = literal(args) else {
+                continue;
+            };
+            let Some(after) = after.trim_start().strip_prefix(',') else {
+                continue;
+            };
+            if let Some((ru, _)) = literal(after) {
+                out.push((en, ru));
+            }
+        }
+        out
+    }
+
+    fn labelled_codes(src: &str) -> Vec<(String, String)> {
+        let mut out = vec![];
+        let mut rest = src;
+        while let Some(at) = rest.find('"') {
+            rest = &rest[at..];
+            let Some((code, after)) = literal(rest) else {
+                break;
+            };
+            let code_like = !code.is_empty()
+                && code
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            let triple = after
+                .trim_start()
+                .strip_prefix(',')
+                .and_then(literal)
+                .and_then(|(en, after)| {
+                    let after = after.trim_start().strip_prefix(',')?;
+                    literal(after).map(|(ru, _)| (en, ru))
+                });
+            if let Some((en, ru)) = triple {
+                if code_like && en.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    out.push((en, ru));
+                }
+            }
+            rest = after;
+        }
+        out
+    }
+
+    /// A string literal at the start of `s` (after white space): its text and what follows.
+    fn literal(s: &str) -> Option<(String, &str)> {
+        let s = s.trim_start();
+        let body = s.strip_prefix('"')?;
+        let mut text = String::new();
+        let mut chars = body.char_indices();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some((_, n)) = chars.next() {
+                        text.push(n);
+                    }
+                }
+                '"' => return Some((text, &body[i + 1..])),
+                c => text.push(c),
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn the_scanner_reads_pairs_and_skips_the_rest() {
+        let src = r#"tr!(l, "Save", "Сохранить") tr!(l.get(), "Say \"hi\"", "Скажи")
+                     tr!(l, &format!("{n} cases"), "x") tr!(l, "Only", name)
+                     req("first_name", "First name", "Имя", Kind::Text)
+                     &["agent", "admin", "portal"] ["Monday", "Tuesday", "Wednesday"]"#;
+        assert_eq!(
+            written_pairs(src),
+            [
+                ("First name".to_owned(), "Имя".to_owned()),
+                ("Save".to_owned(), "Сохранить".to_owned()),
+                ("Say \"hi\"".to_owned(), "Скажи".to_owned())
+            ]
+        );
+        assert!(!reads_as_russian("Save", "Save"));
+        assert!(reads_as_russian("SLA", "SLA"));
+        assert!(reads_as_russian("№", "№"));
+    }
+
+    /// Every value the app shows by its API code (roles, languages, assignment, workflow
+    /// triggers, fields, operators, statuses and the rest) has a label in both languages.
+    #[test]
+    fn every_code_the_app_shows_has_a_label_in_both_languages() {
+        let mut codes: Vec<&str> = vec!["agent", "admin", "portal", "en", "ru"];
+        codes.extend(["tls", "starttls", "none"]);
+        codes.extend(helpdesk_domain::assignment::AssignmentStrategy::NAMES);
+        codes.extend(CaseStatus::NAMES);
+        codes.extend(Priority::NAMES);
+        codes.extend(helpdesk_domain::CaseType::NAMES);
+        codes.extend(helpdesk_domain::Channel::NAMES);
+        codes.extend(helpdesk_domain::workflow::Trigger::NAMES);
+        codes.extend(helpdesk_domain::workflow::Operator::NAMES);
+        codes.extend(helpdesk_domain::workflow::FIELDS);
+        codes.extend(crate::admin_forms::shown_codes());
+        let mut missing = vec![];
+        for c in codes {
+            let (en, ru) = (code(Lang::En, c), code(Lang::Ru, c));
+            // Without a label, the code itself is shown in both languages.
+            if (en == c && ru == c) || !reads_as_russian(&en, &ru) {
+                missing.push(format!("{c}: {en:?} / {ru:?}"));
+            }
+        }
+        assert!(missing.is_empty(), "codes without labels: {missing:#?}");
+    }
+}
