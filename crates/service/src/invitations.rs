@@ -247,7 +247,8 @@ impl Services {
                     return Ok(Err(AppError::SecondFactor { setup: false }));
                 }
                 let user = user_store::user(c, user.id)?;
-                self.start_session(c, &user, client).map(Ok)
+                self.start_session(c, &user, client)
+                    .map(|(pair, _)| Ok(pair))
             })?
     }
 }

@@ -224,11 +224,8 @@ impl Services {
                         ..
                     } => true,
                     Gate::Refuse { error, failure } => {
-                        if let Some(reason) = failure {
-                            let entry = Entry::failure(Some(&user), &user.email, client, reason);
-                            security_log::record(c, now, entry)?;
-                        }
-                        return Ok(Err(error));
+                        let who = (&user, user.email.as_str(), client);
+                        return Ok(Err(Gate::refusal(c, now, who, error, failure)?));
                     }
                 };
                 if !store::use_password_reset(c, reset.id, now)? {
@@ -254,7 +251,8 @@ impl Services {
                     return Ok(Err(AppError::SecondFactor { setup: true }));
                 }
                 let user = user_store::user(c, user.id)?;
-                self.start_session(c, &user, client).map(Ok)
+                self.start_session(c, &user, client)
+                    .map(|(pair, _)| Ok(pair))
             })?
     }
 }

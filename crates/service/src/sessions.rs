@@ -172,13 +172,14 @@ impl Services {
         })
     }
 
-    /// Signs a user in: a new session with its first refresh token, and an access token.
+    /// Signs a user in: a new session with its first refresh token, and an access token; with
+    /// the session's id (for the security log).
     pub(crate) fn start_session(
         &self,
         conn: &mut helpdesk_store::AnyConnection,
         user: &user_store::UserRow,
         client: &ClientInfo,
-    ) -> Result<TokenPair, AppError> {
+    ) -> Result<(TokenPair, i64), AppError> {
         let now = self.now();
         let family = random_token(12);
         let session =
@@ -192,7 +193,8 @@ impl Services {
             now,
             now + Duration::days(self.auth.refresh_ttl_days),
         )?;
-        self.token_pair(conn, user, session, refresh_token)
+        let pair = self.token_pair(conn, user, session, refresh_token)?;
+        Ok((pair, session))
     }
 
     /// An access token for `session` beside `refresh_token` (already stored), and who it is for.

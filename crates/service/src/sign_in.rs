@@ -61,17 +61,13 @@ impl Services {
                             used_recovery_code,
                         } => (recovery_codes, used_recovery_code),
                         Gate::Refuse { error, failure } => {
-                            if let Some(reason) = failure {
-                                let entry = Entry::failure(Some(&user), &email, client, reason);
-                                security_log::record(c, now, entry)?;
-                            }
                             // Committed: the failure is logged and the attempt stays counted.
-                            return Ok(Err(error));
+                            let who = (&user, email.as_str(), client);
+                            return Ok(Err(Gate::refusal(c, now, who, error, failure)?));
                         }
                     };
                 take_back(c, &counted, now)?;
-                let mut pair = self.start_session(c, &user, client)?;
-                let session = self.decode_access_token(&pair.access_token).ok();
+                let (mut pair, session) = self.start_session(c, &user, client)?;
                 let mut signed_in = Entry {
                     kind: SecurityEventKind::SignedIn,
                     user_id: Some(user.id),
@@ -79,7 +75,7 @@ impl Services {
                     email: Some(&email),
                     client,
                     reason: None,
-                    session_id: session.map(|(_, sid)| sid),
+                    session_id: Some(session),
                 };
                 if recovery_codes.is_some() {
                     security_log::record(

@@ -42,6 +42,24 @@ pub(crate) enum Gate {
     },
 }
 
+impl Gate {
+    /// A refusal's answer, after logging the failed sign-in of `user` it counts as (a wrong
+    /// code); the caller commits, so the log entry and the counted attempt stay.
+    pub(crate) fn refusal(
+        c: &mut AnyConnection,
+        now: chrono::NaiveDateTime,
+        (user, email, client): (&UserRow, &str, &crate::auth::ClientInfo),
+        error: AppError,
+        failure: Option<SignInFailure>,
+    ) -> Result<AppError, AppError> {
+        if let Some(reason) = failure {
+            let entry = crate::security_log::Entry::failure(Some(user), email, client, reason);
+            crate::security_log::record(c, now, entry)?;
+        }
+        Ok(error)
+    }
+}
+
 impl Services {
     /// The second step of signing `user` in, in the transaction that starts their session:
     /// nothing to do for an account without two factors (and a role that does not require

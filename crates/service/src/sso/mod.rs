@@ -242,8 +242,7 @@ impl Services {
             if !user.active {
                 return Err(AppError::Unauthorized("the account is disabled".into()));
             }
-            let pair = self.start_session(c, &user, client)?;
-            let session = self.decode_access_token(&pair.access_token).ok();
+            let (pair, session) = self.start_session(c, &user, client)?;
             security_log::record(
                 c,
                 now,
@@ -254,7 +253,7 @@ impl Services {
                     email: Some(&user.email),
                     client,
                     reason: Some("single sign-on"),
-                    session_id: session.map(|(_, sid)| sid),
+                    session_id: Some(session),
                 },
             )?;
             Ok(pair)
