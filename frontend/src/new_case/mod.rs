@@ -2,175 +2,29 @@
 //! filling KPP and name, the applicant picked or entered, product and component with the
 //! contracted ones marked, the case type limited to consultation without a contract.
 
-use helpdesk_api_types::cases::Case;
+mod checks;
+mod org_picker;
+mod submit;
+
+pub use checks::{inn_error, kpp_error, mask_phone};
+pub use org_picker::OrgPicker;
+
 use helpdesk_api_types::catalog::{ContractPage, ProductPage};
 use helpdesk_api_types::crm::{Contact, ContactPage, Organization, OrganizationPage};
 use helpdesk_api_types::registry::RegistryParty;
 use helpdesk_api_types::{CaseType, Channel, Priority};
-use helpdesk_domain::{Inn, Kpp, Phone};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::{json, Value};
 
-use crate::api::{self, enc, ApiError};
-use crate::i18n::{self, Lang};
+use crate::api::{self};
+use crate::i18n::{self};
 use crate::route::Route;
 use crate::tr;
 use crate::ui::{lang, toasts, Fetch, Field};
 use crate::upload::{send_file, Upload, UploadList, MAX_FILE};
-
-/// Client-side INN check: digits, 10 or 12, check digits right.
-pub fn inn_error(l: Lang, inn: &str) -> Option<String> {
-    let inn = inn.trim();
-    if inn.is_empty() {
-        return None;
-    }
-    if !inn.chars().all(|c| c.is_ascii_digit()) || !(inn.len() == 10 || inn.len() == 12) {
-        return Some(
-            tr!(
-                l,
-                "INN has 10 or 12 digits",
-                "ИНН состоит из 10 или 12 цифр"
-            )
-            .to_owned(),
-        );
-    }
-    Inn::parse(inn).err().map(|_| {
-        tr!(
-            l,
-            "INN check digits do not match",
-            "Неверные контрольные цифры ИНН"
-        )
-        .to_owned()
-    })
-}
-
-pub fn kpp_error(l: Lang, kpp: &str) -> Option<String> {
-    let kpp = kpp.trim();
-    (!kpp.is_empty() && Kpp::parse(kpp).is_err()).then(|| {
-        tr!(
-            l,
-            "KPP is 9 characters: 4 digits, 2 digits or capital letters, 3 digits",
-            "КПП — 9 знаков: 4 цифры, 2 цифры или заглавные буквы, 3 цифры"
-        )
-        .to_owned()
-    })
-}
-
-/// The phone mask: `+7 (XXX) XXX-XX-XX` for Russian numbers (a leading 8 becomes +7, and a
-/// number typed without a country code, `916…` or ten digits, is taken as Russian), `+…` for
-/// others typed with their `+`; an extension after `доб`/`ext` is kept as written.
-pub fn mask_phone(input: &str) -> String {
-    let cut = input
-        .find(|c: char| c.is_alphabetic() || c == ';')
-        .unwrap_or(input.len());
-    let (main, tail) = input.split_at(cut);
-    let mut digits: String = main.chars().filter(char::is_ascii_digit).collect();
-    let plus = main.trim_start().starts_with('+');
-    if digits.starts_with('8') && (digits.len() == 11 || !plus) {
-        digits.replace_range(0..1, "7");
-    } else if !plus && !digits.starts_with('7') && (digits.starts_with('9') || digits.len() == 10) {
-        // A national number (a mobile starts with 9): the country code is Russia's.
-        digits.insert(0, '7');
-    }
-    let masked = if digits.starts_with('7') {
-        let d: Vec<char> = digits.chars().skip(1).take(10).collect();
-        let part = |a: usize, b: usize| -> String { d.iter().skip(a).take(b - a).collect() };
-        let mut out = "+7".to_owned();
-        if !d.is_empty() {
-            out.push_str(&format!(" ({}", part(0, 3)));
-        }
-        if d.len() >= 3 {
-            out.push(')');
-        }
-        if d.len() > 3 {
-            out.push_str(&format!(" {}", part(3, 6)));
-        }
-        if d.len() > 6 {
-            out.push_str(&format!("-{}", part(6, 8)));
-        }
-        if d.len() > 8 {
-            out.push_str(&format!("-{}", part(8, 10)));
-        }
-        out
-    } else if digits.is_empty() {
-        String::new()
-    } else {
-        format!("+{digits}")
-    };
-    if tail.is_empty() {
-        masked
-    } else {
-        format!("{masked} {}", tail.trim_start())
-    }
-}
-
-fn phone_error(l: Lang, phone: &str) -> Option<String> {
-    let p = phone.trim();
-    (!p.is_empty() && Phone::parse(p).is_err()).then(|| {
-        tr!(
-            l,
-            "Not a phone number: +7 (XXX) XXX-XX-XX, ext after “ext”",
-            "Не номер телефона: +7 (XXX) XXX-XX-XX, добавочный после «доб»"
-        )
-        .to_owned()
-    })
-}
-
-/// Type-ahead over the organization directory; `picked` gets the chosen one.
-#[component]
-pub fn OrgPicker(
-    picked: RwSignal<Option<Organization>>,
-    #[prop(into)] label: Signal<&'static str>,
-    test: &'static str,
-) -> impl IntoView {
-    let l = lang();
-    let text = RwSignal::new(String::new());
-    let found = RwSignal::new(Vec::<Organization>::new());
-    let search = move |q: String| {
-        if q.trim().chars().count() < 2 {
-            found.set(Vec::new());
-            return;
-        }
-        spawn_local(async move {
-            if let Ok(p) = api::get::<OrganizationPage>(&format!(
-                "/api/v1/organizations?q={}&limit=8",
-                enc(&q)
-            ))
-            .await
-            {
-                found.set(p.items);
-            }
-        });
-    };
-    view! {
-        <div class="typeahead">
-            <label class="field"><span class="label">{move || label.get()}</span>
-                {move || match picked.get() {
-                    Some(o) => view! {
-                        <span class="picked" data-test=format!("{test}-picked")>{o.name.clone()} {o.inn.clone().map(|i| format!(" · ИНН {i}"))}
-                            " " <button type="button" class="link" on:click=move |_| picked.set(None)>{tr!(l.get(), "change", "изменить")}</button>
-                        </span>
-                    }.into_any(),
-                    None => view! {
-                        <input type="search" data-test=test autocomplete="off"
-                            placeholder=move || tr!(l.get(), "Type a name…", "Начните вводить название…")
-                            prop:value=text on:input=move |ev| { let v = event_target_value(&ev); text.set(v.clone()); search(v); }/>
-                    }.into_any(),
-                }}
-            </label>
-            {move || (picked.get().is_none() && !found.with(Vec::is_empty)).then(|| view! {
-                <ul class="suggest" role="listbox" data-test=format!("{test}-suggest")>
-                    {found.get().into_iter().map(|o| {
-                        let o2 = o.clone();
-                        view! { <li role="option"><button type="button" class="link" on:click=move |_| { picked.set(Some(o2.clone())); found.set(Vec::new()); }>
-                            {o.name.clone()} {o.inn.clone().map(|i| format!(" · {i}"))}</button></li> }
-                    }).collect_view()}
-                </ul>
-            })}
-        </div>
-    }
-}
+use checks::phone_error;
+use submit::{submit, FIELDS, FORM};
 
 #[component]
 pub fn NewCasePage() -> impl IntoView {
@@ -628,105 +482,5 @@ pub fn NewCasePage() -> impl IntoView {
             </fieldset>
             <button type="submit" data-test="save" disabled=move || busy.get() || opened.get().is_some()>{move || tr!(l.get(), "Register", "Зарегистрировать")}</button>
         </form>
-    }
-}
-
-/// The key under which an error of the whole request (not of one field) is kept.
-const FORM: &str = "";
-
-/// The fields the form shows errors at; any other is listed at the top.
-const FIELDS: &[&str] = &[
-    "case_type",
-    "channel",
-    "component_id",
-    "description",
-    "emails",
-    "first_name",
-    "inn",
-    "kpp",
-    "last_name",
-    "org_name",
-    "phones",
-    "priority",
-    "product_id",
-    "requester_id",
-    "subject",
-    "system_info",
-];
-
-/// Creates what the form describes, in order: the organization (when entered by INN), the
-/// applicant (when new), then the case; `made_org` and `made_contact` hear of each record made
-/// on the way. An error says which step's fields it names.
-#[allow(clippy::too_many_arguments)]
-async fn submit(
-    org: Option<Organization>,
-    new_org: (String, String, String),
-    customer_id: Option<i64>,
-    contact_id: Option<i64>,
-    person: (String, String, String, String),
-    made_org: impl Fn(Organization),
-    made_contact: impl Fn(i64),
-    mut case: Value,
-) -> Result<Case, (&'static str, ApiError)> {
-    let org_id = match org {
-        Some(o) => Some(o.id),
-        None if !new_org.0.trim().is_empty() => {
-            let (inn, kpp, name) = new_org;
-            let body = json!({ "name": name, "inn": inn.trim(), "kpp": Some(kpp.trim()).filter(|k| !k.is_empty()) });
-            let o: Organization = api::post("/api/v1/organizations", &body)
-                .await
-                .map_err(|e| ("org", e))?;
-            let id = o.id;
-            made_org(o);
-            Some(id)
-        }
-        None => None,
-    };
-    let requester = match contact_id {
-        Some(c) => Some(c),
-        None if !(person.0.trim().is_empty() && person.1.trim().is_empty()) => {
-            let (first, last, email, phone) = person;
-            let body = json!({
-                "first_name": first, "last_name": last, "organization_id": org_id,
-                "emails": if email.trim().is_empty() { vec![] } else { vec![email.trim().to_owned()] },
-                "phones": if phone.trim().is_empty() { vec![] } else { vec![phone.trim().to_owned()] },
-            });
-            let c: Contact = api::post("/api/v1/contacts", &body)
-                .await
-                .map_err(|e| ("contact", e))?;
-            made_contact(c.id);
-            Some(c.id)
-        }
-        None => None,
-    };
-    case["organization_id"] = json!(org_id);
-    case["customer_id"] = json!(customer_id);
-    case["requester_id"] = json!(requester);
-    api::post("/api/v1/cases", &case)
-        .await
-        .map_err(|e| ("case", e))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::mask_phone;
-
-    #[test]
-    fn phones_are_masked_as_typed() {
-        assert_eq!(mask_phone("9161234567"), "+7 (916) 123-45-67");
-        assert_eq!(mask_phone("916"), "+7 (916)");
-        assert_eq!(mask_phone("4951234567"), "+7 (495) 123-45-67");
-        assert_eq!(
-            mask_phone("84951234567 доб 12"),
-            "+7 (495) 123-45-67 доб 12"
-        );
-        assert_eq!(mask_phone("+7 916 123 45 67"), "+7 (916) 123-45-67");
-        assert_eq!(mask_phone("+380441234567"), "+380441234567");
-        assert_eq!(
-            mask_phone("+9123"),
-            "+9123",
-            "a + says the country code is typed"
-        );
-        assert_eq!(mask_phone(""), "");
     }
 }
