@@ -101,7 +101,13 @@ impl TestApp {
             address,
             services,
             db,
-            client: reqwest::Client::new(),
+            // Idle connections are dropped before the server's 5-second keep-alive ends them:
+            // otherwise a request sent on a connection the server is closing at that moment
+            // fails with "connection closed before message completed".
+            client: reqwest::Client::builder()
+                .pool_idle_timeout(std::time::Duration::from_secs(2))
+                .build()
+                .expect("an HTTP client"),
             handle,
             files_dir,
         }
