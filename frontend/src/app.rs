@@ -14,7 +14,7 @@ use crate::i18n::{self, Lang};
 use crate::live::{notify, Live};
 use crate::new_case::NewCasePage;
 use crate::passwords::ResetPassword;
-use crate::portal::{PortalCasePage, PortalHome, PortalNewCase};
+use crate::portal::{PortalArticle, PortalCasePage, PortalHome, PortalKb, PortalNewCase};
 use crate::route::{Link, Route, Router};
 use crate::sign_in::Login;
 use crate::tr;
@@ -122,6 +122,7 @@ pub fn App() -> impl IntoView {
                     <nav class="nav">
                         <Link to=Route::PortalHome>{move || tr!(lang.get(), "My cases", "Мои обращения")}</Link>
                         <Link to=Route::PortalNewCase>{move || tr!(lang.get(), "New case", "Новое обращение")}</Link>
+                        <Link to=Route::PortalKb>{move || tr!(lang.get(), "Knowledge base", "База знаний")}</Link>
                         <Link to=Route::Profile>{move || tr!(lang.get(), "Profile", "Профиль")}</Link>
                     </nav>
                 }.into_any()
@@ -178,9 +179,10 @@ fn AgentShell(router: Router) -> impl IntoView {
         crate::live::stop();
     });
     feed.start(move || alive.try_get_untracked().unwrap_or(false) && api::load_session().is_some());
-    // A portal address typed by an agent: the queues.
-    if router.get_untracked().is_portal() && router.get_untracked() != Route::Profile {
-        router.replace(Route::Queue("mine".into()));
+    // A portal address opened by an agent: the same case, or the queues.
+    let here = router.get_untracked();
+    if here.clone().for_staff() != here {
+        router.replace(here.for_staff());
     }
     move || match router.get() {
         Route::Queue(key) => view! { <QueuePage key/> }.into_any(),
@@ -205,16 +207,19 @@ fn AgentShell(router: Router) -> impl IntoView {
 /// The customer side: only portal routes; any other address lands on the portal home.
 #[component]
 fn PortalShell(router: Router) -> impl IntoView {
-    if !router.get_untracked().is_portal() {
-        router.replace(Route::PortalHome);
+    let here = router.get_untracked();
+    if here.clone().for_customer() != here {
+        router.replace(here.for_customer());
     }
     move || match router.get() {
         Route::PortalCase(id) => view! { <PortalCasePage id/> }.into_any(),
         Route::PortalNewCase => view! { <PortalNewCase/> }.into_any(),
+        Route::PortalKb => view! { <PortalKb/> }.into_any(),
+        Route::PortalArticle(id) => view! { <PortalArticle id/> }.into_any(),
         Route::Profile => view! { <Profile/> }.into_any(),
         other => {
             if other != Route::PortalHome {
-                router.replace(Route::PortalHome);
+                router.replace(other.for_customer());
             }
             view! { <PortalHome/> }.into_any()
         }

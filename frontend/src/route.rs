@@ -26,6 +26,9 @@ pub enum Route {
     PortalHome,
     PortalCase(i64),
     PortalNewCase,
+    /// The knowledge base as customers read it, and one of its articles.
+    PortalKb,
+    PortalArticle(i64),
     Profile,
     /// The page of an invitation link: the customer chooses a password.
     Invite(String),
@@ -61,6 +64,10 @@ impl Route {
             ["portal", "cases", n] if id(n).is_some() => {
                 Route::PortalCase(id(n).unwrap_or_default())
             }
+            ["portal", "kb"] => Route::PortalKb,
+            ["portal", "kb", n] if id(n).is_some() => {
+                Route::PortalArticle(id(n).unwrap_or_default())
+            }
             ["portal", ..] => Route::PortalHome,
             ["profile"] => Route::Profile,
             ["invite", token] => Route::Invite((*token).to_owned()),
@@ -89,6 +96,8 @@ impl Route {
             Route::PortalHome => "/portal".to_owned(),
             Route::PortalCase(id) => format!("/portal/cases/{id}"),
             Route::PortalNewCase => "/portal/cases/new".to_owned(),
+            Route::PortalKb => "/portal/kb".to_owned(),
+            Route::PortalArticle(id) => format!("/portal/kb/{id}"),
             Route::Profile => "/profile".to_owned(),
             Route::Invite(token) => format!("/invite/{token}"),
             Route::Reset(token) => format!("/reset/{token}"),
@@ -96,12 +105,41 @@ impl Route {
         }
     }
 
-    /// Whether a portal user may be here; any other route sends them to the portal home.
+    /// Whether a portal user may be here.
     pub fn is_portal(&self) -> bool {
         matches!(
             self,
-            Route::PortalHome | Route::PortalCase(_) | Route::PortalNewCase | Route::Profile
+            Route::PortalHome
+                | Route::PortalCase(_)
+                | Route::PortalNewCase
+                | Route::PortalKb
+                | Route::PortalArticle(_)
+                | Route::Profile
         )
+    }
+
+    /// Where a customer goes for this address: a case link from a mail (`/cases/12`, the
+    /// same for agents and customers) opens that case in the portal; any other agent page
+    /// the portal home.
+    pub fn for_customer(self) -> Route {
+        match self {
+            Route::Case(id) => Route::PortalCase(id),
+            Route::NewCase => Route::PortalNewCase,
+            r if r.is_portal() => r,
+            _ => Route::PortalHome,
+        }
+    }
+
+    /// Where an agent goes for this address: a portal case link opens the case, any other
+    /// portal page the queues.
+    pub fn for_staff(self) -> Route {
+        match self {
+            Route::PortalCase(id) => Route::Case(id),
+            Route::PortalNewCase => Route::NewCase,
+            Route::Profile => Route::Profile,
+            r if r.is_portal() => Route::Queue("mine".to_owned()),
+            r => r,
+        }
     }
 }
 
@@ -170,4 +208,53 @@ pub fn Link(to: Route, #[prop(optional)] class: &'static str, children: Children
         r.go(to.clone());
     };
     view! { <a href=href class=class on:click=click>{children()}</a> }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Route;
+
+    #[test]
+    fn a_case_link_from_a_mail_opens_the_case_for_customers_and_agents() {
+        let link = Route::parse("/cases/12");
+        assert_eq!(link.clone().for_customer(), Route::PortalCase(12));
+        assert_eq!(link.for_staff(), Route::Case(12));
+        let portal = Route::parse("/portal/cases/12");
+        assert_eq!(portal.clone().for_staff(), Route::Case(12));
+        assert_eq!(portal.for_customer(), Route::PortalCase(12));
+    }
+
+    #[test]
+    fn each_side_stays_on_its_own_pages() {
+        assert_eq!(
+            Route::parse("/queues/all_open").for_customer(),
+            Route::PortalHome
+        );
+        assert_eq!(
+            Route::parse("/admin/users").for_customer(),
+            Route::PortalHome
+        );
+        assert_eq!(
+            Route::parse("/cases/new").for_customer(),
+            Route::PortalNewCase
+        );
+        assert_eq!(
+            Route::parse("/portal/kb/3").for_customer(),
+            Route::PortalArticle(3)
+        );
+        assert_eq!(
+            Route::parse("/portal/kb").for_staff(),
+            Route::Queue("mine".into())
+        );
+        assert_eq!(Route::parse("/profile").for_staff(), Route::Profile);
+        assert_eq!(Route::parse("/profile").for_customer(), Route::Profile);
+        for path in [
+            "/portal/kb",
+            "/portal/kb/3",
+            "/portal/cases/new",
+            "/cases/12",
+        ] {
+            assert_eq!(Route::parse(path).path(), path);
+        }
+    }
 }

@@ -301,7 +301,11 @@ pub fn AcceptInvitation(
         info.set(Load::Loading);
         spawn_local(async move {
             info.set(match api::invitation(&token.get_value()).await {
-                Ok(i) => Load::Ready(i),
+                Ok(i) => {
+                    // The page speaks the invitation's language (the switch still works).
+                    lang.set(Lang::from_code(&i.language));
+                    Load::Ready(i)
+                }
                 Err(e) if e.status() == Some(404) => Load::Failed(String::new()),
                 Err(e) => Load::Failed(e.message()),
             });

@@ -25,6 +25,8 @@ pub fn Stream(
 ) -> impl IntoView {
     let l = lang();
     let dir = (!portal).then(directory);
+    // The customer's own contact: their messages are theirs, whichever way they came.
+    let me = crate::api::load_session().and_then(|s| s.user.contact_id);
     // A suggested follow-up let into the case, or split off into a new one.
     let decide = move |case_id: i64, entry_id: i64, what: &'static str| {
         spawn_local(async move {
@@ -51,11 +53,9 @@ pub fn Stream(
                 <ol class="stream" data-test="stream">
                     {page.items.into_iter().map(|e: StreamEntry| {
                         let mine: Vec<Attachment> = all_files.iter().filter(|a| a.entry_id == Some(e.id)).cloned().collect();
-                        let author = match (e.author_user_id, e.author_contact_id, &e.email_from) {
-                            (Some(u), _, _) => dir.map(|d| d.user_name(Some(u))).unwrap_or_else(|| tr!(lg, "Support", "Поддержка").to_owned()),
-                            (_, _, Some(from)) => from.clone(),
-                            (_, Some(_), _) => tr!(lg, "Customer", "Клиент").to_owned(),
-                            _ => tr!(lg, "System", "Система").to_owned(),
+                        let author = match dir {
+                            Some(d) => staff_author(lg, d, &e),
+                            None => customer_author(lg, me, &e),
                         };
                         let kind = match e.kind {
                             StreamKind::Public => tr!(lg, "Message", "Сообщение"),
@@ -100,6 +100,28 @@ pub fn Stream(
             .into_any()
         }
         other => pending(&other, move || stream.reload()),
+    }
+}
+
+/// Who wrote an entry, as agents read it: the colleague or portal user by name, a mail's
+/// sender by address.
+fn staff_author(lg: Lang, dir: crate::agent::Directory, e: &StreamEntry) -> String {
+    match (e.author_user_id, e.author_contact_id, &e.email_from) {
+        (Some(u), _, _) => dir.user_name(Some(u)),
+        (_, _, Some(from)) => from.clone(),
+        (_, Some(_), _) => tr!(lg, "Customer", "Клиент").to_owned(),
+        _ => tr!(lg, "System", "Система").to_owned(),
+    }
+}
+
+/// Who wrote an entry, as the customer reads it: themselves, a colleague of theirs (by
+/// address when it came by mail), or support.
+fn customer_author(lg: Lang, me: Option<i64>, e: &StreamEntry) -> String {
+    match (e.author_contact_id, &e.email_from) {
+        (Some(c), _) if Some(c) == me => tr!(lg, "You", "Вы").to_owned(),
+        (_, Some(from)) => from.clone(),
+        (Some(_), None) => tr!(lg, "Your colleague", "Ваш коллега").to_owned(),
+        (None, None) => tr!(lg, "Support", "Поддержка").to_owned(),
     }
 }
 

@@ -191,7 +191,8 @@ pub fn DropZone(path: String, uploads: RwSignal<Vec<Upload>>) -> impl IntoView {
     }
 }
 
-/// Reply to the customer or note for colleagues, with files.
+/// Reply to the customer or note for colleagues, with files; in the portal, the customer's
+/// message to support.
 #[component]
 pub fn Composer(
     case_id: i64,
@@ -301,13 +302,21 @@ pub fn Composer(
             })}
             <label class="sr" for="composer-text">{move || tr!(l.get(), "Message", "Сообщение")}</label>
             <textarea id="composer-text" rows="5" data-test="composer-text"
-                placeholder=move || if internal() { tr!(l.get(), "Note for colleagues (the customer never sees it)", "Заметка для коллег (клиент её не увидит)") } else { tr!(l.get(), "Reply to the customer", "Ответ клиенту") }
+                placeholder=move || match (portal, internal()) {
+                    (true, _) => tr!(l.get(), "Your message to support", "Ваше сообщение для поддержки"),
+                    (false, true) => tr!(l.get(), "Note for colleagues (the customer never sees it)", "Заметка для коллег (клиент её не увидит)"),
+                    (false, false) => tr!(l.get(), "Reply to the customer", "Ответ клиенту"),
+                }
                 prop:value=text on:input=move |ev| text.set(event_target_value(&ev))></textarea>
             {(!portal).then(|| view! { <KbPicker on_pick=Callback::new(move |t: String| text.update(|x| { if !x.is_empty() { x.push_str("\n\n"); } x.push_str(&t); }))/> })}
             <DropZone path=upload_path(case_id, portal) uploads/>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <button type="submit" data-test="send" disabled=move || busy.get() || uploads.with(|u| u.iter().any(|x| x.done.is_none() && x.failed.is_none()))>
-                {move || if internal() { tr!(l.get(), "Add note", "Добавить заметку") } else { tr!(l.get(), "Send reply", "Отправить ответ") }}
+                {move || match (portal, internal()) {
+                    (true, _) => tr!(l.get(), "Send", "Отправить"),
+                    (false, true) => tr!(l.get(), "Add note", "Добавить заметку"),
+                    (false, false) => tr!(l.get(), "Send reply", "Отправить ответ"),
+                }}
             </button>
         </form>
     }

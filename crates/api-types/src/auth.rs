@@ -119,6 +119,9 @@ pub struct ApiTokenCreated {
 pub struct InvitationInfo {
     pub email: String,
     pub name: String,
+    /// `en` or `ru`: the language the invitation was written in, which the page and the
+    /// portal open in.
+    pub language: String,
     pub expires_at: DateTime<Utc>,
 }
 

@@ -109,7 +109,25 @@ impl Services {
         let name = format!("{} {}", contact.first_name, contact.last_name)
             .trim()
             .to_owned();
+        // The customer is written to in the language the inviting agent works in; the portal
+        // opens in it too, until the customer chooses another.
+        let language = user_store::user(c, actor.user_id)
+            .map(|u| u.language)
+            .unwrap_or_else(|_| self.notify.default_language.clone());
         let user = match user_store::portal_user_of_contact(c, contact_id)? {
+            // Not signed in yet, so no language of their own: the newest invitation's.
+            Some(user) if user.password_hash.is_none() && user.language != language => {
+                user_store::update_user(
+                    c,
+                    user.id,
+                    &user_store::UserChanges {
+                        language: Some(language.clone()),
+                        updated_at: Some(now),
+                        ..Default::default()
+                    },
+                )?;
+                user_store::user(c, user.id)?
+            }
             Some(user) => user,
             None => {
                 if user_store::user_by_email(c, &email)?.is_some() {
@@ -128,7 +146,7 @@ impl Services {
                         role: "portal".into(),
                         password_hash: None,
                         support_line: None,
-                        language: self.notify.default_language.clone(),
+                        language,
                         contact_id: Some(contact_id),
                         active: true,
                         created_at: now,
@@ -202,6 +220,7 @@ impl Services {
             Ok(InvitationInfo {
                 email: user.email,
                 name: user.name,
+                language: user.language,
                 expires_at: invitation.expires_at.and_utc(),
             })
         })

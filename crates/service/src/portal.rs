@@ -2,7 +2,8 @@
 //! allows it), public entries only, new cases and messages with the stream's status rules.
 
 use helpdesk_api_types::cases::{
-    PageQuery, PortalCase, PortalCasePage, PortalMessage, PortalNewCase, StreamEntry, StreamPage,
+    PageQuery, PortalCase, PortalCasePage, PortalCloseCase, PortalMessage, PortalNewCase,
+    StreamEntry, StreamPage,
 };
 use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority};
 use helpdesk_store::cases::{self as store, CaseChanges, CaseFilter, PortalScope};
@@ -191,6 +192,45 @@ impl Services {
             Ok(entry)
         })?;
         self.db.read(|c| one_entry(c, entry))
+    }
+
+    /// The customer closes their case, with an optional last message to support. A case
+    /// already closed, rejected or merged answers 409; agents following the case are told.
+    pub fn portal_close_case(
+        &self,
+        actor: &Actor,
+        case_id: i64,
+        input: &PortalCloseCase,
+    ) -> Result<PortalCase, AppError> {
+        actor.any_write()?;
+        input.validate()?;
+        let now = self.now();
+        let row = self.db.write(|c| -> Result<store::CaseRow, AppError> {
+            let row = self.portal_case_row(c, actor, case_id)?;
+            if stored(CaseStatus::parse(&row.status))?.is_terminal() {
+                return Err(AppError::Conflict(format!(
+                    "case #{} is already {}",
+                    row.number, row.status
+                )));
+            }
+            let (_, before) = case_snapshot(c, case_id)?;
+            if let Some(body) = input.message.as_deref() {
+                let message = CustomerMessage {
+                    by: Some(actor),
+                    contact_id: actor.contact_id,
+                    body: body.trim(),
+                    channel: Channel::Portal,
+                    moves_status: false,
+                };
+                self.customer_message(c, &row, &message, now)?;
+            }
+            let changes = CaseChanges::default();
+            self.move_case(c, Some(actor), &row, CaseStatus::Closed, changes, now)?;
+            let (after_row, after) = case_snapshot(c, case_id)?;
+            crate::audit::record(c, Some(actor), ("case", case_id), &before, &after, now)?;
+            Ok(after_row)
+        })?;
+        portal_dto(row)
     }
 
     /// A customer's message on a case (portal or email), with the stream's rules: a case waiting

@@ -18,11 +18,11 @@ use leptos::task::spawn_local;
 use serde_json::{json, Value};
 
 use crate::api::{self};
+use crate::chosen_files::{ChosenFiles, FileChooser};
 use crate::i18n::{self};
 use crate::route::Route;
 use crate::tr;
 use crate::ui::{lang, toasts, Fetch, Field};
-use crate::upload::{send_file, Upload, UploadList, MAX_FILE};
 use checks::phone_error;
 use submit::{submit, FIELDS, FORM};
 
@@ -57,49 +57,7 @@ pub fn NewCasePage() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let errors = RwSignal::new(std::collections::BTreeMap::<String, String>::new());
     let busy = RwSignal::new(false);
-    let uploads = RwSignal::new(Vec::<Upload>::new());
-    let files = StoredValue::new_local(Vec::<web_sys::File>::new());
-    let chosen_names = RwSignal::new(Vec::<String>::new());
-    let opened = RwSignal::new(None::<i64>);
-    Effect::new(move |_| {
-        let up = uploads.get();
-        if let Some(id) = opened.get() {
-            if !up.is_empty() && up.iter().all(|u| u.done.is_some() || u.failed.is_some()) {
-                crate::route::router().go(Route::Case(id));
-            }
-        }
-    });
-    let choose = move |ev: leptos::ev::Event| {
-        use wasm_bindgen::JsCast;
-        let lg = l.get_untracked();
-        let input: Option<web_sys::HtmlInputElement> = ev.target().and_then(|t| t.dyn_into().ok());
-        let Some(list) = input.and_then(|i| i.files()) else {
-            return;
-        };
-        for i in 0..list.length() {
-            let Some(f) = list.get(i) else { continue };
-            if f.size() > MAX_FILE {
-                toasts().push(
-                    format!(
-                        "{}: {}",
-                        f.name(),
-                        tr!(lg, "larger than 50 MB", "больше 50 МБ")
-                    ),
-                    None,
-                    true,
-                );
-                continue;
-            }
-            chosen_names.update(|n| {
-                n.push(format!(
-                    "{} ({})",
-                    f.name(),
-                    crate::ui::size(f.size() as i64)
-                ))
-            });
-            files.update_value(|v| v.push(f));
-        }
-    };
+    let chosen = ChosenFiles::new();
     let err = move |k: &'static str| Signal::derive(move || errors.with(|e| e.get(k).cloned()));
     // Errors no field of the form shows (the request's own, or a field it has no input for)
     // are listed at the top: an error is never invisible.
@@ -222,7 +180,6 @@ pub fn NewCasePage() -> impl IntoView {
         });
     };
 
-    let r = crate::route::router();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let lg = l.get_untracked();
@@ -300,15 +257,8 @@ pub fn NewCasePage() -> impl IntoView {
                     );
                     // Files chosen on the form go onto the new case; the page follows once
                     // they are up.
-                    let chosen = files.with_value(|f| f.clone());
-                    if chosen.is_empty() {
-                        r.go(Route::Case(case.id));
-                    } else {
-                        opened.set(Some(case.id));
-                        for f in chosen {
-                            send_file(format!("/api/v1/cases/{}/attachments", case.id), f, uploads);
-                        }
-                    }
+                    let path = format!("/api/v1/cases/{}/attachments", case.id);
+                    chosen.send_then_go(path, Route::Case(case.id));
                 }
                 Err((prefix, e)) => {
                     let mut map = std::collections::BTreeMap::new();
@@ -473,14 +423,8 @@ pub fn NewCasePage() -> impl IntoView {
                     <textarea rows="2" prop:value=system_info on:input=move |ev| system_info.set(event_target_value(&ev))></textarea>
                 </Field>
             </fieldset>
-            <fieldset>
-                <legend>{move || tr!(l.get(), "Files", "Файлы")}</legend>
-                <label class="field"><span class="label">{move || tr!(l.get(), "Attach (up to 50 MB each)", "Прикрепить (до 50 МБ каждый)")}</span>
-                    <input type="file" multiple data-test="new-case-files" on:change=choose/></label>
-                <ul>{move || chosen_names.get().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
-                <UploadList uploads/>
-            </fieldset>
-            <button type="submit" data-test="save" disabled=move || busy.get() || opened.get().is_some()>{move || tr!(l.get(), "Register", "Зарегистрировать")}</button>
+            <FileChooser chosen/>
+            <button type="submit" data-test="save" disabled=move || busy.get() || chosen.sending()>{move || tr!(l.get(), "Register", "Зарегистрировать")}</button>
         </form>
     }
 }

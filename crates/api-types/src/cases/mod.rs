@@ -305,6 +305,16 @@ pub struct PortalMessage {
     pub attachment_ids: Vec<i64>,
 }
 
+/// The customer closes their case: it needs nothing more from support.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct PortalCloseCase {
+    /// A last word to support (what helped, say), added as the customer's message.
+    #[serde(default)]
+    #[validate(length(min = 1, max = 100000), custom(function = "crate::not_blank"))]
+    pub message: Option<String>,
+}
+
 /// Filters of the case list; all optional and combined with AND.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams, Validate)]
 #[serde(deny_unknown_fields)]

@@ -233,5 +233,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(portal::create_case)
         .service(portal::get_case)
         .service(portal::stream)
-        .service(portal::post_message);
+        .service(portal::post_message)
+        .service(portal::close_case);
 }

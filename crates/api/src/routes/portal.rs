@@ -3,7 +3,8 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use helpdesk_api_types::cases::{
-    PageQuery, PortalCase, PortalCasePage, PortalMessage, PortalNewCase, StreamEntry, StreamPage,
+    PageQuery, PortalCase, PortalCasePage, PortalCloseCase, PortalMessage, PortalNewCase,
+    StreamEntry, StreamPage,
 };
 use helpdesk_service::Services;
 
@@ -75,4 +76,21 @@ pub async fn post_message(
     let id = id.into_inner();
     let entry = blocking(move || svc.portal_post_message(&auth.0, id, &body)).await?;
     Ok(HttpResponse::Created().json(entry))
+}
+
+/// Close the case as its customer: support need do nothing more. An optional last message is
+/// added to the stream first. 409 when the case is already closed or rejected.
+#[utoipa::path(tag = "portal", params(("id" = i64, Path, description = "Case id")), request_body = PortalCloseCase,
+    responses((status = 200, description = "Closed", body = PortalCase)))]
+#[post("/portal/cases/{id}/close")]
+pub async fn close_case(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+    body: web::Json<PortalCloseCase>,
+) -> Result<web::Json<PortalCase>, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.portal_close_case(&auth.0, id, &body))
+        .await
+        .map(web::Json)
 }

@@ -294,3 +294,84 @@ api_test!(async fn without_outgoing_mail_the_toggle_works_and_invitations_are_un
     assert_eq!(s, 503, "{problem}");
     assert!(problem["detail"].as_str().unwrap().contains("HELPDESK_SMTP_URL"), "{problem}");
 });
+
+/// The newest mail of `kind` to `email`: its subject.
+async fn mailed_subject(app: &TestApp, email: &str) -> String {
+    let db = app.services.db.clone();
+    let mails =
+        tokio::task::spawn_blocking(move || db.read(helpdesk_store::notifications::all_mails))
+            .await
+            .unwrap()
+            .unwrap();
+    let email = email.to_owned();
+    mails
+        .into_iter()
+        .rev()
+        .find(|m| m.recipient == email && m.kind == "portal_invitation")
+        .map(|m| m.subject)
+        .expect("an invitation mail")
+}
+
+async fn the_invitation_speaks_the_inviting_agents_language(backend: TestBackend) {
+    let app = app_with_mail(backend).await;
+    let olga = app
+        .user_speaking(Role::Agent, Some(1), None, Some("ru"))
+        .await;
+    let john = app
+        .user_speaking(Role::Agent, Some(1), None, Some("en"))
+        .await;
+    let email = "pavel@customer.test";
+    let (s, contact) = app
+        .post(
+            "/api/v1/contacts",
+            &olga.token,
+            json!({ "first_name": "Павел", "last_name": "Серов", "emails": [email], "portal_access": true }),
+        )
+        .await;
+    assert_eq!(s, 201, "{contact}");
+    let id = contact["id"].as_i64().unwrap();
+
+    // Invited from a Russian page: a Russian mail, and the link's page and portal in Russian.
+    let subject = mailed_subject(&app, email).await;
+    assert!(
+        subject.chars().any(|c| ('а'..='я').contains(&c)),
+        "{subject}"
+    );
+    let token = invitation_token(&app, email).await.unwrap();
+    let path = format!("/api/v1/auth/invitations/{token}");
+    let (s, info) = anonymous(&app, Method::GET, &path, None).await;
+    assert_eq!((s, info["language"].as_str()), (200, Some("ru")), "{info}");
+
+    // Asked again by an English-speaking colleague before the customer signed in: English.
+    let path = format!("/api/v1/contacts/{id}/invitation");
+    let (s, again) = app.post(&path, &john.token, json!(null)).await;
+    assert_eq!(s, 201, "{again}");
+    let subject = mailed_subject(&app, email).await;
+    assert!(subject.is_ascii(), "{subject}");
+    let token = invitation_token(&app, email).await.unwrap();
+    let (s, accepted) = anonymous(
+        &app,
+        Method::POST,
+        "/api/v1/auth/invitations/accept",
+        Some(json!({ "token": token, "password": "a long new password" })),
+    )
+    .await;
+    assert_eq!(s, 200, "{accepted}");
+    let access = accepted["access_token"].as_str().unwrap();
+    let (s, me) = app.get("/api/v1/me", access).await;
+    assert_eq!(
+        (s.as_u16(), me["language"].as_str()),
+        (200, Some("en")),
+        "{me}"
+    );
+}
+
+#[tokio::test]
+async fn the_invitation_speaks_the_inviting_agents_language_sqlite() {
+    the_invitation_speaks_the_inviting_agents_language(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn the_invitation_speaks_the_inviting_agents_language_postgres() {
+    the_invitation_speaks_the_inviting_agents_language(TestBackend::Postgres).await;
+}

@@ -811,6 +811,11 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
         "/api/v1/portal/cases/{id}/messages",
         [Unauth, Ok, Hidden, Deny, Deny],
     ),
+    (
+        "POST",
+        "/api/v1/portal/cases/{id}/close",
+        [Unauth, Ok, Hidden, Deny, Deny],
+    ),
 ];
 
 struct Fixture {
@@ -1320,6 +1325,7 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
         }
         ("POST", "/api/v1/portal/cases") => json!({ "subject": format!("Portal case {n}") }),
         ("POST", "/api/v1/portal/cases/{id}/messages") => json!({ "body": "hello" }),
+        ("POST", "/api/v1/portal/cases/{id}/close") => json!({ "message": "Solved, thanks" }),
         _ => panic!("no body for {method} {path}: add one to the matrix test"),
     };
     Some(b)
@@ -1594,6 +1600,11 @@ async fn every_operation_answers_every_caller_as_expected(app: TestApp) {
                 // Deciding on a suggested follow-up uses it up: each call gets a fresh one.
                 let entry = fresh_suggestion(&app, &f).await;
                 url = url.replace("{entry_id}", &entry.to_string());
+            }
+            if *path == "/api/v1/portal/cases/{id}/close" {
+                // Closing uses the case up: each call gets a fresh one of portal user A.
+                let id = action_case(&app, &f, "close").await;
+                url = path.replace("{id}", &id.to_string());
             }
             if let Some(action) = path.strip_prefix("/api/v1/cases/{id}/actions/") {
                 // Actions change the case: each call gets a fresh one in a state it applies to.

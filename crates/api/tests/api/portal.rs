@@ -73,3 +73,47 @@ api_test!(async fn organization_visibility_is_opt_in(app) {
     let (s, _) = app.get("/api/v1/portal/cases", &portal.token).await;
     assert_eq!(s, 401, "switching portal access off signs the customer out");
 });
+
+api_test!(async fn the_customer_closes_their_case_with_a_last_word(app) {
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (_, contact) = org_with_contact(&app, &agent, "Closers").await;
+    let (_, other) = org_with_contact(&app, &agent, "Others").await;
+    let customer = app.user(Role::Portal, None, Some(contact)).await;
+    let stranger = app.user(Role::Portal, None, Some(other)).await;
+    let (s, case) = app.post("/api/v1/portal/cases", &customer.token, json!({ "subject": "Printer", "description": "it jams" })).await;
+    assert_eq!(s, 201, "{case}");
+    let id = case["id"].as_i64().unwrap();
+    let close = format!("/api/v1/portal/cases/{id}/close");
+
+    // Another customer cannot learn the case exists; a blank last word is named.
+    let (s, _) = app.post(&close, &stranger.token, json!({})).await;
+    assert_eq!(s, 404);
+    let (s, problem) = app.post(&close, &customer.token, json!({ "message": "   " })).await;
+    assert_eq!(s, 422, "{problem}");
+    assert!(problem["errors"]["message"].is_array(), "{problem}");
+    let (_, still) = app.get(&format!("/api/v1/cases/{id}"), &agent.token).await;
+    assert_eq!(still["status"], "new", "nothing changed by a refused close");
+
+    let (s, closed) = app.post(&close, &customer.token, json!({ "message": "Found it: a paper clip." })).await;
+    assert_eq!(s, 200, "{closed}");
+    assert_eq!(closed["status"], "closed");
+
+    // The agent reads the last word and who closed the case.
+    let (_, full) = app.get(&format!("/api/v1/cases/{id}"), &agent.token).await;
+    assert_eq!(full["status"], "closed");
+    assert!(full["closed_at"].is_string(), "{full}");
+    let (_, stream) = app.get(&format!("/api/v1/cases/{id}/stream"), &agent.token).await;
+    let items = stream["items"].as_array().unwrap();
+    let last_word = items.iter().find(|e| e["body"] == "Found it: a paper clip.").expect("the last word");
+    assert_eq!((last_word["kind"].as_str(), last_word["author_contact_id"].as_i64()), (Some("public"), Some(contact)));
+    let moved = items.iter().find(|e| e["kind"] == "system" && e["body"].as_str().unwrap_or("").contains("closed")).expect("a status entry");
+    assert_eq!(moved["author_user_id"], customer.id, "{moved}");
+
+    // Closing twice is a conflict; a message afterwards reopens the case as before.
+    let (s, problem) = app.post(&close, &customer.token, json!({})).await;
+    assert_eq!(s, 409, "{problem}");
+    let (s, _) = app.post(&format!("/api/v1/portal/cases/{id}/messages"), &customer.token, json!({ "body": "It jams again" })).await;
+    assert_eq!(s, 201);
+    let (_, reopened) = app.get(&format!("/api/v1/portal/cases/{id}"), &customer.token).await;
+    assert_eq!(reopened["status"], "open");
+});

@@ -37,6 +37,7 @@ async fn customer_portal(backend: TestBackend) {
         assert_eq!(s, 201);
     }
     drain_outbox(&app).await;
+    let guide = kb_for_customers(&app, &agent.token).await;
 
     let (_driver, c) = browser().await;
     // An agent address typed by a customer lands on the portal home.
@@ -69,6 +70,45 @@ async fn customer_portal(backend: TestBackend) {
     count_until(&c, "[data-test=entry]", 2).await;
     let kinds = stream_kinds(&app, &agent.token, ids[0]).await;
     assert!(kinds.contains(&("public".into(), "The other tray works, thanks".into())));
+    // In the customer's words: support's reply, their own message, a box for writing to support.
+    assert_eq!(
+        texts(&c, "[data-test=entry] .entry-head strong").await,
+        ["Support", "You"]
+    );
+    let placeholder = find(&c, "[data-test=composer-text]")
+        .await
+        .attr("placeholder")
+        .await
+        .unwrap();
+    assert_eq!(placeholder.as_deref(), Some("Your message to support"));
+
+    // The link in a mail (`/cases/{id}`, the same for agents and customers) opens the case.
+    c.goto(&app.url(&format!("/cases/{}", ids[0])))
+        .await
+        .unwrap();
+    text_until(&c, "[data-test=case-title]", |t| t.contains("Printer jams")).await;
+    assert_eq!(path_of(&c).await, format!("/portal/cases/{}", ids[0]));
+
+    // The customer closes the case, with a last word; writing later would open it again.
+    click(&c, "[data-test=close-ask]").await;
+    type_in(
+        &c,
+        "[data-test=close-message]",
+        "Solved with the other tray",
+    )
+    .await;
+    click(&c, "[data-test=close-confirm]").await;
+    text_until(&c, "[data-test=case-status]", |t| t == "Closed").await;
+    find(&c, "[data-test=reopen-hint]").await;
+    assert!(c.find(Locator::Css("[data-test=close-ask]")).await.is_err());
+    count_until(&c, "[data-test=entry]", 3).await;
+    screenshot(&c, backend, "portal-case-closed").await;
+    let (_, closed) = app
+        .get(&format!("/api/v1/cases/{}", ids[0]), &agent.token)
+        .await;
+    assert_eq!(closed["status"], "closed");
+    let kinds = stream_kinds(&app, &agent.token, ids[0]).await;
+    assert!(kinds.contains(&("public".into(), "Solved with the other tray".into())));
     // Another customer's case by its address: not found, and nothing of it on the page.
     c.goto(&app.url(&format!("/portal/cases/{}", ids[1])))
         .await
@@ -80,6 +120,18 @@ async fn customer_portal(backend: TestBackend) {
     c.goto(&app.url("/portal/cases/new")).await.unwrap();
     type_in(&c, "[data-test=subject]", "Scanner is offline").await;
     type_in(&c, "[data-test=description]", "Since the update").await;
+    let dir = std::env::temp_dir().join(format!(
+        "helpdesk-portal-{}-{backend:?}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("scanner.log");
+    std::fs::write(&log, "error 42: no paper\n").unwrap();
+    find(&c, "[data-test=new-case-files]")
+        .await
+        .send_keys(log.to_str().unwrap())
+        .await
+        .unwrap();
     click(&c, "[data-test=save]").await;
     let toast = text_until(&c, "[data-test=toast]", |t| t.contains('#')).await;
     text_until(&c, "[data-test=case-title]", |t| {
@@ -103,6 +155,44 @@ async fn customer_portal(backend: TestBackend) {
         .await;
     assert_eq!(as_agent["channel"], "portal");
     assert_eq!(as_agent["requester_id"], contact_a);
+    // The file chosen on the form went up with the case: the agent has it.
+    let (_, files) = app
+        .get(
+            &format!("/api/v1/cases/{}/attachments", created["id"]),
+            &agent.token,
+        )
+        .await;
+    assert_eq!(files[0]["filename"], "scanner.log", "{files}");
+    text_until(&c, "[data-test=portal-case]", |t| t.contains("scanner.log")).await;
+
+    // The knowledge base: the portal's articles by category, a search, an article's files.
+    click(&c, "a[href='/portal/kb']").await;
+    let categories = count_until(&c, "[data-test=kb-category]", 1).await;
+    assert_eq!(categories, ["Printers"]);
+    let articles = count_until(&c, "[data-test=kb-article]", 1).await;
+    assert!(
+        articles[0].starts_with("Clearing a paper jam"),
+        "{articles:?}"
+    );
+    assert!(!c
+        .source()
+        .await
+        .unwrap()
+        .contains("Jam codes for engineers"));
+    type_in(&c, "[data-test=kb-query]", "roller").await;
+    click(&c, "[data-test=kb-search]").await;
+    let hits = count_until(&c, "[data-test=kb-hit]", 1).await;
+    assert!(hits[0].contains("Clearing a paper jam"), "{hits:?}");
+    screenshot(&c, backend, "portal-kb").await;
+    click(&c, "[data-test=kb-hit] a").await;
+    text_until(&c, "[data-test=kb-article-page] h1", |t| {
+        t == "Clearing a paper jam"
+    })
+    .await;
+    assert_eq!(path_of(&c).await, format!("/portal/kb/{guide}"));
+    let files = count_until(&c, "[data-test=kb-file]", 1).await;
+    assert!(files[0].starts_with("jam-guide.txt"), "{files:?}");
+    screenshot(&c, backend, "portal-kb-article").await;
     // Signing out forgets the session: a reload asks to sign in again.
     sign_out(&c).await;
     c.refresh().await.unwrap();
@@ -112,6 +202,41 @@ async fn customer_portal(backend: TestBackend) {
         .await
         .is_err());
     c.close().await.unwrap();
+}
+
+/// A category with one published portal article (with a file) and one internal article;
+/// returns the portal article's id.
+async fn kb_for_customers(app: &TestApp, agent: &str) -> i64 {
+    let (s, category) = app
+        .post(
+            "/api/v1/kb/categories",
+            agent,
+            json!({ "name": "Printers" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{category}");
+    let mut ids = Vec::new();
+    for (title, visibility) in [
+        ("Clearing a paper jam", "portal"),
+        ("Jam codes for engineers", "internal"),
+    ] {
+        let body = json!({
+            "title": title, "body_md": "Open the cover and turn the **tray roller** by hand.",
+            "category_id": category["id"], "status": "published", "visibility": visibility,
+        });
+        let (s, article) = app.post("/api/v1/kb/articles", agent, body).await;
+        assert_eq!(s, 201, "{article}");
+        ids.push(article["id"].as_i64().unwrap());
+    }
+    let (s, files) = app
+        .upload(
+            &format!("/api/v1/kb/articles/{}/attachments", ids[0]),
+            agent,
+            vec![("jam-guide.txt", "text/plain", b"Step 1".to_vec())],
+        )
+        .await;
+    assert_eq!(s, 201, "{files}");
+    ids[0]
 }
 
 /// An agent gives a contact portal access in the app; the customer opens the mailed link,
