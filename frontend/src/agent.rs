@@ -3,7 +3,7 @@
 //! related cases).
 
 use helpdesk_api_types::cases::{Case, CasePage, Queues};
-use helpdesk_api_types::kb::ArticlePage;
+use helpdesk_api_types::kb::{ArticlePage, ArticleVisibility};
 use helpdesk_api_types::users::{User, UserPage};
 use helpdesk_api_types::{CaseStatus, Priority};
 use leptos::prelude::*;
@@ -366,30 +366,57 @@ pub fn focus(selector: &str) {
 
 /// Knowledge-base articles matching a word, to insert into a reply.
 #[component]
-pub fn KbPicker(on_pick: Callback<String>) -> impl IntoView {
+pub fn KbPicker(on_pick: Callback<String>, public: Signal<bool>) -> impl IntoView {
     let l = lang();
     let q = RwSignal::new(String::new());
-    let found = RwSignal::new(Vec::<(String, String)>::new());
+    let found = RwSignal::new(Vec::<(String, String, bool)>::new());
     let search = move || {
         let text = q.get_untracked();
         if text.trim().is_empty() {
             return;
         }
+        // A reply the customer reads takes only articles customers may read; a note any.
+        let only = if public.get_untracked() {
+            "&visibility=portal"
+        } else {
+            ""
+        };
         spawn_local(async move {
             if let Ok(p) = api::get::<ArticlePage>(&format!(
-                "/api/v1/kb/articles?q={}&status=published&limit=5",
+                "/api/v1/kb/articles?q={}&status=published&limit=5{only}",
                 enc(&text)
             ))
             .await
             {
-                found.set(p.items.into_iter().map(|a| (a.title, a.body_md)).collect());
+                found.set(
+                    p.items
+                        .into_iter()
+                        .map(|a| {
+                            (
+                                a.title,
+                                a.body_md,
+                                a.visibility == ArticleVisibility::Internal,
+                            )
+                        })
+                        .collect(),
+                );
             }
         });
     };
+    // Switching between reply and note asks again with the other rule.
+    Effect::new(move |_| {
+        public.track();
+        found.set(Vec::new());
+        search();
+    });
     view! {
         <div class="kb-picker">
             <input type="search" data-test="kb-search" aria-label=move || tr!(l.get(), "Knowledge base", "База знаний")
-                placeholder=move || tr!(l.get(), "Find an article…", "Найти статью…")
+                placeholder=move || if public.get() {
+                    tr!(l.get(), "Find an article for the customer…", "Найти статью для клиента…")
+                } else {
+                    tr!(l.get(), "Find an article…", "Найти статью…")
+                }
                 prop:value=q on:input=move |ev| q.set(event_target_value(&ev))
                 on:keydown=move |ev: web_sys::KeyboardEvent| {
                     // The picker sits in the composer's form: Enter searches, it never sends.
@@ -400,9 +427,12 @@ pub fn KbPicker(on_pick: Callback<String>) -> impl IntoView {
                 }/>
             <button type="button" data-test="kb-find" on:click=move |_| search()>{move || tr!(l.get(), "Search", "Найти")}</button>
             <ul>
-                {move || found.get().into_iter().map(|(title, body)| {
+                {move || found.get().into_iter().map(|(title, body, internal)| {
                     let text = format!("{title}\n\n{body}");
-                    view! { <li><button type="button" class="link" data-test="kb-article" on:click=move |_| on_pick.run(text.clone())>{title.clone()}</button></li> }
+                    view! { <li>
+                        <button type="button" class="link" data-test="kb-article" on:click=move |_| on_pick.run(text.clone())>{title.clone()}</button>
+                        {internal.then(|| view! { " " <span class="badge" data-test="kb-internal">{tr!(l.get(), "internal", "внутренняя")}</span> })}
+                    </li> }
                 }).collect_view()}
             </ul>
         </div>

@@ -308,7 +308,7 @@ pub fn Composer(
                     (false, false) => tr!(l.get(), "Reply to the customer", "Ответ клиенту"),
                 }
                 prop:value=text on:input=move |ev| text.set(event_target_value(&ev))></textarea>
-            {(!portal).then(|| view! { <KbPicker on_pick=Callback::new(move |t: String| text.update(|x| { if !x.is_empty() { x.push_str("\n\n"); } x.push_str(&t); }))/> })}
+            {(!portal).then(|| view! { <KbPicker public=Signal::derive(move || !internal()) on_pick=Callback::new(move |t: String| text.update(|x| { if !x.is_empty() { x.push_str("\n\n"); } x.push_str(&t); }))/> })}
             <DropZone path=upload_path(case_id, portal) uploads/>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <button type="submit" data-test="send" disabled=move || busy.get() || uploads.with(|u| u.iter().any(|x| x.done.is_none() && x.failed.is_none()))>

@@ -170,6 +170,12 @@ async fn agent_works_a_case(backend: TestBackend) {
         inserted,
         "Worn rollers\n\nReplace the pickup roller of the tray."
     );
+    // The article is internal: marked so for a note, not offered for a reply the customer reads.
+    find(&c, "[data-test=kb-internal]").await;
+    click(&c, "[data-test=mode-public]").await;
+    count_until(&c, "[data-test=kb-article]", 0).await;
+    click(&c, "[data-test=mode-internal]").await;
+    count_until(&c, "[data-test=kb-article]", 1).await;
     // A change made elsewhere reloads the case without losing the draft.
     let (s, _) = app
         .post(
