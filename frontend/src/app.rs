@@ -123,7 +123,6 @@ pub fn App() -> impl IntoView {
                         <Link to=Route::PortalHome>{move || tr!(lang.get(), "My cases", "Мои обращения")}</Link>
                         <Link to=Route::PortalNewCase>{move || tr!(lang.get(), "New case", "Новое обращение")}</Link>
                         <Link to=Route::PortalKb>{move || tr!(lang.get(), "Knowledge base", "База знаний")}</Link>
-                        <Link to=Route::Profile>{move || tr!(lang.get(), "Profile", "Профиль")}</Link>
                     </nav>
                 }.into_any()
             } else {
@@ -137,7 +136,6 @@ pub fn App() -> impl IntoView {
                         <Link to=Route::Products>{move || tr!(lang.get(), "Products", "Продукты")}</Link>
                         <Link to=Route::Contracts>{move || tr!(lang.get(), "Contracts", "Договоры")}</Link>
                         {admin.then(|| view! { <Link to=Route::Admin("users".into())>{move || tr!(lang.get(), "Admin", "Администрирование")}</Link> })}
-                        <Link to=Route::Profile>{move || tr!(lang.get(), "Profile", "Профиль")}</Link>
                     </nav>
                 }.into_any()
             })}
@@ -147,7 +145,11 @@ pub fn App() -> impl IntoView {
             </button>
             {move || session.get().map(|s| view! {
                 <Bell lang staff=s.user.role != Role::Portal/>
-                <span class="who" data-test="who">{t().signed_in_as} " " {s.user.name.clone()}</span>
+                // The signed-in user's name opens their profile (the words are for screen readers).
+                <Link to=Route::Profile class="who">
+                    <span class="sr">{t().signed_in_as} " "</span>
+                    <span data-test="who" title={let name = s.user.name.clone(); move || format!("{} {name} — {}", t().signed_in_as, tr!(lang.get(), "profile", "профиль"))}>{s.user.name.clone()}</span>
+                </Link>
                 <button class="link" data-test="sign-out" on:click=sign_out>{t().sign_out}</button>
             })}
         </header>

@@ -1,9 +1,8 @@
 //! The case page: the case's fields and badges, its actions (with what they ask), SLA clocks,
 //! the stream and composer, followers, files, related cases and the audit trail.
 
-use helpdesk_api_types::cases::{
-    Attachment, AuditPage, Case, CasePage, Followers, StreamKind, StreamPage,
-};
+use helpdesk_api_types::cases::{Attachment, Case, CasePage, Followers, StreamKind, StreamPage};
+use helpdesk_api_types::crm::{Contact, Organization};
 use helpdesk_api_types::CaseStatus;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -240,10 +239,7 @@ pub fn CasePage(id: i64) -> impl IntoView {
                                     <dt>{tr!(lg, "Type", "Тип")}</dt><dd>{i18n::case_type(lg, c.case_type)}</dd>
                                     <dt>{tr!(lg, "Channel", "Канал")}</dt><dd>{i18n::channel(lg, c.channel)}</dd>
                                     <dt>{tr!(lg, "Registered", "Зарегистрировано")}</dt><dd>{when(lg, c.created_at)}</dd>
-                                    {org.map(|o| view! {
-                                        <dt>{tr!(lg, "Organization", "Организация")}</dt>
-                                        <dd><Link to=Route::Organization(o)>{format!("#{o}")}</Link></dd>
-                                    })}
+                                    <CustomerFacts org requester=c.requester_id/>
                                     {c.system_info.clone().map(|s| view! { <dt>{tr!(lg, "System", "Система")}</dt><dd><pre>{s}</pre></dd> })}
                                 </dl>
                                 {c.sla.clone().map(|s| view! {
@@ -342,7 +338,7 @@ pub fn CasePage(id: i64) -> impl IntoView {
                                         {tr!(lg, "Audit trail", "История изменений")}
                                     </button>
                                 </h2>
-                                {move || show_audit.get().then(|| view! { <Audit id/> })}
+                                {move || show_audit.get().then(|| view! { <crate::audit::Audit id/> })}
                             </section>
                         </aside>
                     </div>
@@ -372,30 +368,37 @@ fn Related(org: i64, current: i64) -> impl IntoView {
     }
 }
 
+/// Who the customer is: the organization (name, INN/KPP) and the requester (name, title,
+/// addresses, phones), each a link to its record.
 #[component]
-fn Audit(id: i64) -> impl IntoView {
+fn CustomerFacts(org: Option<i64>, requester: Option<i64>) -> impl IntoView {
     let l = lang();
-    let audit = Fetch::<AuditPage>::new(format!("/api/v1/cases/{id}/audit?limit=100"));
-    let dir = directory();
-    move || match audit.get() {
-        Load::Ready(p) => {
-            let lg = l.get();
-            view! {
-                <table class="audit" data-test="audit">
-                    <tbody>
-                        {p.items.into_iter().map(|a| view! {
-                            <tr>
-                                <td class="nowrap">{when(lg, a.created_at)}</td>
-                                <td>{dir.user_name(a.actor_user_id)}</td>
-                                <td>{a.field}</td>
-                                <td>{a.old_value.unwrap_or_default()} " → " {a.new_value.unwrap_or_default()}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }
-            .into_any()
-        }
-        other => pending(&other, move || audit.reload()),
+    let organization =
+        org.map(|o| Fetch::<Organization>::new(format!("/api/v1/organizations/{o}")));
+    let contact = requester.map(|r| Fetch::<Contact>::new(format!("/api/v1/contacts/{r}")));
+    view! {
+        {org.map(|o| view! {
+            <dt>{move || tr!(l.get(), "Organization", "Организация")}</dt>
+            <dd data-test="organization">
+                <Link to=Route::Organization(o)>{move || organization.and_then(|f| f.value()).map(|x| x.name).unwrap_or_else(|| format!("#{o}"))}</Link>
+                {move || organization.and_then(|f| f.value()).map(|x| {
+                    let ids: Vec<String> = [x.inn.map(|v| format!("{} {v}", tr!(l.get(), "INN", "ИНН"))), x.kpp.map(|v| format!("{} {v}", tr!(l.get(), "KPP", "КПП")))]
+                        .into_iter().flatten().collect();
+                    (!ids.is_empty()).then(|| view! { " " <span class="hint">{ids.join(" · ")}</span> })
+                })}
+            </dd>
+        })}
+        {requester.map(|r| view! {
+            <dt>{move || tr!(l.get(), "Requester", "Заявитель")}</dt>
+            <dd data-test="requester">
+                <Link to=Route::Contact(r)>{move || contact.and_then(|f| f.value()).map(|x| format!("{} {}", x.first_name, x.last_name).trim().to_owned()).unwrap_or_else(|| format!("#{r}"))}</Link>
+                {move || contact.and_then(|f| f.value()).map(|x| {
+                    let mut about: Vec<String> = x.title.into_iter().collect();
+                    about.extend(x.emails);
+                    about.extend(x.phones);
+                    (!about.is_empty()).then(|| view! { " " <span class="hint">{about.join(" · ")}</span> })
+                })}
+            </dd>
+        })}
     }
 }

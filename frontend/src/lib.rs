@@ -13,6 +13,7 @@ pub mod admin_forms;
 pub mod agent;
 pub mod api;
 pub mod app;
+pub mod audit;
 pub mod case_page;
 pub mod chosen_files;
 pub mod crm;

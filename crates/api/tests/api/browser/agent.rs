@@ -61,6 +61,12 @@ async fn agent_works_a_case(backend: TestBackend) {
     })
     .await;
     assert_eq!(path_of(&c).await, format!("/cases/{id}"));
+    // Who the customer is: the organization and the requester by name, with the address.
+    text_until(&c, "[data-test=organization]", |t| t == "Northwind").await;
+    text_until(&c, "[data-test=requester]", |t| {
+        t == "Ivan Northwind northwind@example.test"
+    })
+    .await;
     // Only the moves an open case allows.
     let actions = texts(&c, "[data-test=actions] button").await;
     assert!(actions.iter().any(|a| a == "Resolve…"), "{actions:?}");
@@ -252,6 +258,25 @@ async fn agent_works_a_case(backend: TestBackend) {
     c.refresh().await.unwrap();
     text_until(&c, "[data-test=queue-title]", |t| t == "Мои обращения").await;
     screenshot(&c, backend, "queue-ru").await;
+
+    // The case's audit trail reads in Russian: fields and statuses in words, not codes.
+    c.goto(&app.url(&format!("/cases/{id}"))).await.unwrap();
+    click(&c, "[data-test=audit-toggle]").await;
+    text_until(&c, "[data-test=audit]", |t| t.contains("Решено")).await;
+    let rows: Vec<(String, String)> = texts(&c, "[data-test=audit-field]")
+        .await
+        .into_iter()
+        .zip(texts(&c, "[data-test=audit-change]").await)
+        .collect();
+    assert!(
+        rows.contains(&("Статус".into(), "Ожидает ответа клиента → Решено".into())),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&("Решение".into(), "— → Roller replaced".into())),
+        "{rows:?}"
+    );
+    screenshot(&c, backend, "audit-ru").await;
     c.close().await.unwrap();
 }
 
