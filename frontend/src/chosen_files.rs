@@ -5,7 +5,8 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::route::{router, Route};
+use crate::i18n::Lang;
+use crate::route::{router, Route, Router};
 use crate::tr;
 use crate::ui::{lang, size, toasts};
 use crate::upload::{send_file, Upload, UploadList, MAX_FILE};
@@ -17,6 +18,10 @@ pub struct ChosenFiles {
     uploads: RwSignal<Vec<Upload>>,
     /// Where to go once the files are up; set when they are being sent.
     then: RwSignal<Option<Route>>,
+    /// Taken while the form is built: files are chosen in an event handler and sent from a
+    /// task, neither of which has the context.
+    router: Router,
+    lang: RwSignal<Lang>,
 }
 
 impl ChosenFiles {
@@ -26,12 +31,14 @@ impl ChosenFiles {
             names: RwSignal::new(Vec::new()),
             uploads: RwSignal::new(Vec::new()),
             then: RwSignal::new(None),
+            router: router(),
+            lang: lang(),
         };
         Effect::new(move |_| {
             let up = chosen.uploads.get();
             if let Some(to) = chosen.then.get() {
                 if !up.is_empty() && up.iter().all(|u| u.done.is_some() || u.failed.is_some()) {
-                    router().go(to);
+                    chosen.router.go(to);
                 }
             }
         });
@@ -40,7 +47,7 @@ impl ChosenFiles {
 
     /// Keeps the files of a file input's change, refusing the ones over the size limit.
     fn choose(self, ev: leptos::ev::Event) {
-        let lg = lang().get_untracked();
+        let lg = self.lang.get_untracked();
         let input: Option<web_sys::HtmlInputElement> = ev.target().and_then(|t| t.dyn_into().ok());
         let Some(list) = input.and_then(|i| i.files()) else {
             return;
@@ -67,7 +74,7 @@ impl ChosenFiles {
     pub fn send_then_go(self, path: String, then: Route) {
         let files = self.files.with_value(|f| f.clone());
         if files.is_empty() {
-            router().go(then);
+            self.router.go(then);
             return;
         }
         self.then.set(Some(then));
