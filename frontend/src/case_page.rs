@@ -19,7 +19,7 @@ use crate::tr;
 use crate::ui::{lang, pending, sla_badge, toasts, when, Fetch, Load};
 use crate::upload::{Composer, FileLinks};
 
-fn clock_name(l: Lang, m: helpdesk_domain::sla::Metric) -> &'static str {
+pub(crate) fn clock_name(l: Lang, m: helpdesk_domain::sla::Metric) -> &'static str {
     use helpdesk_domain::sla::Metric::*;
     match m {
         FirstResponse => tr!(l, "First response", "Первый ответ"),

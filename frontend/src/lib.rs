@@ -30,6 +30,7 @@ pub mod route;
 pub mod security_log;
 pub mod sign_in;
 pub mod stream;
+pub mod system_events;
 pub mod two_factor;
 pub mod ui;
 pub mod upload;

@@ -73,6 +73,10 @@ pub fn Stream(
                                 {match e.body_html.clone() {
                                     // Sanitised by the server when the mail was received.
                                     Some(html) => view! { <HtmlBody html lang=lg/> }.into_any(),
+                                    // A system entry says what happened as data: in the reader's words.
+                                    None if !e.events.is_empty() => view! {
+                                        <div class="body">{crate::system_events::say_all(lg, &e.events)}</div>
+                                    }.into_any(),
                                     None => view! { <div class="body">{e.body.clone()}</div> }.into_any(),
                                 }}
                                 {(!mine.is_empty()).then(|| view! { <FileLinks files=mine portal/> })}

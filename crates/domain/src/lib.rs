@@ -17,6 +17,7 @@ pub mod role;
 pub mod security;
 pub mod sla;
 pub mod status;
+pub mod system_event;
 pub mod throttle;
 pub mod totp;
 pub mod workflow;
@@ -27,6 +28,7 @@ pub use error::DomainError;
 pub use inn::{Inn, Kpp};
 pub use role::{Role, Scope};
 pub use status::CaseStatus;
+pub use system_event::SystemEvent;
 
 /// Declares a closed set of snake_case names with `as_str`/`parse`/`ALL`/`NAMES`, shared by the enums
 /// that are stored as text and exchanged in JSON.

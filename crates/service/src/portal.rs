@@ -5,7 +5,7 @@ use helpdesk_api_types::cases::{
     PageQuery, PortalCase, PortalCasePage, PortalCloseCase, PortalMessage, PortalNewCase,
     StreamEntry, StreamPage,
 };
-use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority};
+use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority, SystemEvent};
 use helpdesk_store::cases::{self as store, CaseChanges, CaseFilter, PortalScope};
 use helpdesk_store::{crm, AnyConnection};
 use serde_json::json;
@@ -335,16 +335,10 @@ impl Services {
             }
             other => other?,
         };
-        self.system_entry_as(
-            c,
-            old.id,
-            m.by,
-            &format!(
-                "The customer wrote again after closing; follow-up case #{}",
-                new.row.number
-            ),
-            now,
-        )?;
+        let event = SystemEvent::FollowUp {
+            number: new.row.number,
+        };
+        self.system_entry_as(c, old.id, m.by, &[event], now)?;
         new.first_entry_id
             .map(|e| (new.row.id, e))
             .ok_or_else(|| AppError::Internal("the follow-up case has no first entry".into()))

@@ -192,6 +192,7 @@ diesel::table! {
         email_message_id -> Nullable<Text>,
         thread_rule -> Nullable<Text>,
         body_html -> Nullable<Text>,
+        events -> Nullable<Text>,
     }
 }
 

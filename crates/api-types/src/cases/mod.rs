@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::{double_option, page, CaseStatus, CaseType, Channel, Priority};
+use crate::{double_option, page, CaseStatus, CaseType, Channel, Priority, SystemEvent};
 
 mod actions;
 
@@ -209,6 +209,11 @@ pub struct StreamEntry {
     /// For an entry that came by email with an HTML body: that body, sanitized for display.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body_html: Option<String>,
+    /// For a system entry: what it says, as data, for showing it in the reader's language
+    /// (`body` says the same in English). Absent on other entries and on system entries written
+    /// before events were kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<SystemEvent>,
 }
 page!(StreamPage, StreamEntry);
 

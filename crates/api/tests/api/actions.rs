@@ -361,3 +361,34 @@ api_test!(async fn field_changes_are_audited_with_who_and_old_and_new(app) {
     let (s, _) = app.get("/api/v1/contacts/999999/audit", &agent.token).await;
     assert_eq!(s, 404);
 });
+
+api_test!(async fn system_entries_say_what_happened_as_data(app) {
+    let admin = app.user(Role::Admin, None, None).await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (s, team) = app.post("/api/v1/teams", &admin.token, json!({ "name": "Printers", "support_line": 1 })).await;
+    assert_eq!(s, 201, "{team}");
+    let id = new_case(&app, &agent, json!({ "subject": "Data" })).await;
+    let (s, _) = act(&app, &agent, id, "assign", json!({ "assignee_id": agent.id, "team_id": team["id"] })).await;
+    assert_eq!(s, 200);
+    let (s, _) = act(&app, &agent, id, "resolve", json!({ "resolution": "Roller replaced" })).await;
+    assert_eq!(s, 200);
+
+    let (_, stream) = app.get(&format!("/api/v1/cases/{id}/stream?limit=200"), &agent.token).await;
+    let system: Vec<&Value> = stream["items"].as_array().unwrap().iter().filter(|e| e["kind"] == "system").collect();
+    let handoff = system.iter().find(|e| e["body"].as_str().unwrap().starts_with("Assigned to")).expect("the handoff");
+    assert_eq!(handoff["body"], format!("Assigned to {}; Team: Printers", agent_name(&app, &agent).await));
+    assert_eq!(handoff["events"], json!([
+        { "code": "assigned", "user_id": agent.id, "name": agent_name(&app, &agent).await },
+        { "code": "team_set", "team_id": team["id"], "name": "Printers" },
+    ]));
+    let resolved: Vec<&Value> = system.iter().flat_map(|e| e["events"].as_array().unwrap().iter()).collect();
+    assert!(resolved.contains(&&json!({ "code": "status_changed", "from": "open", "to": "resolved" })), "{resolved:?}");
+    assert!(resolved.contains(&&json!({ "code": "resolved", "resolution": "Roller replaced" })), "{resolved:?}");
+    // Other entries carry no events.
+    assert!(stream["items"].as_array().unwrap().iter().filter(|e| e["kind"] != "system").all(|e| e.get("events").is_none()));
+});
+
+async fn agent_name(app: &TestApp, who: &TestUser) -> String {
+    let (_, me) = app.get("/api/v1/me", &who.token).await;
+    me["name"].as_str().unwrap().to_owned()
+}

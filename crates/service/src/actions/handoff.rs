@@ -18,22 +18,34 @@ impl Services {
             let mut text = Vec::new();
             if let Some(Some(uid)) = input.assignee_id {
                 match active_agent(c, uid)? {
-                    Ok(name) => text.push(format!("Assigned to {name}")),
+                    Ok(name) => text.push(SystemEvent::Assigned {
+                        user_id: Some(uid),
+                        name: Some(name),
+                    }),
                     Err(why) => p.add("assignee_id", why),
                 }
             } else if input.assignee_id == Some(None) {
-                text.push("Unassigned".to_owned());
+                text.push(SystemEvent::Assigned {
+                    user_id: None,
+                    name: None,
+                });
             }
             if let Some(Some(tid)) = input.team_id {
                 match users::team(c, tid) {
-                    Ok(t) => text.push(format!("Team: {}", t.name)),
+                    Ok(t) => text.push(SystemEvent::TeamSet {
+                        team_id: Some(tid),
+                        name: Some(t.name),
+                    }),
                     Err(StoreError::NotFound) => {
                         p.add("team_id", format!("team {tid} does not exist"))
                     }
                     Err(e) => return Err(e.into()),
                 }
             } else if input.team_id == Some(None) {
-                text.push("No team".to_owned());
+                text.push(SystemEvent::TeamSet {
+                    team_id: None,
+                    name: None,
+                });
             }
             p.into_result()?;
             let changes = CaseChanges {
@@ -51,7 +63,7 @@ impl Services {
             if let Some(uid) = assignee.filter(|_| input.assignee_id.is_some()) {
                 store::follow(c, id, uid, now)?;
             }
-            self.system_entry_as(c, id, Some(actor), &text.join("; "), now)?;
+            self.system_entry_as(c, id, Some(actor), &text, now)?;
             emit(
                 c,
                 now,
@@ -174,13 +186,11 @@ impl Services {
                 },
             )?;
             store::follow(c, id, actor.user_id, now)?;
-            self.system_entry_as(
-                c,
-                id,
-                Some(actor),
-                &format!("Escalated to line {line}, team {}", team.name),
-                now,
-            )?;
+            let event = SystemEvent::Escalated {
+                line,
+                team: team.name.clone(),
+            };
+            self.system_entry_as(c, id, Some(actor), &[event], now)?;
             self.note(c, actor, id, "internal", input.note.as_deref(), now)?;
             emit(
                 c,

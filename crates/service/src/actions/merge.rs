@@ -90,20 +90,12 @@ impl Services {
             }
             store::touch_case(c, target_id, now)?;
             // The source keeps one entry saying where it went; the target says what arrived.
-            self.system_entry_as(
-                c,
-                id,
-                Some(actor),
-                &format!("Merged into #{}", target.number),
-                now,
-            )?;
-            self.system_entry_as(
-                c,
-                target_id,
-                Some(actor),
-                &format!("Case #{} merged into this case", row.number),
-                now,
-            )?;
+            let into = SystemEvent::MergedInto {
+                number: target.number,
+            };
+            self.system_entry_as(c, id, Some(actor), &[into], now)?;
+            let from = SystemEvent::MergedFrom { number: row.number };
+            self.system_entry_as(c, target_id, Some(actor), &[from], now)?;
             emit(
                 c,
                 now,

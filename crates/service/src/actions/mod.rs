@@ -7,7 +7,7 @@ use helpdesk_api_types::cases::{
     ActionNote, AskWhom, AssignAction, Case, EscalateAction, Followers, MergeAction, RejectAction,
     RequestInfo, ResolveAction,
 };
-use helpdesk_domain::CaseStatus;
+use helpdesk_domain::{CaseStatus, SystemEvent};
 use helpdesk_store::cases::{self as store, CaseChanges, CaseRow};
 use helpdesk_store::{users, AnyConnection, StoreError};
 use serde_json::json;
@@ -79,7 +79,8 @@ impl Services {
         changes.updated_at = Some(now);
         changes.closed_at = Some((to == CaseStatus::Closed).then_some(now));
         store::update_case(c, row.id, &changes)?;
-        self.system_entry_as(c, row.id, actor, &format!("Status: {from} → {to}"), now)?;
+        let event = SystemEvent::StatusChanged { from, to };
+        self.system_entry_as(c, row.id, actor, &[event], now)?;
         emit(
             c,
             now,

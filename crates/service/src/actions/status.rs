@@ -31,13 +31,10 @@ impl Services {
                 ..Default::default()
             };
             self.move_case(c, Some(actor), &row, CaseStatus::Resolved, changes, now)?;
-            self.system_entry_as(
-                c,
-                id,
-                Some(actor),
-                &format!("Resolution: {resolution}"),
-                now,
-            )?;
+            let event = SystemEvent::Resolved {
+                resolution: resolution.to_owned(),
+            };
+            self.system_entry_as(c, id, Some(actor), &[event], now)?;
             Ok(())
         })
     }
@@ -94,7 +91,10 @@ impl Services {
                 CaseChanges::default(),
                 now,
             )?;
-            self.system_entry_as(c, id, Some(actor), &format!("Rejected: {reason}"), now)?;
+            let event = SystemEvent::Rejected {
+                reason: reason.to_owned(),
+            };
+            self.system_entry_as(c, id, Some(actor), &[event], now)?;
             Ok(())
         })
     }

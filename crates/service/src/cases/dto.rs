@@ -42,6 +42,12 @@ pub(crate) fn entry_dto(row: store::StreamEntryRow) -> Result<StreamEntry, AppEr
         "system" => StreamKind::System,
         other => return Err(AppError::Internal(format!("unknown stream kind {other}"))),
     };
+    let events = match row.events.as_deref() {
+        Some(text) => serde_json::from_str(text).map_err(|e| {
+            AppError::Internal(format!("stream entry {}: unreadable events: {e}", row.id))
+        })?,
+        None => Vec::new(),
+    };
     Ok(StreamEntry {
         id: row.id,
         case_id: row.case_id,
@@ -54,6 +60,7 @@ pub(crate) fn entry_dto(row: store::StreamEntryRow) -> Result<StreamEntry, AppEr
         email_from: row.email_from,
         thread_rule: row.thread_rule,
         body_html: row.body_html,
+        events,
     })
 }
 

@@ -70,14 +70,22 @@ impl Services {
                 store::follow(c, id, uid, now)?;
             }
             if assignee_changed {
-                let text = match refs.assignee_id {
-                    Some(uid) => format!("Assigned to {}", users::user(c, uid)?.name),
-                    None => "Unassigned".to_owned(),
+                let name = match refs.assignee_id {
+                    Some(uid) => Some(users::user(c, uid)?.name),
+                    None => None,
                 };
-                self.system_entry(c, id, actor, &text)?;
+                let event = SystemEvent::Assigned {
+                    user_id: refs.assignee_id,
+                    name,
+                };
+                self.system_entry(c, id, actor, event)?;
             }
             if let Some(s) = &status {
-                self.system_entry(c, id, actor, &format!("Status: {} → {s}", current.status))?;
+                let event = SystemEvent::StatusChanged {
+                    from: stored(CaseStatus::parse(&current.status))?,
+                    to: stored(CaseStatus::parse(s))?,
+                };
+                self.system_entry(c, id, actor, event)?;
             }
             emit(c, now, Some(actor), "case.updated", ("case", id), json!({
                 "id": id, "number": current.number, "assignee_id": refs.assignee_id, "team_id": refs.team_id,
@@ -95,30 +103,34 @@ impl Services {
         c: &mut AnyConnection,
         case_id: i64,
         actor: &Actor,
-        text: &str,
+        event: SystemEvent,
     ) -> Result<i64, AppError> {
-        self.system_entry_as(c, case_id, Some(actor), text, self.now())
+        self.system_entry_as(c, case_id, Some(actor), &[event], self.now())
     }
 
     /// A `system` entry in the stream; `actor` is who caused it (none for the helpdesk itself).
+    /// Its `body` is the events in English; the events themselves are kept for the app, which
+    /// shows them in the reader's language.
     pub(crate) fn system_entry_as(
         &self,
         c: &mut AnyConnection,
         case_id: i64,
         actor: Option<&Actor>,
-        text: &str,
+        events: &[SystemEvent],
         now: chrono::NaiveDateTime,
     ) -> Result<i64, AppError> {
-        Ok(store::insert_stream_entry(
+        let data = serde_json::to_string(events).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(store::insert_system_entry(
             c,
             &store::NewStreamEntry {
                 case_id,
                 kind: "system",
                 author_user_id: actor.map(|a| a.user_id),
                 author_contact_id: actor.and_then(|a| a.contact_id),
-                body: text,
+                body: &SystemEvent::english_all(events),
                 created_at: now,
             },
+            &data,
         )?)
     }
 

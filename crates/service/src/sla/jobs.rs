@@ -121,23 +121,17 @@ impl Services {
             return Ok(false);
         };
         let case = case_store::case(c, case_id)?;
-        let metric = clock.metric.as_str().replace('_', " ");
-        let due = clock
-            .due_at
-            .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
-            .unwrap_or_default();
-        let (event, text) = if breach {
-            (
-                "sla.breached",
-                format!("SLA: the {metric} target was breached (due {due})"),
-            )
+        let event = if breach {
+            "sla.breached"
         } else {
-            (
-                "sla.warning",
-                format!("SLA: the {metric} target is due {due}"),
-            )
+            "sla.warning"
         };
-        self.system_entry_as(c, case_id, None, &text, now)?;
+        let said = helpdesk_domain::SystemEvent::Sla {
+            metric: clock.metric,
+            breached: breach,
+            due_at: clock.due_at,
+        };
+        self.system_entry_as(c, case_id, None, &[said], now)?;
         emit(
             c,
             now,

@@ -76,8 +76,11 @@ impl Services {
         if done.is_empty() {
             return Ok(false);
         }
-        let text = format!("Rule «{}»: {}", rule.name, done.join("; "));
-        self.system_entry_as(c, row.id, None, &text, now)?;
+        let event = SystemEvent::Rule {
+            name: rule.name.clone(),
+            outcomes: done,
+        };
+        self.system_entry_as(c, row.id, None, &[event], now)?;
         Ok(true)
     }
 

@@ -16,6 +16,8 @@ pub struct StreamEntryRow {
     pub email_message_id: Option<String>,
     pub thread_rule: Option<String>,
     pub body_html: Option<String>,
+    /// For a system entry: what it says as data (a JSON array of tagged events).
+    pub events: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -35,6 +37,18 @@ pub fn insert_stream_entry(
 ) -> Result<i64, StoreError> {
     Ok(diesel::insert_into(stream_entries::table)
         .values(entry)
+        .returning(stream_entries::id)
+        .get_result(conn)?)
+}
+
+/// A system entry with what it says as data (`events`, a JSON array).
+pub fn insert_system_entry(
+    conn: &mut AnyConnection,
+    entry: &NewStreamEntry<'_>,
+    events: &str,
+) -> Result<i64, StoreError> {
+    Ok(diesel::insert_into(stream_entries::table)
+        .values((entry, stream_entries::events.eq(Some(events))))
         .returning(stream_entries::id)
         .get_result(conn)?)
 }

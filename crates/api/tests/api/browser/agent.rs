@@ -276,6 +276,14 @@ async fn agent_works_a_case(backend: TestBackend) {
         rows.contains(&("Решение".into(), "— → Roller replaced".into())),
         "{rows:?}"
     );
+    // The stream's system entries too: statuses in words, not the codes of the English text.
+    let events = texts(&c, "[data-test=entry][data-kind=system] .body").await;
+    assert!(
+        events
+            .iter()
+            .any(|t| t == "Статус: В работе → Ожидает ответа клиента"),
+        "{events:?}"
+    );
     screenshot(&c, backend, "audit-ru").await;
     c.close().await.unwrap();
 }

@@ -1,0 +1,1 @@
+ALTER TABLE stream_entries DROP COLUMN events;
