@@ -25,7 +25,9 @@ pub mod web_forms;
 pub mod webhooks;
 pub mod workflow;
 
-pub use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority, Role, Scope, SystemEvent};
+pub use helpdesk_domain::{
+    CaseStatus, CaseType, Channel, NoEmail, Priority, Role, RuleOutcome, Scope, SystemEvent,
+};
 pub use problem::Problem;
 
 /// Text that is only spaces counts as empty: a subject, a name or a message must say something

@@ -28,7 +28,7 @@ pub use error::DomainError;
 pub use inn::{Inn, Kpp};
 pub use role::{Role, Scope};
 pub use status::CaseStatus;
-pub use system_event::SystemEvent;
+pub use system_event::{NoEmail, RuleOutcome, SystemEvent};
 
 /// Declares a closed set of snake_case names with `as_str`/`parse`/`ALL`/`NAMES`, shared by the enums
 /// that are stored as text and exchanged in JSON.

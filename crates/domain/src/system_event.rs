@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::sla::Metric;
-use crate::CaseStatus;
+use crate::{CaseStatus, CaseType, Priority};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -53,7 +53,7 @@ pub enum SystemEvent {
     /// A workflow rule acted on the case; `outcomes` says what each of its actions did.
     Rule {
         name: String,
-        outcomes: Vec<String>,
+        outcomes: Vec<RuleOutcome>,
     },
     /// An SLA target is near (`breached` false) or was missed.
     Sla {
@@ -83,7 +83,8 @@ impl SystemEvent {
                 format!("The customer wrote again after closing; follow-up case #{number}")
             }
             SystemEvent::Rule { name, outcomes } => {
-                format!("Rule «{name}»: {}", outcomes.join("; "))
+                let did: Vec<String> = outcomes.iter().map(RuleOutcome::english).collect();
+                format!("Rule «{name}»: {}", did.join("; "))
             }
             SystemEvent::Sla {
                 metric,
@@ -110,6 +111,125 @@ impl SystemEvent {
             .map(SystemEvent::english)
             .collect::<Vec<_>>()
             .join("; ")
+    }
+}
+
+/// What one action of a workflow rule did to a case (or why it did nothing).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum RuleOutcome {
+    Assigned {
+        user_id: i64,
+        name: String,
+    },
+    /// Nobody in the team was available to take the case.
+    NobodyFree {
+        team_id: i64,
+    },
+    /// The user named by the rule is not an active agent (`exists` false: no such user).
+    NotAssigned {
+        user_id: i64,
+        exists: bool,
+    },
+    TeamSet {
+        team_id: i64,
+        name: String,
+    },
+    NoSuchTeam {
+        team_id: i64,
+    },
+    PrioritySet {
+        priority: Priority,
+    },
+    TypeSet {
+        case_type: CaseType,
+    },
+    LineSet {
+        line: i32,
+    },
+    StatusSet {
+        status: CaseStatus,
+    },
+    /// The status machine refused the move.
+    StatusKept {
+        from: CaseStatus,
+        to: CaseStatus,
+    },
+    TagsAdded {
+        tags: Vec<String>,
+    },
+    FollowersAdded {
+        user_ids: Vec<i64>,
+    },
+    /// Agents told in the app (and by mail, as they chose).
+    UsersTold {
+        count: usize,
+    },
+    TeamTold {
+        count: usize,
+    },
+    Emailed {
+        to: String,
+    },
+    NotEmailed {
+        why: NoEmail,
+    },
+    Escalated {
+        line: i32,
+    },
+    /// Already on the last support line.
+    NotEscalated,
+}
+
+/// Why a rule's mail to the requester was not sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NoEmail {
+    /// Outgoing mail is not set up.
+    NotConfigured,
+    NoRequester,
+    NoAddress,
+}
+
+impl RuleOutcome {
+    /// The outcome in English, as part of the entry's text.
+    pub fn english(&self) -> String {
+        match self {
+            RuleOutcome::Assigned { name, .. } => format!("assigned to {name}"),
+            RuleOutcome::NobodyFree { team_id } => {
+                format!("nobody in team {team_id} could take the case")
+            }
+            RuleOutcome::NotAssigned { user_id, exists } => {
+                if *exists {
+                    format!("not assigned: user {user_id} is not an active agent")
+                } else {
+                    format!("not assigned: user {user_id} does not exist")
+                }
+            }
+            RuleOutcome::TeamSet { team_id, .. } => format!("team {team_id}"),
+            RuleOutcome::NoSuchTeam { team_id } => format!("team {team_id} does not exist"),
+            RuleOutcome::PrioritySet { priority } => format!("priority {priority}"),
+            RuleOutcome::TypeSet { case_type } => format!("type {case_type}"),
+            RuleOutcome::LineSet { line } => format!("support line {line}"),
+            RuleOutcome::StatusSet { status } => format!("status {status}"),
+            RuleOutcome::StatusKept { from, to } => {
+                format!("status stays {from}: it cannot become {to}")
+            }
+            RuleOutcome::TagsAdded { tags } => format!("tags {}", tags.join(", ")),
+            RuleOutcome::FollowersAdded { user_ids } => format!("followers {user_ids:?}"),
+            RuleOutcome::UsersTold { count } => format!("{count} told"),
+            RuleOutcome::TeamTold { count } => format!("{count} team members told"),
+            RuleOutcome::Emailed { to } => format!("email to {to}"),
+            RuleOutcome::NotEmailed { why } => match why {
+                NoEmail::NotConfigured => "no email: sending is not configured".into(),
+                NoEmail::NoRequester => "no email: the case has no requester".into(),
+                NoEmail::NoAddress => "no email: the requester has no address".into(),
+            },
+            RuleOutcome::Escalated { line } => format!("escalated to line {line}"),
+            RuleOutcome::NotEscalated => "not escalated: already on the last line".into(),
+        }
     }
 }
 
@@ -150,10 +270,35 @@ mod tests {
     }
 
     #[test]
+    fn a_rules_entry_lists_what_each_action_did() {
+        let e = SystemEvent::Rule {
+            name: "Urgent".into(),
+            outcomes: vec![
+                RuleOutcome::PrioritySet {
+                    priority: Priority::Urgent,
+                },
+                RuleOutcome::FollowersAdded {
+                    user_ids: vec![3, 4],
+                },
+                RuleOutcome::NotEmailed {
+                    why: NoEmail::NoAddress,
+                },
+            ],
+        };
+        assert_eq!(
+            e.english(),
+            "Rule «Urgent»: priority urgent; followers [3, 4]; no email: the requester has no address"
+        );
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["outcomes"][0]["code"], "priority_set");
+        assert_eq!(json["outcomes"][2]["why"], "no_address");
+    }
+
+    #[test]
     fn events_are_stored_as_tagged_json() {
         let e = SystemEvent::MergedInto { number: 1042 };
         let json = serde_json::to_string(&e).unwrap();
         assert_eq!(json, r#"{"code":"merged_into","number":1042}"#);
-        assert_eq!(serde_json::from_str::<SystemEvent>(&json).unwrap(), e);
+        assert_eq!(serde_json::from_str::<SystemEvent>(&json).ok(), Some(e));
     }
 }

@@ -169,6 +169,31 @@ async fn rules_run_in_order_once_per_event(backend: TestBackend) {
         notes.iter().any(|n| n.starts_with("Rule «Urgent»")),
         "{notes:?}"
     );
+    // The same as data, for the app to say in the reader's language.
+    let said = stream["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["body"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("Rule «Outage»")
+        })
+        .map(|e| e["events"].clone())
+        .unwrap();
+    let (_, anna_me) = app.get("/api/v1/me", &anna.token).await;
+    assert_eq!(said[0]["code"], "rule", "{said}");
+    assert_eq!(said[0]["name"], "Outage", "{said}");
+    assert_eq!(
+        said[0]["outcomes"],
+        json!([
+            { "code": "priority_set", "priority": "urgent" },
+            { "code": "tags_added", "tags": ["outage"] },
+            { "code": "assigned", "user_id": anna.id, "name": anna_me["name"] },
+        ]),
+        "{said}"
+    );
     assert!(
         !notes
             .iter()

@@ -13,7 +13,7 @@ impl Services {
         trigger: Trigger,
         action: &Action,
         now: NaiveDateTime,
-    ) -> Result<Option<String>, AppError> {
+    ) -> Result<Option<RuleOutcome>, AppError> {
         let case = case_store::case(c, e.aggregate_id)?;
         let by = json!(rule.id);
         let changes = |f: &dyn Fn(&mut CaseChanges)| {
@@ -34,23 +34,29 @@ impl Services {
                     Some(agent) => {
                         Some(self.rule_assign(c, &case, Some(*team_id), agent, &by, now)?)
                     }
-                    None => Some(format!("nobody in team {team_id} could take the case")),
+                    None => Some(RuleOutcome::NobodyFree { team_id: *team_id }),
                 }
             }
             Action::AssignUser { user_id } => match crate::cases::active_agent(c, *user_id)? {
                 Ok(_) => Some(self.rule_assign(c, &case, case.team_id, *user_id, &by, now)?),
-                Err(why) => Some(format!("not assigned: {why}")),
+                Err(_) => Some(RuleOutcome::NotAssigned {
+                    user_id: *user_id,
+                    exists: user_store::user(c, *user_id).is_ok(),
+                }),
             },
             Action::AssignTeam { team_id } => {
-                if user_store::team(c, *team_id).is_err() {
-                    return Ok(Some(format!("team {team_id} does not exist")));
-                }
+                let Ok(team) = user_store::team(c, *team_id) else {
+                    return Ok(Some(RuleOutcome::NoSuchTeam { team_id: *team_id }));
+                };
                 let ch = CaseChanges {
                     team_id: Some(Some(*team_id)),
                     ..Default::default()
                 };
                 self.rule_update(c, &case, ch, ("team_id", json!(team_id)), &by, now)?;
-                Some(format!("team {team_id}"))
+                Some(RuleOutcome::TeamSet {
+                    team_id: *team_id,
+                    name: team.name,
+                })
             }
             Action::SetPriority { priority } => {
                 if case.priority == priority.as_str() {
@@ -61,7 +67,9 @@ impl Services {
                     ..Default::default()
                 };
                 self.rule_update(c, &case, ch, ("priority", json!(priority)), &by, now)?;
-                Some(format!("priority {priority}"))
+                Some(RuleOutcome::PrioritySet {
+                    priority: *priority,
+                })
             }
             Action::SetType { case_type } => {
                 if case.case_type == case_type.as_str() {
@@ -72,7 +80,9 @@ impl Services {
                     ..Default::default()
                 };
                 self.rule_update(c, &case, ch, ("case_type", json!(case_type)), &by, now)?;
-                Some(format!("type {case_type}"))
+                Some(RuleOutcome::TypeSet {
+                    case_type: *case_type,
+                })
             }
             Action::SetSupportLine { support_line } => {
                 if case.support_line == *support_line {
@@ -90,7 +100,9 @@ impl Services {
                     &by,
                     now,
                 )?;
-                Some(format!("support line {support_line}"))
+                Some(RuleOutcome::LineSet {
+                    line: *support_line,
+                })
             }
             Action::SetStatus { status } => {
                 let from = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::New);
@@ -98,12 +110,10 @@ impl Services {
                     return Ok(None);
                 }
                 if !from.can_become(*status) {
-                    return Ok(Some(format!(
-                        "status stays {from}: it cannot become {status}"
-                    )));
+                    return Ok(Some(RuleOutcome::StatusKept { from, to: *status }));
                 }
                 self.move_case(c, None, &case, *status, CaseChanges::default(), now)?;
-                Some(format!("status {status}"))
+                Some(RuleOutcome::StatusSet { status: *status })
             }
             Action::AddTags { tags } => {
                 let mut current: Vec<String> = serde_json::from_str(&case.tags).unwrap_or_default();
@@ -124,7 +134,7 @@ impl Services {
                 };
                 // Like every change a rule makes, it is an event: webhooks and live feeds see it.
                 self.rule_update(c, &case, ch, ("tags", json!(current)), &by, now)?;
-                Some(format!("tags {}", tags.join(", ")))
+                Some(RuleOutcome::TagsAdded { tags: tags.clone() })
             }
             Action::AddFollowers { user_ids } => {
                 for u in user_ids {
@@ -132,11 +142,13 @@ impl Services {
                         case_store::follow(c, case.id, *u, now)?;
                     }
                 }
-                Some(format!("followers {user_ids:?}"))
+                Some(RuleOutcome::FollowersAdded {
+                    user_ids: user_ids.clone(),
+                })
             }
             Action::NotifyUsers { user_ids, text } => {
                 let n = self.notify_staff(c, &case, e, trigger, user_ids, text, now)?;
-                Some(format!("{n} told"))
+                Some(RuleOutcome::UsersTold { count: n })
             }
             Action::NotifyTeam { team_id, text } => {
                 let teams: Vec<i64> = match team_id.or(case.team_id) {
@@ -152,17 +164,23 @@ impl Services {
                     members.extend(user_store::team_member_ids(c, t)?);
                 }
                 let n = self.notify_staff(c, &case, e, trigger, &members, text, now)?;
-                Some(format!("{n} team members told"))
+                Some(RuleOutcome::TeamTold { count: n })
             }
             Action::SendEmail { subject, body } => {
                 let Some(from) = self.notify.mail_from.clone() else {
-                    return Ok(Some("no email: sending is not configured".into()));
+                    return Ok(Some(RuleOutcome::NotEmailed {
+                        why: NoEmail::NotConfigured,
+                    }));
                 };
                 let Some(requester) = case.requester_id else {
-                    return Ok(Some("no email: the case has no requester".into()));
+                    return Ok(Some(RuleOutcome::NotEmailed {
+                        why: NoEmail::NoRequester,
+                    }));
                 };
                 let Some((_, to)) = crm::emails_of(c, &[requester])?.into_iter().next() else {
-                    return Ok(Some("no email: the requester has no address".into()));
+                    return Ok(Some(RuleOutcome::NotEmailed {
+                        why: NoEmail::NoAddress,
+                    }));
                 };
                 let fill = |t: &str| {
                     t.replace("{number}", &case.number.to_string())
@@ -193,12 +211,12 @@ impl Services {
                         attachment_ids: "[]".into(),
                     }],
                 )?;
-                Some(format!("email to {to}"))
+                Some(RuleOutcome::Emailed { to })
             }
             Action::Escalate => {
                 let line = case.support_line + 1;
                 if line > 3 {
-                    return Ok(Some("not escalated: already on the last line".into()));
+                    return Ok(Some(RuleOutcome::NotEscalated));
                 }
                 let team = case_store::first_team_of_line(c, line)?;
                 case_store::update_case(
@@ -218,7 +236,7 @@ impl Services {
                     ("case", case.id),
                     json!({ "id": case.id, "number": case.number, "support_line": line, "team_id": team, "by_rule": by }),
                 )?;
-                Some(format!("escalated to line {line}"))
+                Some(RuleOutcome::Escalated { line })
             }
         })
     }
@@ -249,7 +267,7 @@ impl Services {
         agent: i64,
         by: &Value,
         now: NaiveDateTime,
-    ) -> Result<String, AppError> {
+    ) -> Result<RuleOutcome, AppError> {
         let name = user_store::user(c, agent)?.name;
         case_store::update_case(
             c,
@@ -271,7 +289,10 @@ impl Services {
             json!({ "id": case.id, "number": case.number, "assignee_id": agent, "team_id": team_id,
                     "assignee_changed": true, "by_rule": by }),
         )?;
-        Ok(format!("assigned to {name}"))
+        Ok(RuleOutcome::Assigned {
+            user_id: agent,
+            name,
+        })
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use chrono::NaiveDateTime;
 use helpdesk_api_types::workflow::{Action, Condition, Trigger, WorkflowRule, WorkflowRuleInput};
 use helpdesk_domain::workflow::{matches, FIELDS};
-use helpdesk_domain::{assignment, CaseStatus, SystemEvent};
+use helpdesk_domain::{assignment, CaseStatus, NoEmail, RuleOutcome, SystemEvent};
 use helpdesk_store::cases::{self as case_store, CaseChanges, CaseRow};
 use helpdesk_store::events::EventRow;
 use helpdesk_store::notifications::{self as note_store, NewMail, NewNotification};
