@@ -279,6 +279,21 @@ fn Bell(lang: RwSignal<Lang>, staff: bool) -> impl IntoView {
             fetch_into("/api/v1/notifications?limit=20", list);
         }
     };
+    let nav = crate::route::router();
+    let go_to = move |id: i64, case: i64, was_unread: bool| {
+        open.set(false);
+        nav.go(if staff {
+            Route::Case(case)
+        } else {
+            Route::PortalCase(case)
+        });
+        if was_unread {
+            unread.update(|u| *u = (*u - 1).max(0));
+            spawn_local(async move {
+                let _ = api::post_empty::<()>(&format!("/api/v1/notifications/{id}/read")).await;
+            });
+        }
+    };
     let read_all = move |_| {
         spawn_local(async move {
             if api::post_empty::<MarkedRead>("/api/v1/notifications/read-all")
@@ -304,10 +319,20 @@ fn Bell(lang: RwSignal<Lang>, staff: bool) -> impl IntoView {
                         Load::Ready(p) if p.items.is_empty() => view! { <p>{t().no_notifications}</p> }.into_any(),
                         Load::Ready(p) => view! {
                             <ul>
-                                {p.items.into_iter().map(|n| view! {
-                                    <li data-test="notification" class:unread=n.read_at.is_none()>
-                                        {n.title}
-                                    </li>
+                                {p.items.into_iter().map(|n| {
+                                    let was_unread = n.read_at.is_none();
+                                    let title = n.title.clone();
+                                    view! {
+                                        <li data-test="notification" class:unread=was_unread>
+                                            {match n.case_id {
+                                                // Opens the case it is about, and counts as read.
+                                                Some(case) => view! {
+                                                    <button type="button" class="link" on:click=move |_| go_to(n.id, case, was_unread)>{title.clone()}</button>
+                                                }.into_any(),
+                                                None => view! { <span>{title.clone()}</span> }.into_any(),
+                                            }}
+                                        </li>
+                                    }
                                 }).collect_view()}
                             </ul>
                             <button class="link" data-test="read-all" on:click=read_all>{t().mark_all_read}</button>

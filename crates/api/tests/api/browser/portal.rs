@@ -55,8 +55,26 @@ async fn customer_portal(backend: TestBackend) {
     );
     screenshot(&c, backend, "portal").await;
 
+    // The notification opens the case it is about and counts as read.
+    click(&c, "[data-test=bell]").await;
+    click(&c, "[data-test=notification] button").await;
+    text_until(&c, "[data-test=case-title]", |t| t.contains("Printer jams")).await;
+    assert_eq!(path_of(&c).await, format!("/portal/cases/{}", ids[0]));
+    text_until(&c, "[data-test=unread]", |t| t == "0").await;
+    let mut count = Value::Null;
+    for _ in 0..50 {
+        count = app
+            .get("/api/v1/notifications/unread-count", &portal_a.token)
+            .await
+            .1;
+        if count["unread"] == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(count["unread"], 0, "marked read on the server: {count}");
+
     // The case: the public reply, never the internal note; the customer answers.
-    click(&c, "[data-test=portal-cases] [data-test=case-row] a").await;
     let entries = count_until(&c, "[data-test=entry]", 1).await;
     assert!(entries[0].contains("Try the other tray"), "{entries:?}");
     assert!(!c.source().await.unwrap().contains("tray 2 is broken"));
