@@ -65,7 +65,7 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| {
         expect_context::<MeSignal>()
             .0
-            .set(session.get().map(|s| s.user))
+            .set(session.get().map(|s| s.user));
     });
     Effect::new(move |_| {
         if let Some(d) = web_sys::window().and_then(|w| w.document()) {
@@ -252,7 +252,7 @@ fn Bell(lang: RwSignal<Lang>, staff: bool) -> impl IntoView {
                     }
                 }
             }
-        })
+        });
     };
     count();
     // Agents: every live event may have brought a notification; customers: every 30 seconds.
@@ -303,7 +303,7 @@ fn Bell(lang: RwSignal<Lang>, staff: bool) -> impl IntoView {
                 unread.set(0);
                 fetch_into("/api/v1/notifications?limit=20", list);
             }
-        })
+        });
     };
     view! {
         <span class="bell">

@@ -380,8 +380,8 @@ fn CustomerFacts(org: Option<i64>, requester: Option<i64>) -> impl IntoView {
         {org.map(|o| view! {
             <dt>{move || tr!(l.get(), "Organization", "Организация")}</dt>
             <dd data-test="organization">
-                <Link to=Route::Organization(o)>{move || organization.and_then(|f| f.value()).map(|x| x.name).unwrap_or_else(|| format!("#{o}"))}</Link>
-                {move || organization.and_then(|f| f.value()).map(|x| {
+                <Link to=Route::Organization(o)>{move || organization.and_then(super::ui::Fetch::value).map(|x| x.name).unwrap_or_else(|| format!("#{o}"))}</Link>
+                {move || organization.and_then(super::ui::Fetch::value).map(|x| {
                     let ids: Vec<String> = [x.inn.map(|v| format!("{} {v}", tr!(l.get(), "INN", "ИНН"))), x.kpp.map(|v| format!("{} {v}", tr!(l.get(), "KPP", "КПП")))]
                         .into_iter().flatten().collect();
                     (!ids.is_empty()).then(|| view! { " " <span class="hint">{ids.join(" · ")}</span> })
@@ -391,8 +391,8 @@ fn CustomerFacts(org: Option<i64>, requester: Option<i64>) -> impl IntoView {
         {requester.map(|r| view! {
             <dt>{move || tr!(l.get(), "Requester", "Заявитель")}</dt>
             <dd data-test="requester">
-                <Link to=Route::Contact(r)>{move || contact.and_then(|f| f.value()).map(|x| format!("{} {}", x.first_name, x.last_name).trim().to_owned()).unwrap_or_else(|| format!("#{r}"))}</Link>
-                {move || contact.and_then(|f| f.value()).map(|x| {
+                <Link to=Route::Contact(r)>{move || contact.and_then(super::ui::Fetch::value).map(|x| format!("{} {}", x.first_name, x.last_name).trim().to_owned()).unwrap_or_else(|| format!("#{r}"))}</Link>
+                {move || contact.and_then(super::ui::Fetch::value).map(|x| {
                     let mut about: Vec<String> = x.title.into_iter().collect();
                     about.extend(x.emails);
                     about.extend(x.phones);

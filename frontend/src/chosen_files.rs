@@ -72,7 +72,7 @@ impl ChosenFiles {
     /// Sends the chosen files to `path` (the new record's upload address), then goes to
     /// `then`; goes at once when no file was chosen.
     pub fn send_then_go(self, path: String, then: Route) {
-        let files = self.files.with_value(|f| f.clone());
+        let files = self.files.with_value(std::clone::Clone::clone);
         if files.is_empty() {
             self.router.go(then);
             return;

@@ -46,7 +46,7 @@ pub fn stop() {
         if let Some(c) = o.borrow_mut().take() {
             c.abort();
         }
-    })
+    });
 }
 
 impl Live {

@@ -97,7 +97,7 @@ pub fn SecurityLog() -> impl IntoView {
         ));
     };
     let newer = move || {
-        let previous = back.try_update(|b| b.pop()).flatten().flatten();
+        let previous = back.try_update(std::vec::Vec::pop).flatten().flatten();
         current.set(previous.clone());
         list.set_path(path(
             &kind.get_untracked(),

@@ -86,7 +86,7 @@ pub fn Login(session: RwSignal<Option<Session>>, lang: RwSignal<Lang>) -> impl I
                     .to_owned(),
                 )),
                 None if matches!(step.get_untracked(), Step::Password) => {
-                    error.set(Some(e.message()))
+                    error.set(Some(e.message()));
                 }
                 None => code_error.set(Some(e.message())),
             },

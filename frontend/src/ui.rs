@@ -215,7 +215,7 @@ impl Toasts {
                 text,
                 link,
                 error,
-            })
+            });
         });
         let list = self.0;
         set_timeout(

@@ -47,14 +47,14 @@ pub fn send_file(path: String, file: web_sys::File, uploads: RwSignal<Vec<Upload
             progress: 0.0,
             done: None,
             failed: None,
-        })
+        });
     });
     let set = move |f: &dyn Fn(&mut Upload)| {
         uploads.update(|u| {
             if let Some(x) = u.iter_mut().find(|x| x.key == key) {
-                f(x)
+                f(x);
             }
-        })
+        });
     };
     let result = (|| -> Result<(), wasm_bindgen::JsValue> {
         let xhr = web_sys::XmlHttpRequest::new()?;

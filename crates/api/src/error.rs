@@ -154,7 +154,7 @@ impl ResponseError for ApiError {
             // The cause goes to the log, never to the client.
             AppError::Internal(cause) => tracing::error!(%cause, "request failed"),
             AppError::DatabaseUnavailable(cause) => {
-                tracing::warn!(%cause, "request refused: database unavailable")
+                tracing::warn!(%cause, "request refused: database unavailable");
             }
             _ => {}
         }

@@ -58,7 +58,11 @@ pub struct Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         if let Some(id) = self.session {
-            let mut sessions = self.hub.sessions.lock().unwrap_or_else(|p| p.into_inner());
+            let mut sessions = self
+                .hub
+                .sessions
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if let Some(n) = sessions.get_mut(&id) {
                 *n -= 1;
                 if *n == 0 {
@@ -89,7 +93,10 @@ impl LiveHub {
     ) -> Result<Subscription, helpdesk_service::AppError> {
         let rx = self.tx.subscribe();
         {
-            let mut cursor = self.cursor.lock().unwrap_or_else(|p| p.into_inner());
+            let mut cursor = self
+                .cursor
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if cursor.is_none() {
                 *cursor = Some(self.svc.live_head()?);
             }
@@ -98,7 +105,7 @@ impl LiveHub {
             *self
                 .sessions
                 .lock()
-                .unwrap_or_else(|p| p.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .entry(id)
                 .or_default() += 1;
         }
@@ -157,7 +164,10 @@ fn read(hub: Weak<LiveHub>) {
             Backend::Sqlite => due |= last_read.elapsed() >= SQLITE_POLL,
         }
         {
-            let mut cursor = hub.cursor.lock().unwrap_or_else(|p| p.into_inner());
+            let mut cursor = hub
+                .cursor
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if hub.tx.receiver_count() == 0 {
                 // Nobody listens: the next first feed places the reader anew.
                 *cursor = None;
@@ -170,7 +180,7 @@ fn read(hub: Weak<LiveHub>) {
                         }
                         Ok(_) => {}
                         Err(e) => {
-                            tracing::warn!(error = %e, "reading live events failed; retrying")
+                            tracing::warn!(error = %e, "reading live events failed; retrying");
                         }
                     }
                 }
@@ -181,7 +191,7 @@ fn read(hub: Weak<LiveHub>) {
             let open: Vec<i64> = hub
                 .sessions
                 .lock()
-                .unwrap_or_else(|p| p.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .keys()
                 .copied()
                 .collect();

@@ -30,7 +30,10 @@ pub struct Metrics {
 
 impl Metrics {
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let mut map = self.series.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self
+            .series
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let s = map
             .entry((method.to_owned(), route.to_owned(), status))
             .or_default();
@@ -46,7 +49,10 @@ impl Metrics {
     pub fn render(&self, pool: (u32, u32)) -> String {
         use std::fmt::Write;
         let mut out = String::new();
-        let map = self.series.lock().unwrap_or_else(|p| p.into_inner());
+        let map = self
+            .series
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         out.push_str(
             "# HELP helpdesk_http_requests_total HTTP requests by method, route and status.\n",
         );

@@ -135,7 +135,7 @@ fn complete(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 && !op.security.as_ref().is_some_and(|s| {
                     s.iter().all(|req| {
                         serde_json::to_value(req)
-                            .is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
+                            .is_ok_and(|v| v.as_object().is_some_and(serde_json::Map::is_empty))
                     })
                 });
             if signed_in {
@@ -180,7 +180,8 @@ fn add_idempotency_key(op: &mut Operation) {
 fn add_problems(path: &str, op: &mut Operation) {
     let public = op.security.as_ref().is_some_and(|s| {
         s.iter().all(|req| {
-            serde_json::to_value(req).is_ok_and(|v| v.as_object().is_some_and(|o| o.is_empty()))
+            serde_json::to_value(req)
+                .is_ok_and(|v| v.as_object().is_some_and(serde_json::Map::is_empty))
         })
     });
     let responses = &mut op.responses.responses;

@@ -95,7 +95,10 @@ impl Limiter {
     pub fn hit(&self, key: &str) -> Verdict {
         let id: [u8; 32] = Sha256::digest(key.as_bytes()).into();
         let now = Instant::now();
-        let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if windows.len() > 50_000 {
             windows.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
         }

@@ -314,7 +314,7 @@ impl Waiting {
                         let _ = tx.send(None);
                     }
                 }
-            })
+            });
         });
         match rx.recv() {
             Ok(Some(handle)) => Ok(Waiting { thread, handle }),

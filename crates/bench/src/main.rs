@@ -283,7 +283,7 @@ async fn main() -> anyhow::Result<()> {
                     .send_keyed(reqwest::Method::POST, "/api/v1/cases", Some(token), Some(body), key)
                     .await?;
                 if let Some(id) = v["id"].as_i64() {
-                    ids.lock().unwrap_or_else(|p| p.into_inner()).push(id);
+                    ids.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(id);
                 }
                 Ok(())
             }
@@ -310,7 +310,11 @@ async fn main() -> anyhow::Result<()> {
         );
         println!("| phase {phase}: server RSS after the phase | {rss_now:.1} MB |");
     }
-    created_ids.extend(ids.lock().unwrap_or_else(|p| p.into_inner()).iter());
+    created_ids.extend(
+        ids.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter(),
+    );
 
     let queue_path = Arc::new(format!(
         "/api/v1/cases?team_id={team_id}&status=open&limit=50"

@@ -23,6 +23,7 @@ pub fn step_of(unix_seconds: i64) -> i64 {
 }
 
 /// The code of `secret` for `step` (RFC 4226's HOTP with the step as counter).
+#[allow(clippy::expect_used, reason = "HMAC takes a key of any length")]
 pub fn code_at(secret: &[u8], step: i64) -> u32 {
     let mut mac =
         <Hmac<Sha1> as Mac>::new_from_slice(secret).expect("HMAC takes a key of any length");
@@ -64,7 +65,7 @@ pub fn verify(secret: &[u8], typed: &str, unix_seconds: i64, last_step: i64) -> 
 
 /// Whether `typed` looks like a one-time code rather than a recovery code.
 pub fn looks_like_code(typed: &str) -> bool {
-    let digits = typed.chars().filter(|c| c.is_ascii_digit()).count();
+    let digits = typed.chars().filter(char::is_ascii_digit).count();
     digits == DIGITS as usize
         && typed
             .chars()
@@ -137,7 +138,7 @@ pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
 pub fn normalise_recovery_code(typed: &str) -> String {
     typed
         .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
+        .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
         .collect()
 }

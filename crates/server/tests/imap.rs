@@ -1,6 +1,9 @@
 //! IMAP ingestion against a real Dovecot: the poller in this process on both backends, and the
 //! `helpdesk worker` process killed in the middle of a batch and started again.
 
+// A test's helpers may unwrap: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -269,7 +272,7 @@ fn messages_in(dovecot: &Dovecot, folder: &str) -> usize {
     };
     ["new", "cur"]
         .iter()
-        .map(|sub| std::fs::read_dir(dir.join(sub)).map_or(0, |d| d.count()))
+        .map(|sub| std::fs::read_dir(dir.join(sub)).map_or(0, std::iter::Iterator::count))
         .sum()
 }
 
@@ -387,22 +390,22 @@ async fn processed_mail_is_moved(backend: TestBackend) {
 
 #[tokio::test]
 async fn processed_folder_sqlite() {
-    processed_mail_is_moved(TestBackend::Sqlite).await
+    processed_mail_is_moved(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn processed_folder_postgres() {
-    processed_mail_is_moved(TestBackend::Postgres).await
+    processed_mail_is_moved(TestBackend::Postgres).await;
 }
 
 #[tokio::test]
 async fn poller_sqlite() {
-    poller_takes_new_mail_once(TestBackend::Sqlite).await
+    poller_takes_new_mail_once(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn poller_postgres() {
-    poller_takes_new_mail_once(TestBackend::Postgres).await
+    poller_takes_new_mail_once(TestBackend::Postgres).await;
 }
 
 /// The worker process is killed with SIGKILL in the middle of a batch and started again:
@@ -471,12 +474,12 @@ fn killed_worker_loses_nothing(backend: TestBackend) {
 
 #[test]
 fn killed_worker_sqlite() {
-    killed_worker_loses_nothing(TestBackend::Sqlite)
+    killed_worker_loses_nothing(TestBackend::Sqlite);
 }
 
 #[test]
 fn killed_worker_postgres() {
-    killed_worker_loses_nothing(TestBackend::Postgres)
+    killed_worker_loses_nothing(TestBackend::Postgres);
 }
 
 /// Two workers polling the same mailbox at the same time: each message becomes one case.
@@ -513,12 +516,12 @@ async fn concurrent_pollers(backend: TestBackend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_pollers_sqlite() {
-    concurrent_pollers(TestBackend::Sqlite).await
+    concurrent_pollers(TestBackend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_pollers_postgres() {
-    concurrent_pollers(TestBackend::Postgres).await
+    concurrent_pollers(TestBackend::Postgres).await;
 }
 
 /// A watcher waits in IDLE: new mail becomes a case within seconds, long before the next poll.
@@ -571,12 +574,12 @@ async fn idle_brings_mail_at_once(backend: TestBackend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_sqlite() {
-    idle_brings_mail_at_once(TestBackend::Sqlite).await
+    idle_brings_mail_at_once(TestBackend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_postgres() {
-    idle_brings_mail_at_once(TestBackend::Postgres).await
+    idle_brings_mail_at_once(TestBackend::Postgres).await;
 }
 
 /// STARTTLS and implicit TLS, with the server's certificate checked against an extra CA.
@@ -622,10 +625,10 @@ async fn tls_sessions(backend: TestBackend) {
 
 #[tokio::test]
 async fn tls_sqlite() {
-    tls_sessions(TestBackend::Sqlite).await
+    tls_sessions(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn tls_postgres() {
-    tls_sessions(TestBackend::Postgres).await
+    tls_sessions(TestBackend::Postgres).await;
 }

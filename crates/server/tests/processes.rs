@@ -6,6 +6,9 @@
 //! sent twice, none lost unseen), and stopped with SIGTERM (it exits 0 promptly); and an SMTP
 //! server that never answers, which delays no webhook.
 
+// A test's helpers may unwrap: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::process::{Child, Command, Stdio};

@@ -59,6 +59,7 @@ pub fn random_token(bytes: usize) -> String {
 /// HMAC-SHA256 under `key` of `parts` fed one after the other. Every seal the server makes
 /// with its key goes through here; each names its purpose in its first part (`b"helpdesk
 /// device\0"`), so no seal made for one purpose is valid for another.
+#[allow(clippy::expect_used, reason = "HMAC takes a key of any length")]
 pub(crate) fn keyed_mac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     use hmac::{Hmac, Mac};
     let mut mac =
@@ -107,7 +108,11 @@ fn with_hash_slot<T>(f: impl FnOnce() -> T) -> T {
     struct Held(&'static Slots);
     impl Drop for Held {
         fn drop(&mut self) {
-            *self.0.free.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+            *self
+                .0
+                .free
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
             self.0.freed.notify_one();
         }
     }
@@ -117,9 +122,15 @@ fn with_hash_slot<T>(f: impl FnOnce() -> T) -> T {
         freed: std::sync::Condvar::new(),
     });
     // A poisoned lock only means a hash panicked; the count it guards is still right.
-    let mut free = slots.free.lock().unwrap_or_else(|p| p.into_inner());
+    let mut free = slots
+        .free
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     while *free == 0 {
-        free = slots.freed.wait(free).unwrap_or_else(|p| p.into_inner());
+        free = slots
+            .freed
+            .wait(free)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
     }
     *free -= 1;
     drop(free);

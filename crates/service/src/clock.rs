@@ -30,13 +30,19 @@ impl Default for ManualClock {
 
 impl ManualClock {
     pub fn advance(&self, by: chrono::Duration) {
-        let mut now = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut now = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *now += by;
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> NaiveDateTime {
-        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

@@ -127,7 +127,7 @@ fn describe(e: &validator::ValidationError) -> String {
     if let Some(m) = &e.message {
         return m.to_string();
     }
-    let p = |k: &str| e.params.get(k).map(|v| v.to_string());
+    let p = |k: &str| e.params.get(k).map(std::string::ToString::to_string);
     match e.code.as_ref() {
         "length" => match (p("min"), p("max")) {
             (Some(min), Some(max)) => format!("length must be between {min} and {max}"),

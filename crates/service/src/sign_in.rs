@@ -313,7 +313,7 @@ pub(crate) fn take_back(
         let counted = policy_of(counted, &key)?;
         match counted.scope {
             ThrottleScope::Address => {
-                counters::save_counter(c, &key, &counted.policy.release(counter, now))?
+                counters::save_counter(c, &key, &counted.policy.release(counter, now))?;
             }
             ThrottleScope::Account | ThrottleScope::Device => counters::clear_counter(c, &key)?,
         }

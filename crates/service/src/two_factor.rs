@@ -418,6 +418,7 @@ impl Services {
         self.secrets.clone().unwrap_or_else(|| self.server_box())
     }
 
+    #[allow(clippy::expect_used, reason = "the passphrase is always 64 hex digits")]
     fn server_box(&self) -> SecretBox {
         let key = hex::encode(keyed_mac(
             &self.auth.jwt_secret,

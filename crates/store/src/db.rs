@@ -258,7 +258,7 @@ impl Db {
     {
         // Inside a unit of work: a savepoint of its transaction.
         let f = match Unit::current(self) {
-            Some(unit) => match unit.with_conn(f, |c, f| c.transaction(f)) {
+            Some(unit) => match unit.with_conn(f, diesel::Connection::transaction) {
                 Ok(done) => return done,
                 Err(back) => back,
             },
@@ -315,7 +315,7 @@ impl Db {
         // Inside a unit of work: a savepoint sees the unit's own changes (its isolation level
         // was set when it began).
         let f = match Unit::current(self) {
-            Some(unit) => match unit.with_conn(f, |c, f| c.transaction(f)) {
+            Some(unit) => match unit.with_conn(f, diesel::Connection::transaction) {
                 Ok(done) => return done,
                 Err(back) => back,
             },

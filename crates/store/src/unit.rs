@@ -31,9 +31,13 @@ impl WriterLock {
     pub(crate) fn lock(&self) -> WriterGuard {
         let (held, freed) = &*self.0;
         // A poisoned lock only means a writer panicked; the database rolled its work back.
-        let mut taken = held.lock().unwrap_or_else(|p| p.into_inner());
+        let mut taken = held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         while *taken {
-            taken = freed.wait(taken).unwrap_or_else(|p| p.into_inner());
+            taken = freed
+                .wait(taken)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
         *taken = true;
         WriterGuard(self.clone())
@@ -47,7 +51,9 @@ impl WriterLock {
 impl Drop for WriterGuard {
     fn drop(&mut self) {
         let (held, freed) = &*(self.0).0;
-        *held.lock().unwrap_or_else(|p| p.into_inner()) = false;
+        *held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = false;
         freed.notify_one();
     }
 }
@@ -128,12 +134,18 @@ impl Unit {
     {
         let me = std::thread::current().id();
         let lent = {
-            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            let mut st = self
+                .state
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             // Lent out on another thread (a call of this request that outlived its caller, such
             // as an extractor dropped when another one failed): wait for it to come back. Lent
             // out on this thread: an enclosing call has it, and this one runs outside the unit.
             while st.busy.is_some_and(|t| t != me) && !st.ended {
-                st = self.returned.wait(st).unwrap_or_else(|p| p.into_inner());
+                st = self
+                    .returned
+                    .wait(st)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
             }
             if st.busy.is_some() || st.ended {
                 return Err(f);
@@ -159,7 +171,11 @@ impl Unit {
         impl Drop for Lent<'_> {
             fn drop(&mut self) {
                 let held = self.held.take();
-                let mut st = self.unit.state.lock().unwrap_or_else(|p| p.into_inner());
+                let mut st = self
+                    .unit
+                    .state
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 if std::thread::panicking() {
                     st.ended = true;
                     drop(held);
@@ -192,7 +208,7 @@ impl Unit {
             AnyConnection::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
             // IMMEDIATE: the write lock up front, as every SQLite write here takes it.
             AnyConnection::Sqlite(c) => {
-                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
             }
         }
         Ok((conn, guard))
@@ -211,10 +227,16 @@ impl Unit {
     fn end(&self, commit: bool) -> Result<(), StoreError> {
         let opened = {
             let me = std::thread::current().id();
-            let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            let mut st = self
+                .state
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             // A call still holding the connection on another thread finishes first.
             while st.busy.is_some_and(|t| t != me) {
-                st = self.returned.wait(st).unwrap_or_else(|p| p.into_inner());
+                st = self
+                    .returned
+                    .wait(st)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
             }
             st.ended = true;
             st.open.take()

@@ -1,5 +1,8 @@
 //! Storage behaviour on both backends.
 
+// A test's helpers may unwrap: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use helpdesk_store::cases::{self, CaseFilter, NewCase, NewStreamEntry, PortalScope};

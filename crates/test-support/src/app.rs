@@ -94,7 +94,7 @@ impl TestApp {
                 tx.send(server.handle())
                     .expect("hand over the server handle");
                 let _ = server.await;
-            })
+            });
         });
         let handle = rx.recv().expect("server started");
         TestApp {

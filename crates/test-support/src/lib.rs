@@ -8,6 +8,9 @@
 //!
 //! `db_test!` declares one test per backend so the test list shows both.
 
+// Test infrastructure: a failure to set up is a failed test, told by its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::Path;

@@ -281,7 +281,7 @@ impl ImapPoller {
                         },
                         // Too large or otherwise refused: recorded in the log, not retried forever.
                         Err(e @ AppError::TooLarge(_)) => {
-                            tracing::warn!(mailbox_id = id, uid, error = %e, "message refused")
+                            tracing::warn!(mailbox_id = id, uid, error = %e, "message refused");
                         }
                         // The database is down or similar: stop here, the checkpoint stays.
                         Err(e) => return Err(format!("storing UID {uid}: {e}")),

@@ -1,6 +1,9 @@
 //! Email into cases through the inbound endpoint, with the worker sending auto-replies and
 //! replies to a real SMTP server; on both backends.
 
+// A test's helpers may unwrap: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use helpdesk_api_types::Role;
@@ -288,12 +291,12 @@ async fn new_case_auto_reply_and_threading(backend: TestBackend) {
 
 #[tokio::test]
 async fn new_case_auto_reply_and_threading_sqlite() {
-    new_case_auto_reply_and_threading(TestBackend::Sqlite).await
+    new_case_auto_reply_and_threading(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn new_case_auto_reply_and_threading_postgres() {
-    new_case_auto_reply_and_threading(TestBackend::Postgres).await
+    new_case_auto_reply_and_threading(TestBackend::Postgres).await;
 }
 
 async fn no_loops(backend: TestBackend) {
@@ -397,12 +400,12 @@ async fn no_loops(backend: TestBackend) {
 
 #[tokio::test]
 async fn no_loops_sqlite() {
-    no_loops(TestBackend::Sqlite).await
+    no_loops(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn no_loops_postgres() {
-    no_loops(TestBackend::Postgres).await
+    no_loops(TestBackend::Postgres).await;
 }
 
 async fn encodings_attachments_and_auth(backend: TestBackend) {
@@ -502,12 +505,12 @@ async fn encodings_attachments_and_auth(backend: TestBackend) {
 
 #[tokio::test]
 async fn encodings_attachments_and_auth_sqlite() {
-    encodings_attachments_and_auth(TestBackend::Sqlite).await
+    encodings_attachments_and_auth(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn encodings_attachments_and_auth_postgres() {
-    encodings_attachments_and_auth(TestBackend::Postgres).await
+    encodings_attachments_and_auth(TestBackend::Postgres).await;
 }
 
 /// Stored but not processed (the process died in between): the worker's step finishes it, once.
@@ -577,12 +580,12 @@ async fn stored_mail_survives_a_crash(backend: TestBackend) {
 
 #[tokio::test]
 async fn stored_mail_survives_a_crash_sqlite() {
-    stored_mail_survives_a_crash(TestBackend::Sqlite).await
+    stored_mail_survives_a_crash(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn stored_mail_survives_a_crash_postgres() {
-    stored_mail_survives_a_crash(TestBackend::Postgres).await
+    stored_mail_survives_a_crash(TestBackend::Postgres).await;
 }
 
 /// A mailbox with its own SMTP server sends through it.
@@ -623,12 +626,12 @@ async fn mailbox_smtp(backend: TestBackend) {
 
 #[tokio::test]
 async fn mailbox_smtp_sqlite() {
-    mailbox_smtp(TestBackend::Sqlite).await
+    mailbox_smtp(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn mailbox_smtp_postgres() {
-    mailbox_smtp(TestBackend::Postgres).await
+    mailbox_smtp(TestBackend::Postgres).await;
 }
 
 /// An attachment over the size limit: the message is still taken, the file recorded as refused
@@ -687,12 +690,12 @@ async fn oversize_attachment(backend: TestBackend) {
 
 #[tokio::test]
 async fn oversize_attachment_sqlite() {
-    oversize_attachment(TestBackend::Sqlite).await
+    oversize_attachment(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn oversize_attachment_postgres() {
-    oversize_attachment(TestBackend::Postgres).await
+    oversize_attachment(TestBackend::Postgres).await;
 }
 
 /// KOI8-R and ISO-8859-2 text, RFC 2231 filenames in a legacy charset, and an inline image
@@ -791,12 +794,12 @@ async fn legacy_charsets_and_inline_images(backend: TestBackend) {
 
 #[tokio::test]
 async fn legacy_charsets_and_inline_images_sqlite() {
-    legacy_charsets_and_inline_images(TestBackend::Sqlite).await
+    legacy_charsets_and_inline_images(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn legacy_charsets_and_inline_images_postgres() {
-    legacy_charsets_and_inline_images(TestBackend::Postgres).await
+    legacy_charsets_and_inline_images(TestBackend::Postgres).await;
 }
 
 /// A stranger who names one of our Message-IDs (guessed, or from a forwarded thread) does not
@@ -982,10 +985,10 @@ async fn header_matches_from_strangers_wait_for_an_agent(backend: TestBackend) {
 
 #[tokio::test]
 async fn header_matches_from_strangers_wait_for_an_agent_sqlite() {
-    header_matches_from_strangers_wait_for_an_agent(TestBackend::Sqlite).await
+    header_matches_from_strangers_wait_for_an_agent(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn header_matches_from_strangers_wait_for_an_agent_postgres() {
-    header_matches_from_strangers_wait_for_an_agent(TestBackend::Postgres).await
+    header_matches_from_strangers_wait_for_an_agent(TestBackend::Postgres).await;
 }

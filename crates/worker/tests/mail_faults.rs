@@ -3,6 +3,9 @@
 //! worker told to stop mid-send; and an admin resending what failed. On both backends, against
 //! a real SMTP server (aiosmtpd) where mail is meant to arrive.
 
+// A test's helpers may unwrap: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::io::{BufRead, BufReader, Write};
@@ -166,12 +169,12 @@ async fn silent_server_scenario(backend: TestBackend) {
 
 #[tokio::test]
 async fn silent_server_sqlite() {
-    silent_server_scenario(TestBackend::Sqlite).await
+    silent_server_scenario(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn silent_server_postgres() {
-    silent_server_scenario(TestBackend::Postgres).await
+    silent_server_scenario(TestBackend::Postgres).await;
 }
 
 /// A server that goes silent after taking the message: the outcome is unknown, recorded as such
@@ -201,12 +204,12 @@ async fn cut_hand_over_scenario(backend: TestBackend) {
 
 #[tokio::test]
 async fn cut_hand_over_sqlite() {
-    cut_hand_over_scenario(TestBackend::Sqlite).await
+    cut_hand_over_scenario(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn cut_hand_over_postgres() {
-    cut_hand_over_scenario(TestBackend::Postgres).await
+    cut_hand_over_scenario(TestBackend::Postgres).await;
 }
 
 /// A worker that claimed mails and died before reaching any server loses none of them: the
@@ -240,12 +243,12 @@ async fn dead_claim_scenario(backend: TestBackend) {
 
 #[tokio::test]
 async fn dead_claim_sqlite() {
-    dead_claim_scenario(TestBackend::Sqlite).await
+    dead_claim_scenario(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn dead_claim_postgres() {
-    dead_claim_scenario(TestBackend::Postgres).await
+    dead_claim_scenario(TestBackend::Postgres).await;
 }
 
 /// Told to stop while a server keeps it waiting for a greeting, the mailer releases the mail
@@ -291,12 +294,12 @@ async fn stop_scenario(backend: TestBackend) {
 
 #[tokio::test]
 async fn stop_releases_sqlite() {
-    stop_scenario(TestBackend::Sqlite).await
+    stop_scenario(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn stop_releases_postgres() {
-    stop_scenario(TestBackend::Postgres).await
+    stop_scenario(TestBackend::Postgres).await;
 }
 
 /// Admins see what needs attention and resend it; agents see nothing of the queue; a mail that
@@ -379,10 +382,10 @@ async fn resend_scenario(backend: TestBackend) {
 
 #[tokio::test]
 async fn resend_sqlite() {
-    resend_scenario(TestBackend::Sqlite).await
+    resend_scenario(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn resend_postgres() {
-    resend_scenario(TestBackend::Postgres).await
+    resend_scenario(TestBackend::Postgres).await;
 }

@@ -1,6 +1,9 @@
 //! Notification fan-out and the SMTP outbox against a real SMTP server (aiosmtpd, delivering
 //! into a Maildir), on both backends.
 
+// A test's helpers may unwrap: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::net::TcpListener;
@@ -273,12 +276,12 @@ async fn fan_out_scenario(backend: TestBackend) {
 
 #[tokio::test]
 async fn fan_out_sqlite() {
-    fan_out_scenario(TestBackend::Sqlite).await
+    fan_out_scenario(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn fan_out_postgres() {
-    fan_out_scenario(TestBackend::Postgres).await
+    fan_out_scenario(TestBackend::Postgres).await;
 }
 
 /// The SMTP server is down: the mail waits and goes out once it is back, exactly once.
@@ -356,12 +359,12 @@ async fn retry_scenario(backend: TestBackend) {
 
 #[tokio::test]
 async fn smtp_retry_sqlite() {
-    retry_scenario(TestBackend::Sqlite).await
+    retry_scenario(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn smtp_retry_postgres() {
-    retry_scenario(TestBackend::Postgres).await
+    retry_scenario(TestBackend::Postgres).await;
 }
 
 /// A worker that dies after claiming a mail never sends it twice.
@@ -411,12 +414,12 @@ async fn stuck_scenario(backend: TestBackend) {
 
 #[tokio::test]
 async fn stuck_mail_sqlite() {
-    stuck_scenario(TestBackend::Sqlite).await
+    stuck_scenario(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn stuck_mail_postgres() {
-    stuck_scenario(TestBackend::Postgres).await
+    stuck_scenario(TestBackend::Postgres).await;
 }
 
 /// Assignment, a customer's portal message, status changes and escalation reach the right
@@ -569,12 +572,12 @@ async fn assignment_scenario(backend: TestBackend) {
 
 #[tokio::test]
 async fn assignment_sqlite() {
-    assignment_scenario(TestBackend::Sqlite).await
+    assignment_scenario(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn assignment_postgres() {
-    assignment_scenario(TestBackend::Postgres).await
+    assignment_scenario(TestBackend::Postgres).await;
 }
 
 /// Switching portal access on mails an invitation through the SMTP server; its link lets the
@@ -651,10 +654,10 @@ async fn invitation_scenario(backend: TestBackend) {
 
 #[tokio::test]
 async fn invitation_sqlite() {
-    invitation_scenario(TestBackend::Sqlite).await
+    invitation_scenario(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn invitation_postgres() {
-    invitation_scenario(TestBackend::Postgres).await
+    invitation_scenario(TestBackend::Postgres).await;
 }

@@ -1,5 +1,8 @@
 //! The worker's steps on both backends.
 
+// A test's helpers may unwrap: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 
 use helpdesk_api_types::crm::NewOrganization;

@@ -248,7 +248,7 @@ pub fn AdminPage(what: String) -> impl IntoView {
                                                     {(screen.key == "api-tokens").then(|| view! {
                                                         <button class="link" on:click=move |_| if let Some(id) = id { spawn_local(async move {
                                                             match api::delete(&format!("/api/v1/me/api-tokens/{id}")).await { Ok(()) => list.reload(), Err(e) => toasts().push(e.message(), None, true) }
-                                                        }) }>{tr!(lg, "Revoke", "Отозвать")}</button>
+                                                        }); }>{tr!(lg, "Revoke", "Отозвать")}</button>
                                                     })}
                                                 </td>
                                             </tr>

@@ -242,7 +242,7 @@ async fn refresh_unless_done(stale: String) -> Result<JsValue, JsValue> {
                     clear_session();
                     ON_SIGNED_OUT.with(|o| {
                         if let Some(f) = o.borrow().as_ref() {
-                            f()
+                            f();
                         }
                     });
                     Err(e)

@@ -188,7 +188,7 @@ pub(crate) async fn receive_parts(
             .map(str::to_owned);
         let name = field.name().unwrap_or_default().to_owned();
         let wanted = name == "file" && failure.is_none();
-        let content_type = field.content_type().map(|m| m.to_string());
+        let content_type = field.content_type().map(std::string::ToString::to_string);
         let mut receiving = if wanted {
             Some(svc.files.begin().map_err(upload_error)?)
         } else {

@@ -184,7 +184,7 @@ async fn read_multipart(
                 .and_then(|d| d.get_filename())
                 .map(str::to_owned)
                 .unwrap_or_default();
-            let content_type = field.content_type().map(|m| m.to_string());
+            let content_type = field.content_type().map(std::string::ToString::to_string);
             let mut upload = svc
                 .files
                 .begin()

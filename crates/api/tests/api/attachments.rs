@@ -217,10 +217,10 @@ async fn size_limit_is_enforced(backend: TestBackend) {
 
 #[tokio::test]
 async fn size_limit_sqlite() {
-    size_limit_is_enforced(TestBackend::Sqlite).await
+    size_limit_is_enforced(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn size_limit_postgres() {
-    size_limit_is_enforced(TestBackend::Postgres).await
+    size_limit_is_enforced(TestBackend::Postgres).await;
 }

@@ -113,12 +113,12 @@ async fn health_readiness_metrics_and_docs(backend: TestBackend) {
 
 #[tokio::test]
 async fn health_readiness_metrics_and_docs_sqlite() {
-    health_readiness_metrics_and_docs(TestBackend::Sqlite).await
+    health_readiness_metrics_and_docs(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn health_readiness_metrics_and_docs_postgres() {
-    health_readiness_metrics_and_docs(TestBackend::Postgres).await
+    health_readiness_metrics_and_docs(TestBackend::Postgres).await;
 }
 
 api_test!(async fn metrics_are_off_without_a_token(app) {

@@ -227,12 +227,12 @@ async fn mirror_stays_exact_under_concurrent_writes(backend: TestBackend) {
 
 #[tokio::test]
 async fn mirror_stays_exact_under_concurrent_writes_sqlite() {
-    mirror_stays_exact_under_concurrent_writes(TestBackend::Sqlite).await
+    mirror_stays_exact_under_concurrent_writes(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn mirror_stays_exact_under_concurrent_writes_postgres() {
-    mirror_stays_exact_under_concurrent_writes(TestBackend::Postgres).await
+    mirror_stays_exact_under_concurrent_writes(TestBackend::Postgres).await;
 }
 
 /// PostgreSQL assigns a change's place when its transaction starts, and commits in any order:

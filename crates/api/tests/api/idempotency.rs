@@ -156,12 +156,12 @@ async fn retries_create_once(backend: TestBackend) {
 
 #[tokio::test]
 async fn retries_create_once_sqlite() {
-    retries_create_once(TestBackend::Sqlite).await
+    retries_create_once(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn retries_create_once_postgres() {
-    retries_create_once(TestBackend::Postgres).await
+    retries_create_once(TestBackend::Postgres).await;
 }
 
 /// The kept answer commits with the change: when keeping the answer fails, the case is not
@@ -204,10 +204,10 @@ async fn change_and_answer_commit_together(backend: TestBackend) {
 
 #[tokio::test]
 async fn change_and_answer_commit_together_sqlite() {
-    change_and_answer_commit_together(TestBackend::Sqlite).await
+    change_and_answer_commit_together(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn change_and_answer_commit_together_postgres() {
-    change_and_answer_commit_together(TestBackend::Postgres).await
+    change_and_answer_commit_together(TestBackend::Postgres).await;
 }

@@ -199,12 +199,12 @@ async fn inviting_a_contact(backend: TestBackend) {
 
 #[tokio::test]
 async fn inviting_a_contact_sqlite() {
-    inviting_a_contact(TestBackend::Sqlite).await
+    inviting_a_contact(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn inviting_a_contact_postgres() {
-    inviting_a_contact(TestBackend::Postgres).await
+    inviting_a_contact(TestBackend::Postgres).await;
 }
 
 async fn what_cannot_be_invited(backend: TestBackend) {
@@ -271,12 +271,12 @@ async fn what_cannot_be_invited(backend: TestBackend) {
 
 #[tokio::test]
 async fn what_cannot_be_invited_sqlite() {
-    what_cannot_be_invited(TestBackend::Sqlite).await
+    what_cannot_be_invited(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn what_cannot_be_invited_postgres() {
-    what_cannot_be_invited(TestBackend::Postgres).await
+    what_cannot_be_invited(TestBackend::Postgres).await;
 }
 
 api_test!(async fn without_outgoing_mail_the_toggle_works_and_invitations_are_unavailable(app) {

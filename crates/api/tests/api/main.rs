@@ -1,5 +1,8 @@
 //! API tests against a live server, each on SQLite and on PostgreSQL.
 
+// A test's helpers may unwrap: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod actions;
 mod assignment;
 mod attachments;

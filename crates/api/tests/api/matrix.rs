@@ -1483,12 +1483,12 @@ async fn spawn(backend: TestBackend) -> TestApp {
 
 #[tokio::test]
 async fn every_operation_answers_every_caller_as_expected_sqlite() {
-    every_operation_answers_every_caller_as_expected(spawn(TestBackend::Sqlite).await).await
+    every_operation_answers_every_caller_as_expected(spawn(TestBackend::Sqlite).await).await;
 }
 
 #[tokio::test]
 async fn every_operation_answers_every_caller_as_expected_postgres() {
-    every_operation_answers_every_caller_as_expected(spawn(TestBackend::Postgres).await).await
+    every_operation_answers_every_caller_as_expected(spawn(TestBackend::Postgres).await).await;
 }
 
 async fn every_operation_answers_every_caller_as_expected(app: TestApp) {

@@ -75,10 +75,10 @@ async fn api_tokens_are_rate_limited(backend: TestBackend) {
 
 #[tokio::test]
 async fn api_tokens_are_rate_limited_sqlite() {
-    api_tokens_are_rate_limited(TestBackend::Sqlite).await
+    api_tokens_are_rate_limited(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn api_tokens_are_rate_limited_postgres() {
-    api_tokens_are_rate_limited(TestBackend::Postgres).await
+    api_tokens_are_rate_limited(TestBackend::Postgres).await;
 }

@@ -167,10 +167,10 @@ async fn registry_lookup(backend: TestBackend) {
 
 #[tokio::test]
 async fn registry_lookup_sqlite() {
-    registry_lookup(TestBackend::Sqlite).await
+    registry_lookup(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn registry_lookup_postgres() {
-    registry_lookup(TestBackend::Postgres).await
+    registry_lookup(TestBackend::Postgres).await;
 }

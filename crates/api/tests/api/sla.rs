@@ -162,12 +162,12 @@ async fn sla_admin_and_validation(backend: TestBackend) {
 
 #[tokio::test]
 async fn sla_admin_and_validation_sqlite() {
-    sla_admin_and_validation(TestBackend::Sqlite).await
+    sla_admin_and_validation(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn sla_admin_and_validation_postgres() {
-    sla_admin_and_validation(TestBackend::Postgres).await
+    sla_admin_and_validation(TestBackend::Postgres).await;
 }
 
 async fn clocks_follow_the_case(backend: TestBackend) {
@@ -388,12 +388,12 @@ async fn clocks_follow_the_case(backend: TestBackend) {
 
 #[tokio::test]
 async fn clocks_follow_the_case_sqlite() {
-    clocks_follow_the_case(TestBackend::Sqlite).await
+    clocks_follow_the_case(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn clocks_follow_the_case_postgres() {
-    clocks_follow_the_case(TestBackend::Postgres).await
+    clocks_follow_the_case(TestBackend::Postgres).await;
 }
 
 async fn policy_changes_recompute_open_cases(backend: TestBackend) {
@@ -473,12 +473,12 @@ async fn policy_changes_recompute_open_cases(backend: TestBackend) {
 
 #[tokio::test]
 async fn policy_changes_recompute_open_cases_sqlite() {
-    policy_changes_recompute_open_cases(TestBackend::Sqlite).await
+    policy_changes_recompute_open_cases(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn policy_changes_recompute_open_cases_postgres() {
-    policy_changes_recompute_open_cases(TestBackend::Postgres).await
+    policy_changes_recompute_open_cases(TestBackend::Postgres).await;
 }
 
 async fn timers_fire_once_across_workers(backend: TestBackend) {
@@ -535,12 +535,12 @@ async fn timers_fire_once_across_workers(backend: TestBackend) {
 
 #[tokio::test]
 async fn timers_fire_once_across_workers_sqlite() {
-    timers_fire_once_across_workers(TestBackend::Sqlite).await
+    timers_fire_once_across_workers(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn timers_fire_once_across_workers_postgres() {
-    timers_fire_once_across_workers(TestBackend::Postgres).await
+    timers_fire_once_across_workers(TestBackend::Postgres).await;
 }
 
 async fn stale_cases_close_by_themselves(backend: TestBackend) {
@@ -707,10 +707,10 @@ async fn stale_cases_close_by_themselves(backend: TestBackend) {
 
 #[tokio::test]
 async fn stale_cases_close_by_themselves_sqlite() {
-    stale_cases_close_by_themselves(TestBackend::Sqlite).await
+    stale_cases_close_by_themselves(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn stale_cases_close_by_themselves_postgres() {
-    stale_cases_close_by_themselves(TestBackend::Postgres).await
+    stale_cases_close_by_themselves(TestBackend::Postgres).await;
 }

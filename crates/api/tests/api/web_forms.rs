@@ -208,12 +208,12 @@ async fn a_website_registers_cases(backend: TestBackend) {
 
 #[tokio::test]
 async fn a_website_registers_cases_sqlite() {
-    a_website_registers_cases(TestBackend::Sqlite).await
+    a_website_registers_cases(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn a_website_registers_cases_postgres() {
-    a_website_registers_cases(TestBackend::Postgres).await
+    a_website_registers_cases(TestBackend::Postgres).await;
 }
 
 async fn files_come_with_the_form(backend: TestBackend) {
@@ -326,10 +326,10 @@ async fn files_come_with_the_form(backend: TestBackend) {
 
 #[tokio::test]
 async fn files_come_with_the_form_sqlite() {
-    files_come_with_the_form(TestBackend::Sqlite).await
+    files_come_with_the_form(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn files_come_with_the_form_postgres() {
-    files_come_with_the_form(TestBackend::Postgres).await
+    files_come_with_the_form(TestBackend::Postgres).await;
 }

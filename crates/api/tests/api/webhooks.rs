@@ -65,7 +65,7 @@ impl Receiver {
                 .run();
                 tx.send(server.handle()).unwrap();
                 let _ = server.await;
-            })
+            });
         });
         Receiver {
             port,
@@ -357,12 +357,12 @@ async fn every_event_arrives_in_order_after_an_outage(backend: TestBackend) {
 
 #[tokio::test]
 async fn every_event_arrives_in_order_after_an_outage_sqlite() {
-    every_event_arrives_in_order_after_an_outage(TestBackend::Sqlite).await
+    every_event_arrives_in_order_after_an_outage(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn every_event_arrives_in_order_after_an_outage_postgres() {
-    every_event_arrives_in_order_after_an_outage(TestBackend::Postgres).await
+    every_event_arrives_in_order_after_an_outage(TestBackend::Postgres).await;
 }
 
 async fn filters_opt_in_and_failure_streak(backend: TestBackend) {
@@ -497,12 +497,12 @@ async fn filters_opt_in_and_failure_streak(backend: TestBackend) {
 
 #[tokio::test]
 async fn filters_opt_in_and_failure_streak_sqlite() {
-    filters_opt_in_and_failure_streak(TestBackend::Sqlite).await
+    filters_opt_in_and_failure_streak(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn filters_opt_in_and_failure_streak_postgres() {
-    filters_opt_in_and_failure_streak(TestBackend::Postgres).await
+    filters_opt_in_and_failure_streak(TestBackend::Postgres).await;
 }
 
 api_test!(async fn internal_targets_are_refused(app) {
@@ -650,12 +650,12 @@ async fn hung_smtp_delays_no_webhook(backend: TestBackend) {
 
 #[tokio::test]
 async fn hung_smtp_delays_no_webhook_sqlite() {
-    hung_smtp_delays_no_webhook(TestBackend::Sqlite).await
+    hung_smtp_delays_no_webhook(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn hung_smtp_delays_no_webhook_postgres() {
-    hung_smtp_delays_no_webhook(TestBackend::Postgres).await
+    hung_smtp_delays_no_webhook(TestBackend::Postgres).await;
 }
 
 /// A receiver that was down for longer than the first retries gets its backlog within a minute
@@ -780,10 +780,10 @@ async fn recovered_receiver_catches_up(backend: TestBackend) {
 
 #[tokio::test]
 async fn recovered_receiver_catches_up_sqlite() {
-    recovered_receiver_catches_up(TestBackend::Sqlite).await
+    recovered_receiver_catches_up(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn recovered_receiver_catches_up_postgres() {
-    recovered_receiver_catches_up(TestBackend::Postgres).await
+    recovered_receiver_catches_up(TestBackend::Postgres).await;
 }

@@ -253,12 +253,12 @@ async fn rules_run_in_order_once_per_event(backend: TestBackend) {
 
 #[tokio::test]
 async fn rules_run_in_order_once_per_event_sqlite() {
-    rules_run_in_order_once_per_event(TestBackend::Sqlite).await
+    rules_run_in_order_once_per_event(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn rules_run_in_order_once_per_event_postgres() {
-    rules_run_in_order_once_per_event(TestBackend::Postgres).await
+    rules_run_in_order_once_per_event(TestBackend::Postgres).await;
 }
 
 async fn time_in_status_rules(backend: TestBackend) {
@@ -361,10 +361,10 @@ async fn time_in_status_rules(backend: TestBackend) {
 
 #[tokio::test]
 async fn time_in_status_rules_sqlite() {
-    time_in_status_rules(TestBackend::Sqlite).await
+    time_in_status_rules(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn time_in_status_rules_postgres() {
-    time_in_status_rules(TestBackend::Postgres).await
+    time_in_status_rules(TestBackend::Postgres).await;
 }

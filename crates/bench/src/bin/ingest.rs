@@ -169,7 +169,11 @@ fn main() -> anyhow::Result<()> {
                     Ok(r) => r.status,
                     Err(e) => format!("error: {e}"),
                 };
-                *counts.lock().unwrap().entry(status).or_default() += 1;
+                *counts
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .entry(status)
+                    .or_default() += 1;
             })
         })
         .collect();
@@ -187,7 +191,7 @@ fn main() -> anyhow::Result<()> {
         args.threads,
         n / wall,
         cpu / n,
-        counts.lock().unwrap()
+        counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     );
     Ok(())
 }

@@ -37,7 +37,7 @@ impl Services {
                         name: Some(t.name),
                     }),
                     Err(StoreError::NotFound) => {
-                        p.add("team_id", format!("team {tid} does not exist"))
+                        p.add("team_id", format!("team {tid} does not exist"));
                     }
                     Err(e) => return Err(e.into()),
                 }

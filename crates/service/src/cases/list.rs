@@ -77,10 +77,10 @@ fn case_filter(
 ) -> Result<CaseFilter, AppError> {
     let mut p = Problems::default();
     let statuses = split_list(&mut p, "status", q.status.as_deref(), |s| {
-        CaseStatus::parse(s).map(|v| v.as_str())
+        CaseStatus::parse(s).map(helpdesk_api_types::CaseStatus::as_str)
     });
     let priorities = split_list(&mut p, "priority", q.priority.as_deref(), |s| {
-        Priority::parse(s).map(|v| v.as_str())
+        Priority::parse(s).map(helpdesk_api_types::Priority::as_str)
     });
     let (assignee_id, unassigned) = match q.assignee.as_deref().map(str::trim) {
         None | Some("") => (None, false),

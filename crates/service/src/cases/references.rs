@@ -115,7 +115,7 @@ pub(super) fn check_references(
             Ok(prod) if !prod.active => p.add("product_id", format!("product {pid} is retired")),
             Ok(_) => {}
             Err(StoreError::NotFound) => {
-                p.add("product_id", format!("product {pid} does not exist"))
+                p.add("product_id", format!("product {pid} does not exist"));
             }
             Err(e) => return Err(e.into()),
         }
@@ -125,7 +125,7 @@ pub(super) fn check_references(
             Ok(k) if Some(k.product_id) == r.product_id => {}
             Ok(_) => p.add("component_id", "the component belongs to another product"),
             Err(StoreError::NotFound) => {
-                p.add("component_id", format!("component {cid} does not exist"))
+                p.add("component_id", format!("component {cid} does not exist"));
             }
             Err(e) => return Err(e.into()),
         }

@@ -149,7 +149,7 @@ impl Services {
             match quiet {
                 Some(why) => out.note = Some(format!("no auto-reply: {why}")),
                 None => {
-                    self.auto_reply(c, mailbox, &case, &from, message_id, &refs, now, &mut out)?
+                    self.auto_reply(c, mailbox, &case, &from, message_id, &refs, now, &mut out)?;
                 }
             }
         }

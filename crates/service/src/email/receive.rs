@@ -101,7 +101,7 @@ impl Services {
                 Ok(r) if r.status != "received" => n += 1,
                 Ok(_) => {}
                 Err(e) => {
-                    tracing::error!(inbound_id = id, error = %e, "processing a received message failed")
+                    tracing::error!(inbound_id = id, error = %e, "processing a received message failed");
                 }
             }
         }

@@ -407,7 +407,7 @@ pub fn mentions(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut prev: Option<char> = None;
     for (i, ch) in text.char_indices() {
-        if ch == '@' && !prev.is_some_and(|p| p.is_alphanumeric()) {
+        if ch == '@' && !prev.is_some_and(char::is_alphanumeric) {
             let rest = &text[i + 1..];
             let name: String = rest
                 .chars()

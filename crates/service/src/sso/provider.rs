@@ -49,8 +49,8 @@ impl Services {
                 .get(userinfo)
                 .bearer_auth(access)
                 .send()
-                .and_then(|r| r.error_for_status())
-                .and_then(|r| r.json())
+                .and_then(reqwest::blocking::Response::error_for_status)
+                .and_then(reqwest::blocking::Response::json)
                 .map_err(|e| refuse("provider", format!("user info: {}", e.without_url())))?;
             if info["sub"] != claims["sub"] {
                 return Err(refuse("provider", "user info is of another subject"));
@@ -133,7 +133,10 @@ impl Services {
         fresh: bool,
     ) -> Result<Provider, AppError> {
         if !fresh {
-            let cached = settings.provider.lock().unwrap_or_else(|p| p.into_inner());
+            let cached = settings
+                .provider
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if let Some((_, p)) = cached
                 .as_ref()
                 .filter(|(at, _)| at.elapsed() < PROVIDER_TTL)
@@ -149,8 +152,8 @@ impl Services {
         let mut provider: Provider = http
             .get(&url)
             .send()
-            .and_then(|r| r.error_for_status())
-            .and_then(|r| r.json())
+            .and_then(reqwest::blocking::Response::error_for_status)
+            .and_then(reqwest::blocking::Response::json)
             .map_err(unreachable)?;
         if provider.issuer.trim_end_matches('/') != settings.issuer {
             return Err(AppError::Upstream(format!(
@@ -161,11 +164,14 @@ impl Services {
         provider.keys = Some(
             http.get(&provider.jwks_uri)
                 .send()
-                .and_then(|r| r.error_for_status())
-                .and_then(|r| r.json())
+                .and_then(reqwest::blocking::Response::error_for_status)
+                .and_then(reqwest::blocking::Response::json)
                 .map_err(unreachable)?,
         );
-        *settings.provider.lock().unwrap_or_else(|p| p.into_inner()) =
+        *settings
+            .provider
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
             Some((Instant::now(), provider.clone()));
         Ok(provider)
     }

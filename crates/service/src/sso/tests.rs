@@ -21,7 +21,12 @@ fn the_highest_role_of_the_groups_wins() {
         ("helpdesk-admins".into(), Role::Admin),
         ("customers".into(), Role::Portal),
     ];
-    let g = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    let g = |names: &[&str]| {
+        names
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(
         role_of(&s, &g(&["helpdesk-agents", "helpdesk-admins"])),
         Some(Role::Admin)

@@ -89,7 +89,7 @@ impl Services {
         let done = row.attempts as usize; // attempts before this one
         match RETRY_SCHEDULE.get(done) {
             Some(wait) => {
-                store::record_attempt(c, a.delivery_id, &attempt, store::PENDING, now + *wait)?
+                store::record_attempt(c, a.delivery_id, &attempt, store::PENDING, now + *wait)?;
             }
             None => store::record_attempt(c, a.delivery_id, &attempt, store::FAILED, now)?,
         }

@@ -18,7 +18,8 @@ impl Services {
                 store::deliveries(
                     c,
                     id,
-                    q.status.map(|s| s.as_str()),
+                    q.status
+                        .map(helpdesk_api_types::webhooks::DeliveryStatus::as_str),
                     match q.status {
                         Some(DeliveryStatus::Scheduled) => Some(false),
                         Some(DeliveryStatus::Retrying) => Some(true),

@@ -59,6 +59,10 @@ impl std::fmt::Debug for S3 {
 
 /// The one HTTP client of object storage in this process (kept for the process's life: a
 /// blocking client must not be dropped on an async thread).
+#[allow(
+    clippy::expect_used,
+    reason = "a client with only timeouts set builds (TLS is built in)"
+)]
 fn client() -> &'static reqwest::blocking::Client {
     static CLIENT: OnceLock<reqwest::blocking::Client> = OnceLock::new();
     CLIENT.get_or_init(|| {

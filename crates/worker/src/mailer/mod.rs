@@ -249,7 +249,7 @@ impl Mailer {
             Attempt::Sent => tracing::info!(mail_id = mail.id, kind = %mail.kind, "mail sent"),
             Attempt::Released => tracing::info!(mail_id = mail.id, "mail released unsent"),
             Attempt::Retry(why) | Attempt::Refused(why) | Attempt::Unknown(why) => {
-                tracing::warn!(mail_id = mail.id, attempts = mail.attempts, error = %why, "mail not sent")
+                tracing::warn!(mail_id = mail.id, attempts = mail.attempts, error = %why, "mail not sent");
             }
         }
         let svc = self.services.clone();
@@ -263,18 +263,18 @@ impl Mailer {
                         store::release_mail(c, id, now)?;
                     }
                     Attempt::Unknown(why) => {
-                        store::finish_mail(c, id, "unknown", None, Some(why), now)?
+                        store::finish_mail(c, id, "unknown", None, Some(why), now)?;
                     }
                     Attempt::Refused(why) => {
-                        store::finish_mail(c, id, "failed", None, Some(why), now)?
+                        store::finish_mail(c, id, "failed", None, Some(why), now)?;
                     }
                     Attempt::Retry(why) if attempts >= MAX_ATTEMPTS => {
-                        store::finish_mail(c, id, "failed", None, Some(why), now)?
+                        store::finish_mail(c, id, "failed", None, Some(why), now)?;
                     }
                     Attempt::Retry(why) => {
                         let delay = chrono::Duration::from_std(backoff(attempts))
                             .unwrap_or_else(|_| chrono::Duration::hours(1));
-                        store::finish_mail(c, id, "pending", Some(now + delay), Some(why), now)?
+                        store::finish_mail(c, id, "pending", Some(now + delay), Some(why), now)?;
                     }
                 }
                 Ok(())
@@ -285,10 +285,10 @@ impl Mailer {
             Ok(Ok(())) => {}
             // The row stays `claimed` or `sending`; the stale-claim and stuck-mail rules settle it.
             Ok(Err(e)) => {
-                tracing::error!(mail_id = id, error = %e, "recording a mail's outcome failed")
+                tracing::error!(mail_id = id, error = %e, "recording a mail's outcome failed");
             }
             Err(e) => {
-                tracing::error!(mail_id = id, error = %e, "recording a mail's outcome panicked")
+                tracing::error!(mail_id = id, error = %e, "recording a mail's outcome panicked");
             }
         }
     }

@@ -97,7 +97,10 @@ impl SmtpServer {
             out.push(Received {
                 to,
                 subject: msg.subject().unwrap_or_default().to_owned(),
-                body: msg.body_text(0).map(|b| b.into_owned()).unwrap_or_default(),
+                body: msg
+                    .body_text(0)
+                    .map(std::borrow::Cow::into_owned)
+                    .unwrap_or_default(),
                 auto_submitted: msg
                     .header_raw("Auto-Submitted")
                     .map(|v| v.trim().to_owned()),

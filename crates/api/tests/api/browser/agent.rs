@@ -778,10 +778,10 @@ async fn request_information(backend: TestBackend) {
 
 #[tokio::test]
 async fn request_information_sqlite() {
-    request_information(TestBackend::Sqlite).await
+    request_information(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn request_information_postgres() {
-    request_information(TestBackend::Postgres).await
+    request_information(TestBackend::Postgres).await;
 }

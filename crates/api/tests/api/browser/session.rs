@@ -117,12 +117,12 @@ async fn session_survives_expiry_in_three_tabs(backend: TestBackend) {
 
 #[tokio::test]
 async fn session_survives_expiry_in_three_tabs_sqlite() {
-    session_survives_expiry_in_three_tabs(TestBackend::Sqlite).await
+    session_survives_expiry_in_three_tabs(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn session_survives_expiry_in_three_tabs_postgres() {
-    session_survives_expiry_in_three_tabs(TestBackend::Postgres).await
+    session_survives_expiry_in_three_tabs(TestBackend::Postgres).await;
 }
 
 /// The network drops while an agent writes: the case stays on screen with a quiet banner, the
@@ -225,12 +225,12 @@ async fn draft_survives_a_network_blip_and_a_reload(backend: TestBackend) {
 
 #[tokio::test]
 async fn draft_survives_a_network_blip_and_a_reload_sqlite() {
-    draft_survives_a_network_blip_and_a_reload(TestBackend::Sqlite).await
+    draft_survives_a_network_blip_and_a_reload(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn draft_survives_a_network_blip_and_a_reload_postgres() {
-    draft_survives_a_network_blip_and_a_reload(TestBackend::Postgres).await
+    draft_survives_a_network_blip_and_a_reload(TestBackend::Postgres).await;
 }
 
 /// The profile lists where the user is signed in, this browser marked, and signs another
@@ -270,12 +270,12 @@ async fn sessions_on_the_profile(backend: TestBackend) {
 
 #[tokio::test]
 async fn sessions_on_the_profile_sqlite() {
-    sessions_on_the_profile(TestBackend::Sqlite).await
+    sessions_on_the_profile(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn sessions_on_the_profile_postgres() {
-    sessions_on_the_profile(TestBackend::Postgres).await
+    sessions_on_the_profile(TestBackend::Postgres).await;
 }
 
 /// Forgotten password: the sign-in page's link asks for the address, the mailed link opens the
@@ -347,12 +347,12 @@ async fn passwords_reset_and_changed(backend: TestBackend) {
 
 #[tokio::test]
 async fn passwords_reset_and_changed_sqlite() {
-    passwords_reset_and_changed(TestBackend::Sqlite).await
+    passwords_reset_and_changed(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn passwords_reset_and_changed_postgres() {
-    passwords_reset_and_changed(TestBackend::Postgres).await
+    passwords_reset_and_changed(TestBackend::Postgres).await;
 }
 
 /// An admin reads the security log in the app: a stranger's refused sign-in with its reason and
@@ -395,12 +395,12 @@ async fn security_log_screen(backend: TestBackend) {
 
 #[tokio::test]
 async fn security_log_screen_sqlite() {
-    security_log_screen(TestBackend::Sqlite).await
+    security_log_screen(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn security_log_screen_postgres() {
-    security_log_screen(TestBackend::Postgres).await
+    security_log_screen(TestBackend::Postgres).await;
 }
 
 /// An admin ends another user's sessions from the users screen: the user's token is refused at
@@ -431,10 +431,10 @@ async fn admin_ends_a_users_sessions(backend: TestBackend) {
 
 #[tokio::test]
 async fn admin_ends_a_users_sessions_sqlite() {
-    admin_ends_a_users_sessions(TestBackend::Sqlite).await
+    admin_ends_a_users_sessions(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn admin_ends_a_users_sessions_postgres() {
-    admin_ends_a_users_sessions(TestBackend::Postgres).await
+    admin_ends_a_users_sessions(TestBackend::Postgres).await;
 }

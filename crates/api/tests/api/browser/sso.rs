@@ -74,10 +74,10 @@ async fn sign_in_with_the_identity_provider(backend: TestBackend) {
 
 #[tokio::test]
 async fn sign_in_with_the_identity_provider_sqlite() {
-    sign_in_with_the_identity_provider(TestBackend::Sqlite).await
+    sign_in_with_the_identity_provider(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn sign_in_with_the_identity_provider_postgres() {
-    sign_in_with_the_identity_provider(TestBackend::Postgres).await
+    sign_in_with_the_identity_provider(TestBackend::Postgres).await;
 }

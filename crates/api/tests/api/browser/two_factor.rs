@@ -120,10 +120,10 @@ async fn enrolment_at_sign_in(backend: TestBackend) {
 
 #[tokio::test]
 async fn enrolment_at_sign_in_sqlite() {
-    enrolment_at_sign_in(TestBackend::Sqlite).await
+    enrolment_at_sign_in(TestBackend::Sqlite).await;
 }
 
 #[tokio::test]
 async fn enrolment_at_sign_in_postgres() {
-    enrolment_at_sign_in(TestBackend::Postgres).await
+    enrolment_at_sign_in(TestBackend::Postgres).await;
 }
