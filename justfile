@@ -30,12 +30,13 @@ frontend:
 fmt:
     cargo fmt --all
 
-# fmt check and clippy with warnings as errors, natively and for the wasm SPA.
+# fmt check, clippy with warnings as errors (natively and for the wasm SPA), and cargo deny.
 lint:
     cargo fmt --all -- --check
     cargo clippy --all-targets -- -D warnings
-    ./scripts/install-tools.sh wasm
+    ./scripts/install-tools.sh lint
     cargo clippy -p helpdesk-frontend --target wasm32-unknown-unknown -- -D warnings
+    ./scripts/deny.sh
 
 # Regenerate the committed OpenAPI document.
 openapi:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, skipping what is already there at the right version.
 #   install-tools.sh wasm   the wasm32 target, wasm-bindgen-cli matching Cargo.lock and brotli (to build the SPA)
+#   install-tools.sh lint   the above, plus cargo-deny
 #   install-tools.sh all    the above, plus Chromium + ChromeDriver, Dovecot, schemathesis, aiosmtpd,
 #                           moto (S3) and the OpenID provider (for the tests)
 set -euo pipefail
@@ -34,8 +35,17 @@ if ! command -v brotli >/dev/null; then
     fi
 fi
 
-if [ "$what" = "wasm" ]; then
-    say "wasm tools ready"
+# Licences, sources and duplicate crates in `just lint`.
+if [ "$what" = "lint" ] || [ "$what" = "all" ]; then
+    deny_wanted="0.20.2"
+    if [ "$(cargo deny --version 2>/dev/null | awk '{ print $2 }')" != "$deny_wanted" ]; then
+        say "installing cargo-deny $deny_wanted; this takes a few minutes"
+        cargo install cargo-deny --locked --version "$deny_wanted"
+    fi
+fi
+
+if [ "$what" = "wasm" ] || [ "$what" = "lint" ]; then
+    say "build and lint tools ready"
     exit 0
 fi
 
