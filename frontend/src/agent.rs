@@ -217,8 +217,16 @@ pub fn QueuePage(key: String) -> impl IntoView {
         }
         let n = rows.get_untracked().len();
         match ev.key().as_str() {
-            "j" | "ArrowDown" if n > 0 => selected.update(|s| *s = (*s + 1).min(n - 1)),
-            "k" | "ArrowUp" => selected.update(|s| *s = s.saturating_sub(1)),
+            "j" | "ArrowDown" if n > 0 => {
+                ev.prevent_default();
+                selected.update(|s| *s = (*s + 1).min(n - 1));
+                reveal_row(selected.get_untracked());
+            }
+            "k" | "ArrowUp" => {
+                ev.prevent_default();
+                selected.update(|s| *s = s.saturating_sub(1));
+                reveal_row(selected.get_untracked());
+            }
             "Enter" | "o" => open_selected(),
             "t" => take_selected(),
             "/" => {
@@ -351,6 +359,20 @@ pub fn typing(ev: &web_sys::KeyboardEvent) -> bool {
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         .map(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
         .unwrap_or(false)
+}
+
+/// Scrolls the queue just enough to show row `i` (the keyboard's selection never leaves the
+/// screen).
+fn reveal_row(i: usize) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let css = format!("[data-test=cases] tbody tr:nth-child({})", i + 1);
+    if let Ok(Some(row)) = doc.query_selector(&css) {
+        let opts = web_sys::ScrollIntoViewOptions::new();
+        opts.set_block(web_sys::ScrollLogicalPosition::Nearest);
+        row.scroll_into_view_with_scroll_into_view_options(&opts);
+    }
 }
 
 pub fn focus(selector: &str) {

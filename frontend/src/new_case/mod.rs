@@ -167,15 +167,28 @@ pub fn NewCasePage() -> impl IntoView {
                         tr!(lg, "Filled from the registry.", "Заполнено из реестра.").to_owned(),
                     ));
                 }
-                Err(e) => lookup_note.set(Some(match e.status() {
-                    Some(404) => tr!(
-                        lg,
-                        "Not in the registry; enter the name.",
-                        "В реестре не найдено; введите название."
-                    )
+                Err(e) => lookup_note.set(Some(
+                    match e.status() {
+                        Some(404) => tr!(
+                            lg,
+                            "Not in the registry; enter the name.",
+                            "В реестре не найдено; введите название."
+                        ),
+                        // The server's words are for the administrator; the agent is told
+                        // what to do.
+                        Some(503) => tr!(
+                            lg,
+                            "The registry is not connected; enter the details by hand.",
+                            "Реестр не подключён; введите реквизиты вручную."
+                        ),
+                        _ => tr!(
+                            lg,
+                            "The registry did not answer; enter the details by hand.",
+                            "Реестр не ответил; введите реквизиты вручную."
+                        ),
+                    }
                     .to_owned(),
-                    _ => e.message(),
-                })),
+                )),
             }
         });
     };

@@ -654,3 +654,70 @@ async fn outgoing_mail_sqlite() {
 async fn outgoing_mail_postgres() {
     outgoing_mail(TestBackend::Postgres).await;
 }
+
+/// A Russian-speaking agent's day without a company registry: the INN lookup says so in
+/// Russian (not the server's English words for the administrator), and walking a long queue
+/// with the keyboard keeps the selected row on screen.
+async fn russian_agent_without_registry(backend: TestBackend) {
+    let (app, _registry) = spa_customized(backend, |svc| svc.registry = None).await;
+    let agent = app
+        .user_speaking(Role::Agent, Some(1), None, Some("ru"))
+        .await;
+    for n in 0..30 {
+        let (s, case) = app
+            .post(
+                "/api/v1/cases",
+                &agent.token,
+                json!({ "subject": format!("Очередь {n}") }),
+            )
+            .await;
+        assert_eq!(s, 201, "{case}");
+    }
+    let (_driver, c) = browser().await;
+    c.goto(&app.url("/queues/mine")).await.unwrap();
+    sign_in(&c, &agent).await;
+    count_until(&c, "[data-test=cases] [data-test=case-row]", 30).await;
+    for _ in 0..29 {
+        key(&c, "j").await;
+    }
+    let selected_bottom = c
+        .execute(
+            "const r = document.querySelector('[data-test=cases] tr.selected').getBoundingClientRect(); \
+             return [r.top, r.bottom, window.innerHeight];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (top, bottom, height) = (
+        selected_bottom[0].as_f64().unwrap(),
+        selected_bottom[1].as_f64().unwrap(),
+        selected_bottom[2].as_f64().unwrap(),
+    );
+    assert!(
+        top >= 0.0 && bottom <= height,
+        "the selected row is off screen: {top}..{bottom} of {height}"
+    );
+
+    c.goto(&app.url("/cases/new")).await.unwrap();
+    type_in(
+        &c,
+        "[data-test=inn]",
+        &format!("{}\n", crate::registry::SBER),
+    )
+    .await;
+    text_until(&c, "[data-test=lookup-note]", |t| {
+        t == "Реестр не подключён; введите реквизиты вручную."
+    })
+    .await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn russian_agent_without_registry_sqlite() {
+    russian_agent_without_registry(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn russian_agent_without_registry_postgres() {
+    russian_agent_without_registry(TestBackend::Postgres).await;
+}
