@@ -167,13 +167,15 @@ pub fn list_cases(
                 .optional()?
                 .flatten();
             match due {
+                // Later deadlines, then the cases with none (paused, met, no SLA).
                 Some(d) => q.filter(
                     case_sla::due_at
                         .gt(d)
-                        .or(case_sla::due_at.eq(d).and(cases::id.gt(c))),
+                        .or(case_sla::due_at.eq(d).and(cases::id.gt(c)))
+                        .or(case_sla::due_at.is_null()),
                 ),
-                // Its deadline is gone (met, paused) since: on from the cases after it.
-                None => q.filter(cases::id.gt(c)),
+                // A case without a deadline: on from the cases without one after it.
+                None => q.filter(case_sla::due_at.is_null().and(cases::id.gt(c))),
             }
         }
         (_, None) => q,
@@ -181,9 +183,13 @@ pub fn list_cases(
     q = match f.sort {
         CaseSort::NewestFirst => q.order(cases::id.desc()),
         CaseSort::OldestFirst => q.order(cases::id.asc()),
-        CaseSort::SlaDue => q
-            .filter(case_sla::due_at.is_not_null())
-            .order((case_sla::due_at.asc(), cases::id.asc())),
+        // Soonest deadline first; the cases whose clocks are paused or stopped (or that have no
+        // SLA) follow in case order, so that the queue never hides one.
+        CaseSort::SlaDue => q.order((
+            case_sla::due_at.is_null().asc(),
+            case_sla::due_at.asc(),
+            cases::id.asc(),
+        )),
     };
     let rows = q.limit(limit + 1).load(conn)?;
     Ok(Page::from_overfetch(rows, limit, |r| r.id))
