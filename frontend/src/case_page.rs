@@ -355,15 +355,21 @@ fn Related(org: i64, current: i64) -> impl IntoView {
     view! {
         <section class="card">
             <h2>{move || tr!(l.get(), "Same organization", "Той же организации")}</h2>
-            <ul data-test="related">
-                {move || cases.value().map(|p| p.items.into_iter().filter(|c| c.id != current).map(|c| {
-                    let lg = l.get();
-                    view! {
-                        <li><Link to=Route::Case(c.id)>"#" {c.number} " " {c.subject}</Link>
-                            " · " {i18n::status(lg, c.status)}</li>
-                    }
-                }).collect_view())}
-            </ul>
+            {move || cases.value().map(|p| {
+                let others: Vec<_> = p.items.into_iter().filter(|c| c.id != current).collect();
+                let lg = l.get();
+                if others.is_empty() {
+                    return view! { <p class="hint" data-test="related-none">{tr!(lg, "No other cases.", "Других обращений нет.")}</p> }.into_any();
+                }
+                view! {
+                    <ul data-test="related">
+                        {others.into_iter().map(|c| view! {
+                            <li><Link to=Route::Case(c.id)>"#" {c.number} " " {c.subject}</Link>
+                                " · " {i18n::status(lg, c.status)}</li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            })}
         </section>
     }
 }

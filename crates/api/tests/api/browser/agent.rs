@@ -67,6 +67,7 @@ async fn agent_works_a_case(backend: TestBackend) {
         t == "Ivan Northwind northwind@example.test"
     })
     .await;
+    text_until(&c, "[data-test=related-none]", |t| t == "No other cases.").await;
     // Only the moves an open case allows.
     let actions = texts(&c, "[data-test=actions] button").await;
     assert!(actions.iter().any(|a| a == "Resolve…"), "{actions:?}");
