@@ -28,7 +28,7 @@ pub mod workflow;
 pub use helpdesk_domain::{
     CaseStatus, CaseType, Channel, NoEmail, Priority, Role, RuleOutcome, Scope, SystemEvent,
 };
-pub use problem::Problem;
+pub use problem::{Problem, ProblemType};
 
 /// Text that is only spaces counts as empty: a subject, a name or a message must say something
 /// once trimmed (checked with the length rule it sits beside).

@@ -2,7 +2,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
-use helpdesk_api_types::Problem;
+use helpdesk_api_types::{Problem, ProblemType};
 use helpdesk_service::AppError;
 
 #[derive(Debug)]
@@ -22,14 +22,9 @@ impl std::fmt::Display for ApiError {
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
-pub fn problem(status: StatusCode, slug: &str, title: &str, detail: Option<String>) -> Problem {
-    Problem {
-        problem_type: format!("/problems/{slug}"),
-        title: title.to_owned(),
-        status: status.as_u16(),
-        detail,
-        errors: None,
-    }
+/// A problem document of `kind` (its status, type and title are the kind's).
+pub fn problem(kind: ProblemType, detail: Option<String>) -> Problem {
+    kind.with(detail)
 }
 
 pub fn problem_response(p: &Problem) -> HttpResponse {
@@ -47,98 +42,70 @@ impl ApiError {
         use AppError::*;
         match &self.0 {
             NotFound(what) => problem(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "Not found",
-                Some(format!("{what} not found")),
+        ProblemType::NotFound,
+        Some(format!("{what} not found")),
             ),
             Unauthorized(why) => problem(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "Authentication required",
-                Some(why.clone()),
+        ProblemType::Unauthorized,
+        Some(why.clone()),
             ),
             SecondFactor { setup: false } => problem(
-                StatusCode::UNAUTHORIZED,
-                "second-factor-required",
-                "A code from the authenticator app is required",
-                Some("send `otp`: the six-digit code of the authenticator app, or a recovery code".into()),
+        ProblemType::SecondFactorRequired,
+        Some("send `otp`: the six-digit code of the authenticator app, or a recovery code".into()),
             ),
             SecondFactor { setup: true } => problem(
-                StatusCode::UNAUTHORIZED,
-                "second-factor-setup-required",
-                "Two-factor sign-in must be set up",
-                Some("your role requires two-factor sign-in: enrol with POST /api/v1/auth/two-factor/enrolment, then sign in with `otp`, a code of the new secret".into()),
+        ProblemType::SecondFactorSetupRequired,
+        Some("your role requires two-factor sign-in: enrol with POST /api/v1/auth/two-factor/enrolment, then sign in with `otp`, a code of the new secret".into()),
             ),
             Forbidden(why) => problem(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "Forbidden",
-                Some(why.clone()),
+        ProblemType::Forbidden,
+        Some(why.clone()),
             ),
             Validation(fields) => Problem {
                 errors: Some(fields.clone()),
                 ..problem(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation",
-                    "The request has invalid fields",
-                    Some(format!(
+        ProblemType::Validation,
+        Some(format!(
                         "check {}",
                         fields.keys().cloned().collect::<Vec<_>>().join(", ")
                     )),
                 )
             },
             Conflict(why) => problem(
-                StatusCode::CONFLICT,
-                "conflict",
-                "Conflict",
-                Some(why.clone()),
+        ProblemType::Conflict,
+        Some(why.clone()),
             ),
             Transition(why) => problem(
-                StatusCode::CONFLICT,
-                "invalid-transition",
-                "Status change not allowed",
-                Some(why.clone()),
+        ProblemType::InvalidTransition,
+        Some(why.clone()),
             ),
             TooLarge(why) => problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too-large",
-                "Too large",
-                Some(why.clone()),
+        ProblemType::TooLarge,
+        Some(why.clone()),
             ),
             TooManyRequests {
                 retry_after_seconds,
             } => problem(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too-many-requests",
-                "Too many attempts",
-                Some(format!("try again in {retry_after_seconds} seconds")),
+        ProblemType::TooManyRequests,
+        Some(format!("try again in {retry_after_seconds} seconds")),
             ),
             Unavailable(why) => problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "Not available",
-                Some(why.clone()),
+        ProblemType::Unavailable,
+        Some(why.clone()),
             ),
             Upstream(why) => problem(
-                StatusCode::BAD_GATEWAY,
-                "upstream",
-                "An outside service failed",
-                Some(why.clone()),
+        ProblemType::Upstream,
+        Some(why.clone()),
             ),
             DatabaseUnavailable(_) => problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "database-unavailable",
-                "Temporarily unavailable",
-                Some(format!(
+        ProblemType::DatabaseUnavailable,
+        Some(format!(
                     "the database is not answering; nothing was changed, try again in {DATABASE_RETRY_SECONDS} seconds"
                 )),
             ),
             Internal(_) => problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Internal error",
-                None,
+        ProblemType::Internal,
+        None,
             ),
         }
     }
@@ -178,11 +145,6 @@ pub const DATABASE_RETRY_SECONDS: u64 = 5;
 
 /// Malformed bodies and query strings: 400 with serde's description of what is wrong.
 pub fn bad_request(detail: String) -> actix_web::Error {
-    let p = problem(
-        StatusCode::BAD_REQUEST,
-        "malformed-request",
-        "The request could not be read",
-        Some(detail),
-    );
+    let p = problem(ProblemType::MalformedRequest, Some(detail));
     actix_web::error::InternalError::from_response("malformed request", problem_response(&p)).into()
 }

@@ -6,13 +6,14 @@
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::{Error, HttpMessage};
 use futures_util::StreamExt;
 
 use crate::error::{problem, problem_response};
+use helpdesk_api_types::ProblemType;
 
 /// Where JSON text has its first escape `\u0000` (not an escaped backslash followed by `u0000`).
 fn first_nul(body: &[u8]) -> Option<usize> {
@@ -152,9 +153,7 @@ fn nul_field(body: &[u8]) -> String {
 
 fn refuse(req: ServiceRequest, field: &str) -> ServiceResponse<actix_web::body::BoxBody> {
     let mut p = problem(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation",
-        "The request has invalid fields",
+        ProblemType::Validation,
         Some("text must not contain NUL (U+0000) characters".into()),
     );
     p.errors = Some(

@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{problem, problem_response};
 use crate::extract::{authenticate, bearer_token, blocking, UNIT};
 use crate::ApiError;
+use helpdesk_api_types::ProblemType;
 use helpdesk_service::AppError;
 
 pub const HEADER: &str = "idempotency-key";
@@ -29,20 +30,12 @@ pub const HEADER: &str = "idempotency-key";
 pub const REPLAYED: &str = "idempotent-replayed";
 
 fn refuse(req: ServiceRequest, status: StatusCode, detail: &str) -> ServiceResponse<BoxBody> {
-    let mut p = problem(
-        status,
-        if status == StatusCode::CONFLICT {
-            "idempotency-in-flight"
-        } else {
-            "validation"
-        },
-        if status == StatusCode::CONFLICT {
-            "A request with this Idempotency-Key is still being handled"
-        } else {
-            "The request has invalid fields"
-        },
-        Some(detail.to_owned()),
-    );
+    let kind = if status == StatusCode::CONFLICT {
+        ProblemType::IdempotencyInFlight
+    } else {
+        ProblemType::Validation
+    };
+    let mut p = problem(kind, Some(detail.to_owned()));
     if status == StatusCode::UNPROCESSABLE_ENTITY {
         p.errors = Some([("Idempotency-Key".to_owned(), vec![detail.to_owned()])].into());
     }
@@ -87,9 +80,7 @@ pub async fn idempotent(
         let chunk = chunk?;
         if body.len() + chunk.len() > limit {
             let p = problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too-large",
-                "The request is too large",
+                ProblemType::TooLarge,
                 Some(format!("at most {limit} bytes")),
             );
             return Ok(req.into_response(problem_response(&p)));

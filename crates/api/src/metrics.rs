@@ -140,9 +140,7 @@ pub async fn endpoint(
 ) -> HttpResponse {
     let Some(wanted) = token.0.as_deref().filter(|t| !t.is_empty()) else {
         return crate::error::problem_response(&crate::error::problem(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "not-found",
-            "Not found",
+            helpdesk_api_types::ProblemType::NotFound,
             Some(
                 "metrics are off: set HELPDESK_METRICS_TOKEN and scrape with it as a bearer token"
                     .into(),
@@ -159,9 +157,7 @@ pub async fn endpoint(
             == 0;
     if !same {
         return crate::error::problem_response(&crate::error::problem(
-            actix_web::http::StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Authentication required",
+            helpdesk_api_types::ProblemType::Unauthorized,
             Some("send `Authorization: Bearer <HELPDESK_METRICS_TOKEN>`".into()),
         ));
     }

@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{web, Error};
 use sha2::{Digest, Sha256};
@@ -23,6 +22,7 @@ use sha2::{Digest, Sha256};
 use helpdesk_service::Services;
 
 use crate::error::{problem, problem_response};
+use helpdesk_api_types::ProblemType;
 
 const WINDOW: Duration = Duration::from_secs(60);
 
@@ -150,9 +150,7 @@ pub fn annotate(headers: &mut actix_web::http::header::HeaderMap, v: &Verdict) {
 /// The 429 answer.
 pub fn too_many(v: &Verdict, what: &str) -> actix_web::HttpResponse {
     let p = problem(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate-limited",
-        "Too many requests",
+        ProblemType::TooManyRequests,
         Some(format!(
             "{what} allows {} requests a minute; retry in {} s",
             v.limit, v.reset

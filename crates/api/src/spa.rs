@@ -10,11 +10,12 @@ use actix_files::NamedFile;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, ContentEncoding, HeaderMap, HeaderValue};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{mime, web, HttpRequest, HttpResponse};
 
 use crate::error::{problem, problem_response};
+use helpdesk_api_types::ProblemType;
 
 /// The policy of every page of the app. Scripts only from this origin (the wasm needs
 /// `'wasm-unsafe-eval'` to be compiled, nothing else does); inline styles are allowed because
@@ -54,9 +55,7 @@ pub async fn serve(req: HttpRequest, dir: web::Data<SpaDir>) -> actix_web::Resul
         candidate
     } else if asset {
         let p = problem(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            "Not found",
+            ProblemType::NotFound,
             Some(format!("no file {tail} in this version of the app")),
         );
         return Ok(problem_response(&p));

@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 
 use actix_web::dev::Server;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
 use actix_web::{
     error::JsonPayloadError, web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer,
@@ -18,6 +18,7 @@ use crate::error::{bad_request, problem, problem_response};
 use crate::extract::blocking;
 use crate::metrics::{self, Metrics};
 use crate::{openapi, routes};
+use helpdesk_api_types::ProblemType;
 
 #[derive(Debug, Clone)]
 pub struct AppConfig {
@@ -52,17 +53,11 @@ impl Default for AppConfig {
 }
 
 fn json_error(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
-    let (status, slug, title) = match &err {
-        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload-too-large",
-            "The body is too large",
-        ),
-        JsonPayloadError::ContentType => (
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Send the body as application/json",
-        ),
+    let kind = match &err {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ProblemType::TooLarge
+        }
+        JsonPayloadError::ContentType => ProblemType::UnsupportedMediaType,
         JsonPayloadError::Deserialize(e) if e.is_data() => {
             let message = e.to_string();
             // Where the reader stopped names the field: `subject` for `{"subject": 123}`,
@@ -81,19 +76,14 @@ fn json_error(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
                 }
                 (None, None) => "body".to_owned(),
             };
-            let mut p = problem(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation",
-                "The request has invalid fields",
-                Some(message.clone()),
-            );
+            let mut p = problem(ProblemType::Validation, Some(message.clone()));
             p.errors = Some([(field, vec![message])].into());
             return actix_web::error::InternalError::from_response(err, problem_response(&p))
                 .into();
         }
         _ => return bad_request(err.to_string()),
     };
-    let p = problem(status, slug, title, Some(err.to_string()));
+    let p = problem(kind, Some(err.to_string()));
     actix_web::error::InternalError::from_response(err, problem_response(&p)).into()
 }
 
@@ -108,9 +98,7 @@ fn serde_field(message: &str) -> Option<&str> {
 
 async fn not_found(req: HttpRequest) -> HttpResponse {
     let p = problem(
-        StatusCode::NOT_FOUND,
-        "not-found",
-        "Not found",
+        ProblemType::NotFound,
         Some(format!("no route for {} {}", req.method(), req.path())),
     );
     problem_response(&p)
@@ -206,12 +194,7 @@ pub fn run(
             )
             .app_data(web::QueryConfig::default().error_handler(|e, _| bad_request(e.to_string())))
             .app_data(web::PathConfig::default().error_handler(|e, _| {
-                let p = problem(
-                    StatusCode::NOT_FOUND,
-                    "not-found",
-                    "Not found",
-                    Some(e.to_string()),
-                );
+                let p = problem(ProblemType::NotFound, Some(e.to_string()));
                 actix_web::error::InternalError::from_response(e, problem_response(&p)).into()
             }))
             .app_data(web::Data::new(JsonLimit(json_limit)))
@@ -289,9 +272,7 @@ impl Waiting {
                         .route("/healthz", web::get().to(healthz))
                         .default_service(web::to(|| async {
                             let p = problem(
-                                StatusCode::SERVICE_UNAVAILABLE,
-                                "database-unavailable",
-                                "Temporarily unavailable",
+                                ProblemType::DatabaseUnavailable,
                                 Some("the helpdesk is starting and waits for its database".into()),
                             );
                             let mut resp = problem_response(&p);

@@ -265,9 +265,7 @@ pub async fn preflight(
             .insert_header((header::VARY, "Origin"))
             .finish(),
         None => crate::error::problem_response(&crate::error::problem(
-            actix_web::http::StatusCode::FORBIDDEN,
-            "forbidden",
-            "Forbidden",
+            helpdesk_api_types::ProblemType::Forbidden,
             Some("this website may not post to the form".into()),
         )),
     };
