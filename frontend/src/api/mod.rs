@@ -87,6 +87,26 @@ impl ApiError {
         }
     }
 
+    /// [`field_errors`](Self::field_errors) gathered at the form's inputs: `emails[0]` at
+    /// `emails`, a nested name at its first part; with nothing to place, the problem's own line
+    /// under `""`, so that an error is never invisible.
+    pub fn errors_by_input(&self) -> std::collections::BTreeMap<String, String> {
+        let mut map = std::collections::BTreeMap::<String, String>::new();
+        for (k, v) in self.field_errors() {
+            let base = k.split(['[', '.']).next().unwrap_or(&k).to_owned();
+            map.entry(base)
+                .and_modify(|m| {
+                    m.push_str("; ");
+                    m.push_str(&v);
+                })
+                .or_insert(v);
+        }
+        if map.is_empty() {
+            map.insert(String::new(), self.message());
+        }
+        map
+    }
+
     /// The messages for one field of a validation problem (`errors.{field}`).
     pub fn field(&self, name: &str) -> Option<String> {
         match self {

@@ -274,23 +274,12 @@ pub fn NewCasePage() -> impl IntoView {
                     chosen.send_then_go(path, Route::Case(case.id));
                 }
                 Err((prefix, e)) => {
-                    let mut map = std::collections::BTreeMap::new();
-                    for (k, v) in e.field_errors() {
-                        // `emails[0]` is shown at `emails`; a nested name at its first part.
-                        let base = k.split(['[', '.']).next().unwrap_or(&k).to_owned();
-                        let key = match (prefix, base.as_str()) {
-                            ("org", "name") => "org_name".to_owned(),
-                            _ => base,
-                        };
-                        map.entry(key)
-                            .and_modify(|m: &mut String| {
-                                m.push_str("; ");
-                                m.push_str(&v);
-                            })
-                            .or_insert(v);
-                    }
-                    if map.is_empty() {
-                        map.insert(FORM.to_owned(), e.message());
+                    let mut map = e.errors_by_input();
+                    // The organization's own name has its own input.
+                    if prefix == "org" {
+                        if let Some(v) = map.remove("name") {
+                            map.insert("org_name".to_owned(), v);
+                        }
                     }
                     errors.set(map);
                 }

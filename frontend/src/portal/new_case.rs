@@ -68,20 +68,7 @@ pub fn PortalNewCase() -> impl IntoView {
                     chosen.send_then_go(path, Route::PortalCase(c.id));
                 }
                 Err(e) => {
-                    let mut map = std::collections::BTreeMap::new();
-                    for (k, v) in e.field_errors() {
-                        // `emails[0]` is shown at `emails`; a nested name at its first part.
-                        let base = k.split(['[', '.']).next().unwrap_or(&k).to_owned();
-                        map.entry(base)
-                            .and_modify(|m: &mut String| {
-                                m.push_str("; ");
-                                m.push_str(&v);
-                            })
-                            .or_insert(v);
-                    }
-                    if map.is_empty() {
-                        map.insert(String::new(), e.message());
-                    }
+                    let map = e.errors_by_input();
                     errors.set(map);
                 }
             }

@@ -7,7 +7,7 @@ use helpdesk_test_support::{api_test, TestApp, TestBackend};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::invitation_token;
+use crate::{invitation_token, newest_mail};
 
 const PUBLIC_URL: &str = "https://help.example.test";
 
@@ -295,23 +295,6 @@ api_test!(async fn without_outgoing_mail_the_toggle_works_and_invitations_are_un
     assert!(problem["detail"].as_str().unwrap().contains("HELPDESK_SMTP_URL"), "{problem}");
 });
 
-/// The newest mail of `kind` to `email`: its subject.
-async fn mailed_subject(app: &TestApp, email: &str) -> String {
-    let db = app.services.db.clone();
-    let mails =
-        tokio::task::spawn_blocking(move || db.read(helpdesk_store::notifications::all_mails))
-            .await
-            .unwrap()
-            .unwrap();
-    let email = email.to_owned();
-    mails
-        .into_iter()
-        .rev()
-        .find(|m| m.recipient == email && m.kind == "portal_invitation")
-        .map(|m| m.subject)
-        .expect("an invitation mail")
-}
-
 async fn the_invitation_speaks_the_inviting_agents_language(backend: TestBackend) {
     let app = app_with_mail(backend).await;
     let olga = app
@@ -332,7 +315,10 @@ async fn the_invitation_speaks_the_inviting_agents_language(backend: TestBackend
     let id = contact["id"].as_i64().unwrap();
 
     // Invited from a Russian page: a Russian mail, and the link's page and portal in Russian.
-    let subject = mailed_subject(&app, email).await;
+    let subject = newest_mail(&app, email, "portal_invitation")
+        .await
+        .expect("an invitation mail")
+        .subject;
     assert!(
         subject.chars().any(|c| ('а'..='я').contains(&c)),
         "{subject}"
@@ -346,7 +332,10 @@ async fn the_invitation_speaks_the_inviting_agents_language(backend: TestBackend
     let path = format!("/api/v1/contacts/{id}/invitation");
     let (s, again) = app.post(&path, &john.token, json!(null)).await;
     assert_eq!(s, 201, "{again}");
-    let subject = mailed_subject(&app, email).await;
+    let subject = newest_mail(&app, email, "portal_invitation")
+        .await
+        .expect("an invitation mail")
+        .subject;
     assert!(subject.is_ascii(), "{subject}");
     let token = invitation_token(&app, email).await.unwrap();
     let (s, accepted) = anonymous(

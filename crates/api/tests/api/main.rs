@@ -83,18 +83,27 @@ pub async fn reset_token(app: &TestApp, email: &str) -> Option<String> {
     mailed_token(app, email, "password_reset", "/reset/").await
 }
 
-/// The last part of the link under `path` in the newest mail of `kind` to `email`.
-async fn mailed_token(app: &TestApp, email: &str, kind: &str, path: &str) -> Option<String> {
+/// The newest mail of `kind` (`portal_invitation`, `password_reset`, ...) queued to `email`.
+pub async fn newest_mail(
+    app: &TestApp,
+    email: &str,
+    kind: &str,
+) -> Option<helpdesk_store::notifications::MailRow> {
     let db = app.services.db.clone();
     let mails =
         tokio::task::spawn_blocking(move || db.read(helpdesk_store::notifications::all_mails))
             .await
             .unwrap()
             .unwrap();
-    let mail = mails
+    mails
         .into_iter()
         .rev()
-        .find(|m| m.recipient == email && m.kind == kind)?;
+        .find(|m| m.recipient == email && m.kind == kind)
+}
+
+/// The last part of the link under `path` in the newest mail of `kind` to `email`.
+async fn mailed_token(app: &TestApp, email: &str, kind: &str, path: &str) -> Option<String> {
+    let mail = newest_mail(app, email, kind).await?;
     let link = mail.body.split_whitespace().find(|w| w.contains(path))?;
     link.rsplit('/').next().map(str::to_owned)
 }
