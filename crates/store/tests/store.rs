@@ -10,6 +10,9 @@ use helpdesk_store::crm::{self, NewContact, NewOrganization};
 use helpdesk_store::{catalog, db, events, schema, truncate_time, AnyConnection, StoreError};
 use helpdesk_test_support::db_test;
 
+#[path = "store/schema_drift.rs"]
+mod schema_drift;
+
 fn now() -> chrono::NaiveDateTime {
     truncate_time(Utc::now().naive_utc())
 }
