@@ -78,10 +78,9 @@ pub fn App() -> impl IntoView {
     let sign_out = move |_| {
         // Drafts outlive a sign-out forced by an expired session, not one asked for.
         crate::drafts::forget_all();
-        spawn_local(async move {
-            api::logout().await;
-            session.set(None);
-        });
+        let told = api::logout();
+        session.set(None);
+        spawn_local(told);
     };
     // The language is remembered on the account.
     let switch = move |_| {

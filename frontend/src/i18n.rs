@@ -331,7 +331,7 @@ pub(crate) fn reads_as_russian(en: &str, ru: &str) -> bool {
         "SLA", "TLS", "STARTTLS", "SMTP", "IMAP", "API", "ID", "URL", "JSON", "CSV", "HTML", "INN",
         "KPP", "OGRN", "HMAC", "TOTP", "QR", "SSO", "OpenID", "E-mail", "IP", "OK",
     ];
-    let letters = en.chars().filter(|c| c.is_ascii_alphabetic()).count();
+    let letters = en.chars().filter(char::is_ascii_alphabetic).count();
     ru.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
         || letters < 2
         || ALIKE.contains(&en.trim())

@@ -103,7 +103,7 @@ impl ApiError {
                     "the database is not answering; nothing was changed, try again in {DATABASE_RETRY_SECONDS} seconds"
                 )),
             ),
-            Internal(_) => problem(
+            Internal(_) | Failed { .. } => problem(
         ProblemType::Internal,
         None,
             ),
@@ -119,7 +119,9 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         match &self.0 {
             // The cause goes to the log, never to the client.
-            AppError::Internal(cause) => tracing::error!(%cause, "request failed"),
+            e @ (AppError::Internal(_) | AppError::Failed { .. }) => {
+                tracing::error!(cause = %helpdesk_service::error::chain(e), "request failed");
+            }
             AppError::DatabaseUnavailable(cause) => {
                 tracing::warn!(%cause, "request refused: database unavailable");
             }

@@ -186,7 +186,7 @@ pub async fn idempotent(
             let u = unit.clone();
             web::block(move || u.commit())
                 .await
-                .map_err(|e| AppError::Internal(format!("commit task: {e}")))
+                .map_err(|e| AppError::failed("commit task", e))
                 .and_then(|r| r.map_err(AppError::from))
         }
         Err(e) => Err(e),

@@ -23,8 +23,8 @@ pub(crate) fn record<T: Serialize>(
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
     let (Value::Object(old), Value::Object(new)) = (
-        serde_json::to_value(before).map_err(|e| AppError::Internal(e.to_string()))?,
-        serde_json::to_value(after).map_err(|e| AppError::Internal(e.to_string()))?,
+        serde_json::to_value(before).map_err(|e| AppError::failed("the audit snapshot", e))?,
+        serde_json::to_value(after).map_err(|e| AppError::failed("the audit snapshot", e))?,
     ) else {
         return Ok(0);
     };

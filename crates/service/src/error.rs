@@ -45,6 +45,32 @@ pub enum AppError {
     /// Something broke that the caller cannot fix; the cause is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
+    /// Something underneath failed (the database, a file, a parser): the same as [`Internal`]
+    /// to the caller, while the log gets the whole chain of causes ([`chain`]).
+    ///
+    /// [`Internal`]: AppError::Internal
+    #[error("{context}")]
+    Failed {
+        context: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+}
+
+/// An error and every cause under it, outermost first: `"loading case 7: query failed: …"`.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        // A layer that already printed its cause in its own message adds nothing new.
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = cause.source();
+    }
+    out
 }
 
 impl AppError {
@@ -57,6 +83,22 @@ impl AppError {
     pub fn forbidden(why: &str) -> AppError {
         AppError::Forbidden(why.to_owned())
     }
+
+    /// A failure underneath, kept as the cause of `context`.
+    pub fn failed(
+        context: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> AppError {
+        AppError::Failed {
+            context: context.into(),
+            source: Box::new(source),
+        }
+    }
+
+    /// Whether the caller cannot fix it (answered 500, logged with its causes).
+    pub fn is_internal(&self) -> bool {
+        matches!(self, AppError::Internal(_) | AppError::Failed { .. })
+    }
 }
 
 impl From<StoreError> for AppError {
@@ -65,7 +107,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound("record"),
             StoreError::Conflict(what) => AppError::Conflict(what),
             StoreError::Unreachable(why) => AppError::DatabaseUnavailable(why),
-            other => AppError::Internal(other.to_string()),
+            other => AppError::failed("storage", other),
         }
     }
 }
@@ -174,5 +216,29 @@ impl Problems {
         } else {
             Err(AppError::Validation(self.0))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_keeps_every_cause_for_the_log() {
+        let query = diesel::result::Error::QueryBuilderError("no such column: kind".into());
+        let e = AppError::failed("loading case 7", StoreError::Query(query));
+        assert!(e.is_internal());
+        assert_eq!(
+            e.to_string(),
+            "loading case 7",
+            "the caller's text has no cause"
+        );
+        assert_eq!(
+            chain(&e),
+            "loading case 7: query failed: no such column: kind"
+        );
+        let from_store = AppError::from(StoreError::Pool("timed out".into()));
+        assert_eq!(chain(&from_store), "storage: connection pool: timed out");
+        assert_eq!(chain(&AppError::Internal("x".into())), "internal error: x");
     }
 }

@@ -97,7 +97,7 @@ fn ask(settings: &RegistrySettings, inn: &str) -> Result<Value, AppError> {
     let client = reqwest::blocking::Client::builder()
         .timeout(settings.timeout)
         .build()
-        .map_err(|e| AppError::Internal(format!("registry client: {e}")))?;
+        .map_err(|e| AppError::failed("registry client", e))?;
     let url = format!("{}/findById/party", settings.url.trim_end_matches('/'));
     let resp = client
         .post(&url)

@@ -218,7 +218,7 @@ impl Services {
             &claims,
             &EncodingKey::from_secret(&self.auth.jwt_secret),
         )
-        .map_err(|e| AppError::Internal(format!("signing the access token failed: {e}")))?;
+        .map_err(|e| AppError::failed("signing the access token failed", e))?;
         let team_ids = user_store::teams_of(conn, user.id)?;
         Ok(TokenPair {
             access_token,

@@ -58,9 +58,9 @@ fn hours_of_input(input: &CalendarInput) -> Result<(Hours, Vec<Option<String>>),
 
 fn calendar_dto(row: CalendarRow) -> Result<Calendar, AppError> {
     let week: Vec<Vec<(u32, u32)>> = serde_json::from_str(&row.week)
-        .map_err(|e| AppError::Internal(format!("calendar {}: {e}", row.id)))?;
+        .map_err(|e| AppError::failed(format!("calendar {}", row.id), e))?;
     let holidays: Vec<StoredHoliday> = serde_json::from_str(&row.holidays)
-        .map_err(|e| AppError::Internal(format!("calendar {}: {e}", row.id)))?;
+        .map_err(|e| AppError::failed(format!("calendar {}", row.id), e))?;
     Ok(Calendar {
         id: row.id,
         name: row.name,
@@ -90,7 +90,7 @@ fn calendar_dto(row: CalendarRow) -> Result<Calendar, AppError> {
 }
 
 fn policy_dto(row: PolicyRow) -> Result<SlaPolicy, AppError> {
-    let bad = |e: serde_json::Error| AppError::Internal(format!("SLA policy {}: {e}", row.id));
+    let bad = |e: serde_json::Error| AppError::failed(format!("SLA policy {}", row.id), e);
     Ok(SlaPolicy {
         id: row.id,
         conditions: serde_json::from_str(&row.conditions).map_err(bad)?,
@@ -134,9 +134,9 @@ impl Services {
             name: input.name.trim().to_owned(),
             time_zone: hours.time_zone.name().to_owned(),
             week: serde_json::to_string(&hours.week.to_vec())
-                .map_err(|e| AppError::Internal(e.to_string()))?,
+                .map_err(|e| AppError::failed("storing SLA settings as JSON", e))?,
             holidays: serde_json::to_string(&holidays)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
+                .map_err(|e| AppError::failed("storing SLA settings as JSON", e))?,
             updated_at: self.now(),
         })
     }
@@ -234,9 +234,9 @@ impl Services {
             active: input.active.unwrap_or(true),
             calendar_id: input.calendar_id,
             conditions: serde_json::to_string(&input.conditions)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
+                .map_err(|e| AppError::failed("storing SLA settings as JSON", e))?,
             targets: serde_json::to_string(&input.targets)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
+                .map_err(|e| AppError::failed("storing SLA settings as JSON", e))?,
             warn_percent: input.warn_percent.unwrap_or(80),
             updated_at: self.now(),
         })

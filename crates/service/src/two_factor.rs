@@ -135,8 +135,7 @@ impl Services {
         let sealed = self.totp_box().seal(&totp::base32_encode(&secret));
         store::start_enrolment(c, user.id, &sealed, self.now())?;
         let uri = totp::otpauth_uri(&self.issuer(), &user.email, &secret);
-        let qr = qrcode::QrCode::new(uri.as_bytes())
-            .map_err(|e| AppError::Internal(format!("QR code: {e}")))?;
+        let qr = qrcode::QrCode::new(uri.as_bytes()).map_err(|e| AppError::failed("QR code", e))?;
         let qr_svg = qr
             .render::<qrcode::render::svg::Color>()
             .min_dimensions(200, 200)
@@ -303,8 +302,8 @@ impl Services {
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         let now = self.now();
         self.db.write(|c| {
-            let text =
-                serde_json::to_string(&names).map_err(|e| AppError::Internal(e.to_string()))?;
+            let text = serde_json::to_string(&names)
+                .map_err(|e| AppError::failed("storing the roles requiring two factors", e))?;
             helpdesk_store::auth::put_setting(c, POLICY_KEY, &text)?;
             let reason = if names.is_empty() {
                 "required of nobody".to_owned()
@@ -456,11 +455,9 @@ fn required_roles(c: &mut AnyConnection) -> Result<Vec<Role>, AppError> {
         return Ok(Vec::new());
     };
     let names: Vec<String> = serde_json::from_str(&text)
-        .map_err(|e| AppError::Internal(format!("setting {POLICY_KEY}: {e}")))?;
+        .map_err(|e| AppError::failed(format!("setting {POLICY_KEY}"), e))?;
     names
         .iter()
-        .map(|n| {
-            Role::parse(n).map_err(|e| AppError::Internal(format!("setting {POLICY_KEY}: {e}")))
-        })
+        .map(|n| Role::parse(n).map_err(|e| AppError::failed(format!("setting {POLICY_KEY}"), e)))
         .collect()
 }

@@ -13,8 +13,8 @@ pub enum StoreError {
     /// The database did not answer in time, or the connection to it broke: worth retrying.
     #[error("database unreachable: {0}")]
     Unreachable(String),
-    #[error("query failed: {0}")]
-    Query(DieselError),
+    #[error("query failed")]
+    Query(#[source] DieselError),
     #[error("migration failed: {0}")]
     Migration(String),
     #[error("bad database url: {0}")]

@@ -66,7 +66,7 @@ impl ImapPoller {
         let svc = self.services.clone();
         let boxes = tokio::task::spawn_blocking(move || svc.db.read(store::imap_mailboxes))
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
+            .map_err(|e| AppError::failed("listing the IMAP mailboxes", e))??;
         let mut fetched = 0;
         for mailbox in boxes {
             match self.poll(&mailbox).await {

@@ -13,6 +13,7 @@ pub mod webhooks;
 
 use std::time::Duration;
 
+use helpdesk_service::error::chain;
 use helpdesk_service::{AppError, Services};
 use helpdesk_store::events;
 
@@ -92,7 +93,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, AppError> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| AppError::Internal(format!("the step panicked: {e}")))?
+        .map_err(|e| AppError::failed("the step panicked", e))?
 }
 
 /// Repeats one job's step until `shutdown`: at once after a step that did something, after
@@ -118,7 +119,7 @@ async fn repeat<F, Fut>(
             }
             Ok(Outcome::Idle) => idle,
             Err(e) => {
-                tracing::error!(job, error = %e, "step failed; retrying");
+                tracing::error!(job, error = %chain(&e), "step failed; retrying");
                 ERROR_PAUSE
             }
         };
@@ -271,7 +272,7 @@ async fn run_imports(services: Services, mut shutdown: tokio::sync::watch::Recei
             Ok(Ok(true)) => Duration::ZERO,
             Ok(Ok(false)) => IMPORT_INTERVAL,
             Ok(Err(e)) => {
-                tracing::error!(error = %e, "import step failed; retrying");
+                tracing::error!(error = %chain(&e), "import step failed; retrying");
                 IMPORT_INTERVAL
             }
             Err(e) => {

@@ -55,7 +55,7 @@ impl WebhookSender {
         let batch = self.batch;
         let due = tokio::task::spawn_blocking(move || svc.claim_webhook_deliveries(batch))
             .await
-            .map_err(|e| AppError::Internal(format!("webhook claim task: {e}")))??;
+            .map_err(|e| AppError::failed("webhook claim task", e))??;
         if due.is_empty() {
             return Ok(Outcome::Idle);
         }
@@ -79,7 +79,7 @@ impl WebhookSender {
         // One transaction for the whole batch.
         tokio::task::spawn_blocking(move || svc.record_webhook_attempts(&batch))
             .await
-            .map_err(|e| AppError::Internal(format!("webhook record task: {e}")))??;
+            .map_err(|e| AppError::failed("webhook record task", e))??;
         Ok(Outcome::Processed(n))
     }
 

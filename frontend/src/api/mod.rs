@@ -166,16 +166,21 @@ fn network(e: gloo_net::Error) -> ApiError {
     ApiError::Network(e.to_string())
 }
 
-pub async fn logout() {
-    if let Some(s) = load_session() {
-        let body = RefreshRequest {
-            refresh_token: s.refresh_token,
-        };
-        if let Ok(req) = Request::post("/api/v1/auth/logout").json(&body) {
-            let _ = req.send().await;
+/// Signs out here at once, whatever the network does, and gives back the call that tells the
+/// server (ending the session there), for the caller to spawn.
+pub fn logout() -> impl std::future::Future<Output = ()> {
+    let ended = load_session();
+    clear_session();
+    async move {
+        if let Some(s) = ended {
+            let body = RefreshRequest {
+                refresh_token: s.refresh_token,
+            };
+            if let Ok(req) = Request::post("/api/v1/auth/logout").json(&body) {
+                let _ = req.send().await;
+            }
         }
     }
-    clear_session();
 }
 
 async fn refresh(session: &Session) -> Result<Session, ApiError> {
@@ -189,8 +194,15 @@ async fn refresh(session: &Session) -> Result<Session, ApiError> {
         .await
         .map_err(network)?;
     let fresh: Session = decode::<TokenPair>(resp).await?.into();
-    save_session(&fresh);
-    Ok(fresh)
+    // Signed out (or in as someone else) while the answer travelled: the new pair must not
+    // bring the ended session back.
+    match load_session() {
+        Some(now) if now.refresh_token == session.refresh_token => {
+            save_session(&fresh);
+            Ok(fresh)
+        }
+        _ => Err(ApiError::Network("signed out meanwhile".into())),
+    }
 }
 
 thread_local! {

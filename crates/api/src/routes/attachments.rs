@@ -215,7 +215,7 @@ pub(crate) async fn receive_parts(
         if let Some(u) = receiving {
             let stored = web::block(move || u.finish())
                 .await
-                .map_err(|e| ApiError(AppError::Internal(e.to_string())))?
+                .map_err(|e| ApiError(AppError::failed("finishing an upload", e)))?
                 .map_err(upload_error)?;
             files.push(UploadedFile {
                 stored,
@@ -261,7 +261,7 @@ pub(crate) async fn serve_file(
     let mut resp = match place {
         Located::Disk(path) => NamedFile::open_async(&path)
             .await
-            .map_err(|e| ApiError(AppError::Internal(format!("opening an attachment: {e}"))))?
+            .map_err(|e| ApiError(AppError::failed("opening an attachment", e)))?
             .into_response(req),
         Located::Remote(url) => from_object_storage(req, url).await?,
     };

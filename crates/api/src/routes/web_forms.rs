@@ -188,7 +188,7 @@ async fn read_multipart(
             let mut upload = svc
                 .files
                 .begin()
-                .map_err(|e| ApiError(AppError::Internal(e.to_string())))?;
+                .map_err(|e| ApiError(AppError::failed("starting a form upload", e)))?;
             while let Some(chunk) = field.next().await {
                 let chunk = chunk.map_err(|e| ApiError(AppError::field("file", e.to_string())))?;
                 upload
@@ -197,8 +197,8 @@ async fn read_multipart(
             }
             let stored = web::block(move || upload.finish())
                 .await
-                .map_err(|e| ApiError(AppError::Internal(e.to_string())))?
-                .map_err(|e| ApiError(AppError::Internal(e.to_string())))?;
+                .map_err(|e| ApiError(AppError::failed("storing a form upload", e)))?
+                .map_err(|e| ApiError(AppError::failed("storing a form upload", e)))?;
             files.push(UploadedFile {
                 stored,
                 filename,

@@ -44,7 +44,7 @@ pub(crate) fn entry_dto(row: store::StreamEntryRow) -> Result<StreamEntry, AppEr
     };
     let events = match row.events.as_deref() {
         Some(text) => serde_json::from_str(text).map_err(|e| {
-            AppError::Internal(format!("stream entry {}: unreadable events: {e}", row.id))
+            AppError::failed(format!("stream entry {}: unreadable events", row.id), e)
         })?,
         None => Vec::new(),
     };

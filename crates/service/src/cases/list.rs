@@ -56,7 +56,7 @@ impl Services {
             let mut out = Vec::with_capacity(views.len());
             for (key, query) in views {
                 let q: CaseQuery = serde_urlencoded::from_str(&query)
-                    .map_err(|e| AppError::Internal(format!("queue query {query}: {e}")))?;
+                    .map_err(|e| AppError::failed(format!("queue query {query}"), e))?;
                 let filter = case_filter(actor, &q, now)?;
                 out.push(QueueView {
                     key: key.to_owned(),

@@ -31,7 +31,7 @@ use crate::users::not_found;
 use crate::{cursor_string, from_json, page_params, to_json, Actor, AppError, Services};
 
 pub(crate) fn stored<T>(r: Result<T, helpdesk_domain::DomainError>) -> Result<T, AppError> {
-    r.map_err(|e| AppError::Internal(format!("stored value is invalid: {e}")))
+    r.map_err(|e| AppError::failed("stored value is invalid", e))
 }
 
 /// The stored row of a case and the case as the API shows it, read inside a transaction (the

@@ -119,7 +119,8 @@ impl Services {
         events: &[SystemEvent],
         now: chrono::NaiveDateTime,
     ) -> Result<i64, AppError> {
-        let data = serde_json::to_string(events).map_err(|e| AppError::Internal(e.to_string()))?;
+        let data = serde_json::to_string(events)
+            .map_err(|e| AppError::failed("storing system events", e))?;
         Ok(store::insert_system_entry(
             c,
             &store::NewStreamEntry {

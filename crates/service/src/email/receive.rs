@@ -73,8 +73,8 @@ impl Services {
         };
         match self.process_email_bytes(inbound_id, Some(raw)) {
             Ok(r) => Ok(r),
-            Err(e @ AppError::Internal(_)) => {
-                tracing::error!(inbound_id, error = %e, "processing a received message failed; it will be retried");
+            Err(e) if e.is_internal() => {
+                tracing::error!(inbound_id, error = %crate::error::chain(&e), "processing a received message failed; it will be retried");
                 Ok(Received {
                     status: "received".into(),
                     message_id,
@@ -130,9 +130,10 @@ impl Services {
             let raw = match bytes {
                 Some(b) => b,
                 None => {
-                    read = self.files.read(&row.raw_sha256).map_err(|e| {
-                        AppError::Internal(format!("reading a stored message: {e}"))
-                    })?;
+                    read = self
+                        .files
+                        .read(&row.raw_sha256)
+                        .map_err(|e| AppError::failed("reading a stored message", e))?;
                     &read[..]
                 }
             };

@@ -72,7 +72,7 @@ impl Services {
         let mut out = csv::WriterBuilder::new()
             .delimiter(sep)
             .from_writer(Vec::new());
-        let io = |e: csv::Error| AppError::Internal(format!("writing CSV: {e}"));
+        let io = |e: csv::Error| AppError::failed("writing CSV", e);
         self.db.read(|c| -> Result<(), AppError> {
             let mut cursor = None;
             match filter {
@@ -240,9 +240,9 @@ impl Services {
         })?;
         let text = String::from_utf8(
             out.into_inner()
-                .map_err(|e| AppError::Internal(e.to_string()))?,
+                .map_err(|e| AppError::failed("writing CSV", e))?,
         )
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| AppError::failed("writing CSV", e))?;
         Ok(if cp1251 {
             encoding_rs::WINDOWS_1251.encode(&text).0.into_owned()
         } else {

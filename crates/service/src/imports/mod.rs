@@ -289,7 +289,7 @@ impl Services {
     fn read_stored(&self, file: &StoredFile) -> Result<Vec<u8>, AppError> {
         self.files
             .read(&file.sha256)
-            .map_err(|e| AppError::Internal(format!("reading an upload: {e}")))
+            .map_err(|e| AppError::failed("reading an upload", e))
     }
 }
 

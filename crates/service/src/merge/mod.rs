@@ -182,7 +182,7 @@ fn merged_fields(
 
 fn get<T: DeserializeOwned>(m: &Map<String, Value>, field: &str) -> Result<T, AppError> {
     serde_json::from_value(m.get(field).cloned().unwrap_or(Value::Null))
-        .map_err(|e| AppError::Internal(format!("merging {field}: {e}")))
+        .map_err(|e| AppError::failed(format!("merging {field}"), e))
 }
 
 fn as_value<T: Serialize>(v: &T) -> Value {

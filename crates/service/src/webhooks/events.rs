@@ -61,7 +61,7 @@ fn wants(sub: &SubscriptionRow, t: WebhookEventType, internal: bool) -> bool {
 type Mapped = (WebhookEventType, String, Value, bool);
 
 pub(super) fn data<T: serde::Serialize>(value: &T) -> Result<Value, AppError> {
-    serde_json::to_value(value).map_err(|e| AppError::Internal(format!("webhook data: {e}")))
+    serde_json::to_value(value).map_err(|e| AppError::failed("webhook data", e))
 }
 
 fn map_event(c: &mut AnyConnection, e: &EventRow) -> Result<Option<Mapped>, AppError> {

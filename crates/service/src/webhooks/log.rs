@@ -69,7 +69,7 @@ impl Services {
         Ok(WebhookDeliveryDetail {
             delivery: delivery_dto(&row)?,
             payload: serde_json::from_str::<WebhookEvent>(&row.payload)
-                .map_err(|e| AppError::Internal(format!("delivery {delivery_id}: {e}")))?,
+                .map_err(|e| AppError::failed(format!("delivery {delivery_id}"), e))?,
             attempt_log: attempts
                 .into_iter()
                 .map(|a| WebhookAttempt {

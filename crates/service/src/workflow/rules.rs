@@ -62,7 +62,7 @@ impl Services {
 }
 
 fn rule_dto(row: RuleRow) -> Result<WorkflowRule, AppError> {
-    let bad = |e: serde_json::Error| AppError::Internal(format!("rule {}: {e}", row.id));
+    let bad = |e: serde_json::Error| AppError::failed(format!("rule {}", row.id), e);
     Ok(WorkflowRule {
         id: row.id,
         trigger: Trigger::parse(&row.trigger_on)
@@ -170,7 +170,9 @@ fn check_input(input: &WorkflowRuleInput) -> Result<(), AppError> {
 }
 
 fn values(input: &WorkflowRuleInput, now: NaiveDateTime) -> Result<RuleValues, AppError> {
-    let json = |r: serde_json::Result<String>| r.map_err(|e| AppError::Internal(e.to_string()));
+    let json = |r: serde_json::Result<String>| {
+        r.map_err(|e| AppError::failed("storing a workflow rule", e))
+    };
     Ok(RuleValues {
         name: input.name.trim().to_owned(),
         position: input.position.unwrap_or(100),

@@ -167,7 +167,7 @@ impl Mailer {
             })
         })
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::failed("claiming due mail", e))?
     }
 
     /// Sends the mails that are due now (up to a batch), several at a time; returns how many
@@ -219,7 +219,7 @@ impl Mailer {
                         Duration::ZERO
                     }
                     Err(e) => {
-                        tracing::error!(error = %e, "claiming mail failed; retrying");
+                        tracing::error!(error = %helpdesk_service::error::chain(&e), "claiming mail failed; retrying");
                         Duration::from_secs(2)
                     }
                 }
@@ -285,7 +285,7 @@ impl Mailer {
             Ok(Ok(())) => {}
             // The row stays `claimed` or `sending`; the stale-claim and stuck-mail rules settle it.
             Ok(Err(e)) => {
-                tracing::error!(mail_id = id, error = %e, "recording a mail's outcome failed");
+                tracing::error!(mail_id = id, error = %helpdesk_service::error::chain(&e), "recording a mail's outcome failed");
             }
             Err(e) => {
                 tracing::error!(mail_id = id, error = %e, "recording a mail's outcome panicked");

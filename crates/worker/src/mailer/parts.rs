@@ -34,7 +34,7 @@ pub(super) fn extras(svc: &Services, mail: &MailRow) -> Result<Extras, AppError>
             let bytes = svc
                 .files
                 .read(&a.sha256)
-                .map_err(|e| AppError::Internal(format!("reading attachment {id}: {e}")))?;
+                .map_err(|e| AppError::failed(format!("reading attachment {id}"), e))?;
             out.files.push(File {
                 filename: a.filename,
                 content_type: a.content_type,

@@ -164,11 +164,19 @@ async fn spa_customized(
 }
 
 async fn find(c: &Client, css: &str) -> Element {
-    c.wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css} appears: {e}"))
+    match c.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
+        Ok(e) => e,
+        Err(e) => {
+            // What was on screen instead says why, when a run fails only now and then.
+            let url = c
+                .current_url()
+                .await
+                .map(|u| u.to_string())
+                .unwrap_or_default();
+            let page = c.source().await.unwrap_or_default();
+            panic!("{css} appears: {e}; at {url}; page: {page}")
+        }
+    }
 }
 
 async fn click(c: &Client, css: &str) {
