@@ -188,3 +188,51 @@ api_test!(async fn nul_characters_are_refused_in_every_json_content_type(app) {
     let (_, list) = app.get("/api/v1/organizations", &agent.token).await;
     assert!(list["items"].as_array().unwrap().is_empty(), "nothing stored: {list}");
 });
+
+// Every problem shape a client meets, as the client gets it (type, title, status, detail,
+// field errors), kept as one snapshot for both databases: a changed title, a field error that
+// moved or a detail that started leaking an internal text shows as a changed line in review.
+api_test!(async fn every_problem_shape_as_a_client_sees_it(app) {
+    let agent = app.user(Role::Agent, None, None).await;
+    let (_, contact) = crate::org_with_contact(&app, &agent, "Shapes").await;
+    let portal = app.user(Role::Portal, None, Some(contact)).await;
+    let raw = |method: reqwest::Method, path: &str, content_type: &'static str, body: &'static str| {
+        app.client.request(method, app.url(path)).bearer_auth(&agent.token)
+            .header("content-type", content_type).body(body).send()
+    };
+    let mut shapes = Vec::new();
+    let mut keep = |what: &str, status: reqwest::StatusCode, p: serde_json::Value| {
+        shapes.push(json!({ "when": what, "status": status.as_u16(), "problem": p }));
+    };
+
+    let r = raw(reqwest::Method::POST, "/api/v1/organizations", "application/json", "{\"name\": ").await.unwrap();
+    keep("a body that is not JSON", r.status(), r.json().await.unwrap());
+    let (s, p) = app.call(reqwest::Method::GET, "/api/v1/cases", None, None).await;
+    keep("no token", s, p);
+    let (s, p) = app.get("/api/v1/cases", "not-a-token").await;
+    keep("a token that is not one", s, p);
+    let (s, p) = app.post("/api/v1/users", &agent.token, json!({ "email": "x@example.test", "name": "X", "role": "admin" })).await;
+    keep("an agent creating an account", s, p);
+    let (s, p) = app.get("/api/v1/cases", &portal.token).await;
+    keep("a customer at the agents' case list", s, p);
+    let (s, p) = app.get("/api/v1/cases/999999", &agent.token).await;
+    keep("a case that does not exist", s, p);
+    let (s, p) = app.post("/api/v1/cases", &agent.token, json!({ "subject": "", "support_line": 7 })).await;
+    keep("fields that break their rules", s, p);
+    let (s, p) = app.post("/api/v1/cases", &agent.token, json!({ "subject": 123 })).await;
+    keep("a field of the wrong type", s, p);
+    let (s, p) = app.post("/api/v1/cases", &agent.token, json!({ "subject": "s", "colour": "red" })).await;
+    keep("a field that does not exist", s, p);
+    let (s, p) = app.post("/api/v1/organizations", &agent.token, json!({ "name": "Acme\u{0}" })).await;
+    keep("text holding U+0000", s, p);
+    let r = raw(reqwest::Method::POST, "/api/v1/organizations", "text/plain", "name=Acme").await.unwrap();
+    keep("a body that is not JSON by its type", r.status(), r.json().await.unwrap());
+    let (s, case) = app.post("/api/v1/cases", &agent.token, json!({ "subject": "Printer" })).await;
+    assert_eq!(s, 201, "{case}");
+    let id = case["id"].as_i64().unwrap();
+    let (s, p) = app.post(&format!("/api/v1/cases/{id}/actions/reopen"), &agent.token, json!({})).await;
+    keep("an action the status does not allow", s, p);
+
+    let text = serde_json::to_string_pretty(&shapes).unwrap();
+    insta::assert_snapshot!("problem_shapes", text);
+});
