@@ -4,9 +4,9 @@
 //! the status, whichever is later — not any update of the case.
 
 use chrono::NaiveDateTime;
+use helpdesk_domain::event::{EntryKind, Event};
 use helpdesk_domain::CaseStatus;
 use helpdesk_store::cases::{self as store, CaseChanges};
-use serde_json::json;
 
 use crate::outbox::emit;
 use crate::{AppError, Services};
@@ -107,14 +107,7 @@ impl Services {
                     created_at: now,
                 },
             )?;
-            emit(
-                c,
-                now,
-                None,
-                "case.entry_added",
-                ("case", id),
-                json!({ "case_id": id, "number": row.number, "entry_id": entry, "kind": "public" }),
-            )?;
+            emit(c, now, None, &Event::EntryAdded { case_id: id, number: Some(row.number), entry_id: entry, kind: EntryKind::Public, suggested: false, accepted: false })?;
             let row = store::case(c, id)?;
             self.move_case(c, None, &row, CaseStatus::Closed, CaseChanges::default(), now)?;
             Ok::<_, AppError>(true)

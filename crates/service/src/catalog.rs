@@ -4,9 +4,9 @@ use helpdesk_api_types::catalog::{
     Component, Contract, ContractPage, ContractPatch, NewComponent, NewContract, NewProduct,
     Product, ProductPage, ProductPatch,
 };
+use helpdesk_domain::event::Event;
 use helpdesk_store::catalog::{self as store, ContractChanges, ProductChanges};
 use helpdesk_store::{crm as crm_store, AnyConnection, StoreError};
-use serde_json::json;
 use validator::Validate;
 
 use crate::outbox::emit;
@@ -65,14 +65,7 @@ impl Services {
                 store::insert_component(c, id, name.trim(), now)
                     .map_err(name_taken("components", "a component"))?;
             }
-            emit(
-                c,
-                now,
-                Some(actor),
-                "product.created",
-                ("product", id),
-                json!({ "id": id }),
-            )?;
+            emit(c, now, Some(actor), &Event::ProductCreated { id })?;
             Ok(id)
         })?;
         self.get_product(actor, id)
@@ -102,14 +95,7 @@ impl Services {
                 StoreError::NotFound => AppError::NotFound("product"),
                 other => name_taken("name", "a product")(other),
             })?;
-            emit(
-                c,
-                now,
-                Some(actor),
-                "product.updated",
-                ("product", id),
-                json!({ "id": id }),
-            )?;
+            emit(c, now, Some(actor), &Event::ProductUpdated { id })?;
             Ok(())
         })?;
         self.get_product(actor, id)
@@ -132,9 +118,7 @@ impl Services {
                 c,
                 now,
                 Some(actor),
-                "product.updated",
-                ("product", product_id),
-                json!({ "id": product_id }),
+                &Event::ProductUpdated { id: product_id },
             )?;
             Ok(())
         })?;
@@ -218,14 +202,7 @@ impl Services {
                     updated_at: now,
                 },
             )?;
-            emit(
-                c,
-                now,
-                Some(actor),
-                "contract.created",
-                ("contract", id),
-                json!({ "id": id }),
-            )?;
+            emit(c, now, Some(actor), &Event::ContractCreated { id })?;
             Ok(id)
         })?;
         self.get_contract(actor, id)
@@ -258,14 +235,7 @@ impl Services {
                     updated_at: Some(now),
                 },
             )?;
-            emit(
-                c,
-                now,
-                Some(actor),
-                "contract.updated",
-                ("contract", id),
-                json!({ "id": id }),
-            )?;
+            emit(c, now, Some(actor), &Event::ContractUpdated { id })?;
             Ok(())
         })?;
         self.get_contract(actor, id)

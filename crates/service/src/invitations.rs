@@ -9,9 +9,9 @@
 use chrono::{Duration, NaiveDateTime};
 use helpdesk_api_types::auth::{AcceptInvitation, InvitationInfo, TokenPair};
 use helpdesk_api_types::crm::PortalInvitation;
+use helpdesk_domain::event::Event;
 use helpdesk_store::notifications::{self as mail_store, NewMail};
 use helpdesk_store::{auth as store, crm as crm_store, users as user_store, AnyConnection};
-use serde_json::json;
 use validator::Validate;
 
 use crate::auth::{hash_password, random_token, sha256_hex};
@@ -175,9 +175,11 @@ impl Services {
             c,
             now,
             Some(actor),
-            "contact.portal_invited",
-            ("contact", contact_id),
-            json!({ "id": contact_id, "user_id": user.id, "expires_at": expires_at.and_utc() }),
+            &Event::ContactPortalInvited {
+                id: contact_id,
+                user_id: user.id,
+                expires_at: expires_at.and_utc(),
+            },
         )?;
         let link = format!("{}/invite/{token}", public_url.trim_end_matches('/'));
         let (subject, body) = invitation_text(&user.language, &name, &link);
@@ -255,9 +257,10 @@ impl Services {
                     c,
                     now,
                     None,
-                    "user.invitation_accepted",
-                    ("user", user.id),
-                    json!({ "id": user.id, "contact_id": user.contact_id }),
+                    &Event::UserInvitationAccepted {
+                        id: user.id,
+                        contact_id: user.contact_id,
+                    },
                 )?;
                 tracing::info!(user_id = user.id, "portal invitation accepted");
                 // A customer invited again who has two factors on signs in with a code.

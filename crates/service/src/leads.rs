@@ -8,10 +8,10 @@ use helpdesk_api_types::leads::{
     Comment, CommentInput, ConversionResult, Lead, LeadConversion, LeadInput, LeadMassUpdate,
     LeadPage, LeadQuery, LeadSelection, LeadStatus, MassResult,
 };
+use helpdesk_domain::event::Event;
 use helpdesk_domain::{CaseType, Channel, Priority};
 use helpdesk_store::leads::{self as store, LeadRow, LeadValues};
 use helpdesk_store::{crm as crm_store, AnyConnection};
-use serde_json::json;
 use validator::Validate;
 
 use crate::cases::{Draft, References};
@@ -88,9 +88,11 @@ pub(crate) fn insert_lead_in(
         c,
         now,
         Some(actor),
-        "lead.created",
-        ("lead", row.id),
-        json!({ "id": row.id, "number": row.number }),
+        &Event::LeadCreated {
+            id: row.id,
+            number: Some(row.number),
+            copy_of: None,
+        },
     )?;
     Ok(row)
 }
@@ -213,9 +215,11 @@ impl Services {
                 c,
                 now,
                 Some(actor),
-                "lead.created",
-                ("lead", row.id),
-                json!({ "id": row.id, "copy_of": id }),
+                &Event::LeadCreated {
+                    id: row.id,
+                    number: None,
+                    copy_of: Some(id),
+                },
             )?;
             Ok::<_, AppError>(row)
         })?;
@@ -346,7 +350,15 @@ impl Services {
                             updated_at: now,
                         },
                     )?;
-                    emit(c, now, Some(actor), "organization.created", ("organization", org), json!({ "id": org, "from_lead_id": id }))?;
+                    emit(
+                        c,
+                        now,
+                        Some(actor),
+                        &Event::OrganizationCreated {
+                            id: org,
+                            from_lead_id: Some(id),
+                        },
+                    )?;
                     created_org = Some(org);
                     Some(org)
                 }
@@ -355,9 +367,8 @@ impl Services {
             let mut created_contact = None;
             let contact_id = match input.contact_id {
                 Some(contact) => {
-                    crm_store::contact(c, contact).map_err(|_| {
-                        AppError::field("contact_id", "no such contact")
-                    })?;
+                    crm_store::contact(c, contact)
+                        .map_err(|_| AppError::field("contact_id", "no such contact"))?;
                     contact
                 }
                 None => {
@@ -380,7 +391,15 @@ impl Services {
                         },
                         &emails,
                     )?;
-                    emit(c, now, Some(actor), "contact.created", ("contact", contact), json!({ "id": contact, "from_lead_id": id }))?;
+                    emit(
+                        c,
+                        now,
+                        Some(actor),
+                        &Event::ContactCreated {
+                            id: contact,
+                            from_lead_id: Some(id),
+                        },
+                    )?;
                     created_contact = Some(contact);
                     contact
                 }
@@ -414,8 +433,19 @@ impl Services {
                 }
                 None => None,
             };
-            let row = store::mark_converted(c, id, organization_id, Some(contact_id), case_id, now)?;
-            emit(c, now, Some(actor), "lead.converted", ("lead", id), json!({ "id": id, "organization_id": organization_id, "contact_id": contact_id, "case_id": case_id }))?;
+            let row =
+                store::mark_converted(c, id, organization_id, Some(contact_id), case_id, now)?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                &Event::LeadConverted {
+                    id,
+                    organization_id,
+                    contact_id,
+                    case_id,
+                },
+            )?;
             Ok::<_, AppError>((row, organization_id, contact_id, case_id))
         })?;
         Ok(ConversionResult {

@@ -20,6 +20,7 @@ pub mod duplicates;
 pub mod email;
 pub mod error;
 pub mod export;
+pub mod handlers;
 pub mod idempotency;
 pub mod imports;
 mod inline_links;

@@ -1,19 +1,18 @@
-//! Writing outbox events beside the change that causes them.
+//! Writing outbox events beside the change that causes them, and reading them back.
 
-use helpdesk_store::events::{insert_event, NewEvent};
+use helpdesk_domain::event::{Event, Recorded};
+use helpdesk_store::events::{insert_event, EventRow, NewEvent};
 use helpdesk_store::{AnyConnection, StoreError};
 
-use crate::Actor;
+use crate::{Actor, AppError};
 
 pub(crate) fn emit(
     conn: &mut AnyConnection,
     now: chrono::NaiveDateTime,
     actor: Option<&Actor>,
-    event_type: &str,
-    aggregate: (&str, i64),
-    payload: serde_json::Value,
+    event: &Event,
 ) -> Result<i64, StoreError> {
-    emit_timed(conn, now, actor, event_type, aggregate, payload).map(|(id, _)| id)
+    emit_timed(conn, now, actor, event).map(|(id, _)| id)
 }
 
 /// [`emit`], telling too whether the event ran the case's SLA clocks (some policy is active):
@@ -22,23 +21,36 @@ pub(crate) fn emit_timed(
     conn: &mut AnyConnection,
     now: chrono::NaiveDateTime,
     actor: Option<&Actor>,
-    event_type: &str,
-    aggregate: (&str, i64),
-    payload: serde_json::Value,
+    event: &Event,
 ) -> Result<(i64, bool), StoreError> {
+    let (aggregate_type, aggregate_id) = event.aggregate();
     let id = insert_event(
         conn,
         &NewEvent {
-            event_type,
-            aggregate_type: aggregate.0,
-            aggregate_id: aggregate.1,
+            event_type: event.type_name(),
+            aggregate_type,
+            aggregate_id,
             actor_user_id: actor.map(|a| a.user_id),
-            payload: payload.to_string(),
+            payload: event.payload().to_string(),
             created_at: now,
         },
     )?;
     // The SLA clocks move with the case, in the same transaction.
-    let timed =
-        aggregate.0 == "case" && crate::sla::after_event(conn, event_type, aggregate.1, now)?;
+    let timed = match event.case_id() {
+        Some(case_id) => crate::sla::after_event(conn, event.type_name(), case_id, now)?,
+        None => false,
+    };
     Ok((id, timed))
+}
+
+/// An outbox row read back as its typed event; one that does not read is an error naming it.
+pub fn recorded(row: &EventRow) -> Result<Recorded, AppError> {
+    let event = Event::from_stored(row.id, &row.event_type, &row.payload)
+        .map_err(|e| AppError::failed("reading the outbox", e))?;
+    Ok(Recorded {
+        id: row.id,
+        event,
+        actor_user_id: row.actor_user_id,
+        created_at: row.created_at,
+    })
 }

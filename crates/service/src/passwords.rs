@@ -6,6 +6,7 @@ use chrono::{Duration, NaiveDateTime};
 use helpdesk_api_types::auth::{
     ChangePassword, PasswordResetConfirm, PasswordResetInfo, PasswordResetRequest, TokenPair,
 };
+use helpdesk_domain::event::Event;
 use helpdesk_domain::password;
 use helpdesk_domain::security::SecurityEventKind;
 use helpdesk_domain::Role;
@@ -138,9 +139,7 @@ impl Services {
                 c,
                 now,
                 None,
-                "user.password_reset_requested",
-                ("user", user.id),
-                serde_json::json!({ "id": user.id }),
+                &Event::UserPasswordResetRequested { id: user.id },
             )?;
             mail_store::insert_mails(
                 c,

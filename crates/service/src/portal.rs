@@ -5,10 +5,10 @@ use helpdesk_api_types::cases::{
     PageQuery, PortalCase, PortalCasePage, PortalCloseCase, PortalMessage, PortalNewCase,
     StreamEntry, StreamPage,
 };
+use helpdesk_domain::event::{EntryKind, Event};
 use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority, SystemEvent};
 use helpdesk_store::cases::{self as store, CaseChanges, CaseFilter, PortalScope};
 use helpdesk_store::{crm, AnyConnection};
-use serde_json::json;
 use validator::Validate;
 
 use crate::cases::{case_snapshot, one_entry, stored, Draft, References};
@@ -285,11 +285,14 @@ impl Services {
             c,
             now,
             m.by,
-            "case.entry_added",
-            ("case", case_id),
-            json!({
-                "case_id": case_id, "number": row.number, "entry_id": entry, "kind": "public",
-            }),
+            &Event::EntryAdded {
+                case_id,
+                number: Some(row.number),
+                entry_id: entry,
+                kind: EntryKind::Public,
+                suggested: false,
+                accepted: false,
+            },
         )?;
         Ok((case_id, entry))
     }

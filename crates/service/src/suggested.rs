@@ -5,10 +5,10 @@
 //! matter of its own (split: a new case from it).
 
 use helpdesk_api_types::cases::{Case, StreamEntry};
+use helpdesk_domain::event::{EntryKind, Event};
 use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority};
 use helpdesk_store::cases::{self as store, CaseChanges};
 use helpdesk_store::{crm, email as mail_store, AnyConnection};
-use serde_json::json;
 
 use crate::cases::{one_entry, Draft, References};
 use crate::outbox::emit;
@@ -52,12 +52,14 @@ impl Services {
                 c,
                 now,
                 Some(actor),
-                "case.entry_added",
-                ("case", case_id),
-                json!({
-                    "case_id": case_id, "number": case.number, "entry_id": entry_id,
-                    "kind": "public", "accepted": true,
-                }),
+                &Event::EntryAdded {
+                    case_id,
+                    number: Some(case.number),
+                    entry_id,
+                    kind: EntryKind::Public,
+                    suggested: false,
+                    accepted: true,
+                },
             )?;
             Ok(())
         })?;

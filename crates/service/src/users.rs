@@ -3,11 +3,11 @@
 use helpdesk_api_types::users::{
     AssignmentStrategy, Availability, NewTeam, NewUser, Team, TeamPatch, User, UserPage, UserPatch,
 };
+use helpdesk_domain::event::Event;
 use helpdesk_domain::security::SecurityEventKind;
 use helpdesk_domain::{Email, Role};
 use helpdesk_store::users::{self as store, UserChanges, UserRow};
 use helpdesk_store::{crm as crm_store, AnyConnection, StoreError};
-use serde_json::json;
 use validator::Validate;
 
 use crate::auth::hash_password;
@@ -57,9 +57,10 @@ pub(crate) fn insert_user_in(
         c,
         now,
         actor,
-        "user.created",
-        ("user", id),
-        json!({ "id": id, "role": new.role }),
+        &Event::UserCreated {
+            id,
+            role: Role::parse(&new.role)?,
+        },
     )?;
     Ok(id)
 }
@@ -269,14 +270,7 @@ impl Services {
                 // Disabling an account or changing its password ends its sessions.
                 helpdesk_store::auth::revoke_user_refresh_tokens(c, id, now)?;
             }
-            emit(
-                c,
-                now,
-                Some(actor),
-                "user.updated",
-                ("user", id),
-                json!({ "id": id }),
-            )?;
+            emit(c, now, Some(actor), &Event::UserUpdated { id })?;
             Ok(())
         })?;
         self.get_user_unchecked(id)
@@ -312,9 +306,7 @@ impl Services {
                 c,
                 now,
                 Some(actor),
-                "user.updated",
-                ("user", actor.user_id),
-                json!({ "id": actor.user_id }),
+                &Event::UserUpdated { id: actor.user_id },
             )?;
             Ok(())
         })?;
@@ -359,14 +351,7 @@ impl Services {
                     },
                 )?;
             }
-            emit(
-                c,
-                now,
-                Some(actor),
-                "team.created",
-                ("team", id),
-                json!({ "id": id }),
-            )?;
+            emit(c, now, Some(actor), &Event::TeamCreated { id })?;
             Ok(id)
         })?;
         self.get_team(actor, id)
@@ -402,14 +387,7 @@ impl Services {
                 ensure_staff(c, members)?;
                 store::set_team_members(c, id, &dedup(members))?;
             }
-            emit(
-                c,
-                now,
-                Some(actor),
-                "team.updated",
-                ("team", id),
-                json!({ "id": id }),
-            )?;
+            emit(c, now, Some(actor), &Event::TeamUpdated { id })?;
             Ok(())
         })?;
         self.get_team(actor, id)

@@ -1,11 +1,11 @@
 //! Background jobs. Each job exposes `run_next`, one step that a test can call directly; the
 //! loop in [`run`] only repeats steps and sleeps when there is nothing to do.
 //!
-//! Jobs: the outbox consumer, which takes committed events in order, fans each out into
-//! notifications and queued emails (the rules are the service's) and marks it processed, all in
-//! one transaction; and the [`mailer::Mailer`], which sends queued emails over SMTP. Webhooks,
-//! workflow rules and SLA clocks plug in here as handlers of the same events. What must not live
-//! here: business rules (they are in the service).
+//! Jobs: the outbox consumer, which takes committed events in order and runs every consumer
+//! the service lists (`helpdesk_service::handlers`: workflow rules, notifications, webhook
+//! deliveries) on each, marking it processed in the same transaction; the [`mailer::Mailer`],
+//! which sends queued emails over SMTP; the webhook sender; SLA timers; received mail; auto-close;
+//! imports; IMAP. What must not live here: business rules (they are in the service).
 
 pub mod imap;
 pub mod mailer;
@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use helpdesk_service::error::chain;
 use helpdesk_service::{AppError, Services};
-use helpdesk_store::events;
 
 /// What one step did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,30 +39,11 @@ impl OutboxConsumer {
         }
     }
 
-    /// Claims the oldest unprocessed events, fans each out and marks them processed, in one
-    /// transaction: a failure leaves every one of them for the next step.
+    /// Claims the oldest unprocessed events, runs every consumer on each
+    /// ([`Services::event_handlers`]) and marks them processed, in one transaction: a failure
+    /// leaves every one of them for the next step.
     pub fn run_next(&self) -> Result<Outcome, AppError> {
-        let now = self.services.clock.now();
-        let handled = self.services.db.write(|c| -> Result<usize, AppError> {
-            let claimed = events::claim_unprocessed(c, self.batch, now)?;
-            let webhooks = if claimed.is_empty() {
-                Vec::new()
-            } else {
-                self.services.active_webhooks(c)?
-            };
-            for e in &claimed {
-                // Workflow rules first: their changes are in the case when people are told.
-                let rules = self.services.run_rules(c, e)?;
-                if rules > 0 {
-                    tracing::debug!(event_id = e.id, rules, "workflow rules acted");
-                }
-                let out = self.services.fan_out(c, e)?;
-                let hooks = self.services.enqueue_webhooks(c, e, &webhooks)?;
-                tracing::debug!(event_id = e.id, event_type = %e.event_type, aggregate_id = e.aggregate_id,
-                    notifications = out.notifications, mails = out.mails, webhooks = hooks, "event");
-            }
-            Ok(claimed.len())
-        })?;
+        let handled = self.services.process_events(self.batch)?;
         Ok(if handled == 0 {
             Outcome::Idle
         } else {

@@ -1,6 +1,7 @@
 //! Handing a case on: to an assignee or a team, to the caller, to the next support line, or asking someone for what it needs.
 
 use super::*;
+use helpdesk_domain::event::Event;
 
 impl Services {
     /// Assign to an agent and/or a team. Assigning a `new` case opens it; the assignee follows.
@@ -68,11 +69,14 @@ impl Services {
                 c,
                 now,
                 Some(actor),
-                "case.assigned",
-                ("case", id),
-                json!({ "id": id, "number": row.number, "assignee_id": assignee,
-                        "assignee_changed": assignee != row.assignee_id,
-                        "team_id": input.team_id.unwrap_or(row.team_id) }),
+                &Event::CaseAssigned {
+                    id,
+                    number: row.number,
+                    assignee_id: assignee,
+                    assignee_changed: assignee != row.assignee_id,
+                    team_id: input.team_id.unwrap_or(row.team_id),
+                    by_rule: None,
+                },
             )?;
             Ok(())
         })
@@ -196,9 +200,13 @@ impl Services {
                 c,
                 now,
                 Some(actor),
-                "case.escalated",
-                ("case", id),
-                json!({ "id": id, "number": row.number, "support_line": line, "team_id": team.id }),
+                &Event::CaseEscalated {
+                    id,
+                    number: row.number,
+                    support_line: line,
+                    team_id: Some(team.id),
+                    by_rule: None,
+                },
             )?;
             Ok(())
         })

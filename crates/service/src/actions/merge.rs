@@ -1,6 +1,7 @@
 //! Merging a case into another: its stream, contacts and followers move to the target.
 
 use super::*;
+use helpdesk_domain::event::Event;
 
 impl Services {
     /// Merge case `id` into `target_id`: its stream, contacts and followers move to the target;
@@ -96,15 +97,7 @@ impl Services {
             self.system_entry_as(c, id, Some(actor), &[into], now)?;
             let from = SystemEvent::MergedFrom { number: row.number };
             self.system_entry_as(c, target_id, Some(actor), &[from], now)?;
-            emit(
-                c,
-                now,
-                Some(actor),
-                "case.merged",
-                ("case", id),
-                json!({ "id": id, "number": row.number, "target_id": target_id,
-                        "target_number": target.number }),
-            )?;
+            emit(c, now, Some(actor), &Event::CaseMerged { id, number: row.number, target_id, target_number: target.number })?;
             Ok(())
         })
     }

@@ -7,10 +7,10 @@ use helpdesk_api_types::cases::{
     ActionNote, AskWhom, AssignAction, Case, EscalateAction, Followers, MergeAction, RejectAction,
     RequestInfo, ResolveAction,
 };
+use helpdesk_domain::event::{EntryKind, Event};
 use helpdesk_domain::{CaseStatus, SystemEvent};
 use helpdesk_store::cases::{self as store, CaseChanges, CaseRow};
 use helpdesk_store::{users, AnyConnection, StoreError};
-use serde_json::json;
 use validator::Validate;
 
 use crate::cases::{active_agent, case_snapshot, stored};
@@ -85,9 +85,12 @@ impl Services {
             c,
             now,
             actor,
-            "case.status_changed",
-            ("case", row.id),
-            json!({ "id": row.id, "number": row.number, "from": from, "to": to }),
+            &Event::CaseStatusChanged {
+                id: row.id,
+                number: row.number,
+                from,
+                to,
+            },
         )?;
         Ok(())
     }
@@ -117,9 +120,14 @@ impl Services {
                 c,
                 now,
                 Some(actor),
-                "case.entry_added",
-                ("case", case_id),
-                json!({ "case_id": case_id, "entry_id": entry, "kind": kind }),
+                &Event::EntryAdded {
+                    case_id,
+                    number: None,
+                    entry_id: entry,
+                    kind: EntryKind::parse(kind)?,
+                    suggested: false,
+                    accepted: false,
+                },
             )?;
         }
         Ok(())

@@ -2,6 +2,7 @@
 //! forms, leads), and the agents' endpoint.
 
 use super::*;
+use helpdesk_domain::event::Event;
 
 impl Services {
     pub(crate) fn insert_case(
@@ -92,10 +93,14 @@ impl Services {
             c,
             now,
             by,
-            "case.created",
-            ("case", id),
-            json!({ "id": id, "number": row.number, "channel": d.channel, "status": start.status,
-                    "assignee_id": start.assignee_id, "team_id": d.refs.team_id }),
+            &Event::CaseCreated {
+                id,
+                number: row.number,
+                channel: d.channel,
+                status: start.status,
+                assignee_id: start.assignee_id,
+                team_id: d.refs.team_id,
+            },
         )?;
         Ok(Inserted {
             row,

@@ -22,7 +22,6 @@ use helpdesk_domain::case::{check_case_type, initial_assignment, Creator};
 use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority, Role, SupportLine, SystemEvent};
 use helpdesk_store::cases::{self as store, CaseChanges, CaseFilter, CaseSort, SlaFilter};
 use helpdesk_store::{catalog, crm, users, AnyConnection, StoreError};
-use serde_json::json;
 use validator::Validate;
 
 use crate::error::Problems;

@@ -1,6 +1,7 @@
 //! A case's stream: adding messages and notes, and reading it.
 
 use super::*;
+use helpdesk_domain::event::{EntryKind, Event};
 
 impl Services {
     pub fn add_stream_entry(
@@ -49,11 +50,14 @@ impl Services {
                 c,
                 now,
                 Some(actor),
-                "case.entry_added",
-                ("case", case_id),
-                json!({
-                    "case_id": case_id, "number": case.number, "entry_id": entry, "kind": input.kind,
-                }),
+                &Event::EntryAdded {
+                    case_id,
+                    number: Some(case.number),
+                    entry_id: entry,
+                    kind: EntryKind::parse(input.kind.as_str())?,
+                    suggested: false,
+                    accepted: false,
+                },
             )?;
             Ok(entry)
         })?;

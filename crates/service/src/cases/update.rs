@@ -2,6 +2,7 @@
 //! that record both in the stream.
 
 use super::*;
+use helpdesk_domain::event::{CaseFields, Event};
 
 impl Services {
     pub fn update_case(&self, actor: &Actor, id: i64, input: &CasePatch) -> Result<Case, AppError> {
@@ -30,18 +31,28 @@ impl Services {
                 assignee_id: input.assignee_id.unwrap_or(current.assignee_id),
             };
             check_references(c, &mut refs)?;
-            let case_type = input.case_type.map_or_else(|| stored(CaseType::parse(&current.case_type)), Ok)?;
+            let case_type = input
+                .case_type
+                .map_or_else(|| stored(CaseType::parse(&current.case_type)), Ok)?;
             let type_relevant = input.case_type.is_some()
                 || input.product_id.is_some()
                 || input.organization_id.is_some()
                 || input.customer_id.is_some();
             if type_relevant {
-                check_type(c, case_type, refs.customer_id.or(refs.organization_id), refs.product_id, now.date())?;
+                check_type(
+                    c,
+                    case_type,
+                    refs.customer_id.or(refs.organization_id),
+                    refs.product_id,
+                    now.date(),
+                )?;
             }
-            let assignee_changed = input.assignee_id.is_some() && refs.assignee_id != current.assignee_id;
+            let assignee_changed =
+                input.assignee_id.is_some() && refs.assignee_id != current.assignee_id;
             // Assigning a new case opens it; nothing else moves the status here.
-            let status = (assignee_changed && current.status == "new" && refs.assignee_id.is_some())
-                .then(|| CaseStatus::Open.as_str().to_owned());
+            let status =
+                (assignee_changed && current.status == "new" && refs.assignee_id.is_some())
+                    .then(|| CaseStatus::Open.as_str().to_owned());
             store::update_case(
                 c,
                 id,
@@ -87,10 +98,22 @@ impl Services {
                 };
                 self.system_entry(c, id, actor, event)?;
             }
-            emit(c, now, Some(actor), "case.updated", ("case", id), json!({
-                "id": id, "number": current.number, "assignee_id": refs.assignee_id, "team_id": refs.team_id,
-                "assignee_changed": assignee_changed,
-            }))?;
+            emit(
+                c,
+                now,
+                Some(actor),
+                &Event::CaseUpdated {
+                    id,
+                    number: current.number,
+                    fields: CaseFields {
+                        assignee_id: Some(refs.assignee_id),
+                        team_id: Some(refs.team_id),
+                        assignee_changed: Some(assignee_changed),
+                        ..CaseFields::default()
+                    },
+                    by_rule: None,
+                },
+            )?;
             let (_, after) = case_snapshot(c, id)?;
             crate::audit::record(c, Some(actor), ("case", id), &before, &after, now)?;
             Ok(())

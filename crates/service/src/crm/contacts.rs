@@ -1,6 +1,7 @@
 //! Contacts: created, changed, read and listed.
 
 use super::*;
+use helpdesk_domain::event::Event;
 
 impl Services {
     pub fn create_contact(&self, actor: &Actor, input: &NewContact) -> Result<Contact, AppError> {
@@ -72,9 +73,10 @@ impl Services {
                 c,
                 now,
                 Some(actor),
-                "contact.updated",
-                ("contact", id),
-                json!({ "id": id }),
+                &Event::ContactUpdated {
+                    id,
+                    merged_ids: vec![],
+                },
             )?;
             let row = store::contact(c, id)?;
             let after = contacts_dto(c, vec![row])?.remove(0);

@@ -4,10 +4,10 @@ use helpdesk_api_types::crm::{
     Address, Contact, ContactPage, ContactPatch, NewContact, NewOrganization, Organization,
     OrganizationPage, OrganizationPatch,
 };
+use helpdesk_domain::event::Event;
 use helpdesk_domain::{Email, Inn, Kpp, Phone};
 use helpdesk_store::crm::{self as store, ContactChanges, OrganizationChanges};
 use helpdesk_store::AnyConnection;
-use serde_json::json;
 use validator::Validate;
 
 use crate::error::Problems;
@@ -174,9 +174,10 @@ pub(crate) fn insert_organization_in(
         c,
         now,
         Some(actor),
-        "organization.created",
-        ("organization", id),
-        json!({ "id": id }),
+        &Event::OrganizationCreated {
+            id,
+            from_lead_id: None,
+        },
     )?;
     Ok(id)
 }
@@ -218,9 +219,10 @@ pub(crate) fn insert_contact_in(
         c,
         now,
         Some(actor),
-        "contact.created",
-        ("contact", id),
-        json!({ "id": id }),
+        &Event::ContactCreated {
+            id,
+            from_lead_id: None,
+        },
     )?;
     Ok(id)
 }

@@ -1,6 +1,7 @@
 //! Organizations: created, changed, read and listed.
 
 use super::*;
+use helpdesk_domain::event::Event;
 
 impl Services {
     pub fn create_organization(
@@ -95,9 +96,10 @@ impl Services {
                 c,
                 now,
                 Some(actor),
-                "organization.updated",
-                ("organization", id),
-                json!({ "id": id }),
+                &Event::OrganizationUpdated {
+                    id,
+                    merged_ids: vec![],
+                },
             )?;
             let after = organization_dto(store::organization(c, id)?);
             crate::audit::record(c, Some(actor), ("organization", id), &before, &after, now)?;

@@ -2,6 +2,7 @@
 //! suggested follow-up filed when a stranger's mail names a case.
 
 use super::*;
+use helpdesk_domain::event::{EntryKind, Event};
 
 impl Services {
     pub(super) fn is_participant(
@@ -54,12 +55,14 @@ impl Services {
             c,
             now,
             None,
-            "case.entry_added",
-            ("case", case.id),
-            serde_json::json!({
-                "case_id": case.id, "number": case.number, "entry_id": entry, "kind": "internal",
-                "suggested": true,
-            }),
+            &Event::EntryAdded {
+                case_id: case.id,
+                number: Some(case.number),
+                entry_id: entry,
+                kind: EntryKind::Internal,
+                suggested: true,
+                accepted: false,
+            },
         )?;
         Ok(entry)
     }
@@ -115,9 +118,10 @@ impl Services {
             c,
             now,
             None,
-            "contact.created",
-            ("contact", id),
-            serde_json::json!({ "id": id }),
+            &Event::ContactCreated {
+                id,
+                from_lead_id: None,
+            },
         )?;
         Ok((id, organization_id))
     }

@@ -1,6 +1,7 @@
 //! One row of an import: checked into the input the API's create takes, written as a new
 //! record or into the record it duplicates, and the index of keys duplicates are found by.
 
+use helpdesk_domain::event::Event;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDateTime;
@@ -13,7 +14,6 @@ use helpdesk_store::crm::{self as crm_store, ContactChanges, OrganizationChanges
 use helpdesk_store::imports as store;
 use helpdesk_store::leads as lead_store;
 use helpdesk_store::AnyConnection;
-use serde_json::json;
 
 use crate::error::Problems;
 use crate::outbox::emit;
@@ -294,9 +294,10 @@ pub(super) fn update(
                 c,
                 now,
                 Some(actor),
-                "organization.updated",
-                ("organization", id),
-                json!({ "id": id }),
+                &Event::OrganizationUpdated {
+                    id,
+                    merged_ids: vec![],
+                },
             )?;
         }
         Prepared::Contact(x) => {
@@ -326,9 +327,10 @@ pub(super) fn update(
                 c,
                 now,
                 Some(actor),
-                "contact.updated",
-                ("contact", id),
-                json!({ "id": id }),
+                &Event::ContactUpdated {
+                    id,
+                    merged_ids: vec![],
+                },
             )?;
         }
         Prepared::Lead(l) => {

@@ -3,6 +3,7 @@
 //! merged records is moved to the survivor and the merged records become tombstones, all in one
 //! transaction, with the survivor's changes and each tombstone in the audit trail.
 
+use helpdesk_domain::event::Event;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
@@ -16,7 +17,7 @@ use helpdesk_store::merge::{self as store, Relinked};
 use helpdesk_store::AnyConnection;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use validator::Validate;
 
 use crate::crm::{contact_by_id, organization_by_id};
@@ -252,7 +253,7 @@ fn gather(
 fn record_merge<T: Serialize>(
     c: &mut AnyConnection,
     actor: &Actor,
-    (kind, event): (&str, &str),
+    kind: &str,
     into: i64,
     merged: &[i64],
     (before, after): (&T, &T),
@@ -273,14 +274,22 @@ fn record_merge<T: Serialize>(
             },
         )?;
     }
-    emit(
-        c,
-        now,
-        Some(actor),
-        event,
-        (kind, into),
-        json!({ "id": into, "merged_ids": merged }),
-    )?;
+    let merged_ids = merged.to_vec();
+    let event = match kind {
+        "organization" => Event::OrganizationUpdated {
+            id: into,
+            merged_ids,
+        },
+        "contact" => Event::ContactUpdated {
+            id: into,
+            merged_ids,
+        },
+        _ => Event::LeadMerged {
+            id: into,
+            merged_ids,
+        },
+    };
+    emit(c, now, Some(actor), &event)?;
     Ok(())
 }
 

@@ -73,7 +73,7 @@ impl Services {
             record_merge(
                 c,
                 actor,
-                ("organization", "organization.updated"),
+                "organization",
                 into,
                 &merged,
                 (&before, &after),
@@ -128,15 +128,7 @@ impl Services {
             )?;
             crm_store::set_from_lead_mark(c, None, Some(into), get(&m, "from_lead_id")?)?;
             let after = contact_by_id(c, into)?;
-            record_merge(
-                c,
-                actor,
-                ("contact", "contact.updated"),
-                into,
-                &merged,
-                (&before, &after),
-                now,
-            )?;
+            record_merge(c, actor, "contact", into, &merged, (&before, &after), now)?;
             Ok::<_, AppError>((after, relinked))
         })?;
         Ok(ContactMerge {
@@ -204,15 +196,7 @@ impl Services {
                 converted_at.map(|t| t.naive_utc()),
             )?;
             let after: Lead = crate::leads::lead_dto(lead_store::lead(c, into)?);
-            record_merge(
-                c,
-                actor,
-                ("lead", "lead.merged"),
-                into,
-                &merged,
-                (&before, &after),
-                now,
-            )?;
+            record_merge(c, actor, "lead", into, &merged, (&before, &after), now)?;
             Ok::<_, AppError>((after, relinked))
         })?;
         Ok(LeadMerge {

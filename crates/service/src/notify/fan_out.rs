@@ -6,89 +6,87 @@ use super::*;
 impl Services {
     /// Writes the notifications and emails one event causes; call it in the transaction that
     /// marks the event processed.
-    pub fn fan_out(&self, c: &mut AnyConnection, event: &EventRow) -> Result<FanOut, AppError> {
-        if event.aggregate_type != "case" {
+    pub fn fan_out(&self, c: &mut AnyConnection, event: &Recorded) -> Result<FanOut, AppError> {
+        let Some(case_id) = event.event.case_id() else {
             return Ok(FanOut::default());
-        }
-        let payload: Value = serde_json::from_str(&event.payload).unwrap_or(Value::Null);
-        let case = match case_store::case(c, event.aggregate_id) {
+        };
+        let case = match case_store::case(c, case_id) {
             Ok(case) => case,
             // Deleted since: nobody to tell.
             Err(helpdesk_store::StoreError::NotFound) => return Ok(FanOut::default()),
             Err(e) => return Err(e.into()),
         };
+        let at = event.created_at;
         let mut plan = Plan::new(self, event, case);
-        match event.event_type.as_str() {
-            "case.created" => {
+        match &event.event {
+            Event::CaseCreated { assignee_id, .. } => {
                 // A case that came by email was answered by its mailbox's auto-reply.
-                if plan.case.channel != "email" {
+                if plan.case.channel != Channel::Email.as_str() {
                     plan.tell_requester(c, CustomerMail::Registered)?;
                 }
-                if let Some(assignee) = payload["assignee_id"].as_i64() {
-                    plan.tell_users(c, &[assignee], NotificationKind::Assigned, None)?;
+                if let Some(assignee) = assignee_id {
+                    plan.tell_users(c, &[*assignee], NotificationKind::Assigned, None)?;
                 }
-                let followers = case_store::followers_at(c, plan.case.id, event.created_at)?;
+                let followers = case_store::followers_at(c, plan.case.id, at)?;
                 plan.tell_users(c, &followers, NotificationKind::NewCase, None)?;
             }
-            "case.assigned" | "case.updated"
-                if payload["assignee_changed"].as_bool() == Some(true) =>
-            {
-                if let Some(assignee) = payload["assignee_id"].as_i64() {
-                    plan.tell_users(c, &[assignee], NotificationKind::Assigned, None)?;
-                }
+            Event::CaseAssigned {
+                assignee_id: Some(assignee),
+                assignee_changed: true,
+                ..
             }
-            "case.entry_added" => {
-                let Some(entry_id) = payload["entry_id"].as_i64() else {
-                    return Ok(FanOut::default());
-                };
-                let entry = case_store::stream_entry(c, entry_id)?;
-                match entry.kind.as_str() {
-                    "public" => {
+            | Event::CaseUpdated {
+                fields:
+                    CaseFields {
+                        assignee_id: Some(Some(assignee)),
+                        assignee_changed: Some(true),
+                        ..
+                    },
+                ..
+            } => {
+                plan.tell_users(c, &[*assignee], NotificationKind::Assigned, None)?;
+            }
+            Event::EntryAdded { entry_id, .. } => {
+                let entry = case_store::stream_entry(c, *entry_id)?;
+                match EntryKind::parse(&entry.kind)? {
+                    EntryKind::Public => {
                         let from_customer = match entry.author_user_id {
-                            Some(uid) => user_store::user(c, uid)?.role == "portal",
+                            Some(uid) => user_store::user(c, uid)?.role == Role::Portal.as_str(),
                             None => entry.author_contact_id.is_some(),
                         };
                         if !from_customer {
                             plan.tell_requester(c, CustomerMail::Reply(&entry))?;
                         }
-                        let followers =
-                            case_store::followers_at(c, plan.case.id, event.created_at)?;
+                        let followers = case_store::followers_at(c, plan.case.id, at)?;
                         plan.tell_users(c, &followers, NotificationKind::Message, Some(&entry))?;
                     }
-                    "internal" => {
+                    EntryKind::Internal => {
                         let mentioned = mentioned_staff(c, &entry.body)?;
                         plan.tell_users(c, &mentioned, NotificationKind::Mention, Some(&entry))?;
-                        let followers =
-                            case_store::followers_at(c, plan.case.id, event.created_at)?;
+                        let followers = case_store::followers_at(c, plan.case.id, at)?;
                         plan.tell_users(c, &followers, NotificationKind::Message, Some(&entry))?;
                     }
-                    _ => {}
+                    EntryKind::System => {}
                 }
             }
-            "case.status_changed" => {
-                let from = payload["from"].as_str().unwrap_or("");
-                let to = payload["to"].as_str().unwrap_or("");
-                let notable = matches!(to, "resolved" | "closed" | "rejected" | "on_hold")
-                    || to == "open" && matches!(from, "resolved" | "closed" | "rejected");
+            Event::CaseStatusChanged { from, to, .. } => {
+                use helpdesk_domain::CaseStatus as S;
+                let notable = matches!(to, S::Resolved | S::Closed | S::Rejected | S::OnHold)
+                    || *to == S::Open && matches!(from, S::Resolved | S::Closed | S::Rejected);
                 if notable {
-                    plan.detail = Some(Detail::Status(to.to_owned()));
-                    let followers = case_store::followers_at(c, plan.case.id, event.created_at)?;
+                    plan.detail = Some(Detail::Status(to.as_str().to_owned()));
+                    let followers = case_store::followers_at(c, plan.case.id, at)?;
                     plan.tell_users(c, &followers, NotificationKind::Status, None)?;
                 }
             }
-            "case.escalated" => {
-                let line = payload["support_line"].as_i64().unwrap_or(0);
-                plan.detail = Some(Detail::Escalated(line));
-                let followers = case_store::followers_at(c, plan.case.id, event.created_at)?;
+            Event::CaseEscalated { support_line, .. } => {
+                plan.detail = Some(Detail::Escalated(i64::from(*support_line)));
+                let followers = case_store::followers_at(c, plan.case.id, at)?;
                 plan.tell_users(c, &followers, NotificationKind::Status, None)?;
             }
-            "case.merged" => {
-                let target = payload["target_number"]
-                    .as_i64()
-                    .or_else(|| payload["target_id"].as_i64())
-                    .unwrap_or(0);
-                plan.detail = Some(Detail::Merged(target));
-                let followers = case_store::followers_at(c, plan.case.id, event.created_at)?;
+            Event::CaseMerged { target_number, .. } => {
+                plan.detail = Some(Detail::Merged(*target_number));
+                let followers = case_store::followers_at(c, plan.case.id, at)?;
                 plan.tell_users(c, &followers, NotificationKind::Status, None)?;
             }
             _ => {}
@@ -116,7 +114,7 @@ pub(super) enum Detail {
 
 struct Plan<'a> {
     svc: &'a Services,
-    event: &'a EventRow,
+    event: &'a Recorded,
     case: CaseRow,
     now: NaiveDateTime,
     detail: Option<Detail>,
@@ -127,7 +125,7 @@ struct Plan<'a> {
 }
 
 impl<'a> Plan<'a> {
-    fn new(svc: &'a Services, event: &'a EventRow, case: CaseRow) -> Self {
+    fn new(svc: &'a Services, event: &'a Recorded, case: CaseRow) -> Self {
         Plan {
             svc,
             event,

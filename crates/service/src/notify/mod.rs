@@ -31,8 +31,9 @@ use helpdesk_api_types::notifications::{
     MarkedRead, Notification, NotificationKind, NotificationPage, NotificationQuery,
     NotificationSettings, UnreadCount,
 };
+use helpdesk_domain::event::{CaseFields, EntryKind, Event, Recorded};
+use helpdesk_domain::{Channel, Role};
 use helpdesk_store::cases::{self as case_store, CaseRow, StreamEntryRow};
-use helpdesk_store::events::EventRow;
 use helpdesk_store::notifications::{self as store, NewMail, NewNotification};
 use helpdesk_store::users::{self as user_store, UserRow};
 use helpdesk_store::{crm, AnyConnection};

@@ -1,6 +1,7 @@
 //! The SLA jobs: recomputing every case, and firing the timers that fall due (warnings, breaches).
 
 use super::*;
+use helpdesk_domain::event::{Event, SlaAlert};
 
 impl Services {
     /// Computes the clocks of every case that can still change, in batches of `batch` cases
@@ -121,10 +122,18 @@ impl Services {
             return Ok(false);
         };
         let case = case_store::case(c, case_id)?;
+        let alert = SlaAlert {
+            id: case_id,
+            number: case.number,
+            metric: clock.metric,
+            policy_id: current.policy_id,
+            due_at: clock.due_at,
+            left_seconds: clock.left_seconds(),
+        };
         let event = if breach {
-            "sla.breached"
+            Event::SlaBreached(alert)
         } else {
-            "sla.warning"
+            Event::SlaWarning(alert)
         };
         let said = helpdesk_domain::SystemEvent::Sla {
             metric: clock.metric,
@@ -132,16 +141,7 @@ impl Services {
             due_at: clock.due_at,
         };
         self.system_entry_as(c, case_id, None, &[said], now)?;
-        emit(
-            c,
-            now,
-            None,
-            event,
-            ("case", case_id),
-            json!({ "id": case_id, "number": case.number, "metric": clock.metric,
-                    "policy_id": current.policy_id, "due_at": clock.due_at,
-                    "left_seconds": clock.left_seconds() }),
-        )?;
+        emit(c, now, None, &event)?;
         // The clocks were just computed; only the announcement is new.
         let mut fired = current.fired;
         fired.insert(job.key.clone());

@@ -13,7 +13,6 @@ use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority};
 use helpdesk_store::cases::{self as case_store, CaseRow};
 use helpdesk_store::sla::{self as store, CalendarRow, CaseSlaRow, NewJob, PolicyRow};
 use helpdesk_store::{AnyConnection, StoreError};
-use serde_json::json;
 
 use crate::outbox::emit;
 use crate::{AppError, Services};

@@ -2,6 +2,7 @@
 //! that keeps failing turned off.
 
 use super::*;
+use helpdesk_domain::event::Event;
 
 impl Services {
     /// Takes up to `limit` deliveries that may go now, leased to this caller for two minutes.
@@ -120,9 +121,11 @@ impl Services {
             c,
             now,
             None,
-            "webhook.disabled",
-            ("webhook", id),
-            json!({ "id": id, "url": sub.url, "reason": reason }),
+            &Event::WebhookDisabled {
+                id,
+                url: sub.url.clone(),
+                reason: reason.clone(),
+            },
         )?;
         let admins: Vec<NewNotification> = user_store::active_staff(c)?
             .into_iter()

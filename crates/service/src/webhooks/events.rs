@@ -15,7 +15,7 @@ impl Services {
     pub fn enqueue_webhooks(
         &self,
         c: &mut AnyConnection,
-        e: &EventRow,
+        e: &Recorded,
         subs: &[SubscriptionRow],
     ) -> Result<usize, AppError> {
         if subs.is_empty() {
@@ -64,37 +64,35 @@ pub(super) fn data<T: serde::Serialize>(value: &T) -> Result<Value, AppError> {
     serde_json::to_value(value).map_err(|e| AppError::failed("webhook data", e))
 }
 
-fn map_event(c: &mut AnyConnection, e: &EventRow) -> Result<Option<Mapped>, AppError> {
-    let payload: Value = serde_json::from_str(&e.payload).unwrap_or(Value::Null);
-    let key = format!("{}:{}", e.aggregate_type, e.aggregate_id);
+fn map_event(c: &mut AnyConnection, r: &Recorded) -> Result<Option<Mapped>, AppError> {
+    let (kind, id) = r.event.aggregate();
+    let key = format!("{kind}:{id}");
     let case =
         |c: &mut AnyConnection| -> Result<Option<helpdesk_api_types::cases::Case>, AppError> {
-            match case_snapshot(c, e.aggregate_id) {
+            match case_snapshot(c, id) {
                 Ok((_, dto)) => Ok(Some(dto)),
                 Err(AppError::NotFound(_)) => Ok(None),
                 Err(other) => Err(other),
             }
         };
-    let status = |field: &str| {
-        payload[field]
-            .as_str()
-            .and_then(|s| CaseStatus::parse(s).ok())
-    };
-    let mapped = match (e.aggregate_type.as_str(), e.event_type.as_str()) {
-        ("case", "case.created") => case(c)?.map(|case| {
+    let mapped = match &r.event {
+        Event::CaseCreated { .. } => case(c)?.map(|case| {
             data(&CaseEventData { case }).map(|d| (WebhookEventType::CaseCreated, d, false))
         }),
-        ("case", "case.updated" | "case.escalated" | "case.merged") => case(c)?.map(|case| {
-            data(&CaseEventData { case }).map(|d| (WebhookEventType::CaseUpdated, d, false))
+        Event::CaseUpdated { .. } | Event::CaseEscalated { .. } | Event::CaseMerged { .. } => {
+            case(c)?.map(|case| {
+                data(&CaseEventData { case }).map(|d| (WebhookEventType::CaseUpdated, d, false))
+            })
+        }
+        Event::CaseStatusChanged { from, to, .. } => case(c)?.map(|case| {
+            data(&CaseStatusChangedData {
+                case,
+                from: *from,
+                to: *to,
+            })
+            .map(|d| (WebhookEventType::CaseStatusChanged, d, false))
         }),
-        ("case", "case.status_changed") => match (status("from"), status("to"), case(c)?) {
-            (Some(from), Some(to), Some(case)) => Some(
-                data(&CaseStatusChangedData { case, from, to })
-                    .map(|d| (WebhookEventType::CaseStatusChanged, d, false)),
-            ),
-            _ => None,
-        },
-        ("case", "case.assigned") => case(c)?.map(|case| {
+        Event::CaseAssigned { .. } => case(c)?.map(|case| {
             data(&CaseAssignedData {
                 assignee_id: case.assignee_id,
                 team_id: case.team_id,
@@ -102,11 +100,8 @@ fn map_event(c: &mut AnyConnection, e: &EventRow) -> Result<Option<Mapped>, AppE
             })
             .map(|d| (WebhookEventType::CaseAssigned, d, false))
         }),
-        ("case", "case.entry_added") => {
-            let Some(entry_id) = payload["entry_id"].as_i64() else {
-                return Ok(None);
-            };
-            let entry = match one_entry(c, entry_id) {
+        Event::EntryAdded { entry_id, .. } => {
+            let entry = match one_entry(c, *entry_id) {
                 Ok(entry) => entry,
                 Err(AppError::NotFound(_)) => return Ok(None),
                 Err(other) => return Err(other),
@@ -116,12 +111,12 @@ fn map_event(c: &mut AnyConnection, e: &EventRow) -> Result<Option<Mapped>, AppE
                 StreamKind::Internal => Visibility::Internal,
                 StreamKind::System => return Ok(None),
             };
-            let number = case_store::case(c, e.aggregate_id)
+            let number = case_store::case(c, id)
                 .map(|r| r.number)
                 .unwrap_or_default();
             Some(
                 data(&MessageCreatedData {
-                    case_id: e.aggregate_id,
+                    case_id: id,
                     case_number: number,
                     visibility,
                     entry,
@@ -135,32 +130,29 @@ fn map_event(c: &mut AnyConnection, e: &EventRow) -> Result<Option<Mapped>, AppE
                 }),
             )
         }
-        ("case", t @ ("sla.warning" | "sla.breached")) => case(c)?.map(|case| {
-            let kind = if t == "sla.warning" {
+        Event::SlaWarning(alert) | Event::SlaBreached(alert) => case(c)?.map(|case| {
+            let kind = if matches!(r.event, Event::SlaWarning(_)) {
                 WebhookEventType::SlaWarning
             } else {
                 WebhookEventType::SlaBreached
             };
             data(&SlaEventData {
                 case,
-                metric: payload["metric"].as_str().unwrap_or_default().to_owned(),
-                due_at: payload["due_at"]
-                    .as_str()
-                    .and_then(|s| s.parse::<NaiveDateTime>().ok())
-                    .map(|t| t.and_utc()),
-                policy_id: payload["policy_id"].as_i64(),
+                metric: alert.metric.as_str().to_owned(),
+                due_at: alert.due_at,
+                policy_id: Some(alert.policy_id),
             })
             .map(|d| (kind, d, false))
         }),
-        ("contact", "contact.created") => {
-            let contact = crate::crm::contact_by_id(c, e.aggregate_id)?;
+        Event::ContactCreated { .. } => {
+            let contact = crate::crm::contact_by_id(c, id)?;
             Some(
                 data(&ContactCreatedData { contact })
                     .map(|d| (WebhookEventType::ContactCreated, d, false)),
             )
         }
-        ("organization", "organization.created") => {
-            let organization = crate::crm::organization_by_id(c, e.aggregate_id)?;
+        Event::OrganizationCreated { .. } => {
+            let organization = crate::crm::organization_by_id(c, id)?;
             Some(
                 data(&OrganizationCreatedData { organization })
                     .map(|d| (WebhookEventType::OrganizationCreated, d, false)),

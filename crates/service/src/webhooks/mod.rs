@@ -26,8 +26,8 @@ use helpdesk_api_types::webhooks::{
     Visibility, WebhookAttempt, WebhookDelivery, WebhookDeliveryDetail, WebhookDeliveryPage,
     WebhookEvent, WebhookEventType, WebhookEventTypeInfo, WebhookInput, WebhookSubscription,
 };
-use helpdesk_api_types::CaseStatus;
-use helpdesk_store::events::EventRow;
+
+use helpdesk_domain::event::{Event, Recorded};
 use helpdesk_store::notifications::{self as note_store, NewNotification};
 use helpdesk_store::webhooks::{self as store, AttemptResult, DeliveryRow, SubscriptionRow};
 use helpdesk_store::{cases as case_store, users as user_store, AnyConnection};

@@ -1,6 +1,7 @@
 //! What a matching rule does to a case: its fields, its assignee, tags, notes, mails.
 
 use super::*;
+use helpdesk_domain::event::{CaseFields, Event};
 
 impl Services {
     /// Applies one action to the event's case; says what it did, or nothing when it changed
@@ -9,13 +10,13 @@ impl Services {
         &self,
         c: &mut AnyConnection,
         rule: &RuleRow,
-        e: &EventRow,
+        e: &Occasion,
         trigger: Trigger,
         action: &Action,
         now: NaiveDateTime,
     ) -> Result<Option<RuleOutcome>, AppError> {
-        let case = case_store::case(c, e.aggregate_id)?;
-        let by = json!(rule.id);
+        let case = case_store::case(c, e.case_id)?;
+        let by = rule.id;
         let changes = |f: &dyn Fn(&mut CaseChanges)| {
             let mut ch = CaseChanges {
                 updated_at: Some(now),
@@ -32,13 +33,13 @@ impl Services {
                 };
                 match crate::assignment::pick_with(c, *team_id, strategy, now)? {
                     Some(agent) => {
-                        Some(self.rule_assign(c, &case, Some(*team_id), agent, &by, now)?)
+                        Some(self.rule_assign(c, &case, Some(*team_id), agent, by, now)?)
                     }
                     None => Some(RuleOutcome::NobodyFree { team_id: *team_id }),
                 }
             }
             Action::AssignUser { user_id } => match crate::cases::active_agent(c, *user_id)? {
-                Ok(_) => Some(self.rule_assign(c, &case, case.team_id, *user_id, &by, now)?),
+                Ok(_) => Some(self.rule_assign(c, &case, case.team_id, *user_id, by, now)?),
                 Err(_) => Some(RuleOutcome::NotAssigned {
                     user_id: *user_id,
                     exists: user_store::user(c, *user_id).is_ok(),
@@ -52,7 +53,17 @@ impl Services {
                     team_id: Some(Some(*team_id)),
                     ..Default::default()
                 };
-                self.rule_update(c, &case, ch, ("team_id", json!(team_id)), &by, now)?;
+                self.rule_update(
+                    c,
+                    &case,
+                    ch,
+                    CaseFields {
+                        team_id: Some(Some(*team_id)),
+                        ..CaseFields::default()
+                    },
+                    by,
+                    now,
+                )?;
                 Some(RuleOutcome::TeamSet {
                     team_id: *team_id,
                     name: team.name,
@@ -66,7 +77,17 @@ impl Services {
                     priority: Some(priority.as_str().into()),
                     ..Default::default()
                 };
-                self.rule_update(c, &case, ch, ("priority", json!(priority)), &by, now)?;
+                self.rule_update(
+                    c,
+                    &case,
+                    ch,
+                    CaseFields {
+                        priority: Some(*priority),
+                        ..CaseFields::default()
+                    },
+                    by,
+                    now,
+                )?;
                 Some(RuleOutcome::PrioritySet {
                     priority: *priority,
                 })
@@ -79,7 +100,17 @@ impl Services {
                     case_type: Some(case_type.as_str().into()),
                     ..Default::default()
                 };
-                self.rule_update(c, &case, ch, ("case_type", json!(case_type)), &by, now)?;
+                self.rule_update(
+                    c,
+                    &case,
+                    ch,
+                    CaseFields {
+                        case_type: Some(*case_type),
+                        ..CaseFields::default()
+                    },
+                    by,
+                    now,
+                )?;
                 Some(RuleOutcome::TypeSet {
                     case_type: *case_type,
                 })
@@ -96,8 +127,11 @@ impl Services {
                     c,
                     &case,
                     ch,
-                    ("support_line", json!(support_line)),
-                    &by,
+                    CaseFields {
+                        support_line: Some(*support_line),
+                        ..CaseFields::default()
+                    },
+                    by,
                     now,
                 )?;
                 Some(RuleOutcome::LineSet {
@@ -133,7 +167,17 @@ impl Services {
                     ..Default::default()
                 };
                 // Like every change a rule makes, it is an event: webhooks and live feeds see it.
-                self.rule_update(c, &case, ch, ("tags", json!(current)), &by, now)?;
+                self.rule_update(
+                    c,
+                    &case,
+                    ch,
+                    CaseFields {
+                        tags: Some(current.clone()),
+                        ..CaseFields::default()
+                    },
+                    by,
+                    now,
+                )?;
                 Some(RuleOutcome::TagsAdded { tags: tags.clone() })
             }
             Action::AddFollowers { user_ids } => {
@@ -232,9 +276,13 @@ impl Services {
                     c,
                     now,
                     None,
-                    "case.escalated",
-                    ("case", case.id),
-                    json!({ "id": case.id, "number": case.number, "support_line": line, "team_id": team, "by_rule": by }),
+                    &Event::CaseEscalated {
+                        id: case.id,
+                        number: case.number,
+                        support_line: line,
+                        team_id: team,
+                        by_rule: Some(by),
+                    },
                 )?;
                 Some(RuleOutcome::Escalated { line })
             }
@@ -247,15 +295,19 @@ impl Services {
         c: &mut AnyConnection,
         case: &CaseRow,
         mut ch: CaseChanges,
-        (field, value): (&str, Value),
-        by: &Value,
+        fields: CaseFields,
+        by: i64,
         now: NaiveDateTime,
     ) -> Result<(), AppError> {
         ch.updated_at = Some(now);
         case_store::update_case(c, case.id, &ch)?;
-        let mut payload = json!({ "id": case.id, "number": case.number, "by_rule": by });
-        payload[field] = value;
-        emit(c, now, None, "case.updated", ("case", case.id), payload)?;
+        let event = Event::CaseUpdated {
+            id: case.id,
+            number: case.number,
+            fields,
+            by_rule: Some(by),
+        };
+        emit(c, now, None, &event)?;
         Ok(())
     }
 
@@ -265,7 +317,7 @@ impl Services {
         case: &CaseRow,
         team_id: Option<i64>,
         agent: i64,
-        by: &Value,
+        by: i64,
         now: NaiveDateTime,
     ) -> Result<RuleOutcome, AppError> {
         let name = user_store::user(c, agent)?.name;
@@ -284,10 +336,14 @@ impl Services {
             c,
             now,
             None,
-            "case.assigned",
-            ("case", case.id),
-            json!({ "id": case.id, "number": case.number, "assignee_id": agent, "team_id": team_id,
-                    "assignee_changed": true, "by_rule": by }),
+            &Event::CaseAssigned {
+                id: case.id,
+                number: case.number,
+                assignee_id: Some(agent),
+                assignee_changed: true,
+                team_id,
+                by_rule: Some(by),
+            },
         )?;
         Ok(RuleOutcome::Assigned {
             user_id: agent,
@@ -300,7 +356,7 @@ impl Services {
         &self,
         c: &mut AnyConnection,
         case: &CaseRow,
-        e: &EventRow,
+        e: &Occasion,
         trigger: Trigger,
         users: &[i64],
         text: &str,

@@ -17,16 +17,16 @@ use std::collections::HashSet;
 
 use chrono::NaiveDateTime;
 use helpdesk_api_types::workflow::{Action, Condition, Trigger, WorkflowRule, WorkflowRuleInput};
+use helpdesk_domain::event::{CaseFields, EntryKind, Event, Recorded};
 use helpdesk_domain::workflow::{matches, FIELDS};
 use helpdesk_domain::{assignment, CaseStatus, NoEmail, RuleOutcome, SystemEvent};
 use helpdesk_store::cases::{self as case_store, CaseChanges, CaseRow};
-use helpdesk_store::events::EventRow;
 use helpdesk_store::notifications::{self as note_store, NewMail, NewNotification};
 use helpdesk_store::sla as sla_store;
 use helpdesk_store::users as user_store;
 use helpdesk_store::workflow::{self as store, RuleRow, RuleValues};
 use helpdesk_store::{crm, AnyConnection, StoreError};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use validator::Validate;
 
 use crate::cases::case_snapshot;
@@ -39,3 +39,11 @@ pub(crate) const TIME_RULE: &str = sla_store::RULE_TIME;
 
 /// The case fields an event changed, with their new values.
 pub(crate) type Changed = Map<String, Value>;
+
+/// What a rule runs for: an outbox event, or a `time_in_status` timer (a negative id, the
+/// timer's), and the case it is about.
+pub(super) struct Occasion {
+    pub id: i64,
+    pub case_id: i64,
+    pub at: NaiveDateTime,
+}

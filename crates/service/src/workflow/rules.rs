@@ -82,30 +82,61 @@ fn rule_dto(row: RuleRow) -> Result<WorkflowRule, AppError> {
 /// The trigger an outbox event starts, and the case fields it changed.
 pub(super) fn trigger_of(
     c: &mut AnyConnection,
-    e: &EventRow,
-    payload: &Value,
-) -> Result<Option<(Trigger, Changed)>, StoreError> {
+    event: &Event,
+) -> Result<Option<(Trigger, Changed)>, AppError> {
     let mut changed = Map::new();
-    let trigger = match e.event_type.as_str() {
-        "case.created" => Trigger::CaseCreated,
-        "case.updated" | "case.assigned" | "case.escalated" => {
-            for k in ["assignee_id", "team_id", "support_line", "priority"] {
-                if let Some(v) = payload.get(k) {
-                    changed.insert(k.into(), v.clone());
-                }
+    let mut set = |k: &str, v: Value| {
+        changed.insert(k.to_owned(), v);
+    };
+    let trigger = match event {
+        Event::CaseCreated { .. } => Trigger::CaseCreated,
+        Event::CaseUpdated { fields, .. } => {
+            let CaseFields {
+                assignee_id,
+                team_id,
+                support_line,
+                priority,
+                ..
+            } = fields;
+            if let Some(v) = assignee_id {
+                set("assignee_id", Value::from(*v));
+            }
+            if let Some(v) = team_id {
+                set("team_id", Value::from(*v));
+            }
+            if let Some(v) = support_line {
+                set("support_line", Value::from(*v));
+            }
+            if let Some(v) = priority {
+                set("priority", Value::from(v.as_str()));
             }
             Trigger::CaseUpdated
         }
-        "case.status_changed" => {
-            changed.insert("status".into(), payload["to"].clone());
+        Event::CaseAssigned {
+            assignee_id,
+            team_id,
+            ..
+        } => {
+            set("assignee_id", Value::from(*assignee_id));
+            set("team_id", Value::from(*team_id));
+            Trigger::CaseUpdated
+        }
+        Event::CaseEscalated {
+            support_line,
+            team_id,
+            ..
+        } => {
+            set("support_line", Value::from(*support_line));
+            set("team_id", Value::from(*team_id));
+            Trigger::CaseUpdated
+        }
+        Event::CaseStatusChanged { to, .. } => {
+            set("status", Value::from(to.as_str()));
             Trigger::StatusChanged
         }
-        "case.entry_added" => {
-            let Some(entry) = payload["entry_id"].as_i64() else {
-                return Ok(None);
-            };
-            let entry = case_store::stream_entry(c, entry)?;
-            let from_customer = entry.kind == "public"
+        Event::EntryAdded { entry_id, .. } => {
+            let entry = case_store::stream_entry(c, *entry_id)?;
+            let from_customer = EntryKind::parse(&entry.kind)? == EntryKind::Public
                 && match entry.author_user_id {
                     Some(uid) => user_store::user(c, uid)?.role == "portal",
                     None => entry.author_contact_id.is_some(),
@@ -115,8 +146,8 @@ pub(super) fn trigger_of(
             }
             Trigger::MessageReceived
         }
-        "sla.warning" => Trigger::SlaWarning,
-        "sla.breached" => Trigger::SlaBreached,
+        Event::SlaWarning(_) => Trigger::SlaWarning,
+        Event::SlaBreached(_) => Trigger::SlaBreached,
         _ => return Ok(None),
     };
     Ok(Some((trigger, changed)))

@@ -4,21 +4,25 @@ use super::*;
 
 impl Services {
     /// Runs the rules an outbox event triggers; returns how many acted.
-    pub fn run_rules(&self, c: &mut AnyConnection, e: &EventRow) -> Result<usize, AppError> {
-        if e.aggregate_type != "case" {
+    pub fn run_rules(&self, c: &mut AnyConnection, r: &Recorded) -> Result<usize, AppError> {
+        let Some(case_id) = r.event.case_id() else {
             return Ok(0);
-        }
-        let payload: Value = serde_json::from_str(&e.payload).unwrap_or(Value::Null);
+        };
+        let e = Occasion {
+            id: r.id,
+            case_id,
+            at: r.created_at,
+        };
         if matches!(
-            e.event_type.as_str(),
-            "case.created" | "case.status_changed"
+            r.event,
+            Event::CaseCreated { .. } | Event::CaseStatusChanged { .. }
         ) {
-            self.schedule_time_rules(c, e)?;
+            self.schedule_time_rules(c, &e)?;
         }
-        if payload.get("by_rule").is_some() {
+        if r.event.by_rule().is_some() {
             return Ok(0);
         }
-        let Some((trigger, changed)) = trigger_of(c, e, &payload)? else {
+        let Some((trigger, changed)) = trigger_of(c, &r.event)? else {
             return Ok(0);
         };
         let rules = store::active_rules(c, trigger.as_str())?;
@@ -28,7 +32,7 @@ impl Services {
         let now = self.now();
         let mut acted = 0;
         for rule in rules {
-            if self.run_rule(c, &rule, e, trigger, &changed, now)? {
+            if self.run_rule(c, &rule, &e, trigger, &changed, now)? {
                 acted += 1;
             }
         }
@@ -40,7 +44,7 @@ impl Services {
         &self,
         c: &mut AnyConnection,
         rule: &RuleRow,
-        e: &EventRow,
+        e: &Occasion,
         trigger: Trigger,
         changed: &Changed,
         now: NaiveDateTime,
@@ -55,7 +59,7 @@ impl Services {
                 return Ok(false);
             }
         };
-        let (row, dto) = match case_snapshot(c, e.aggregate_id) {
+        let (row, dto) = match case_snapshot(c, e.case_id) {
             Ok(found) => found,
             Err(AppError::NotFound(_)) => return Ok(false),
             Err(other) => return Err(other),
@@ -89,7 +93,7 @@ impl Services {
     pub(super) fn schedule_time_rules(
         &self,
         c: &mut AnyConnection,
-        e: &EventRow,
+        e: &Occasion,
     ) -> Result<(), AppError> {
         for rule in store::active_rules(c, Trigger::TimeInStatus.as_str())? {
             let Some(minutes) = rule.after_minutes else {
@@ -99,14 +103,14 @@ impl Services {
                 c,
                 &sla_store::NewJob {
                     kind: TIME_RULE.into(),
-                    case_id: Some(e.aggregate_id),
+                    case_id: Some(e.case_id),
                     key: format!(
                         "{TIME_RULE}:{}:{}:{}",
                         rule.id,
-                        e.aggregate_id,
-                        e.created_at.and_utc().timestamp_micros()
+                        e.case_id,
+                        e.at.and_utc().timestamp_micros()
                     ),
-                    run_at: e.created_at + chrono::Duration::minutes(minutes.into()),
+                    run_at: e.at + chrono::Duration::minutes(minutes.into()),
                     created_at: self.now(),
                 },
             )?;
@@ -154,15 +158,10 @@ impl Services {
                 if last_move.and_utc().timestamp_micros() != entered {
                     return Ok(false);
                 }
-                let event = EventRow {
+                let event = Occasion {
                     id: -job.id,
-                    event_type: "time_in_status".into(),
-                    aggregate_type: "case".into(),
-                    aggregate_id: case_id,
-                    actor_user_id: None,
-                    payload: "{}".into(),
-                    created_at: now,
-                    processed_at: None,
+                    case_id,
+                    at: now,
                 };
                 self.run_rule(c, &rule, &event, Trigger::TimeInStatus, &Map::new(), now)
             })?;
