@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
             .set(session.get().map(|s| s.user));
     });
     Effect::new(move |_| {
+        api::set_language(lang.get().code());
         if let Some(d) = web_sys::window().and_then(|w| w.document()) {
             if let Some(html) = d.document_element() {
                 let _ = html.set_attribute("lang", lang.get().code());

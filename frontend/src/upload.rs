@@ -62,6 +62,7 @@ pub fn send_file(path: String, file: web_sys::File, uploads: RwSignal<Vec<Upload
         if let Some(token) = api::access_token() {
             xhr.set_request_header("Authorization", &format!("Bearer {token}"))?;
         }
+        xhr.set_request_header("Accept-Language", api::language())?;
         let form = web_sys::FormData::new()?;
         form.append_with_blob_and_filename("file", &file, &name)?;
         let on_progress =

@@ -10,6 +10,7 @@ pub mod client_addr;
 pub mod error;
 pub mod extract;
 pub mod guard;
+pub mod i18n;
 pub mod idempotency;
 pub mod live_hub;
 pub mod metrics;

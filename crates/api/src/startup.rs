@@ -202,6 +202,7 @@ pub fn run(
             .wrap(from_fn(crate::guard::refuse_nul))
             .wrap(from_fn(crate::ratelimit::per_api_token))
             .wrap(from_fn(crate::routes::web_forms::preflight))
+            .wrap(from_fn(crate::i18n::problems_in_russian))
             .wrap(Compress::default())
             .wrap(
                 DefaultHeaders::new()

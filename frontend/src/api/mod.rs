@@ -367,6 +367,22 @@ enum Method {
     Delete,
 }
 
+thread_local! {
+    /// The language the app shows, sent as `Accept-Language` so that the API's problems (field
+    /// errors, refusals) come in it too.
+    static LANGUAGE: std::cell::Cell<&'static str> = const { std::cell::Cell::new("en") };
+}
+
+/// Sets the language the API is asked to answer problems in (the app's own).
+pub fn set_language(code: &'static str) {
+    LANGUAGE.with(|l| l.set(code));
+}
+
+/// The language requests ask for.
+pub fn language() -> &'static str {
+    LANGUAGE.with(std::cell::Cell::get)
+}
+
 /// The current access token, for requests the typed helpers cannot make (uploads with
 /// progress, the live stream, downloads).
 pub fn access_token() -> Option<String> {
@@ -390,7 +406,8 @@ async fn send<T: DeserializeOwned>(
             Method::Patch => Request::patch(path),
             Method::Delete => Request::delete(path),
         }
-        .header("Authorization", &format!("Bearer {token}"));
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Accept-Language", language());
         let builder = match &key {
             Some(k) => builder.header("Idempotency-Key", k),
             None => builder,

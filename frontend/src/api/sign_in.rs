@@ -39,6 +39,7 @@ fn login_request(email: String, password: String, otp: Option<String>) -> LoginR
 /// Whether the sign-in page offers single sign-on.
 pub async fn sso_info() -> Result<helpdesk_api_types::auth::SsoInfo, ApiError> {
     let resp = Request::get("/api/v1/auth/sso")
+        .header("Accept-Language", super::language())
         .send()
         .await
         .map_err(network)?;
@@ -62,6 +63,7 @@ pub async fn enrol_at_sign_in(
     password: String,
 ) -> Result<helpdesk_api_types::auth::TwoFactorEnrolment, ApiError> {
     let resp = Request::post("/api/v1/auth/two-factor/enrolment")
+        .header("Accept-Language", super::language())
         .json(&login_request(email, password, None))
         .map_err(network)?
         .send()
@@ -78,6 +80,7 @@ async fn sign_in_at<B: Serialize>(
     device_key: Option<&str>,
 ) -> Result<SignedIn, ApiError> {
     let resp = Request::post(path)
+        .header("Accept-Language", super::language())
         .json(body)
         .map_err(network)?
         .send()
@@ -101,6 +104,7 @@ async fn sign_in_at<B: Serialize>(
 /// Who an invitation link is for (no session needed).
 pub async fn invitation(token: &str) -> Result<InvitationInfo, ApiError> {
     let resp = Request::get(&format!("/api/v1/auth/invitations/{}", enc(token)))
+        .header("Accept-Language", super::language())
         .send()
         .await
         .map_err(network)?;
@@ -122,6 +126,7 @@ pub async fn accept_invitation(token: String, password: String) -> Result<Sessio
 /// whether or not the address has an account).
 pub async fn request_password_reset(email: String) -> Result<(), ApiError> {
     let resp = Request::post("/api/v1/auth/password-reset")
+        .header("Accept-Language", super::language())
         .json(&PasswordResetRequest { email })
         .map_err(network)?
         .send()
@@ -133,6 +138,7 @@ pub async fn request_password_reset(email: String) -> Result<(), ApiError> {
 /// Who a password reset link is for.
 pub async fn password_reset(token: &str) -> Result<PasswordResetInfo, ApiError> {
     let resp = Request::get(&format!("/api/v1/auth/password-reset/{}", enc(token)))
+        .header("Accept-Language", super::language())
         .send()
         .await
         .map_err(network)?;

@@ -236,3 +236,51 @@ api_test!(async fn every_problem_shape_as_a_client_sees_it(app) {
     let text = serde_json::to_string_pretty(&shapes).unwrap();
     insta::assert_snapshot!("problem_shapes", text);
 });
+
+// A caller that prefers Russian (the app sends its user's language) reads every problem in
+// Russian: title, detail and each field's message; the types stay as they are.
+api_test!(async fn problems_come_in_the_language_asked_for(app) {
+    let agent = app.user(Role::Agent, None, None).await;
+    let ask = |path: &str, language: Option<&'static str>, body: Option<serde_json::Value>| {
+        let mut req = match &body {
+            Some(b) => app.client.post(app.url(path)).json(b),
+            None => app.client.get(app.url(path)),
+        }
+        .bearer_auth(&agent.token);
+        if let Some(l) = language {
+            req = req.header("accept-language", l);
+        }
+        req.send()
+    };
+    let bad_case = json!({ "subject": "", "support_line": 7 });
+    let r = ask("/api/v1/cases", Some("ru-RU,ru;q=0.9,en;q=0.8"), Some(bad_case.clone())).await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(r.headers()["content-language"], "ru");
+    let p: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(p["type"], "/problems/validation");
+    assert_eq!(p["title"], "В запросе неверные поля");
+    assert_eq!(p["detail"], "проверьте: subject, support_line");
+    assert_eq!(p["errors"]["subject"][0], "длина должна быть от 1 до 500");
+    assert_eq!(p["errors"]["support_line"][0], "должно быть от 1 до 3");
+
+    let r = ask("/api/v1/organizations", Some("ru"), Some(json!({ "name": "Ромашка", "inn": "7707083890" }))).await.unwrap();
+    let p: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(p["errors"]["inn"][0], "контрольные цифры ИНН не сходятся", "{p}");
+    let r = ask("/api/v1/cases/999999", Some("ru"), None).await.unwrap();
+    assert_eq!(r.status(), 404);
+    let p: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(p["detail"], "не найдено: обращение");
+    let r = ask("/api/v1/cases", Some("ru"), Some(json!({ "subject": 123 }))).await.unwrap();
+    let p: serde_json::Value = r.json().await.unwrap();
+    let typed = p["errors"]["subject"][0].as_str().unwrap();
+    assert!(typed.starts_with("неверный тип: integer `123`, ожидается a string"), "{typed}");
+
+    // Without the header, or asking for English, the reference texts.
+    for language in [None, Some("en-GB,en;q=0.9")] {
+        let r = ask("/api/v1/cases", language, Some(bad_case.clone())).await.unwrap();
+        assert!(r.headers().get("content-language").is_none());
+        let p: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(p["title"], "The request has invalid fields");
+        assert_eq!(p["errors"]["subject"][0], "length must be between 1 and 500");
+    }
+});

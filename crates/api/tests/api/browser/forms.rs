@@ -709,6 +709,20 @@ async fn russian_agent_without_registry(backend: TestBackend) {
         t == "Реестр не подключён; введите реквизиты вручную."
     })
     .await;
+
+    // A refusal the server writes reaches the Russian page in Russian, at its field.
+    c.goto(&app.url("/profile")).await.unwrap();
+    type_in(&c, "input[name=current-password]", "not my password").await;
+    type_in(&c, "input[name=new-password]", "a third passphrase").await;
+    type_in(&c, "input[name=again]", "a third passphrase").await;
+    click(&c, "[data-test=save-password]").await;
+    let err = text_until(
+        &c,
+        "[data-test=change-password] [data-test=field-error]",
+        |t| !t.is_empty(),
+    )
+    .await;
+    assert_eq!(err, "это не ваш текущий пароль");
     c.close().await.unwrap();
 }
 
