@@ -318,6 +318,13 @@ pub struct SsoCallback {
     pub error_description: Option<String>,
 }
 
+/// A sign-out of a session started by single sign-on: where to send the browser so that the
+/// identity provider ends its own session too (RP-initiated logout); it comes back to the app.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SignedOut {
+    pub end_session_url: String,
+}
+
 /// The one-time code the callback hands to the app (in the `/sso` page's fragment), for the
 /// session it signed in.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]

@@ -142,16 +142,22 @@ impl Services {
         )?))
     }
 
-    /// Revokes the session the refresh token belongs to.
-    pub fn logout(&self, refresh_token: &str, client: &ClientInfo) -> Result<(), AppError> {
+    /// Revokes the session the refresh token belongs to. For a session that single sign-on
+    /// started, tells where to send the browser to sign out at the provider too.
+    pub fn logout(
+        &self,
+        refresh_token: &str,
+        client: &ClientInfo,
+    ) -> Result<Option<String>, AppError> {
         let now = self.now();
         let hash = sha256_hex(refresh_token);
-        self.db.write(|c| -> Result<(), AppError> {
+        let single_sign_on = self.db.write(|c| -> Result<bool, AppError> {
             let Some(row) = store::refresh_token_by_hash(c, &hash)? else {
-                return Ok(());
+                return Ok(false);
             };
             let session = store::session_by_family(c, &row.family)?;
             let already_ended = session.as_ref().is_none_or(|s| s.revoked_at.is_some());
+            let single_sign_on = !already_ended && session.as_ref().is_some_and(|s| s.sso);
             store::revoke_refresh_family(c, &row.family, now)?;
             if !already_ended {
                 security_log::record(
@@ -168,8 +174,12 @@ impl Services {
                     },
                 )?;
             }
-            Ok(())
-        })
+            Ok(single_sign_on)
+        })?;
+        // Asked after the commit: the provider is another server, and may be slow.
+        Ok(single_sign_on
+            .then(|| self.provider_sign_out_url())
+            .flatten())
     }
 
     /// Signs a user in: a new session with its first refresh token, and an access token; with

@@ -194,6 +194,16 @@ pub struct SessionRow {
     pub revoked_at: Option<NaiveDateTime>,
     pub ip: String,
     pub user_agent: String,
+    /// Started by single sign-on: signing out ends the provider's session too.
+    pub sso: bool,
+}
+
+/// Marks a session as started by single sign-on.
+pub fn mark_single_sign_on(conn: &mut AnyConnection, session_id: i64) -> Result<(), StoreError> {
+    diesel::update(sessions::table.find(session_id))
+        .set(sessions::sso.eq(true))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Starts a session (a sign-in); returns its id, which every access token of it names.

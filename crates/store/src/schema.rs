@@ -781,6 +781,7 @@ diesel::table! {
         revoked_at -> Nullable<Timestamp>,
         ip -> Text,
         user_agent -> Text,
+        sso -> Bool,
     }
 }
 

@@ -10,6 +10,7 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
     client_id: process.env.CLIENT_ID || 'helpdesk',
     client_secret: process.env.CLIENT_SECRET || 'helpdesk-test-secret',
     redirect_uris: (process.env.REDIRECT_URIS || '').split(',').filter(Boolean),
+    post_logout_redirect_uris: (process.env.POST_LOGOUT_REDIRECT_URIS || '').split(',').filter(Boolean),
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',

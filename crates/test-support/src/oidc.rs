@@ -33,7 +33,8 @@ impl OidcProvider {
     }
 
     /// Starts the provider on `port` with `accounts` (account id → claims: `email`,
-    /// `email_verified`, `name`, `groups`), accepting `redirect_uri` for the client.
+    /// `email_verified`, `name`, `groups`), accepting `redirect_uri` for the client, and the
+    /// app's root (what precedes `/api/` in it) as where a sign-out returns to.
     pub async fn start(port: u16, redirect_uri: &str, accounts: Value) -> OidcProvider {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("oidc");
         assert!(
@@ -45,6 +46,13 @@ impl OidcProvider {
             .current_dir(&dir)
             .env("PORT", port.to_string())
             .env("REDIRECT_URIS", redirect_uri)
+            .env(
+                "POST_LOGOUT_REDIRECT_URIS",
+                format!(
+                    "{}/",
+                    redirect_uri.split("/api/").next().unwrap_or_default()
+                ),
+            )
             .env("CLIENT_ID", CLIENT_ID)
             .env("CLIENT_SECRET", CLIENT_SECRET)
             .env("ACCOUNTS", accounts.to_string())

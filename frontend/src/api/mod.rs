@@ -167,17 +167,30 @@ fn network(e: gloo_net::Error) -> ApiError {
 }
 
 /// Signs out here at once, whatever the network does, and gives back the call that tells the
-/// server (ending the session there), for the caller to spawn.
+/// server (ending the session there), for the caller to spawn. A session that single sign-on
+/// started is then ended at the identity provider too: the browser goes to its sign-out page,
+/// which sends it back to the app.
 pub fn logout() -> impl std::future::Future<Output = ()> {
     let ended = load_session();
     clear_session();
     async move {
-        if let Some(s) = ended {
-            let body = RefreshRequest {
-                refresh_token: s.refresh_token,
-            };
-            if let Ok(req) = Request::post("/api/v1/auth/logout").json(&body) {
-                let _ = req.send().await;
+        let Some(s) = ended else {
+            return;
+        };
+        let body = RefreshRequest {
+            refresh_token: s.refresh_token,
+        };
+        let Ok(req) = Request::post("/api/v1/auth/logout").json(&body) else {
+            return;
+        };
+        let Ok(resp) = req.send().await else {
+            return;
+        };
+        if resp.status() == 200 {
+            if let Ok(out) = resp.json::<helpdesk_api_types::auth::SignedOut>().await {
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().set_href(&out.end_session_url);
+                }
             }
         }
     }

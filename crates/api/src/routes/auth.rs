@@ -46,9 +46,12 @@ pub async fn refresh(
 }
 
 /// Sign out: revokes the session of the refresh token. Its access tokens stop working on their
-/// next request.
+/// next request. A session that single sign-on started answers 200 with the identity
+/// provider's sign-out address, where the browser goes next so that the provider's session
+/// ends too (it comes back to the app).
 #[utoipa::path(tag = "auth", request_body = RefreshRequest, security(()),
-    responses((status = 204, description = "Signed out")))]
+    responses((status = 204, description = "Signed out"),
+        (status = 200, description = "Signed out here; sign out at the identity provider next", body = helpdesk_api_types::auth::SignedOut)))]
 #[post("/auth/logout")]
 pub async fn logout(
     svc: web::Data<Services>,
@@ -56,8 +59,12 @@ pub async fn logout(
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let client = client_info(&req);
-    blocking(move || svc.logout(&body.refresh_token, &client)).await?;
-    Ok(HttpResponse::NoContent().finish())
+    match blocking(move || svc.logout(&body.refresh_token, &client)).await? {
+        Some(end_session_url) => {
+            Ok(HttpResponse::Ok().json(helpdesk_api_types::auth::SignedOut { end_session_url }))
+        }
+        None => Ok(HttpResponse::NoContent().finish()),
+    }
 }
 
 /// Who an invitation link to the customer portal is for. 404 when the link is unknown, was

@@ -155,6 +155,56 @@ async fn staff_sign_in_with_the_identity_provider(backend: TestBackend) {
     assert_eq!(s, 200);
     assert_eq!(again["user"]["id"], pair["user"]["id"]);
 
+    // Signing out of a session single sign-on started points at the provider's sign-out, which
+    // comes back to the app; a password session's sign-out does not.
+    let (s, out) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/logout",
+            None,
+            Some(&json!({ "refresh_token": again["refresh_token"] })),
+        )
+        .await;
+    assert_eq!(s, 200, "{out}");
+    let end = reqwest::Url::parse(out["end_session_url"].as_str().unwrap()).unwrap();
+    assert!(
+        end.as_str()
+            .starts_with(&format!("{}/session/end?", provider.issuer)),
+        "{end}"
+    );
+    let params: std::collections::HashMap<_, _> = end.query_pairs().into_owned().collect();
+    assert_eq!(params["client_id"], helpdesk_test_support::oidc::CLIENT_ID);
+    assert_eq!(params["post_logout_redirect_uri"], app.url("/"));
+    let (s, _) = app
+        .get("/api/v1/cases", again["access_token"].as_str().unwrap())
+        .await;
+    assert_eq!(s, 401, "the session ended here at once");
+    let (s, out) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/logout",
+            None,
+            Some(&json!({ "refresh_token": again["refresh_token"] })),
+        )
+        .await;
+    assert_eq!(
+        s, 204,
+        "signing out twice does not send the browser away again: {out}"
+    );
+    let (s, pw) = app
+        .login(&admin.email, helpdesk_test_support::app::TEST_PASSWORD)
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = app
+        .call(
+            Method::POST,
+            "/api/v1/auth/logout",
+            None,
+            Some(&json!({ "refresh_token": pw["refresh_token"] })),
+        )
+        .await;
+    assert_eq!(s, 204, "a password session has no provider to sign out at");
+
     // The highest role of the groups wins.
     let landed = single_sign_on(&app, &provider, "bob", "/").await;
     let (_, bob) = exchange(&app, get(&landed, "code").unwrap()).await;

@@ -110,6 +110,9 @@ struct Provider {
     authorization_endpoint: String,
     token_endpoint: String,
     userinfo_endpoint: Option<String>,
+    /// Where a browser is sent to sign out at the provider (RP-initiated logout), if it can.
+    #[serde(default)]
+    end_session_endpoint: Option<String>,
     jwks_uri: String,
     #[serde(skip)]
     keys: Option<JwkSet>,
@@ -243,6 +246,7 @@ impl Services {
                 return Err(AppError::Unauthorized("the account is disabled".into()));
             }
             let (pair, session) = self.start_session(c, &user, client)?;
+            helpdesk_store::auth::mark_single_sign_on(c, session)?;
             security_log::record(
                 c,
                 now,
@@ -258,6 +262,31 @@ impl Services {
             )?;
             Ok(pair)
         })
+    }
+
+    /// Where to send the browser after signing out of a session that single sign-on started,
+    /// so that the provider's session ends too and the browser comes back to the app: the
+    /// provider's `end_session_endpoint` with `client_id` and `post_logout_redirect_uri` (the
+    /// app's address, to be registered at the provider). None when the provider has no such
+    /// endpoint or cannot be asked now (the sign-out here stands either way).
+    pub(crate) fn provider_sign_out_url(&self) -> Option<String> {
+        let (settings, _) = self.sso_settings()?;
+        let public = self.notify.public_url.as_deref()?;
+        let provider = match self.provider(settings, false) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(error = %crate::error::chain(&e), "the identity provider could not be asked how to sign out");
+                return None;
+            }
+        };
+        let mut url = url::Url::parse(provider.end_session_endpoint.as_deref()?).ok()?;
+        url.query_pairs_mut()
+            .append_pair("client_id", &settings.client_id)
+            .append_pair(
+                "post_logout_redirect_uri",
+                &format!("{}/", public.trim_end_matches('/')),
+            );
+        Some(url.into())
     }
 
     /// Whether members of `role` must sign in with single sign-on rather than a password.
