@@ -10,8 +10,9 @@ use chrono::{Duration, NaiveDateTime};
 use helpdesk_api_types::auth::{AcceptInvitation, InvitationInfo, TokenPair};
 use helpdesk_api_types::crm::PortalInvitation;
 use helpdesk_domain::event::Event;
+use helpdesk_store::invitations as store;
 use helpdesk_store::notifications::{self as mail_store, NewMail};
-use helpdesk_store::{auth as store, crm as crm_store, users as user_store, AnyConnection};
+use helpdesk_store::{auth as auth_store, crm as crm_store, users as user_store, AnyConnection};
 use validator::Validate;
 
 use crate::auth::{hash_password, random_token, sha256_hex};
@@ -75,7 +76,7 @@ impl Services {
         if let Some(user) = user_store::portal_user_of_contact(c, contact_id)? {
             store::revoke_invitations(c, user.id, now)?;
             // Switching access off signs the customer out everywhere, at once.
-            store::revoke_user_refresh_tokens(c, user.id, now)?;
+            auth_store::revoke_user_refresh_tokens(c, user.id, now)?;
         }
         Ok(())
     }

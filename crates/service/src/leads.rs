@@ -1,12 +1,12 @@
 //! Leads (agents and admins): the list with filters, create, edit, copy, mass edit and mass
 //! delete, conversion into an organization and a contact (and optionally a first case) in one
-//! transaction, and comments on leads, organizations and contacts.
+//! transaction. Comments on leads, organizations and contacts are in `crm::comments`.
 
 use chrono::NaiveDateTime;
 use helpdesk_api_types::crm::Address;
 use helpdesk_api_types::leads::{
-    Comment, CommentInput, ConversionResult, Lead, LeadConversion, LeadInput, LeadMassUpdate,
-    LeadPage, LeadQuery, LeadSelection, LeadStatus, MassResult,
+    ConversionResult, Lead, LeadConversion, LeadInput, LeadMassUpdate, LeadPage, LeadQuery,
+    LeadSelection, LeadStatus, MassResult,
 };
 use helpdesk_domain::event::Event;
 use helpdesk_domain::{CaseType, Channel, Priority};
@@ -60,19 +60,6 @@ fn trimmed(v: &Option<String>) -> Option<String> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
-}
-
-/// The comments' record kinds and the tables they live in.
-fn comment_target(c: &mut AnyConnection, kind: &'static str, id: i64) -> Result<(), AppError> {
-    match kind {
-        "lead" => store::lead(c, id).map(|_| ()).map_err(not_found("lead")),
-        "organization" => crm_store::organization(c, id)
-            .map(|_| ())
-            .map_err(not_found("organization")),
-        _ => crm_store::contact(c, id)
-            .map(|_| ())
-            .map_err(not_found("contact")),
-    }
 }
 
 /// Checks a new lead and inserts it, with its event, in the caller's transaction.
@@ -453,60 +440,6 @@ impl Services {
             organization_id,
             contact_id,
             case_id,
-        })
-    }
-
-    /// Comments on a lead, organization or contact (`kind`), oldest first; agents only.
-    pub fn comments(
-        &self,
-        actor: &Actor,
-        kind: &'static str,
-        id: i64,
-    ) -> Result<Vec<Comment>, AppError> {
-        actor.staff_read()?;
-        self.db.read(|c| {
-            comment_target(c, kind, id)?;
-            Ok(store::comments_of(c, kind, id)?
-                .into_iter()
-                .map(|r| Comment {
-                    id: r.id,
-                    author_id: r.author_id,
-                    body: r.body,
-                    created_at: r.created_at.and_utc(),
-                })
-                .collect())
-        })
-    }
-
-    pub fn add_comment(
-        &self,
-        actor: &Actor,
-        kind: &'static str,
-        id: i64,
-        input: &CommentInput,
-    ) -> Result<Comment, AppError> {
-        actor.staff_write()?;
-        input.validate()?;
-        if input.body.trim().is_empty() {
-            return Err(AppError::field("body", "is required"));
-        }
-        let now = self.now();
-        let r = self.db.write(|c| {
-            comment_target(c, kind, id)?;
-            Ok::<_, AppError>(store::insert_comment(
-                c,
-                kind,
-                id,
-                actor.user_id,
-                input.body.trim(),
-                now,
-            )?)
-        })?;
-        Ok(Comment {
-            id: r.id,
-            author_id: r.author_id,
-            body: r.body,
-            created_at: r.created_at.and_utc(),
         })
     }
 }

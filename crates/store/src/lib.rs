@@ -19,6 +19,7 @@ pub mod export;
 pub mod files;
 pub mod idempotency;
 pub mod imports;
+pub mod invitations;
 pub mod kb;
 pub mod leads;
 pub mod merge;

@@ -15,6 +15,7 @@ use crate::outbox::emit;
 use crate::users::not_found;
 use crate::{cursor_string, from_json, page_params, to_json, Actor, AppError, Services};
 
+mod comments;
 mod contacts;
 mod organizations;
 
