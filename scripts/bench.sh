@@ -120,8 +120,8 @@ rm -rf "$sqlite_dir"
 echo | tee -a "$out"
 
 # Full-text search over a million stream entries, as an agent searches (all kinds, 20 hits).
-echo "| search | data | latency | worst case |" | tee -a "$out"
-echo "|---|---|---|---|" | tee -a "$out"
+echo "| search | data | latency | worst case | lookups | as typed |" | tee -a "$out"
+echo "|---|---|---|---|---|---|" | tee -a "$out"
 psql "$pg_admin" -qc "CREATE DATABASE $search_db" >/dev/null
 "$search" --database-url "${pg_admin%/*}/$search_db" --entries "$search_entries" --label PostgreSQL | tee -a "$out"
 sqlite_dir=$(mktemp -d)

@@ -229,7 +229,7 @@ pub fn QueuePage(key: String) -> impl IntoView {
             }
             "Enter" | "o" => open_selected(),
             "t" => take_selected(),
-            "/" => {
+            "f" => {
                 ev.prevent_default();
                 focus("#queue-search");
             }
@@ -274,14 +274,14 @@ pub fn QueuePage(key: String) -> impl IntoView {
                     other => pending(&other, move || queues.reload()),
                 }}
                 <p class="hint">{move || tr!(l.get(),
-                    "Keys: j/k move, Enter open, t take, / search",
-                    "Клавиши: j/k — выбор, Enter — открыть, t — взять, / — поиск")}</p>
+                    "Keys: j/k move, Enter open, t take, f filter, / search everything",
+                    "Клавиши: j/k — выбор, Enter — открыть, t — взять, f — фильтр, / — поиск везде")}</p>
             </nav>
             <section class="card list">
                 <h1 data-test="queue-title">{move || view_name(l.get(), &key.get_value())}</h1>
                 <form class="filters" on:submit=move |ev| { ev.prevent_default(); apply(); }>
                     <label class="sr">{move || tr!(l.get(), "Search in subject", "Поиск по теме")}</label>
-                    <input id="queue-search" type="search" placeholder=move || tr!(l.get(), "Search in subject", "Поиск по теме")
+                    <input id="queue-search" type="search" placeholder=move || tr!(l.get(), "Filter by subject ( f )", "Фильтр по теме ( f )")
                         prop:value=text on:input=move |ev| text.set(event_target_value(&ev))/>
                     <select aria-label=move || tr!(l.get(), "Status", "Статус") on:change=move |ev| { status.set(event_target_value(&ev)); apply(); }>
                         <option value="">{move || tr!(l.get(), "Any status (view's)", "Статус очереди")}</option>

@@ -11,11 +11,13 @@ use crate::agent::{CasePage, Directory, QueueOrder, QueuePage};
 use crate::api::{self, ApiError};
 use crate::crm::{Dir, DirectoryPage, NewRecordPage, RecordPage};
 use crate::i18n::{self, Lang};
+use crate::kb::AgentArticle;
 use crate::live::{notify, Live};
 use crate::new_case::NewCasePage;
 use crate::passwords::ResetPassword;
 use crate::portal::{PortalArticle, PortalCasePage, PortalHome, PortalKb, PortalNewCase};
 use crate::route::{Link, Route, Router};
+use crate::search_box::GlobalSearch;
 use crate::sign_in::Login;
 use crate::tr;
 use crate::ui::{Load, ToastArea};
@@ -140,6 +142,7 @@ pub fn App() -> impl IntoView {
                 }.into_any()
             })}
             <span class="spacer"></span>
+            {move || session.get().filter(|s| s.user.role != Role::Portal).map(|_| view! { <GlobalSearch/> })}
             <button class="link" data-test="language" on:click=switch>
                 {move || t().switch_language}
             </button>
@@ -200,6 +203,7 @@ fn AgentShell(router: Router) -> impl IntoView {
         Route::Product(id) => view! { <RecordPage dir=Dir::Products id/> }.into_any(),
         Route::Contracts => view! { <DirectoryPage dir=Dir::Contracts/> }.into_any(),
         Route::Contract(id) => view! { <RecordPage dir=Dir::Contracts id/> }.into_any(),
+        Route::Article(id) => view! { <AgentArticle id/> }.into_any(),
         Route::Admin(what) => view! { <AdminPage what/> }.into_any(),
         Route::Profile => view! { <Profile/> }.into_any(),
         _ => view! { <QueuePage key="mine".to_owned()/> }.into_any(),

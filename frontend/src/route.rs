@@ -21,6 +21,8 @@ pub enum Route {
     Product(i64),
     Contracts,
     Contract(i64),
+    /// A knowledge-base article as agents read it (any status or visibility).
+    Article(i64),
     Admin(String),
     /// The customer portal.
     PortalHome,
@@ -58,6 +60,7 @@ impl Route {
             ["products", n] if id(n).is_some() => Route::Product(id(n).unwrap_or_default()),
             ["contracts"] => Route::Contracts,
             ["contracts", n] if id(n).is_some() => Route::Contract(id(n).unwrap_or_default()),
+            ["kb", n] if id(n).is_some() => Route::Article(id(n).unwrap_or_default()),
             ["admin"] => Route::Admin("users".to_owned()),
             ["admin", what] => Route::Admin((*what).to_owned()),
             ["portal", "cases", "new"] => Route::PortalNewCase,
@@ -92,6 +95,7 @@ impl Route {
             Route::Product(id) => format!("/products/{id}"),
             Route::Contracts => "/contracts".to_owned(),
             Route::Contract(id) => format!("/contracts/{id}"),
+            Route::Article(id) => format!("/kb/{id}"),
             Route::Admin(what) => format!("/admin/{what}"),
             Route::PortalHome => "/portal".to_owned(),
             Route::PortalCase(id) => format!("/portal/cases/{id}"),
@@ -125,6 +129,7 @@ impl Route {
         match self {
             Route::Case(id) => Route::PortalCase(id),
             Route::NewCase => Route::PortalNewCase,
+            Route::Article(id) => Route::PortalArticle(id),
             r if r.is_portal() => r,
             _ => Route::PortalHome,
         }
@@ -136,6 +141,7 @@ impl Route {
         match self {
             Route::PortalCase(id) => Route::Case(id),
             Route::PortalNewCase => Route::NewCase,
+            Route::PortalArticle(id) => Route::Article(id),
             Route::Profile => Route::Profile,
             r if r.is_portal() => Route::Queue("mine".to_owned()),
             r => r,
@@ -222,6 +228,15 @@ mod tests {
         let portal = Route::parse("/portal/cases/12");
         assert_eq!(portal.clone().for_staff(), Route::Case(12));
         assert_eq!(portal.for_customer(), Route::PortalCase(12));
+    }
+
+    #[test]
+    fn an_article_link_opens_the_article_on_either_side() {
+        let link = Route::parse("/kb/7");
+        assert_eq!(link.path(), "/kb/7");
+        assert_eq!(link.clone().for_staff(), Route::Article(7));
+        assert_eq!(link.for_customer(), Route::PortalArticle(7));
+        assert_eq!(Route::parse("/portal/kb/7").for_staff(), Route::Article(7));
     }
 
     #[test]

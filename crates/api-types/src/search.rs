@@ -45,7 +45,10 @@ pub struct SearchResults {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
-    /// Words to find (web-search syntax on PostgreSQL: `"exact phrase"`, `-without`, `or`).
+    /// Words to find, matched as they are typed (the last one also as the start of a word);
+    /// web-search syntax on PostgreSQL (`"exact phrase"`, `-without`, `or`). Looked up exactly
+    /// and ranked first: a case number (`1006`, `#1006`), an INN, a phone number written any
+    /// usual way (at least 5 digits), the start of an e-mail address.
     pub q: String,
     /// Comma-separated kinds: `case`, `message`, `contact`, `organization`, `article`; default all the
     /// caller may search.

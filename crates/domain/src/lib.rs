@@ -15,6 +15,7 @@ pub mod event;
 pub mod inn;
 pub mod password;
 pub mod role;
+pub mod search;
 pub mod security;
 pub mod sla;
 pub mod status;

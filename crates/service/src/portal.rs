@@ -37,6 +37,21 @@ fn portal_dto(row: store::CaseRow) -> Result<PortalCase, AppError> {
     })
 }
 
+/// Whether a portal user of `scope` sees the case: theirs (as requester or contact) or their
+/// organization's when allowed, and not merged into another.
+pub(crate) fn portal_sees(
+    c: &mut AnyConnection,
+    scope: PortalScope,
+    row: &store::CaseRow,
+) -> Result<bool, AppError> {
+    if row.status == CaseStatus::Merged.as_str() {
+        return Ok(false);
+    }
+    Ok(row.requester_id == Some(scope.contact_id)
+        || scope.organization_id.is_some() && row.organization_id == scope.organization_id
+        || store::case_contact_ids(c, row.id)?.contains(&scope.contact_id))
+}
+
 impl Services {
     /// What the portal user may see: their own cases, and their organization's when allowed.
     pub(crate) fn portal_scope(
@@ -69,10 +84,7 @@ impl Services {
     ) -> Result<store::CaseRow, AppError> {
         let scope = self.portal_scope(c, actor)?;
         let row = store::case(c, id).map_err(not_found("case"))?;
-        let visible = row.requester_id == Some(scope.contact_id)
-            || scope.organization_id.is_some() && row.organization_id == scope.organization_id
-            || store::case_contact_ids(c, id)?.contains(&scope.contact_id);
-        if visible && row.status != "merged" {
+        if portal_sees(c, scope, &row)? {
             Ok(row)
         } else {
             Err(AppError::NotFound("case"))

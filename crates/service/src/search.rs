@@ -2,7 +2,10 @@
 //! cases' public messages only).
 
 use helpdesk_api_types::search::{SearchHit, SearchKind, SearchQuery, SearchResults};
-use helpdesk_store::search::{self as store, Kind, Scope, MARK_END, MARK_START};
+use helpdesk_domain::search::Lookup;
+use helpdesk_store::cases;
+use helpdesk_store::search::{self as store, HitRow, Kind, Scope, MARK_END, MARK_START};
+use helpdesk_store::AnyConnection;
 
 use crate::{Actor, AppError, Services};
 
@@ -26,6 +29,76 @@ pub fn snippet_html(raw: &str) -> String {
         }
     }
     out
+}
+
+/// A case found by its number: the number marked, then the start of its description.
+fn number_snippet(number: i64, description: &str) -> String {
+    let words: Vec<&str> = description.split_whitespace().collect();
+    let mut start = words.iter().take(24).copied().collect::<Vec<_>>().join(" ");
+    if words.len() > 24 {
+        start.push_str(" …");
+    }
+    if start.is_empty() {
+        format!("{MARK_START}#{number}{MARK_END}")
+    } else {
+        format!("{MARK_START}#{number}{MARK_END} — {start}")
+    }
+}
+
+/// What the text names exactly, of one kind: the case with that number (if the caller may see
+/// it), contacts by address or phone, organizations by INN or phone.
+fn exact_hits(
+    c: &mut AnyConnection,
+    kind: Kind,
+    exact: &Lookup,
+    scope: Scope,
+    limit: i64,
+) -> Result<Vec<HitRow>, AppError> {
+    let staff = matches!(scope, Scope::Staff);
+    let mut hits = Vec::new();
+    match kind {
+        Kind::Cases => {
+            let Some(number) = exact.case_number else {
+                return Ok(hits);
+            };
+            let Some(row) = cases::case_by_number(c, number)? else {
+                return Ok(hits);
+            };
+            let visible = match scope {
+                Scope::Staff => true,
+                Scope::Portal(p) => crate::portal::portal_sees(c, p, &row)?,
+            };
+            if visible {
+                hits.push(HitRow {
+                    id: row.id,
+                    case_id: Some(row.id),
+                    case_number: Some(row.number),
+                    title: row.subject,
+                    score: store::EXACT_SCORE,
+                    snippet: number_snippet(row.number, &row.description),
+                    created_at: row.created_at,
+                });
+            }
+        }
+        Kind::Contacts if staff => {
+            if let Some(email) = &exact.email {
+                hits.extend(store::contacts_by_email(c, email, limit)?);
+            }
+            if let Some(digits) = &exact.phone_digits {
+                hits.extend(store::by_phone(c, kind, digits, limit)?);
+            }
+        }
+        Kind::Organizations if staff => {
+            if let Some(inn) = &exact.inn {
+                hits.extend(store::organizations_by_inn(c, inn, limit)?);
+            }
+            if let Some(digits) = &exact.phone_digits {
+                hits.extend(store::by_phone(c, kind, digits, limit)?);
+            }
+        }
+        _ => {}
+    }
+    Ok(hits)
 }
 
 fn parse_kinds(kinds: Option<&str>, allowed: &[SearchKind]) -> Result<Vec<SearchKind>, AppError> {
@@ -81,6 +154,7 @@ impl Services {
             ));
         }
         let kinds = parse_kinds(q.kinds.as_deref(), allowed)?;
+        let exact = Lookup::read(text);
         let rows = self.db.read(|c| {
             let mut hits = Vec::new();
             for kind in kinds {
@@ -91,10 +165,8 @@ impl Services {
                     SearchKind::Organization => Kind::Organizations,
                     SearchKind::Article => Kind::Articles,
                 };
-                if kind == SearchKind::Contact && text.contains('@') {
-                    for row in store::contacts_by_email(c, text, limit)? {
-                        hits.push((kind, row));
-                    }
+                for row in exact_hits(c, store_kind, &exact, scope, limit)? {
+                    hits.push((kind, row));
                 }
                 for row in store::search(c, store_kind, text, scope, limit)? {
                     hits.push((kind, row));
@@ -166,6 +238,15 @@ mod tests {
             snippet_html(&raw),
             "&lt;b&gt;x&lt;/b&gt; <mark>printer</mark> &amp; &quot;co&quot;"
         );
+    }
+
+    #[test]
+    fn a_number_found_shows_the_start_of_the_description() {
+        assert_eq!(number_snippet(7, ""), format!("{MARK_START}#7{MARK_END}"));
+        let long = "word ".repeat(30);
+        let shown = number_snippet(7, &long);
+        assert!(shown.starts_with(&format!("{MARK_START}#7{MARK_END} — word word")));
+        assert!(shown.ends_with(" …"), "{shown}");
     }
 
     #[test]

@@ -60,6 +60,28 @@ pub enum Scope {
     Portal(PortalScope),
 }
 
+/// The PostgreSQL `tsquery` text for words being typed: every word must match, the last one
+/// also as the beginning of a longer word (`'printer' & 'ja':*`). `None` when the text uses
+/// web-search syntax (`"phrase"`, `-without`, `or`), which is then read as such.
+pub fn pg_prefix_query(text: &str) -> Option<String> {
+    let syntax = text.contains('"')
+        || text
+            .split_whitespace()
+            .any(|w| w.starts_with('-') || w.eq_ignore_ascii_case("or"));
+    if syntax {
+        return None;
+    }
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(12)
+        .collect();
+    let (last, rest) = words.split_last()?;
+    let mut parts: Vec<String> = rest.iter().map(|w| format!("'{w}'")).collect();
+    parts.push(format!("'{last}':*"));
+    Some(parts.join(" & "))
+}
+
 /// The FTS5 query for free text: every word must match, as a word or a prefix.
 pub fn fts5_query(text: &str) -> Option<String> {
     let words: Vec<String> = text
@@ -88,13 +110,18 @@ const SQLITE_CASE_SCOPE: &str = "(?5 = 0 OR (c0.status <> 'merged' AND (c0.reque
      OR c0.organization_id = ?6 \
      OR EXISTS (SELECT 1 FROM case_contacts cc WHERE cc.case_id = c0.id AND cc.contact_id = ?5))))";
 
-fn pg_sql(kind: Kind, cfg: &str) -> String {
-    let q = "WITH q AS (SELECT websearch_to_tsquery('russian', $1) || websearch_to_tsquery('english', $1) AS q)";
+fn pg_sql(kind: Kind, cfg: &str, prefix: bool) -> String {
+    let tsq = if prefix {
+        "to_tsquery('russian', $1) || to_tsquery('english', $1)"
+    } else {
+        "websearch_to_tsquery('russian', $1) || websearch_to_tsquery('english', $1)"
+    };
+    let q = format!("WITH q AS (SELECT {tsq} AS q)");
     match kind {
         Kind::Articles => format!(
             "{q}, top AS (SELECT a.id, a.title, a.body_md, a.created_at, \
                ts_rank(a.search_vector, q.q)::float8 AS score \
-             FROM (SELECT a0.id FROM kb_articles a0 WHERE a0.search_vector @@ (websearch_to_tsquery('russian', $1) || websearch_to_tsquery('english', $1)) \
+             FROM (SELECT a0.id FROM kb_articles a0 WHERE a0.search_vector @@ ({tsq}) \
                    AND ($4 = 0 OR (a0.status = 'published' AND a0.visibility = 'portal')) AND ($5::bigint IS NULL OR TRUE) \
                    ORDER BY a0.id DESC LIMIT {CANDIDATES}) ids JOIN kb_articles a ON a.id = ids.id, q \
              ORDER BY score DESC, a.id DESC LIMIT $2) \
@@ -105,7 +132,7 @@ fn pg_sql(kind: Kind, cfg: &str) -> String {
         Kind::Cases => format!(
             "{q}, top AS (SELECT c.id, c.number, c.subject, c.description, c.created_at, \
                ts_rank(c.search_vector, q.q)::float8 AS score \
-             FROM (SELECT c0.id FROM cases c0 WHERE c0.search_vector @@ (websearch_to_tsquery('russian', $1) || websearch_to_tsquery('english', $1)) AND {PG_CASE_SCOPE} \
+             FROM (SELECT c0.id FROM cases c0 WHERE c0.search_vector @@ ({tsq}) AND {PG_CASE_SCOPE} \
                    ORDER BY c0.id DESC LIMIT {CANDIDATES}) ids JOIN cases c ON c.id = ids.id, q \
              ORDER BY score DESC, c.id DESC LIMIT $2) \
              SELECT top.id, top.id AS case_id, top.number AS case_number, top.subject AS title, top.score, \
@@ -116,7 +143,7 @@ fn pg_sql(kind: Kind, cfg: &str) -> String {
         Kind::Messages => format!(
             "{q}, top AS (SELECT s.id, s.case_id, s.body, s.created_at, \
                ts_rank(s.search_vector, q.q)::float8 AS score \
-             FROM (SELECT s0.id FROM stream_entries s0 WHERE s0.search_vector @@ (websearch_to_tsquery('russian', $1) || websearch_to_tsquery('english', $1)) AND s0.kind <> 'system' \
+             FROM (SELECT s0.id FROM stream_entries s0 WHERE s0.search_vector @@ ({tsq}) AND s0.kind <> 'system' \
                    AND ($4 = 0 OR (s0.kind = 'public' AND s0.case_id IN \
                         (SELECT c0.id FROM cases c0 WHERE {PG_CASE_SCOPE}))) \
                    ORDER BY s0.id DESC LIMIT {CANDIDATES}) ids JOIN stream_entries s ON s.id = ids.id, q \
@@ -128,7 +155,7 @@ fn pg_sql(kind: Kind, cfg: &str) -> String {
         Kind::Contacts => format!(
             "{q}, top AS (SELECT c.*, ts_rank(c.search_vector, q.q)::float8 AS score \
              FROM (SELECT c0.id, c0.first_name, c0.last_name, c0.title, c0.department, c0.created_at, c0.search_vector \
-                   FROM contacts c0 WHERE c0.merged_into_id IS NULL AND c0.search_vector @@ (websearch_to_tsquery('russian', $1) || websearch_to_tsquery('english', $1)) AND $4 = 0 AND $5 IS NULL \
+                   FROM contacts c0 WHERE c0.merged_into_id IS NULL AND c0.search_vector @@ ({tsq}) AND $4 = 0 AND $5 IS NULL \
                    ORDER BY c0.id DESC LIMIT {CANDIDATES}) c, q \
              ORDER BY score DESC, c.id DESC LIMIT $2) \
              SELECT top.id, NULL::bigint AS case_id, NULL::bigint AS case_number, \
@@ -140,7 +167,7 @@ fn pg_sql(kind: Kind, cfg: &str) -> String {
         Kind::Organizations => format!(
             "{q}, top AS (SELECT o.*, ts_rank(o.search_vector, q.q)::float8 AS score \
              FROM (SELECT o0.id, o0.name, o0.short_name, o0.inn, o0.description, o0.created_at, o0.search_vector \
-                   FROM organizations o0 WHERE o0.merged_into_id IS NULL AND o0.search_vector @@ (websearch_to_tsquery('russian', $1) || websearch_to_tsquery('english', $1)) AND $4 = 0 AND $5 IS NULL \
+                   FROM organizations o0 WHERE o0.merged_into_id IS NULL AND o0.search_vector @@ ({tsq}) AND $4 = 0 AND $5 IS NULL \
                    ORDER BY o0.id DESC LIMIT {CANDIDATES}) o, q \
              ORDER BY score DESC, o.id DESC LIMIT $2) \
              SELECT top.id, NULL::bigint AS case_id, NULL::bigint AS case_number, top.name AS title, top.score, \
@@ -224,8 +251,10 @@ pub fn search(
                 "StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, \
                  MaxFragments=2, FragmentDelimiter=\" … \""
             );
-            Ok(diesel::sql_query(pg_sql(kind, headline_config(text)))
-                .bind::<Text, _>(text)
+            let prefix = pg_prefix_query(text);
+            let sql = pg_sql(kind, headline_config(text), prefix.is_some());
+            Ok(diesel::sql_query(sql)
+                .bind::<Text, _>(prefix.as_deref().unwrap_or(text))
                 .bind::<BigInt, _>(limit)
                 .bind::<Text, _>(options)
                 .bind::<BigInt, _>(contact)
@@ -248,16 +277,33 @@ pub fn search(
     }
 }
 
-/// Contacts with exactly this email address (searching for `someone@example.com`).
+/// `text` with LIKE's wildcards escaped (by `\\`).
+fn like_escaped(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// How exact lookups rank: above any word match.
+pub const EXACT_SCORE: f64 = 1000.0;
+
+/// Contacts with an e-mail address beginning with `email` (the whole address typed, or the
+/// start of it as it is being typed), an exact address first.
 pub fn contacts_by_email(
     conn: &mut AnyConnection,
     email: &str,
     limit: i64,
 ) -> Result<Vec<HitRow>, StoreError> {
     use crate::schema::{contact_emails, contacts};
+    let email = email.trim().to_lowercase();
     let rows: Vec<(i64, String, String, NaiveDateTime, String)> = contacts::table
         .inner_join(contact_emails::table.on(contact_emails::contact_id.eq(contacts::id)))
-        .filter(contact_emails::email.eq(email.trim().to_lowercase()))
+        .filter(
+            contact_emails::email
+                .like(format!("{}%", like_escaped(&email)))
+                .escape('\\'),
+        )
+        .filter(contacts::merged_into_id.is_null())
         .select((
             contacts::id,
             contacts::first_name,
@@ -265,17 +311,115 @@ pub fn contacts_by_email(
             contacts::created_at,
             contact_emails::email,
         ))
+        .order(contact_emails::email.asc())
         .limit(limit)
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, first, last, created_at, email)| HitRow {
+        .map(|(id, first, last, created_at, found)| HitRow {
             id,
             case_id: None,
             case_number: None,
             title: format!("{first} {last}"),
-            score: 1.0,
-            snippet: format!("{MARK_START}{email}{MARK_END}"),
+            score: if found == email {
+                EXACT_SCORE
+            } else {
+                EXACT_SCORE / 2.0
+            },
+            snippet: format!("{MARK_START}{found}{MARK_END}"),
+            created_at,
+        })
+        .collect())
+}
+
+/// The stored number (of a JSON list of E.164 numbers) holding `digits`, marked.
+fn phone_snippet(phones: &str, digits: &str) -> String {
+    let list: Vec<String> = serde_json::from_str(phones).unwrap_or_default();
+    list.into_iter().find(|p| p.contains(digits)).map_or_else(
+        || digits.to_owned(),
+        |p| format!("{MARK_START}{p}{MARK_END}"),
+    )
+}
+
+/// Contacts and organizations with a phone number holding `digits` (as written, wherever they
+/// stand: the number without its country code finds it too).
+pub fn by_phone(
+    conn: &mut AnyConnection,
+    kind: Kind,
+    digits: &str,
+    limit: i64,
+) -> Result<Vec<HitRow>, StoreError> {
+    use crate::schema::{contacts, organizations};
+    // The stored lists hold numbers in E.164 form, digits only after the `+`.
+    let pattern = format!("%{}%", like_escaped(digits));
+    let rows: Vec<(i64, String, String, NaiveDateTime)> = match kind {
+        Kind::Contacts => contacts::table
+            .filter(contacts::phones.like(&pattern).escape('\\'))
+            .filter(contacts::merged_into_id.is_null())
+            .select((
+                contacts::id,
+                contacts::first_name.concat(" ").concat(contacts::last_name),
+                contacts::phones,
+                contacts::created_at,
+            ))
+            .order(contacts::id.desc())
+            .limit(limit)
+            .load(conn)?,
+        Kind::Organizations => organizations::table
+            .filter(organizations::phones.like(&pattern).escape('\\'))
+            .filter(organizations::merged_into_id.is_null())
+            .select((
+                organizations::id,
+                organizations::name,
+                organizations::phones,
+                organizations::created_at,
+            ))
+            .order(organizations::id.desc())
+            .limit(limit)
+            .load(conn)?,
+        Kind::Cases | Kind::Messages | Kind::Articles => Vec::new(),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, phones, created_at)| HitRow {
+            id,
+            case_id: None,
+            case_number: None,
+            title,
+            score: EXACT_SCORE,
+            snippet: phone_snippet(&phones, digits),
+            created_at,
+        })
+        .collect())
+}
+
+/// Organizations with this INN.
+pub fn organizations_by_inn(
+    conn: &mut AnyConnection,
+    inn: &str,
+    limit: i64,
+) -> Result<Vec<HitRow>, StoreError> {
+    use crate::schema::organizations;
+    let rows: Vec<(i64, String, NaiveDateTime)> = organizations::table
+        .filter(organizations::inn.eq(inn))
+        .filter(organizations::merged_into_id.is_null())
+        .select((
+            organizations::id,
+            organizations::name,
+            organizations::created_at,
+        ))
+        .order(organizations::id.desc())
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, created_at)| HitRow {
+            id,
+            case_id: None,
+            case_number: None,
+            title,
+            score: EXACT_SCORE,
+            snippet: format!("{MARK_START}{inn}{MARK_END}"),
             created_at,
         })
         .collect())
@@ -284,6 +428,20 @@ pub fn contacts_by_email(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_being_typed_become_a_prefix_tsquery() {
+        assert_eq!(
+            pg_prefix_query("printer ja").as_deref(),
+            Some("'printer' & 'ja':*")
+        );
+        assert_eq!(pg_prefix_query("it's").as_deref(), Some("'it' & 's':*"));
+        assert_eq!(pg_prefix_query("принт").as_deref(), Some("'принт':*"));
+        assert_eq!(pg_prefix_query("\"paper jam\""), None);
+        assert_eq!(pg_prefix_query("printer -laser"), None);
+        assert_eq!(pg_prefix_query("printer or scanner"), None);
+        assert_eq!(pg_prefix_query(" ;; "), None);
+    }
 
     #[test]
     fn free_text_becomes_a_safe_fts5_query() {

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::admin_forms::{Nested, NestedForm};
 use crate::api::{self, ApiError};
-use crate::crm::{f, req, Kind, RecordForm, Spec, When};
+use crate::crm::{f, req, Kind, Pick, RecordForm, Spec, When};
 use crate::i18n::Lang;
 use crate::route::{Link, Route};
 use crate::tr;
@@ -45,6 +45,20 @@ fn cell(v: &Value) -> String {
         Value::Array(a) => a.iter().map(cell).collect::<Vec<_>>().join(", "),
         Value::Object(_) => v.to_string(),
         other => other.to_string(),
+    }
+}
+
+/// A column's cell: people by name, anything else as [`cell`] shows it.
+fn column(key: &str, v: &Value) -> String {
+    match (key, v) {
+        ("member_ids", Value::Array(ids)) => {
+            let dir = crate::agent::directory();
+            ids.iter()
+                .map(|id| dir.user_name(id.as_i64()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+        _ => cell(v),
     }
 }
 
@@ -228,7 +242,7 @@ pub fn AdminPage(what: String) -> impl IntoView {
                                         let record = row.clone();
                                         view! {
                                             <tr data-test="admin-row">
-                                                {screen.columns.iter().map(|c| view! { <td>{cell(&row[c.0])}</td> }).collect_view()}
+                                                {screen.columns.iter().map(|c| view! { <td>{column(c.0, &row[c.0])}</td> }).collect_view()}
                                                 <td class="nowrap">
                                                     {(screen.key != "imports" && screen.key != "api-tokens").then(|| view! {
                                                         {has_form.then(|| view! {

@@ -25,9 +25,9 @@ pub(super) const USER_FORM: &[Spec] = &[
     f("language", "Language", "Язык", LANGUAGE),
     f(
         "contact_id",
-        "Contact id (portal users)",
-        "Id контакта (для портала)",
-        Kind::Id,
+        "Contact (portal users)",
+        "Контакт (для портала)",
+        Kind::Ref(Pick::Contact),
     ),
     f("active", "Active", "Активен", Kind::Bool).only(When::Edit),
 ];
@@ -41,7 +41,12 @@ pub(super) const TEAM_FORM: &[Spec] = &[
         Kind::Id,
     ),
     f("description", "Description", "Описание", Kind::LongText),
-    f("member_ids", "Member ids", "Id участников", Kind::Ids),
+    f(
+        "member_ids",
+        "Members",
+        "Участники",
+        Kind::Refs(Pick::Staff),
+    ),
     f(
         "assignment",
         "Assignment",
@@ -82,9 +87,9 @@ pub(super) const MAILBOX_FORM: &[Spec] = &[
     ),
     f(
         "default_team_id",
-        "Team id for new cases",
-        "Id группы для новых обращений",
-        Kind::Id,
+        "Team for new cases",
+        "Группа для новых обращений",
+        Kind::Ref(Pick::Team),
     ),
     f(
         "default_priority",
@@ -141,7 +146,7 @@ pub(super) const WEB_FORM_FORM: &[Spec] = &[
         "Разрешённые сайты (по одному в строке)",
         Kind::Lines,
     ),
-    f("team_id", "Team id", "Id группы", Kind::Id),
+    f("team_id", "Team", "Группа", Kind::Ref(Pick::Team)),
     f("priority", "Priority", "Приоритет", PRIORITY),
     f("active", "Active", "Активна", Kind::Bool),
 ];

@@ -15,6 +15,8 @@ use serde_json::{json, Map, Value};
 use crate::api::{self, enc, ApiError};
 use crate::i18n::{self, Lang};
 use crate::new_case::{inn_error, kpp_error};
+pub use crate::picker::Pick;
+use crate::picker::{Picker, RecordName};
 use crate::route::{router, Link, Route};
 use crate::tr;
 use crate::ui::{lang, pending, toasts, when, Fetch, Field, Load};
@@ -30,6 +32,10 @@ pub enum Kind {
     Id,
     /// A list of numbers, separated by commas or spaces (member ids).
     Ids,
+    /// A record, chosen by name ([`Picker`]); the form keeps its id.
+    Ref(Pick),
+    /// Several records, chosen by name; the form keeps their ids.
+    Refs(Pick),
     Date,
     /// One of the API's values (a select).
     Choice(&'static [&'static str]),
@@ -88,7 +94,7 @@ impl Spec {
 fn as_text(v: Option<&Value>, kind: Kind) -> String {
     match (v, kind) {
         (_, Kind::Password) => String::new(),
-        (Some(Value::Array(a)), Kind::Ids) => a
+        (Some(Value::Array(a)), Kind::Ids | Kind::Refs(_)) => a
             .iter()
             .filter_map(Value::as_i64)
             .map(|n| n.to_string())
@@ -115,9 +121,9 @@ fn to_value(text: &str, kind: Kind) -> Value {
             .filter(|s| !s.is_empty())
             .collect::<Vec<_>>()),
         Kind::Bool => json!(t == "true"),
-        Kind::Id => t.parse::<i64>().map(Value::from).unwrap_or(Value::Null),
+        Kind::Id | Kind::Ref(_) => t.parse::<i64>().map(Value::from).unwrap_or(Value::Null),
         // Not a number: sent as text, so the API names the field.
-        Kind::Ids => json!(t
+        Kind::Ids | Kind::Refs(_) => json!(t
             .split(|c: char| c == ',' || c.is_whitespace())
             .filter(|x| !x.is_empty())
             .map(|x| x
@@ -251,6 +257,10 @@ pub fn RecordForm(
                 let error = Signal::derive(move || errors.with(|e| e.get(s.key).cloned()));
                 let fixed = editing && s.when == When::Create;
                 let input = match s.kind {
+                    Kind::Ref(pick) if fixed => match v.get_untracked().parse::<i64>() {
+                        Ok(id) => view! { <span class="fixed"><RecordName pick id/></span> }.into_any(),
+                        Err(_) => "—".into_any(),
+                    },
                     _ if fixed => view! { <input name=s.key prop:value=v readonly/> }.into_any(),
                     Kind::Choice(options) => view! {
                         <select name=s.key prop:value=v on:change=move |ev| v.set(event_target_value(&ev))>
@@ -272,6 +282,8 @@ pub fn RecordForm(
                             on:change=move |ev| v.set(event_target_checked(&ev).to_string())/>
                     }.into_any(),
                     Kind::Date => view! { <input type="date" name=s.key prop:value=v on:input=move |ev| v.set(event_target_value(&ev))/> }.into_any(),
+                    Kind::Ref(pick) => view! { <Picker pick value=v name=s.key/> }.into_any(),
+                    Kind::Refs(pick) => view! { <Picker pick value=v name=s.key many=true/> }.into_any(),
                     Kind::Id => view! { <input type="number" name=s.key prop:value=v on:input=move |ev| v.set(event_target_value(&ev))/> }.into_any(),
                     Kind::Text => view! { <input name=s.key prop:value=v on:input=move |ev| v.set(event_target_value(&ev))/> }.into_any(),
                 };

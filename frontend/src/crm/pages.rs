@@ -89,6 +89,7 @@ impl Dir {
                 Some(Route::Contract(id)),
                 vec![
                     s("number"),
+                    // Replaced by the records' names when shown (see `reference`).
                     format!("#{}", s("organization_id")),
                     format!("#{}", s("product_id")),
                     format!("{} — {}", s("starts_on"), s("ends_on")),
@@ -101,6 +102,16 @@ impl Dir {
             ),
         }
     }
+}
+
+/// The record a list's column `i` names, if it names one by id.
+fn reference(dir: Dir, i: usize, v: &Value) -> Option<(Pick, i64)> {
+    let (pick, key) = match (dir, i) {
+        (Dir::Contracts, 1) => (Pick::Organization, "organization_id"),
+        (Dir::Contracts, 2) => (Pick::Product, "product_id"),
+        _ => return None,
+    };
+    Some((pick, v[key].as_i64()?))
 }
 
 #[component]
@@ -172,7 +183,12 @@ pub fn DirectoryPage(dir: Dir) -> impl IntoView {
                                 view! {
                                     <tr data-test="directory-row">
                                         <td>{match to { Some(to) => view! { <Link to>{first}</Link> }.into_any(), None => first.into_any() }}</td>
-                                        {cells.into_iter().skip(1).map(|c| view! { <td>{c}</td> }).collect_view()}
+                                        {cells.into_iter().enumerate().skip(1).map(|(i, c)| view! {
+                                            <td>{match reference(dir, i, v) {
+                                                Some((pick, id)) => view! { <RecordName pick id/> }.into_any(),
+                                                None => c.into_any(),
+                                            }}</td>
+                                        }).collect_view()}
                                     </tr>
                                 }
                             }).collect_view()}
@@ -244,7 +260,12 @@ pub fn RecordPage(dir: Dir, id: i64) -> impl IntoView {
                                     <dl class="facts" data-test="record">
                                         {dir.specs().iter().map(|s| {
                                             let text = as_text(v2.get(s.key), s.kind);
-                                            view! { <dt>{tr!(l.get(), s.en, s.ru)}</dt><dd>{if text.is_empty() { "—".to_owned() } else { text }}</dd> }
+                                            let shown = match (s.kind, v2[s.key].as_i64()) {
+                                                (Kind::Ref(pick), Some(id)) => view! { <RecordName pick id/> }.into_any(),
+                                                _ if text.is_empty() => "—".into_any(),
+                                                _ => text.into_any(),
+                                            };
+                                            view! { <dt>{tr!(l.get(), s.en, s.ru)}</dt><dd>{shown}</dd> }
                                         }).collect_view()}
                                     </dl>
                                 }.into_any()

@@ -29,9 +29,9 @@ pub const ORGANIZATION: &[Spec] = &[
     ),
     f(
         "parent_id",
-        "Parent organization id",
-        "Id головной организации",
-        Kind::Id,
+        "Parent organization",
+        "Головная организация",
+        Kind::Ref(Pick::Organization),
     ),
     f("description", "Description", "Описание", Kind::LongText),
 ];
@@ -53,9 +53,9 @@ pub const CONTACT: &[Spec] = &[
     ),
     f(
         "organization_id",
-        "Organization id",
-        "Id организации",
-        Kind::Id,
+        "Organization",
+        "Организация",
+        Kind::Ref(Pick::Organization),
     ),
     f("title", "Title", "Должность", Kind::Text),
     f("department", "Department", "Подразделение", Kind::Text),
@@ -82,13 +82,15 @@ pub const PRODUCT: &[Spec] = &[
 ];
 
 pub const CONTRACT: &[Spec] = &[
+    // A contract keeps its parties: a different one is a new contract.
     req(
         "organization_id",
-        "Organization id",
-        "Id организации",
-        Kind::Id,
-    ),
-    req("product_id", "Product id", "Id продукта", Kind::Id),
+        "Organization",
+        "Организация",
+        Kind::Ref(Pick::Organization),
+    )
+    .only(When::Create),
+    req("product_id", "Product", "Продукт", Kind::Ref(Pick::Product)).only(When::Create),
     req("number", "Number", "Номер", Kind::Text),
     req("starts_on", "Starts on", "Начало", Kind::Date),
     f("ends_on", "Ends on", "Окончание", Kind::Date),

@@ -118,3 +118,60 @@ api_test!(async fn search_ranks_highlights_and_respects_visibility(app) {
     assert_eq!(s, 422);
     assert!(p["errors"]["q"].is_array());
 });
+
+api_test!(async fn search_finds_case_numbers_phones_inns_and_addresses_as_typed(app) {
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (_, org) = app.post("/api/v1/organizations", &agent.token, json!({
+        "name": "Северный ветер", "inn": "7707083893", "phones": ["8 (495) 500-55-50"] })).await;
+    let org_id = org["id"].as_i64().unwrap();
+    let (_, contact) = app.post("/api/v1/contacts", &agent.token, json!({
+        "first_name": "Анна", "last_name": "Полякова", "organization_id": org_id,
+        "emails": ["anna.polyakova@veter.test"], "phones": ["+7 916 123-45-67 доб. 12"],
+        "portal_access": true })).await;
+    let contact_id = contact["id"].as_i64().unwrap();
+    let (_, other) = app.post("/api/v1/contacts", &agent.token, json!({
+        "first_name": "Олег", "last_name": "Иванов", "emails": ["oleg@else.test"] })).await;
+    let other_id = other["id"].as_i64().unwrap();
+    let (_, mine) = app.post("/api/v1/cases", &agent.token, json!({
+        "subject": "Не приходят счета", "description": "", "requester_id": contact_id })).await;
+    let (_, theirs) = app.post("/api/v1/cases", &agent.token, json!({
+        "subject": "VPN drops", "description": "", "requester_id": other_id })).await;
+    let number = mine["number"].as_i64().unwrap();
+
+    // A case number, with or without its sign, finds that case first.
+    for text in [format!("{number}"), format!("%23{number}"), format!("№{number}")] {
+        let (s, res) = app.get(&format!("/api/v1/search?q={text}"), &agent.token).await;
+        assert_eq!(s, 200, "{res}");
+        assert_eq!(kinds_ids(&res)[0], ("case".to_owned(), mine["id"].as_i64().unwrap()), "{text}: {res}");
+        assert_eq!(res["items"][0]["case_number"], number);
+        assert_eq!(res["items"][0]["snippet"], format!("<mark>#{number}</mark>"));
+    }
+    // A phone as people write it — with the trunk 8, without the country code, in part.
+    for text in ["8 (916) 123-45-67", "916 123 45 67", "%2B79161234567", "1234567"] {
+        let (_, res) = app.get(&format!("/api/v1/search?q={text}&kinds=contact"), &agent.token).await;
+        assert_eq!(kinds_ids(&res), [("contact".to_owned(), contact_id)], "{text}: {res}");
+        assert_eq!(res["items"][0]["snippet"], "<mark>+79161234567;ext=12</mark>", "{text}");
+    }
+    let (_, res) = app.get("/api/v1/search?q=495 500-55-50", &agent.token).await;
+    assert_eq!(kinds_ids(&res)[0], ("organization".to_owned(), org_id), "{res}");
+    // An INN, and the start of an address being typed.
+    let (_, res) = app.get("/api/v1/search?q=7707083893", &agent.token).await;
+    assert_eq!(kinds_ids(&res)[0], ("organization".to_owned(), org_id), "{res}");
+    assert_eq!(res["items"][0]["snippet"], "<mark>7707083893</mark>");
+    let (_, res) = app.get("/api/v1/search?q=anna.pol@&kinds=contact", &agent.token).await;
+    assert!(kinds_ids(&res).is_empty(), "an address is matched from its start: {res}");
+    let (_, res) = app.get("/api/v1/search?q=anna.polyakova@ve&kinds=contact", &agent.token).await;
+    assert_eq!(kinds_ids(&res), [("contact".to_owned(), contact_id)], "{res}");
+    // Words as they are typed: the last one may be the start of a word.
+    let (_, res) = app.get("/api/v1/search?q=Поляк&kinds=contact", &agent.token).await;
+    assert_eq!(kinds_ids(&res), [("contact".to_owned(), contact_id)], "{res}");
+    let (_, res) = app.get("/api/v1/search?q=vpn dr&kinds=case", &agent.token).await;
+    assert_eq!(kinds_ids(&res), [("case".to_owned(), theirs["id"].as_i64().unwrap())], "{res}");
+
+    // The portal: a number finds only the caller's own case; phones and INNs name nothing.
+    let portal = app.user(Role::Portal, None, Some(contact_id)).await;
+    let (_, res) = app.get(&format!("/api/v1/portal/search?q={number}"), &portal.token).await;
+    assert_eq!(kinds_ids(&res)[0], ("case".to_owned(), mine["id"].as_i64().unwrap()), "{res}");
+    let (_, res) = app.get(&format!("/api/v1/portal/search?q={}", theirs["number"]), &portal.token).await;
+    assert!(!kinds_ids(&res).iter().any(|(k, _)| k == "case"), "another's case stays hidden: {res}");
+});

@@ -2,7 +2,9 @@
 //! generated support text (Russian and English words, a few common and many rare, drawn with
 //! a Zipf-like law) into the given database, then runs searches the way an agent would (all
 //! kinds, 20 hits) with words drawn by the same law, and reports latency percentiles; then the
-//! same for the worst case, the most common words.
+//! same for the worst case, the most common words; then what is looked up exactly (case
+//! numbers, phone numbers as people write them, INNs) and words being typed (their first
+//! letters).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,8 +24,11 @@ use rand::{Rng, SeedableRng};
 struct Args {
     #[arg(long, env = "DATABASE_URL")]
     database_url: String,
-    #[arg(long, default_value_t = 50_000)]
+    #[arg(long, default_value_t = 100_000)]
     cases: usize,
+    /// Contacts with a phone number each, and a tenth as many organizations with an INN.
+    #[arg(long, default_value_t = 100_000)]
+    contacts: usize,
     #[arg(long, default_value_t = 1_000_000)]
     entries: usize,
     #[arg(long, default_value_t = 400)]
@@ -124,6 +129,16 @@ fn text(rng: &mut StdRng, vocab: &[String], words: usize) -> String {
         .join(" ")
 }
 
+/// Contact `i`'s mobile number (E.164, as stored).
+fn phone(i: usize) -> String {
+    format!("+7916{:07}", (i * 7_919) % 10_000_000)
+}
+
+/// Organization `i`'s INN (ten digits; the check digits do not matter to a lookup).
+fn inn(i: usize) -> String {
+    format!("77{:08}", i * 13)
+}
+
 fn exec(db: &Db, sql: &str) -> anyhow::Result<()> {
     db.write(|c| {
         diesel::sql_query(sql)
@@ -150,6 +165,46 @@ fn load(db: &Db, args: &Args, now: NaiveDateTime, vocab: &[String]) -> anyhow::R
             .collect();
         exec(db, &format!(
             "INSERT INTO cases (number, subject, description, status, priority, case_type, channel, support_line, tags, created_at, updated_at) VALUES {}",
+            values.join(",")
+        ))?;
+    }
+    let orgs = (args.contacts / 10).max(1);
+    for chunk in (0..orgs).collect::<Vec<_>>().chunks(1000) {
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|i| {
+                format!(
+                    "('{} {}', '{}', '[\"+7495{:07}\"]', '{at}', '{at}')",
+                    text(&mut rng, vocab, 2),
+                    i,
+                    inn(*i),
+                    i
+                )
+            })
+            .collect();
+        exec(
+            db,
+            &format!(
+                "INSERT INTO organizations (name, inn, phones, created_at, updated_at) VALUES {}",
+                values.join(",")
+            ),
+        )?;
+    }
+    for chunk in (0..args.contacts).collect::<Vec<_>>().chunks(1000) {
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|i| {
+                format!(
+                    "('{}', '{}', {}, '[\"{}\"]', '{at}', '{at}')",
+                    text(&mut rng, vocab, 1),
+                    text(&mut rng, vocab, 1),
+                    1 + i % orgs,
+                    phone(*i),
+                )
+            })
+            .collect();
+        exec(db, &format!(
+            "INSERT INTO contacts (first_name, last_name, organization_id, phones, created_at, updated_at) VALUES {}",
             values.join(",")
         ))?;
     }
@@ -190,7 +245,12 @@ fn load(db: &Db, args: &Args, now: NaiveDateTime, vocab: &[String]) -> anyhow::R
     }
     if db.backend() == helpdesk_store::Backend::Postgres {
         // Outside a transaction, as autovacuum would eventually do it.
-        for sql in ["VACUUM ANALYZE stream_entries", "VACUUM ANALYZE cases"] {
+        for sql in [
+            "VACUUM ANALYZE stream_entries",
+            "VACUUM ANALYZE cases",
+            "VACUUM ANALYZE contacts",
+            "VACUUM ANALYZE organizations",
+        ] {
             db.read(|c| {
                 diesel::sql_query(sql)
                     .execute(c)
@@ -267,11 +327,41 @@ fn main() -> anyhow::Result<()> {
     let (times, hits) = run(&svc, &agent, &queries)?;
     let common: Vec<String> = COMMON.iter().take(20).map(|w| (*w).to_owned()).collect();
     let (worst, _) = run(&svc, &agent, &common)?;
+    // Exact lookups as agents type them: `#1234`, `8 (916) 123-45-67`, the last seven digits,
+    // an INN.
+    let orgs = (args.contacts / 10).max(1);
+    let lookups: Vec<String> = (0..args.queries)
+        .map(|i| {
+            let digits = phone(qrng.gen_range(0..args.contacts));
+            match i % 4 {
+                0 => format!("#{}", qrng.gen_range(1..=args.cases)),
+                1 => format!(
+                    "8 ({}) {}-{}-{}",
+                    &digits[2..5],
+                    &digits[5..8],
+                    &digits[8..10],
+                    &digits[10..]
+                ),
+                2 => digits[digits.len() - 7..].to_owned(),
+                _ => inn(qrng.gen_range(0..orgs)),
+            }
+        })
+        .collect();
+    let (exact, exact_hits) = run(&svc, &agent, &lookups)?;
+    // The first three or four letters of a word, as the box asks while it is being typed.
+    let typed: Vec<String> = (0..args.queries)
+        .map(|i| {
+            let word = &vocab[zipf(&mut qrng, vocab.len())];
+            word.chars().take(3 + i % 2).collect()
+        })
+        .collect();
+    let (prefix, _) = run(&svc, &agent, &typed)?;
     println!(
-        "| {} | {} cases, {} entries (loaded in {:.0} s) | typical: p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms ({} queries, {:.1} hits each) | most common words: p50 {:.1} ms, p95 {:.1} ms |",
+        "| {} | {} cases, {} entries, {} contacts (loaded in {:.0} s) | typical: p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms ({} queries, {:.1} hits each) | most common words: p50 {:.1} ms, p95 {:.1} ms | numbers, phones, INNs: p50 {:.1} ms, p95 {:.1} ms ({:.1} hits each) | first letters: p50 {:.1} ms, p95 {:.1} ms |",
         args.label,
         args.cases,
         args.entries,
+        args.contacts,
         load_s,
         percentile(&times, 0.5),
         percentile(&times, 0.95),
@@ -280,6 +370,11 @@ fn main() -> anyhow::Result<()> {
         hits as f64 / times.len() as f64,
         percentile(&worst, 0.5),
         percentile(&worst, 0.95),
+        percentile(&exact, 0.5),
+        percentile(&exact, 0.95),
+        exact_hits as f64 / exact.len() as f64,
+        percentile(&prefix, 0.5),
+        percentile(&prefix, 0.95),
     );
     Ok(())
 }

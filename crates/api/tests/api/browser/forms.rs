@@ -256,7 +256,22 @@ async fn admin_screens(backend: TestBackend) {
     c.goto(&app.url("/admin/teams")).await.unwrap();
     click(&c, "[data-test=create]").await;
     type_in(&c, &admin_field("name"), "Second line").await;
-    type_in(&c, &admin_field("member_ids"), &pavel_id.to_string()).await;
+    // Members are chosen by name (he is listed though inactive).
+    type_in(
+        &c,
+        "[data-test=admin-form] [data-test=pick-member_ids] input",
+        "pavel",
+    )
+    .await;
+    click(
+        &c,
+        "[data-test=admin-form] [data-test=pick-member_ids] [data-test=pick-option]",
+    )
+    .await;
+    text_until(&c, "[data-test=admin-form] [data-test=picked]", |t| {
+        t.starts_with("Pavel Orlov")
+    })
+    .await;
     click(
         &c,
         &format!("{} option[value=round_robin]", admin_field("assignment")),

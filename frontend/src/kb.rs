@@ -1,0 +1,58 @@
+//! A knowledge-base article as agents read it: whatever its status or visibility (both shown),
+//! with its files.
+
+use helpdesk_api_types::kb::{Article, ArticleStatus, ArticleVisibility, KbAttachment};
+use leptos::prelude::*;
+
+use crate::tr;
+use crate::ui::{lang, pending, size, when, Fetch, Load};
+use crate::upload::download;
+
+#[component]
+pub fn AgentArticle(id: i64) -> impl IntoView {
+    let l = lang();
+    let article = Fetch::<Article>::new(format!("/api/v1/kb/articles/{id}"));
+    let files = Fetch::<Vec<KbAttachment>>::new(format!("/api/v1/kb/articles/{id}/attachments"));
+    view! {
+        {move || match article.get() {
+            Load::Ready(a) => {
+                let lg = l.get();
+                let status = match a.status {
+                    ArticleStatus::Draft => tr!(lg, "Draft", "Черновик"),
+                    ArticleStatus::Published => tr!(lg, "Published", "Опубликована"),
+                };
+                let visibility = match a.visibility {
+                    ArticleVisibility::Internal => tr!(lg, "Agents only", "Только для сотрудников"),
+                    ArticleVisibility::Portal => tr!(lg, "Customers too", "Видна клиентам"),
+                };
+                view! {
+                    <article class="card kb-article" data-test="kb-article-page" lang=a.language.clone()>
+                        <h1>{a.title.clone()}</h1>
+                        <p class="hint">
+                            <span class="badge" data-test="kb-status">{status}</span> " "
+                            <span class="badge" data-test="kb-visibility">{visibility}</span> " "
+                            {tr!(lg, "Updated", "Обновлено")} " " {when(lg, a.updated_at)}
+                        </p>
+                        // Rendered from Markdown and sanitized by the server.
+                        <div class="body" data-test="kb-body" inner_html=a.body_html.clone()></div>
+                        {move || files.value().filter(|f| !f.is_empty()).map(|f| view! {
+                            <h2>{tr!(l.get(), "Files", "Файлы")}</h2>
+                            <ul class="files" data-test="kb-files">
+                                {f.into_iter().map(|x| {
+                                    let path = format!("/api/v1/kb/attachments/{}/content", x.id);
+                                    let name = x.filename.clone();
+                                    view! {
+                                        <li><button type="button" class="link" data-test="kb-file"
+                                            on:click=move |_| download(path.clone(), name.clone())>
+                                            {format!("{} ({})", x.filename, size(x.size))}</button></li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        })}
+                    </article>
+                }.into_any()
+            }
+            other => pending(&other, move || article.reload()),
+        }}
+    }
+}
