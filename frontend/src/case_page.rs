@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::agent::{directory, focus, typing, QueueOrder};
 use crate::api;
+use crate::handoff_ask::{Handoff, HandoffAsk};
 use crate::i18n::{self, Lang};
 use crate::live::live;
 use crate::merge_ask::MergeAsk;
@@ -97,7 +98,8 @@ pub fn CasePage(id: i64) -> impl IntoView {
             refresh();
         }
     });
-    // The action in progress that needs input (assign, resolve, reject, merge, escalate).
+    // The action in progress that needs input (assign, resolve, reject, merge, escalate; the
+    // first two and merge have dialogs of their own).
     let asking = RwSignal::new(None::<&'static str>);
     // Whom "request information" asks: empty for the customer, else a colleague's id.
     let whom = RwSignal::new(String::new());
@@ -126,15 +128,6 @@ pub fn CasePage(id: i64) -> impl IntoView {
     let confirm = move || {
         let v = input.get_untracked();
         match asking.get_untracked() {
-            Some("assign") => act("assign", json!({ "assignee_id": v.parse::<i64>().ok() })),
-            Some("escalate") => act(
-                "escalate",
-                if v.trim().is_empty() {
-                    json!({})
-                } else {
-                    json!({ "note": v })
-                },
-            ),
             Some("resolve") => act("resolve", json!({ "resolution": v })),
             Some("request-info") => act(
                 "request-info",
@@ -264,6 +257,17 @@ pub fn CasePage(id: i64) -> impl IntoView {
                                     let cancel = Callback::new(move |_| asking.set(None));
                                     return view! { <MergeAsk case_id=id org on_done=done on_cancel=cancel/> }.into_any();
                                 }
+                                if a == "assign" || a == "escalate" {
+                                    let what = if a == "assign" { Handoff::Assign } else { Handoff::Escalate };
+                                    let done = Callback::new(move |_| { asking.set(None); refresh(); });
+                                    let cancel = Callback::new(move |_| asking.set(None));
+                                    // Built from the case as it was when asked: a live reload does
+                                    // not reset what the agent is choosing.
+                                    return match untrack(|| case.value()) {
+                                        Some(c) => view! { <HandoffAsk case=c what on_done=done on_cancel=cancel/> }.into_any(),
+                                        None => ().into_any(),
+                                    };
+                                }
                                 if a == "request-info" {
                                     whom.set(String::new());
                                     return view! {
@@ -285,8 +289,6 @@ pub fn CasePage(id: i64) -> impl IntoView {
                                     }.into_any();
                                 }
                                 let prompt = match a {
-                                    "assign" => tr!(lg, "Assign to", "Назначить"),
-                                    "escalate" => tr!(lg, "Note for the next line (optional)", "Комментарий для следующей линии (необязательно)"),
                                     "resolve" => tr!(lg, "Resolution", "Решение"),
                                     "reject" => tr!(lg, "Reason", "Причина"),
                                     _ => "",
@@ -294,16 +296,7 @@ pub fn CasePage(id: i64) -> impl IntoView {
                                 view! {
                                     <form class="ask" data-test="ask" on:submit=move |ev| { ev.prevent_default(); confirm(); }>
                                         <label>{prompt}
-                                            {if a == "assign" {
-                                                view! {
-                                                    <select data-test="ask-input" on:change=move |ev| input.set(event_target_value(&ev))>
-                                                        <option value="">{tr!(lg, "— nobody —", "— никто —")}</option>
-                                                        {dir.agents().into_iter().map(|u| view! { <option value=u.id.to_string()>{u.name}</option> }).collect_view()}
-                                                    </select>
-                                                }.into_any()
-                                            } else {
-                                                view! { <input data-test="ask-input" required=a != "escalate" prop:value=input on:input=move |ev| input.set(event_target_value(&ev))/> }.into_any()
-                                            }}
+                                            <input data-test="ask-input" required prop:value=input on:input=move |ev| input.set(event_target_value(&ev))/>
                                         </label>
                                         <button type="submit" data-test="ask-ok">{tr!(lg, "Confirm", "Подтвердить")}</button>
                                         <button type="button" class="link" on:click=move |_| asking.set(None)>{tr!(lg, "Cancel", "Отмена")}</button>

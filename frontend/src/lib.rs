@@ -18,6 +18,7 @@ pub mod case_page;
 pub mod chosen_files;
 pub mod crm;
 pub mod drafts;
+pub mod handoff_ask;
 pub mod i18n;
 pub mod kb;
 pub mod live;

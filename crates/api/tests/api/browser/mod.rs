@@ -37,6 +37,7 @@ use crate::org_with_contact;
 mod agent;
 mod delivery;
 mod forms;
+mod handoff;
 mod pickers;
 mod portal;
 mod search;
