@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::api::{self, enc, ApiError};
 use crate::route::{Link, Route};
 use crate::tr;
-use crate::ui::lang;
+use crate::ui::{lang, list_arrows};
 
 /// What is picked.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -257,16 +257,10 @@ pub fn Picker(
     };
     let keys = move |ev: web_sys::KeyboardEvent| {
         let n = shown().len();
+        if list_arrows(&ev, n, active, open) {
+            return;
+        }
         match ev.key().as_str() {
-            "ArrowDown" if n > 0 => {
-                ev.prevent_default();
-                open.set(true);
-                active.update(|a| *a = (*a + 1).min(n - 1));
-            }
-            "ArrowUp" if n > 0 => {
-                ev.prevent_default();
-                active.update(|a| *a = a.saturating_sub(1));
-            }
             // Enter picks; it never submits the form around the picker.
             "Enter" => {
                 ev.prevent_default();

@@ -13,7 +13,7 @@ use crate::api;
 use crate::i18n::Lang;
 use crate::route::{router, Route};
 use crate::tr;
-use crate::ui::lang;
+use crate::ui::{lang, list_arrows};
 
 /// How long the box waits for the next key before it asks.
 const PAUSE: Duration = Duration::from_millis(150);
@@ -122,16 +122,10 @@ pub fn GlobalSearch() -> impl IntoView {
     };
     let keys = move |ev: web_sys::KeyboardEvent| {
         let n = hits().len();
+        if list_arrows(&ev, n, active, open) {
+            return;
+        }
         match ev.key().as_str() {
-            "ArrowDown" if n > 0 => {
-                ev.prevent_default();
-                open.set(true);
-                active.update(|a| *a = (*a + 1).min(n - 1));
-            }
-            "ArrowUp" if n > 0 => {
-                ev.prevent_default();
-                active.update(|a| *a = a.saturating_sub(1));
-            }
             "Enter" => {
                 ev.prevent_default();
                 if let Some(hit) = hits().get(active.get_untracked()) {

@@ -331,3 +331,23 @@ pub fn Field(
         </label>
     }
 }
+
+/// The arrows in a text box with a list of offers under it: Down opens the list and moves to the
+/// next of its `n` offers, Up to the previous one. True when the key was one of them.
+pub fn list_arrows(
+    ev: &web_sys::KeyboardEvent,
+    n: usize,
+    active: RwSignal<usize>,
+    open: RwSignal<bool>,
+) -> bool {
+    match ev.key().as_str() {
+        "ArrowDown" if n > 0 => {
+            open.set(true);
+            active.update(|a| *a = (*a + 1).min(n - 1));
+        }
+        "ArrowUp" if n > 0 => active.update(|a| *a = a.saturating_sub(1)),
+        _ => return false,
+    }
+    ev.prevent_default();
+    true
+}
