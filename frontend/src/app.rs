@@ -243,7 +243,10 @@ fn Bell(lang: RwSignal<Lang>, staff: bool) -> impl IntoView {
     let count = move || {
         spawn_local(async move {
             if let Ok(c) = api::get::<UnreadCount>("/api/v1/notifications/unread-count").await {
-                let before = unread.get_untracked();
+                // The bell is gone (signed out meanwhile): nothing to show.
+                let Some(before) = unread.try_get_untracked() else {
+                    return;
+                };
                 unread.set(c.unread);
                 if before >= 0 && c.unread > before {
                     if let Ok(p) =

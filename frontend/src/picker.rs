@@ -214,12 +214,12 @@ pub fn Picker(
         }
         set_timeout(
             move || {
-                if asked.get_value() != n {
+                if asked.try_get_value() != Some(n) {
                     return;
                 }
                 spawn_local(async move {
                     let found = pick.offers(now).await.map_err(|e| e.message());
-                    if asked.get_value() == n {
+                    if asked.try_get_value() == Some(n) {
                         active.set(0);
                         offers.set(Some(found));
                     }

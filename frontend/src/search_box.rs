@@ -90,14 +90,14 @@ pub fn GlobalSearch() -> impl IntoView {
         }
         set_timeout(
             move || {
-                if asked.get_value() != n {
+                if asked.try_get_value() != Some(n) {
                     return;
                 }
                 found.set(Found::Asking);
                 spawn_local(async move {
                     let path = format!("/api/v1/search?limit=20&q={}", api::enc(now.trim()));
                     let answer = api::get::<SearchResults>(&path).await;
-                    if asked.get_value() != n {
+                    if asked.try_get_value() != Some(n) {
                         return;
                     }
                     active.set(0);

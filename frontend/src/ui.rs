@@ -92,7 +92,8 @@ impl<T: DeserializeOwned + Clone + Send + Sync + 'static> Fetch<T> {
     /// to 30 s apart).
     pub fn reload(self) {
         spawn_local(async move {
-            if self.attempt().await || self.retrying.get_untracked() {
+            // A screen already left has no signals to read: nothing to retry for.
+            if self.attempt().await || self.retrying.try_get_untracked().unwrap_or(true) {
                 return;
             }
             self.set_retrying(true);

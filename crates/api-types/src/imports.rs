@@ -154,7 +154,13 @@ pub struct Import {
     pub failed: i64,
     /// Failed rows and duplicates, in file order (the first 5,000).
     pub rows: Vec<ImportRow>,
+    /// Why the import failed; while it waits to be tried again (`retry_at`), why its last run
+    /// stopped. Rows that fail do not stop an import: they are in `rows`.
     pub error: Option<String>,
+    /// When a run that stopped on an error (not a row's) is taken up again, from the last
+    /// committed batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<DateTime<Utc>>,
     pub created_by_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,

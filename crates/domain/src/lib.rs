@@ -14,6 +14,7 @@ pub mod error;
 pub mod event;
 pub mod inn;
 pub mod password;
+pub mod retry;
 pub mod role;
 pub mod search;
 pub mod security;

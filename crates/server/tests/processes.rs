@@ -735,14 +735,14 @@ fn killed_worker_sends_every_mail_once_postgres() {
             worker.0.kill().unwrap();
             worker.0.wait().unwrap();
             kills += 1;
-            // A killed worker's claims are released after two minutes, and what it was handing
-            // over is marked unknown after ten; the test does not wait that long: it backdates
-            // them, as the clock would.
+            // A killed worker's claims run out after two minutes, and what it was handing over
+            // is marked unknown after ten; the test does not wait that long: it backdates the
+            // leases, as the clock would.
             let mut c = db.db.conn().unwrap();
             if let helpdesk_store::AnyConnection::Postgresql(pg) = &mut **c {
                 diesel::connection::SimpleConnection::batch_execute(
                     pg,
-                    "UPDATE mail_outbox SET next_attempt_at = next_attempt_at - INTERVAL '11 minutes' \
+                    "UPDATE mail_outbox SET lease_until = lease_until - INTERVAL '11 minutes' \
                      WHERE status IN ('claimed', 'sending')",
                 )
                 .unwrap();

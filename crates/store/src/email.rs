@@ -146,6 +146,12 @@ pub struct InboundRow {
     pub note: Option<String>,
     pub received_at: NaiveDateTime,
     pub processed_at: Option<NaiveDateTime>,
+    /// Processing attempts that ended (done or failed).
+    pub attempts: i32,
+    /// When a message whose processing failed is tried again.
+    pub next_attempt_at: NaiveDateTime,
+    pub lease_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -199,18 +205,18 @@ pub fn inbound_of_entry(
         .optional()?)
 }
 
-/// Takes a received message for processing; `None` when another process has it or it is done.
-/// In the processing transaction: the row stays locked (PostgreSQL) until it commits.
-pub fn claim_inbound(conn: &mut AnyConnection, id: i64) -> Result<Option<InboundRow>, StoreError> {
-    Ok(diesel::update(
-        inbound_messages::table
-            .filter(inbound_messages::id.eq(id))
-            .filter(inbound_messages::status.eq("received")),
-    )
-    .set(inbound_messages::status.eq("processing"))
-    .returning(inbound_messages::all_columns)
-    .get_result(conn)
-    .optional()?)
+/// Takes a received message for processing, in the processing transaction (PostgreSQL keeps
+/// the row locked until it commits); `None` when another process has it or it is done.
+pub fn claim_inbound(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<Option<InboundRow>, StoreError> {
+    let until = crate::queue::lease_until(now, chrono::Duration::minutes(5));
+    if crate::queue::ReceivedQueue::take(conn, &[id], now, until)?.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(inbound(conn, id)?))
 }
 
 /// Records what processing did.
@@ -225,9 +231,9 @@ pub fn finish_inbound(
     note: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
+    crate::queue::ReceivedQueue::finish(conn, id, status, None)?;
     diesel::update(inbound_messages::table.find(id))
         .set((
-            inbound_messages::status.eq(status),
             inbound_messages::case_id.eq(case_id),
             inbound_messages::entry_id.eq(entry_id),
             inbound_messages::thread_rule.eq(rule),
@@ -236,16 +242,6 @@ pub fn finish_inbound(
         ))
         .execute(conn)?;
     Ok(())
-}
-
-/// Received messages not processed yet (a process died, or processing failed), oldest first.
-pub fn pending_inbound(conn: &mut AnyConnection, limit: i64) -> Result<Vec<i64>, StoreError> {
-    Ok(inbound_messages::table
-        .filter(inbound_messages::status.eq("received"))
-        .order(inbound_messages::id.asc())
-        .limit(limit)
-        .select(inbound_messages::id)
-        .load(conn)?)
 }
 
 /// Records a Message-ID of a case (received or sent); a known one is left alone.

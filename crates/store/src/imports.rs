@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::queue::ImportQueue;
 use crate::schema::{crm_imports, organizations};
 use crate::{AnyConnection, Page, StoreError};
 
@@ -30,6 +31,11 @@ pub struct ImportRow {
     pub created_at: NaiveDateTime,
     pub started_at: Option<NaiveDateTime>,
     pub finished_at: Option<NaiveDateTime>,
+    /// Runs that ended in a failure other than the rows' own (counted by the queue).
+    pub attempts: i32,
+    /// When an import whose run failed is taken up again.
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -47,9 +53,10 @@ pub struct NewImport {
     pub created_at: NaiveDateTime,
 }
 
-/// Progress after a batch; written in the batch's transaction.
+/// Progress after a batch; written in the batch's transaction (a `None` is written as such:
+/// the last batch clears the lease).
 #[derive(Debug, Clone, AsChangeset)]
-#[diesel(table_name = crm_imports)]
+#[diesel(table_name = crm_imports, treat_none_as_null = true)]
 pub struct Progress {
     pub status: String,
     pub processed_rows: i64,
@@ -94,49 +101,18 @@ pub fn list(
     Ok(Page::from_overfetch(q.load(conn)?, limit, |r| r.id))
 }
 
-/// Takes the oldest import that is queued, or running under a lease that ran out (its worker
-/// stopped), until `lease_until`. Another worker's live lease is left alone.
+/// Takes the import due first — queued, waiting again after a failed run, or running under a
+/// lease that ran out (its worker stopped) — until `lease_until`. Another worker's live lease
+/// is left alone.
 pub fn claim(
     conn: &mut AnyConnection,
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
 ) -> Result<Option<ImportRow>, StoreError> {
-    let candidate: Option<(i64, Option<NaiveDateTime>)> = crm_imports::table
-        .filter(
-            crm_imports::status.eq("queued").or(crm_imports::status
-                .eq("running")
-                .and(crm_imports::lease_until.lt(now))),
-        )
-        .order(crm_imports::id.asc())
-        .select((crm_imports::id, crm_imports::lease_until))
-        .first(conn)
-        .optional()?;
-    let Some((id, seen_lease)) = candidate else {
+    let Some(lease) = ImportQueue::take_due(conn, now, lease_until, 1)?.pop() else {
         return Ok(None);
     };
-    // Compare-and-set on the lease seen, so two workers never both take it.
-    let target = crm_imports::table
-        .find(id)
-        .filter(crm_imports::status.eq_any(["queued", "running"]));
-    let n = match seen_lease {
-        Some(l) => diesel::update(target.filter(crm_imports::lease_until.eq(l)))
-            .set((
-                crm_imports::status.eq("running"),
-                crm_imports::lease_until.eq(lease_until),
-            ))
-            .execute(conn)?,
-        None => diesel::update(target.filter(crm_imports::lease_until.is_null()))
-            .set((
-                crm_imports::status.eq("running"),
-                crm_imports::lease_until.eq(lease_until),
-                crm_imports::started_at.eq(now),
-            ))
-            .execute(conn)?,
-    };
-    if n == 0 {
-        return Ok(None);
-    }
-    Ok(Some(get(conn, id)?))
+    started(conn, lease.id, now)
 }
 
 /// Takes import `id` if it is still queued (the request that created it runs a small one).
@@ -146,21 +122,39 @@ pub fn claim_queued(
     now: NaiveDateTime,
     lease_until: NaiveDateTime,
 ) -> Result<Option<ImportRow>, StoreError> {
-    let n = diesel::update(
-        crm_imports::table
-            .find(id)
-            .filter(crm_imports::status.eq("queued")),
-    )
-    .set((
-        crm_imports::status.eq("running"),
-        crm_imports::lease_until.eq(lease_until),
-        crm_imports::started_at.eq(now),
-    ))
-    .execute(conn)?;
-    if n == 0 {
+    if ImportQueue::take(conn, &[id], now, lease_until)?.is_empty() {
         return Ok(None);
     }
+    started(conn, id, now)
+}
+
+/// An import just taken: its first start kept.
+fn started(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<Option<ImportRow>, StoreError> {
+    diesel::update(
+        crm_imports::table
+            .find(id)
+            .filter(crm_imports::started_at.is_null()),
+    )
+    .set(crm_imports::started_at.eq(now))
+    .execute(conn)?;
     Ok(Some(get(conn, id)?))
+}
+
+/// An import given up: why, and when.
+pub fn give_up(
+    conn: &mut AnyConnection,
+    id: i64,
+    why: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(crm_imports::table.find(id))
+        .set((crm_imports::error.eq(why), crm_imports::finished_at.eq(now)))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Writes a batch's progress, if the caller still holds the lease it was given.

@@ -24,6 +24,7 @@ pub mod kb;
 pub mod leads;
 pub mod merge;
 pub mod notifications;
+pub mod queue;
 pub mod ratelimits;
 pub mod registry;
 pub mod schema;

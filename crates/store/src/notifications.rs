@@ -146,6 +146,8 @@ pub struct MailRow {
     pub mailbox_id: Option<i64>,
     /// Attachments sent with it, JSON list of ids.
     pub attachment_ids: String,
+    /// While `claimed` or `sending`: until when the worker holding it has it.
+    pub lease_until: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -179,143 +181,22 @@ pub fn insert_mails(conn: &mut AnyConnection, rows: &[NewMail]) -> Result<usize,
     Ok(n)
 }
 
-/// Claims up to `limit` mails that are due: marks them `claimed` and counts the attempt. Run in
-/// its own transaction; a row another worker claimed first is not returned. A claimed mail has
-/// not been handed to any server yet: until [`start_sending`] it may be released or retried.
-pub fn claim_due_mails(
-    conn: &mut AnyConnection,
-    now: NaiveDateTime,
-    limit: i64,
-) -> Result<Vec<MailRow>, StoreError> {
-    let due: Vec<i64> = mail_outbox::table
-        .filter(mail_outbox::status.eq("pending"))
-        .filter(mail_outbox::next_attempt_at.le(now))
-        .order(mail_outbox::id.asc())
-        .limit(limit)
-        .select(mail_outbox::id)
-        .load(conn)?;
-    if due.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(diesel::update(
-        mail_outbox::table
-            .filter(mail_outbox::id.eq_any(&due))
-            .filter(mail_outbox::status.eq("pending")),
-    )
-    .set((
-        mail_outbox::status.eq("claimed"),
-        mail_outbox::attempts.eq(mail_outbox::attempts + 1),
-        // While `claimed` or `sending`, this is when that began.
-        mail_outbox::next_attempt_at.eq(now),
-    ))
-    .returning(mail_outbox::all_columns)
-    .get_results(conn)?)
-}
-
-/// The server greeted and the message is about to be handed over: from here on a crash leaves
-/// the mail `sending` (it may have been accepted). `false` when the claim is no longer this
-/// worker's (it was released as stale meanwhile): then it must not be sent.
-pub fn start_sending(
-    conn: &mut AnyConnection,
-    id: i64,
-    now: NaiveDateTime,
-) -> Result<bool, StoreError> {
-    Ok(diesel::update(
-        mail_outbox::table
-            .find(id)
-            .filter(mail_outbox::status.eq("claimed")),
-    )
-    .set((
-        mail_outbox::status.eq("sending"),
-        mail_outbox::next_attempt_at.eq(now),
-    ))
-    .execute(conn)?
-        == 1)
-}
-
-/// A claimed mail that was never handed to a server goes back to the queue, due at once, its
-/// attempt not counted (a worker stopping, a claim going stale).
-pub fn release_mail(
-    conn: &mut AnyConnection,
-    id: i64,
-    now: NaiveDateTime,
-) -> Result<bool, StoreError> {
-    Ok(diesel::update(
-        mail_outbox::table
-            .find(id)
-            .filter(mail_outbox::status.eq("claimed")),
-    )
-    .set((
-        mail_outbox::status.eq("pending"),
-        mail_outbox::attempts.eq(mail_outbox::attempts - 1),
-        mail_outbox::next_attempt_at.eq(now),
-    ))
-    .execute(conn)?
-        == 1)
-}
-
-/// Claims older than `before` belong to a worker that died before it reached any server:
-/// released, so the mails go out after all.
-pub fn release_stale_claims(
-    conn: &mut AnyConnection,
-    before: NaiveDateTime,
-    now: NaiveDateTime,
-) -> Result<usize, StoreError> {
-    Ok(diesel::update(
-        mail_outbox::table
-            .filter(mail_outbox::status.eq("claimed"))
-            .filter(mail_outbox::next_attempt_at.lt(before)),
-    )
-    .set((
-        mail_outbox::status.eq("pending"),
-        mail_outbox::attempts.eq(mail_outbox::attempts - 1),
-        mail_outbox::next_attempt_at.eq(now),
-    ))
-    .execute(conn)?)
-}
-
-/// Records the outcome of one attempt.
-pub fn finish_mail(
-    conn: &mut AnyConnection,
-    id: i64,
-    status: &str,
-    next_attempt_at: Option<NaiveDateTime>,
-    error: Option<&str>,
-    now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    let sent_at = (status == "sent").then_some(now);
+/// A mail the server accepted: `sent`, the attempt counted, when kept.
+pub fn mark_sent(conn: &mut AnyConnection, id: i64, now: NaiveDateTime) -> Result<(), StoreError> {
+    crate::queue::MailQueue::finish(conn, id, "sent", None)?;
     diesel::update(mail_outbox::table.find(id))
-        .set((
-            mail_outbox::status.eq(status),
-            mail_outbox::last_error.eq(error),
-            mail_outbox::sent_at.eq(sent_at),
-        ))
+        .set(mail_outbox::sent_at.eq(now))
         .execute(conn)?;
-    if let Some(at) = next_attempt_at {
-        diesel::update(mail_outbox::table.find(id))
-            .set(mail_outbox::next_attempt_at.eq(at))
-            .execute(conn)?;
-    }
     Ok(())
 }
 
-/// Mails left `sending` before `before` (the worker died mid-conversation): marked `unknown`,
-/// never sent again by itself, because the server may have accepted them. An admin may resend.
-pub fn abandon_stuck_mails(
-    conn: &mut AnyConnection,
-    before: NaiveDateTime,
-) -> Result<usize, StoreError> {
-    Ok(diesel::update(
-        mail_outbox::table
-            .filter(mail_outbox::status.eq("sending"))
-            .filter(mail_outbox::next_attempt_at.lt(before)),
-    )
-    .set((
-        mail_outbox::status.eq("unknown"),
-        mail_outbox::last_error
-            .eq("the worker stopped during the SMTP conversation; it may have been delivered"),
-    ))
-    .execute(conn)?)
+/// The mails with these ids, in id order.
+pub fn mails_by_id(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<MailRow>, StoreError> {
+    Ok(mail_outbox::table
+        .filter(mail_outbox::id.eq_any(ids))
+        .order(mail_outbox::id.asc())
+        .select(MailRow::as_select())
+        .load(conn)?)
 }
 
 /// Outgoing mails, newest first, optionally only those in `statuses`.

@@ -248,6 +248,7 @@ diesel::table! {
         auto_submitted -> Text,
         mailbox_id -> Nullable<BigInt>,
         attachment_ids -> Text,
+        lease_until -> Nullable<Timestamp>,
     }
 }
 
@@ -309,6 +310,10 @@ diesel::table! {
         note -> Nullable<Text>,
         received_at -> Timestamp,
         processed_at -> Nullable<Timestamp>,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
     }
 }
 
@@ -552,6 +557,9 @@ diesel::table! {
         created_at -> Timestamp,
         started_at -> Nullable<Timestamp>,
         finished_at -> Nullable<Timestamp>,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
     }
 }
 
@@ -616,7 +624,7 @@ diesel::table! {
         status -> Text,
         attempts -> Integer,
         next_attempt_at -> Timestamp,
-        locked_until -> Nullable<Timestamp>,
+        lease_until -> Nullable<Timestamp>,
         last_status_code -> Nullable<Integer>,
         last_error -> Nullable<Text>,
         last_latency_ms -> Nullable<Integer>,

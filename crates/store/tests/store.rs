@@ -13,6 +13,9 @@ use helpdesk_test_support::db_test;
 #[path = "store/schema_drift.rs"]
 mod schema_drift;
 
+#[path = "store/queue.rs"]
+mod queue;
+
 fn now() -> chrono::NaiveDateTime {
     truncate_time(Utc::now().naive_utc())
 }

@@ -29,6 +29,7 @@ struct Sent {
     error: Option<String>,
     latency_ms: u64,
     probe: bool,
+    lease_until: chrono::NaiveDateTime,
 }
 
 fn builder() -> reqwest::ClientBuilder {
@@ -74,6 +75,7 @@ impl WebhookSender {
                 error: r.error,
                 latency_ms: r.latency_ms,
                 probe: r.probe,
+                lease_until: r.lease_until,
             })
             .collect();
         // One transaction for the whole batch.
@@ -91,6 +93,7 @@ impl WebhookSender {
             error: Some(error),
             latency_ms: started.elapsed().as_millis() as u64,
             probe: d.probe,
+            lease_until: d.lease_until,
         };
         let client = match self.client_for(&d.url).await {
             Ok(c) => c,
@@ -115,6 +118,7 @@ impl WebhookSender {
                     error: (!status.is_success()).then(|| format!("HTTP {status}")),
                     latency_ms: started.elapsed().as_millis() as u64,
                     probe: d.probe,
+                    lease_until: d.lease_until,
                 }
             }
             Err(e) => {

@@ -588,6 +588,101 @@ async fn stored_mail_survives_a_crash_postgres() {
     stored_mail_survives_a_crash(TestBackend::Postgres).await;
 }
 
+/// A stored message that cannot be processed (its bytes are gone) waits longer after each
+/// failure and never holds up the messages behind it; once its retries are spent it is left
+/// `failed`, with the reason, for an admin.
+async fn a_message_that_keeps_failing_does_not_hold_up_the_rest(backend: TestBackend) {
+    use helpdesk_store::email::{self as inbound, NewInbound};
+    use helpdesk_store::queue::ReceivedQueue;
+    let d = desk(backend).await;
+    let good = mail(
+        "good@customer.test",
+        "good@customer.test",
+        "Behind it",
+        "",
+        "hello",
+    )
+    .replace('\n', "\r\n");
+    let svc = d.app.services.clone();
+    let mailbox = d.mailbox;
+    let (broken, rounds) = tokio::task::spawn_blocking(move || {
+        let stored = {
+            let mut up = svc.files.begin().unwrap();
+            up.write(good.as_bytes()).unwrap();
+            up.finish().unwrap()
+        };
+        let now = chrono::Utc::now().naive_utc();
+        let row = |message_id: &'static str, sha: String| {
+            let sha = sha.clone();
+            svc.db
+                .write(move |c| {
+                    inbound::insert_inbound(
+                        c,
+                        &NewInbound {
+                            mailbox_id: Some(mailbox),
+                            message_id,
+                            raw_sha256: &sha,
+                            size: 10,
+                            source: "inbound",
+                            from_address: None,
+                            subject: None,
+                            status: "received",
+                            received_at: now,
+                        },
+                    )
+                })
+                .unwrap()
+        };
+        // The broken one is older, so it is offered first.
+        let broken = row("broken@customer.test", "f".repeat(64));
+        row("good@customer.test", stored.sha256.clone());
+        let mut rounds = vec![svc.process_pending_email(1).unwrap()];
+        rounds.push(svc.process_pending_email(1).unwrap());
+        // Each later retry made due at once instead of waiting for it.
+        for _ in 1..ReceivedQueue::RETRY.tries() {
+            let now = chrono::Utc::now().naive_utc();
+            assert!(svc
+                .db
+                .write(|c| ReceivedQueue::reschedule(c, broken, now))
+                .unwrap());
+            rounds.push(svc.process_pending_email(1).unwrap());
+        }
+        (broken, rounds)
+    })
+    .await
+    .unwrap();
+    assert_eq!(rounds[0], 0, "the broken message failed");
+    assert_eq!(rounds[1], 1, "the one behind it went through meanwhile");
+    assert!(rounds[2..].iter().all(|n| *n == 0));
+    let (_, list) = d.app.get("/api/v1/cases?limit=50", &d.agent.token).await;
+    assert_eq!(list["items"][0]["subject"], "Behind it");
+    let db = d.app.services.db.clone();
+    let row = tokio::task::spawn_blocking(move || db.read(|c| inbound::inbound(c, broken)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "failed");
+    assert_eq!(row.attempts as u32, ReceivedQueue::RETRY.tries());
+    assert!(
+        row.last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("reading a stored message"),
+        "{:?}",
+        row.last_error
+    );
+}
+
+#[tokio::test]
+async fn a_message_that_keeps_failing_does_not_hold_up_the_rest_sqlite() {
+    a_message_that_keeps_failing_does_not_hold_up_the_rest(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_message_that_keeps_failing_does_not_hold_up_the_rest_postgres() {
+    a_message_that_keeps_failing_does_not_hold_up_the_rest(TestBackend::Postgres).await;
+}
+
 /// A mailbox with its own SMTP server sends through it.
 async fn mailbox_smtp(backend: TestBackend) {
     let d = desk(backend).await;

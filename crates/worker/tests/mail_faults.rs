@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use helpdesk_api_types::Role;
 use helpdesk_store::notifications as store;
+use helpdesk_store::queue::MailQueue;
 use helpdesk_test_support::{TestApp, TestBackend};
 use helpdesk_worker::mailer::{Limits, Mailer};
 use helpdesk_worker::{OutboxConsumer, Outcome};
@@ -224,10 +225,11 @@ async fn dead_claim_scenario(backend: TestBackend) {
         db.write(|c| {
             // Claimed three minutes ago by a worker that is gone.
             let now = chrono::Utc::now().naive_utc();
-            let claimed = store::claim_due_mails(c, now, 10)?;
-            assert_eq!(claimed.len(), 1);
             let then = now - chrono::Duration::minutes(3);
-            store::finish_mail(c, claimed[0].id, "claimed", Some(then), None, now)
+            let due = MailQueue::due(c, now, 10)?;
+            let claimed = MailQueue::take(c, &due, then, then + chrono::Duration::minutes(2))?;
+            assert_eq!(claimed.len(), 1);
+            Ok::<_, helpdesk_store::StoreError>(())
         })
     })
     .await

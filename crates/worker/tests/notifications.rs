@@ -10,6 +10,7 @@ use std::net::TcpListener;
 
 use helpdesk_api_types::Role;
 use helpdesk_store::notifications as store;
+use helpdesk_store::queue::MailQueue;
 use helpdesk_test_support::{TestApp, TestBackend, TestUser};
 use helpdesk_worker::mailer::Mailer;
 use helpdesk_worker::{OutboxConsumer, Outcome};
@@ -323,21 +324,16 @@ async fn retry_scenario(backend: TestBackend) {
     let smtp = SmtpServer::start_on(port);
     let db = app.services.db.clone();
     let mail_id = rows[0].id;
-    tokio::task::spawn_blocking(move || {
+    let rescheduled = tokio::task::spawn_blocking(move || {
         db.write(|c| {
-            store::finish_mail(
-                c,
-                mail_id,
-                "pending",
-                Some(chrono::Utc::now().naive_utc()),
-                None,
-                chrono::Utc::now().naive_utc(),
-            )
+            // An admin's "try now": due at once, its count kept.
+            MailQueue::reschedule(c, mail_id, chrono::Utc::now().naive_utc())
         })
     })
     .await
     .unwrap()
     .unwrap();
+    assert!(rescheduled, "a waiting mail can be made due");
     drain(&app, &mailer).await;
     let got = smtp.received();
     assert_eq!(got.len(), 1);
@@ -390,10 +386,19 @@ async fn stuck_scenario(backend: TestBackend) {
     tokio::task::spawn_blocking(move || {
         db.write(|c| {
             let now = chrono::Utc::now().naive_utc();
-            let claimed = store::claim_due_mails(c, now, 10)?;
-            assert_eq!(claimed.len(), 1);
             let then = now - chrono::Duration::minutes(11);
-            store::finish_mail(c, claimed[0].id, "sending", Some(then), None, now)
+            let due = MailQueue::due(c, now, 10)?;
+            let claimed = MailQueue::take(c, &due, then, then + chrono::Duration::minutes(2))?;
+            assert_eq!(claimed.len(), 1);
+            // It reached a server, under a lease of ten minutes that ran out a minute ago.
+            let sending = MailQueue::advance(
+                c,
+                claimed[0],
+                "sending",
+                then + chrono::Duration::minutes(10),
+            )?;
+            assert!(sending.is_some());
+            Ok::<_, helpdesk_store::StoreError>(())
         })
     })
     .await

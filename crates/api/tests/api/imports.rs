@@ -179,10 +179,29 @@ api_test!(async fn each_batch_commits_with_its_progress_and_a_stopped_import_res
     let svc = app.services.clone();
     tokio::task::spawn_blocking(move || svc.run_next_import()).await.unwrap().unwrap();
     let path = format!("/api/v1/imports/{}", queued["id"]);
+    // The run stops at the failed batch; the import waits to be taken up again, saying why.
+    let (_, waiting) = app.get(&path, &agent.token).await;
+    assert_eq!((waiting["status"].as_str(), waiting["processed_rows"].as_i64(), waiting["created"].as_i64()),
+        (Some("queued"), Some(500), Some(500)), "{waiting}");
+    assert!(waiting["error"].as_str().unwrap().contains("boom"), "{waiting}");
+    let retry_at: chrono::DateTime<chrono::Utc> = waiting["retry_at"].as_str().unwrap().parse().unwrap();
+    assert!(retry_at > chrono::Utc::now(), "not at once: {waiting}");
+    let svc = app.services.clone();
+    assert!(!tokio::task::spawn_blocking(move || svc.run_next_import()).await.unwrap().unwrap(), "not before its time");
+    // Each time it is due it fails the same way, until the import retry rule is spent.
+    for _ in 1..helpdesk_store::queue::ImportQueue::RETRY.tries() {
+        app.sql(
+            "UPDATE crm_imports SET next_attempt_at = '2000-01-01 00:00:00'",
+            "UPDATE crm_imports SET next_attempt_at = '2000-01-01 00:00:00'",
+        ).await;
+        let svc = app.services.clone();
+        assert!(tokio::task::spawn_blocking(move || svc.run_next_import()).await.unwrap().unwrap());
+    }
     let (_, failed) = app.get(&path, &agent.token).await;
     assert_eq!((failed["status"].as_str(), failed["processed_rows"].as_i64(), failed["created"].as_i64()),
         (Some("failed"), Some(500), Some(500)), "{failed}");
-    assert!(failed["error"].is_string());
+    assert!(failed["error"].as_str().unwrap().contains("boom"), "{failed}");
+    assert!(failed["retry_at"].is_null());
     let (_, first) = app.get("/api/v1/contacts?email=p499@resume.test", &agent.token).await;
     assert_eq!(first["items"].as_array().unwrap().len(), 1, "the first batch is committed");
     let (_, second) = app.get("/api/v1/contacts?email=p500@resume.test", &agent.token).await;

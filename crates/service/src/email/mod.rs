@@ -35,6 +35,7 @@ use helpdesk_domain::{CaseType, Channel, Priority};
 use helpdesk_store::cases::{self as case_store, CaseRow};
 use helpdesk_store::email::{self as store, MailboxRow, NewInbound};
 use helpdesk_store::notifications::{self as mail_store, NewMail};
+use helpdesk_store::queue::{Failed, ReceivedQueue};
 use helpdesk_store::{attachments as file_rows, crm, AnyConnection, StoreError};
 use mail_parser::{Message, MessageParser, MimeHeaders};
 use sha2::{Digest, Sha256};

@@ -89,19 +89,22 @@ impl Services {
         }
     }
 
-    /// Processes stored messages that are still waiting (after a crash or a failure); returns
-    /// how many were processed.
+    /// Processes stored messages that are due (received and not processed yet, after a crash,
+    /// or failed before and due again by the retry rule); returns how many were processed. A
+    /// message that keeps failing waits longer each time and is finally left `failed`, so it
+    /// never holds up the ones behind it.
     pub fn process_pending_email(&self, limit: i64) -> Result<usize, AppError> {
+        let now = self.now();
         let ids = self
             .db
-            .read(|c| Ok::<_, AppError>(store::pending_inbound(c, limit)?))?;
+            .read(|c| Ok::<_, AppError>(ReceivedQueue::due(c, now, limit)?))?;
         let mut n = 0;
         for id in ids {
             match self.process_email(id) {
                 Ok(r) if r.status != "received" => n += 1,
                 Ok(_) => {}
                 Err(e) => {
-                    tracing::error!(inbound_id = id, error = %e, "processing a received message failed");
+                    tracing::error!(inbound_id = id, error = %crate::error::chain(&e), "processing a received message failed");
                 }
             }
         }
@@ -122,8 +125,8 @@ impl Services {
         bytes: Option<&[u8]>,
     ) -> Result<Received, AppError> {
         let now = self.now();
-        self.db.write(|c| {
-            let Some(row) = store::claim_inbound(c, inbound_id)? else {
+        let done = self.db.write(|c| {
+            let Some(row) = store::claim_inbound(c, inbound_id, now)? else {
                 return Ok(duplicate(store::inbound(c, inbound_id)?));
             };
             let read;
@@ -154,7 +157,29 @@ impl Services {
                 now,
             )?;
             Ok(outcome)
-        })
+        });
+        if let Err(e) = &done {
+            // The transaction rolled back: the message waits again, counted, until the
+            // retry rule says (or is given up).
+            let why = crate::error::chain(e);
+            let why: String = why.chars().take(500).collect();
+            let recorded = self
+                .db
+                .write(|c| ReceivedQueue::failed(c, inbound_id, None, &why, self.now()));
+            match recorded {
+                Ok(Failed::GivenUp) => {
+                    tracing::error!(
+                        inbound_id,
+                        "a received message failed every retry; left failed"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(inbound_id, error = %e, "recording a failed processing failed");
+                }
+            }
+        }
+        done
     }
 }
 

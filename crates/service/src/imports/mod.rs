@@ -23,6 +23,7 @@ use helpdesk_api_types::imports::{
 };
 use helpdesk_store::files::StoredFile;
 use helpdesk_store::imports::{self as store, NewImport, Progress};
+use helpdesk_store::queue::{lease_until, Failed, ImportQueue};
 use helpdesk_store::AnyConnection;
 use serde_json::json;
 
@@ -172,6 +173,7 @@ fn failed_row(line: i64, errors: FieldErrors) -> ImportRow {
 }
 
 fn import_dto(r: store::ImportRow) -> Result<Import, AppError> {
+    let waiting = r.status == "queued" && r.attempts > 0;
     let options: serde_json::Value = serde_json::from_str(&r.options).unwrap_or_default();
     Ok(Import {
         id: r.id,
@@ -196,7 +198,8 @@ fn import_dto(r: store::ImportRow) -> Result<Import, AppError> {
         skipped: r.skipped_count,
         failed: r.failed_count,
         rows: from_json(&r.report),
-        error: r.error,
+        error: r.error.or(if waiting { r.last_error } else { None }),
+        retry_at: waiting.then(|| r.next_attempt_at.and_utc()),
         created_by_id: r.created_by_id,
         created_at: r.created_at.and_utc(),
         started_at: r.started_at.map(|t| t.and_utc()),

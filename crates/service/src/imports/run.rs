@@ -7,9 +7,13 @@ impl Services {
     /// that stopped) and runs it to the end. Returns whether there was one.
     pub fn run_next_import(&self) -> Result<bool, AppError> {
         let now = self.now();
-        let claimed = self
-            .db
-            .write(|c| Ok::<_, AppError>(store::claim(c, now, now + Duration::seconds(LEASE))?))?;
+        let claimed = self.db.write(|c| {
+            Ok::<_, AppError>(store::claim(
+                c,
+                now,
+                lease_until(now, Duration::seconds(LEASE)),
+            )?)
+        })?;
         match claimed {
             Some(row) => {
                 self.process_import(row)?;
@@ -23,7 +27,7 @@ impl Services {
     pub(super) fn run_import(&self, id: i64) -> Result<(), AppError> {
         let now = self.now();
         let row = self.db.write(|c| {
-            let lease = now + Duration::seconds(LEASE);
+            let lease = lease_until(now, Duration::seconds(LEASE));
             let claimed = store::claim_queued(c, id, now, lease)?;
             Ok::<_, AppError>(claimed.map(|r| (r, lease)))
         })?;
@@ -133,7 +137,7 @@ impl Services {
             let end = (processed + BATCH_ROWS).min(parsed.rows.len());
             let rows = &parsed.rows[processed..end];
             let now = self.now();
-            let next_lease = now + Duration::seconds(LEASE);
+            let next_lease = lease_until(now, Duration::seconds(LEASE));
             let done = end == parsed.rows.len();
             let result = self.db.write(|c| {
                 let mut t = tally.clone();
@@ -208,8 +212,24 @@ impl Services {
                     return Ok(());
                 }
                 Err(e) => {
-                    tracing::error!(import = job.id, error = %e, "import batch failed");
-                    return fail(self, lease, &tally, processed as i64, e.to_string());
+                    // Not the rows' fault (they fail one by one into the report): the run
+                    // is tried again from this batch as the import retry rule says, and
+                    // given up when it is spent.
+                    let why = crate::error::chain(&e);
+                    tracing::error!(import = job.id, error = %why, "import batch failed");
+                    let now = self.now();
+                    return self.db.write(|c| {
+                        match ImportQueue::failed(c, job.id, Some(lease), &why, now)? {
+                            Failed::GivenUp => store::give_up(c, job.id, &why, now)?,
+                            Failed::RetryAt(at) => {
+                                tracing::info!(import = job.id, %at, "import to be taken up again");
+                            }
+                            Failed::NotHeld => {
+                                tracing::warn!(import = job.id, "import handed over");
+                            }
+                        }
+                        Ok::<_, AppError>(())
+                    });
                 }
             }
         }

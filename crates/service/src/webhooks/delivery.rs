@@ -19,7 +19,8 @@ impl Services {
                     probes.push(id);
                 }
             }
-            let rows = store::lease(c, &ids, now, now + LEASE)?;
+            let until = lease_until(now, LEASE);
+            let rows = store::lease(c, &ids, now, until)?;
             let mut out = Vec::with_capacity(rows.len());
             let mut subs: Vec<SubscriptionRow> = Vec::new();
             for row in rows {
@@ -39,6 +40,7 @@ impl Services {
                     body: row.payload,
                     secret: sub.secret,
                     probe: probes.contains(&row.id),
+                    lease_until: until,
                 });
             }
             Ok::<_, AppError>(out)
@@ -46,8 +48,8 @@ impl Services {
     }
 
     /// Records what a batch of attempts came to, in one transaction: each delivered (2xx), or
-    /// failed with the next attempt per [`RETRY_SCHEDULE`] — or no more attempts once it is
-    /// spent. A subscription failing for longer than the configured streak is turned off and
+    /// failed with the next attempt per the webhook retry rule
+    /// ([`helpdesk_domain::retry::WEBHOOKS`]) — or no more attempts once it is spent. A subscription failing for longer than the configured streak is turned off and
     /// every admin is told.
     pub fn record_webhook_attempts(&self, batch: &[Attempted]) -> Result<(), AppError> {
         let now = self.now();
@@ -74,7 +76,8 @@ impl Services {
         let ok = a.status_code.is_some_and(|s| (200..300).contains(&s));
         let row = store::delivery(c, a.delivery_id)?;
         if ok {
-            store::record_attempt(c, a.delivery_id, &attempt, store::DELIVERED, now)?;
+            DeliveryQueue::finish(c, a.delivery_id, store::DELIVERED, None)?;
+            store::note_attempt(c, a.delivery_id, &attempt, true)?;
             if row.attempts > 0 || a.probe {
                 // Back after failing: what waits for later retries goes now, in order.
                 store::release_backlog(c, row.subscription_id, now)?;
@@ -87,12 +90,15 @@ impl Services {
             store::record_probe(c, a.delivery_id, &attempt)?;
             return Ok(());
         }
-        let done = row.attempts as usize; // attempts before this one
-        match RETRY_SCHEDULE.get(done) {
-            Some(wait) => {
-                store::record_attempt(c, a.delivery_id, &attempt, store::PENDING, now + *wait)?;
-            }
-            None => store::record_attempt(c, a.delivery_id, &attempt, store::FAILED, now)?,
+        let why = attempt
+            .error
+            .as_deref()
+            .unwrap_or("the receiver refused it");
+        let outcome = DeliveryQueue::failed(c, a.delivery_id, Some(a.lease_until), why, now)?;
+        store::note_attempt(c, a.delivery_id, &attempt, false)?;
+        if outcome == Failed::NotHeld {
+            // Its lease ran out and another worker has it now: that attempt decides.
+            return Ok(());
         }
         let since = store::mark_failing(c, row.subscription_id, now)?;
         // The receiver was just tried: the next probe a minute from now.

@@ -29,6 +29,7 @@ use helpdesk_api_types::webhooks::{
 
 use helpdesk_domain::event::{Event, Recorded};
 use helpdesk_store::notifications::{self as note_store, NewNotification};
+use helpdesk_store::queue::{lease_until, DeliveryQueue, Failed};
 use helpdesk_store::webhooks::{self as store, AttemptResult, DeliveryRow, SubscriptionRow};
 use helpdesk_store::{cases as case_store, users as user_store, AnyConnection};
 use serde_json::{json, Value};
@@ -59,18 +60,6 @@ impl Default for WebhookSettings {
     }
 }
 
-/// Waits before the 2nd, 3rd... attempt (the Standard Webhooks schedule): with the first, eight
-/// attempts over 27 h 35 min.
-pub const RETRY_SCHEDULE: [Duration; 7] = [
-    Duration::seconds(5),
-    Duration::minutes(5),
-    Duration::minutes(30),
-    Duration::hours(2),
-    Duration::hours(5),
-    Duration::hours(10),
-    Duration::hours(10),
-];
-
 /// How long a worker holds a delivery it is sending before another may take it.
 pub(crate) const LEASE: Duration = Duration::minutes(2);
 
@@ -88,6 +77,8 @@ pub struct Attempted {
     pub latency_ms: u64,
     /// Sent ahead of its schedule to see whether a failing receiver is back.
     pub probe: bool,
+    /// The lease it was sent under ([`Outgoing::lease_until`]).
+    pub lease_until: NaiveDateTime,
 }
 
 /// A delivery ready to send.
@@ -101,6 +92,8 @@ pub struct Outgoing {
     secret: String,
     /// Sent ahead of its schedule to see whether a failing receiver is back.
     pub probe: bool,
+    /// Until when this worker holds it.
+    pub lease_until: NaiveDateTime,
 }
 
 impl Outgoing {

@@ -15,7 +15,7 @@ pub struct DeliveryRow {
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
-    pub locked_until: Option<NaiveDateTime>,
+    pub lease_until: Option<NaiveDateTime>,
     pub last_status_code: Option<i32>,
     pub last_error: Option<String>,
     pub last_latency_ms: Option<i32>,
@@ -97,9 +97,9 @@ pub fn due_heads(
         .filter(webhook_deliveries::status.eq(PENDING))
         .filter(webhook_deliveries::next_attempt_at.le(now))
         .filter(
-            webhook_deliveries::locked_until
+            webhook_deliveries::lease_until
                 .is_null()
-                .or(webhook_deliveries::locked_until.lt(now)),
+                .or(webhook_deliveries::lease_until.lt(now)),
         )
         .filter(webhook_subscriptions::active.eq(true))
         .filter(diesel::dsl::not(diesel::dsl::exists(
@@ -130,32 +130,27 @@ pub fn due_heads(
         .load(conn)?)
 }
 
-/// Leases the given deliveries until `until`; returns those this call leased (another worker
-/// may have taken some in between).
+/// Leases the given deliveries until `until` (the shared queue rule,
+/// [`crate::queue::DeliveryQueue`]); returns those this call leased, in id order (another
+/// worker may have taken some in between).
 pub fn lease(
     conn: &mut AnyConnection,
     ids: &[i64],
     now: NaiveDateTime,
     until: NaiveDateTime,
 ) -> Result<Vec<DeliveryRow>, StoreError> {
-    if ids.is_empty() {
+    let taken: Vec<i64> = crate::queue::DeliveryQueue::take(conn, ids, now, until)?
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    if taken.is_empty() {
         return Ok(Vec::new());
     }
-    let mut rows: Vec<DeliveryRow> = diesel::update(
-        webhook_deliveries::table
-            .filter(webhook_deliveries::id.eq_any(ids))
-            .filter(webhook_deliveries::status.eq(PENDING))
-            .filter(
-                webhook_deliveries::locked_until
-                    .is_null()
-                    .or(webhook_deliveries::locked_until.lt(now)),
-            ),
-    )
-    .set(webhook_deliveries::locked_until.eq(until))
-    .returning(webhook_deliveries::all_columns)
-    .get_results(conn)?;
-    rows.sort_by_key(|d| d.id);
-    Ok(rows)
+    Ok(webhook_deliveries::table
+        .filter(webhook_deliveries::id.eq_any(&taken))
+        .order(webhook_deliveries::id.asc())
+        .select(DeliveryRow::as_select())
+        .load(conn)?)
 }
 
 /// What one attempt came to.
@@ -167,25 +162,21 @@ pub struct AttemptResult {
     pub latency_ms: i32,
 }
 
-/// Records an attempt and the delivery's new state: `status`, and when pending, the next try.
-pub fn record_attempt(
+/// Logs an attempt and keeps what the receiver said on the delivery (its state is the queue's:
+/// [`crate::queue::DeliveryQueue::finish`] or [`crate::queue::DeliveryQueue::failed`]).
+pub fn note_attempt(
     conn: &mut AnyConnection,
     delivery_id: i64,
     attempt: &AttemptResult,
-    status: &str,
-    next_attempt_at: NaiveDateTime,
+    delivered: bool,
 ) -> Result<(), StoreError> {
     log_attempt(conn, delivery_id, attempt)?;
     diesel::update(webhook_deliveries::table.find(delivery_id))
         .set((
-            webhook_deliveries::status.eq(status),
-            webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
-            webhook_deliveries::next_attempt_at.eq(next_attempt_at),
-            webhook_deliveries::locked_until.eq(None::<NaiveDateTime>),
             webhook_deliveries::last_status_code.eq(attempt.status_code),
             webhook_deliveries::last_error.eq(&attempt.error),
             webhook_deliveries::last_latency_ms.eq(attempt.latency_ms),
-            webhook_deliveries::delivered_at.eq((status == DELIVERED).then_some(attempt.at)),
+            webhook_deliveries::delivered_at.eq(delivered.then_some(attempt.at)),
         ))
         .execute(conn)?;
     Ok(())
@@ -201,7 +192,7 @@ pub fn requeue(
         .set((
             webhook_deliveries::status.eq(PENDING),
             webhook_deliveries::next_attempt_at.eq(now),
-            webhook_deliveries::locked_until.eq(None::<NaiveDateTime>),
+            webhook_deliveries::lease_until.eq(None::<NaiveDateTime>),
         ))
         .returning(webhook_deliveries::all_columns)
         .get_result(conn)?)

@@ -173,7 +173,7 @@ pub fn probe_heads(
             .select((
                 webhook_deliveries::id,
                 webhook_deliveries::next_attempt_at,
-                webhook_deliveries::locked_until,
+                webhook_deliveries::lease_until,
             ))
             .first(conn)
             .optional()?;
@@ -213,7 +213,7 @@ pub fn record_probe(
     log_attempt(conn, delivery_id, attempt)?;
     diesel::update(webhook_deliveries::table.find(delivery_id))
         .set((
-            webhook_deliveries::locked_until.eq(None::<NaiveDateTime>),
+            webhook_deliveries::lease_until.eq(None::<NaiveDateTime>),
             webhook_deliveries::last_status_code.eq(attempt.status_code),
             webhook_deliveries::last_error.eq(&attempt.error),
             webhook_deliveries::last_latency_ms.eq(attempt.latency_ms),

@@ -1,12 +1,14 @@
 //! Sending queued emails over SMTP.
 //!
-//! Each mail goes through three recorded steps, each committed before the next begins:
-//! `claimed` (taken from the queue by this worker), `sending` (the server greeted; the message is
-//! being handed over), and its outcome — `sent`; back to `pending` with exponential back-off
-//! after a transient failure; `failed` after a permanent one or too many attempts. So a worker
-//! that dies loses nothing: a claim it never took to a server goes stale and the mail is sent by
-//! another worker; only a mail whose SMTP conversation was cut mid-way is marked `unknown` (it may
-//! have been accepted, so it is not sent twice by itself; an admin sees it and may resend).
+//! The queue is worked like every other (`helpdesk_store::queue::MailQueue`). Each mail goes
+//! through three recorded steps, each committed before the next begins: `claimed` (leased by
+//! this worker), `sending` (the server greeted; the message is being handed over), and its
+//! outcome — `sent`; back to `pending` after a transient failure, as the mail retry rule says
+//! (`helpdesk_domain::retry::MAIL`); `failed` after a permanent one or when the retries are
+//! spent. So a worker that dies loses nothing: a claim it never took to a server runs out and
+//! the mail is sent by another worker; only a mail whose SMTP conversation was cut mid-way is
+//! marked `unknown` (it may have been accepted, so it is not sent twice by itself; an admin sees
+//! it and may resend).
 //!
 //! Mails are sent several at a time, each bounded by its own time limits, so one server that
 //! accepts connections and never answers holds only the mails meant for it.
@@ -17,6 +19,7 @@ use std::time::Duration;
 use futures_util::stream::{self, StreamExt};
 use helpdesk_service::{AppError, Services};
 use helpdesk_store::notifications::{self as store, MailRow};
+use helpdesk_store::queue::{lease_until, Failed, Lease, MailQueue};
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
@@ -29,12 +32,10 @@ mod parts;
 
 use parts::{extras, smtp_transport, Extras};
 
-/// Attempts before a mail is given up.
-pub const MAX_ATTEMPTS: i32 = 8;
 /// A mail left `sending` this long belongs to a worker that died mid-conversation.
 const STUCK_AFTER_MINUTES: i64 = 10;
 /// A claim this old belongs to a worker that died before reaching any server.
-const STALE_CLAIM_SECONDS: i64 = 120;
+const CLAIM_SECONDS: i64 = 120;
 /// Mails in flight at once.
 pub const CONCURRENCY: usize = 4;
 /// How long a stopping worker waits for the mails it is handing over.
@@ -54,12 +55,6 @@ impl Default for Limits {
             transaction: Duration::from_secs(60),
         }
     }
-}
-
-/// Delay before attempt `attempts + 1`: 30 s, 1 min, 2 min ... at most an hour.
-pub fn backoff(attempts: i32) -> Duration {
-    let exp = attempts.clamp(1, 8) as u32 - 1;
-    Duration::from_secs((30u64 << exp).min(3600))
 }
 
 /// `Auto-Submitted` (RFC 3834): `auto-generated` notifications, `auto-replied` auto-replies, so
@@ -143,28 +138,33 @@ impl Mailer {
         self
     }
 
-    /// Claims up to `limit` due mails (first returning stale claims and stuck mails to where
-    /// they belong).
-    async fn claim(&self, limit: i64) -> Result<Vec<MailRow>, AppError> {
+    /// Claims up to `limit` due mails (first marking mails a stopped worker left mid-way as
+    /// `unknown`; claims that ran out are taken again like any due mail).
+    async fn claim(&self, limit: i64) -> Result<Vec<(MailRow, Lease)>, AppError> {
         let svc = self.services.clone();
         tokio::task::spawn_blocking(move || {
             let now = svc.clock.now();
-            svc.db.write(|c| -> Result<Vec<MailRow>, AppError> {
-                let stuck = now - chrono::Duration::minutes(STUCK_AFTER_MINUTES);
-                let abandoned = store::abandon_stuck_mails(c, stuck)?;
-                if abandoned > 0 {
-                    tracing::warn!(
-                        abandoned,
-                        "mails left mid-conversation by a stopped worker; marked unknown"
-                    );
-                }
-                let stale = now - chrono::Duration::seconds(STALE_CLAIM_SECONDS);
-                let released = store::release_stale_claims(c, stale, now)?;
-                if released > 0 {
-                    tracing::warn!(released, "mails claimed by a stopped worker; queued again");
-                }
-                Ok(store::claim_due_mails(c, now, limit)?)
-            })
+            svc.db
+                .write(|c| -> Result<Vec<(MailRow, Lease)>, AppError> {
+                    let abandoned = MailQueue::expire(
+                    c,
+                    "sending",
+                    "unknown",
+                    "the worker stopped during the SMTP conversation; it may have been delivered",
+                    now,
+                )?;
+                    if abandoned > 0 {
+                        tracing::warn!(
+                            abandoned,
+                            "mails left mid-conversation by a stopped worker; marked unknown"
+                        );
+                    }
+                    let until = lease_until(now, chrono::Duration::seconds(CLAIM_SECONDS));
+                    let leases = MailQueue::take_due(c, now, until, limit)?;
+                    let ids: Vec<i64> = leases.iter().map(|l| l.id).collect();
+                    let rows = store::mails_by_id(c, &ids)?;
+                    Ok(rows.into_iter().zip(leases).collect())
+                })
         })
         .await
         .map_err(|e| AppError::failed("claiming due mail", e))?
@@ -180,7 +180,9 @@ impl Mailer {
         let n = claimed.len();
         let (_keep, running) = watch::channel(false);
         stream::iter(claimed)
-            .for_each_concurrent(CONCURRENCY, |m| self.deliver(m, running.clone()))
+            .for_each_concurrent(CONCURRENCY, |(m, lease)| {
+                self.deliver(m, lease, running.clone())
+            })
             .await;
         Ok(Outcome::Processed(n))
     }
@@ -205,14 +207,14 @@ impl Mailer {
                 match self.claim(free as i64).await {
                     Ok(mails) if mails.is_empty() => Duration::from_millis(500),
                     Ok(mails) => {
-                        for mail in mails {
+                        for (mail, lease) in mails {
                             let Ok(permit) = slots.clone().acquire_owned().await else {
                                 break;
                             };
                             let me = self.clone();
                             let stop = shutdown.clone();
                             tokio::spawn(async move {
-                                me.deliver(mail, stop).await;
+                                me.deliver(mail, lease, stop).await;
                                 drop(permit);
                             });
                         }
@@ -243,38 +245,46 @@ impl Mailer {
     }
 
     /// Takes one claimed mail through greeting, hand-over and outcome, recording each step.
-    async fn deliver(&self, mail: MailRow, mut stopping: watch::Receiver<bool>) {
-        let attempt = self.attempt(&mail, &mut stopping).await;
+    async fn deliver(&self, mail: MailRow, lease: Lease, mut stopping: watch::Receiver<bool>) {
+        let mut lease = lease;
+        let attempt = self.attempt(&mail, &mut lease, &mut stopping).await;
         match &attempt {
             Attempt::Sent => tracing::info!(mail_id = mail.id, kind = %mail.kind, "mail sent"),
             Attempt::Released => tracing::info!(mail_id = mail.id, "mail released unsent"),
             Attempt::Retry(why) | Attempt::Refused(why) | Attempt::Unknown(why) => {
-                tracing::warn!(mail_id = mail.id, attempts = mail.attempts, error = %why, "mail not sent");
+                tracing::warn!(mail_id = mail.id, attempts = mail.attempts + 1, error = %why, "mail not sent");
             }
         }
         let svc = self.services.clone();
-        let (id, attempts) = (mail.id, mail.attempts);
+        let id = mail.id;
         let recorded = tokio::task::spawn_blocking(move || {
             let now = svc.clock.now();
             svc.db.write(|c| -> Result<(), AppError> {
                 match &attempt {
-                    Attempt::Sent => store::finish_mail(c, id, "sent", None, None, now)?,
+                    Attempt::Sent => store::mark_sent(c, id, now)?,
                     Attempt::Released => {
-                        store::release_mail(c, id, now)?;
+                        MailQueue::release(c, lease, now)?;
                     }
-                    Attempt::Unknown(why) => {
-                        store::finish_mail(c, id, "unknown", None, Some(why), now)?;
-                    }
-                    Attempt::Refused(why) => {
-                        store::finish_mail(c, id, "failed", None, Some(why), now)?;
-                    }
-                    Attempt::Retry(why) if attempts >= MAX_ATTEMPTS => {
-                        store::finish_mail(c, id, "failed", None, Some(why), now)?;
-                    }
+                    Attempt::Unknown(why) => MailQueue::finish(c, id, "unknown", Some(why))?,
+                    Attempt::Refused(why) => MailQueue::finish(c, id, "failed", Some(why))?,
                     Attempt::Retry(why) => {
-                        let delay = chrono::Duration::from_std(backoff(attempts))
-                            .unwrap_or_else(|_| chrono::Duration::hours(1));
-                        store::finish_mail(c, id, "pending", Some(now + delay), Some(why), now)?;
+                        match MailQueue::failed(c, id, Some(lease.until), why, now)? {
+                            Failed::RetryAt(at) => {
+                                tracing::info!(mail_id = id, %at, "mail to be tried again");
+                            }
+                            Failed::GivenUp => {
+                                tracing::warn!(
+                                    mail_id = id,
+                                    "mail given up after its last attempt"
+                                );
+                            }
+                            Failed::NotHeld => {
+                                tracing::warn!(
+                                    mail_id = id,
+                                    "the mail's claim ran out before its outcome was recorded"
+                                );
+                            }
+                        }
                     }
                 }
                 Ok(())
@@ -283,7 +293,7 @@ impl Mailer {
         .await;
         match recorded {
             Ok(Ok(())) => {}
-            // The row stays `claimed` or `sending`; the stale-claim and stuck-mail rules settle it.
+            // The row stays `claimed` or `sending`; its lease running out settles it.
             Ok(Err(e)) => {
                 tracing::error!(mail_id = id, error = %helpdesk_service::error::chain(&e), "recording a mail's outcome failed");
             }
@@ -293,7 +303,13 @@ impl Mailer {
         }
     }
 
-    async fn attempt(&self, mail: &MailRow, stopping: &mut watch::Receiver<bool>) -> Attempt {
+    /// One attempt at `mail`; `lease` follows the claim as it moves to `sending`.
+    async fn attempt(
+        &self,
+        mail: &MailRow,
+        lease: &mut Lease,
+        stopping: &mut watch::Receiver<bool>,
+    ) -> Attempt {
         let svc = self.services.clone();
         let row = mail.clone();
         let extras = match tokio::task::spawn_blocking(move || extras(&svc, &row)).await {
@@ -332,15 +348,17 @@ impl Mailer {
             }
         }
         let svc = self.services.clone();
-        let id = mail.id;
+        let held = *lease;
         let ours = tokio::task::spawn_blocking(move || {
             let now = svc.clock.now();
-            svc.db.write(|c| store::start_sending(c, id, now))
+            let until = lease_until(now, chrono::Duration::minutes(STUCK_AFTER_MINUTES));
+            svc.db
+                .write(|c| MailQueue::advance(c, held, "sending", until))
         })
         .await;
         match ours {
-            Ok(Ok(true)) => {}
-            Ok(Ok(false)) => return Attempt::Released,
+            Ok(Ok(Some(sending))) => *lease = sending,
+            Ok(Ok(None)) => return Attempt::Released,
             Ok(Err(e)) => return Attempt::Retry(format!("recording the hand-over: {e}")),
             Err(e) => return Attempt::Retry(format!("recording the hand-over: {e}")),
         }
@@ -413,19 +431,5 @@ async fn stopped(stopping: &mut watch::Receiver<bool>) {
             // The sender is gone without ever stopping: never resolves.
             std::future::pending::<()>().await;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn back_off_doubles_up_to_an_hour() {
-        assert_eq!(backoff(1), Duration::from_secs(30));
-        assert_eq!(backoff(2), Duration::from_secs(60));
-        assert_eq!(backoff(4), Duration::from_secs(240));
-        assert_eq!(backoff(8), Duration::from_secs(3600));
-        assert_eq!(backoff(100), Duration::from_secs(3600));
     }
 }

@@ -562,7 +562,7 @@ async fn mail_in(app: &TestApp, recipient: &str, status: &str, why: &str) {
                 }],
             )?;
             let page = mails::list_mails(c, &[], 1, None)?;
-            mails::finish_mail(c, page.items[0].id, &status, None, Some(&why), now)
+            helpdesk_store::queue::MailQueue::finish(c, page.items[0].id, &status, Some(&why))
         })
     })
     .await

@@ -183,11 +183,37 @@ async fn find(c: &Client, css: &str) -> Element {
 }
 
 async fn click(c: &Client, css: &str) {
-    find(c, css).await.click().await.unwrap();
+    for tries in 1.. {
+        match find(c, css).await.click().await {
+            Ok(()) => return,
+            // Drawn again between finding and clicking: found again.
+            Err(e) if redrawn(&e) && tries < 20 => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("clicking {css}: {e}"),
+        }
+    }
 }
 
 async fn type_in(c: &Client, css: &str, text: &str) {
-    find(c, css).await.send_keys(text).await.unwrap();
+    for tries in 1.. {
+        match find(c, css).await.send_keys(text).await {
+            Ok(()) => return,
+            Err(e) if redrawn(&e) && tries < 20 => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("typing into {css}: {e}"),
+        }
+    }
+}
+
+/// The element found is no longer in the page (the app drew it again): nothing was done to it.
+fn redrawn(e: &fantoccini::error::CmdError) -> bool {
+    matches!(
+        e,
+        fantoccini::error::CmdError::Standard(w)
+            if w.error == fantoccini::error::ErrorStatus::StaleElementReference
+    )
 }
 
 /// Waits until the element's text satisfies `ok`, and returns it.
