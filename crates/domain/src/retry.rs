@@ -1,5 +1,5 @@
 //! When work taken from a queue and failed is tried again, and when it is given up. One rule
-//! for every queue table (mail to send, webhook deliveries, received mail, imports): the store
+//! for every queue table (mail to send, webhook deliveries, received mail, imports, timers): the store
 //! records each attempt's outcome through `helpdesk_store::queue`, and the wait before the next
 //! one comes from the queue's [`Retry`].
 
@@ -84,6 +84,14 @@ pub const IMPORTS: Retry = Retry::Doubling {
     first: Duration::seconds(10),
     max: Duration::minutes(5),
     tries: 5,
+};
+
+/// The timers of a case (SLA warnings and breaches, time rules) that failed to fire: 10 s,
+/// 20 s... at most 10 minutes apart; eight attempts (about half an hour).
+pub const TIMERS: Retry = Retry::Doubling {
+    first: Duration::seconds(10),
+    max: Duration::minutes(10),
+    tries: 8,
 };
 
 #[cfg(test)]

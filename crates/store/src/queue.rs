@@ -1,8 +1,9 @@
 //! One way of working a queue table, shared by every one of them: mail to send
 //! ([`MailQueue`]), webhook deliveries ([`DeliveryQueue`]), received mail to process
-//! ([`ReceivedQueue`]) and CSV imports ([`ImportQueue`]).
+//! ([`ReceivedQueue`]), CSV imports ([`ImportQueue`]) and the timers of cases ([`TimerQueue`]).
 //!
-//! A row waits in one of its table's waiting states, due at `next_attempt_at`. A worker takes it
+//! A row waits in one of its table's waiting states, due at `next_attempt_at` (a timer's
+//! `run_at`). A worker takes it
 //! with a lease (`lease_until`, set by compare-and-set, so two workers never hold the same row;
 //! on PostgreSQL a second taker blocks on the row and then finds it taken). The attempt ends in
 //! one of three ways, each recorded at once and each counted in `attempts`: done (a final
@@ -49,6 +50,7 @@ macro_rules! queue_table {
     (
         $(#[$doc:meta])*
         $name:ident, $table:ident,
+        due: $due:ident,
         waiting: [$($waiting:literal),+],
         taken: $taken:literal,
         retry: $retry:expr,
@@ -80,11 +82,11 @@ macro_rules! queue_table {
                     .filter(
                         t::status
                             .eq_any(Self::WAITING)
-                            .and(t::next_attempt_at.le(now))
+                            .and(t::$due.le(now))
                             .and(t::lease_until.is_null().or(t::lease_until.lt(now)))
                             .or(t::status.eq(Self::TAKEN).and(t::lease_until.lt(now))),
                     )
-                    .order((t::next_attempt_at.asc(), t::id.asc()))
+                    .order((t::$due.asc(), t::id.asc()))
                     .limit(limit)
                     .select(t::id)
                     .load(conn)?)
@@ -185,7 +187,7 @@ macro_rules! queue_table {
                 .set((
                     t::status.eq(Self::WAITING[0]),
                     t::lease_until.eq(None::<NaiveDateTime>),
-                    t::next_attempt_at.eq(now),
+                    t::$due.eq(now),
                 ))
                 .execute(conn)?
                     == 1)
@@ -255,7 +257,7 @@ macro_rules! queue_table {
                     .set((
                         t::status.eq(status),
                         t::attempts.eq(attempts + 1),
-                        t::next_attempt_at.eq(at),
+                        t::$due.eq(at),
                         t::lease_until.eq(None::<NaiveDateTime>),
                         t::last_error.eq(error),
                     ))
@@ -277,7 +279,7 @@ macro_rules! queue_table {
                         .filter(t::status.eq_any(Self::WAITING))
                         .filter(t::lease_until.is_null()),
                 )
-                .set(t::next_attempt_at.eq(at))
+                .set(t::$due.eq(at))
                 .execute(conn)?
                     == 1)
             }
@@ -314,6 +316,7 @@ queue_table!(
     /// Mail to send: `pending` until a worker `claimed` it; then `sending` once a server
     /// greeted (see the mailer), and `sent`, `failed` or `unknown`.
     MailQueue, mail_outbox,
+    due: next_attempt_at,
     waiting: ["pending"],
     taken: "claimed",
     retry: helpdesk_domain::retry::MAIL,
@@ -324,6 +327,7 @@ queue_table!(
     /// Webhook deliveries: `pending` (leased while being sent), then `delivered` or `failed`.
     /// Which pending ones may go is the table's own rule (the oldest of each case first).
     DeliveryQueue, webhook_deliveries,
+    due: next_attempt_at,
     waiting: ["pending"],
     taken: "pending",
     retry: helpdesk_domain::retry::WEBHOOKS,
@@ -334,6 +338,7 @@ queue_table!(
     /// Received mail: `received` until processed (`processing` while a worker has it), then
     /// what processing made of it; `failed` when every retry failed.
     ReceivedQueue, inbound_messages,
+    due: next_attempt_at,
     waiting: ["received"],
     taken: "processing",
     retry: helpdesk_domain::retry::RECEIVED_MAIL,
@@ -344,8 +349,22 @@ queue_table!(
     /// CSV imports: `queued`, `running` batch by batch under a lease renewed with each, then
     /// `done` or `failed`.
     ImportQueue, crm_imports,
+    due: next_attempt_at,
     waiting: ["queued"],
     taken: "running",
     retry: helpdesk_domain::retry::IMPORTS,
+    given_up: "failed"
+);
+
+queue_table!(
+    /// The timers of cases (SLA warnings and breaches, time rules): `pending` until fired
+    /// (`done`). They are fired in the case's transaction under its lock, so they are not
+    /// leased; a case whose timers fail to fire is retried by [`Retry`] without holding up the
+    /// others, and left `failed` once that is spent.
+    TimerQueue, jobs,
+    due: run_at,
+    waiting: ["pending"],
+    taken: "pending",
+    retry: helpdesk_domain::retry::TIMERS,
     given_up: "failed"
 );

@@ -507,6 +507,9 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         done_at -> Nullable<Timestamp>,
+        attempts -> Integer,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
     }
 }
 

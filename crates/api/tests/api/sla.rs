@@ -561,6 +561,107 @@ async fn timers_fire_once_across_workers_postgres() {
     timers_fire_once_across_workers(TestBackend::Postgres).await;
 }
 
+/// A case whose timers cannot be fired (here the database refuses its events) is put back by
+/// the queue rule — counted, the reason kept, tried again after a wait — while the other
+/// cases' warnings and breaches go out as usual; once the cause is gone it fires too.
+async fn a_case_whose_timers_fail_does_not_hold_up_the_others(backend: TestBackend) {
+    let (app, now) = app_with_clock(backend).await;
+    let (admin, agent) = admin_and_agent(&app).await;
+    let (_, contact) = org_with_contact(&app, &agent, "Acme").await;
+    app.post(
+        "/api/v1/sla-policies",
+        &admin.token,
+        json!({ "name": "Fast", "targets": { "normal": { "first_response_minutes": 10 } } }),
+    )
+    .await;
+    run_timers(&app).await;
+    let mut cases = Vec::new();
+    for n in 0..3 {
+        let (s, case) = app
+            .post("/api/v1/cases", &agent.token, json!({ "subject": format!("Case {n}"), "description": "x", "requester_id": contact }))
+            .await;
+        assert_eq!(s, 201, "{case}");
+        cases.push(case["id"].as_i64().unwrap());
+    }
+    let broken = cases[0];
+    app.sql(
+        &format!(
+            "CREATE FUNCTION refuse_sla() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql;
+             CREATE TRIGGER refuse_sla BEFORE INSERT ON events FOR EACH ROW
+             WHEN (NEW.event_type LIKE 'sla.%' AND NEW.aggregate_id = {broken}) EXECUTE FUNCTION refuse_sla();"
+        ),
+        &format!(
+            "CREATE TRIGGER refuse_sla BEFORE INSERT ON events
+             WHEN NEW.event_type LIKE 'sla.%' AND NEW.aggregate_id = {broken}
+             BEGIN SELECT RAISE(ABORT, 'refused'); END;"
+        ),
+    )
+    .await;
+    now.advance(Duration::hours(1));
+    assert_eq!(
+        run_timers(&app).await,
+        4,
+        "a warning and a breach for each of the two other cases"
+    );
+    let svc = app.services.clone();
+    let jobs = tokio::task::spawn_blocking(move || {
+        svc.db
+            .read(|c| helpdesk_store::sla::pending_jobs(c, broken))
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let tried: Vec<_> = jobs.iter().filter(|j| j.attempts > 0).collect();
+    assert_eq!(
+        tried.len(),
+        2,
+        "its warning and breach were tried: {jobs:?}"
+    );
+    assert!(
+        tried.iter().all(|j| j.attempts == 1
+            && j.last_error.as_deref().unwrap_or("").contains("refused")
+            && j.run_at > now.now()),
+        "{tried:?}"
+    );
+    assert_eq!(run_timers(&app).await, 0, "not tried again at once");
+
+    app.sql(
+        "DROP TRIGGER refuse_sla ON events; DROP FUNCTION refuse_sla();",
+        "DROP TRIGGER refuse_sla;",
+    )
+    .await;
+    now.advance(Duration::minutes(1));
+    assert_eq!(run_timers(&app).await, 2, "fired once its wait is over");
+    let svc = app.services.clone();
+    let announced: Vec<String> = tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use helpdesk_store::schema::events;
+        svc.db.read(|c| {
+            events::table
+                .filter(events::aggregate_id.eq(broken))
+                .filter(events::event_type.eq_any(["sla.warning", "sla.breached"]))
+                .order(events::id.asc())
+                .select(events::event_type)
+                .load::<String>(c)
+                .map_err(helpdesk_store::StoreError::from)
+        })
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(announced, ["sla.warning", "sla.breached"], "each once");
+}
+
+#[tokio::test]
+async fn a_case_whose_timers_fail_does_not_hold_up_the_others_sqlite() {
+    a_case_whose_timers_fail_does_not_hold_up_the_others(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_case_whose_timers_fail_does_not_hold_up_the_others_postgres() {
+    a_case_whose_timers_fail_does_not_hold_up_the_others(TestBackend::Postgres).await;
+}
+
 async fn stale_cases_close_by_themselves(backend: TestBackend) {
     let clock = Arc::new(ManualClock::default());
     let handle = clock.clone();

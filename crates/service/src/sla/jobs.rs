@@ -1,6 +1,7 @@
 //! The SLA jobs: recomputing every case, and firing the timers that fall due (warnings, breaches).
 
 use super::*;
+use diesel::Connection;
 use helpdesk_domain::event::{Event, SlaAlert};
 
 impl Services {
@@ -71,18 +72,17 @@ impl Services {
                         continue;
                     }
                     taken += 1;
-                    // Firing one timer recomputes the case's timers; a due one that was
-                    // replaced is taken in the next round.
-                    for _ in 0..6 {
-                        let due = store::due_jobs_of_case(c, *case_id, now)?;
-                        if due.is_empty() {
-                            break;
-                        }
-                        for job in due {
-                            if store::finish_job(c, job.id, now)?
-                                && self.fire(c, &ctx, *case_id, &job, now)?
-                            {
-                                fired += 1;
+                    // Each case in its own savepoint: one whose timers fail is put back by
+                    // the queue rule (retried later, then given up) without holding up the
+                    // others.
+                    let one = c.transaction(|c| self.fire_due_of_case(c, &ctx, *case_id, now));
+                    match one {
+                        Ok(n) => fired += n,
+                        Err(e) => {
+                            let why = crate::error::chain(&e);
+                            tracing::error!(case_id, error = %why, "firing a case's timers failed");
+                            for job in store::due_jobs_of_case(c, *case_id, now)? {
+                                TimerQueue::failed(c, job.id, None, &why, now)?;
                             }
                         }
                     }
@@ -95,6 +95,32 @@ impl Services {
                 return Ok(announced);
             }
         }
+    }
+
+    /// Fires the due timers of a case whose clocks the caller holds; returns how many were
+    /// announced.
+    fn fire_due_of_case(
+        &self,
+        c: &mut AnyConnection,
+        ctx: &SlaContext,
+        case_id: i64,
+        now: NaiveDateTime,
+    ) -> Result<usize, AppError> {
+        let mut fired = 0;
+        // Firing one timer recomputes the case's timers; a due one that was replaced is taken
+        // in the next round.
+        for _ in 0..6 {
+            let due = store::due_jobs_of_case(c, case_id, now)?;
+            if due.is_empty() {
+                break;
+            }
+            for job in due {
+                if store::finish_job(c, job.id, now)? && self.fire(c, ctx, case_id, &job, now)? {
+                    fired += 1;
+                }
+            }
+        }
+        Ok(fired)
     }
 
     pub(super) fn fire(

@@ -11,6 +11,7 @@ use helpdesk_domain::sla::{
 };
 use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority};
 use helpdesk_store::cases::{self as case_store, CaseRow};
+use helpdesk_store::queue::TimerQueue;
 use helpdesk_store::sla::{self as store, CalendarRow, CaseSlaRow, NewJob, PolicyRow};
 use helpdesk_store::{AnyConnection, StoreError};
 

@@ -87,6 +87,10 @@ pub struct JobRow {
     pub status: String,
     pub created_at: NaiveDateTime,
     pub done_at: Option<NaiveDateTime>,
+    /// Failed attempts to fire it (the shared queue rule retries them).
+    pub attempts: i32,
+    pub lease_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -1,0 +1,3 @@
+ALTER TABLE jobs DROP COLUMN last_error;
+ALTER TABLE jobs DROP COLUMN lease_until;
+ALTER TABLE jobs DROP COLUMN attempts;
