@@ -666,13 +666,13 @@ fn revocation_crosses_replicas_postgres() {
     );
 }
 
-/// `helpdesk worker` is killed with SIGKILL ten times while it sends 60 mails through a real
+/// `helpdesk worker` is killed with SIGKILL twenty times while it sends 100 mails through a real
 /// SMTP server, and started again each time. No recipient gets a mail twice; every mail is
 /// either received or, if the kill cut its hand-over, marked `unknown` for an admin to see.
 /// A last SIGTERM while idle ends the worker with exit code 0.
 #[test]
 fn killed_worker_sends_every_mail_once_postgres() {
-    const MAILS: usize = 60;
+    const MAILS: usize = 100;
     let db = TestDb::new(TestBackend::Postgres);
     let data = tempfile::tempdir().unwrap();
     let smtp = Smtp::start();
@@ -731,7 +731,7 @@ fn killed_worker_sends_every_mail_once_postgres() {
             std::thread::sleep(Duration::from_millis(2));
         }
         let open = status(&db).iter().any(|s| s == "pending" || s == "claimed");
-        if kills < 10 && open {
+        if kills < 20 && open {
             worker.0.kill().unwrap();
             worker.0.wait().unwrap();
             kills += 1;
