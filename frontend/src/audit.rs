@@ -131,6 +131,13 @@ fn shown(lg: Lang, field: &str, raw: Option<String>, dir: Directory, names: Name
 pub fn Audit(id: i64) -> impl IntoView {
     let l = lang();
     let audit = Fetch::<AuditPage>::new(format!("/api/v1/cases/{id}/audit?limit=100"));
+    // Every change of the case shows up here as it happens.
+    let feed = crate::live::live();
+    Effect::new(move |_| {
+        if feed.0.get().is_some_and(|e| e.case_id == id) {
+            audit.reload();
+        }
+    });
     let dir = directory();
     let names: Names = RwSignal::new(HashMap::new());
     // The records the trail names, fetched once each, so that it reads by name.

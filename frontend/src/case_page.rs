@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::agent::{directory, focus, typing, QueueOrder};
 use crate::api;
+use crate::case_details::CaseDetails;
 use crate::handoff_ask::{Handoff, HandoffAsk};
 use crate::i18n::{self, Lang};
 use crate::live::live;
@@ -311,6 +312,7 @@ pub fn CasePage(id: i64) -> impl IntoView {
                             })}
                         </section>
                         <aside class="case-side">
+                            {open.then(|| view! { <CaseDetails id case/> })}
                             <section class="card">
                                 <h2>{tr!(lg, "Followers", "Наблюдатели")}</h2>
                                 <ul data-test="followers">

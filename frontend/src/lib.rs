@@ -14,6 +14,7 @@ pub mod agent;
 pub mod api;
 pub mod app;
 pub mod audit;
+pub mod case_details;
 pub mod case_page;
 pub mod chosen_files;
 pub mod crm;

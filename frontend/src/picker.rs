@@ -191,15 +191,21 @@ pub fn Picker(
 ) -> impl IntoView {
     let l = lang();
     let names = RwSignal::new(HashMap::<i64, String>::new());
-    for id in ids(&value.get_untracked()) {
-        spawn_local(async move {
-            if let Some(n) = pick.name(id).await {
-                names.update(|m| {
-                    m.insert(id, n);
-                });
+    // Records chosen before (or set from outside, as a reload brings them) are named too.
+    Effect::new(move |_| {
+        for id in ids(&value.get()) {
+            if names.with_untracked(|m| m.contains_key(&id)) {
+                continue;
             }
-        });
-    }
+            spawn_local(async move {
+                if let Some(n) = pick.name(id).await {
+                    let _ = names.try_update(|m| {
+                        m.insert(id, n);
+                    });
+                }
+            });
+        }
+    });
     let text = RwSignal::new(String::new());
     let offers = RwSignal::new(None::<Result<Vec<Offer>, String>>);
     let active = RwSignal::new(0usize);

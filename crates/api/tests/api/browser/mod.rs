@@ -35,6 +35,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::org_with_contact;
 
 mod agent;
+mod case_details;
 mod delivery;
 mod forms;
 mod handoff;
