@@ -1,14 +1,14 @@
 //! A case's details, edited where they are shown: subject, priority, type, support line,
-//! product, tags and contacts. Each change is saved on its own — a PATCH of that field only, so
-//! it never overwrites what someone else changed meanwhile — and the API's refusal appears at
-//! the field in the reader's language. What is being typed is kept while live updates reload
-//! the case underneath. Team and assignee change through Assign (by name, with the team's
-//! members first).
+//! product and component, tags and contacts. Each change is saved on its own — a PATCH of that
+//! field only, so it never overwrites what someone else changed meanwhile — and the API's
+//! refusal appears at the field in the reader's language. What is being typed is kept while
+//! live updates reload the case underneath. Team and assignee change through Assign (by name,
+//! with the team's members first).
 
 use std::collections::BTreeMap;
 
 use helpdesk_api_types::cases::Case;
-use helpdesk_api_types::catalog::ContractPage;
+use helpdesk_api_types::catalog::{Component, ContractPage, Product};
 use helpdesk_api_types::{CaseType, Priority};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -182,6 +182,21 @@ pub fn CaseDetails(id: i64, case: Fetch<Case>) -> impl IntoView {
         );
     });
 
+    // The chosen product's components.
+    let components = RwSignal::new(Vec::<Component>::new());
+    let product_id = Memo::new(move |_| now().and_then(|c| c.product_id));
+    Effect::new(move |_| {
+        let Some(p) = product_id.get() else {
+            components.set(Vec::new());
+            return;
+        };
+        spawn_local(async move {
+            if let Ok(p) = api::get::<Product>(&format!("/api/v1/products/{p}")).await {
+                let _ = components.try_set(p.components);
+            }
+        });
+    });
+
     let tags = RwSignal::new(None::<String>);
     let save_tags = move || {
         let Some(text) = tags.get_untracked() else {
@@ -259,6 +274,19 @@ pub fn CaseDetails(id: i64, case: Fetch<Case>) -> impl IntoView {
             <Field label=t("Product", "Продукт") error=err("product_id")>
                 <Picker pick=Pick::Product value=product name="edit-product"/>
             </Field>
+            {move || (!components.with(Vec::is_empty)).then(|| view! {
+                <Field label=t("Component", "Компонент") error=err("component_id")>
+                    <select data-test="edit-component" on:change=move |ev| {
+                        let chosen = event_target_value(&ev).parse::<i64>().ok();
+                        save(id, "component_id", json!({ "component_id": chosen }), case, errors);
+                    }>
+                        <option value="">{move || tr!(l.get(), "— none —", "— не указан —")}</option>
+                        {components.get().into_iter().map(|k| view! {
+                            <option value=k.id.to_string() prop:selected=move || now().is_some_and(|c| c.component_id == Some(k.id))>{k.name}</option>
+                        }).collect_view()}
+                    </select>
+                </Field>
+            })}
             <Field label=t("Contacts", "Контакты") error=err("contact_ids")>
                 <Picker pick=Pick::Contact value=contacts name="edit-contacts" many=true/>
             </Field>

@@ -1,6 +1,7 @@
 //! The case's details edited in place: the subject (a blank one refused at its field), the
-//! priority, the product by name and then a type its contract allows, tags and a contact — each
-//! saved by itself, each change appearing in the audit trail while it is open.
+//! priority, the product by name, then a type its contract allows and one of its components,
+//! tags and a contact — each saved by itself, each change appearing in the audit trail while it
+//! is open.
 
 use super::*;
 
@@ -39,6 +40,15 @@ async fn agent_edits_a_case_in_place(backend: TestBackend) {
             json!({ "name": "Backup service" }),
         )
         .await;
+    let (s, with_part) = app
+        .post(
+            &format!("/api/v1/products/{}/components", product["id"]),
+            &admin.token,
+            json!({ "name": "Agent" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{with_part}");
+    let part = with_part["components"][0]["id"].clone();
     let (s, contract) = app
         .post(
             "/api/v1/contracts",
@@ -130,6 +140,13 @@ async fn agent_edits_a_case_in_place(backend: TestBackend) {
     }
     click(&c, "[data-test=edit-type] option[value=error]").await;
     case_until(&app, &agent.token, id, |c| c["case_type"] == "error").await;
+    // The product's components are offered once it is chosen.
+    click(
+        &c,
+        &format!("[data-test=edit-component] option[value='{part}']"),
+    )
+    .await;
+    case_until(&app, &agent.token, id, |c| c["component_id"] == part).await;
 
     // Tags as typed, Enter saves; a contact found by name.
     type_in(&c, "[data-test=edit-tags]", "vip, billing ,vip\n").await;
@@ -165,7 +182,7 @@ async fn agent_edits_a_case_in_place(backend: TestBackend) {
         t.contains("Tags") && t.contains("Contacts")
     })
     .await;
-    for field in ["Subject", "Priority", "Product", "Type"] {
+    for field in ["Subject", "Priority", "Product", "Type", "Component"] {
         assert!(trail.contains(field), "{field} in {trail}");
     }
     assert!(trail.contains("Backup service"), "names, not ids: {trail}");
