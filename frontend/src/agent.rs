@@ -44,6 +44,15 @@ impl Directory {
             .unwrap_or_else(|| format!("#{id}"))
     }
 
+    /// Whether `id` is a colleague (an agent or admin), not a portal user.
+    pub fn is_staff(self, id: i64) -> bool {
+        self.users.value().is_some_and(|p| {
+            p.items
+                .iter()
+                .any(|u| u.id == id && u.role != helpdesk_api_types::Role::Portal)
+        })
+    }
+
     pub fn agents(self) -> Vec<User> {
         self.users
             .value()

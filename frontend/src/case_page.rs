@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::agent::{directory, focus, typing, QueueOrder};
 use crate::api;
 use crate::case_details::CaseDetails;
+use crate::customer_card::CustomerCard;
 use crate::handoff_ask::{Handoff, HandoffAsk};
 use crate::i18n::{self, Lang};
 use crate::live::live;
@@ -312,6 +313,7 @@ pub fn CasePage(id: i64) -> impl IntoView {
                             })}
                         </section>
                         <aside class="case-side">
+                            <CustomerCard case/>
                             {open.then(|| view! { <CaseDetails id case/> })}
                             <section class="card">
                                 <h2>{tr!(lg, "Followers", "Наблюдатели")}</h2>
@@ -396,7 +398,7 @@ fn CustomerFacts(org: Option<i64>, requester: Option<i64>) -> impl IntoView {
                 {move || contact.and_then(super::ui::Fetch::value).map(|x| {
                     let mut about: Vec<String> = x.title.into_iter().collect();
                     about.extend(x.emails);
-                    about.extend(x.phones);
+                    about.extend(x.phones.iter().map(|p| crate::customer_card::phone_shown(l.get(), p)));
                     (!about.is_empty()).then(|| view! { " " <span class="hint">{about.join(" · ")}</span> })
                 })}
             </dd>

@@ -18,6 +18,7 @@ pub mod case_details;
 pub mod case_page;
 pub mod chosen_files;
 pub mod crm;
+pub mod customer_card;
 pub mod drafts;
 pub mod handoff_ask;
 pub mod i18n;

@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use crate::agent::directory;
 use crate::api;
 use crate::i18n::Lang;
+use crate::picker::{Pick, RecordName};
 use crate::route::{router, Route};
 use crate::tr;
 use crate::ui::{lang, pending, size, toasts, when, Fetch, Load};
@@ -66,7 +67,15 @@ pub fn Stream(
                         view! {
                             <li class=format!("entry entry-{}", e.kind.as_str()) data-test="entry" data-kind=e.kind.as_str()>
                                 <div class="entry-head">
-                                    <strong>{author}</strong>
+                                    {match (dir, e.author_user_id, e.author_contact_id) {
+                                        // Registered by an agent for a customer: the customer's
+                                        // words, and who wrote them down.
+                                        (Some(d), Some(agent), Some(customer)) if d.is_staff(agent) => view! {
+                                            <strong data-test="entry-author"><RecordName pick=Pick::Contact id=customer/></strong>
+                                            <span class="hint" data-test="registered-by">{format!("{} {}", tr!(lg, "registered by", "зарегистрировал(а)"), d.user_name(Some(agent)))}</span>
+                                        }.into_any(),
+                                        _ => view! { <strong data-test="entry-author">{author}</strong> }.into_any(),
+                                    }}
                                     <span class="kind">{kind}</span>
                                     <time>{when(lg, e.created_at)}</time>
                                 </div>

@@ -1,4 +1,6 @@
-//! The case's details edited in place: the subject (a blank one refused at its field), the
+//! Who the customer is, beside the stream (how to reach them, portal access, the contracts in
+//! force, the description as theirs "registered by" the agent), and the case's details edited
+//! in place: the subject (a blank one refused at its field), the
 //! priority, the product by name, then a type its contract allows and one of its components,
 //! tags and a contact — each saved by itself, each change appearing in the audit trail while it
 //! is open.
@@ -58,11 +60,21 @@ async fn agent_edits_a_case_in_place(backend: TestBackend) {
         )
         .await;
     assert_eq!(s, 201, "{contract}");
+    let (s, patched) = app
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/contacts/{requester}"),
+            Some(&agent.token),
+            Some(&json!({ "phones": ["+7 495 100-20-30 доб. 123"], "title": "Office manager" })),
+        )
+        .await;
+    assert_eq!(s, 200, "{patched}");
     let (s, case) = app
         .post(
             "/api/v1/cases",
             &agent.token,
-            json!({ "subject": "Printer jams", "requester_id": requester }),
+            json!({ "subject": "Printer jams", "requester_id": requester,
+                    "description": "It jams on every second page." }),
         )
         .await;
     assert_eq!(s, 201, "{case}");
@@ -72,6 +84,47 @@ async fn agent_edits_a_case_in_place(backend: TestBackend) {
     c.goto(&app.url(&format!("/cases/{id}"))).await.unwrap();
     sign_in(&c, &agent).await;
     find(&c, "[data-test=case-details]").await;
+
+    // Who the customer is: how to reach them, portal access, the contracts in force.
+    let card = "[data-test=customer-card]";
+    text_until(&c, &format!("{card} [data-test=record-name]"), |t| {
+        t == "Ivan Details"
+    })
+    .await;
+    let phone = find(&c, &format!("{card} [data-test=customer-phone]")).await;
+    assert_eq!(
+        phone.attr("href").await.unwrap().as_deref(),
+        Some("tel:+74951002030;ext=123")
+    );
+    let mail = find(&c, &format!("{card} [data-test=customer-email]")).await;
+    assert_eq!(
+        mail.attr("href").await.unwrap().as_deref(),
+        Some("mailto:details@example.test")
+    );
+    let access = find(&c, &format!("{card} [data-test=portal-access]")).await;
+    assert_eq!(
+        access.attr("data-on").await.unwrap().as_deref(),
+        Some("true")
+    );
+    text_until(&c, &format!("{card} [data-test=contracts]"), |t| {
+        t.contains("Д-5") && t.contains("Backup service")
+    })
+    .await;
+    // The description is the customer's, written down by the agent.
+    text_until(
+        &c,
+        "[data-test=entry]:first-child [data-test=entry-author]",
+        |t| t == "Ivan Details",
+    )
+    .await;
+    let by = text_until(
+        &c,
+        "[data-test=entry]:first-child [data-test=registered-by]",
+        |t| !t.is_empty(),
+    )
+    .await;
+    assert!(by.starts_with("registered by"), "{by}");
+    screenshot(&c, backend, "case-customer").await;
     click(&c, "[data-test=audit-toggle]").await;
 
     // The subject: a blank one is refused at its field, the editor keeps it; then a real one.
