@@ -3,7 +3,7 @@
 #   install-tools.sh wasm   the wasm32 target, wasm-bindgen-cli matching Cargo.lock and brotli (to build the SPA)
 #   install-tools.sh lint   the above, plus cargo-deny
 #   install-tools.sh all    the above, plus Chromium + ChromeDriver, Dovecot, schemathesis, aiosmtpd,
-#                           moto (S3) and the OpenID provider (for the tests)
+#                           moto (S3), the OpenID provider and axe-core (for the tests)
 set -euo pipefail
 what="${1:-all}"
 cd "$(dirname "$0")/.."
@@ -87,5 +87,12 @@ if ! cmp -s "$oidc/package-lock.json" "$oidc/node_modules/.package-lock.json.ins
     say "installing the OpenID provider for the tests into $oidc/node_modules"
     npm ci --prefix "$oidc" --no-audit --no-fund --loglevel=error >/dev/null
     cp "$oidc/package-lock.json" "$oidc/node_modules/.package-lock.json.installed"
+fi
+# axe-core, the accessibility checker the browser tests run in the app's pages.
+axe="crates/test-support/axe"
+if ! cmp -s "$axe/package-lock.json" "$axe/node_modules/.package-lock.json.installed" 2>/dev/null; then
+    say "installing axe-core for the tests into $axe/node_modules"
+    npm ci --prefix "$axe" --no-audit --no-fund --loglevel=error >/dev/null
+    cp "$axe/package-lock.json" "$axe/node_modules/.package-lock.json.installed"
 fi
 say "tools ready"

@@ -34,6 +34,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::org_with_contact;
 
+mod a11y;
 mod agent;
 mod case_details;
 mod delivery;
@@ -215,6 +216,30 @@ fn redrawn(e: &fantoccini::error::CmdError) -> bool {
         fantoccini::error::CmdError::Standard(w)
             if w.error == fantoccini::error::ErrorStatus::StaleElementReference
     )
+}
+
+/// The serious and critical accessibility violations axe-core finds in the page as it is now,
+/// each as its rule and the first elements it found.
+async fn violations(c: &Client) -> Vec<String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../test-support/axe/node_modules/axe-core/axe.min.js");
+    let axe = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; run ./scripts/install-tools.sh", path.display()));
+    c.execute(&format!("{axe}\nwindow.axe = axe;"), vec![])
+        .await
+        .unwrap();
+    let found = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            window.axe.run(document, { resultTypes: ['violations'] }).then(r => done(
+                r.violations
+                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                    .map(v => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`)));"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(found).unwrap()
 }
 
 /// Waits until the element's text satisfies `ok`, and returns it.
