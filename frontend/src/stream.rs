@@ -46,7 +46,31 @@ pub fn Stream(
             }
         });
     };
-    move || match stream.get() {
+    // A screen reader hears of an entry that arrives while the case is open, once — not the
+    // whole stream again at each reload.
+    let seen = StoredValue::new(None::<usize>);
+    let arrived = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Load::Ready(page) = stream.get() {
+            let n = page.items.len();
+            let before = seen.get_value();
+            seen.set_value(Some(n));
+            if let (Some(b), Some(last)) = (before, page.items.last()) {
+                if n > b {
+                    let lg = l.get_untracked();
+                    let who = match dir {
+                        Some(d) => staff_author(lg, d, last),
+                        None => customer_author(lg, me, last),
+                    };
+                    arrived.set(format!(
+                        "{} {who}",
+                        tr!(lg, "New in the stream, from", "Новое в ленте от")
+                    ));
+                }
+            }
+        }
+    });
+    let entries = move || match stream.get() {
         Load::Ready(page) => {
             let lg = l.get();
             let all_files = files.value().unwrap_or_default();
@@ -113,6 +137,10 @@ pub fn Stream(
             .into_any()
         }
         other => pending(&other, move || stream.reload()),
+    };
+    view! {
+        <div class="sr" role="status" aria-live="polite" data-test="stream-arrived">{move || arrived.get()}</div>
+        {entries}
     }
 }
 

@@ -1,6 +1,6 @@
 //! Accessibility: axe-core finds no serious or critical violation on the queue, a case, the
 //! new-case form, the admin screens and the portal (home, a case, a new case), in English and
-//! in Russian.
+//! in Russian; an entry arriving in an open case is told to a screen reader.
 
 use super::*;
 
@@ -35,6 +35,39 @@ async fn pages_pass_axe(backend: TestBackend) {
     find(&c, "[data-test=case-details]").await;
     find(&c, "[data-test=stream] [data-test=entry]").await;
     check("case", violations(&c).await);
+    // A message that arrives while the case is open is told to a screen reader, once.
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/stream"),
+            &admin.token,
+            json!({ "kind": "internal", "body": "It happens with the big form only." }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let mut told = Value::Null;
+    for _ in 0..100 {
+        told = c
+            .execute(
+                "return document.querySelector('[data-test=stream-arrived]').textContent;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if told.as_str().is_some_and(|t| !t.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, who) = app
+        .get(&format!("/api/v1/users/{}", admin.id), &admin.token)
+        .await;
+    assert_eq!(
+        told,
+        json!(format!(
+            "New in the stream, from {}",
+            who["name"].as_str().unwrap()
+        ))
+    );
     c.goto(&app.url("/cases/new")).await.unwrap();
     find(&c, "[data-test=case-type]").await;
     check("new case", violations(&c).await);
@@ -45,6 +78,7 @@ async fn pages_pass_axe(backend: TestBackend) {
     c.goto(&app.url(&format!("/cases/{id}"))).await.unwrap();
     find(&c, "[data-test=stream] [data-test=entry]").await;
     check("case (ru)", violations(&c).await);
+    screenshot(&c, backend, "case-light-ru").await;
     click(&c, "[data-test=language]").await;
     text_until(&c, "[data-test=language]", |t| t == "Русский").await;
     sign_out(&c).await;

@@ -36,6 +36,7 @@ use crate::org_with_contact;
 
 mod a11y;
 mod agent;
+mod appearance;
 mod case_details;
 mod delivery;
 mod forms;
@@ -82,6 +83,12 @@ fn free_port() -> u16 {
 }
 
 async fn browser() -> (Driver, Client) {
+    browser_with(&[], None).await
+}
+
+/// [`browser`] with more Chromium switches, and a device to emulate (ChromeDriver's
+/// `mobileEmulation`: a window narrower than Chromium's smallest, as a phone's).
+async fn browser_with(extra: &[&str], device: Option<Value>) -> (Driver, Client) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let port = free_port();
     let profile = tempfile::tempdir().expect("a profile folder for the browser");
@@ -105,6 +112,15 @@ async fn browser() -> (Driver, Client) {
         }
     }))
     .unwrap();
+    let mut caps = caps;
+    if let Some(Value::Object(options)) = caps.get_mut("goog:chromeOptions") {
+        if let Some(Value::Array(args)) = options.get_mut("args") {
+            args.extend(extra.iter().map(|a| json!(a)));
+        }
+        if let Some(d) = device {
+            options.insert("mobileEmulation".into(), d);
+        }
+    }
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
         if let Ok(client) = ClientBuilder::rustls()
