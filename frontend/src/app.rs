@@ -137,6 +137,7 @@ pub fn App() -> impl IntoView {
                         <Link to=Route::Contacts>{move || tr!(lang.get(), "Contacts", "Контакты")}</Link>
                         <Link to=Route::Products>{move || tr!(lang.get(), "Products", "Продукты")}</Link>
                         <Link to=Route::Contracts>{move || tr!(lang.get(), "Contracts", "Договоры")}</Link>
+                        <Link to=Route::Kb>{move || tr!(lang.get(), "Knowledge base", "База знаний")}</Link>
                         {admin.then(|| view! { <Link to=Route::Admin("users".into())>{move || tr!(lang.get(), "Admin", "Администрирование")}</Link> })}
                     </nav>
                 }.into_any()
@@ -204,6 +205,9 @@ fn AgentShell(router: Router) -> impl IntoView {
         Route::Contracts => view! { <DirectoryPage dir=Dir::Contracts/> }.into_any(),
         Route::Contract(id) => view! { <RecordPage dir=Dir::Contracts id/> }.into_any(),
         Route::Article(id) => view! { <AgentArticle id/> }.into_any(),
+        Route::Kb => view! { <crate::kb_authoring::KbList/> }.into_any(),
+        Route::KbNew => view! { <crate::kb_authoring::KbEditor id=None/> }.into_any(),
+        Route::KbEdit(id) => view! { <crate::kb_authoring::KbEditor id=Some(id)/> }.into_any(),
         Route::Admin(what) => view! { <AdminPage what/> }.into_any(),
         Route::Profile => view! { <Profile/> }.into_any(),
         _ => view! { <QueuePage key="mine".to_owned()/> }.into_any(),

@@ -67,3 +67,31 @@ pub fn forget_all() {
         let _ = st.remove_item(&k);
     }
 }
+
+/// The key of another form's draft (`name` says which: `kb.new`, `kb.12`).
+fn form_key(name: &str) -> Option<String> {
+    let user = api::load_session()?.user.id;
+    Some(format!("{PREFIX}{user}.{name}"))
+}
+
+/// A form's kept draft, as it was saved.
+pub fn load_form<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    let text = storage()?.get_item(&form_key(name)?).ok()??;
+    serde_json::from_str(&text).ok()
+}
+
+/// Keeps a form's draft (what is typed survives a reload and a network error).
+pub fn save_form<T: serde::Serialize>(name: &str, value: &T) {
+    if let (Some(st), Some(key), Ok(text)) =
+        (storage(), form_key(name), serde_json::to_string(value))
+    {
+        let _ = st.set_item(&key, &text);
+    }
+}
+
+/// Forgets a form's draft (it was saved).
+pub fn clear_form(name: &str) {
+    if let (Some(st), Some(key)) = (storage(), form_key(name)) {
+        let _ = st.remove_item(&key);
+    }
+}

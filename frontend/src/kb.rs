@@ -4,6 +4,7 @@
 use helpdesk_api_types::kb::{Article, ArticleStatus, ArticleVisibility, KbAttachment};
 use leptos::prelude::*;
 
+use crate::route::{Link, Route};
 use crate::tr;
 use crate::ui::{lang, pending, size, when, Fetch, Load};
 use crate::upload::download;
@@ -13,6 +14,7 @@ pub fn AgentArticle(id: i64) -> impl IntoView {
     let l = lang();
     let article = Fetch::<Article>::new(format!("/api/v1/kb/articles/{id}"));
     let files = Fetch::<Vec<KbAttachment>>::new(format!("/api/v1/kb/articles/{id}/attachments"));
+    let cases = Fetch::<Vec<i64>>::new(format!("/api/v1/kb/articles/{id}/cases"));
     view! {
         {move || match article.get() {
             Load::Ready(a) => {
@@ -27,7 +29,10 @@ pub fn AgentArticle(id: i64) -> impl IntoView {
                 };
                 view! {
                     <article class="card kb-article" data-test="kb-article-page" lang=a.language.clone()>
-                        <h1>{a.title.clone()}</h1>
+                        <div class="row-head">
+                            <h1>{a.title.clone()}</h1>
+                            <Link to=Route::KbEdit(id)><span class="button" data-test="kb-edit">{tr!(lg, "Edit", "Изменить")}</span></Link>
+                        </div>
                         <p class="hint">
                             <span class="badge" data-test="kb-status">{status}</span> " "
                             <span class="badge" data-test="kb-visibility">{visibility}</span> " "
@@ -47,6 +52,12 @@ pub fn AgentArticle(id: i64) -> impl IntoView {
                                             {format!("{} ({})", x.filename, size(x.size))}</button></li>
                                     }
                                 }).collect_view()}
+                            </ul>
+                        })}
+                        {move || cases.value().filter(|c| !c.is_empty()).map(|c| view! {
+                            <h2>{tr!(l.get(), "Linked cases", "Связанные обращения")}</h2>
+                            <ul data-test="kb-cases">
+                                {c.into_iter().map(|case| view! { <li><Link to=Route::Case(case)>{format!("#{case}")}</Link></li> }).collect_view()}
                             </ul>
                         })}
                     </article>

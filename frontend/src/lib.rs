@@ -23,6 +23,7 @@ pub mod drafts;
 pub mod handoff_ask;
 pub mod i18n;
 pub mod kb;
+pub mod kb_authoring;
 pub mod live;
 pub mod merge_ask;
 pub mod new_case;

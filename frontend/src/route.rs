@@ -23,6 +23,10 @@ pub enum Route {
     Contract(i64),
     /// A knowledge-base article as agents read it (any status or visibility).
     Article(i64),
+    /// The knowledge base as agents write it: the articles, a new one, one being edited.
+    Kb,
+    KbNew,
+    KbEdit(i64),
     Admin(String),
     /// The customer portal.
     PortalHome,
@@ -60,7 +64,10 @@ impl Route {
             ["products", n] if id(n).is_some() => Route::Product(id(n).unwrap_or_default()),
             ["contracts"] => Route::Contracts,
             ["contracts", n] if id(n).is_some() => Route::Contract(id(n).unwrap_or_default()),
+            ["kb"] => Route::Kb,
+            ["kb", "new"] => Route::KbNew,
             ["kb", n] if id(n).is_some() => Route::Article(id(n).unwrap_or_default()),
+            ["kb", n, "edit"] if id(n).is_some() => Route::KbEdit(id(n).unwrap_or_default()),
             ["admin"] => Route::Admin("users".to_owned()),
             ["admin", what] => Route::Admin((*what).to_owned()),
             ["portal", "cases", "new"] => Route::PortalNewCase,
@@ -96,6 +103,9 @@ impl Route {
             Route::Contracts => "/contracts".to_owned(),
             Route::Contract(id) => format!("/contracts/{id}"),
             Route::Article(id) => format!("/kb/{id}"),
+            Route::Kb => "/kb".to_owned(),
+            Route::KbNew => "/kb/new".to_owned(),
+            Route::KbEdit(id) => format!("/kb/{id}/edit"),
             Route::Admin(what) => format!("/admin/{what}"),
             Route::PortalHome => "/portal".to_owned(),
             Route::PortalCase(id) => format!("/portal/cases/{id}"),

@@ -203,21 +203,23 @@ pub fn TwoFactorSettings() -> impl IntoView {
 pub fn TwoFactorPolicyForm() -> impl IntoView {
     let l = crate::ui::lang();
     let policy = Fetch::<TwoFactorPolicy>::new("/api/v1/settings/two-factor");
-    let admins = RwSignal::new(false);
-    let agents = RwSignal::new(false);
-    Effect::new(move |_| {
-        if let Load::Ready(p) = policy.get() {
-            admins.set(p.required_roles.contains(&Role::Admin));
-            agents.set(p.required_roles.contains(&Role::Agent));
-        }
-    });
+    // What the admin ticked; untouched boxes show the saved rule.
+    let admins = RwSignal::new(None::<bool>);
+    let agents = RwSignal::new(None::<bool>);
+    let ticked = move |choice: RwSignal<Option<bool>>, role: Role| {
+        choice.get().unwrap_or_else(|| {
+            policy
+                .value()
+                .is_some_and(|p| p.required_roles.contains(&role))
+        })
+    };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut required_roles = Vec::new();
-        if admins.get_untracked() {
+        if untrack(|| ticked(admins, Role::Admin)) {
             required_roles.push(Role::Admin);
         }
-        if agents.get_untracked() {
+        if untrack(|| ticked(agents, Role::Agent)) {
             required_roles.push(Role::Agent);
         }
         spawn_local(async move {
@@ -243,14 +245,23 @@ pub fn TwoFactorPolicyForm() -> impl IntoView {
     view! {
         <form class="card form" data-test="two-factor-policy" on:submit=save>
             <h2>{move || tr!(l.get(), "Two-factor sign-in required for", "Двухфакторный вход обязателен для")}</h2>
-            <label><input type="checkbox" data-test="require-admins" prop:checked=admins on:change=move |ev| admins.set(event_target_checked(&ev))/>
-                " " {move || tr!(l.get(), "Admins", "Администраторов")}</label>
-            <label><input type="checkbox" data-test="require-agents" prop:checked=agents on:change=move |ev| agents.set(event_target_checked(&ev))/>
-                " " {move || tr!(l.get(), "Agents", "Агентов")}</label>
-            <p class="muted">{move || tr!(l.get(),
-                "People of these roles without two-factor sign-in set it up at their next sign-in.",
-                "Те, у кого он ещё не настроен, настроят его при следующем входе.")}</p>
-            <button type="submit" data-test="save-two-factor-policy">{move || tr!(l.get(), "Save", "Сохранить")}</button>
+            // Shown once the rule is known: boxes unticked while it loads could be saved as
+            // "nobody" by a quick click.
+            {move || match policy.get() {
+                Load::Loading | Load::Failed(_) if policy.value().is_none() => {
+                    crate::ui::pending(&policy.get(), move || policy.reload())
+                }
+                _ => view! {
+                    <label><input type="checkbox" data-test="require-admins" prop:checked=move || ticked(admins, Role::Admin) on:change=move |ev| admins.set(Some(event_target_checked(&ev)))/>
+                        " " {move || tr!(l.get(), "Admins", "Администраторов")}</label>
+                    <label><input type="checkbox" data-test="require-agents" prop:checked=move || ticked(agents, Role::Agent) on:change=move |ev| agents.set(Some(event_target_checked(&ev)))/>
+                        " " {move || tr!(l.get(), "Agents", "Агентов")}</label>
+                    <p class="muted">{move || tr!(l.get(),
+                        "People of these roles without two-factor sign-in set it up at their next sign-in.",
+                        "Те, у кого он ещё не настроен, настроят его при следующем входе.")}</p>
+                    <button type="submit" data-test="save-two-factor-policy">{move || tr!(l.get(), "Save", "Сохранить")}</button>
+                }.into_any(),
+            }}
         </form>
     }
 }

@@ -25,6 +25,8 @@ pub struct Upload {
     pub progress: f64,
     pub done: Option<Attachment>,
     pub failed: Option<String>,
+    /// The server has it (for a case's file, `done` says which attachment it became).
+    pub stored: bool,
 }
 
 fn upload_path(case_id: i64, portal: bool) -> String {
@@ -46,6 +48,7 @@ pub fn send_file(path: String, file: web_sys::File, uploads: RwSignal<Vec<Upload
             name: name.clone(),
             progress: 0.0,
             done: None,
+            stored: false,
             failed: None,
         });
     });
@@ -88,8 +91,19 @@ pub fn send_file(path: String, file: web_sys::File, uploads: RwSignal<Vec<Upload
                             None => set(&|x| {
                                 x.progress = 1.0;
                                 x.done = Some(a.clone());
+                                x.stored = true;
                             }),
                         }
+                    }
+                    // Stored somewhere that is not a case (a knowledge-base article's files):
+                    // sent in full.
+                    _ if serde_json::from_str::<Vec<serde_json::Value>>(&text)
+                        .is_ok_and(|l| !l.is_empty()) =>
+                    {
+                        set(&|x| {
+                            x.progress = 1.0;
+                            x.stored = true;
+                        });
                     }
                     _ => set(&|x| x.failed = Some(format!("HTTP {status}"))),
                 }
@@ -142,12 +156,12 @@ pub fn take_files(
 pub fn UploadList(uploads: RwSignal<Vec<Upload>>) -> impl IntoView {
     view! {
         <ul class="uploads" data-test="uploads">
-            <For each=move || uploads.get() key=|u| (u.key, (u.progress * 100.0) as u32, u.done.is_some(), u.failed.is_some()) let:u>
+            <For each=move || uploads.get() key=|u| (u.key, (u.progress * 100.0) as u32, u.stored, u.failed.is_some()) let:u>
                 <li data-test="upload" class:failed=u.failed.is_some()>
                     <span>{u.name.clone()}</span>
                     <progress max="100" value=(u.progress * 100.0).round()></progress>
                     {u.failed.clone().map(|f| view! { <span class="error">{f}</span> })}
-                    {u.done.is_some().then_some("✓")}
+                    {u.stored.then_some("✓")}
                 </li>
             </For>
         </ul>
@@ -218,6 +232,7 @@ pub fn Composer(
                         name: a.filename.clone(),
                         progress: 1.0,
                         done: Some(a.clone()),
+                        stored: true,
                         failed: None,
                     })
                     .collect()

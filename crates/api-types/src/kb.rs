@@ -89,6 +89,20 @@ pub struct ArticleInput {
     pub tags: Vec<String>,
 }
 
+/// Markdown to see as it will read, before saving.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ArticlePreviewInput {
+    #[validate(length(max = 200000))]
+    pub body_md: String,
+}
+
+/// Markdown rendered and sanitized exactly as a saved article's would be.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ArticlePreview {
+    pub body_html: String,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]

@@ -21,7 +21,7 @@ fn articles_path(category: Option<i64>) -> String {
 }
 
 /// The categories in tree order, each with its depth.
-fn tree(all: &[KbCategory]) -> Vec<(KbCategory, usize)> {
+pub(crate) fn tree(all: &[KbCategory]) -> Vec<(KbCategory, usize)> {
     fn walk(
         all: &[KbCategory],
         parent: Option<i64>,

@@ -2,7 +2,7 @@
 //! messages only, replies with files and closing it, a new case with the fields and files a
 //! customer may send, the knowledge base, profile.
 
-mod kb;
+pub(crate) mod kb;
 mod new_case;
 
 pub use kb::{PortalArticle, PortalKb};

@@ -5,7 +5,8 @@ use actix_multipart::Multipart;
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use helpdesk_api_types::cases::AttachmentUpload;
 use helpdesk_api_types::kb::{
-    Article, ArticleInput, ArticlePage, ArticleQuery, KbAttachment, KbCategory, KbCategoryInput,
+    Article, ArticleInput, ArticlePage, ArticlePreview, ArticlePreviewInput, ArticleQuery,
+    KbAttachment, KbCategory, KbCategoryInput,
 };
 use helpdesk_service::{AppError, Services};
 
@@ -79,6 +80,20 @@ pub async fn articles(
     blocking(move || svc.list_articles(&auth.0, &q))
         .await
         .map(web::Json)
+}
+
+/// Markdown rendered and sanitized as a saved article's would be, without saving anything: the
+/// editor's preview (agents and admins).
+#[utoipa::path(tag = "knowledge base", request_body = ArticlePreviewInput,
+    responses((status = 200, description = "The HTML it will read as", body = ArticlePreview)))]
+#[post("/kb/preview")]
+pub async fn preview_article(
+    svc: web::Data<Services>,
+    auth: Auth,
+    body: web::Json<ArticlePreviewInput>,
+) -> Result<web::Json<ArticlePreview>, ApiError> {
+    let body_html = blocking(move || svc.preview_article(&auth.0, &body)).await?;
+    Ok(web::Json(ArticlePreview { body_html }))
 }
 
 /// Write an article in Markdown; it is kept with its sanitized HTML.

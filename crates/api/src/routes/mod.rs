@@ -180,6 +180,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(kb::replace_category)
         .service(kb::delete_category)
         .service(kb::articles)
+        .service(kb::preview_article)
         .service(kb::create_article)
         .service(kb::article)
         .service(kb::replace_article)

@@ -154,6 +154,7 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
     ("PUT",   "/api/v1/kb/categories/{id}",                              [Unauth, Deny,   Deny,   Ok,     Ok]),
     ("GET",   "/api/v1/kb/articles",                                     [Unauth, Deny,   Deny,   Ok,     Ok]),
     ("POST",  "/api/v1/kb/articles",                                     [Unauth, Deny,   Deny,   Ok,     Ok]),
+    ("POST",  "/api/v1/kb/preview",                                      [Unauth, Deny,   Deny,   Ok,     Ok]),
     ("GET",   "/api/v1/kb/articles/{id}",                                [Unauth, Deny,   Deny,   Ok,     Ok]),
     ("PUT",   "/api/v1/kb/articles/{id}",                                [Unauth, Deny,   Deny,   Ok,     Ok]),
     ("PUT",   "/api/v1/cases/{id}/articles/{article_id}",                [Unauth, Deny,   Deny,   Ok,     Ok]),
@@ -726,6 +727,7 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
         ("POST" | "PUT", "/api/v1/kb/articles" | "/api/v1/kb/articles/{id}") => {
             article_body(&format!("Article {n}"))
         }
+        ("POST", "/api/v1/kb/preview") => json!({ "body_md": "# Preview" }),
         ("PUT", "/api/v1/cases/{id}/articles/{article_id}") => return None,
         ("POST" | "PUT", "/api/v1/leads" | "/api/v1/leads/{id}") => {
             json!({ "last_name": format!("Lead {n}"), "organization_name": format!("Lead Org {n}") })

@@ -52,6 +52,17 @@ impl Services {
         })
     }
 
+    /// Markdown as it will read once saved: rendered and sanitized the same way (staff).
+    pub fn preview_article(
+        &self,
+        actor: &Actor,
+        input: &ArticlePreviewInput,
+    ) -> Result<String, AppError> {
+        actor.staff_read()?;
+        input.validate()?;
+        Ok(super::render_markdown(&input.body_md))
+    }
+
     pub fn create_article(&self, actor: &Actor, input: &ArticleInput) -> Result<Article, AppError> {
         actor.staff_write()?;
         let now = self.now();

@@ -3,8 +3,8 @@
 
 use chrono::NaiveDateTime;
 use helpdesk_api_types::kb::{
-    Article, ArticleInput, ArticlePage, ArticleQuery, ArticleStatus, ArticleVisibility,
-    KbAttachment, KbCategory, KbCategoryInput,
+    Article, ArticleInput, ArticlePage, ArticlePreviewInput, ArticleQuery, ArticleStatus,
+    ArticleVisibility, KbAttachment, KbCategory, KbCategoryInput,
 };
 use helpdesk_store::kb::{self as store, ArticleRow, CategoryRow};
 use helpdesk_store::{cases as case_store, AnyConnection};

@@ -41,6 +41,7 @@ mod case_details;
 mod delivery;
 mod forms;
 mod handoff;
+mod kb_authoring;
 mod pickers;
 mod portal;
 mod search;
