@@ -117,6 +117,41 @@ async fn dark_when_the_system_is(backend: TestBackend) {
     c.close().await.unwrap();
 }
 
+/// At 1440 px the header is one line in Russian too (its longest words).
+async fn header_is_one_line(backend: TestBackend) {
+    let (app, _registry) = spa(backend).await;
+    let (agent, _) = a_case(&app).await;
+    let (_driver, c) = browser_with(&["--window-size=1440,900"], None).await;
+    c.goto(&app.url("/queues/mine")).await.unwrap();
+    sign_in(&c, &agent).await;
+    find(&c, "[data-test=case-row]").await;
+    click(&c, "[data-test=language]").await;
+    text_until(&c, "[data-test=language]", |t| t == "English").await;
+    let tops = c
+        .execute(
+            "return [...document.querySelectorAll('.bar a, .bar button, .bar input')] \
+               .map(e => Math.round(e.getBoundingClientRect().top));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let tops: Vec<i64> = serde_json::from_value(tops).unwrap();
+    let (lowest, highest) = (tops.iter().min().unwrap(), tops.iter().max().unwrap());
+    assert!(highest - lowest < 20, "one line: {tops:?}");
+    screenshot(&c, backend, "header-ru-1440").await;
+    c.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn header_is_one_line_sqlite() {
+    header_is_one_line(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn header_is_one_line_postgres() {
+    header_is_one_line(TestBackend::Postgres).await;
+}
+
 #[tokio::test]
 async fn fits_a_phone_sqlite() {
     fits_a_phone(TestBackend::Sqlite).await;
