@@ -160,9 +160,11 @@ pub fn QueuePage(key: String) -> impl IntoView {
                         selected.set(0);
                     }
                     next.set(page.next_cursor);
-                    order
-                        .0
-                        .set(rows.get_untracked().iter().map(|c| c.id).collect());
+                    // The queue may be gone by now (signed out, another screen).
+                    if let Some(ids) = rows.try_with_untracked(|r| r.iter().map(|c| c.id).collect())
+                    {
+                        order.0.set(ids);
+                    }
                     state.set(Load::Ready(()));
                 }
                 Err(e) => state.set(Load::Failed(e.message())),

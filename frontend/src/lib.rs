@@ -32,6 +32,7 @@ pub mod passwords;
 pub mod picker;
 pub mod portal;
 pub mod profile;
+pub mod received_mail;
 pub mod route;
 pub mod search_box;
 pub mod security_log;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::Priority;
+use crate::{page, Priority};
 
 /// A mailbox as the API shows it: passwords never leave the server (only whether one is set).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -115,4 +115,37 @@ pub struct InboundResult {
     /// `in_reply_to`, `references`, `subject_tag` or `new_case`.
     pub thread_rule: Option<String>,
     pub note: Option<String>,
+}
+
+/// A received email whose processing failed every retry (or waits to be retried), for admins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ReceivedMail {
+    pub id: i64,
+    pub mailbox_id: Option<i64>,
+    pub message_id: String,
+    pub from_address: Option<String>,
+    pub subject: Option<String>,
+    /// `received` (waiting to be processed or retried), `failed` (every retry failed), or what
+    /// processing made of it (`created`, `threaded`, ...).
+    pub status: String,
+    /// Processing attempts that failed or ended.
+    pub attempts: i32,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    pub received_at: DateTime<Utc>,
+    /// When it is tried again; only while it waits after a failure.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+page!(ReceivedMailPage, ReceivedMail);
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReceivedMailQuery {
+    /// Only what needs an admin: messages that failed every retry, and those waiting for the
+    /// next one. Default true.
+    pub problems: Option<bool>,
+    /// 1..=200, default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
 }

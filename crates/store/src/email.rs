@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::schema::{case_message_ids, inbound_messages, mailbox_imap_state, mailboxes};
-use crate::{AnyConnection, StoreError};
+use crate::{AnyConnection, Page, StoreError};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = mailboxes)]
@@ -242,6 +242,58 @@ pub fn finish_inbound(
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Received messages, newest first, optionally only those in `statuses` (the failed ones and
+/// those waiting after a failure: `received` with attempts made).
+pub fn list_inbound(
+    conn: &mut AnyConnection,
+    problems: bool,
+    limit: i64,
+    cursor: Option<i64>,
+) -> Result<Page<InboundRow>, StoreError> {
+    let mut q = inbound_messages::table
+        .select(InboundRow::as_select())
+        .into_boxed();
+    if problems {
+        q = q.filter(
+            inbound_messages::status
+                .eq("failed")
+                .or(inbound_messages::status
+                    .eq("received")
+                    .and(inbound_messages::attempts.gt(0))),
+        );
+    }
+    if let Some(c) = cursor {
+        q = q.filter(inbound_messages::id.lt(c));
+    }
+    let rows = q
+        .order(inbound_messages::id.desc())
+        .limit(limit + 1)
+        .load(conn)?;
+    Ok(Page::from_overfetch(rows, limit, |r| r.id))
+}
+
+/// Puts a message that failed every retry back in the queue, due now, with a fresh count.
+/// `false` when it is not `failed`.
+pub fn retry_inbound(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    Ok(diesel::update(
+        inbound_messages::table
+            .find(id)
+            .filter(inbound_messages::status.eq("failed")),
+    )
+    .set((
+        inbound_messages::status.eq("received"),
+        inbound_messages::attempts.eq(0),
+        inbound_messages::next_attempt_at.eq(now),
+        inbound_messages::lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?
+        == 1)
 }
 
 /// Records a Message-ID of a case (received or sent); a known one is left alone.

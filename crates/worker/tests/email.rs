@@ -671,6 +671,32 @@ async fn a_message_that_keeps_failing_does_not_hold_up_the_rest(backend: TestBac
         "{:?}",
         row.last_error
     );
+    // Admins see it, with the reason, and may have it tried again.
+    let admin = d.app.user(Role::Admin, None, None).await;
+    let (s, list) = d.app.get("/api/v1/received-mail", &admin.token).await;
+    assert_eq!(s, 200, "{list}");
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "only the one that failed: {list}"
+    );
+    assert_eq!(list["items"][0]["id"], broken);
+    assert_eq!(list["items"][0]["status"], "failed");
+    assert!(list["items"][0]["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("reading a stored message"));
+    let (s, _) = d.app.get("/api/v1/received-mail", &d.agent.token).await;
+    assert_eq!(s, 403, "admins only");
+    let retry = format!("/api/v1/received-mail/{broken}/retry");
+    let (s, again) = d.app.post(&retry, &admin.token, json!({})).await;
+    assert_eq!(s, 200, "{again}");
+    assert_eq!(
+        (again["status"].as_str(), again["attempts"].as_i64()),
+        (Some("received"), Some(0))
+    );
+    let (s, refused) = d.app.post(&retry, &admin.token, json!({})).await;
+    assert_eq!(s, 409, "only a failed one: {refused}");
 }
 
 #[tokio::test]

@@ -96,7 +96,10 @@ pub fn AdminPage(what: String) -> impl IntoView {
         return view! {
             <div class="workspace">
                 <AdminNav current=screen.key/>
-                <crate::outgoing_mail::OutgoingMail/>
+                <div>
+                    <crate::outgoing_mail::OutgoingMail/>
+                    <crate::received_mail::ReceivedMailProblems/>
+                </div>
             </div>
         }
         .into_any();

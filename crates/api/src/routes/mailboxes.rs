@@ -5,7 +5,8 @@ use actix_web::http::header;
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use helpdesk_api_types::mailboxes::{
-    InboundResult, InboundToken, Mailbox, MailboxCreated, MailboxInput,
+    InboundResult, InboundToken, Mailbox, MailboxCreated, MailboxInput, ReceivedMail,
+    ReceivedMailPage, ReceivedMailQuery,
 };
 use helpdesk_api_types::notifications::{OutgoingMail, OutgoingMailPage, OutgoingMailQuery};
 use helpdesk_service::{AppError, Services};
@@ -124,6 +125,40 @@ pub async fn inbound(
     }
     let id = id.into_inner();
     blocking(move || svc.receive_inbound(id, token.as_deref(), &raw))
+        .await
+        .map(web::Json)
+}
+
+/// Received mail that needs an admin (by default): messages whose processing failed every retry,
+/// with the reason, and those waiting for the next retry; `problems=false` lists every received
+/// message, newest first.
+#[utoipa::path(tag = "mailboxes", params(ReceivedMailQuery),
+    responses((status = 200, description = "A page of received messages", body = ReceivedMailPage)))]
+#[get("/received-mail")]
+pub async fn received(
+    svc: web::Data<Services>,
+    auth: Auth,
+    q: web::Query<ReceivedMailQuery>,
+) -> Result<web::Json<ReceivedMailPage>, ApiError> {
+    blocking(move || svc.list_received_mail(&auth.0, &q))
+        .await
+        .map(web::Json)
+}
+
+/// Process a received message that failed every retry again (admins): it goes back to the queue
+/// due at once with a fresh count of attempts.
+#[utoipa::path(tag = "mailboxes", params(("id" = i64, Path, description = "Received message id")),
+    responses((status = 200, description = "Queued again", body = ReceivedMail),
+        (status = 404, description = "No such message", body = helpdesk_api_types::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "It did not fail (waiting, or processed)", body = helpdesk_api_types::Problem, content_type = "application/problem+json")))]
+#[post("/received-mail/{id}/retry")]
+pub async fn retry_received(
+    svc: web::Data<Services>,
+    auth: Auth,
+    id: web::Path<i64>,
+) -> Result<web::Json<ReceivedMail>, ApiError> {
+    let id = id.into_inner();
+    blocking(move || svc.retry_received_mail(&auth.0, id))
         .await
         .map(web::Json)
 }

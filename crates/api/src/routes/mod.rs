@@ -139,6 +139,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(mailboxes::replace)
         .service(mailboxes::rotate_token)
         .service(mailboxes::inbound)
+        .service(mailboxes::received)
+        .service(mailboxes::retry_received)
         .service(mailboxes::outgoing)
         .service(mailboxes::resend)
         .service(remote_images::remote_image)

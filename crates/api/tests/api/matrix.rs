@@ -232,6 +232,8 @@ const MATRIX: &[(&str, &str, [E; 5])] = &[
     ("GET",   "/api/v1/remote-images",                                   [Deny,   Deny,   Deny,   Deny,   Deny]),
     ("GET",   "/api/v1/security-events",                                 [Unauth, Deny,   Deny,   Deny,   Ok]),
     ("POST",  "/api/v1/outgoing-mail/{id}/resend",                       [Unauth, Deny,   Deny,   Deny,   Ok]),
+    ("GET",   "/api/v1/received-mail",                                   [Unauth, Deny,   Deny,   Deny,   Ok]),
+    ("POST",  "/api/v1/received-mail/{id}/retry",                        [Unauth, Deny,   Deny,   Deny,   Ok]),
     // Only the mailbox's own token opens it; users' tokens do not (tested in email.rs).
     ("POST",  "/api/v1/inbound/mailboxes/{id}/messages",                 [Unauth, Unauth, Unauth, Unauth, Unauth]),
     ("GET",   "/api/v1/notifications/unread-count",                      [Unauth, Ok,     Ok,     Ok,     Ok]),
@@ -288,6 +290,7 @@ struct Fixture {
     delivery: i64,
     /// An outgoing mail that failed (admins may resend it).
     failed_mail: i64,
+    failed_received: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -483,6 +486,30 @@ async fn fixture(app: &TestApp) -> Fixture {
     .await
     .unwrap()
     .unwrap();
+    let db = app.services.db.clone();
+    let failed_received = tokio::task::spawn_blocking(move || {
+        use helpdesk_store::email;
+        db.write(|c| {
+            let id = email::insert_inbound(
+                c,
+                &email::NewInbound {
+                    mailbox_id: None,
+                    message_id: "broken@matrix.test",
+                    raw_sha256: "0000",
+                    size: 1,
+                    source: "inbound",
+                    from_address: None,
+                    subject: None,
+                    status: "failed",
+                    received_at: chrono::Utc::now().naive_utc(),
+                },
+            )?;
+            Result::<_, helpdesk_store::StoreError>::Ok(id)
+        })
+    })
+    .await
+    .unwrap()
+    .unwrap();
     Fixture {
         tokens: [
             None,
@@ -518,6 +545,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         web_form_key: form["key"].as_str().unwrap().to_owned(),
         delivery: delivery["id"].as_i64().unwrap(),
         failed_mail,
+        failed_received,
     }
 }
 
@@ -601,6 +629,8 @@ fn concrete_path(path: &str, f: &Fixture) -> String {
         f.mailbox
     } else if path.starts_with("/api/v1/outgoing-mail") {
         f.failed_mail
+    } else if path.starts_with("/api/v1/received-mail") {
+        f.failed_received
     } else if path.starts_with("/api/v1/calendars") {
         f.calendar
     } else if path.starts_with("/api/v1/sla-policies") {
@@ -683,6 +713,7 @@ fn body(method: &str, path: &str, caller: usize, f: &Fixture) -> Option<Value> {
         ("PATCH", "/api/v1/contacts/{id}") => json!({ "title": "CTO" }),
         ("POST", "/api/v1/contacts/{id}/invitation") => return None,
         ("POST", "/api/v1/outgoing-mail/{id}/resend") => return None,
+        ("POST", "/api/v1/received-mail/{id}/retry") => return None,
         // The token is filled in per call (see `fresh_invitation`).
         ("POST", "/api/v1/auth/invitations/accept") => json!({}),
         ("POST", "/api/v1/products") => json!({ "name": format!("Product {n}") }),

@@ -23,6 +23,7 @@
 mod apply;
 mod attachments;
 mod loops;
+mod problems;
 mod receive;
 mod threading;
 

@@ -658,6 +658,50 @@ async fn outgoing_mail(backend: TestBackend) {
         .collect();
     to.sort();
     assert_eq!(to, ["cut@customer.test", "refused@customer.test"]);
+
+    // Received mail that failed every retry is on the same screen, with why; processed again
+    // on a click.
+    let db = app.services.db.clone();
+    tokio::task::spawn_blocking(move || {
+        use helpdesk_store::email;
+        db.write(|c| {
+            let id = email::insert_inbound(
+                c,
+                &email::NewInbound {
+                    mailbox_id: None,
+                    message_id: "broken@customer.test",
+                    raw_sha256: "0000",
+                    size: 1,
+                    source: "inbound",
+                    from_address: Some("broken@customer.test"),
+                    subject: Some("Cannot be read"),
+                    status: "received",
+                    received_at: chrono::Utc::now().naive_utc(),
+                },
+            )?;
+            helpdesk_store::queue::ReceivedQueue::finish(
+                c,
+                id,
+                "failed",
+                Some("reading a stored message: not found"),
+            )
+        })
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    c.refresh().await.unwrap();
+    let received = text_until(&c, "[data-test=received-row][data-status=failed]", |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(
+        received.contains("broken@customer.test") && received.contains("reading a stored message"),
+        "{received}"
+    );
+    click(&c, "[data-test=received-row] [data-test=retry-received]").await;
+    toast_until(&c, |t| t.contains("processed again")).await;
+    text_until(&c, "[data-test=received-none]", |t| !t.is_empty()).await;
 }
 
 #[tokio::test]
