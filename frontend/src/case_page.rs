@@ -252,6 +252,8 @@ pub fn CasePage(id: i64) -> impl IntoView {
                                     <button data-test=format!("act-{a}") on:click=move |_| press(a)>{label}</button>
                                 }).collect_view()}
                             </div>
+                            } })}
+                            // Outside the case's own redraw: a live update while choosing keeps the choice.
                             {move || asking.get().map(|a| {
                                 let lg = l.get();
                                 if a == "merge" {
@@ -305,7 +307,6 @@ pub fn CasePage(id: i64) -> impl IntoView {
                                     </form>
                                 }.into_any()
                             })}
-                            } })}
                             <h2>{tr!(lg, "Stream", "Лента")}</h2>
                             <Stream stream files portal=false on_change=Callback::new(move |_| refresh())/>
                             {open.then(|| view! {

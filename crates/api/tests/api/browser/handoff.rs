@@ -83,6 +83,21 @@ async fn agent_assigns_and_escalates_by_name(backend: TestBackend) {
     )
     .await;
     type_in(&c, "[data-test=ask-input]", "Needs a new fuser").await;
+    // A colleague writes meanwhile: the case is redrawn live, and the choice stays.
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/stream"),
+            &colleague.token,
+            json!({ "kind": "internal", "body": "Smells of toner" }),
+        )
+        .await;
+    assert_eq!(s, 201);
+    text_until(&c, "[data-test=stream]", |t| t.contains("Smells of toner")).await;
+    let chosen = find(&c, "[data-test=ask-team]").await;
+    assert_eq!(
+        chosen.prop("value").await.unwrap(),
+        Some(teams[1]["id"].to_string())
+    );
     screenshot(&c, backend, "escalate").await;
     click(&c, "[data-test=ask-ok]").await;
     find(&c, "[data-test=actions]").await;
