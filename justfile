@@ -17,8 +17,8 @@ test: tools frontend
     cargo test --no-fail-fast
     just schemathesis
 
-# Install what the tests need (wasm tools, Chromium, Dovecot, schemathesis, aiosmtpd, the OpenID
-# provider), skipping what is there.
+# Install what the tests need (wasm tools, Chromium, Dovecot, schemathesis, aiosmtpd, moto, the
+# OpenID provider, axe-core), skipping what is there.
 tools:
     ./scripts/install-tools.sh all
 

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use helpdesk_api_types::cases::Case;
-use helpdesk_api_types::catalog::{Component, ContractPage, Product};
+use helpdesk_api_types::catalog::{Component, Contract, Product};
 use helpdesk_api_types::{CaseType, Priority};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -65,7 +65,11 @@ pub(crate) fn tags_of(text: &str) -> Vec<String> {
 }
 
 #[component]
-pub fn CaseDetails(id: i64, case: Fetch<Case>) -> impl IntoView {
+pub fn CaseDetails(
+    id: i64,
+    case: Fetch<Case>,
+    contracts: RwSignal<Option<Vec<Contract>>>,
+) -> impl IntoView {
     let l = lang();
     let errors: Errors = RwSignal::new(BTreeMap::new());
     let err = move |f: &'static str| Signal::derive(move || errors.with(|e| e.get(f).cloned()));
@@ -100,32 +104,12 @@ pub fn CaseDetails(id: i64, case: Fetch<Case>) -> impl IntoView {
         }
     });
 
-    // Products the case's contract holder has a contract in force for: other types than a
-    // consultation need one (as on the new-case form).
-    let contracted = RwSignal::new(None::<Vec<i64>>);
-    let holder = Memo::new(move |_| now().and_then(|c| c.customer_id.or(c.organization_id)));
-    Effect::new(move |_| {
-        let Some(h) = holder.get() else {
-            contracted.set(Some(Vec::new()));
-            return;
-        };
-        spawn_local(async move {
-            let path = format!("/api/v1/contracts?organization_id={h}&limit=200");
-            if let Ok(p) = api::get::<ContractPage>(&path).await {
-                let _ = contracted.try_set(Some(
-                    p.items
-                        .into_iter()
-                        .filter(|c| c.in_force)
-                        .map(|c| c.product_id)
-                        .collect(),
-                ));
-            }
-        });
-    });
+    // Other types than a consultation need a contract in force for the product (as on the
+    // new-case form).
     let has_contract = move || {
         let product = now().and_then(|c| c.product_id);
-        contracted.with(|c| match (c, product) {
-            (Some(list), Some(p)) => list.contains(&p),
+        contracts.with(|c| match (c, product) {
+            (Some(list), Some(p)) => list.iter().any(|k| k.product_id == p),
             // Not known yet: the API decides.
             (None, _) => true,
             (Some(_), None) => false,

@@ -87,6 +87,7 @@ pub fn CasePage(id: i64) -> impl IntoView {
     let followers = Fetch::<Followers>::new(format!("/api/v1/cases/{id}/followers"));
     let files = Fetch::<Vec<Attachment>>::new(format!("/api/v1/cases/{id}/attachments"));
     let dir = directory();
+    let contracts = crate::customer_card::contracts_in_force(case);
     let me = expect_context::<crate::app::MeSignal>().0;
     let refresh = move || {
         case.reload();
@@ -314,8 +315,8 @@ pub fn CasePage(id: i64) -> impl IntoView {
                             })}
                         </section>
                         <aside class="case-side">
-                            <CustomerCard case/>
-                            {open.then(|| view! { <CaseDetails id case/> })}
+                            <CustomerCard case contracts/>
+                            {open.then(|| view! { <CaseDetails id case contracts/> })}
                             <section class="card">
                                 <h2>{tr!(lg, "Followers", "Наблюдатели")}</h2>
                                 <ul data-test="followers">

@@ -4,7 +4,7 @@
 //! with their products — each a link to its record.
 
 use helpdesk_api_types::cases::Case;
-use helpdesk_api_types::catalog::ContractPage;
+use helpdesk_api_types::catalog::{Contract, ContractPage};
 use helpdesk_api_types::crm::Contact;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -56,8 +56,36 @@ pub(crate) fn phone_shown(lg: Lang, phone: &str) -> String {
     out
 }
 
+/// The contracts in force of the case's contract holder (its customer, else its organization),
+/// fetched again when the holder changes; `None` until known. One fetch for the whole case page:
+/// the customer card lists them, the details card offers the case types they allow.
+pub(crate) fn contracts_in_force(case: Fetch<Case>) -> RwSignal<Option<Vec<Contract>>> {
+    let contracts = RwSignal::new(None);
+    let holder = Memo::new(move |_| {
+        case.value()
+            .and_then(|c| c.customer_id.or(c.organization_id))
+    });
+    Effect::new(move |_| {
+        let Some(h) = holder.get() else {
+            contracts.set(Some(Vec::new()));
+            return;
+        };
+        spawn_local(async move {
+            let path = format!("/api/v1/contracts?organization_id={h}&limit=200");
+            if let Ok(p) = api::get::<ContractPage>(&path).await {
+                let _ =
+                    contracts.try_set(Some(p.items.into_iter().filter(|c| c.in_force).collect()));
+            }
+        });
+    });
+    contracts
+}
+
 #[component]
-pub fn CustomerCard(case: Fetch<Case>) -> impl IntoView {
+pub fn CustomerCard(
+    case: Fetch<Case>,
+    contracts: RwSignal<Option<Vec<Contract>>>,
+) -> impl IntoView {
     let l = lang();
     let requester = Memo::new(move |_| case.value().and_then(|c| c.requester_id));
     let contact = RwSignal::new(None::<Contact>);
@@ -78,20 +106,6 @@ pub fn CustomerCard(case: Fetch<Case>) -> impl IntoView {
         case.value()
             .map(|c| (c.organization_id, c.customer_id))
             .unwrap_or_default()
-    });
-    let contracts = RwSignal::new(Vec::new());
-    Effect::new(move |_| {
-        let (org, holder) = orgs.get();
-        let Some(h) = holder.or(org) else {
-            contracts.set(Vec::new());
-            return;
-        };
-        spawn_local(async move {
-            let path = format!("/api/v1/contracts?organization_id={h}&limit=200");
-            if let Ok(p) = api::get::<ContractPage>(&path).await {
-                let _ = contracts.try_set(p.items.into_iter().filter(|c| c.in_force).collect());
-            }
-        });
     });
     let others = move || {
         case.value()
@@ -146,7 +160,7 @@ pub fn CustomerCard(case: Fetch<Case>) -> impl IntoView {
                 _ => None,
             }}
             {move || {
-                let list = contracts.get();
+                let list = contracts.get().unwrap_or_default();
                 let lg = l.get();
                 (orgs.get().0.is_some() || orgs.get().1.is_some()).then(|| view! {
                     <h3>{tr!(lg, "Contracts in force", "Действующие договоры")}</h3>

@@ -1,7 +1,7 @@
 //! A knowledge-base article as agents read it: whatever its status or visibility (both shown),
 //! with its files.
 
-use helpdesk_api_types::kb::{Article, ArticleStatus, ArticleVisibility, KbAttachment};
+use helpdesk_api_types::kb::{Article, KbAttachment};
 use leptos::prelude::*;
 
 use crate::route::{Link, Route};
@@ -19,14 +19,8 @@ pub fn AgentArticle(id: i64) -> impl IntoView {
         {move || match article.get() {
             Load::Ready(a) => {
                 let lg = l.get();
-                let status = match a.status {
-                    ArticleStatus::Draft => tr!(lg, "Draft", "Черновик"),
-                    ArticleStatus::Published => tr!(lg, "Published", "Опубликована"),
-                };
-                let visibility = match a.visibility {
-                    ArticleVisibility::Internal => tr!(lg, "Agents only", "Только для сотрудников"),
-                    ArticleVisibility::Portal => tr!(lg, "Customers too", "Видна клиентам"),
-                };
+                let status = crate::kb_authoring::status_name(lg, a.status);
+                let visibility = crate::kb_authoring::visibility_name(lg, a.visibility);
                 view! {
                     <article class="card kb-article" data-test="kb-article-page" lang=a.language.clone()>
                         <div class="row-head">
