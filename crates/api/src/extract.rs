@@ -7,6 +7,7 @@ use actix_web::dev::Payload;
 use actix_web::{http::header, web, FromRequest, HttpRequest};
 use helpdesk_service::{Actor, AppError, Services};
 
+use crate::session_cache::{Lookup, SessionCache};
 use crate::ApiError;
 
 /// The caller, from `Authorization: Bearer <JWT or API token>`; 401 without one.
@@ -18,6 +19,7 @@ impl FromRequest for Auth {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let services = req.app_data::<web::Data<Services>>().cloned();
+        let cache = req.app_data::<web::Data<SessionCache>>().cloned();
         let bearer = bearer_token(req.headers()).map(str::to_owned);
         let client = client_info(req);
         Box::pin(async move {
@@ -26,7 +28,10 @@ impl FromRequest for Auth {
             let bearer = bearer.ok_or_else(|| {
                 AppError::Unauthorized("send `Authorization: Bearer <token>`".into())
             })?;
-            let mut actor = authenticate(services, bearer).await?;
+            let mut actor = match cache {
+                Some(cache) => authenticate_kept(services, &cache, bearer).await?,
+                None => authenticate(services, bearer).await?,
+            };
             actor.client = client;
             Ok(Auth(actor))
         })
@@ -43,6 +48,26 @@ pub async fn authenticate(
     match services.refuse_offline(&bearer) {
         Some(refused) => Err(ApiError(refused)),
         None => blocking(move || services.authenticate(&bearer)).await,
+    }
+}
+
+/// [`authenticate`], with an access token's session check answered from the process's
+/// [`SessionCache`] when it holds a good answer (no database read, no blocking hop).
+async fn authenticate_kept(
+    services: web::Data<Services>,
+    cache: &SessionCache,
+    bearer: String,
+) -> Result<Actor, ApiError> {
+    let Some((user_id, session_id)) = services.access_session(&bearer) else {
+        return authenticate(services, bearer).await;
+    };
+    match cache.lookup(user_id, session_id) {
+        Lookup::Kept(actor) => Ok(actor),
+        Lookup::Read(token) => {
+            let actor = blocking(move || services.session_actor(user_id, session_id)).await?;
+            cache.keep(token, session_id, &actor);
+            Ok(actor)
+        }
     }
 }
 

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
+pub mod session_cache;
 pub mod spa;
 pub mod startup;
 

@@ -137,6 +137,7 @@ pub async fn endpoint(
     metrics: web::Data<Metrics>,
     token: web::Data<MetricsToken>,
     svc: web::Data<Services>,
+    sessions: Option<web::Data<crate::session_cache::SessionCache>>,
 ) -> HttpResponse {
     let Some(wanted) = token.0.as_deref().filter(|t| !t.is_empty()) else {
         return crate::error::problem_response(&crate::error::problem(
@@ -161,7 +162,21 @@ pub async fn endpoint(
             Some("send `Authorization: Bearer <HELPDESK_METRICS_TOKEN>`".into()),
         ));
     }
+    let mut text = metrics.render(svc.db.pool_state());
+    if let Some(sessions) = sessions {
+        use std::fmt::Write;
+        let (kept, read) = sessions.answers();
+        text.push_str("# HELP helpdesk_session_checks_total Access-token session checks, answered from the process's cache (kept) or the database (read).\n# TYPE helpdesk_session_checks_total counter\n");
+        let _ = writeln!(
+            text,
+            "helpdesk_session_checks_total{{answer=\"kept\"}} {kept}"
+        );
+        let _ = writeln!(
+            text,
+            "helpdesk_session_checks_total{{answer=\"read\"}} {read}"
+        );
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(metrics.render(svc.db.pool_state()))
+        .body(text)
 }

@@ -154,6 +154,8 @@ pub fn run(
 ) -> std::io::Result<Server> {
     // One reader of live events for every worker's feeds.
     let live_hub = web::Data::new(crate::live_hub::LiveHub::new(services.clone()));
+    // One kept session check per process, for every worker.
+    let session_cache = web::Data::from(crate::session_cache::SessionCache::new(&services));
     let services = web::Data::new(services);
     let metrics = web::Data::new(Metrics::default());
     // Serialized once and shared: the document as a struct is several MB, and serving it per
@@ -180,6 +182,7 @@ pub fn run(
         let mut app = app
             .app_data(services.clone())
             .app_data(live_hub.clone())
+            .app_data(session_cache.clone())
             .app_data(metrics.clone())
             .app_data(web::Data::new(metrics::MetricsToken(
                 config.metrics_token.clone(),

@@ -209,10 +209,13 @@ pub struct Config {
     /// The built SPA; default `frontend/dist` when it exists.
     #[arg(long, env = "HELPDESK_STATIC_DIR", global = true)]
     pub static_dir: Option<PathBuf>,
+    /// Most database connections per process; at least 4, since an API process on PostgreSQL
+    /// keeps up to two of them listening.
     #[arg(
         long,
         env = "HELPDESK_DB_POOL_SIZE",
         default_value_t = 16,
+        value_parser = clap::value_parser!(u32).range(4..),
         global = true
     )]
     pub db_pool_size: u32,

@@ -178,6 +178,22 @@ impl Services {
             return self.authenticate_api_token(secret);
         }
         let (user_id, session_id) = self.decode_access_token(bearer)?;
+        self.session_actor(user_id, session_id)
+    }
+
+    /// The user and session of a JWT access token whose signature, algorithm and expiry
+    /// check out; `None` for an API token or an access token that does not.
+    pub fn access_session(&self, bearer: &str) -> Option<(i64, i64)> {
+        if bearer.starts_with(API_TOKEN_PREFIX) {
+            return None;
+        }
+        self.decode_access_token(bearer).ok()
+    }
+
+    /// Who a session acts as now: refused when the session is revoked or unknown or its user
+    /// disabled; otherwise the user's current role, contact and support line. One indexed
+    /// read (two for a portal user, whose contact may have been merged).
+    pub fn session_actor(&self, user_id: i64, session_id: i64) -> Result<Actor, AppError> {
         let standing = self
             .db
             .read(|c| store::session_standing(c, session_id))?

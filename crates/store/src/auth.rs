@@ -414,3 +414,35 @@ pub fn ended_sessions(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<i64>,
         .filter(|id| !standing.contains(id))
         .collect())
 }
+
+/// The channel on which PostgreSQL announces, at commit, a change to what an access token's
+/// check reads (triggers on `sessions`, `users` and `contacts`): the user's id, or `*` when a
+/// change may touch any user (a contact merged).
+pub const STANDING_CHANNEL: &str = "helpdesk_standing";
+
+/// Makes `conn` receive the announcements of changed standing; `false` on SQLite, which
+/// announces nothing.
+pub fn listen_standing(conn: &mut AnyConnection) -> Result<bool, StoreError> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        AnyConnection::Postgresql(c) => {
+            c.batch_execute(&format!("LISTEN {STANDING_CHANNEL}"))?;
+            Ok(true)
+        }
+        AnyConnection::Sqlite(_) => Ok(false),
+    }
+}
+
+/// What changed standing was announced to a listening connection since the last call: one
+/// entry per announcement, `Some(user)` or `None` for "anyone". Reads what the server already
+/// sent (no round trip); an error means the connection broke.
+pub fn standing_changes(conn: &mut AnyConnection) -> Result<Vec<Option<i64>>, StoreError> {
+    let AnyConnection::Postgresql(c) = conn else {
+        return Ok(Vec::new());
+    };
+    let mut changed = Vec::new();
+    for note in c.notifications_iter() {
+        changed.push(note?.payload.parse().ok());
+    }
+    Ok(changed)
+}

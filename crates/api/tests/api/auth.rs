@@ -294,3 +294,105 @@ api_test!(async fn switching_portal_access_off_signs_the_customer_out(app) {
     let (s, body) = app.login(&customer.email, &customer.password).await;
     assert_eq!(s, 200, "{body}");
 });
+
+/// Runs `sql` on the test's database as another process would (not through the API).
+fn change_outside(app: &TestApp, sql: &str) {
+    use diesel::RunQueryDsl;
+    app.services
+        .db
+        .write(|c| {
+            diesel::sql_query(sql)
+                .execute(c)
+                .map_err(helpdesk_store::StoreError::from)
+        })
+        .unwrap();
+}
+
+async fn scrape(app: &TestApp) -> String {
+    app.client
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-secret")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+fn kept_checks(metrics: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("helpdesk_session_checks_total{answer=\"kept\"} "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no kept count in {metrics}"))
+}
+
+/// On PostgreSQL each process keeps a session's check between requests, and forgets it the
+/// moment the database announces a change, whoever made it (another replica, SQL by hand): a
+/// changed support line, a revoked session and a disabled user all show on the very next
+/// request. SQLite reads every time.
+async fn kept_session_checks_end_with_the_change(backend: TestBackend) {
+    let app = TestApp::spawn_with(
+        backend,
+        helpdesk_api::AppConfig {
+            metrics_token: Some("scrape-secret".into()),
+            ..helpdesk_api::AppConfig::default()
+        },
+    )
+    .await;
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let other = app.user(Role::Agent, Some(1), None).await;
+    let before = kept_checks(&scrape(&app).await);
+    for _ in 0..3 {
+        let (s, me) = app.get("/api/v1/me", &agent.token).await;
+        assert_eq!((s.as_u16(), me["support_line"].as_i64()), (200, Some(1)));
+    }
+    let kept = kept_checks(&scrape(&app).await) - before;
+    match backend {
+        // The first request may come before the listener is up; the later ones are kept.
+        TestBackend::Postgres => assert!(kept >= 1, "kept {kept} of 3"),
+        TestBackend::Sqlite => assert_eq!(kept, 0, "SQLite reads every time"),
+    }
+
+    change_outside(
+        &app,
+        &format!("UPDATE users SET support_line = 2 WHERE id = {}", agent.id),
+    );
+    let (s, me) = app.get("/api/v1/me", &agent.token).await;
+    assert_eq!(
+        (s.as_u16(), me["support_line"].as_i64()),
+        (200, Some(2)),
+        "the new line at once"
+    );
+
+    let (s, _) = app.get("/api/v1/me", &other.token).await;
+    assert_eq!(s, 200);
+    change_outside(
+        &app,
+        &format!(
+            "UPDATE sessions SET revoked_at = CURRENT_TIMESTAMP WHERE user_id = {}",
+            agent.id
+        ),
+    );
+    let (s, _) = app.get("/api/v1/me", &agent.token).await;
+    assert_eq!(s, 401, "the revoked session is refused at once");
+    let (s, _) = app.get("/api/v1/me", &other.token).await;
+    assert_eq!(s, 200, "another user's session is untouched");
+    change_outside(
+        &app,
+        &format!("UPDATE users SET active = false WHERE id = {}", other.id),
+    );
+    let (s, _) = app.get("/api/v1/me", &other.token).await;
+    assert_eq!(s, 401, "the disabled user is refused at once");
+}
+
+#[tokio::test]
+async fn kept_session_checks_end_with_the_change_sqlite() {
+    kept_session_checks_end_with_the_change(TestBackend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn kept_session_checks_end_with_the_change_postgres() {
+    kept_session_checks_end_with_the_change(TestBackend::Postgres).await;
+}
