@@ -14,8 +14,7 @@ pub(crate) fn pick_assignee(
     team: &store::TeamRow,
     now: NaiveDateTime,
 ) -> Result<Option<i64>, StoreError> {
-    let strategy =
-        AssignmentStrategy::parse(&team.assignment).unwrap_or(AssignmentStrategy::Manual);
+    let strategy = team.assignment;
     pick_with(c, team.id, strategy, now)
 }
 

@@ -95,7 +95,7 @@ impl Services {
             actor.staff_write()?;
             case_store::case(c, case_id).map_err(not_found("case"))?
         };
-        if row.status == "merged" {
+        if row.status == helpdesk_domain::CaseStatus::Merged {
             return Err(AppError::Conflict(format!(
                 "case #{} was merged; attach files to its target",
                 row.number
@@ -207,7 +207,10 @@ impl Services {
                 self.portal_case_row(c, actor, row.case_id)
                     .map_err(|_| AppError::NotFound("attachment"))?;
                 let visible = match row.entry_id {
-                    Some(entry) => case_store::stream_entry(c, entry)?.kind == "public",
+                    Some(entry) => {
+                        case_store::stream_entry(c, entry)?.kind
+                            == helpdesk_domain::EntryKind::Public
+                    }
                     None => row.uploaded_by_id == Some(actor.user_id),
                 };
                 if !visible {

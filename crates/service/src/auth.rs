@@ -207,8 +207,7 @@ impl Services {
         if !standing.active {
             return Err(AppError::Unauthorized("account disabled".into()));
         }
-        let role = Role::parse(&standing.role)
-            .map_err(|_| AppError::Internal("bad stored role".into()))?;
+        let role = standing.role;
         let mut actor = Actor {
             user_id,
             role,
@@ -298,8 +297,7 @@ impl Services {
         }
         Ok(Actor {
             user_id: user.id,
-            role: Role::parse(&user.role)
-                .map_err(|_| AppError::Internal("bad stored role".into()))?,
+            role: user.role,
             contact_id: user.contact_id,
             line: user
                 .support_line
@@ -433,7 +431,7 @@ pub(crate) fn me(user: &user_store::UserRow, team_ids: Vec<i64>) -> Result<Me, A
         id: user.id,
         email: user.email.clone(),
         name: user.name.clone(),
-        role: Role::parse(&user.role).map_err(|_| AppError::Internal("bad stored role".into()))?,
+        role: user.role,
         language: user.language.clone(),
         support_line: user.support_line,
         contact_id: user.contact_id,

@@ -100,7 +100,7 @@ impl Services {
                 c,
                 &store::NewStreamEntry {
                     case_id: id,
-                    kind: "public",
+                    kind: helpdesk_domain::EntryKind::Public,
                     author_user_id: None,
                     author_contact_id: None,
                     body: &text,

@@ -38,21 +38,18 @@ pub(crate) fn keys_of(
         DuplicateKind::Contacts => crm_store::contact_identities(c)?
             .into_iter()
             .map(|(id, phones, emails)| {
-                (id, person_keys(&emails, &from_json::<Vec<String>>(&phones)))
+                let phones: Vec<String> = from_json("contact", id, "phones", &phones)?;
+                Ok((id, person_keys(&emails, &phones)))
             })
-            .collect(),
+            .collect::<Result<_, AppError>>()?,
         DuplicateKind::Leads => lead_store::lead_identities(c)?
             .into_iter()
             .map(|(id, phones, emails)| {
-                (
-                    id,
-                    person_keys(
-                        &from_json::<Vec<String>>(&emails),
-                        &from_json::<Vec<String>>(&phones),
-                    ),
-                )
+                let emails: Vec<String> = from_json("lead", id, "emails", &emails)?;
+                let phones: Vec<String> = from_json("lead", id, "phones", &phones)?;
+                Ok((id, person_keys(&emails, &phones)))
             })
-            .collect(),
+            .collect::<Result<_, AppError>>()?,
     })
 }
 
@@ -64,7 +61,7 @@ pub(crate) fn contact_duplicates(c: &mut AnyConnection, id: i64) -> Result<Vec<i
         .map(|(_, e)| e)
         .collect();
     let mut out = crm_store::contacts_with_emails(c, &emails, id)?;
-    for phone in from_json::<Vec<String>>(&row.phones) {
+    for phone in from_json::<Vec<String>>("contact", id, "phones", &row.phones)? {
         out.extend(crm_store::contacts_with_phone(c, &phone, id)?);
     }
     out.sort_unstable();
@@ -94,20 +91,23 @@ pub(crate) fn organization_duplicates(
 /// The likely duplicates of one lead: other leads with one of its emails or phones.
 pub(crate) fn lead_duplicates(c: &mut AnyConnection, id: i64) -> Result<Vec<i64>, AppError> {
     let all = lead_store::lead_identities(c)?;
-    let keys = |phones: &str, emails: &str| {
-        person_keys(
-            &from_json::<Vec<String>>(emails),
-            &from_json::<Vec<String>>(phones),
-        )
+    let keys = |id: i64, phones: &str, emails: &str| -> Result<Vec<String>, AppError> {
+        Ok(person_keys(
+            &from_json::<Vec<String>>("lead", id, "emails", emails)?,
+            &from_json::<Vec<String>>("lead", id, "phones", phones)?,
+        ))
     };
-    let Some(mine) = all.iter().find(|r| r.0 == id).map(|r| keys(&r.1, &r.2)) else {
+    let Some(mine) = all.iter().find(|r| r.0 == id) else {
         return Ok(Vec::new());
     };
-    Ok(all
-        .iter()
-        .filter(|r| r.0 != id && keys(&r.1, &r.2).iter().any(|k| mine.contains(k)))
-        .map(|r| r.0)
-        .collect())
+    let mine = keys(mine.0, &mine.1, &mine.2)?;
+    let mut out = Vec::new();
+    for r in all.iter().filter(|r| r.0 != id) {
+        if keys(r.0, &r.1, &r.2)?.iter().any(|k| mine.contains(k)) {
+            out.push(r.0);
+        }
+    }
+    Ok(out)
 }
 
 impl Services {

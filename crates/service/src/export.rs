@@ -115,7 +115,7 @@ impl Services {
             let items = crm_store::organizations_by_ids(c, &ids)?
                 .into_iter()
                 .map(crate::crm::organization_dto)
-                .collect();
+                .collect::<Result<_, _>>()?;
             Ok(OrganizationExportPage {
                 items: in_order(&ids, items, |i| i.id),
                 next_cursor,

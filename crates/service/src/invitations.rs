@@ -144,7 +144,7 @@ impl Services {
                     &user_store::NewUser {
                         email: email.clone(),
                         name: name.clone(),
-                        role: "portal".into(),
+                        role: helpdesk_domain::Role::Portal,
                         password_hash: None,
                         support_line: None,
                         language,
@@ -291,7 +291,7 @@ fn open_invitation(
         return Err(gone());
     }
     let user = user_store::user(c, invitation.user_id)?;
-    if !user.active || user.role != "portal" {
+    if !user.active || user.role != helpdesk_domain::Role::Portal {
         return Err(gone());
     }
     Ok((invitation, user))

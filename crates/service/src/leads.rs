@@ -19,26 +19,29 @@ use crate::crm::{emails, ensure_org, ensure_user, phones};
 use crate::error::Problems;
 use crate::outbox::emit;
 use crate::users::not_found;
-use crate::{cursor_string, from_json, page_params, to_json, Actor, AppError, Services};
+use crate::{
+    cursor_string, from_json, page_params, to_json, unknown_stored, Actor, AppError, Services,
+};
 
-pub(crate) fn lead_dto(r: LeadRow) -> Lead {
-    Lead {
+pub(crate) fn lead_dto(r: LeadRow) -> Result<Lead, AppError> {
+    Ok(Lead {
         id: r.id,
         number: r.number,
         first_name: r.first_name,
         last_name: r.last_name,
         organization_name: r.organization_name,
         title: r.title,
-        phones: from_json(&r.phones),
-        emails: from_json(&r.emails),
+        phones: from_json("lead", r.id, "phones", &r.phones)?,
+        emails: from_json("lead", r.id, "emails", &r.emails)?,
         website: r.website,
         source: r.source,
-        status: LeadStatus::parse(&r.status).unwrap_or(LeadStatus::New),
+        status: LeadStatus::parse(&r.status)
+            .ok_or_else(|| unknown_stored("lead", r.id, "status", &r.status))?,
         rating: r.rating,
         industry: r.industry,
         annual_revenue: r.annual_revenue,
         employees: r.employees,
-        social_profiles: from_json(&r.social_profiles),
+        social_profiles: from_json("lead", r.id, "social_profiles", &r.social_profiles)?,
         do_not_email: r.do_not_email,
         address: r.address,
         description: r.description,
@@ -52,7 +55,7 @@ pub(crate) fn lead_dto(r: LeadRow) -> Lead {
         updated_at: r.updated_at.and_utc(),
         merged_into_id: r.merged_into_id,
         likely_duplicates: Vec::new(),
-    }
+    })
 }
 
 fn trimmed(v: &Option<String>) -> Option<String> {
@@ -138,7 +141,7 @@ impl Services {
         actor.staff_write()?;
         let now = self.now();
         let row = self.db.write(|c| insert_lead_in(c, actor, input, now))?;
-        self.with_duplicates(lead_dto(row))
+        self.with_duplicates(lead_dto(row)?)
     }
 
     pub fn get_lead(&self, actor: &Actor, id: i64) -> Result<Lead, AppError> {
@@ -146,8 +149,8 @@ impl Services {
         self.db.read(|c| {
             let row = store::lead(c, id).map_err(not_found("lead"))?;
             match row.merged_into_id {
-                Some(into) => Ok(lead_dto(store::lead(c, into)?)),
-                None => Ok(lead_dto(row)),
+                Some(into) => lead_dto(store::lead(c, into)?),
+                None => lead_dto(row),
             }
         })
     }
@@ -167,7 +170,7 @@ impl Services {
             let values = lead_values(c, input, now)?;
             Ok(store::update_lead(c, id, &values)?)
         })?;
-        self.with_duplicates(lead_dto(row))
+        self.with_duplicates(lead_dto(row)?)
     }
 
     /// A new lead with the fields of an existing one (status `new`, not converted).
@@ -210,7 +213,7 @@ impl Services {
             )?;
             Ok::<_, AppError>(row)
         })?;
-        Ok(lead_dto(row))
+        lead_dto(row)
     }
 
     pub fn list_leads(&self, actor: &Actor, q: &LeadQuery) -> Result<LeadPage, AppError> {
@@ -226,7 +229,11 @@ impl Services {
             .db
             .read(|c| store::list_leads(c, &filter, limit, cursor))?;
         Ok(LeadPage {
-            items: page.items.into_iter().map(lead_dto).collect(),
+            items: page
+                .items
+                .into_iter()
+                .map(lead_dto)
+                .collect::<Result<_, _>>()?,
             next_cursor: cursor_string(page.next_cursor),
         })
     }
@@ -299,7 +306,7 @@ impl Services {
             if lead.converted_at.is_some() {
                 return Err(AppError::Conflict("this lead was already converted".into()));
             }
-            let emails: Vec<String> = from_json(&lead.emails);
+            let emails: Vec<String> = from_json("lead", lead.id, "emails", &lead.emails)?;
             // The organization: the one named, a new one from the lead, or none.
             let mut created_org = None;
             let organization_id = match (input.organization_id, &lead.organization_name) {
@@ -436,7 +443,7 @@ impl Services {
             Ok::<_, AppError>((row, organization_id, contact_id, case_id))
         })?;
         Ok(ConversionResult {
-            lead: lead_dto(row),
+            lead: lead_dto(row)?,
             organization_id,
             contact_id,
             case_id,

@@ -238,6 +238,21 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
 }
 
-pub(crate) fn from_json<T: serde::de::DeserializeOwned + Default>(text: &str) -> T {
-    serde_json::from_str(text).unwrap_or_default()
+/// A stored name (`column` of row `id` of `table`) that none of the type's values has.
+pub(crate) fn unknown_stored(table: &str, id: i64, column: &str, value: &str) -> AppError {
+    AppError::Internal(format!(
+        "{table} {id}: `{column}` holds the unknown value `{value}`"
+    ))
+}
+
+/// A JSON value kept in a text column of row `id` of `table`, read back. One that does not
+/// parse is an error naming the row and the column, never an empty default.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    table: &str,
+    id: i64,
+    column: &str,
+    text: &str,
+) -> Result<T, AppError> {
+    serde_json::from_str(text)
+        .map_err(|e| AppError::failed(format!("{table} {id}: `{column}` is not readable JSON"), e))
 }

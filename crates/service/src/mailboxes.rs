@@ -30,7 +30,7 @@ fn mailbox_dto(row: MailboxRow) -> Mailbox {
         smtp_user: row.smtp_user,
         smtp_password_set: row.smtp_password_enc.is_some(),
         default_team_id: row.default_team_id,
-        default_priority: Priority::parse(&row.default_priority).unwrap_or(Priority::Normal),
+        default_priority: row.default_priority,
         auto_reply: row.auto_reply,
         auto_reply_en: row.auto_reply_en,
         auto_reply_ru: row.auto_reply_ru,
@@ -119,11 +119,7 @@ impl Services {
                 current.and_then(|m| m.smtp_password_enc.as_ref()),
             )?,
             default_team_id: input.default_team_id,
-            default_priority: input
-                .default_priority
-                .unwrap_or(Priority::Normal)
-                .as_str()
-                .to_owned(),
+            default_priority: input.default_priority.unwrap_or(Priority::Normal),
             auto_reply: input.auto_reply.unwrap_or(true),
             auto_reply_en: nonempty(&input.auto_reply_en),
             auto_reply_ru: nonempty(&input.auto_reply_ru),

@@ -119,7 +119,7 @@ impl Services {
             let Some(user) = user_store::user_by_email(c, &email)? else {
                 return Ok(());
             };
-            if !may_reset(c, &user)? || self.password_sign_in_off(&user.role) {
+            if !may_reset(c, &user)? || self.password_sign_in_off(user.role) {
                 return Ok(());
             }
             let recent = store::last_password_reset(c, user.id)?
@@ -279,7 +279,7 @@ fn may_reset(c: &mut AnyConnection, user: &UserRow) -> Result<bool, AppError> {
     if !user.active {
         return Ok(false);
     }
-    if user.role == Role::Portal.as_str() {
+    if user.role == Role::Portal {
         return portal_open(c, user);
     }
     Ok(true)

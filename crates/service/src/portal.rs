@@ -11,16 +11,16 @@ use helpdesk_store::cases::{self as store, CaseChanges, CaseFilter, PortalScope}
 use helpdesk_store::{crm, AnyConnection};
 use validator::Validate;
 
-use crate::cases::{case_snapshot, one_entry, stored, Draft, References};
+use crate::cases::{case_snapshot, one_entry, Draft, References};
 use crate::outbox::emit;
 use crate::users::not_found;
 use crate::{cursor_string, from_json, page_params, Actor, AppError, Services};
 
 fn portal_dto(row: store::CaseRow) -> Result<PortalCase, AppError> {
     Ok(PortalCase {
-        status: stored(CaseStatus::parse(&row.status))?,
-        priority: stored(Priority::parse(&row.priority))?,
-        case_type: stored(CaseType::parse(&row.case_type))?,
+        status: row.status,
+        priority: row.priority,
+        case_type: row.case_type,
         id: row.id,
         number: row.number,
         subject: row.subject,
@@ -44,7 +44,7 @@ pub(crate) fn portal_sees(
     scope: PortalScope,
     row: &store::CaseRow,
 ) -> Result<bool, AppError> {
-    if row.status == CaseStatus::Merged.as_str() {
+    if row.status == CaseStatus::Merged {
         return Ok(false);
     }
     Ok(row.requester_id == Some(scope.contact_id)
@@ -110,7 +110,7 @@ impl Services {
                 items: page
                     .items
                     .into_iter()
-                    .filter(|r| r.status != "merged")
+                    .filter(|r| r.status != CaseStatus::Merged)
                     .map(portal_dto)
                     .collect::<Result<_, _>>()?,
                 next_cursor: cursor_string(page.next_cursor),
@@ -219,7 +219,7 @@ impl Services {
         let now = self.now();
         let row = self.db.write(|c| -> Result<store::CaseRow, AppError> {
             let row = self.portal_case_row(c, actor, case_id)?;
-            if stored(CaseStatus::parse(&row.status))?.is_terminal() {
+            if row.status.is_terminal() {
                 return Err(AppError::Conflict(format!(
                     "case #{} is already {}",
                     row.number, row.status
@@ -286,7 +286,7 @@ impl Services {
             c,
             &store::NewStreamEntry {
                 case_id,
-                kind: "public",
+                kind: helpdesk_domain::EntryKind::Public,
                 author_user_id: m.by.map(|a| a.user_id),
                 author_contact_id: m.contact_id,
                 body: m.body,
@@ -320,10 +320,11 @@ impl Services {
         now: chrono::NaiveDateTime,
     ) -> Result<(i64, i64), AppError> {
         let contact_ids = store::case_contact_ids(c, old.id)?;
+        let tags: Vec<String> = from_json("case", old.id, "tags", &old.tags)?;
         let draft = |case_type| Draft {
             subject: old.subject.clone(),
             description: m.body.to_owned(),
-            priority: Priority::parse(&old.priority).unwrap_or(Priority::Normal),
+            priority: old.priority,
             case_type,
             channel: m.channel,
             refs: References {
@@ -338,11 +339,11 @@ impl Services {
             },
             support_line: 1,
             system_info: old.system_info.clone(),
-            tags: from_json(&old.tags),
+            tags: tags.clone(),
             follow_up_of_id: Some(old.id),
             mailbox_id: old.mailbox_id,
         };
-        let old_type = stored(CaseType::parse(&old.case_type))?;
+        let old_type = old.case_type;
         let new = match self.insert_case(c, m.by, draft(old_type)) {
             // The contract may have ended since: the follow-up is then a consultation.
             Err(AppError::Validation(_)) if old_type != CaseType::Consultation => {

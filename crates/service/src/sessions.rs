@@ -71,7 +71,7 @@ impl Services {
                 if !user.active {
                     return Ok(Err("account disabled"));
                 }
-                if user.role == Role::Portal.as_str() && !portal_open(c, &user)? {
+                if user.role == Role::Portal && !portal_open(c, &user)? {
                     return Ok(Err("portal access is switched off"));
                 }
                 let Some(session) =

@@ -124,7 +124,7 @@ impl Services {
         self.db.write(|c| {
             let on =
                 two_factor_store::two_factor(c, user.id)?.is_some_and(|r| r.confirmed_at.is_some());
-            if on || !self.requires_two_factor(c, &user.role)? {
+            if on || !self.requires_two_factor(c, user.role)? {
                 return Err(AppError::Conflict(
                     "this account does not need to enrol now: sign in, then set up two-factor \
                      sign-in from the profile"
@@ -211,9 +211,9 @@ impl Services {
             Err(SignInFailure::WrongPassword)
         } else if !u.active {
             Err(SignInFailure::AccountDisabled)
-        } else if self.password_sign_in_off(&u.role) {
+        } else if self.password_sign_in_off(u.role) {
             Err(SignInFailure::PasswordSignInOff)
-        } else if u.role == Role::Portal.as_str() && !self.db.read(|c| portal_open(c, u))? {
+        } else if u.role == Role::Portal && !self.db.read(|c| portal_open(c, u))? {
             Err(SignInFailure::PortalAccessOff)
         } else {
             Ok(u)

@@ -103,7 +103,7 @@ impl Services {
                 description: entry.body.clone(),
                 priority: mailbox
                     .as_ref()
-                    .and_then(|m| Priority::parse(&m.default_priority).ok())
+                    .map(|m| m.default_priority)
                     .unwrap_or(Priority::Normal),
                 case_type: CaseType::Consultation,
                 channel: Channel::Email,

@@ -73,7 +73,7 @@ impl Services {
     ) -> Result<Gate, AppError> {
         let row = store::two_factor(c, user.id)?;
         let confirmed = row.as_ref().is_some_and(|r| r.confirmed_at.is_some());
-        let required = self.requires_two_factor(c, &user.role)?;
+        let required = self.requires_two_factor(c, user.role)?;
         let refuse = |setup: bool| Gate::Refuse {
             error: AppError::SecondFactor { setup },
             failure: None,
@@ -119,9 +119,9 @@ impl Services {
     pub(crate) fn requires_two_factor(
         &self,
         c: &mut AnyConnection,
-        role: &str,
+        role: Role,
     ) -> Result<bool, AppError> {
-        Ok(required_roles(c)?.iter().any(|r| r.as_str() == role))
+        Ok(required_roles(c)?.contains(&role))
     }
 
     /// Starts an enrolment for `user` and answers what the authenticator app needs.
@@ -213,7 +213,7 @@ impl Services {
         let user = self.recheck_password(actor, input)?;
         let now = self.now();
         self.db.write(|c| {
-            if self.requires_two_factor(c, &user.role)? {
+            if self.requires_two_factor(c, user.role)? {
                 return Err(AppError::forbidden(
                     "your role requires two-factor sign-in; an admin can reset it if the device is lost",
                 ));
@@ -333,7 +333,7 @@ impl Services {
             enabled: row.is_some(),
             enabled_since: row.and_then(|r| r.confirmed_at).map(|t| t.and_utc()),
             recovery_codes_left: store::recovery_codes_left(c, user_id)?,
-            required: self.requires_two_factor(c, &user.role)?,
+            required: self.requires_two_factor(c, user.role)?,
         })
     }
 

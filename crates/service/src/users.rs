@@ -1,7 +1,7 @@
 //! Users and teams (admin work).
 
 use helpdesk_api_types::users::{
-    AssignmentStrategy, Availability, NewTeam, NewUser, Team, TeamPatch, User, UserPage, UserPatch,
+    Availability, NewTeam, NewUser, Team, TeamPatch, User, UserPage, UserPatch,
 };
 use helpdesk_domain::event::Event;
 use helpdesk_domain::security::SecurityEventKind;
@@ -23,7 +23,7 @@ pub(crate) fn user_dto(u: UserRow) -> Result<User, AppError> {
         id: u.id,
         email: u.email,
         name: u.name,
-        role: Role::parse(&u.role).map_err(|_| AppError::Internal("bad stored role".into()))?,
+        role: u.role,
         support_line: u.support_line,
         language: u.language,
         contact_id: u.contact_id,
@@ -53,15 +53,7 @@ pub(crate) fn insert_user_in(
     new: &store::NewUser,
 ) -> Result<i64, AppError> {
     let id = store::insert_user(c, new)?;
-    emit(
-        c,
-        now,
-        actor,
-        &Event::UserCreated {
-            id,
-            role: Role::parse(&new.role)?,
-        },
-    )?;
+    emit(c, now, actor, &Event::UserCreated { id, role: new.role })?;
     Ok(id)
 }
 
@@ -72,7 +64,7 @@ fn log_account_changes(
     now: chrono::NaiveDateTime,
     actor: &Actor,
     current: &store::UserRow,
-    role: &str,
+    role: Role,
     input: &UserPatch,
 ) -> Result<(), AppError> {
     if role != current.role {
@@ -153,7 +145,7 @@ impl Services {
                 &store::NewUser {
                     email: email.clone(),
                     name: input.name.trim().to_owned(),
-                    role: input.role.as_str().to_owned(),
+                    role: input.role,
                     password_hash,
                     support_line: input.support_line,
                     language: input.language.clone().unwrap_or_else(|| "en".into()),
@@ -202,7 +194,7 @@ impl Services {
         let (limit, cursor) = page_params(limit, cursor)?;
         let page = self
             .db
-            .read(|c| store::list_users(c, role.map(Role::as_str), limit, cursor))?;
+            .read(|c| store::list_users(c, role, limit, cursor))?;
         Ok(UserPage {
             items: page
                 .items
@@ -236,13 +228,10 @@ impl Services {
             if let Some(password) = &input.password {
                 crate::passwords::check_new("password", password, &current.email)?;
             }
-            let role = input
-                .role
-                .map(|r| r.as_str().to_owned())
-                .unwrap_or(current.role.clone());
+            let role = input.role.unwrap_or(current.role);
             let contact = input.contact_id.unwrap_or(current.contact_id);
-            log_account_changes(c, now, actor, &current, &role, input)?;
-            if role == "portal" && contact.is_none() {
+            log_account_changes(c, now, actor, &current, role, input)?;
+            if role == Role::Portal && contact.is_none() {
                 return Err(AppError::field(
                     "contact_id",
                     "a portal user acts as a contact; name one",
@@ -256,7 +245,7 @@ impl Services {
                 id,
                 &UserChanges {
                     name: input.name.clone(),
-                    role: input.role.map(|r| r.as_str().to_owned()),
+                    role: input.role,
                     password_hash: password_hash.map(Some),
                     support_line: input.support_line,
                     language: input.language.clone(),
@@ -346,7 +335,7 @@ impl Services {
                     c,
                     id,
                     &store::TeamChanges {
-                        assignment: Some(strategy.as_str().to_owned()),
+                        assignment: Some(strategy),
                         ..Default::default()
                     },
                 )?;
@@ -375,7 +364,7 @@ impl Services {
                     name: input.name.clone(),
                     support_line: input.support_line,
                     description: input.description.clone(),
-                    assignment: input.assignment.map(|a| a.as_str().to_owned()),
+                    assignment: input.assignment,
                     updated_at: Some(now),
                 },
             )
@@ -419,7 +408,7 @@ fn team_dto(c: &mut AnyConnection, t: store::TeamRow) -> Result<Team, AppError> 
         name: t.name,
         support_line: t.support_line,
         description: t.description,
-        assignment: AssignmentStrategy::parse(&t.assignment).unwrap_or(AssignmentStrategy::Manual),
+        assignment: t.assignment,
         created_at: t.created_at.and_utc(),
         updated_at: t.updated_at.and_utc(),
     })
@@ -445,7 +434,7 @@ fn ensure_contact(c: &mut AnyConnection, id: i64) -> Result<(), AppError> {
 fn ensure_staff(c: &mut AnyConnection, ids: &[i64]) -> Result<(), AppError> {
     for &id in ids {
         match store::user(c, id) {
-            Ok(u) if u.role != "portal" => {}
+            Ok(u) if u.role != Role::Portal => {}
             Ok(_) => {
                 return Err(AppError::field(
                     "member_ids",

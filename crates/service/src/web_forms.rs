@@ -19,18 +19,18 @@ use crate::{from_json, to_json, Actor, AppError, FieldErrors, Services};
 /// Files one submission may carry.
 pub const MAX_FORM_FILES: usize = 5;
 
-fn form_dto(row: WebFormRow) -> WebForm {
-    WebForm {
+fn form_dto(row: WebFormRow) -> Result<WebForm, AppError> {
+    Ok(WebForm {
         id: row.id,
         key: row.form_key,
         name: row.name,
-        allowed_origins: from_json(&row.allowed_origins),
+        allowed_origins: from_json("web form", row.id, "allowed_origins", &row.allowed_origins)?,
         team_id: row.team_id,
-        priority: Priority::parse(&row.priority).unwrap_or(Priority::Normal),
+        priority: row.priority,
         active: row.active,
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
-    }
+    })
 }
 
 /// `scheme://host[:port]`, as browsers send it in `Origin`.
@@ -80,11 +80,7 @@ impl Services {
             name: input.name.trim().to_owned(),
             allowed_origins: to_json(&origins),
             team_id: input.team_id,
-            priority: input
-                .priority
-                .unwrap_or(Priority::Normal)
-                .as_str()
-                .to_owned(),
+            priority: input.priority.unwrap_or(Priority::Normal),
             active: input.active.unwrap_or(true),
             updated_at: now,
         })
@@ -92,21 +88,20 @@ impl Services {
 
     pub fn list_web_forms(&self, actor: &Actor) -> Result<Vec<WebForm>, AppError> {
         actor.admin()?;
-        Ok(self
-            .db
+        self.db
             .read(store::forms)?
             .into_iter()
             .map(form_dto)
-            .collect())
+            .collect::<Result<_, _>>()
     }
 
     pub fn get_web_form(&self, actor: &Actor, id: i64) -> Result<WebForm, AppError> {
         actor.admin()?;
-        Ok(form_dto(
+        form_dto(
             self.db
                 .read(|c| store::form(c, id))
                 .map_err(not_found("web form"))?,
-        ))
+        )
     }
 
     pub fn create_web_form(
@@ -118,10 +113,10 @@ impl Services {
         let now = self.now();
         let values = self.form_values(input, now)?;
         let key = format!("wf_{}", crate::auth::random_token(18));
-        Ok(form_dto(
+        form_dto(
             self.db
                 .write(|c| store::insert_form(c, &values, &key, now))?,
-        ))
+        )
     }
 
     pub fn update_web_form(
@@ -133,11 +128,11 @@ impl Services {
         actor.admin()?;
         let now = self.now();
         let values = self.form_values(input, now)?;
-        Ok(form_dto(
+        form_dto(
             self.db
                 .write(|c| store::update_form(c, id, &values))
                 .map_err(not_found("web form"))?,
-        ))
+        )
     }
 
     pub fn delete_web_form(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
@@ -150,11 +145,11 @@ impl Services {
     /// The origins whose pages may post to an active form (for CORS); `None` when there is no
     /// such form.
     pub fn web_form_origins(&self, key: &str) -> Result<Option<Vec<String>>, AppError> {
-        Ok(self
-            .db
+        self.db
             .read(|c| store::form_by_key(c, key))?
             .filter(|f| f.active)
-            .map(|f| from_json(&f.allowed_origins)))
+            .map(|f| from_json("web form", f.id, "allowed_origins", &f.allowed_origins))
+            .transpose()
     }
 
     /// Takes a submission. `origin` is the browser's `Origin` header (absent from servers).
@@ -171,7 +166,12 @@ impl Services {
             .filter(|f| f.active)
             .ok_or(AppError::NotFound("web form"))?;
         if let Some(origin) = origin {
-            let allowed: Vec<String> = from_json(&form.allowed_origins);
+            let allowed: Vec<String> = from_json(
+                "web form",
+                form.id,
+                "allowed_origins",
+                &form.allowed_origins,
+            )?;
             let origin = normalize_origin(origin).unwrap_or_default();
             if !allowed.contains(&origin) {
                 return Err(AppError::forbidden(
@@ -239,7 +239,7 @@ impl Services {
             let draft = Draft {
                 subject: input.subject.trim().to_owned(),
                 description: input.text.trim().to_owned(),
-                priority: Priority::parse(&form.priority).unwrap_or(Priority::Normal),
+                priority: form.priority,
                 case_type: CaseType::Consultation,
                 channel: Channel::WebForm,
                 refs: References {

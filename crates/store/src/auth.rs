@@ -281,7 +281,7 @@ pub struct SessionStanding {
     pub user_id: i64,
     pub revoked: Option<NaiveDateTime>,
     pub active: bool,
-    pub role: String,
+    pub role: helpdesk_domain::Role,
     pub contact_id: Option<i64>,
     pub support_line: Option<i32>,
 }

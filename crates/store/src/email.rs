@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use helpdesk_domain::Priority;
 
 use crate::schema::{case_message_ids, inbound_messages, mailbox_imap_state, mailboxes};
 use crate::{AnyConnection, Page, StoreError};
@@ -25,7 +26,7 @@ pub struct MailboxRow {
     pub smtp_user: Option<String>,
     pub smtp_password_enc: Option<String>,
     pub default_team_id: Option<i64>,
-    pub default_priority: String,
+    pub default_priority: Priority,
     pub auto_reply: bool,
     pub auto_reply_en: Option<String>,
     pub auto_reply_ru: Option<String>,
@@ -56,7 +57,7 @@ pub struct MailboxForm {
     pub smtp_user: Option<String>,
     pub smtp_password_enc: Option<String>,
     pub default_team_id: Option<i64>,
-    pub default_priority: String,
+    pub default_priority: Priority,
     pub auto_reply: bool,
     pub auto_reply_en: Option<String>,
     pub auto_reply_ru: Option<String>,

@@ -2,6 +2,8 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use helpdesk_domain::assignment::AssignmentStrategy;
+use helpdesk_domain::{CaseStatus, Role};
 
 use crate::schema::{cases, team_members, team_rotation, teams, users};
 use crate::{AnyConnection, Page, StoreError};
@@ -12,7 +14,7 @@ pub struct UserRow {
     pub id: i64,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: Option<String>,
     pub support_line: Option<i32>,
     pub language: String,
@@ -30,7 +32,7 @@ pub struct UserRow {
 pub struct NewUser {
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: Option<String>,
     pub support_line: Option<i32>,
     pub language: String,
@@ -44,7 +46,7 @@ pub struct NewUser {
 #[diesel(table_name = users)]
 pub struct UserChanges {
     pub name: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub password_hash: Option<Option<String>>,
     pub support_line: Option<Option<i32>>,
     pub language: Option<String>,
@@ -96,7 +98,7 @@ pub fn count_users(conn: &mut AnyConnection) -> Result<i64, StoreError> {
 
 pub fn list_users(
     conn: &mut AnyConnection,
-    role: Option<&str>,
+    role: Option<Role>,
     limit: i64,
     cursor: Option<i64>,
 ) -> Result<Page<UserRow>, StoreError> {
@@ -120,7 +122,7 @@ pub struct TeamRow {
     pub description: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-    pub assignment: String,
+    pub assignment: AssignmentStrategy,
 }
 
 #[derive(Debug, Clone, Default, AsChangeset)]
@@ -129,7 +131,7 @@ pub struct TeamChanges {
     pub name: Option<String>,
     pub support_line: Option<Option<i32>>,
     pub description: Option<Option<String>>,
-    pub assignment: Option<String>,
+    pub assignment: Option<AssignmentStrategy>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -229,7 +231,7 @@ pub fn users_by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<UserRow
 pub fn active_staff(conn: &mut AnyConnection) -> Result<Vec<UserRow>, StoreError> {
     Ok(users::table
         .filter(users::active.eq(true))
-        .filter(users::role.eq_any(["agent", "admin"]))
+        .filter(users::role.eq_any([Role::Agent, Role::Admin]))
         .order(users::id.asc())
         .select(UserRow::as_select())
         .load(conn)?)
@@ -242,7 +244,7 @@ pub fn portal_user_of_contact(
 ) -> Result<Option<UserRow>, StoreError> {
     Ok(users::table
         .filter(users::contact_id.eq(contact_id))
-        .filter(users::role.eq("portal"))
+        .filter(users::role.eq(Role::Portal))
         .filter(users::active.eq(true))
         .order(users::id.asc())
         .select(UserRow::as_select())
@@ -275,7 +277,7 @@ pub fn eligible_members(conn: &mut AnyConnection, team_id: i64) -> Result<Vec<i6
         .filter(team_members::team_id.eq(team_id))
         .filter(users::active.eq(true))
         .filter(users::available.eq(true))
-        .filter(users::role.eq_any(["agent", "admin"]))
+        .filter(users::role.eq_any([Role::Agent, Role::Admin]))
         .order(users::id.asc())
         .select(users::id)
         .load(conn)?)
@@ -338,11 +340,11 @@ pub fn open_case_counts(
     let counted: Vec<(Option<i64>, i64)> = cases::table
         .filter(cases::assignee_id.eq_any(user_ids))
         .filter(cases::status.eq_any([
-            "new",
-            "open",
-            "awaiting_customer",
-            "information_requested",
-            "on_hold",
+            CaseStatus::New,
+            CaseStatus::Open,
+            CaseStatus::AwaitingCustomer,
+            CaseStatus::InformationRequested,
+            CaseStatus::OnHold,
         ]))
         .group_by(cases::assignee_id)
         .select((cases::assignee_id, diesel::dsl::count_star()))

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use helpdesk_domain::Priority;
 
 use crate::db::AnyConnection;
 use crate::schema::web_forms;
@@ -15,7 +16,7 @@ pub struct WebFormRow {
     pub name: String,
     pub allowed_origins: String,
     pub team_id: Option<i64>,
-    pub priority: String,
+    pub priority: Priority,
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -27,7 +28,7 @@ pub struct WebFormValues {
     pub name: String,
     pub allowed_origins: String,
     pub team_id: Option<i64>,
-    pub priority: String,
+    pub priority: Priority,
     pub active: bool,
     pub updated_at: NaiveDateTime,
 }

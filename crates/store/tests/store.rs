@@ -5,6 +5,7 @@
 
 use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
+use helpdesk_domain::EntryKind;
 use helpdesk_store::cases::{self, CaseFilter, NewCase, NewStreamEntry, PortalScope};
 use helpdesk_store::crm::{self, NewContact, NewOrganization};
 use helpdesk_store::{catalog, db, events, schema, truncate_time, AnyConnection, StoreError};
@@ -79,10 +80,10 @@ fn new_case(
         &NewCase {
             subject: subject.into(),
             description: "d".into(),
-            status: "new".into(),
-            priority: "normal".into(),
-            case_type: "consultation".into(),
-            channel: "agent".into(),
+            status: helpdesk_domain::CaseStatus::New,
+            priority: helpdesk_domain::Priority::Normal,
+            case_type: helpdesk_domain::CaseType::Consultation,
+            channel: helpdesk_domain::Channel::Agent,
             organization_id: org,
             customer_id: None,
             requester_id: requester,
@@ -121,7 +122,7 @@ db_test!(fn every_schema_column_exists_with_its_type(t) {
     let p = catalog::insert_product(&mut c, "P", None, true, now).unwrap();
     catalog::insert_component(&mut c, p, "C", now).unwrap();
     let entry = cases::insert_stream_entry(&mut c, &NewStreamEntry {
-        case_id, kind: "public", author_user_id: None, author_contact_id: Some(ct), body: "b", created_at: now,
+        case_id, kind: EntryKind::Public, author_user_id: None, author_contact_id: Some(ct), body: "b", created_at: now,
     }).unwrap();
     assert_eq!(cases::stream_entry(&mut c, entry).unwrap().created_at, now, "times survive a round trip");
     assert_eq!(crm::organization(&mut c, o).unwrap().inn.as_deref(), Some("7707083893"));
@@ -177,6 +178,29 @@ db_test!(fn rate_counts_are_per_key_and_window(t) {
     assert_eq!(ratelimits::hit(&mut c, "k", next).unwrap(), 1, "a new window starts at one");
     assert_eq!(ratelimits::purge(&mut c, next).unwrap(), 2, "the past window is forgotten");
     assert_eq!(ratelimits::hit(&mut c, "k", next).unwrap(), 2);
+});
+
+// Stored names are read as their domain types: a status, role or kind the code does not know
+// is an error naming the type and the value, never a default.
+db_test!(fn an_unknown_stored_value_is_an_error_not_a_default(t) {
+    let mut c = t.db.conn().unwrap();
+    let id = new_case(&mut c, "typed", None, None);
+    let case = cases::case(&mut c, id).unwrap();
+    assert_eq!(
+        (case.status, case.priority, case.channel),
+        (helpdesk_domain::CaseStatus::New, helpdesk_domain::Priority::Normal, helpdesk_domain::Channel::Agent)
+    );
+    diesel::sql_query(format!("UPDATE cases SET status = 'pondering' WHERE id = {id}"))
+        .execute(&mut **c)
+        .unwrap();
+    let err = cases::case(&mut c, id).unwrap_err();
+    let mut chain = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(e) = source {
+        chain.push_str(&format!(": {e}"));
+        source = e.source();
+    }
+    assert!(chain.contains("CaseStatus") && chain.contains("`pondering`"), "{chain}");
 });
 
 db_test!(fn case_numbers_are_unique_and_increasing(t) {
@@ -241,7 +265,7 @@ db_test!(fn portal_scope_sees_only_own_or_organization_cases(t) {
 db_test!(fn stream_keeps_order_and_filters_kinds(t) {
     let mut c = t.db.conn().unwrap();
     let case_id = new_case(&mut c, "s", None, None);
-    for (kind, body) in [("public", "hello"), ("internal", "secret"), ("public", "bye")] {
+    for (kind, body) in [(EntryKind::Public, "hello"), (EntryKind::Internal, "secret"), (EntryKind::Public, "bye")] {
         cases::insert_stream_entry(&mut c, &NewStreamEntry {
             case_id, kind, author_user_id: None, author_contact_id: None, body, created_at: now(),
         }).unwrap();

@@ -185,6 +185,26 @@ impl StreamKind {
     }
 }
 
+impl From<StreamKind> for helpdesk_domain::EntryKind {
+    fn from(kind: StreamKind) -> Self {
+        match kind {
+            StreamKind::Public => helpdesk_domain::EntryKind::Public,
+            StreamKind::Internal => helpdesk_domain::EntryKind::Internal,
+            StreamKind::System => helpdesk_domain::EntryKind::System,
+        }
+    }
+}
+
+impl From<helpdesk_domain::EntryKind> for StreamKind {
+    fn from(kind: helpdesk_domain::EntryKind) -> Self {
+        match kind {
+            helpdesk_domain::EntryKind::Public => StreamKind::Public,
+            helpdesk_domain::EntryKind::Internal => StreamKind::Internal,
+            helpdesk_domain::EntryKind::System => StreamKind::System,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct StreamEntry {
     pub id: i64,

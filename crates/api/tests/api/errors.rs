@@ -284,3 +284,29 @@ api_test!(async fn problems_come_in_the_language_asked_for(app) {
         assert_eq!(p["errors"]["subject"][0], "length must be between 1 and 500");
     }
 });
+
+// A stored list that does not parse (written by hand, or by a bug) is an error the API reports
+// as such, never an empty list that the next save would write back over the real data.
+api_test!(async fn unreadable_stored_json_is_an_error_not_an_empty_list(app) {
+    let agent = app.user(Role::Agent, Some(1), None).await;
+    let (s, case) = app
+        .post("/api/v1/cases", &agent.token, json!({ "subject": "Tagged", "tags": ["vip"] }))
+        .await;
+    assert_eq!(s, 201, "{case}");
+    let id = case["id"].as_i64().unwrap();
+    let (_, read) = app.get(&format!("/api/v1/cases/{id}"), &agent.token).await;
+    assert_eq!(read["tags"], json!(["vip"]));
+    app.services
+        .db
+        .write(|c| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(format!("UPDATE cases SET tags = 'vip, gold' WHERE id = {id}"))
+                .execute(c)
+                .map_err(helpdesk_store::StoreError::from)
+        })
+        .unwrap();
+    let (s, problem) = app.get(&format!("/api/v1/cases/{id}"), &agent.token).await;
+    assert_eq!(s, 500, "{problem}");
+    assert_eq!(problem["type"], "/problems/internal");
+    assert!(problem.get("tags").is_none(), "{problem}");
+});

@@ -863,7 +863,7 @@ async fn fresh_suggestion(app: &TestApp, f: &Fixture) -> i64 {
                 c,
                 &helpdesk_store::cases::NewStreamEntry {
                     case_id: case,
-                    kind: "internal",
+                    kind: helpdesk_domain::EntryKind::Internal,
                     author_user_id: None,
                     author_contact_id: Some(contact),
                     body: "a forwarded thread",

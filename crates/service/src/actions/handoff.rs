@@ -56,7 +56,7 @@ impl Services {
                 ..Default::default()
             };
             let assignee = input.assignee_id.unwrap_or(row.assignee_id);
-            if row.status == "new" && assignee.is_some() {
+            if row.status == CaseStatus::New && assignee.is_some() {
                 self.move_case(c, Some(actor), &row, CaseStatus::Open, changes, now)?;
             } else {
                 store::update_case(c, id, &changes)?;
@@ -114,7 +114,7 @@ impl Services {
                 }
                 let to = CaseStatus::InformationRequested;
                 self.move_case(c, Some(actor), &row, to, CaseChanges::default(), now)?;
-                self.note(c, actor, id, "public", Some(&input.note), now)
+                self.note(c, actor, id, EntryKind::Public, Some(&input.note), now)
             }
             AskWhom::Colleague => {
                 not_terminal(&row, "ask a colleague about")?;
@@ -128,7 +128,7 @@ impl Services {
                 let handle = colleague.email.split('@').next().unwrap_or_default();
                 let text = format!("@{handle} {}", input.note.trim());
                 store::touch_case(c, id, now)?;
-                self.note(c, actor, id, "internal", Some(&text), now)
+                self.note(c, actor, id, EntryKind::Internal, Some(&text), now)
             }
         })
     }
@@ -195,7 +195,14 @@ impl Services {
                 team: team.name.clone(),
             };
             self.system_entry_as(c, id, Some(actor), &[event], now)?;
-            self.note(c, actor, id, "internal", input.note.as_deref(), now)?;
+            self.note(
+                c,
+                actor,
+                id,
+                EntryKind::Internal,
+                input.note.as_deref(),
+                now,
+            )?;
             emit(
                 c,
                 now,

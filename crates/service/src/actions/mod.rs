@@ -13,7 +13,7 @@ use helpdesk_store::cases::{self as store, CaseChanges, CaseRow};
 use helpdesk_store::{users, AnyConnection, StoreError};
 use validator::Validate;
 
-use crate::cases::{active_agent, case_snapshot, stored};
+use crate::cases::{active_agent, case_snapshot};
 use crate::error::Problems;
 use crate::outbox::emit;
 use crate::users::not_found;
@@ -26,13 +26,9 @@ mod status;
 /// The highest support line.
 const LAST_LINE: i32 = 3;
 
-fn status_of(row: &CaseRow) -> Result<CaseStatus, AppError> {
-    stored(CaseStatus::parse(&row.status))
-}
-
 /// Refuses changes to a case nobody works on any more.
 fn not_terminal(row: &CaseRow, action: &str) -> Result<(), AppError> {
-    if status_of(row)?.is_terminal() {
+    if row.status.is_terminal() {
         return Err(AppError::Conflict(format!(
             "case #{} is {}; reopen it before you {action} it",
             row.number, row.status
@@ -73,9 +69,9 @@ impl Services {
         mut changes: CaseChanges,
         now: NaiveDateTime,
     ) -> Result<(), AppError> {
-        let from = status_of(row)?;
+        let from = row.status;
         from.transition(to)?;
-        changes.status = Some(to.as_str().to_owned());
+        changes.status = Some(to);
         changes.updated_at = Some(now);
         changes.closed_at = Some((to == CaseStatus::Closed).then_some(now));
         store::update_case(c, row.id, &changes)?;
@@ -100,7 +96,7 @@ impl Services {
         c: &mut AnyConnection,
         actor: &Actor,
         case_id: i64,
-        kind: &'static str,
+        kind: EntryKind,
         body: Option<&str>,
         now: NaiveDateTime,
     ) -> Result<(), AppError> {
@@ -124,7 +120,7 @@ impl Services {
                     case_id,
                     number: None,
                     entry_id: entry,
-                    kind: EntryKind::parse(kind)?,
+                    kind,
                     suggested: false,
                     accepted: false,
                 },

@@ -15,7 +15,14 @@ impl Services {
                 CaseChanges::default(),
                 now,
             )?;
-            self.note(c, actor, id, "internal", input.note.as_deref(), now)
+            self.note(
+                c,
+                actor,
+                id,
+                EntryKind::Internal,
+                input.note.as_deref(),
+                now,
+            )
         })
     }
 
@@ -50,7 +57,14 @@ impl Services {
                 CaseChanges::default(),
                 now,
             )?;
-            self.note(c, actor, id, "internal", input.note.as_deref(), now)
+            self.note(
+                c,
+                actor,
+                id,
+                EntryKind::Internal,
+                input.note.as_deref(),
+                now,
+            )
         })
     }
 
@@ -72,7 +86,14 @@ impl Services {
                 CaseChanges::default(),
                 now,
             )?;
-            self.note(c, actor, id, "internal", input.note.as_deref(), now)
+            self.note(
+                c,
+                actor,
+                id,
+                EntryKind::Internal,
+                input.note.as_deref(),
+                now,
+            )
         })
     }
 

@@ -4,11 +4,11 @@ use super::*;
 
 pub(super) fn case_dto(row: store::CaseRow, contact_ids: Vec<i64>) -> Result<Case, AppError> {
     Ok(Case {
-        status: stored(CaseStatus::parse(&row.status))?,
-        priority: stored(Priority::parse(&row.priority))?,
-        case_type: stored(CaseType::parse(&row.case_type))?,
-        channel: stored(Channel::parse(&row.channel))?,
-        tags: from_json(&row.tags),
+        status: row.status,
+        priority: row.priority,
+        case_type: row.case_type,
+        channel: row.channel,
+        tags: from_json("case", row.id, "tags", &row.tags)?,
         contact_ids,
         id: row.id,
         number: row.number,
@@ -36,12 +36,7 @@ pub(super) fn case_dto(row: store::CaseRow, contact_ids: Vec<i64>) -> Result<Cas
 }
 
 pub(crate) fn entry_dto(row: store::StreamEntryRow) -> Result<StreamEntry, AppError> {
-    let kind = match row.kind.as_str() {
-        "public" => StreamKind::Public,
-        "internal" => StreamKind::Internal,
-        "system" => StreamKind::System,
-        other => return Err(AppError::Internal(format!("unknown stream kind {other}"))),
-    };
+    let kind = StreamKind::from(row.kind);
     let events = match row.events.as_deref() {
         Some(text) => serde_json::from_str(text).map_err(|e| {
             AppError::failed(format!("stream entry {}: unreadable events", row.id), e)

@@ -76,12 +76,8 @@ fn case_filter(
     now: chrono::NaiveDateTime,
 ) -> Result<CaseFilter, AppError> {
     let mut p = Problems::default();
-    let statuses = split_list(&mut p, "status", q.status.as_deref(), |s| {
-        CaseStatus::parse(s).map(helpdesk_api_types::CaseStatus::as_str)
-    });
-    let priorities = split_list(&mut p, "priority", q.priority.as_deref(), |s| {
-        Priority::parse(s).map(helpdesk_api_types::Priority::as_str)
-    });
+    let statuses = split_list(&mut p, "status", q.status.as_deref(), CaseStatus::parse);
+    let priorities = split_list(&mut p, "priority", q.priority.as_deref(), Priority::parse);
     let (assignee_id, unassigned) = match q.assignee.as_deref().map(str::trim) {
         None | Some("") => (None, false),
         Some("none") => (None, true),
@@ -142,12 +138,12 @@ fn case_filter(
     })
 }
 
-fn split_list(
+fn split_list<T>(
     p: &mut Problems,
     field: &str,
     text: Option<&str>,
-    parse: impl Fn(&str) -> Result<&'static str, helpdesk_domain::DomainError>,
-) -> Vec<String> {
+    parse: impl Fn(&str) -> Result<T, helpdesk_domain::DomainError>,
+) -> Vec<T> {
     let mut out = Vec::new();
     for part in text
         .unwrap_or("")
@@ -156,7 +152,7 @@ fn split_list(
         .filter(|s| !s.is_empty())
     {
         if let Some(v) = p.check(field, parse(part)) {
-            out.push(v.to_owned());
+            out.push(v);
         }
     }
     out

@@ -29,10 +29,6 @@ use crate::outbox::{emit, emit_timed};
 use crate::users::not_found;
 use crate::{cursor_string, from_json, page_params, to_json, Actor, AppError, Services};
 
-pub(crate) fn stored<T>(r: Result<T, helpdesk_domain::DomainError>) -> Result<T, AppError> {
-    r.map_err(|e| AppError::failed("stored value is invalid", e))
-}
-
 /// The stored row of a case and the case as the API shows it, read inside a transaction (the
 /// row for the rules, the DTO for the audit).
 pub(crate) fn case_snapshot(

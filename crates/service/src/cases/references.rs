@@ -9,7 +9,7 @@ pub(crate) fn active_agent(
     uid: i64,
 ) -> Result<Result<String, String>, AppError> {
     match users::user(c, uid) {
-        Ok(u) if u.role != "portal" && u.active => Ok(Ok(u.name)),
+        Ok(u) if u.role != Role::Portal && u.active => Ok(Ok(u.name)),
         Ok(_) => Ok(Err(format!("user {uid} is not an active agent"))),
         Err(StoreError::NotFound) => Ok(Err(format!("user {uid} does not exist"))),
         Err(e) => Err(e.into()),

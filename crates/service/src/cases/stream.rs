@@ -1,7 +1,7 @@
 //! A case's stream: adding messages and notes, and reading it.
 
 use super::*;
-use helpdesk_domain::event::{EntryKind, Event};
+use helpdesk_domain::event::Event;
 
 impl Services {
     pub fn add_stream_entry(
@@ -21,7 +21,7 @@ impl Services {
         let now = self.now();
         let entry = self.db.write(|c| -> Result<i64, AppError> {
             let case = store::case(c, case_id).map_err(not_found("case"))?;
-            if case.status == "merged" {
+            if case.status == CaseStatus::Merged {
                 return Err(AppError::Conflict(format!(
                     "case #{} was merged; write to its target",
                     case.number
@@ -31,7 +31,7 @@ impl Services {
                 c,
                 &store::NewStreamEntry {
                     case_id,
-                    kind: input.kind.as_str(),
+                    kind: input.kind.into(),
                     author_user_id: Some(actor.user_id),
                     author_contact_id: None,
                     body: &input.body,
@@ -40,7 +40,9 @@ impl Services {
             )?;
             self.bind_attachments(c, actor, case_id, (case_id, entry), &input.attachment_ids)?;
             // An agent's public reply hands the turn to the customer.
-            if input.kind == StreamKind::Public && matches!(case.status.as_str(), "new" | "open") {
+            if input.kind == StreamKind::Public
+                && matches!(case.status, CaseStatus::New | CaseStatus::Open)
+            {
                 let to = CaseStatus::AwaitingCustomer;
                 self.move_case(c, Some(actor), &case, to, CaseChanges::default(), now)?;
             } else {
@@ -54,7 +56,7 @@ impl Services {
                     case_id,
                     number: Some(case.number),
                     entry_id: entry,
-                    kind: EntryKind::parse(input.kind.as_str())?,
+                    kind: input.kind.into(),
                     suggested: false,
                     accepted: false,
                 },

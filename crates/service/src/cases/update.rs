@@ -11,7 +11,7 @@ impl Services {
         let now = self.now();
         self.db.write(|c| -> Result<(), AppError> {
             let (current, before) = case_snapshot(c, id)?;
-            if stored(CaseStatus::parse(&current.status))?.is_terminal() {
+            if current.status.is_terminal() {
                 return Err(AppError::Conflict(format!(
                     "case #{} is {}; reopen it before changing it",
                     current.number, current.status
@@ -31,9 +31,7 @@ impl Services {
                 assignee_id: input.assignee_id.unwrap_or(current.assignee_id),
             };
             check_references(c, &mut refs)?;
-            let case_type = input
-                .case_type
-                .map_or_else(|| stored(CaseType::parse(&current.case_type)), Ok)?;
+            let case_type = input.case_type.unwrap_or(current.case_type);
             let type_relevant = input.case_type.is_some()
                 || input.product_id.is_some()
                 || input.organization_id.is_some()
@@ -50,18 +48,19 @@ impl Services {
             let assignee_changed =
                 input.assignee_id.is_some() && refs.assignee_id != current.assignee_id;
             // Assigning a new case opens it; nothing else moves the status here.
-            let status =
-                (assignee_changed && current.status == "new" && refs.assignee_id.is_some())
-                    .then(|| CaseStatus::Open.as_str().to_owned());
+            let status = (assignee_changed
+                && current.status == CaseStatus::New
+                && refs.assignee_id.is_some())
+            .then_some(CaseStatus::Open);
             store::update_case(
                 c,
                 id,
                 &CaseChanges {
                     subject: input.subject.as_ref().map(|s| s.trim().to_owned()),
                     description: input.description.clone(),
-                    status: status.clone(),
-                    priority: input.priority.map(|p| p.as_str().to_owned()),
-                    case_type: input.case_type.map(|t| t.as_str().to_owned()),
+                    status,
+                    priority: input.priority,
+                    case_type: input.case_type,
                     organization_id: Some(refs.organization_id),
                     customer_id: input.customer_id,
                     requester_id: Some(refs.requester_id),
@@ -91,10 +90,10 @@ impl Services {
                 };
                 self.system_entry(c, id, actor, event)?;
             }
-            if let Some(s) = &status {
+            if let Some(to) = status {
                 let event = SystemEvent::StatusChanged {
-                    from: stored(CaseStatus::parse(&current.status))?,
-                    to: stored(CaseStatus::parse(s))?,
+                    from: current.status,
+                    to,
                 };
                 self.system_entry(c, id, actor, event)?;
             }
@@ -148,7 +147,7 @@ impl Services {
             c,
             &store::NewStreamEntry {
                 case_id,
-                kind: "system",
+                kind: helpdesk_domain::EntryKind::System,
                 author_user_id: actor.map(|a| a.user_id),
                 author_contact_id: actor.and_then(|a| a.contact_id),
                 body: &SystemEvent::english_all(events),

@@ -65,8 +65,8 @@ pub(crate) fn inn_kpp(
     )
 }
 
-pub(crate) fn organization_dto(r: store::OrganizationRow) -> Organization {
-    Organization {
+pub(crate) fn organization_dto(r: store::OrganizationRow) -> Result<Organization, AppError> {
+    Ok(Organization {
         id: r.id,
         name: r.name,
         short_name: r.short_name,
@@ -75,9 +75,9 @@ pub(crate) fn organization_dto(r: store::OrganizationRow) -> Organization {
         org_type: r.org_type,
         industry: r.industry,
         website: r.website,
-        phones: from_json(&r.phones),
-        emails: from_json(&r.emails),
-        addresses: from_json::<Vec<Address>>(&r.addresses),
+        phones: from_json("organization", r.id, "phones", &r.phones)?,
+        emails: from_json("organization", r.id, "emails", &r.emails)?,
+        addresses: from_json::<Vec<Address>>("organization", r.id, "addresses", &r.addresses)?,
         parent_id: r.parent_id,
         owner_id: r.owner_id,
         description: r.description,
@@ -86,7 +86,7 @@ pub(crate) fn organization_dto(r: store::OrganizationRow) -> Organization {
         from_lead_id: r.from_lead_id,
         merged_into_id: r.merged_into_id,
         likely_duplicates: Vec::new(),
-    }
+    })
 }
 
 pub(crate) fn ensure_org(
@@ -115,7 +115,7 @@ pub(crate) fn ensure_user(
 ) -> Result<(), AppError> {
     match id {
         Some(id) => match helpdesk_store::users::user(c, id) {
-            Ok(u) if u.role != "portal" => Ok(()),
+            Ok(u) if u.role != helpdesk_domain::Role::Portal => Ok(()),
             Ok(_) => Err(AppError::field(field, format!("user {id} is not an agent"))),
             Err(helpdesk_store::StoreError::NotFound) => {
                 Err(AppError::field(field, format!("user {id} does not exist")))
@@ -255,9 +255,7 @@ pub(crate) fn contact_by_id(c: &mut AnyConnection, id: i64) -> Result<Contact, A
 
 /// An organization as the API shows it, read inside a transaction.
 pub(crate) fn organization_by_id(c: &mut AnyConnection, id: i64) -> Result<Organization, AppError> {
-    Ok(organization_dto(
-        store::organization(c, id).map_err(not_found("organization"))?,
-    ))
+    organization_dto(store::organization(c, id).map_err(not_found("organization"))?)
 }
 
 pub(crate) fn contacts_dto(
@@ -266,32 +264,33 @@ pub(crate) fn contacts_dto(
 ) -> Result<Vec<Contact>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let all_emails = store::emails_of(c, &ids)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Contact {
-            emails: all_emails
-                .iter()
-                .filter(|(id, _)| *id == r.id)
-                .map(|(_, e)| e.clone())
-                .collect(),
-            phones: from_json(&r.phones),
-            id: r.id,
-            first_name: r.first_name,
-            last_name: r.last_name,
-            organization_id: r.organization_id,
-            title: r.title,
-            department: r.department,
-            do_not_email: r.do_not_email,
-            do_not_call: r.do_not_call,
-            owner_id: r.owner_id,
-            portal_access: r.portal_access,
-            portal_sees_organization: r.portal_sees_organization,
-            created_at: r.created_at.and_utc(),
-            updated_at: r.updated_at.and_utc(),
-            from_lead_id: r.from_lead_id,
-            merged_into_id: r.merged_into_id,
-            likely_duplicates: Vec::new(),
-            portal_invitation: None,
+    rows.into_iter()
+        .map(|r| {
+            Ok(Contact {
+                emails: all_emails
+                    .iter()
+                    .filter(|(id, _)| *id == r.id)
+                    .map(|(_, e)| e.clone())
+                    .collect(),
+                phones: from_json("contact", r.id, "phones", &r.phones)?,
+                id: r.id,
+                first_name: r.first_name,
+                last_name: r.last_name,
+                organization_id: r.organization_id,
+                title: r.title,
+                department: r.department,
+                do_not_email: r.do_not_email,
+                do_not_call: r.do_not_call,
+                owner_id: r.owner_id,
+                portal_access: r.portal_access,
+                portal_sees_organization: r.portal_sees_organization,
+                created_at: r.created_at.and_utc(),
+                updated_at: r.updated_at.and_utc(),
+                from_lead_id: r.from_lead_id,
+                merged_into_id: r.merged_into_id,
+                likely_duplicates: Vec::new(),
+                portal_invitation: None,
+            })
         })
-        .collect())
+        .collect::<Result<_, AppError>>()
 }

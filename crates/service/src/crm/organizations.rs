@@ -51,7 +51,7 @@ impl Services {
         self.db.write(|c| -> Result<(), AppError> {
             let current = store::organization(c, id).map_err(not_found("organization"))?;
             not_merged("organization", id, current.merged_into_id)?;
-            let before = organization_dto(current.clone());
+            let before = organization_dto(current.clone())?;
             if let Some(Some(parent)) = input.parent_id {
                 ensure_org(c, "parent_id", Some(parent))?;
                 if creates_cycle(c, id, parent)? {
@@ -101,7 +101,7 @@ impl Services {
                     merged_ids: vec![],
                 },
             )?;
-            let after = organization_dto(store::organization(c, id)?);
+            let after = organization_dto(store::organization(c, id)?)?;
             crate::audit::record(c, Some(actor), ("organization", id), &before, &after, now)?;
             Ok(())
         })?;
@@ -118,7 +118,7 @@ impl Services {
             let row = store::organization(c, id).map_err(not_found("organization"))?;
             match row.merged_into_id {
                 Some(into) => organization_by_id(c, into),
-                None => Ok(organization_dto(row)),
+                None => organization_dto(row),
             }
         })
     }
@@ -136,7 +136,11 @@ impl Services {
             .db
             .read(|c| store::list_organizations(c, &filter, limit, cursor))?;
         Ok(OrganizationPage {
-            items: page.items.into_iter().map(organization_dto).collect(),
+            items: page
+                .items
+                .into_iter()
+                .map(organization_dto)
+                .collect::<Result<_, _>>()?,
             next_cursor: cursor_string(page.next_cursor),
         })
     }

@@ -206,7 +206,7 @@ impl Services {
             } else {
                 text.to_owned()
             },
-            priority: Priority::parse(&mailbox.default_priority).unwrap_or(Priority::Normal),
+            priority: mailbox.default_priority,
             case_type: CaseType::Consultation,
             channel: Channel::Email,
             refs: References {

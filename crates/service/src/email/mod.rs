@@ -32,7 +32,7 @@ use loops::*;
 pub(crate) use threading::*;
 
 use chrono::NaiveDateTime;
-use helpdesk_domain::{CaseType, Channel, Priority};
+use helpdesk_domain::{CaseType, Channel};
 use helpdesk_store::cases::{self as case_store, CaseRow};
 use helpdesk_store::email::{self as store, MailboxRow, NewInbound};
 use helpdesk_store::notifications::{self as mail_store, NewMail};

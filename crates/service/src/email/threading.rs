@@ -44,7 +44,7 @@ impl Services {
             c,
             &case_store::NewStreamEntry {
                 case_id: case.id,
-                kind: "internal",
+                kind: helpdesk_domain::EntryKind::Internal,
                 author_user_id: None,
                 author_contact_id: Some(contact_id),
                 body,

@@ -20,8 +20,9 @@ fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.to_owned()
 }
 
-fn joined(json_list: &str) -> String {
-    from_json::<Vec<String>>(json_list).join(", ")
+/// A stored list (`table` row `id`, `column`) as one cell.
+fn joined(table: &str, id: i64, column: &str, json_list: &str) -> Result<String, AppError> {
+    Ok(from_json::<Vec<String>>(table, id, column, json_list)?.join(", "))
 }
 
 /// Rows are read in pages of this many.
@@ -95,10 +96,15 @@ impl Services {
                     loop {
                         let page = crm_store::list_organizations(c, f, EXPORT_PAGE, cursor)?;
                         for r in &page.items {
-                            let address = from_json::<Vec<Address>>(&r.addresses)
-                                .into_iter()
-                                .next()
-                                .map(|a| a.text);
+                            let address = from_json::<Vec<Address>>(
+                                "organization",
+                                r.id,
+                                "addresses",
+                                &r.addresses,
+                            )?
+                            .into_iter()
+                            .next()
+                            .map(|a| a.text);
                             let o = |v: &Option<String>| v.clone().unwrap_or_default();
                             out.write_record([
                                 r.id.to_string(),
@@ -109,8 +115,8 @@ impl Services {
                                 o(&r.org_type),
                                 o(&r.industry),
                                 o(&r.website),
-                                joined(&r.phones),
-                                joined(&r.emails),
+                                joined("organization", r.id, "phones", &r.phones)?,
+                                joined("organization", r.id, "emails", &r.emails)?,
                                 address.unwrap_or_default(),
                                 o(&r.description),
                             ])
@@ -164,7 +170,7 @@ impl Services {
                                 r.first_name.clone(),
                                 r.last_name.clone(),
                                 emails.remove(&r.id).unwrap_or_default().join(", "),
-                                joined(&r.phones),
+                                joined("contact", r.id, "phones", &r.phones)?,
                                 o(&r.title),
                                 o(&r.department),
                                 inn,
@@ -214,8 +220,8 @@ impl Services {
                                 r.last_name.clone(),
                                 o(&r.organization_name),
                                 o(&r.title),
-                                joined(&r.phones),
-                                joined(&r.emails),
+                                joined("lead", r.id, "phones", &r.phones)?,
+                                joined("lead", r.id, "emails", &r.emails)?,
                                 o(&r.website),
                                 o(&r.source),
                                 r.status.clone(),

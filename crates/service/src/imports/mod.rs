@@ -172,9 +172,22 @@ fn failed_row(line: i64, errors: FieldErrors) -> ImportRow {
     }
 }
 
+/// The column mapping an import recorded (none: every header as it is named).
+pub(super) fn stored_mapping(
+    id: i64,
+    options: &serde_json::Value,
+) -> Result<BTreeMap<String, String>, AppError> {
+    match options.get("mapping") {
+        None | Some(serde_json::Value::Null) => Ok(BTreeMap::new()),
+        Some(m) => serde_json::from_value(m.clone()).map_err(|e| {
+            AppError::failed(format!("import {id}: `options.mapping` is not readable"), e)
+        }),
+    }
+}
+
 fn import_dto(r: store::ImportRow) -> Result<Import, AppError> {
     let waiting = r.status == "queued" && r.attempts > 0;
-    let options: serde_json::Value = serde_json::from_str(&r.options).unwrap_or_default();
+    let options: serde_json::Value = from_json("import", r.id, "options", &r.options)?;
     Ok(Import {
         id: r.id,
         entity: ImportEntity::parse(&r.entity_type)
@@ -186,18 +199,20 @@ fn import_dto(r: store::ImportRow) -> Result<Import, AppError> {
             _ => ImportStatus::Failed,
         },
         dry_run: r.dry_run,
-        on_duplicate: OnDuplicate::parse(&r.on_duplicate).unwrap_or_default(),
+        on_duplicate: OnDuplicate::parse(&r.on_duplicate).ok_or_else(|| {
+            crate::unknown_stored("import", r.id, "on_duplicate", &r.on_duplicate)
+        })?,
         filename: r.filename,
         encoding: options["encoding"].as_str().unwrap_or("utf-8").to_owned(),
         separator: options["separator"].as_str().unwrap_or(",").to_owned(),
-        mapping: serde_json::from_value(options["mapping"].clone()).unwrap_or_default(),
+        mapping: stored_mapping(r.id, &options)?,
         total_rows: r.total_rows,
         processed_rows: r.processed_rows,
         created: r.created_count,
         updated: r.updated_count,
         skipped: r.skipped_count,
         failed: r.failed_count,
-        rows: from_json(&r.report),
+        rows: from_json("import", r.id, "report", &r.report)?,
         error: r.error.or(if waiting { r.last_error } else { None }),
         retry_at: waiting.then(|| r.next_attempt_at.and_utc()),
         created_by_id: r.created_by_id,

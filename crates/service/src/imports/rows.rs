@@ -240,8 +240,8 @@ pub(super) fn create(
     }
 }
 
-fn unite(current: &str, more: &[String]) -> Vec<String> {
-    let mut all: Vec<String> = from_json(current);
+fn unite(current: &[String], more: &[String]) -> Vec<String> {
+    let mut all = current.to_vec();
     for m in more {
         if !all.contains(m) {
             all.push(m.clone());
@@ -263,7 +263,8 @@ pub(super) fn update(
         Prepared::Organization(o) => {
             let before = crate::crm::organization_by_id(c, id)?;
             let row = crm_store::organization(c, id)?;
-            let mut addresses: Vec<Address> = from_json(&row.addresses);
+            let mut addresses: Vec<Address> =
+                from_json("organization", id, "addresses", &row.addresses)?;
             for a in &o.addresses {
                 if !addresses.iter().any(|x| x.text == a.text) {
                     addresses.push(a.clone());
@@ -280,8 +281,14 @@ pub(super) fn update(
                     org_type: some(&o.org_type),
                     industry: some(&o.industry),
                     website: some(&o.website),
-                    phones: Some(to_json(&unite(&row.phones, &o.phones))),
-                    emails: Some(to_json(&unite(&row.emails, &o.emails))),
+                    phones: Some(to_json(&unite(
+                        &from_json::<Vec<String>>("organization", id, "phones", &row.phones)?,
+                        &o.phones,
+                    ))),
+                    emails: Some(to_json(&unite(
+                        &from_json::<Vec<String>>("organization", id, "emails", &row.emails)?,
+                        &o.emails,
+                    ))),
                     addresses: Some(to_json(&addresses)),
                     description: some(&o.description),
                     updated_at: Some(now),
@@ -303,7 +310,7 @@ pub(super) fn update(
         Prepared::Contact(x) => {
             let before = crate::crm::contact_by_id(c, id)?;
             let row = crm_store::contact(c, id)?;
-            let emails = unite(&to_json(&before.emails), &x.emails);
+            let emails = unite(&before.emails, &x.emails);
             crm_store::update_contact(
                 c,
                 id,
@@ -313,7 +320,10 @@ pub(super) fn update(
                     organization_id: x.organization_id.map(Some),
                     title: some(&x.title),
                     department: some(&x.department),
-                    phones: Some(to_json(&unite(&row.phones, &x.phones))),
+                    phones: Some(to_json(&unite(
+                        &from_json::<Vec<String>>("contact", id, "phones", &row.phones)?,
+                        &x.phones,
+                    ))),
                     do_not_email: x.do_not_email.then_some(true),
                     do_not_call: x.do_not_call.then_some(true),
                     updated_at: Some(now),
@@ -341,7 +351,7 @@ pub(super) fn update(
                     format!("lead {id} was converted; it is not updated"),
                 ));
             }
-            let current = crate::leads::lead_dto(row);
+            let current = crate::leads::lead_dto(row)?;
             let pick =
                 |new: &Option<String>, old: &Option<String>| new.clone().or_else(|| old.clone());
             let merged = LeadInput {
@@ -349,8 +359,8 @@ pub(super) fn update(
                 last_name: l.last_name.clone(),
                 organization_name: pick(&l.organization_name, &current.organization_name),
                 title: pick(&l.title, &current.title),
-                phones: unite(&to_json(&current.phones), &l.phones),
-                emails: unite(&to_json(&current.emails), &l.emails),
+                phones: unite(&current.phones, &l.phones),
+                emails: unite(&current.emails, &l.emails),
                 website: pick(&l.website, &current.website),
                 source: pick(&l.source, &current.source),
                 status: l.status.or(Some(current.status)),

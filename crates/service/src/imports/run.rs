@@ -40,7 +40,9 @@ impl Services {
     pub(super) fn process_import(&self, job: store::ImportRow) -> Result<(), AppError> {
         let entity = ImportEntity::parse(&job.entity_type)
             .ok_or_else(|| AppError::Internal(format!("import kind {}", job.entity_type)))?;
-        let on_duplicate = OnDuplicate::parse(&job.on_duplicate).unwrap_or_default();
+        let on_duplicate = OnDuplicate::parse(&job.on_duplicate).ok_or_else(|| {
+            crate::unknown_stored("import", job.id, "on_duplicate", &job.on_duplicate)
+        })?;
         // The rows are written as the user who uploaded the file.
         let actor = Actor {
             user_id: job.created_by_id.unwrap_or_default(),
@@ -57,7 +59,7 @@ impl Services {
             updated: job.updated_count,
             skipped: job.skipped_count,
             failed: job.failed_count,
-            rows: from_json(&job.report),
+            rows: from_json("import", job.id, "report", &job.report)?,
         };
         let fail =
             |svc: &Services, lease: NaiveDateTime, tally: &Tally, processed: i64, why: String| {
@@ -79,7 +81,7 @@ impl Services {
                     Ok::<_, AppError>(())
                 })
             };
-        let options: serde_json::Value = serde_json::from_str(&job.options).unwrap_or_default();
+        let options: serde_json::Value = from_json("import", job.id, "options", &job.options)?;
         let parsed = (|| {
             let bytes = self.read_stored(&StoredFile {
                 sha256: job.sha256.clone(),
@@ -91,8 +93,7 @@ impl Services {
             };
             let (text, _) = decode(&bytes, encoding)?;
             let sep = options["separator"].as_str().unwrap_or(",");
-            let mapping: BTreeMap<String, String> =
-                serde_json::from_value(options["mapping"].clone()).unwrap_or_default();
+            let mapping = stored_mapping(job.id, &options)?;
             // Map every header explicitly as the job recorded it; others are ignored.
             let mut asked = mapping;
             let header_line = text.lines().next().unwrap_or("");

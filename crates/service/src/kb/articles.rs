@@ -71,7 +71,7 @@ impl Services {
             let id = store::insert_article(c, &v, actor.user_id, now)?;
             Ok::<_, AppError>(store::article(c, id)?)
         })?;
-        Ok(article_dto(row))
+        article_dto(row)
     }
 
     pub fn update_article(
@@ -88,7 +88,7 @@ impl Services {
             store::update_article(c, id, &v)?;
             Ok::<_, AppError>(store::article(c, id)?)
         })?;
-        Ok(article_dto(row))
+        article_dto(row)
     }
 
     pub fn delete_article(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
@@ -100,11 +100,11 @@ impl Services {
 
     pub fn get_article(&self, actor: &Actor, id: i64) -> Result<Article, AppError> {
         actor.staff_read()?;
-        Ok(article_dto(
+        article_dto(
             self.db
                 .read(|c| store::article(c, id))
                 .map_err(not_found("article"))?,
-        ))
+        )
     }
 
     pub fn list_articles(&self, actor: &Actor, q: &ArticleQuery) -> Result<ArticlePage, AppError> {
@@ -144,7 +144,11 @@ impl Services {
         }
         let page = self.db.read(|c| store::articles(c, &f, limit, cursor))?;
         Ok(ArticlePage {
-            items: page.items.into_iter().map(article_dto).collect(),
+            items: page
+                .items
+                .into_iter()
+                .map(article_dto)
+                .collect::<Result<_, _>>()?,
             next_cursor: cursor_string(page.next_cursor),
         })
     }
@@ -169,17 +173,17 @@ impl Services {
         if !readable_by_portal(&row) {
             return Err(AppError::NotFound("article"));
         }
-        Ok(article_dto(row))
+        article_dto(row)
     }
 
     pub fn case_articles(&self, actor: &Actor, case_id: i64) -> Result<Vec<Article>, AppError> {
         actor.staff_read()?;
         self.db.read(|c| {
             case_store::case(c, case_id).map_err(not_found("case"))?;
-            Ok(store::articles_of_case(c, case_id)?
+            store::articles_of_case(c, case_id)?
                 .into_iter()
                 .map(article_dto)
-                .collect())
+                .collect::<Result<_, _>>()
         })
     }
 
@@ -191,11 +195,11 @@ impl Services {
     ) -> Result<Vec<Article>, AppError> {
         self.db.read(|c| {
             self.portal_case_row(c, actor, case_id)?;
-            Ok(store::articles_of_case(c, case_id)?
+            store::articles_of_case(c, case_id)?
                 .into_iter()
                 .filter(readable_by_portal)
                 .map(article_dto)
-                .collect())
+                .collect::<Result<_, _>>()
         })
     }
 

@@ -41,30 +41,30 @@ fn category_dto(r: CategoryRow) -> KbCategory {
     }
 }
 
-fn article_dto(r: ArticleRow) -> Article {
-    Article {
+fn article_dto(r: ArticleRow) -> Result<Article, AppError> {
+    Ok(Article {
         id: r.id,
         category_id: r.category_id,
         title: r.title,
         body_md: r.body_md,
         body_html: r.body_html,
         language: r.language,
-        status: if r.status == "published" {
-            ArticleStatus::Published
-        } else {
-            ArticleStatus::Draft
+        status: match r.status.as_str() {
+            "published" => ArticleStatus::Published,
+            "draft" => ArticleStatus::Draft,
+            other => return Err(crate::unknown_stored("article", r.id, "status", other)),
         },
-        visibility: if r.visibility == "portal" {
-            ArticleVisibility::Portal
-        } else {
-            ArticleVisibility::Internal
+        visibility: match r.visibility.as_str() {
+            "portal" => ArticleVisibility::Portal,
+            "internal" => ArticleVisibility::Internal,
+            other => return Err(crate::unknown_stored("article", r.id, "visibility", other)),
         },
-        tags: from_json(&r.tags),
+        tags: from_json("article", r.id, "tags", &r.tags)?,
         author_id: r.author_id,
         created_at: r.created_at.and_utc(),
         updated_at: r.updated_at.and_utc(),
         published_at: r.published_at.map(|t| t.and_utc()),
-    }
+    })
 }
 
 fn readable_by_portal(r: &ArticleRow) -> bool {

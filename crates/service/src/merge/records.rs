@@ -18,7 +18,7 @@ impl Services {
                 let row =
                     crm_store::organization(c, id).map_err(missing("organization", id, field))?;
                 live("organization", id, row.merged_into_id, field)?;
-                Ok(as_value(&crate::crm::organization_dto(row)))
+                Ok(as_value(&crate::crm::organization_dto(row)?))
             })?;
             let before = organization_by_id(c, into)?;
             let m = merged_fields(&ORGANIZATION, &records, &req.fields)?;
@@ -148,9 +148,9 @@ impl Services {
             let records = gather(into, &merged, |field, id| {
                 let row = lead_store::lead(c, id).map_err(missing("lead", id, field))?;
                 live("lead", id, row.merged_into_id, field)?;
-                Ok(as_value(&crate::leads::lead_dto(row)))
+                Ok(as_value(&crate::leads::lead_dto(row)?))
             })?;
-            let before = crate::leads::lead_dto(lead_store::lead(c, into)?);
+            let before = crate::leads::lead_dto(lead_store::lead(c, into)?)?;
             let m = merged_fields(&LEAD, &records, &req.fields)?;
             let relinked = store::merge_leads(c, &merged, into, now)?;
             let converted_at: Option<chrono::DateTime<chrono::Utc>> = get(&m, "converted_at")?;
@@ -195,7 +195,7 @@ impl Services {
                 get(&m, "converted_case_id")?,
                 converted_at.map(|t| t.naive_utc()),
             )?;
-            let after: Lead = crate::leads::lead_dto(lead_store::lead(c, into)?);
+            let after: Lead = crate::leads::lead_dto(lead_store::lead(c, into)?)?;
             record_merge(c, actor, "lead", into, &merged, (&before, &after), now)?;
             Ok::<_, AppError>((after, relinked))
         })?;

@@ -21,7 +21,7 @@ impl Services {
         match &event.event {
             Event::CaseCreated { assignee_id, .. } => {
                 // A case that came by email was answered by its mailbox's auto-reply.
-                if plan.case.channel != Channel::Email.as_str() {
+                if plan.case.channel != Channel::Email {
                     plan.tell_requester(c, CustomerMail::Registered)?;
                 }
                 if let Some(assignee) = assignee_id {
@@ -48,10 +48,10 @@ impl Services {
             }
             Event::EntryAdded { entry_id, .. } => {
                 let entry = case_store::stream_entry(c, *entry_id)?;
-                match EntryKind::parse(&entry.kind)? {
+                match entry.kind {
                     EntryKind::Public => {
                         let from_customer = match entry.author_user_id {
-                            Some(uid) => user_store::user(c, uid)?.role == Role::Portal.as_str(),
+                            Some(uid) => user_store::user(c, uid)?.role == Role::Portal,
                             None => entry.author_contact_id.is_some(),
                         };
                         if !from_customer {
@@ -309,7 +309,7 @@ impl<'a> Plan<'a> {
         kind: NotificationKind,
         entry: Option<&StreamEntryRow>,
     ) -> Result<(), AppError> {
-        let internal = entry.is_some_and(|e| e.kind != "public");
+        let internal = entry.is_some_and(|e| e.kind != EntryKind::Public);
         let pending: Vec<i64> = user_ids
             .iter()
             .copied()
@@ -323,7 +323,7 @@ impl<'a> Plan<'a> {
             None => String::new(),
         };
         for user in user_store::users_by_ids(c, &pending)? {
-            let portal = user.role == "portal";
+            let portal = user.role == Role::Portal;
             // Customers hear of public messages and status changes of their cases — not of
             // escalation between support lines or merging with cases they may not see; the
             // registration itself reaches them by email.

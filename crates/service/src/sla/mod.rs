@@ -9,7 +9,7 @@ use helpdesk_domain::calendar::{business_time_between, Calendar as Hours};
 use helpdesk_domain::sla::{
     choose_policy, clocks, Author, CaseFacts, Clock, ClockState, Conditions, History, Targets,
 };
-use helpdesk_domain::{CaseStatus, CaseType, Channel, Priority};
+use helpdesk_domain::{CaseStatus, Priority};
 use helpdesk_store::cases::{self as case_store, CaseRow};
 use helpdesk_store::queue::TimerQueue;
 use helpdesk_store::sla::{self as store, CalendarRow, CaseSlaRow, NewJob, PolicyRow};
@@ -101,9 +101,9 @@ impl SlaContext {
 
 fn facts(case: &CaseRow) -> Option<CaseFacts> {
     Some(CaseFacts {
-        priority: Priority::parse(&case.priority).ok()?,
-        case_type: CaseType::parse(&case.case_type).ok()?,
-        channel: Channel::parse(&case.channel).ok()?,
+        priority: case.priority,
+        case_type: case.case_type,
+        channel: case.channel,
         organization_id: case.organization_id,
         product_id: case.product_id,
     })
@@ -128,7 +128,7 @@ fn history_from(
         }
     }
     if statuses.is_empty() {
-        let now = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::New);
+        let now = case.status;
         statuses.push((created, now));
     }
     // The description opens the stream in the case's own transaction (same instant); whoever

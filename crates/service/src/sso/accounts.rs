@@ -64,7 +64,7 @@ impl Services {
                             &user_store::NewUser {
                                 email: email.clone(),
                                 name,
-                                role: role.as_str().into(),
+                                role,
                                 password_hash: None,
                                 support_line: None,
                                 language: self.notify.default_language.clone(),
@@ -92,7 +92,7 @@ impl Services {
                 }
             }
         };
-        if user.role == Role::Portal.as_str() {
+        if user.role == Role::Portal {
             return Ok(Err(refuse(
                 "portal",
                 format!("{} is a customer's account", user.email),
@@ -107,13 +107,13 @@ impl Services {
         if linked.is_none() {
             store::link(c, &settings.issuer, subject, user.id, now)?;
         }
-        if user.role != role.as_str() {
+        if user.role != role {
             let reason = format!("{} → {role} (single sign-on groups)", user.role);
             user_store::update_user(
                 c,
                 user.id,
                 &user_store::UserChanges {
-                    role: Some(role.as_str().into()),
+                    role: Some(role),
                     updated_at: Some(now),
                     ..Default::default()
                 },

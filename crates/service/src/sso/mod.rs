@@ -290,9 +290,9 @@ impl Services {
     }
 
     /// Whether members of `role` must sign in with single sign-on rather than a password.
-    pub(crate) fn password_sign_in_off(&self, role: &str) -> bool {
+    pub(crate) fn password_sign_in_off(&self, role: Role) -> bool {
         self.sso_settings()
-            .is_some_and(|(s, _)| s.passwords_off.iter().any(|r| r.as_str() == role))
+            .is_some_and(|(s, _)| s.passwords_off.contains(&role))
     }
 
     /// The settings and the callback address, when single sign-on is configured (it needs the

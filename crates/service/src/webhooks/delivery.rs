@@ -135,7 +135,7 @@ impl Services {
         )?;
         let admins: Vec<NewNotification> = user_store::active_staff(c)?
             .into_iter()
-            .filter(|u| u.role == "admin")
+            .filter(|u| u.role == helpdesk_domain::Role::Admin)
             .map(|u| NewNotification {
                 user_id: u.id,
                 event_id,

@@ -27,7 +27,10 @@ impl Services {
         let body = envelope(t, e.created_at, data);
         let now = self.now();
         let mut n = 0;
-        for sub in subs.iter().filter(|s| wants(s, t, internal)) {
+        for sub in subs {
+            if !wants(sub, t, internal)? {
+                continue;
+            }
             store::insert_delivery(
                 c,
                 &store::NewDelivery {
@@ -49,12 +52,12 @@ impl Services {
 }
 
 /// Whether a subscription wants an event of this type.
-fn wants(sub: &SubscriptionRow, t: WebhookEventType, internal: bool) -> bool {
+fn wants(sub: &SubscriptionRow, t: WebhookEventType, internal: bool) -> Result<bool, AppError> {
     if internal && !sub.include_internal {
-        return false;
+        return Ok(false);
     }
-    let names: Vec<String> = from_json(&sub.event_types);
-    names.is_empty() || names.iter().any(|n| n == t.as_str())
+    let names: Vec<String> = from_json("webhook", sub.id, "event_types", &sub.event_types)?;
+    Ok(names.is_empty() || names.iter().any(|n| n == t.as_str()))
 }
 
 /// The webhook an outbox event becomes: its type, ordering key, data, and whether it is internal.

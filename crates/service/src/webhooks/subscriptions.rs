@@ -5,12 +5,11 @@ use super::*;
 impl Services {
     pub fn list_webhooks(&self, actor: &Actor) -> Result<Vec<WebhookSubscription>, AppError> {
         actor.admin()?;
-        Ok(self
-            .db
+        self.db
             .read(store::subscriptions)?
             .into_iter()
             .map(|r| subscription_dto(r, false))
-            .collect())
+            .collect::<Result<_, _>>()
     }
 
     pub fn get_webhook(&self, actor: &Actor, id: i64) -> Result<WebhookSubscription, AppError> {
@@ -19,7 +18,7 @@ impl Services {
             .db
             .read(|c| store::subscription(c, id))
             .map_err(not_found("webhook subscription"))?;
-        Ok(subscription_dto(row, false))
+        subscription_dto(row, false)
     }
 
     pub(super) fn webhook_values(
@@ -62,7 +61,7 @@ impl Services {
         let row = self
             .db
             .write(|c| store::insert_subscription(c, &values, &new_secret(), now))?;
-        Ok(subscription_dto(row, true))
+        subscription_dto(row, true)
     }
 
     /// Replaces a subscription's settings (the secret stays); re-activating clears the streak.
@@ -88,7 +87,7 @@ impl Services {
                 store::update_subscription(c, id, &values)
             })
             .map_err(not_found("webhook subscription"))?;
-        Ok(subscription_dto(row, false))
+        subscription_dto(row, false)
     }
 
     pub fn delete_webhook(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
@@ -113,7 +112,7 @@ impl Services {
                 store::subscription(c, id)
             })
             .map_err(not_found("webhook subscription"))?;
-        Ok(subscription_dto(row, true))
+        subscription_dto(row, true)
     }
 
     /// Queues a `ping` to the subscription (sent even when it filters events).
@@ -168,9 +167,12 @@ impl Services {
     }
 }
 
-fn subscription_dto(row: SubscriptionRow, with_secret: bool) -> WebhookSubscription {
-    let names: Vec<String> = from_json(&row.event_types);
-    WebhookSubscription {
+fn subscription_dto(
+    row: SubscriptionRow,
+    with_secret: bool,
+) -> Result<WebhookSubscription, AppError> {
+    let names: Vec<String> = from_json("webhook", row.id, "event_types", &row.event_types)?;
+    Ok(WebhookSubscription {
         id: row.id,
         url: row.url,
         description: row.description,
@@ -185,5 +187,5 @@ fn subscription_dto(row: SubscriptionRow, with_secret: bool) -> WebhookSubscript
         secret: with_secret.then_some(row.secret),
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
-    }
+    })
 }

@@ -70,11 +70,11 @@ impl Services {
                 })
             }
             Action::SetPriority { priority } => {
-                if case.priority == priority.as_str() {
+                if case.priority == *priority {
                     return Ok(None);
                 }
                 let ch = CaseChanges {
-                    priority: Some(priority.as_str().into()),
+                    priority: Some(*priority),
                     ..Default::default()
                 };
                 self.rule_update(
@@ -93,11 +93,11 @@ impl Services {
                 })
             }
             Action::SetType { case_type } => {
-                if case.case_type == case_type.as_str() {
+                if case.case_type == *case_type {
                     return Ok(None);
                 }
                 let ch = CaseChanges {
-                    case_type: Some(case_type.as_str().into()),
+                    case_type: Some(*case_type),
                     ..Default::default()
                 };
                 self.rule_update(
@@ -139,7 +139,7 @@ impl Services {
                 })
             }
             Action::SetStatus { status } => {
-                let from = CaseStatus::parse(&case.status).unwrap_or(CaseStatus::New);
+                let from = case.status;
                 if from == *status {
                     return Ok(None);
                 }
@@ -150,7 +150,8 @@ impl Services {
                 Some(RuleOutcome::StatusSet { status: *status })
             }
             Action::AddTags { tags } => {
-                let mut current: Vec<String> = serde_json::from_str(&case.tags).unwrap_or_default();
+                let mut current: Vec<String> =
+                    crate::from_json("case", case.id, "tags", &case.tags)?;
                 let before = current.len();
                 for t in tags {
                     let t = t.trim().to_lowercase();

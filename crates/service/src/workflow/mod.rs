@@ -19,7 +19,7 @@ use chrono::NaiveDateTime;
 use helpdesk_api_types::workflow::{Action, Condition, Trigger, WorkflowRule, WorkflowRuleInput};
 use helpdesk_domain::event::{CaseFields, EntryKind, Event, Recorded};
 use helpdesk_domain::workflow::{matches, FIELDS};
-use helpdesk_domain::{assignment, CaseStatus, NoEmail, RuleOutcome, SystemEvent};
+use helpdesk_domain::{assignment, NoEmail, RuleOutcome, SystemEvent};
 use helpdesk_store::cases::{self as case_store, CaseChanges, CaseRow};
 use helpdesk_store::notifications::{self as note_store, NewMail, NewNotification};
 use helpdesk_store::sla as sla_store;

@@ -136,9 +136,9 @@ pub(super) fn trigger_of(
         }
         Event::EntryAdded { entry_id, .. } => {
             let entry = case_store::stream_entry(c, *entry_id)?;
-            let from_customer = EntryKind::parse(&entry.kind)? == EntryKind::Public
+            let from_customer = entry.kind == EntryKind::Public
                 && match entry.author_user_id {
-                    Some(uid) => user_store::user(c, uid)?.role == "portal",
+                    Some(uid) => user_store::user(c, uid)?.role == helpdesk_domain::Role::Portal,
                     None => entry.author_contact_id.is_some(),
                 };
             if !from_customer {

@@ -21,8 +21,8 @@ pub enum CaseSort {
 
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
-    pub statuses: Vec<String>,
-    pub priorities: Vec<String>,
+    pub statuses: Vec<CaseStatus>,
+    pub priorities: Vec<Priority>,
     pub assignee_id: Option<i64>,
     pub unassigned: bool,
     pub team_id: Option<i64>,
@@ -65,12 +65,12 @@ macro_rules! filter_cases {
         // value and then cannot walk the (team_id, status, id) index in order.
         match f.statuses.as_slice() {
             [] => {}
-            [one] => q = q.filter(cases::status.eq(one.clone())),
+            [one] => q = q.filter(cases::status.eq(*one)),
             many => q = q.filter(cases::status.eq_any(many.to_vec())),
         }
         match f.priorities.as_slice() {
             [] => {}
-            [one] => q = q.filter(cases::priority.eq(one.clone())),
+            [one] => q = q.filter(cases::priority.eq(*one)),
             many => q = q.filter(cases::priority.eq_any(many.to_vec())),
         }
         if let Some(v) = f.assignee_id {

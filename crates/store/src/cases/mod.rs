@@ -4,6 +4,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use helpdesk_domain::{CaseStatus, CaseType, Channel, EntryKind, Priority};
 
 use crate::crm::{like_pattern, lower};
 use crate::schema::{case_contacts, case_followers, case_sla, cases, stream_entries};
@@ -24,10 +25,10 @@ pub struct CaseRow {
     pub number: i64,
     pub subject: String,
     pub description: String,
-    pub status: String,
-    pub priority: String,
-    pub case_type: String,
-    pub channel: String,
+    pub status: CaseStatus,
+    pub priority: Priority,
+    pub case_type: CaseType,
+    pub channel: Channel,
     pub organization_id: Option<i64>,
     pub customer_id: Option<i64>,
     pub requester_id: Option<i64>,
@@ -55,10 +56,10 @@ pub struct CaseRow {
 pub struct NewCase {
     pub subject: String,
     pub description: String,
-    pub status: String,
-    pub priority: String,
-    pub case_type: String,
-    pub channel: String,
+    pub status: CaseStatus,
+    pub priority: Priority,
+    pub case_type: CaseType,
+    pub channel: Channel,
     pub organization_id: Option<i64>,
     pub customer_id: Option<i64>,
     pub requester_id: Option<i64>,
@@ -81,9 +82,9 @@ pub struct NewCase {
 pub struct CaseChanges {
     pub subject: Option<String>,
     pub description: Option<String>,
-    pub status: Option<String>,
-    pub priority: Option<String>,
-    pub case_type: Option<String>,
+    pub status: Option<CaseStatus>,
+    pub priority: Option<Priority>,
+    pub case_type: Option<CaseType>,
     pub organization_id: Option<Option<i64>>,
     pub customer_id: Option<Option<i64>>,
     pub requester_id: Option<Option<i64>>,

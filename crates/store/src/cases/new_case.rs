@@ -96,7 +96,7 @@ pub fn insert_new_case(
                     conn,
                     &NewStreamEntry {
                         case_id: row.id,
-                        kind: "public",
+                        kind: helpdesk_domain::EntryKind::Public,
                         author_user_id: e.author_user_id,
                         author_contact_id: e.author_contact_id,
                         body: e.body,

@@ -7,7 +7,7 @@ use super::*;
 pub struct StreamEntryRow {
     pub id: i64,
     pub case_id: i64,
-    pub kind: String,
+    pub kind: EntryKind,
     pub author_user_id: Option<i64>,
     pub author_contact_id: Option<i64>,
     pub body: String,
@@ -24,7 +24,7 @@ pub struct StreamEntryRow {
 #[diesel(table_name = stream_entries, treat_none_as_default_value = false)]
 pub struct NewStreamEntry<'a> {
     pub case_id: i64,
-    pub kind: &'a str,
+    pub kind: EntryKind,
     pub author_user_id: Option<i64>,
     pub author_contact_id: Option<i64>,
     pub body: &'a str,

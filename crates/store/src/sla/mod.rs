@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use helpdesk_domain::CaseStatus;
 
 use crate::db::AnyConnection;
 use crate::schema::{calendars, case_sla, cases, events, jobs, sla_policies, stream_entries};
@@ -245,7 +246,7 @@ pub fn public_entries(
 ) -> Result<Vec<PublicEntry>, StoreError> {
     Ok(stream_entries::table
         .filter(stream_entries::case_id.eq(case_id))
-        .filter(stream_entries::kind.eq("public"))
+        .filter(stream_entries::kind.eq(helpdesk_domain::EntryKind::Public))
         .order(stream_entries::id.asc())
         .select((
             stream_entries::created_at,
@@ -277,7 +278,7 @@ pub fn public_entries_of(
 ) -> Result<Vec<(i64, PublicEntry)>, StoreError> {
     let rows: Vec<(i64, NaiveDateTime, Option<i64>, Option<i64>)> = stream_entries::table
         .filter(stream_entries::case_id.eq_any(case_ids))
-        .filter(stream_entries::kind.eq("public"))
+        .filter(stream_entries::kind.eq(helpdesk_domain::EntryKind::Public))
         .order((stream_entries::case_id.asc(), stream_entries::id.asc()))
         .select((
             stream_entries::case_id,
@@ -326,7 +327,11 @@ pub fn live_case_ids(
 ) -> Result<Vec<i64>, StoreError> {
     Ok(cases::table
         .filter(cases::id.gt(after))
-        .filter(cases::status.ne_all(["closed", "rejected", "merged"]))
+        .filter(cases::status.ne_all([
+            CaseStatus::Closed,
+            CaseStatus::Rejected,
+            CaseStatus::Merged,
+        ]))
         .order(cases::id.asc())
         .limit(limit)
         .select(cases::id)
