@@ -90,10 +90,7 @@ macro_rules! stored_as_text {
             String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
         {
             fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-                let text = <String as diesel::deserialize::FromSql<
-                                                            diesel::sql_types::Text,
-                                                            DB,
-                                                        >>::from_sql(bytes)?;
+                let text = $crate::stored_text::<DB>(bytes)?;
                 Ok($name::parse(&text)?)
             }
         }
@@ -114,6 +111,17 @@ macro_rules! stored_as_text {
             }
         }
     };
+}
+
+/// The text of a column, for [`stored_as_text!`].
+#[cfg(feature = "diesel")]
+#[doc(hidden)]
+pub fn stored_text<DB>(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<String>
+where
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+{
+    <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)
 }
 
 #[cfg(not(feature = "diesel"))]

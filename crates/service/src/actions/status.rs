@@ -72,7 +72,10 @@ impl Services {
     pub fn reopen(&self, actor: &Actor, id: i64, input: &ActionNote) -> Result<Case, AppError> {
         input.validate()?;
         self.act(actor, id, |c, row, now| {
-            if !matches!(row.status.as_str(), "resolved" | "closed" | "rejected") {
+            if !matches!(
+                row.status,
+                CaseStatus::Resolved | CaseStatus::Closed | CaseStatus::Rejected
+            ) {
                 return Err(AppError::Transition(format!(
                     "case #{} is {}; only resolved, closed or rejected cases are reopened",
                     row.number, row.status
