@@ -295,17 +295,10 @@ api_test!(async fn switching_portal_access_off_signs_the_customer_out(app) {
     assert_eq!(s, 200, "{body}");
 });
 
-/// Runs `sql` on the test's database as another process would (not through the API).
-fn change_outside(app: &TestApp, sql: &str) {
-    use diesel::RunQueryDsl;
-    app.services
-        .db
-        .write(|c| {
-            diesel::sql_query(sql)
-                .execute(c)
-                .map_err(helpdesk_store::StoreError::from)
-        })
-        .unwrap();
+/// Runs `sql` on the test's database as another process would (not through the API); the
+/// statements here read the same on both backends.
+async fn change_outside(app: &TestApp, sql: &str) {
+    app.sql(sql, sql).await;
 }
 
 async fn scrape(app: &TestApp) -> String {
@@ -358,7 +351,8 @@ async fn kept_session_checks_end_with_the_change(backend: TestBackend) {
     change_outside(
         &app,
         &format!("UPDATE users SET support_line = 2 WHERE id = {}", agent.id),
-    );
+    )
+    .await;
     let (s, me) = app.get("/api/v1/me", &agent.token).await;
     assert_eq!(
         (s.as_u16(), me["support_line"].as_i64()),
@@ -374,7 +368,8 @@ async fn kept_session_checks_end_with_the_change(backend: TestBackend) {
             "UPDATE sessions SET revoked_at = CURRENT_TIMESTAMP WHERE user_id = {}",
             agent.id
         ),
-    );
+    )
+    .await;
     let (s, _) = app.get("/api/v1/me", &agent.token).await;
     assert_eq!(s, 401, "the revoked session is refused at once");
     let (s, _) = app.get("/api/v1/me", &other.token).await;
@@ -382,7 +377,8 @@ async fn kept_session_checks_end_with_the_change(backend: TestBackend) {
     change_outside(
         &app,
         &format!("UPDATE users SET active = false WHERE id = {}", other.id),
-    );
+    )
+    .await;
     let (s, _) = app.get("/api/v1/me", &other.token).await;
     assert_eq!(s, 401, "the disabled user is refused at once");
 }

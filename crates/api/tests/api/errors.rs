@@ -296,15 +296,8 @@ api_test!(async fn unreadable_stored_json_is_an_error_not_an_empty_list(app) {
     let id = case["id"].as_i64().unwrap();
     let (_, read) = app.get(&format!("/api/v1/cases/{id}"), &agent.token).await;
     assert_eq!(read["tags"], json!(["vip"]));
-    app.services
-        .db
-        .write(|c| {
-            use diesel::RunQueryDsl;
-            diesel::sql_query(format!("UPDATE cases SET tags = 'vip, gold' WHERE id = {id}"))
-                .execute(c)
-                .map_err(helpdesk_store::StoreError::from)
-        })
-        .unwrap();
+    let corrupt = format!("UPDATE cases SET tags = 'vip, gold' WHERE id = {id}");
+    app.sql(&corrupt, &corrupt).await;
     let (s, problem) = app.get(&format!("/api/v1/cases/{id}"), &agent.token).await;
     assert_eq!(s, 500, "{problem}");
     assert_eq!(problem["type"], "/problems/internal");
